@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+// Every setting comes from an env var, parsed once at start-up by the composition root.
+// A bad value stops start-up with a message that names the variable.
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+
+export const EngineConfig = z
+  .object({
+    HOST: z.string().min(1).default('127.0.0.1'),
+    COMMAND_PORT: port(3000),
+    QUERY_PORT: port(3001),
+    PROJECTION_PORT: port(3002),
+    DATA_DIR: z.string().min(1).default('./data'),
+    EVENT_STORE: z.enum(['pglite', 'postgres']).default('pglite'),
+    READ_DB: z.enum(['pglite', 'postgres']).default('pglite'),
+    CACHE: z.enum(['memory']).default('memory'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    EVENT_STORE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('eventstore'),
+    READ_MODEL_PREFIX: z.string().regex(/^([a-z_][a-z0-9_]*)?$/).default(''),
+    CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+    READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+    COMMAND_RETRIES: z.coerce.number().int().min(0).max(100).default(10),
+    SEED_DEMO: bool(true),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .superRefine((config, ctx) => {
+    const needsPostgres = config.EVENT_STORE === 'postgres' || config.READ_DB === 'postgres';
+    if (needsPostgres && !config.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when EVENT_STORE or READ_DB is postgres' });
+    }
+  });
+export type EngineConfig = z.infer<typeof EngineConfig>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  // Empty strings mean "not set", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}${'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`));
+  }
+  return result.data;
+}
+
+export const loadEngineConfig = (env: Record<string, string | undefined>): EngineConfig => parseConfig(EngineConfig, env);

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { Cents, Currency } from '../money.js';
+import { CustomerId, OrderId, Quantity, Sku } from '../ids.js';
+
+const command = <T extends string, D extends z.ZodRawShape>(type: T, data: D) =>
+  z.strictObject({ type: z.literal(type), data: z.strictObject(data) });
+
+/** A line as the decider sees it: priced from the catalog by the command handler before deciding. */
+export const PricedLine = z.strictObject({ sku: Sku, quantity: Quantity, unitPriceCents: Cents });
+export type PricedLine = z.infer<typeof PricedLine>;
+
+export const MAX_ORDER_LINES = 100;
+
+export const PlaceOrder = command('PlaceOrder', {
+  orderId: OrderId,
+  customerId: CustomerId,
+  currency: Currency,
+  lines: z
+    .array(PricedLine)
+    .min(1)
+    .max(MAX_ORDER_LINES)
+    .refine((lines) => new Set(lines.map((l) => l.sku)).size === lines.length, 'each sku at most once per order'),
+});
+/** Issued by the fulfilment saga for each StockReserved of the order. */
+export const MarkLineReserved = command('MarkLineReserved', { orderId: OrderId, sku: Sku });
+export const ConfirmOrder = command('ConfirmOrder', { orderId: OrderId });
+export const RejectOrder = command('RejectOrder', { orderId: OrderId, reason: z.string().min(1).max(500), sku: Sku.optional() });
+export const PayOrder = command('PayOrder', { orderId: OrderId, amountCents: Cents });
+export const ShipOrder = command('ShipOrder', {
+  orderId: OrderId,
+  carrier: z.string().trim().min(1).max(100),
+  trackingNumber: z.string().trim().min(1).max(100),
+});
+export const DeliverOrder = command('DeliverOrder', { orderId: OrderId });
+export const CancelOrder = command('CancelOrder', { orderId: OrderId, reason: z.string().trim().min(1).max(500) });
+
+export type PlaceOrder = z.infer<typeof PlaceOrder>;
+export type MarkLineReserved = z.infer<typeof MarkLineReserved>;
+export type ConfirmOrder = z.infer<typeof ConfirmOrder>;
+export type RejectOrder = z.infer<typeof RejectOrder>;
+export type PayOrder = z.infer<typeof PayOrder>;
+export type ShipOrder = z.infer<typeof ShipOrder>;
+export type DeliverOrder = z.infer<typeof DeliverOrder>;
+export type CancelOrder = z.infer<typeof CancelOrder>;
+
+export const OrderCommand = z.discriminatedUnion('type', [
+  PlaceOrder,
+  MarkLineReserved,
+  ConfirmOrder,
+  RejectOrder,
+  PayOrder,
+  ShipOrder,
+  DeliverOrder,
+  CancelOrder,
+]);
+export type OrderCommand = z.infer<typeof OrderCommand>;

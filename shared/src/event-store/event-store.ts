@@ -1,0 +1,92 @@
+// The event store port. Adapters: postgres/ (PGlite and real PostgreSQL), memory/ (tests), esdb/ (EventStoreDB).
+// Every adapter passes the contract suite in event-store.contract.ts.
+
+/** Revision of an event inside its stream: 0 for the first event. */
+export type StreamRevision = number;
+/** Global position in `$all`: strictly increasing in read order, 1 for the first event. 0n means "before everything". */
+export type GlobalPosition = bigint;
+
+/** What the caller believes about the stream before appending: a number is the revision of its last event. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | StreamRevision;
+
+export interface EventMetadata {
+  correlationId?: string;
+  causationId?: string;
+  idempotencyKey?: string;
+  actor?: string;
+}
+
+export interface NewEvent {
+  /** Defaults to a fresh uuid. */
+  eventId?: string;
+  type: string;
+  /** Schema version of `data`. */
+  version: number;
+  data: unknown;
+  metadata?: EventMetadata;
+}
+
+export interface RecordedEvent {
+  eventId: string;
+  type: string;
+  version: number;
+  streamId: string;
+  revision: StreamRevision;
+  position: GlobalPosition;
+  recordedAt: Date;
+  data: unknown;
+  metadata: EventMetadata;
+}
+
+export interface AppendResult {
+  /** Revision of the last appended event: pass it as the next expected revision. */
+  nextExpectedRevision: StreamRevision;
+  /** Global position of the last appended event. */
+  position: GlobalPosition;
+  events: RecordedEvent[];
+}
+
+export interface EventFilter {
+  /** Only these event types (any of them). */
+  types?: readonly string[];
+  /** Only streams whose id starts with this prefix, e.g. `order-`. */
+  streamPrefix?: string;
+}
+
+export interface ReadStreamOptions {
+  fromRevision?: StreamRevision;
+  limit?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events with position > after. Default 0n. */
+  after?: GlobalPosition;
+  /** Inclusive upper bound on position. */
+  to?: GlobalPosition;
+  limit?: number;
+  filter?: EventFilter;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive start position (a stored checkpoint). Default 0n. */
+  after?: GlobalPosition;
+  filter?: EventFilter;
+  /** Largest batch handed to the consumer. */
+  batchSize?: number;
+  /** Abort to end the subscription; the iterator then returns. */
+  signal?: AbortSignal;
+}
+
+export interface EventStore {
+  /** Appends atomically; throws WrongExpectedRevision when the stream is not where the caller expected. */
+  append(streamId: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  /** Events of one stream in revision order; [] for a stream that does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** A page of `$all` in position order. Never skips an event that a later read could return at a lower position. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch-up subscription: every matching event after `after`, exactly once and in position order, then follows the head. */
+  subscribeToAll(options?: SubscribeOptions): AsyncIterable<RecordedEvent[]>;
+  /** Position of the newest event a reader can see; 0n when the store is empty. */
+  headPosition(): Promise<GlobalPosition>;
+  close(): Promise<void>;
+}

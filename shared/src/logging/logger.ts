@@ -1,0 +1,29 @@
+// Structured logs: one JSON object per line on stderr, so they stay machine-readable in production.
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+type Fields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: Fields): void;
+  info(message: string, fields?: Fields): void;
+  warn(message: string, fields?: Fields): void;
+  error(message: string, fields?: Fields): void;
+  child(fields: Fields): Logger;
+}
+
+const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export function createLogger(level: LogLevel = 'info', base: Fields = {}, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Logger {
+  const log = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields: Fields = {}) => {
+    if (rank[at] < rank[level]) return;
+    write(JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...base, ...fields }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+  };
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    child: (fields) => createLogger(level, { ...base, ...fields }, write),
+  };
+}
+
+export const silentLogger: Logger = createLogger('silent');

@@ -1,0 +1,102 @@
+import { assertIdentifier } from '../sql/sql.js';
+
+// Each projection lives in its own versioned schema (catalog_v1, ...), so a rebuild can write v2 beside the live one.
+// A prefix keeps tests apart: every test gets its own set of schemas.
+export type ProjectionName = 'catalog' | 'orders' | 'sales';
+export const projectionNames: readonly ProjectionName[] = ['catalog', 'orders', 'sales'];
+
+export const projectionSchema = (prefix: string, name: ProjectionName, version: number): string =>
+  assertIdentifier(`${prefix}${name}_v${version}`);
+
+/** Checkpoints and dead letters of every projection. */
+export const adminSchema = (prefix: string): string => assertIdentifier(`${prefix}projections`);
+
+export interface ReadModelSchemas {
+  catalog: string;
+  orders: string;
+  sales: string;
+  admin: string;
+}
+
+export const readModelSchemas = (prefix = '', versions: Record<ProjectionName, number> = { catalog: 1, orders: 1, sales: 1 }): ReadModelSchemas => ({
+  catalog: projectionSchema(prefix, 'catalog', versions.catalog),
+  orders: projectionSchema(prefix, 'orders', versions.orders),
+  sales: projectionSchema(prefix, 'sales', versions.sales),
+  admin: adminSchema(prefix),
+});
+
+export const catalogTables = (s: string): string => `
+create schema if not exists ${s};
+create table if not exists ${s}.products (
+  sku text primary key,
+  name text not null,
+  category text not null,
+  price_cents bigint not null,
+  currency text not null,
+  on_hand integer not null,
+  reserved integer not null,
+  available integer not null,
+  status text not null,
+  revision integer not null,
+  position bigint not null,
+  updated_at timestamptz not null
+);
+create index if not exists products_category_sku on ${s}.products (category, sku);
+`;
+
+export const ordersTables = (s: string): string => `
+create schema if not exists ${s};
+create table if not exists ${s}.orders (
+  order_id text primary key,
+  customer_id text not null,
+  status text not null,
+  lines jsonb not null,
+  total_cents bigint not null,
+  currency text not null,
+  placed_at timestamptz not null,
+  history jsonb not null,
+  revision integer not null,
+  position bigint not null,
+  updated_at timestamptz not null
+);
+create index if not exists orders_customer_newest on ${s}.orders (customer_id, placed_at desc, order_id desc);
+`;
+
+// sales_orders remembers each order's lines and paid day, so OrderPaid and a later OrderCancelled can be counted once.
+export const salesTables = (s: string): string => `
+create schema if not exists ${s};
+create table if not exists ${s}.sales_orders (
+  order_id text primary key,
+  lines jsonb not null,
+  currency text not null,
+  paid_day date,
+  revision integer not null
+);
+create table if not exists ${s}.sales_daily (
+  day date not null,
+  sku text not null,
+  currency text not null,
+  units bigint not null,
+  revenue_cents bigint not null,
+  primary key (day, sku, currency)
+);
+`;
+
+export const adminTables = (s: string): string => `
+create schema if not exists ${s};
+create table if not exists ${s}.checkpoints (
+  projection text primary key,
+  position bigint not null,
+  updated_at timestamptz not null default now()
+);
+create table if not exists ${s}.dead_letters (
+  id bigserial primary key,
+  projection text not null,
+  event_id uuid not null,
+  position bigint not null,
+  event_type text not null,
+  error text not null,
+  failed_at timestamptz not null default now(),
+  unique (projection, event_id)
+);
+`;

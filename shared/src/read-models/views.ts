@@ -1,0 +1,55 @@
+// What the query API answers with, and what the caches hold (version = the stream revision applied).
+
+export type ProductStatus = 'active' | 'discontinued';
+
+export interface ProductView {
+  sku: string;
+  name: string;
+  category: string;
+  priceCents: number;
+  currency: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+  status: ProductStatus;
+  revision: number;
+}
+
+export interface OrderLineView {
+  sku: string;
+  quantity: number;
+  unitPriceCents: number;
+  lineTotalCents: number;
+}
+
+export interface OrderHistoryEntry {
+  status: 'placed' | 'confirmed' | 'rejected' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+  at: string;
+  reason?: string;
+}
+
+export interface OrderView {
+  orderId: string;
+  customerId: string;
+  status: OrderHistoryEntry['status'];
+  lines: OrderLineView[];
+  totalCents: number;
+  currency: string;
+  placedAt: string;
+  shipment?: { carrier: string; trackingNumber: string };
+  history: OrderHistoryEntry[];
+  revision: number;
+}
+
+export interface SalesDayView {
+  day: string;
+  sku: string;
+  currency: string;
+  units: number;
+  revenueCents: number;
+}
+
+export const cacheKeys = {
+  product: (sku: string) => `product:${sku}`,
+  order: (orderId: string) => `order:${orderId}`,
+};

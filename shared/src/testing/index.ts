@@ -1,0 +1,3 @@
+export * from './services.js';
+export * from './names.js';
+export * from './decider-spec.js';

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Three kinds of test (ARCHITECTURE.md, Layout): unit (pure), int (real databases or PGlite), e2e (running services over HTTP).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['**/src/**/*.unit.spec.ts', 'examples/**/*.unit.spec.ts', 'cli/**/*.unit.spec.ts'], exclude: ['**/node_modules/**'] } },
+      {
+        test: {
+          name: 'int',
+          include: ['**/src/**/*.int.spec.ts', 'cli/**/*.int.spec.ts'],
+          exclude: ['**/node_modules/**'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['**/*.e2e.spec.ts'],
+          exclude: ['**/node_modules/**'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
