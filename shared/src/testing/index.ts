@@ -1,3 +1,5 @@
 export * from './services.js';
 export * from './names.js';
 export * from './decider-spec.js';
+export * from './pglite.js';
+export * from '../event-store/event-store.contract.js';

@@ -1,0 +1,34 @@
+import type { RecordedEvent } from '../event-store.js';
+
+// One select list and one mapper for every query that returns events, so int8 handling lives in one place:
+// position comes back as text (drivers differ on int8) and becomes a bigint here. Its alias differs from the
+// column name so that `order by position` keeps meaning the bigint column, not the text.
+
+export const eventColumns =
+  'position::text as global_position, event_id::text as event_id, stream_id, revision, type, version, data, metadata, recorded_at';
+
+export type EventRow = {
+  global_position: string;
+  event_id: string;
+  stream_id: string;
+  revision: number;
+  type: string;
+  version: number;
+  data: unknown;
+  metadata: RecordedEvent['metadata'];
+  recorded_at: Date;
+};
+
+export function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    eventId: row.event_id,
+    type: row.type,
+    version: row.version,
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: BigInt(row.global_position),
+    recordedAt: row.recorded_at,
+    data: row.data,
+    metadata: row.metadata,
+  };
+}

@@ -1,0 +1,83 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pgSql } from '../../sql/pg-sql.js';
+import type { Sql } from '../../sql/sql.js';
+import { freshName } from '../../testing/names.js';
+import { sharedPglite } from '../../testing/pglite.js';
+import { describeWithService } from '../../testing/services.js';
+import { EventStoreUnavailable } from '../errors.js';
+import { eventStoreContract } from '../event-store.contract.js';
+import type { RecordedEvent } from '../event-store.js';
+import { postgresEventStore } from './postgres-event-store.js';
+import { migrateEventStore } from './schema.js';
+
+// The contract, plus what is specific to PostgreSQL, on PGlite (one instance for the file) and on a real server.
+// Every test gets a fresh schema, dropped afterwards.
+
+const pglite = sharedPglite();
+
+describe('postgres event store on PGlite', () => {
+  postgresEventStoreSpec('PGlite', pglite);
+
+  it('refuses a schema name that is not a plain identifier', () => {
+    expect(() => postgresEventStore({} as Sql, { schema: 'x; drop table y' })).toThrow(/identifier/);
+  });
+});
+
+describeWithService('DATABASE_URL', 'postgres event store on PostgreSQL', (url) => {
+  let sql: Sql | undefined;
+  afterAll(async () => sql?.close());
+  postgresEventStoreSpec('PostgreSQL', async () => (sql ??= pgSql(new pg.Pool({ connectionString: url, max: 12 }))));
+
+  it('reports an unreachable server as EventStoreUnavailable', async () => {
+    const down = pgSql('postgres://postgres@127.0.0.1:1/postgres');
+    const store = postgresEventStore(down, { schema: freshName('es') });
+    await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreUnavailable);
+    await expect(store.append('order-1', [{ type: 'OrderPlaced', version: 1, data: {} }])).rejects.toBeInstanceOf(EventStoreUnavailable);
+    await down.close();
+  });
+});
+
+function postgresEventStoreSpec(name: string, connect: () => Promise<Sql>): void {
+  eventStoreContract(`postgres on ${name}`, async () => {
+    const sql = await connect();
+    const schema = freshName('es');
+    return {
+      store: postgresEventStore(sql, { schema, pollIntervalMs: 50 }),
+      cleanup: () => sql.exec(`drop schema if exists ${schema} cascade`),
+    };
+  });
+
+  it(`${name}: migrates idempotently and keeps existing events`, async () => {
+    const sql = await connect();
+    const schema = freshName('es');
+    const store = postgresEventStore(sql, { schema });
+    const { position } = await store.append('order-1', [{ type: 'OrderPlaced', version: 1, data: {} }]);
+    await migrateEventStore(sql, schema);
+    await Promise.all([migrateEventStore(sql, schema), migrateEventStore(sql, schema)]);
+    expect((await postgresEventStore(sql, { schema }).readAll()).map((e) => e.position)).toEqual([position]);
+    await sql.exec(`drop schema ${schema} cascade`);
+  });
+
+  it(`${name}: a caught-up subscriber wakes on a notification, long before its next poll`, async () => {
+    const sql = await connect();
+    const schema = freshName('es');
+    const subscriberStore = postgresEventStore(sql, { schema, pollIntervalMs: 60_000 });
+    const writerStore = postgresEventStore(sql, { schema }); // as another process would append
+    await subscriberStore.headPosition();
+    const controller = new AbortController();
+    const subscription = subscriberStore.subscribeToAll({ signal: controller.signal })[Symbol.asyncIterator]();
+    const next = subscription.next();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // now caught up and waiting
+
+    await writerStore.append('order-1', [{ type: 'OrderPlaced', version: 1, data: { n: 1 } }]);
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('no notification within 3s'), 3_000));
+    const delivered = (await Promise.race([next, timeout])) as IteratorResult<RecordedEvent[]> | string;
+    expect(typeof delivered === 'string' ? delivered : (delivered.value as RecordedEvent[]).map((e) => e.data)).toEqual([{ n: 1 }]);
+
+    controller.abort();
+    await subscription.return?.();
+    await Promise.all([subscriberStore.close(), writerStore.close()]);
+    await sql.exec(`drop schema ${schema} cascade`);
+  });
+}

@@ -1,0 +1,74 @@
+import { assertIdentifier, type Sql } from '../../sql/sql.js';
+import type { EventStore } from '../event-store.js';
+import { appendEvents } from './append.js';
+import { toEventStoreError } from './errors.js';
+import { headPosition } from './head-position.js';
+import { channelOf, notifier } from './notify.js';
+import { readAll } from './read-all.js';
+import { readStream } from './read-stream.js';
+import { migrateEventStore } from './schema.js';
+import { subscribeToAll } from './subscribe.js';
+
+export interface PostgresEventStoreOptions {
+  /** Schema holding the store's tables (default `eventstore`). */
+  schema?: string;
+  /** How often a caught-up subscription looks for new events when no notification arrives (default 250 ms). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The event store on PostgreSQL, over pg or PGlite. It migrates its schema on first use (or call
+ * migrateEventStore first). close() ends its subscriptions; the Sql belongs to the caller and stays open.
+ */
+export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions = {}): EventStore {
+  const schema = assertIdentifier(options.schema ?? 'eventstore');
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const notify = notifier(sql, channelOf(schema));
+  const closing = new AbortController();
+
+  let migrated: Promise<void> | undefined;
+  async function ready(): Promise<void> {
+    migrated ??= migrateEventStore(sql, schema).catch((error: unknown) => {
+      migrated = undefined; // let the next call try again
+      throw toEventStoreError(error);
+    });
+    return migrated;
+  }
+
+  /** Runs a read after migration, with outages reported as EventStoreUnavailable. */
+  async function read<T>(fn: () => Promise<T>): Promise<T> {
+    await ready();
+    return fn().catch((error: unknown) => {
+      throw toEventStoreError(error);
+    });
+  }
+
+  return {
+    async append(streamId, events, appendOptions) {
+      await ready();
+      const result = await appendEvents(sql, schema, streamId, events, appendOptions?.expectedRevision);
+      notify.poke();
+      return result;
+    },
+    readStream: (streamId, readOptions) => read(() => readStream(sql, schema, streamId, readOptions)),
+    readAll: (readOptions) => read(() => readAll(sql, schema, readOptions)),
+    headPosition: () => read(() => headPosition(sql, schema)),
+    async *subscribeToAll(subscribeOptions) {
+      await ready();
+      yield* subscribeToAll(
+        {
+          readAll: (page) => read(() => readAll(sql, schema, page)),
+          headPosition: () => read(() => headPosition(sql, schema)),
+          listen: (onNotify) => read(() => sql.listen(channelOf(schema), onNotify)),
+          pollIntervalMs,
+          closed: closing.signal,
+        },
+        subscribeOptions,
+      );
+    },
+    async close() {
+      closing.abort();
+      await notify.drain();
+    },
+  };
+}

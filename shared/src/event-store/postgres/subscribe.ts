@@ -1,0 +1,70 @@
+import type { EventFilter, GlobalPosition, RecordedEvent, SubscribeOptions } from '../event-store.js';
+
+// Catch-up subscription: read pages after the checkpoint; when caught up, sleep until a notification, the poll
+// interval or the abort. Reads stop at the head taken just before (every position up to it is settled, see
+// read-all.ts), so a filter that matches nothing still moves the checkpoint past what it has scanned.
+
+export interface SubscriptionDeps {
+  readAll(options: { after: GlobalPosition; to: GlobalPosition; limit: number; filter?: EventFilter }): Promise<RecordedEvent[]>;
+  headPosition(): Promise<GlobalPosition>;
+  listen(onNotify: () => void): Promise<() => Promise<void>>;
+  pollIntervalMs: number;
+  /** Aborted when the store closes. */
+  closed: AbortSignal;
+}
+
+const defaultBatchSize = 500;
+
+export async function* subscribeToAll(deps: SubscriptionDeps, options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent[]> {
+  const signal = options.signal ? AbortSignal.any([options.signal, deps.closed]) : deps.closed;
+  if (signal.aborted) return;
+  const limit = options.batchSize ?? defaultBatchSize;
+  const wakeup = wakeupOn(signal);
+  const unlisten = await deps.listen(wakeup.fire);
+  try {
+    let after = options.after ?? 0n;
+    while (!signal.aborted) {
+      wakeup.clear();
+      const head = await deps.headPosition();
+      if (head <= after) {
+        await wakeup.wait(deps.pollIntervalMs);
+        continue;
+      }
+      const batch = await deps.readAll({ after, to: head, limit, filter: options.filter });
+      if (signal.aborted) return;
+      // A short page means nothing else matches up to head.
+      after = batch.length < limit ? head : batch[batch.length - 1]!.position;
+      if (batch.length > 0) yield batch;
+    }
+  } finally {
+    await unlisten();
+  }
+}
+
+/** A latch: fire() before wait() makes the next wait return at once, so a notification during a read is not lost. */
+function wakeupOn(signal: AbortSignal) {
+  let fired = false;
+  let wake: (() => void) | undefined;
+  return {
+    fire: () => {
+      fired = true;
+      wake?.();
+    },
+    clear: () => {
+      fired = false;
+    },
+    wait: (ms: number) =>
+      new Promise<void>((resolve) => {
+        if (fired || signal.aborted) return resolve();
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal.addEventListener('abort', done, { once: true });
+        wake = done;
+      }),
+  };
+}

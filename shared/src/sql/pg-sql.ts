@@ -1,0 +1,154 @@
+import pg from 'pg';
+import { assertIdentifier, type Row, type Sql, type SqlExecutor } from './sql.js';
+
+// The Sql port over node-postgres (real PostgreSQL). Queries use the pool; a transaction holds one pooled client
+// from BEGIN to COMMIT; LISTEN uses one dedicated client outside the pool, so subscribers never starve queries.
+
+/** The database could not be reached or dropped the connection; retrying later may help. */
+export class SqlUnavailable extends Error {
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SqlUnavailable';
+  }
+}
+
+/** Wraps a pool (or a connection string, for which it makes one). close() ends the pool. */
+export function pgSql(poolOrUrl: pg.Pool | string): Sql {
+  const pool = typeof poolOrUrl === 'string' ? new pg.Pool({ connectionString: poolOrUrl }) : poolOrUrl;
+  // An idle pooled client that loses its connection emits 'error' on the pool, which kills the process when
+  // nobody listens. The pool drops that client itself; the next query reports the outage if it persists.
+  if (pool.listenerCount('error') === 0) pool.on('error', () => {});
+  const listener = pgListener(pool);
+
+  const executor = (client: pg.Pool | pg.PoolClient): SqlExecutor => ({
+    async query<R extends Row = Row>(text: string, params: readonly unknown[] = []) {
+      const result = await client.query<R>(text, params.map(toParam)).catch(rethrow);
+      return result.rows;
+    },
+    async exec(text) {
+      // Without parameters node-postgres sends a simple query, which may hold several statements.
+      await client.query(text).catch(rethrow);
+    },
+  });
+
+  return {
+    ...executor(pool),
+    async transaction(fn) {
+      const client = await pool.connect().catch(rethrow);
+      // A connection lost mid-transaction also fails the running query; without a listener the 'error' event would crash.
+      const ignore = () => {};
+      client.on('error', ignore);
+      let broken: unknown;
+      try {
+        await client.query('begin');
+        const result = await fn(executor(client));
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch((rollbackError: unknown) => (broken = rollbackError));
+        return rethrow(error);
+      } finally {
+        // A client whose rollback failed is in an unknown state: destroy it instead of returning it to the pool.
+        client.off('error', ignore);
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    listen: (channel, onNotify) => listener.listen(assertIdentifier(channel), onNotify),
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
+
+/** One client for all LISTENs of this Sql, connected while someone listens, reconnected after a failure. */
+function pgListener(pool: pg.Pool) {
+  const channels = new Map<string, Set<(payload: string) => void>>();
+  let client: Promise<pg.Client> | undefined;
+  let closed = false;
+
+  function connect(): Promise<pg.Client> {
+    client ??= (async () => {
+      const fresh = new pg.Client(pool.options);
+      fresh.on('notification', (message) => {
+        for (const callback of channels.get(message.channel) ?? []) callback(message.payload ?? '');
+      });
+      fresh.on('error', () => reconnectLater(fresh));
+      await fresh.connect().catch(rethrow);
+      for (const channel of channels.keys()) await fresh.query(`listen ${channel}`);
+      return fresh;
+    })();
+    client.catch(() => (client = undefined));
+    return client;
+  }
+
+  // Notifications only save latency (subscribers also poll), so a lost listener is re-established in the background.
+  function reconnectLater(broken: pg.Client) {
+    void broken.end().catch(() => {});
+    client = undefined;
+    setTimeout(() => {
+      if (!closed && channels.size > 0 && client === undefined) connect().catch(() => reconnectLater(broken));
+    }, 1_000).unref();
+  }
+
+  return {
+    async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+      const callbacks = channels.get(channel) ?? new Set();
+      const first = callbacks.size === 0;
+      callbacks.add(onNotify);
+      channels.set(channel, callbacks);
+      try {
+        if (first) await (await connect()).query(`listen ${channel}`).catch(rethrow);
+        else await connect();
+      } catch (error) {
+        await unlisten();
+        throw error;
+      }
+      async function unlisten() {
+        callbacks.delete(onNotify);
+        if (callbacks.size > 0 || channels.get(channel) !== callbacks) return;
+        channels.delete(channel);
+        const current = client;
+        if (channels.size === 0) {
+          client = undefined;
+          await current?.then((c) => c.end()).catch(() => {});
+        } else {
+          await current?.then((c) => c.query(`unlisten ${channel}`)).catch(() => {});
+        }
+      }
+      return unlisten;
+    },
+    async close() {
+      closed = true;
+      channels.clear();
+      const current = client;
+      client = undefined;
+      await current?.then((c) => c.end()).catch(() => {});
+    },
+  };
+}
+
+const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
+
+/** Turns "the database is not there" into SqlUnavailable; everything else (SQL errors with a SQLSTATE) passes through. */
+function rethrow(error: unknown): never {
+  if (isConnectionError(error)) {
+    throw new SqlUnavailable(`PostgreSQL unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  throw error;
+}
+
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    // SQLSTATE class 08 = connection exception; 57P01-03 = server shutting down or starting; 53300 = too many connections.
+    return connectionErrorCodes.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code);
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
+}
+
+function toParam(value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
