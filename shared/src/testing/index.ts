@@ -3,3 +3,4 @@ export * from './names.js';
 export * from './decider-spec.js';
 export * from './pglite.js';
 export * from '../event-store/event-store.contract.js';
+export * from '../cache/cache.contract.js';
