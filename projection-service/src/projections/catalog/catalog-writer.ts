@@ -1,0 +1,77 @@
+import { cacheKeys, catalogTables, PRODUCT_STREAM_PREFIX, projectionSchema, type ProductStatus, type ProductView, type Row, type SqlExecutor } from '@order-engine/shared';
+import { foldRows, isoText, keysOf, type Projection } from '../projection.js';
+import { isProductEvent, productView, projectProduct, type ProductDomainEvent, type ProductRow } from './catalog.js';
+
+// One query loads every product a batch touches, the fold runs in memory, one multi-row upsert writes the changes.
+
+const version = 1;
+
+const productKey = (event: ProductDomainEvent): string => event.data.sku;
+
+const selectProducts = (schema: string): string => `
+  select sku, name, category, price_cents::text as price_cents, currency, on_hand, reserved, available, status, revision,
+         position::text as position, ${isoText('updated_at')} as updated_at
+  from ${schema}.products where sku in (select jsonb_array_elements_text($1::jsonb))`;
+
+// The revision guard is repeated in SQL so two workers racing on the same rows can never move one backwards.
+const upsertProducts = (schema: string): string => `
+  insert into ${schema}.products (sku, name, category, price_cents, currency, on_hand, reserved, available, status, revision, position, updated_at)
+  select * from jsonb_to_recordset($1::jsonb) as r(sku text, name text, category text, price_cents bigint, currency text,
+    on_hand integer, reserved integer, available integer, status text, revision integer, position bigint, updated_at timestamptz)
+  on conflict (sku) do update set name = excluded.name, category = excluded.category, price_cents = excluded.price_cents,
+    currency = excluded.currency, on_hand = excluded.on_hand, reserved = excluded.reserved, available = excluded.available,
+    status = excluded.status, revision = excluded.revision, position = excluded.position, updated_at = excluded.updated_at
+  where products.revision < excluded.revision`;
+
+/** The view from a products row; tolerant of int8 as string or number, so any reader of the table can use it. */
+export const productViewFromRow = (row: Row): ProductView => ({
+  sku: row.sku as string,
+  name: row.name as string,
+  category: row.category as string,
+  priceCents: Number(row.price_cents),
+  currency: row.currency as string,
+  onHand: Number(row.on_hand),
+  reserved: Number(row.reserved),
+  available: Number(row.available),
+  status: row.status as ProductStatus,
+  revision: Number(row.revision),
+});
+
+const productFromRow = (row: Row): ProductRow => ({
+  ...productViewFromRow(row),
+  position: BigInt(row.position as string),
+  updatedAt: row.updated_at as string,
+});
+
+const toRecord = (row: ProductRow) => ({
+  sku: row.sku,
+  name: row.name,
+  category: row.category,
+  price_cents: row.priceCents,
+  currency: row.currency,
+  on_hand: row.onHand,
+  reserved: row.reserved,
+  available: row.available,
+  status: row.status,
+  revision: row.revision,
+  position: row.position.toString(),
+  updated_at: row.updatedAt,
+});
+
+export const catalogProjection: Projection = {
+  name: 'catalog',
+  version,
+  streamPrefix: PRODUCT_STREAM_PREFIX,
+  schema: (prefix) => projectionSchema(prefix, 'catalog', version),
+  migrate: (sql, schema) => sql.exec(catalogTables(schema)),
+  async apply(tx: SqlExecutor, schema, events) {
+    const productEvents = events.filter(isProductEvent);
+    if (productEvents.length === 0) return [];
+    const rows = await tx.query(selectProducts(schema), [JSON.stringify(keysOf(productEvents, productKey))]);
+    const loaded = new Map(rows.map((row) => [row.sku as string, productFromRow(row)]));
+    const changed = [...foldRows(loaded, productEvents, productKey, projectProduct).values()];
+    if (changed.length === 0) return [];
+    await tx.query(upsertProducts(schema), [JSON.stringify(changed.map(toRecord))]);
+    return changed.map((row) => ({ key: cacheKeys.product(row.sku), entry: { version: row.revision, value: productView(row) } }));
+  },
+};

@@ -1,0 +1,91 @@
+import {
+  cacheKeys,
+  ORDER_STREAM_PREFIX,
+  ordersTables,
+  projectionSchema,
+  type OrderHistoryEntry,
+  type OrderLineView,
+  type OrderView,
+  type Row,
+  type SqlExecutor,
+} from '@order-engine/shared';
+import { foldRows, isoText, keysOf, type Projection } from '../projection.js';
+import { isOrderEvent, orderView, projectOrder, type OrderDomainEvent, type OrderRow } from './orders.js';
+
+const version = 1;
+
+const orderKey = (event: OrderDomainEvent): string => event.data.orderId;
+
+// The orders table has no shipment column: the shipment rides on the timeline's `shipped` entry
+// ({status, at, carrier, trackingNumber}), and orderViewFromRow takes it back out.
+type StoredHistoryEntry = OrderHistoryEntry & { carrier?: string; trackingNumber?: string };
+
+const storedHistory = (order: OrderView): StoredHistoryEntry[] =>
+  order.history.map((entry) => (entry.status === 'shipped' && order.shipment ? { ...entry, ...order.shipment } : entry));
+
+/** The view from an orders row; any reader of the table (query-service) uses this to get the same view. */
+export function orderViewFromRow(row: Row): OrderView {
+  const stored = row.history as StoredHistoryEntry[];
+  const history = stored.map(({ carrier: _carrier, trackingNumber: _tracking, ...entry }) => entry);
+  const shipped = stored.findLast((entry) => entry.status === 'shipped' && entry.carrier !== undefined);
+  const view: OrderView = {
+    orderId: row.order_id as string,
+    customerId: row.customer_id as string,
+    status: row.status as OrderView['status'],
+    lines: row.lines as OrderLineView[],
+    totalCents: Number(row.total_cents),
+    currency: row.currency as string,
+    placedAt: row.placed_at instanceof Date ? row.placed_at.toISOString() : (row.placed_at as string),
+    history,
+    revision: Number(row.revision),
+  };
+  return shipped ? { ...view, shipment: { carrier: shipped.carrier!, trackingNumber: shipped.trackingNumber ?? '' } } : view;
+}
+
+const orderFromRow = (row: Row): OrderRow => ({ ...orderViewFromRow(row), position: BigInt(row.position as string), updatedAt: row.updated_at as string });
+
+const selectOrders = (schema: string): string => `
+  select order_id, customer_id, status, lines, total_cents::text as total_cents, currency, ${isoText('placed_at')} as placed_at,
+         history, revision, position::text as position, ${isoText('updated_at')} as updated_at
+  from ${schema}.orders where order_id in (select jsonb_array_elements_text($1::jsonb))`;
+
+const upsertOrders = (schema: string): string => `
+  insert into ${schema}.orders (order_id, customer_id, status, lines, total_cents, currency, placed_at, history, revision, position, updated_at)
+  select * from jsonb_to_recordset($1::jsonb) as r(order_id text, customer_id text, status text, lines jsonb, total_cents bigint,
+    currency text, placed_at timestamptz, history jsonb, revision integer, position bigint, updated_at timestamptz)
+  on conflict (order_id) do update set customer_id = excluded.customer_id, status = excluded.status, lines = excluded.lines,
+    total_cents = excluded.total_cents, currency = excluded.currency, placed_at = excluded.placed_at, history = excluded.history,
+    revision = excluded.revision, position = excluded.position, updated_at = excluded.updated_at
+  where orders.revision < excluded.revision`;
+
+const toRecord = (row: OrderRow) => ({
+  order_id: row.orderId,
+  customer_id: row.customerId,
+  status: row.status,
+  lines: row.lines,
+  total_cents: row.totalCents,
+  currency: row.currency,
+  placed_at: row.placedAt,
+  history: storedHistory(row),
+  revision: row.revision,
+  position: row.position.toString(),
+  updated_at: row.updatedAt,
+});
+
+export const ordersProjection: Projection = {
+  name: 'orders',
+  version,
+  streamPrefix: ORDER_STREAM_PREFIX,
+  schema: (prefix) => projectionSchema(prefix, 'orders', version),
+  migrate: (sql, schema) => sql.exec(ordersTables(schema)),
+  async apply(tx: SqlExecutor, schema, events) {
+    const orderEvents = events.filter(isOrderEvent);
+    if (orderEvents.length === 0) return [];
+    const rows = await tx.query(selectOrders(schema), [JSON.stringify(keysOf(orderEvents, orderKey))]);
+    const loaded = new Map(rows.map((row) => [row.order_id as string, orderFromRow(row)]));
+    const changed = [...foldRows(loaded, orderEvents, orderKey, projectOrder).values()];
+    if (changed.length === 0) return [];
+    await tx.query(upsertOrders(schema), [JSON.stringify(changed.map(toRecord))]);
+    return changed.map((row) => ({ key: cacheKeys.order(row.orderId), entry: { version: row.revision, value: orderView(row) } }));
+  },
+};

@@ -1,0 +1,74 @@
+import type { OrderEvent, OrderHistoryEntry, OrderView, RecordedDomainEvent } from '@order-engine/shared';
+
+// The orders read model: one row per order with its lines, status timeline and shipment. Pure.
+
+export interface OrderRow extends OrderView {
+  position: bigint;
+  updatedAt: string;
+}
+
+export type OrderDomainEvent = RecordedDomainEvent<OrderEvent>;
+
+const orderEventTypes: Record<OrderEvent['type'], true> = {
+  OrderPlaced: true,
+  OrderLineReserved: true,
+  OrderConfirmed: true,
+  OrderRejected: true,
+  OrderPaid: true,
+  OrderShipped: true,
+  OrderDelivered: true,
+  OrderCancelled: true,
+};
+
+export const isOrderEvent = (event: RecordedDomainEvent): event is OrderDomainEvent => Object.hasOwn(orderEventTypes, event.type);
+
+const moved = (row: OrderRow, event: OrderDomainEvent, status: OrderHistoryEntry['status'], reason?: string): OrderRow => {
+  const entry: OrderHistoryEntry = reason === undefined ? { status, at: event.recordedAt.toISOString() } : { status, at: event.recordedAt.toISOString(), reason };
+  return { ...row, status, history: [...row.history, entry] };
+};
+
+export function projectOrder(row: OrderRow | undefined, event: OrderDomainEvent): OrderRow | undefined {
+  // Delivery is at least once: an event at or below the applied revision has been counted already.
+  if (row && event.revision <= row.revision) return row;
+  const stamp = { revision: event.revision, position: event.position, updatedAt: event.recordedAt.toISOString() };
+  if (event.type === 'OrderPlaced') {
+    const { orderId, customerId, lines, currency, totalCents, placedAt } = event.data;
+    return {
+      orderId,
+      customerId,
+      status: 'placed',
+      lines: lines.map(({ sku, quantity, unitPriceCents }) => ({ sku, quantity, unitPriceCents, lineTotalCents: quantity * unitPriceCents })),
+      totalCents,
+      currency,
+      // Normalised to the millisecond ISO form the database gives back, so a row reads the same before and after storage.
+      placedAt: new Date(placedAt).toISOString(),
+      history: [{ status: 'placed', at: event.recordedAt.toISOString() }],
+      ...stamp,
+    };
+  }
+  if (!row) return undefined;
+  switch (event.type) {
+    case 'OrderLineReserved':
+      return { ...row, ...stamp };
+    case 'OrderConfirmed':
+      return { ...moved(row, event, 'confirmed'), ...stamp };
+    case 'OrderRejected':
+      return { ...moved(row, event, 'rejected', event.data.reason), ...stamp };
+    case 'OrderPaid':
+      return { ...moved(row, event, 'paid'), ...stamp };
+    case 'OrderShipped': {
+      const { carrier, trackingNumber } = event.data;
+      return { ...moved(row, event, 'shipped'), shipment: { carrier, trackingNumber }, ...stamp };
+    }
+    case 'OrderDelivered':
+      return { ...moved(row, event, 'delivered'), ...stamp };
+    case 'OrderCancelled':
+      return { ...moved(row, event, 'cancelled', event.data.reason), ...stamp };
+    default: {
+      const unhandled: never = event;
+      throw new Error(`unhandled order event ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+export const orderView = ({ position: _position, updatedAt: _updatedAt, ...view }: OrderRow): OrderView => view;

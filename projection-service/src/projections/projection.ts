@@ -1,0 +1,52 @@
+import type { CachedEntry, ProjectionName, RecordedDomainEvent, SqlExecutor } from '@order-engine/shared';
+
+/** A cache entry to write once the transaction that produced it has committed. */
+export interface CacheWrite {
+  key: string;
+  entry: CachedEntry;
+}
+
+// A projection is pure functions from (row, event) to row plus one SQL writer; this is the writer's face to the runner.
+export interface Projection {
+  readonly name: ProjectionName;
+  readonly version: number;
+  /** Only events of streams with this prefix are decoded and applied; the runner skips the rest (but checkpoints them). */
+  readonly streamPrefix: string;
+  schema(prefix: string): string;
+  /** Creates the schema and tables when missing: safe to run any number of times. */
+  migrate(sql: SqlExecutor, schema: string): Promise<void>;
+  /** Applies a batch inside the caller's transaction and says what to cache after the commit. */
+  apply(tx: SqlExecutor, schema: string, events: readonly RecordedDomainEvent[]): Promise<CacheWrite[]>;
+}
+
+/**
+ * Folds a batch into the rows it touches, in event order. Returns only the rows that changed: a pure function
+ * returns the very row it was given when an event does not concern it (or was applied already).
+ */
+export function foldRows<R, E>(
+  loaded: ReadonlyMap<string, R>,
+  events: readonly E[],
+  keyOf: (event: E) => string | undefined,
+  project: (row: R | undefined, event: E) => R | undefined,
+): Map<string, R> {
+  const current = new Map(loaded);
+  const changed = new Map<string, R>();
+  for (const event of events) {
+    const key = keyOf(event);
+    if (key === undefined) continue;
+    const before = current.get(key);
+    const after = project(before, event);
+    if (after === undefined || after === before) continue;
+    current.set(key, after);
+    changed.set(key, after);
+  }
+  return changed;
+}
+
+/** The distinct keys a batch touches, for the one query that loads them. */
+export const keysOf = <E>(events: readonly E[], keyOf: (event: E) => string | undefined): string[] => [
+  ...new Set(events.map(keyOf).filter((key): key is string => key !== undefined)),
+];
+
+/** Selects a timestamptz as the ISO text Date.toISOString() gives, the same on pg and PGlite. */
+export const isoText = (column: string): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

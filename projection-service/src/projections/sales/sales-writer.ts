@@ -1,0 +1,69 @@
+import { ORDER_STREAM_PREFIX, projectionSchema, salesTables, type OrderLine, type Row, type SalesDayView, type SqlExecutor } from '@order-engine/shared';
+import { isOrderEvent, type OrderDomainEvent } from '../orders/orders.js';
+import { foldRows, keysOf, type Projection } from '../projection.js';
+import { projectSalesOrder, salesDeltas, type SalesOrderRow } from './sales.js';
+
+const version = 1;
+
+const orderKey = (event: OrderDomainEvent): string => event.data.orderId;
+
+const selectSalesOrders = (schema: string): string => `
+  select order_id, lines, currency, paid_day::text as paid_day, revision
+  from ${schema}.sales_orders where order_id in (select jsonb_array_elements_text($1::jsonb))`;
+
+const upsertSalesOrders = (schema: string): string => `
+  insert into ${schema}.sales_orders (order_id, lines, currency, paid_day, revision)
+  select * from jsonb_to_recordset($1::jsonb) as r(order_id text, lines jsonb, currency text, paid_day date, revision integer)
+  on conflict (order_id) do update set lines = excluded.lines, currency = excluded.currency, paid_day = excluded.paid_day,
+    revision = excluded.revision
+  where sales_orders.revision < excluded.revision`;
+
+// Adds deltas, not totals: the sales_orders rows in the same transaction are what keeps each event counted once.
+const addToSalesDaily = (schema: string): string => `
+  insert into ${schema}.sales_daily (day, sku, currency, units, revenue_cents)
+  select * from jsonb_to_recordset($1::jsonb) as r(day date, sku text, currency text, units bigint, revenue_cents bigint)
+  on conflict (day, sku, currency) do update set units = sales_daily.units + excluded.units,
+    revenue_cents = sales_daily.revenue_cents + excluded.revenue_cents`;
+
+/** The view from a sales_daily row (select day::text: drivers differ on date). */
+export const salesDayViewFromRow = (row: Row): SalesDayView => ({
+  day: row.day instanceof Date ? row.day.toISOString().slice(0, 10) : (row.day as string),
+  sku: row.sku as string,
+  currency: row.currency as string,
+  units: Number(row.units),
+  revenueCents: Number(row.revenue_cents),
+});
+
+const salesOrderFromRow = (row: Row): SalesOrderRow => ({
+  orderId: row.order_id as string,
+  lines: row.lines as OrderLine[],
+  currency: row.currency as string,
+  paidDay: (row.paid_day as string | null) ?? null,
+  revision: Number(row.revision),
+});
+
+const toRecord = (row: SalesOrderRow) => ({ order_id: row.orderId, lines: row.lines, currency: row.currency, paid_day: row.paidDay, revision: row.revision });
+
+export const salesProjection: Projection = {
+  name: 'sales',
+  version,
+  streamPrefix: ORDER_STREAM_PREFIX,
+  schema: (prefix) => projectionSchema(prefix, 'sales', version),
+  migrate: (sql, schema) => sql.exec(salesTables(schema)),
+  async apply(tx: SqlExecutor, schema, events) {
+    const orderEvents = events.filter(isOrderEvent);
+    if (orderEvents.length === 0) return [];
+    const rows = await tx.query(selectSalesOrders(schema), [JSON.stringify(keysOf(orderEvents, orderKey))]);
+    const loaded = new Map(rows.map((row) => [row.order_id as string, salesOrderFromRow(row)]));
+    const changed = foldRows(loaded, orderEvents, orderKey, projectSalesOrder);
+    if (changed.size === 0) return [];
+    await tx.query(upsertSalesOrders(schema), [JSON.stringify([...changed.values()].map(toRecord))]);
+    const deltas = salesDeltas([...changed].map(([orderId, after]) => ({ before: loaded.get(orderId), after })));
+    if (deltas.length > 0) {
+      const records = deltas.map((d) => ({ day: d.day, sku: d.sku, currency: d.currency, units: d.units, revenue_cents: d.revenueCents }));
+      await tx.query(addToSalesDaily(schema), [JSON.stringify(records)]);
+    }
+    // Nothing of sales is cached: /stats/sales reads ranges, not single keys.
+    return [];
+  },
+};

@@ -1,0 +1,63 @@
+import type { GlobalPosition, RecordedEvent, SqlExecutor } from '@order-engine/shared';
+
+// The admin tables: one checkpoint row per projection (keyed by its schema name, e.g. catalog_v1) and the events
+// it could not decode or apply. Both are written in the transaction that applies the batch.
+
+export interface DeadLetter {
+  event: RecordedEvent;
+  error: string;
+}
+
+/** Where the projection stands; 0n before its first batch. */
+export async function readCheckpoint(sql: SqlExecutor, admin: string, key: string): Promise<GlobalPosition> {
+  const rows = await sql.query<{ position: string }>(`select position::text as position from ${admin}.checkpoints where projection = $1`, [key]);
+  return rows[0] ? BigInt(rows[0].position) : 0n;
+}
+
+/** Checkpoints of several projections at once, for the admin API; a missing one reads as 0n. */
+export async function readCheckpoints(sql: SqlExecutor, admin: string, keys: readonly string[]): Promise<Map<string, GlobalPosition>> {
+  const rows = await sql.query<{ projection: string; position: string }>(
+    `select projection, position::text as position from ${admin}.checkpoints where projection in (select jsonb_array_elements_text($1::jsonb))`,
+    [JSON.stringify(keys)],
+  );
+  const found = new Map(rows.map((row) => [row.projection, BigInt(row.position)]));
+  return new Map(keys.map((key) => [key, found.get(key) ?? 0n]));
+}
+
+/**
+ * Locks the projection's checkpoint row for the rest of the transaction. Two workers of one projection (a restart
+ * overlapping the old process, a rebalance) then apply batches one after the other: the sales deltas are only
+ * counted once if no other transaction reads the same sales_orders rows meanwhile.
+ */
+export async function lockCheckpoint(tx: SqlExecutor, admin: string, key: string): Promise<void> {
+  await tx.query(`insert into ${admin}.checkpoints (projection, position) values ($1, 0) on conflict (projection) do nothing`, [key]);
+  await tx.query(`select position from ${admin}.checkpoints where projection = $1 for update`, [key]);
+}
+
+/** Moves the checkpoint forward only: a redelivered older batch must not move it back. */
+export async function saveCheckpoint(tx: SqlExecutor, admin: string, key: string, position: GlobalPosition): Promise<void> {
+  await tx.query(
+    `update ${admin}.checkpoints set position = greatest(position, $2::bigint), updated_at = now() where projection = $1`,
+    [key, position.toString()],
+  );
+}
+
+const MAX_ERROR_LENGTH = 2_000;
+
+/** Records events that cannot be projected; a redelivered one is recorded once. */
+export async function recordDeadLetters(tx: SqlExecutor, admin: string, key: string, letters: readonly DeadLetter[]): Promise<void> {
+  if (letters.length === 0) return;
+  const records = letters.map(({ event, error }) => ({
+    projection: key,
+    event_id: event.eventId,
+    position: event.position.toString(),
+    event_type: event.type,
+    error: error.slice(0, MAX_ERROR_LENGTH),
+  }));
+  await tx.query(
+    `insert into ${admin}.dead_letters (projection, event_id, position, event_type, error)
+     select * from jsonb_to_recordset($1::jsonb) as r(projection text, event_id uuid, position bigint, event_type text, error text)
+     on conflict (projection, event_id) do nothing`,
+    [JSON.stringify(records)],
+  );
+}

@@ -1,0 +1,244 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  memoryCache,
+  memoryEventStore,
+  pgSql,
+  postgresEventStore,
+  readModelSchemas,
+  silentLogger,
+  type Cache,
+  type EventStore,
+  type RecordedEvent,
+  type Sql,
+} from '@order-engine/shared';
+import { describeWithService, freshName, sharedPglite } from '@order-engine/shared/testing';
+import { productViewFromRow } from '../projections/catalog/catalog-writer.js';
+import { orderViewFromRow } from '../projections/orders/orders-writer.js';
+import { liveProjections } from '../projections/index.js';
+import { migrateReadModels } from '../read-models/migrate.js';
+import { appendHistory, sampleHistory } from '../testing/sample-history.js';
+import { dropReadModels, dumpReadModels } from '../testing/read-model-dump.js';
+import { createProjectionRunner, type EventFeed, type ProjectionRunner } from './runner.js';
+
+// The writers and the runner against a real database: PGlite always, PostgreSQL when DATABASE_URL is set.
+
+const storeFeed = (store: EventStore, batchSize = 4): EventFeed => (after, signal) => store.subscribeToAll({ after, signal, batchSize });
+
+function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boolean }) {
+  let prefix: string;
+  let sql: Sql;
+  const started: ProjectionRunner[] = [];
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((runner) => runner.stop()));
+    if (options.dropSchemas && sql) await dropReadModels(sql, prefix);
+  });
+
+  async function setUp() {
+    sql = await openSql();
+    prefix = `${freshName('t')}_`;
+    await migrateReadModels(sql, prefix);
+    return { sql, prefix, store: memoryEventStore(), cache: memoryCache({ maxEntries: 1_000 }) };
+  }
+
+  /** Starts every projection, each runner with a feed of its own. */
+  function runAll(feedOf: () => EventFeed, cache: Cache, runPrefix = prefix): ProjectionRunner[] {
+    const runners = liveProjections.map((projection) =>
+      createProjectionRunner({ projection, sql, prefix: runPrefix, feed: feedOf(), cache, logger: silentLogger, backoff: { initialMs: 1, maxMs: 20 } }),
+    );
+    for (const runner of runners) runner.start();
+    started.push(...runners);
+    return runners;
+  }
+
+  const caughtUp = async (runners: readonly ProjectionRunner[], head: bigint) =>
+    expect(await Promise.all(runners.map((runner) => runner.waitFor(head, 20_000)))).toEqual(runners.map(() => true));
+
+  /** The rows a clean run over the store gives, in a prefix of their own. */
+  async function reference(store: EventStore, head: bigint) {
+    const cleanPrefix = `${freshName('ref')}_`;
+    await migrateReadModels(sql, cleanPrefix);
+    await caughtUp(runAll(() => storeFeed(store, 500), memoryCache({ maxEntries: 10 }), cleanPrefix), head);
+    const dump = await dumpReadModels(sql, cleanPrefix);
+    if (options.dropSchemas) await dropReadModels(sql, cleanPrefix);
+    return dump;
+  }
+
+  it('projects a realistic history into products, orders and daily sales, and caches the views', async () => {
+    const { store, cache } = await setUp();
+    const head = await appendHistory(store);
+    await caughtUp(runAll(() => storeFeed(store), cache), head);
+    const s = readModelSchemas(prefix);
+
+    const products = (await sql.query(`select * from ${s.catalog}.products order by sku`)).map(productViewFromRow);
+    expect(products).toEqual([
+      { sku: 'lamp', name: 'Desk lamp', category: 'lighting', priceCents: 2700, currency: 'EUR', onHand: 8, reserved: 0, available: 8, status: 'active', revision: 6 },
+      { sku: 'mug', name: 'Mug', category: 'kitchen', priceCents: 800, currency: 'EUR', onHand: 4, reserved: 2, available: 2, status: 'active', revision: 5 },
+      { sku: 'vase', name: 'Vase', category: 'home', priceCents: 4000, currency: 'EUR', onHand: 0, reserved: 0, available: 0, status: 'discontinued', revision: 1 },
+    ]);
+
+    const orders = (await sql.query(`select * from ${s.orders}.orders order by order_id`)).map(orderViewFromRow);
+    expect(orders.map((o) => [o.orderId, o.status, o.revision])).toEqual([
+      ['o-1', 'delivered', 6],
+      ['o-2', 'rejected', 1],
+      ['o-3', 'cancelled', 4],
+      ['o-4', 'paid', 3],
+    ]);
+    const delivered = orders[0]!;
+    expect(delivered).toMatchObject({ customerId: 'alice', totalCents: 5800, currency: 'EUR', shipment: { carrier: 'DHL', trackingNumber: 'JD0001' } });
+    expect(delivered.lines).toEqual([
+      { sku: 'lamp', quantity: 2, unitPriceCents: 2500, lineTotalCents: 5000 },
+      { sku: 'mug', quantity: 1, unitPriceCents: 800, lineTotalCents: 800 },
+    ]);
+    expect(delivered.history.map((entry) => entry.status)).toEqual(['placed', 'confirmed', 'paid', 'shipped', 'delivered']);
+    expect(orders[1]!.history.at(-1)).toMatchObject({ status: 'rejected', reason: 'insufficient_stock' });
+    expect(orders[2]!.history.at(-1)).toMatchObject({ status: 'cancelled', reason: 'changed my mind' });
+
+    const byCustomer = await sql.query<{ order_id: string }>(`select order_id from ${s.orders}.orders where customer_id = 'alice' order by placed_at desc, order_id desc`);
+    expect(byCustomer.map((row) => row.order_id)).toEqual(['o-3', 'o-1']);
+
+    // o-3 was paid then cancelled: only o-1 and o-4 count, on whatever UTC day the payments were recorded.
+    const sales = await sql.query<{ sku: string; units: string; revenue: string }>(
+      `select sku, sum(units)::text as units, sum(revenue_cents)::text as revenue from ${s.sales}.sales_daily group by sku order by sku`,
+    );
+    expect(sales).toEqual([
+      { sku: 'lamp', units: '2', revenue: '5000' },
+      { sku: 'mug', units: '3', revenue: '2400' },
+    ]);
+
+    expect((await dumpReadModels(sql, prefix)).checkpoints).toEqual([`catalog_v1@${head}`, `orders_v1@${head}`, `sales_v1@${head}`]);
+    expect(await cache.get('product:lamp')).toEqual({ version: 6, value: products[0] });
+    expect(await cache.get('order:o-1')).toEqual({ version: 6, value: delivered });
+  });
+
+  it('gives the same rows when every batch is delivered twice', async () => {
+    const { store, cache } = await setUp();
+    const head = await appendHistory(store);
+    const twice: EventFeed = async function* (after, signal) {
+      for await (const batch of store.subscribeToAll({ after, signal, batchSize: 3 })) {
+        yield batch;
+        yield batch;
+      }
+    };
+    await caughtUp(runAll(() => twice, cache), head);
+    expect(await dumpReadModels(sql, prefix)).toEqual(await reference(store, head));
+  });
+
+  it('gives the same rows when the runner is stopped mid-way, restarted, and its feed crashes or rewinds', async () => {
+    const { store, cache } = await setUp();
+    const half = Math.floor(sampleHistory.length / 2);
+    const firstHalf = await appendHistory(store, sampleHistory.slice(0, half));
+    const first = runAll(() => storeFeed(store), cache);
+    await caughtUp(first, firstHalf);
+    await Promise.all(first.map((runner) => runner.stop()));
+
+    const head = await appendHistory(store, sampleHistory.slice(half));
+    // The restarted runner's first subscription starts over from position 0, as a Kafka consumer that lost its
+    // offsets would; after that, every third batch read fails as a lost connection would.
+    const crashingRewinding = (): EventFeed => {
+      let subscriptions = 0;
+      let delivered = 0;
+      return async function* (after, signal) {
+        const from = subscriptions++ === 0 ? 0n : after;
+        for await (const batch of store.subscribeToAll({ after: from, signal, batchSize: 2 })) {
+          if (++delivered % 3 === 0) throw new Error('connection lost');
+          yield batch;
+        }
+      };
+    };
+    await caughtUp(runAll(crashingRewinding, cache), head);
+    expect(await dumpReadModels(sql, prefix)).toEqual(await reference(store, head));
+  });
+
+  it('sets a poison event aside in dead_letters and projects the rest', async () => {
+    const { store, cache } = await setUp();
+    await appendHistory(store);
+    // Cannot be decoded: an OrderPlaced without its lines.
+    const undecodable = (await store.append('order-o-5', [{ type: 'OrderPlaced', version: 1, data: { orderId: 'o-5' } }])).events[0]!;
+    // Decodes, but PostgreSQL refuses a NUL character in text: the batch fails and only this event is set aside.
+    const unstorable = (
+      await store.append('product-bad', [{ type: 'ProductRegistered', version: 2, data: { sku: 'bad', name: 'bad\u0000name', category: 'x', priceCents: 1, currency: 'EUR' } }])
+    ).events[0]!;
+    const head = (await store.append('product-lamp', [{ type: 'StockAdded', version: 1, data: { sku: 'lamp', quantity: 1 } }])).position;
+
+    await caughtUp(runAll(() => storeFeed(store, 500), cache), head);
+    const letter = (event: RecordedEvent, projection: string) => `${projection} ${event.eventId} ${event.position} ${event.type}`;
+    const dump = await dumpReadModels(sql, prefix);
+    expect(dump.dead_letters).toEqual(
+      [letter(unstorable, 'catalog_v1'), letter(undecodable, 'orders_v1'), letter(undecodable, 'sales_v1')].sort(),
+    );
+    const s = readModelSchemas(prefix);
+    expect(await sql.query(`select on_hand, revision from ${s.catalog}.products where sku = 'lamp'`)).toEqual([{ on_hand: 9, revision: 7 }]);
+    expect(await sql.query(`select sku from ${s.catalog}.products where sku = 'bad'`)).toEqual([]);
+    expect(dump.orders).toHaveLength(4);
+    const [errorRow] = await sql.query<{ error: string }>(`select error from ${s.admin}.dead_letters where event_id = $1 and projection like '%orders_v1'`, [undecodable.eventId]);
+    expect(errorRow!.error).toMatch(/OrderPlaced/);
+  });
+
+  it('keeps projecting when the cache fails', async () => {
+    const { store } = await setUp();
+    const head = await appendHistory(store);
+    const failing = memoryCache({ maxEntries: 10 });
+    await failing.close(); // every call now rejects
+    await caughtUp(runAll(() => storeFeed(store), failing), head);
+    expect((await dumpReadModels(sql, prefix)).products).toHaveLength(3);
+  });
+
+  it('retries from its checkpoint after the read database drops out, losing and doubling nothing', async () => {
+    const { store, cache } = await setUp();
+    const head = await appendHistory(store);
+    let transactions = 0;
+    const flaky: Sql = {
+      ...sql,
+      transaction: (fn) => {
+        if (++transactions % 4 === 0) return Promise.reject(Object.assign(new Error('connection terminated'), { retryable: true }));
+        return sql.transaction(fn);
+      },
+    };
+    const runners = liveProjections.map((projection) =>
+      createProjectionRunner({ projection, sql: flaky, prefix, feed: storeFeed(store, 2), cache, logger: silentLogger, backoff: { initialMs: 1, maxMs: 5 } }),
+    );
+    for (const runner of runners) runner.start();
+    started.push(...runners);
+    await caughtUp(runners, head);
+    expect(await dumpReadModels(sql, prefix)).toEqual(await reference(store, head));
+  });
+
+  it('projects from the PostgreSQL event store living in the same database, as the embedded engine runs', async () => {
+    const { cache } = await setUp();
+    const storeSchema = freshName('es');
+    const store = postgresEventStore(sql, { schema: storeSchema, pollIntervalMs: 20 });
+    try {
+      const head = await appendHistory(store);
+      await caughtUp(runAll(() => storeFeed(store, 7), cache), head);
+      expect(await dumpReadModels(sql, prefix)).toEqual(await reference(store, head));
+      expect((await cache.get('product:mug'))?.version).toBe(5);
+    } finally {
+      await Promise.all(started.splice(0).map((runner) => runner.stop()));
+      await store.close();
+      if (options.dropSchemas) await sql.exec(`drop schema if exists ${storeSchema} cascade`);
+    }
+  });
+
+  it('stops promptly while waiting for events', async () => {
+    const { store, cache } = await setUp();
+    const head = await appendHistory(store);
+    const runners = runAll(() => storeFeed(store), cache);
+    await caughtUp(runners, head);
+    const before = Date.now();
+    await Promise.all(runners.map((runner) => runner.stop()));
+    expect(Date.now() - before).toBeLessThan(1_000);
+  });
+}
+
+describe('projections on PGlite', () => {
+  projectionSpecs(sharedPglite(), { dropSchemas: false });
+});
+
+describeWithService('DATABASE_URL', 'projections on PostgreSQL', (url) => {
+  let sql: Sql | undefined;
+  afterAll(async () => {
+    await sql?.close();
+  });
+  projectionSpecs(async () => (sql ??= pgSql(url)), { dropSchemas: true });
+});

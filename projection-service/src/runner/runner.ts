@@ -1,0 +1,124 @@
+import { adminSchema, type Cache, type GlobalPosition, type Logger, type RecordedEvent, type Sql } from '@order-engine/shared';
+import type { CacheWrite, Projection } from '../projections/projection.js';
+import { batchApplier, lastPosition } from './batch.js';
+import { readCheckpoint } from './checkpoints.js';
+import { untilAborted, sleep } from './abortable.js';
+
+/**
+ * Where events come from, after a checkpoint (exclusive), in batches. Embedded: the event store's subscribeToAll;
+ * distributed: a Kafka consumer. Unfiltered, so the checkpoint follows the head even through events nobody reads.
+ */
+export type EventFeed = (after: GlobalPosition, signal: AbortSignal) => AsyncIterable<RecordedEvent[]>;
+
+export interface ProjectionRunnerOptions {
+  projection: Projection;
+  /** The read-model database. */
+  sql: Sql;
+  /** Read-model schema prefix ('' in production, a fresh one per test). */
+  prefix: string;
+  feed: EventFeed;
+  cache: Cache;
+  logger: Logger;
+  /** Delay before retrying after a failure: doubles from initialMs up to maxMs. */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export interface ProjectionRunner {
+  readonly projection: Projection;
+  /** Checkpoint and dead-letter key: the projection's schema, e.g. catalog_v1. */
+  readonly key: string;
+  start(): void;
+  /** Ends the feed and waits for the batch in hand to commit. */
+  stop(): Promise<void>;
+  /** The last checkpoint this runner read or committed; undefined until it has read one. */
+  checkpoint(): GlobalPosition | undefined;
+  /** True once the checkpoint has reached position; false after timeoutMs. */
+  waitFor(position: GlobalPosition, timeoutMs?: number): Promise<boolean>;
+}
+
+export function createProjectionRunner(options: ProjectionRunnerOptions): ProjectionRunner {
+  const { projection, sql, prefix, feed, cache } = options;
+  const schema = projection.schema(prefix);
+  const admin = adminSchema(prefix);
+  const key = schema;
+  const logger = options.logger.child({ projection: key });
+  const backoff = options.backoff ?? { initialMs: 100, maxMs: 5_000 };
+  const applyBatch = batchApplier({ projection, sql, schema, admin, key, logger });
+
+  let current: GlobalPosition | undefined;
+  const waiters = new Set<{ position: GlobalPosition; done: (reached: boolean) => void }>();
+  let running: { controller: AbortController; loop: Promise<void> } | undefined;
+
+  function advance(position: GlobalPosition) {
+    if (current !== undefined && position <= current) return;
+    current = position;
+    for (const waiter of waiters) if (waiter.position <= position) waiter.done(true);
+  }
+
+  // The transaction has committed: a cache that fails now only costs readers a trip to the read model.
+  async function writeCache(writes: readonly CacheWrite[]) {
+    const results = await Promise.allSettled(writes.map(({ key: cacheKey, entry }) => cache.set(cacheKey, entry)));
+    const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed.length > 0) logger.warn('cache writes failed; readers fall back to the read model', { failed: failed.length, error: String(failed[0]!.reason) });
+  }
+
+  async function run(signal: AbortSignal) {
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        // Each attempt starts from the committed checkpoint: whatever the last one did half-way is either in it or not.
+        const after = await readCheckpoint(sql, admin, key);
+        advance(after);
+        logger.debug('subscribing', { after });
+        for await (const batch of untilAborted(feed(after, signal), signal)) {
+          if (batch.length === 0) continue;
+          const writes = await applyBatch(batch);
+          advance(lastPosition(batch));
+          failures = 0;
+          await writeCache(writes);
+        }
+        if (signal.aborted) return;
+        failures += 1;
+        logger.warn('event feed ended; subscribing again');
+      } catch (error) {
+        if (signal.aborted) return;
+        failures += 1;
+        logger.error('projection failed; retrying from its checkpoint', { error: error instanceof Error ? error.message : String(error), failures });
+      }
+      await sleep(Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(failures - 1, 20)), signal);
+    }
+  }
+
+  return {
+    projection,
+    key,
+    start() {
+      if (running) return;
+      const controller = new AbortController();
+      running = { controller, loop: run(controller.signal) };
+    },
+    async stop() {
+      if (!running) return;
+      const { controller, loop } = running;
+      controller.abort();
+      await loop;
+      running = undefined;
+    },
+    checkpoint: () => current,
+    waitFor(position, timeoutMs = 10_000) {
+      if (current !== undefined && current >= position) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const waiter = {
+          position,
+          done: (reached: boolean) => {
+            clearTimeout(timer);
+            waiters.delete(waiter);
+            resolve(reached);
+          },
+        };
+        const timer = setTimeout(() => waiter.done(false), timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+  };
+}
