@@ -17,3 +17,4 @@ export { migrateEventStore } from './event-store/postgres/schema.js';
 export * from './sql/pg-sql.js';
 export * from './sql/pglite-sql.js';
 export * from './cache/redis-cache.js';
+export * from './composition/open-adapters.js';

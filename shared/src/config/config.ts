@@ -19,8 +19,10 @@ export const EngineConfig = z
     DATA_DIR: z.string().min(1).default('./data'),
     EVENT_STORE: z.enum(['pglite', 'postgres']).default('pglite'),
     READ_DB: z.enum(['pglite', 'postgres']).default('pglite'),
-    CACHE: z.enum(['memory']).default('memory'),
+    CACHE: z.enum(['memory', 'redis']).default('memory'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    CACHE_KEY_PREFIX: z.string().max(100).default('order-engine:'),
     EVENT_STORE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('eventstore'),
     READ_MODEL_PREFIX: z.string().regex(/^([a-z_][a-z0-9_]*)?$/).default(''),
     CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
@@ -33,6 +35,9 @@ export const EngineConfig = z
     const needsPostgres = config.EVENT_STORE === 'postgres' || config.READ_DB === 'postgres';
     if (needsPostgres && !config.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when EVENT_STORE or READ_DB is postgres' });
+    }
+    if (config.CACHE === 'redis' && !config.REDIS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when CACHE is redis' });
     }
   });
 export type EngineConfig = z.infer<typeof EngineConfig>;

@@ -1,0 +1,35 @@
+import type { Logger } from '@order-engine/shared';
+import { requestJson } from './http-client.js';
+
+// A small catalog and a few orders, so a newcomer's first `npm start` has something to look at.
+const catalog = [
+  { sku: 'espresso-machine', name: 'Espresso machine', category: 'kitchen', priceCents: 34_900, stock: 12 },
+  { sku: 'coffee-grinder', name: 'Burr coffee grinder', category: 'kitchen', priceCents: 12_900, stock: 25 },
+  { sku: 'kettle', name: 'Gooseneck kettle', category: 'kitchen', priceCents: 5_900, stock: 40 },
+  { sku: 'desk-lamp', name: 'LED desk lamp', category: 'office', priceCents: 4_500, stock: 30 },
+  { sku: 'notebook', name: 'Dotted notebook', category: 'office', priceCents: 1_200, stock: 200 },
+  { sku: 'headphones', name: 'Noise-cancelling headphones', category: 'audio', priceCents: 24_900, stock: 8 },
+  { sku: 'speaker', name: 'Bluetooth speaker', category: 'audio', priceCents: 7_900, stock: 0 },
+];
+
+const orders = [
+  { customerId: 'alice', lines: [{ sku: 'espresso-machine', quantity: 1 }, { sku: 'coffee-grinder', quantity: 1 }] },
+  { customerId: 'bob', lines: [{ sku: 'notebook', quantity: 5 }, { sku: 'desk-lamp', quantity: 1 }] },
+  { customerId: 'alice', lines: [{ sku: 'headphones', quantity: 1 }] },
+];
+
+async function send(url: string, body: unknown): Promise<Record<string, unknown>> {
+  const answer = await requestJson(url, { body });
+  if (answer.status >= 400) throw new Error(`demo seed: POST ${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+/** Seeds through the command API, exactly as a client would. */
+export async function seedDemo(commandUrl: string, logger: Logger): Promise<void> {
+  for (const { stock, ...product } of catalog) {
+    await send(`${commandUrl}/products`, { ...product, currency: 'EUR' });
+    if (stock > 0) await send(`${commandUrl}/products/${product.sku}/restock`, { quantity: stock });
+  }
+  for (const order of orders) await send(`${commandUrl}/orders`, order);
+  logger.info('demo data seeded', { products: catalog.length, orders: orders.length });
+}

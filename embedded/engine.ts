@@ -1,0 +1,78 @@
+import { createCommandService } from '@order-engine/command-service';
+import { createProjectionService } from '@order-engine/projection-service';
+import { createQueryService } from '@order-engine/query-service';
+import {
+  listen,
+  openCache,
+  openDatabases,
+  postgresEventStore,
+  type EngineConfig,
+  type EventStore,
+  type Logger,
+  type RunningServer,
+} from '@order-engine/shared';
+import { seedDemo } from './demo-seed.js';
+
+// The embedded engine: all three services in one process on one set of adapters (by default PGlite, the event
+// store's own catch-up subscription as fan-out, and an in-memory cache).
+
+export interface Engine {
+  commandUrl: string;
+  queryUrl: string;
+  projectionUrl: string;
+  eventStore: EventStore;
+  stop(): Promise<void>;
+}
+
+export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
+  const databases = await openDatabases(config);
+  const eventStore = postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA });
+  const cache = await openCache(config, logger, { projectionsInProcess: true });
+  const prefix = config.READ_MODEL_PREFIX;
+
+  const commands = createCommandService({
+    eventStore,
+    sql: databases.eventDb,
+    prefix,
+    logger: logger.child({ service: 'command-service' }),
+    retries: config.COMMAND_RETRIES,
+  });
+  const projections = createProjectionService({ eventStore, readDb: databases.readDb, cache, prefix, logger: logger.child({ service: 'projection-service' }) });
+  const queries = createQueryService({
+    readDb: databases.readDb,
+    cache,
+    prefix,
+    logger: logger.child({ service: 'query-service' }),
+    readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
+  });
+
+  await commands.migrate();
+  const firstStart = (await eventStore.headPosition()) === 0n;
+  await projections.start();
+  commands.saga.start();
+
+  const servers: RunningServer[] = [];
+  const host = config.HOST;
+  servers.push(await listen(commands.app, { host, port: config.COMMAND_PORT }));
+  servers.push(await listen(queries.app, { host, port: config.QUERY_PORT }));
+  servers.push(await listen(projections.app, { host, port: config.PROJECTION_PORT }));
+  const [command, query, projection] = servers as [RunningServer, RunningServer, RunningServer];
+
+  if (config.SEED_DEMO && firstStart) await seedDemo(command.url, logger);
+
+  return {
+    commandUrl: command.url,
+    queryUrl: query.url,
+    projectionUrl: projection.url,
+    eventStore,
+    async stop() {
+      await Promise.all(servers.map((server) => server.close()));
+      await commands.saga.stop();
+      await projections.stop();
+      await queries.close();
+      await eventStore.close();
+      await cache.close();
+      await databases.close();
+    },
+  };
+}

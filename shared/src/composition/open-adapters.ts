@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import type { Cache } from '../cache/cache.js';
+import { memoryCache } from '../cache/memory-cache.js';
+import { connectRedis, redisCache } from '../cache/redis-cache.js';
+import type { EngineConfig } from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+import { pgSql } from '../sql/pg-sql.js';
+import { openPglite } from '../sql/pglite-sql.js';
+import type { Sql } from '../sql/sql.js';
+
+// Picks the storage adapters a configuration names. Only composition roots (each service's main.ts and the
+// embedded engine) call these.
+
+export interface Databases {
+  /** Holds the event store (and the command service's idempotency keys and saga checkpoint). */
+  eventDb: Sql;
+  /** Holds the read models; the same database as eventDb when both are PGlite or both PostgreSQL. */
+  readDb: Sql;
+  close(): Promise<void>;
+}
+
+/** PGlite is one process's database: everything embedded shares one instance in DATA_DIR/pglite. */
+export const pgliteDirectory = (config: Pick<EngineConfig, 'DATA_DIR'>): string | undefined =>
+  config.DATA_DIR.startsWith('memory://') ? undefined : join(config.DATA_DIR, 'pglite');
+
+export async function openDatabases(config: EngineConfig): Promise<Databases> {
+  const uses = (kind: 'pglite' | 'postgres') => config.EVENT_STORE === kind || config.READ_DB === kind;
+  const pglite = uses('pglite') ? await openPglite(pgliteDirectory(config)) : undefined;
+  // loadEngineConfig already refused postgres without DATABASE_URL.
+  const postgres = uses('postgres') ? pgSql(config.DATABASE_URL as string) : undefined;
+  const pick = (kind: 'pglite' | 'postgres') => (kind === 'pglite' ? pglite : postgres) as Sql;
+  return {
+    eventDb: pick(config.EVENT_STORE),
+    readDb: pick(config.READ_DB),
+    async close() {
+      await Promise.all([pglite?.close(), postgres?.close()]);
+    },
+  };
+}
+
+/**
+ * The cache a process reads and writes. An in-memory cache is only refreshed by projections running in the same
+ * process: a query service beside a projection service in another process would serve old views from it, so it
+ * reads the database directly unless a shared cache (Redis) is configured.
+ */
+export async function openCache(config: EngineConfig, logger: Logger, options: { projectionsInProcess: boolean }): Promise<Cache> {
+  if (config.CACHE === 'redis') {
+    const redis = await connectRedis(config.REDIS_URL as string, { logger: logger.child({ component: 'redis-cache' }) });
+    return redisCache(redis, { keyPrefix: `${config.CACHE_KEY_PREFIX}cache:` });
+  }
+  if (!options.projectionsInProcess) {
+    logger.info('in-process cache disabled: projections run in another process (set CACHE=redis to share one)');
+    return noCache;
+  }
+  return memoryCache({ maxEntries: config.CACHE_MAX_ENTRIES });
+}
+
+/** A cache that never holds anything: every read goes to the database. */
+export const noCache: Cache = {
+  get: async () => undefined,
+  set: async () => false,
+  delete: async () => {},
+  close: async () => {},
+};
+
+/** Runs stop once on SIGINT or SIGTERM, then exits. */
+export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error('stop failed', { error: String(error) });
+        process.exit(1);
+      });
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+/** Prints a configuration error plainly (it names the variable) and exits; anything else with its stack. */
+export function exitOnStartupError(error: unknown): never {
+  process.stderr.write(`${error instanceof Error && error.name === 'ConfigError' ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+}
