@@ -18,3 +18,4 @@ export * from './sql/pg-sql.js';
 export * from './sql/pglite-sql.js';
 export * from './cache/redis-cache.js';
 export * from './composition/open-adapters.js';
+export * from './event-store/esdb/esdb-event-store.js';
