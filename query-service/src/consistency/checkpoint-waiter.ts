@@ -1,0 +1,108 @@
+import type { Logger, SqlExecutor } from '@order-engine/shared';
+
+// Read-your-writes waits for a projection's checkpoint to pass a position. Each waiting request costs one
+// query up front; after that, one shared poller per projection re-reads the checkpoint for all of them, so a
+// burst of waiting requests does not turn into a burst of queries.
+
+/** Global position a projection has applied up to; 0n when it has applied nothing yet. */
+export type ReadCheckpoint = (projection: string) => Promise<bigint>;
+
+export const sqlCheckpoints =
+  (db: SqlExecutor, adminSchema: string): ReadCheckpoint =>
+  async (projection) => {
+    const rows = await db.query<{ position: string }>(`select position::text as position from ${adminSchema}.checkpoints where projection = $1`, [projection]);
+    return BigInt(rows[0]?.position ?? '0');
+  };
+
+export interface WaitResult {
+  /** The checkpoint last read: what the following read reflects at least. */
+  position: bigint;
+  reached: boolean;
+}
+
+export interface CheckpointWaiter {
+  waitFor(projection: string, minPosition: bigint, timeoutMs: number): Promise<WaitResult>;
+  /** Stops polling; requests still waiting are answered as not reached. */
+  close(): void;
+}
+
+interface Waiter {
+  minPosition: bigint;
+  settle(result: WaitResult): void;
+}
+
+export interface CheckpointWaiterOptions {
+  readCheckpoint: ReadCheckpoint;
+  logger: Logger;
+  pollIntervalMs?: number;
+}
+
+export function checkpointWaiter({ readCheckpoint, logger, pollIntervalMs = 15 }: CheckpointWaiterOptions): CheckpointWaiter {
+  const waiting = new Map<string, Set<Waiter>>();
+  const latest = new Map<string, bigint>();
+  const pollers = new Map<string, NodeJS.Timeout>();
+  let closed = false;
+
+  const settleReached = (projection: string, position: bigint) => {
+    for (const waiter of waiting.get(projection) ?? []) {
+      if (position >= waiter.minPosition) waiter.settle({ position, reached: true });
+    }
+  };
+
+  const schedulePoll = (projection: string) => {
+    if (closed || pollers.has(projection) || !waiting.get(projection)?.size) return;
+    pollers.set(projection, setTimeout(() => void poll(projection), pollIntervalMs));
+  };
+
+  // The poller's timer stays registered until its query is done, so one projection never has two polls in flight.
+  const poll = async (projection: string) => {
+    // Everyone may have timed out since this poll was scheduled: then there is nothing to read for.
+    if (!waiting.get(projection)?.size) {
+      pollers.delete(projection);
+      return;
+    }
+    try {
+      const position = await readCheckpoint(projection);
+      latest.set(projection, position);
+      settleReached(projection, position);
+    } catch (error) {
+      // A failed poll is retried on the next tick; the waiters' own timeouts bound how long that goes on.
+      logger.warn('reading a projection checkpoint failed', { projection, error: String(error) });
+    } finally {
+      pollers.delete(projection);
+      schedulePoll(projection);
+    }
+  };
+
+  return {
+    async waitFor(projection, minPosition, timeoutMs) {
+      const position = await readCheckpoint(projection);
+      latest.set(projection, position);
+      if (position >= minPosition) return { position, reached: true };
+      if (timeoutMs <= 0 || closed) return { position, reached: false };
+      return new Promise<WaitResult>((resolve) => {
+        const set = waiting.get(projection) ?? new Set<Waiter>();
+        waiting.set(projection, set);
+        const waiter: Waiter = {
+          minPosition,
+          settle: (result) => {
+            clearTimeout(timer);
+            set.delete(waiter);
+            resolve(result);
+          },
+        };
+        const timer = setTimeout(() => waiter.settle({ position: latest.get(projection) ?? position, reached: false }), timeoutMs);
+        set.add(waiter);
+        schedulePoll(projection);
+      });
+    },
+    close() {
+      closed = true;
+      for (const timer of pollers.values()) clearTimeout(timer);
+      pollers.clear();
+      for (const [projection, set] of waiting) {
+        for (const waiter of set) waiter.settle({ position: latest.get(projection) ?? 0n, reached: false });
+      }
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect, it } from 'vitest';
+import { anOrder, aProduct, describeOnReadDbs, insertOrder, insertProduct, setCheckpoint } from '../testing/index.js';
+
+const after = (ms: number, fn: () => Promise<void>) => sleep(ms).then(fn);
+
+describeOnReadDbs(
+  'read-your-writes (X-Min-Position)',
+  (fixture) => {
+    it('waits until the projection passes the position, then reads PostgreSQL past the cache and refreshes it', async () => {
+      const f = fixture();
+      const before = aProduct({ sku: 'HAM-1', priceCents: 1_000, revision: 1 });
+      const written = aProduct({ sku: 'HAM-1', priceCents: 1_500, revision: 2 });
+      await insertProduct(f.db, f.schemas.catalog, before, 5n);
+      await setCheckpoint(f.db, f.schemas.admin, f.schemas.catalog, 5n);
+      await f.cache.set('product:HAM-1', { version: 1, value: before });
+
+      const started = Date.now();
+      const [answer] = await Promise.all([
+        f.get('/products/HAM-1', { 'X-Min-Position': '7' }),
+        // The projection applies the write (position 7) a little later: row and checkpoint in one transaction.
+        after(150, () =>
+          f.db.transaction(async (tx) => {
+            await insertProduct(tx, f.schemas.catalog, written, 7n);
+            await setCheckpoint(tx, f.schemas.admin, f.schemas.catalog, 7n);
+          }),
+        ),
+      ]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual(written);
+      expect(answer.headers.get('x-read-position')).toBe('7');
+      expect(answer.headers.get('x-stale')).toBeNull();
+      expect(answer.headers.get('x-cache')).toBe('bypass');
+      expect(await f.cache.get('product:HAM-1')).toEqual({ version: 2, value: written });
+      expect((await f.get('/health')).body.cache).toEqual({ hits: 0, misses: 0 });
+    });
+
+    it('answers at once when the projection is already there', async () => {
+      const f = fixture();
+      await insertProduct(f.db, f.schemas.catalog, aProduct({ sku: 'HAM-1' }), 3n);
+      await setCheckpoint(f.db, f.schemas.admin, f.schemas.catalog, 12n);
+      const { status, headers } = await f.get('/products/HAM-1', { 'X-Min-Position': '12' });
+      expect([status, headers.get('x-read-position'), headers.get('x-stale')]).toEqual([200, '12', null]);
+      // Position 0 is "before everything": a projection without a checkpoint row has passed it.
+      const none = await f.get('/orders/ORD-1', { 'X-Min-Position': '0' });
+      expect([none.status, none.headers.get('x-read-position'), none.headers.get('x-stale')]).toEqual([404, '0', null]);
+    });
+
+    it('answers what there is, marked stale, when the projection does not get there in time', async () => {
+      const f = fixture();
+      await f.restart({ readYourWritesTimeoutMs: 150 });
+      const product = aProduct({ sku: 'HAM-1' });
+      await insertProduct(f.db, f.schemas.catalog, product, 5n);
+      await setCheckpoint(f.db, f.schemas.admin, f.schemas.catalog, 5n);
+      const started = Date.now();
+      const { status, headers, body } = await f.get('/products/HAM-1', { 'X-Min-Position': '9' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(status).toBe(200);
+      expect(body).toEqual(product);
+      expect([headers.get('x-stale'), headers.get('x-read-position')]).toEqual(['true', '5']);
+
+      const missing = await f.get('/products/NEW-1', { 'X-Min-Position': '9' });
+      expect([missing.status, missing.headers.get('x-stale'), missing.headers.get('x-read-position')]).toEqual([404, 'true', '5']);
+    });
+
+    it('waits for the projection each route reads: catalog, orders or sales', async () => {
+      const f = fixture();
+      await f.restart({ readYourWritesTimeoutMs: 100 });
+      await setCheckpoint(f.db, f.schemas.admin, f.schemas.catalog, 10n);
+      await setCheckpoint(f.db, f.schemas.admin, f.schemas.orders, 4n);
+      await setCheckpoint(f.db, f.schemas.admin, f.schemas.sales, 8n);
+      const stale = async (path: string) => {
+        const { status, headers } = await f.get(path, { 'X-Min-Position': '8' });
+        expect(status).toBe(200);
+        return [headers.get('x-read-position'), headers.get('x-stale')];
+      };
+      expect(await stale('/products')).toEqual(['10', null]);
+      expect(await stale('/customers/C1/orders')).toEqual(['4', 'true']);
+      expect(await stale('/stats/sales?from=2026-01-01&to=2026-01-31')).toEqual(['8', null]);
+    });
+
+    it('releases many waiting requests with one checkpoint advance', async () => {
+      const f = fixture();
+      await insertOrder(f.db, f.schemas.orders, anOrder({ orderId: 'ORD-1', customerId: 'C1', revision: 0 }), 1n);
+      await setCheckpoint(f.db, f.schemas.admin, f.schemas.orders, 1n);
+      const paid = anOrder({ orderId: 'ORD-1', customerId: 'C1', status: 'paid', revision: 3 });
+      const answers = Promise.all(Array.from({ length: 20 }, (_, i) => f.get(i % 2 ? '/orders/ORD-1' : '/customers/C1/orders', { 'X-Min-Position': '4' })));
+      await sleep(100);
+      await f.db.transaction(async (tx) => {
+        await insertOrder(tx, f.schemas.orders, paid, 4n);
+        await setCheckpoint(tx, f.schemas.admin, f.schemas.orders, 4n);
+      });
+      for (const [i, answer] of (await answers).entries()) {
+        expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale')]).toEqual([200, '4', null]);
+        expect(i % 2 ? answer.body : answer.body.items[0]).toEqual(paid);
+      }
+      expect(await f.cache.get('order:ORD-1')).toEqual({ version: 3, value: paid });
+    });
+
+    it('answers 400 for a malformed X-Min-Position, on every route', async () => {
+      const f = fixture();
+      const values = ['abc', '-1', '1.5', '0x10', '1e3', '', '9223372036854775808', '12345678901234567890', '5, 6'];
+      for (const path of ['/products', '/products/HAM-1', '/orders/ORD-1', '/customers/C1/orders', '/stats/sales']) {
+        for (const value of values) {
+          const { status, headers, body } = await f.get(path, { 'X-Min-Position': value });
+          expect({ path, value, status }).toEqual({ path, value, status: 400 });
+          expect(headers.get('content-type')).toMatch(/^application\/problem\+json/);
+          expect(body).toMatchObject({ status: 400, type: '/problems/invalid-min-position', errors: [{ path: 'header.x-min-position' }] });
+        }
+      }
+      expect((await f.get('/products', { 'X-Min-Position': '9223372036854775807' })).headers.get('x-stale')).toBe('true');
+    });
+  },
+  { readYourWritesTimeoutMs: 2_000 },
+);

@@ -1,0 +1,45 @@
+import { HttpProblem } from '@order-engine/shared';
+import type { Request, Response } from 'express';
+import type { CheckpointWaiter } from './checkpoint-waiter.js';
+
+// A client that just ran a command sends the position the command answered with; its next read must show that
+// write. Waiting is bounded: past the timeout the answer says it is stale instead of hanging.
+
+export const MIN_POSITION_HEADER = 'x-min-position';
+export const READ_POSITION_HEADER = 'X-Read-Position';
+export const STALE_HEADER = 'X-Stale';
+
+const MAX_POSITION = 2n ** 63n - 1n; // positions are int8 in PostgreSQL
+
+export function parseMinPosition(header: string | undefined): bigint | undefined {
+  if (header === undefined) return undefined;
+  const position = /^\d{1,19}$/.test(header) ? BigInt(header) : undefined;
+  if (position === undefined || position > MAX_POSITION) {
+    throw new HttpProblem(400, 'invalid-min-position', 'Bad Request', 'X-Min-Position must be a decimal event position, as a command answer gives it', {
+      errors: [{ path: 'header.x-min-position', message: 'a decimal integer from 0 to 9223372036854775807' }],
+    });
+  }
+  return position;
+}
+
+export interface ReadYourWrites {
+  /**
+   * Waits until `projection` has passed the request's X-Min-Position, if it sent one, and sets the answer's
+   * X-Read-Position (and X-Stale on timeout). True when the request asked for its writes: the caller then reads
+   * PostgreSQL past the cache, whose entry may lag a few milliseconds behind the checkpoint.
+   */
+  settle(req: Request, res: Response, projection: string): Promise<boolean>;
+}
+
+export function readYourWrites(waiter: CheckpointWaiter, timeoutMs: number): ReadYourWrites {
+  return {
+    async settle(req, res, projection) {
+      const minPosition = parseMinPosition(req.get(MIN_POSITION_HEADER));
+      if (minPosition === undefined) return false;
+      const { position, reached } = await waiter.waitFor(projection, minPosition, timeoutMs);
+      res.setHeader(READ_POSITION_HEADER, position.toString());
+      if (!reached) res.setHeader(STALE_HEADER, 'true');
+      return true;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { cacheKeys, CustomerId, NotFound, OrderId } from '@order-engine/shared';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { CacheAside } from '../consistency/cache-aside.js';
+import type { ReadYourWrites } from '../consistency/read-your-writes.js';
+import { cursorParam, toPage } from '../input/cursor.js';
+import { isoInstantMicros, limitParam } from '../input/params.js';
+import type { OrderReads } from './order-reads.js';
+
+const OrderParams = z.object({ id: OrderId });
+const CustomerParams = z.object({ id: CustomerId });
+
+const CustomerOrdersCursor = z.object({ placedAt: isoInstantMicros, orderId: OrderId });
+const CustomerOrdersQuery = z.object({
+  limit: limitParam,
+  cursor: cursorParam(CustomerOrdersCursor).optional(),
+});
+
+export interface OrdersRoutesOptions {
+  orders: OrderReads;
+  cached: CacheAside;
+  readYourWrites: ReadYourWrites;
+  /** Checkpoint key of the orders projection: its schema name. */
+  projection: string;
+}
+
+export function ordersRoutes({ orders, cached, readYourWrites, projection }: OrdersRoutesOptions): Router {
+  const router = Router();
+
+  router.get('/orders/:id', async (req, res) => {
+    const { id } = OrderParams.parse(req.params);
+    const bypass = await readYourWrites.settle(req, res, projection);
+    const { value, cache } = await cached.read(cacheKeys.order(id), () => orders.byId(id), { bypass });
+    res.setHeader('X-Cache', cache);
+    if (!value) throw new NotFound('order', id);
+    res.json(value);
+  });
+
+  // A customer with no orders is an empty list, not a 404: customers are not a read model of their own.
+  router.get('/customers/:id/orders', async (req, res) => {
+    const { id } = CustomerParams.parse(req.params);
+    const { limit, cursor } = CustomerOrdersQuery.parse(req.query);
+    await readYourWrites.settle(req, res, projection);
+    const rows = await orders.byCustomer({ customerId: id, after: cursor, limit: limit + 1 });
+    res.json(toPage(rows, limit, (row) => row.view, (row) => row.key));
+  });
+
+  return router;
+}

@@ -1,0 +1,2 @@
+export * from './read-model-rows.js';
+export * from './query-fixture.js';
