@@ -19,3 +19,5 @@ export * from './sql/pglite-sql.js';
 export * from './cache/redis-cache.js';
 export * from './composition/open-adapters.js';
 export * from './event-store/esdb/esdb-event-store.js';
+export * from './bus/event-feed.js';
+export * from './bus/event-message.js';

@@ -7,12 +7,15 @@ import type { Logger } from '../logging/logger.js';
 import { pgSql } from '../sql/pg-sql.js';
 import { openPglite } from '../sql/pglite-sql.js';
 import type { Sql } from '../sql/sql.js';
+import type { EventStore } from '../event-store/event-store.js';
+import { connectEsdb, esdbEventStore } from '../event-store/esdb/esdb-event-store.js';
+import { postgresEventStore } from '../event-store/postgres/postgres-event-store.js';
 
 // Picks the storage adapters a configuration names. Only composition roots (each service's main.ts and the
 // embedded engine) call these.
 
 export interface Databases {
-  /** Holds the event store (and the command service's idempotency keys and saga checkpoint). */
+  /** Holds the event store (unless it is EventStoreDB), the command service's idempotency keys and checkpoints. */
   eventDb: Sql;
   /** Holds the read models; the same database as eventDb when both are PGlite or both PostgreSQL. */
   readDb: Sql;
@@ -24,18 +27,25 @@ export const pgliteDirectory = (config: Pick<EngineConfig, 'DATA_DIR'>): string 
   config.DATA_DIR.startsWith('memory://') ? undefined : join(config.DATA_DIR, 'pglite');
 
 export async function openDatabases(config: EngineConfig): Promise<Databases> {
-  const uses = (kind: 'pglite' | 'postgres') => config.EVENT_STORE === kind || config.READ_DB === kind;
+  const commandDb = config.EVENT_STORE === 'pglite' ? 'pglite' : 'postgres';
+  const uses = (kind: 'pglite' | 'postgres') => commandDb === kind || config.READ_DB === kind;
   const pglite = uses('pglite') ? await openPglite(pgliteDirectory(config)) : undefined;
-  // loadEngineConfig already refused postgres without DATABASE_URL.
+  // loadEngineConfig already refused postgres or esdb without DATABASE_URL.
   const postgres = uses('postgres') ? pgSql(config.DATABASE_URL as string) : undefined;
   const pick = (kind: 'pglite' | 'postgres') => (kind === 'pglite' ? pglite : postgres) as Sql;
   return {
-    eventDb: pick(config.EVENT_STORE),
+    eventDb: pick(commandDb),
     readDb: pick(config.READ_DB),
     async close() {
       await Promise.all([pglite?.close(), postgres?.close()]);
     },
   };
+}
+
+/** The event store the configuration names: PostgreSQL tables in eventDb (PGlite or a server), or EventStoreDB. */
+export function openEventStore(config: EngineConfig, databases: Databases): EventStore {
+  if (config.EVENT_STORE === 'esdb') return esdbEventStore(connectEsdb(config.ESDB_URL as string));
+  return postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA });
 }
 
 /**

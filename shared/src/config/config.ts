@@ -17,7 +17,18 @@ export const EngineConfig = z
     QUERY_PORT: port(3001),
     PROJECTION_PORT: port(3002),
     DATA_DIR: z.string().min(1).default('./data'),
-    EVENT_STORE: z.enum(['pglite', 'postgres']).default('pglite'),
+    EVENT_STORE: z.enum(['pglite', 'postgres', 'esdb']).default('pglite'),
+    ESDB_URL: z.string().regex(/^(esdb|kurrentdb|kurrent)(\+discover)?:\/\//, 'an esdb:// connection string').optional(),
+    BUS: z.enum(['inprocess', 'kafka']).default('inprocess'),
+    KAFKA_BROKERS: z
+      .string()
+      .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'host:port[,host:port...]')
+      .transform((value) => value.split(','))
+      .optional(),
+    KAFKA_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).default('order-engine.events'),
+    KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
+    KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
+    KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).default('order-engine'),
     READ_DB: z.enum(['pglite', 'postgres']).default('pglite'),
     CACHE: z.enum(['memory', 'redis']).default('memory'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -32,9 +43,16 @@ export const EngineConfig = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
-    const needsPostgres = config.EVENT_STORE === 'postgres' || config.READ_DB === 'postgres';
+    // With EventStoreDB, PostgreSQL still keeps the command service's idempotency keys and checkpoints.
+    const needsPostgres = config.EVENT_STORE !== 'pglite' || config.READ_DB === 'postgres';
     if (needsPostgres && !config.DATABASE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when EVENT_STORE or READ_DB is postgres' });
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when EVENT_STORE is postgres or esdb, or READ_DB is postgres' });
+    }
+    if (config.EVENT_STORE === 'esdb' && !config.ESDB_URL) {
+      ctx.addIssue({ code: 'custom', path: ['ESDB_URL'], message: 'required when EVENT_STORE is esdb' });
+    }
+    if (config.BUS === 'kafka' && !config.KAFKA_BROKERS) {
+      ctx.addIssue({ code: 'custom', path: ['KAFKA_BROKERS'], message: 'required when BUS is kafka' });
     }
     if (config.CACHE === 'redis' && !config.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when CACHE is redis' });

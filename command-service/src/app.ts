@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import { createApp, finishApp, type EventStore, type Logger, type Sql } from '@order-engine/shared';
+import { commandHandler, type CommandHandler } from './handling/command-handler.js';
+import { DEFAULT_RETRIES } from './handling/handle-command.js';
+import { idempotency } from './idempotency/idempotency-middleware.js';
+import { sqlIdempotencyStore } from './idempotency/idempotency-store.js';
+import { orderRoutes } from './orders/order-routes.js';
+import { productRoutes } from './products/product-routes.js';
+import { sqlCheckpointStore } from './saga/checkpoints.js';
+import { checkpointedConsumer, type Consumer, type EventFeed } from './saga/consumer.js';
+import { fulfilmentSaga } from './saga/fulfilment.js';
+
+export interface CommandServiceOptions {
+  eventStore: EventStore;
+  /** Where idempotency keys and the saga's checkpoint are kept. */
+  sql: Sql;
+  /** Prefix of this service's schema (`<prefix>commands`): lets tests and tenants share one database. */
+  prefix?: string;
+  logger: Logger;
+  /** Conflicting appends retried from a fresh read before answering 409. */
+  retries?: number;
+  /** The saga's events; default: the event store's catch-up subscription. Kafka plugs in here. */
+  feed?: EventFeed;
+  now?: () => Date;
+  newId?: () => string;
+  idempotencyLeaseMs?: number;
+}
+
+export interface CommandService {
+  app: Express;
+  saga: Consumer;
+  commands: CommandHandler;
+  /** Creates this service's tables; idempotent, safe to run from several processes at once. */
+  migrate(): Promise<void>;
+}
+
+export const FULFILMENT_SAGA = 'fulfilment-saga';
+
+export function createCommandService(options: CommandServiceOptions): CommandService {
+  const { eventStore, sql, prefix = '', logger, retries = DEFAULT_RETRIES, now, newId = randomUUID } = options;
+  const commands = commandHandler(eventStore, { retries, now, newId });
+  const keys = sqlIdempotencyStore(sql, { prefix, leaseMs: options.idempotencyLeaseMs });
+  const checkpoints = sqlCheckpointStore(sql, { prefix });
+
+  const app = createApp('command-service');
+  app.use(idempotency(keys, logger));
+  app.use(productRoutes(commands));
+  app.use(orderRoutes(commands, newId));
+  finishApp(app, logger);
+
+  const feed: EventFeed = options.feed ?? ((after, signal) => eventStore.subscribeToAll({ after, signal }));
+  const saga = checkpointedConsumer({
+    name: FULFILMENT_SAGA,
+    feed,
+    checkpoints,
+    handle: fulfilmentSaga(commands, logger.child({ component: FULFILMENT_SAGA })),
+    logger,
+  });
+
+  return {
+    app,
+    saga,
+    commands,
+    async migrate() {
+      await keys.migrate();
+      await checkpoints.migrate();
+    },
+  };
+}

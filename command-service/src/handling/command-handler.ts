@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import {
+  orderDecider,
+  orderStream,
+  productDecider,
+  productStream,
+  type EventMetadata,
+  type EventStore,
+  type Order,
+  type OrderCommand,
+  type OrderEvent,
+  type Product,
+  type ProductCommand,
+  type ProductEvent,
+} from '@order-engine/shared';
+import { DEFAULT_RETRIES, handleCommand, type HandleResult } from './handle-command.js';
+import { loadStream, stateCache, type StreamState } from './stream-state.js';
+import { streamQueue } from './stream-queue.js';
+
+export type ProductResult = HandleResult<Product, ProductEvent>;
+export type OrderResult = HandleResult<Order, OrderEvent>;
+
+/** Executes product and order commands; shared by the HTTP routes and the fulfilment saga. */
+export interface CommandHandler {
+  product(command: ProductCommand, metadata?: EventMetadata): Promise<ProductResult>;
+  order(command: OrderCommand, metadata?: EventMetadata): Promise<OrderResult>;
+  loadProduct(sku: string): Promise<StreamState<Product>>;
+  loadOrder(orderId: string): Promise<StreamState<Order>>;
+}
+
+export interface CommandHandlerOptions {
+  retries?: number;
+  cacheSize?: number;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+export function commandHandler(store: EventStore, options: CommandHandlerOptions = {}): CommandHandler {
+  const { retries = DEFAULT_RETRIES, cacheSize = 10_000, now = () => new Date(), newId = randomUUID } = options;
+  const products = stateCache<Product>(cacheSize);
+  const orders = stateCache<Order>(cacheSize);
+  const queue = streamQueue();
+  return {
+    product: (command, metadata) => {
+      const streamId = productStream(command.data.sku);
+      return queue(streamId, () => handleCommand(store, productDecider, streamId, command, { metadata, now, newId, retries, cache: products }));
+    },
+    order: (command, metadata) => {
+      const streamId = orderStream(command.data.orderId);
+      return queue(streamId, () => handleCommand(store, orderDecider, streamId, command, { metadata, now, newId, retries, cache: orders }));
+    },
+    loadProduct: (sku) => loadStream(store, productDecider, productStream(sku), products),
+    loadOrder: (orderId) => loadStream(store, orderDecider, orderStream(orderId), orders),
+  };
+}

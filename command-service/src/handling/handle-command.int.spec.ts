@@ -1,0 +1,107 @@
+import { expect, it } from 'vitest';
+import {
+  WrongExpectedRevision,
+  decodeEvent,
+  encodeEvent,
+  productDecider,
+  productStream,
+  type EventStore,
+  type ProductCommand,
+} from '@order-engine/shared';
+import { onEveryDatabase } from '../testing/databases.js';
+import { commandHandler } from './command-handler.js';
+import { handleCommand } from './handle-command.js';
+import { loadStream, stateCache } from './stream-state.js';
+
+const sku = 'KETTLE';
+const stream = productStream(sku);
+const register: ProductCommand = { type: 'RegisterProduct', data: { sku, name: 'Kettle', category: 'kitchen', priceCents: 2_499, currency: 'EUR' } };
+const restock = (quantity: number): ProductCommand => ({ type: 'Restock', data: { sku, quantity } });
+
+/** A store whose every append first meets a competing append to the same stream: it always conflicts. */
+function alwaysRaced(store: EventStore): EventStore & { appends: () => number } {
+  let appends = 0;
+  return {
+    ...store,
+    async append(streamId, events, options) {
+      appends++;
+      await store.append(streamId, [encodeEvent({ type: 'StockAdded', data: { sku, quantity: 1 } })]);
+      return store.append(streamId, events, options);
+    },
+    appends: () => appends,
+  };
+}
+
+onEveryDatabase('handleCommand', (database) => {
+  it('creates a stream expecting none, and answers the new events, revision and position', async () => {
+    const { eventStore } = database();
+    const result = await handleCommand(eventStore, productDecider, stream, register, {
+      metadata: { correlationId: 'corr-1', causationId: 'cause-1', idempotencyKey: 'key-1', actor: 'tester' },
+    });
+    expect(result.events.map((event) => event.type)).toEqual(['ProductRegistered']);
+    expect(result.revision).toBe(0);
+    expect(result.position).toBe(result.events[0]?.position);
+    expect(result.state).toMatchObject({ status: 'active', sku });
+    const [stored] = await eventStore.readStream(stream);
+    expect(stored?.metadata).toEqual({ correlationId: 'corr-1', causationId: 'cause-1', idempotencyKey: 'key-1', actor: 'tester' });
+  });
+
+  it('answers the position of the last existing event when the decision is a no-op', async () => {
+    const { eventStore } = database();
+    const registered = await handleCommand(eventStore, productDecider, stream, register);
+    await handleCommand(eventStore, productDecider, productStream('OTHER'), { ...register, data: { ...register.data, sku: 'OTHER' } });
+    const noop = await handleCommand(eventStore, productDecider, stream, { type: 'DiscontinueProduct', data: { sku } });
+    const again = await handleCommand(eventStore, productDecider, stream, { type: 'DiscontinueProduct', data: { sku } });
+    expect(again.events).toEqual([]);
+    expect(again.revision).toBe(1);
+    expect(again.position).toBe(noop.position);
+    expect(again.position).toBeGreaterThan(registered.position);
+  });
+
+  it('lands every one of many concurrent commands on one stream: conflicts are retried, no update is lost', async () => {
+    const { eventStore } = database();
+    await handleCommand(eventStore, productDecider, stream, register);
+    const writers = 25;
+    await Promise.all(Array.from({ length: writers }, (_, i) => handleCommand(eventStore, productDecider, stream, restock(i + 1), { retries: 100 })));
+    const { state, revision } = await loadStream(eventStore, productDecider, stream);
+    expect(revision).toBe(writers);
+    expect(state).toMatchObject({ onHand: (writers * (writers + 1)) / 2 });
+  });
+
+  it('gives up after the allowed retries with WrongExpectedRevision', async () => {
+    const { eventStore } = database();
+    await handleCommand(eventStore, productDecider, stream, register);
+    const raced = alwaysRaced(eventStore);
+    await expect(handleCommand(raced, productDecider, stream, restock(5), { retries: 2 })).rejects.toBeInstanceOf(WrongExpectedRevision);
+    expect(raced.appends()).toBe(3);
+    const events = (await eventStore.readStream(stream)).map(decodeEvent);
+    expect(events.filter((event) => event.type === 'StockAdded').map((event) => event.data)).toEqual([
+      { sku, quantity: 1 },
+      { sku, quantity: 1 },
+      { sku, quantity: 1 },
+    ]);
+  });
+
+  it('a cached fold that fell behind another writer still decides on the whole stream', async () => {
+    const { eventStore } = database();
+    const cache = stateCache<ReturnType<typeof productDecider.evolve>>();
+    await handleCommand(eventStore, productDecider, stream, register, { cache });
+    await handleCommand(eventStore, productDecider, stream, restock(2), { cache });
+    // Another process appends behind this cache's back.
+    await handleCommand(eventStore, productDecider, stream, restock(3));
+    const result = await handleCommand(eventStore, productDecider, stream, { type: 'ReserveStock', data: { sku, orderId: 'o-1', quantity: 5 } }, { cache });
+    expect(result.decided).toEqual([{ type: 'StockReserved', data: { sku, orderId: 'o-1', quantity: 5 } }]);
+    expect(result.revision).toBe(3);
+    expect(cache.get(stream)).toMatchObject({ revision: 3, position: result.position });
+  });
+
+  it('two command handlers (two processes) with their own caches interleave without losing an update', async () => {
+    const { eventStore } = database();
+    const first = commandHandler(eventStore);
+    const second = commandHandler(eventStore);
+    await first.product(register);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? first : second).product(restock(1))));
+    expect((await first.loadProduct(sku)).state).toMatchObject({ onHand: 20 });
+    expect((await second.loadProduct(sku)).state).toMatchObject({ onHand: 20 });
+  });
+});

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { HttpProblem, type EventMetadata } from '@order-engine/shared';
+
+/** Visible ASCII, no spaces: safe to store, log and echo. */
+export const HeaderToken = z.string().regex(/^[\x21-\x7e]{1,200}$/, '1 to 200 visible ASCII characters');
+
+export const IDEMPOTENCY_KEY = 'idempotency-key';
+const CORRELATION_ID = 'x-correlation-id';
+const ACTOR = 'x-actor';
+
+function headerToken(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  if (value === undefined) return undefined;
+  const parsed = HeaderToken.safeParse(value);
+  if (!parsed.success) {
+    throw new HttpProblem(400, 'invalid-header', 'Bad Request', `the ${name} header must be 1 to 200 visible ASCII characters`, {
+      errors: [{ path: `headers.${name}`, message: parsed.error.issues[0]?.message ?? 'invalid' }],
+    });
+  }
+  return parsed.data;
+}
+
+/** Who asked and why, written into every event the request causes. */
+export function requestMetadata(req: Request): EventMetadata {
+  const correlationId = headerToken(req, CORRELATION_ID) ?? randomUUID();
+  const idempotencyKey = headerToken(req, IDEMPOTENCY_KEY);
+  return {
+    correlationId,
+    // An HTTP request has no causing event: the request itself (its correlation id) is the cause.
+    causationId: correlationId,
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    actor: headerToken(req, ACTOR) ?? 'api',
+  };
+}
+
+export const readIdempotencyKey = (req: Request): string | undefined => headerToken(req, IDEMPOTENCY_KEY);

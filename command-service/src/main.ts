@@ -1,0 +1,26 @@
+import { createLogger, exitOnStartupError, listen, loadEngineConfig, openDatabases, openEventStore, stopOnSignals } from '@order-engine/shared';
+import { createCommandService } from './app.js';
+
+// Standalone composition root of command-service: the only place that reads process.env and picks adapters.
+// The saga follows the event store's catch-up subscription; a Kafka feed plugs into createCommandService's `feed`.
+async function main(): Promise<void> {
+  const config = loadEngineConfig(process.env);
+  const logger = createLogger(config.LOG_LEVEL, { service: 'command-service' });
+  const databases = await openDatabases(config);
+  const eventStore = openEventStore(config, databases);
+  const service = createCommandService({ eventStore, sql: databases.eventDb, prefix: config.READ_MODEL_PREFIX, logger, retries: config.COMMAND_RETRIES });
+
+  await service.migrate();
+  service.saga.start();
+  const server = await listen(service.app, { host: config.HOST, port: config.COMMAND_PORT });
+  logger.info(`command service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE });
+
+  stopOnSignals(logger, async () => {
+    await server.close();
+    await service.saga.stop();
+    await eventStore.close();
+    await databases.close();
+  });
+}
+
+main().catch(exitOnStartupError);

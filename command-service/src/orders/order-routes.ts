@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import { Cents, CustomerId, MAX_ORDER_LINES, OrderId, Quantity, Sku, type OrderCommand } from '@order-engine/shared';
+import type { CommandHandler } from '../handling/command-handler.js';
+import { commandAnswer } from '../http/command-answer.js';
+import { requestMetadata } from '../http/request-metadata.js';
+import { priceLines } from './price-lines.js';
+
+const IdParams = z.strictObject({ id: OrderId });
+const PlaceBody = z.strictObject({
+  orderId: OrderId.optional(),
+  customerId: CustomerId,
+  lines: z
+    .array(z.strictObject({ sku: Sku, quantity: Quantity }))
+    .min(1)
+    .max(MAX_ORDER_LINES)
+    .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, 'each sku at most once per order'),
+});
+const PayBody = z.strictObject({ amountCents: Cents });
+const ShipBody = z.strictObject({ carrier: z.string().trim().min(1).max(100), trackingNumber: z.string().trim().min(1).max(100) });
+const CancelBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+const EmptyBody = z.strictObject({});
+
+export function orderRoutes(commands: CommandHandler, newId: () => string = randomUUID): Router {
+  const router = Router();
+
+  // 202: the order is recorded, but confirmation happens asynchronously (the fulfilment saga reserves its stock).
+  router.post('/orders', async (req, res) => {
+    const body = PlaceBody.parse(req.body);
+    const metadata = requestMetadata(req);
+    const orderId = body.orderId ?? newId();
+    const { currency, lines } = await priceLines(body.lines, commands.loadProduct);
+    const result = await commands.order({ type: 'PlaceOrder', data: { orderId, customerId: body.customerId, currency, lines } }, metadata);
+    res.status(202).location(`/orders/${orderId}`).json(commandAnswer(result, { orderId, status: 'placed' }));
+  });
+
+  /** The routes that move an existing order along: each parses its body into the command's data. */
+  const transitions: Record<string, (orderId: string, body: unknown) => OrderCommand> = {
+    pay: (orderId, body) => ({ type: 'PayOrder', data: { orderId, ...PayBody.parse(body) } }),
+    ship: (orderId, body) => ({ type: 'ShipOrder', data: { orderId, ...ShipBody.parse(body) } }),
+    deliver: (orderId, body) => (EmptyBody.parse(body ?? {}), { type: 'DeliverOrder', data: { orderId } }),
+    cancel: (orderId, body) => ({ type: 'CancelOrder', data: { orderId, ...CancelBody.parse(body) } }),
+  };
+
+  for (const [action, toCommand] of Object.entries(transitions)) {
+    router.post(`/orders/:id/${action}`, async (req, res) => {
+      const { id } = IdParams.parse(req.params);
+      const command = toCommand(id, req.body);
+      const result = await commands.order(command, requestMetadata(req));
+      res.json(commandAnswer(result, { orderId: id, status: result.state.status }));
+    });
+  }
+
+  return router;
+}

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger, type GlobalPosition, type RecordedEvent } from '@order-engine/shared';
+import type { CheckpointStore } from './checkpoints.js';
+import { checkpointedConsumer, type EventFeed } from './consumer.js';
+
+const event = (position: number): RecordedEvent => ({
+  eventId: `e-${position}`,
+  type: 'StockAdded',
+  version: 1,
+  streamId: 'product-A',
+  revision: position - 1,
+  position: BigInt(position),
+  recordedAt: new Date(0),
+  data: { sku: 'A', quantity: 1 },
+  metadata: {},
+});
+
+function memoryCheckpoints(start = 0n): CheckpointStore & { saved: GlobalPosition[] } {
+  const saved: GlobalPosition[] = [];
+  let position = start;
+  return {
+    saved,
+    migrate: async () => undefined,
+    load: async () => position,
+    save: async (_name, next) => {
+      position = next;
+      saved.push(next);
+    },
+  };
+}
+
+/** A feed over a fixed history that then waits (like a caught-up subscription) until aborted. */
+const historyFeed =
+  (history: RecordedEvent[][]): EventFeed =>
+  async function* (after, signal) {
+    for (const batch of history) {
+      const fresh = batch.filter((e) => e.position > after);
+      if (fresh.length > 0) yield fresh;
+    }
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  };
+
+const until = async (condition: () => boolean, timeoutMs = 5_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+const fast = { initialMs: 5, maxMs: 20 };
+
+describe('checkpointed consumer', () => {
+  it('hands every event over in order and checkpoints after each batch', async () => {
+    const handled: bigint[] = [];
+    const checkpoints = memoryCheckpoints();
+    const consumer = checkpointedConsumer({
+      name: 'test',
+      feed: historyFeed([[event(1), event(2)], [event(3)]]),
+      checkpoints,
+      handle: async (e) => void handled.push(e.position),
+      logger: silentLogger,
+    });
+    consumer.start();
+    await until(() => consumer.status().position === 3n);
+    await consumer.stop();
+    expect(handled).toEqual([1n, 2n, 3n]);
+    expect(checkpoints.saved).toEqual([2n, 3n]);
+    expect(consumer.status().running).toBe(false);
+  });
+
+  it('resumes after the stored checkpoint', async () => {
+    const handled: bigint[] = [];
+    const consumer = checkpointedConsumer({
+      name: 'test',
+      feed: historyFeed([[event(1), event(2)], [event(3)]]),
+      checkpoints: memoryCheckpoints(2n),
+      handle: async (e) => void handled.push(e.position),
+      logger: silentLogger,
+    });
+    consumer.start();
+    await until(() => consumer.status().position === 3n);
+    await consumer.stop();
+    expect(handled).toEqual([3n]);
+  });
+
+  it('after a failure, backs off and retries from the last checkpoint (at least once)', async () => {
+    const handled: bigint[] = [];
+    let failures = 1;
+    const consumer = checkpointedConsumer({
+      name: 'test',
+      feed: historyFeed([[event(1)], [event(2), event(3)]]),
+      checkpoints: memoryCheckpoints(),
+      handle: async (e) => {
+        handled.push(e.position);
+        if (e.position === 3n && failures-- > 0) throw new Error('database away');
+      },
+      logger: silentLogger,
+      backoff: fast,
+    });
+    consumer.start();
+    await until(() => consumer.status().position === 3n);
+    await consumer.stop();
+    expect(handled).toEqual([1n, 2n, 3n, 2n, 3n]);
+  });
+
+  it('survives a feed that fails', async () => {
+    let subscriptions = 0;
+    const inner = historyFeed([[event(1)]]);
+    const consumer = checkpointedConsumer({
+      name: 'test',
+      feed: (after, signal) => {
+        if (subscriptions++ === 0) throw new Error('broker unreachable');
+        return inner(after, signal);
+      },
+      checkpoints: memoryCheckpoints(),
+      handle: async () => undefined,
+      logger: silentLogger,
+      backoff: fast,
+    });
+    consumer.start();
+    await until(() => consumer.status().position === 1n);
+    await consumer.stop();
+    expect(subscriptions).toBe(2);
+  });
+
+  it('stop() ends promptly, even with a feed that ignores the signal', async () => {
+    const consumer = checkpointedConsumer({
+      name: 'test',
+      // A feed that never yields and never looks at the signal.
+      feed: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<RecordedEvent[]>>(() => undefined) }) }),
+      checkpoints: memoryCheckpoints(),
+      handle: async () => undefined,
+      logger: silentLogger,
+    });
+    consumer.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = Date.now();
+    await consumer.stop();
+    expect(Date.now() - started).toBeLessThan(100);
+  });
+
+  it('stop() ends promptly while backing off', async () => {
+    const consumer = checkpointedConsumer({
+      name: 'test',
+      feed: () => {
+        throw new Error('always down');
+      },
+      checkpoints: memoryCheckpoints(),
+      handle: async () => undefined,
+      logger: silentLogger,
+      backoff: { initialMs: 60_000, maxMs: 60_000 },
+    });
+    consumer.start();
+    await until(() => consumer.status().lastError !== undefined);
+    const started = Date.now();
+    await consumer.stop();
+    expect(Date.now() - started).toBeLessThan(100);
+  });
+});

@@ -1,0 +1,130 @@
+import {
+  DomainError,
+  UnreadableEvent,
+  decodeEvent,
+  type DomainEvent,
+  type DomainEventType,
+  type EventMetadata,
+  type Logger,
+  type Order,
+  type OrderCommand,
+  type ProductCommand,
+  type RecordedEvent,
+} from '@order-engine/shared';
+import type { CommandHandler } from '../handling/command-handler.js';
+
+// The fulfilment saga keeps no state of its own: what it needs to know lives in the Order stream, read
+// fresh for every event. Every command it issues is a no-op when repeated, so at-least-once delivery is safe.
+
+export type SagaCommand = { target: 'product'; command: ProductCommand } | { target: 'order'; command: OrderCommand };
+
+export const FULFILMENT_EVENT_TYPES = [
+  'OrderPlaced',
+  'StockReserved',
+  'StockReservationRejected',
+  'OrderRejected',
+  'OrderCancelled',
+  'OrderShipped',
+] as const satisfies readonly DomainEventType[];
+
+type FulfilmentEvent = Extract<DomainEvent, { type: (typeof FULFILMENT_EVENT_TYPES)[number] }>;
+
+export const isFulfilmentEvent = (event: DomainEvent): event is FulfilmentEvent => (FULFILMENT_EVENT_TYPES as readonly string[]).includes(event.type);
+
+const product = (command: ProductCommand): SagaCommand => ({ target: 'product', command });
+const order = (command: OrderCommand): SagaCommand => ({ target: 'order', command });
+
+const rejectionReason = (reason: 'insufficient_stock' | 'discontinued', sku: string, requested: number, available: number): string =>
+  reason === 'discontinued' ? `product ${sku} is discontinued` : `insufficient stock for ${sku}: requested ${requested}, available ${available}`;
+
+/** What the saga does about one event, given the order's current state. Pure. */
+export function fulfilmentReactions(event: FulfilmentEvent, current: Order): SagaCommand[] {
+  // Every reaction concerns an order that exists: a reservation made by hand for an unknown order is left alone.
+  if (current.status === 'none') return [];
+  const { orderId } = event.data;
+  const eachLine = (toCommand: (sku: string, quantity: number) => SagaCommand): SagaCommand[] =>
+    current.lines.map((line) => toCommand(line.sku, line.quantity));
+  const hasLine = (sku: string) => current.lines.some((line) => line.sku === sku);
+
+  switch (event.type) {
+    case 'OrderPlaced':
+      // Redelivered after the order moved on (rejected, cancelled): reserving again would leak stock.
+      return current.status === 'placed' ? eachLine((sku, quantity) => product({ type: 'ReserveStock', data: { sku, orderId, quantity } })) : [];
+    case 'StockReserved': {
+      const { sku } = event.data;
+      if (!hasLine(sku)) return [];
+      // The order ended while this reservation was on its way: give the stock back.
+      if (current.status === 'rejected' || current.status === 'cancelled') return [product({ type: 'ReleaseStock', data: { sku, orderId } })];
+      if (current.status !== 'placed' || current.reserved.includes(sku)) return [];
+      return [order({ type: 'MarkLineReserved', data: { orderId, sku } })];
+    }
+    case 'StockReservationRejected': {
+      const { sku, reason, requested, available } = event.data;
+      if (current.status !== 'placed' || !hasLine(sku)) return [];
+      return [order({ type: 'RejectOrder', data: { orderId, sku, reason: rejectionReason(reason, sku, requested, available) } })];
+    }
+    case 'OrderRejected':
+    case 'OrderCancelled':
+      // Lines never reserved are no-ops for the product decider: no need to know which ones were.
+      return eachLine((sku) => product({ type: 'ReleaseStock', data: { sku, orderId } }));
+    case 'OrderShipped':
+      return eachLine((sku) => product({ type: 'ShipStock', data: { sku, orderId } }));
+    default: {
+      const unhandled: never = event;
+      throw new Error(`unhandled fulfilment event ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+/** An event to react to, with the id its reactions name as their cause. */
+interface Cause {
+  event: DomainEvent;
+  eventId: string;
+}
+
+/** Runs one reaction; a domain refusal is logged and yields no events (it will be the same on every retry). */
+type Execute = (reaction: SagaCommand, metadata: EventMetadata) => Promise<Cause[]>;
+
+function executor(commands: CommandHandler, logger: Logger): Execute {
+  return async (reaction, metadata) => {
+    try {
+      const result = reaction.target === 'product' ? await commands.product(reaction.command, metadata) : await commands.order(reaction.command, metadata);
+      return result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '' }));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      logger.warn('fulfilment saga command refused', { causationId: metadata.causationId, command: reaction.command.type, error: error.message });
+      return [];
+    }
+  };
+}
+
+/**
+ * Handles one recorded event: reads the order, issues the reactions. The events those commands decide are
+ * reacted to at once, in the same pass, rather than when the feed brings them round: the order then settles
+ * before a redelivered event can be looked at, so a duplicate finds nothing left to do (without this, a
+ * redelivered OrderPlaced would record a second StockReservationRejected). When the feed does bring them,
+ * they are no-ops. The chains are short and end by themselves: reserve → mark/reject → release.
+ * Infrastructure errors propagate: the consumer retries from its checkpoint.
+ */
+export function fulfilmentSaga(commands: CommandHandler, logger: Logger): (recorded: RecordedEvent) => Promise<void> {
+  const execute = executor(commands, logger);
+  return async (recorded) => {
+    if (!(FULFILMENT_EVENT_TYPES as readonly string[]).includes(recorded.type)) return;
+    let event: DomainEvent;
+    try {
+      event = decodeEvent(recorded);
+    } catch (error) {
+      // Retrying cannot make an unreadable event readable: skipping it is the only way forward.
+      if (error instanceof UnreadableEvent) return logger.error('fulfilment saga skips an unreadable event', { eventId: recorded.eventId, error: error.message });
+      throw error;
+    }
+    const correlationId = recorded.metadata.correlationId ?? recorded.eventId;
+    const pending: Cause[] = [{ event, eventId: recorded.eventId }];
+    for (let cause = pending.shift(); cause; cause = pending.shift()) {
+      if (!isFulfilmentEvent(cause.event)) continue;
+      const { state } = await commands.loadOrder(cause.event.data.orderId);
+      const metadata: EventMetadata = { correlationId, causationId: cause.eventId, actor: 'fulfilment-saga' };
+      for (const reaction of fulfilmentReactions(cause.event, state)) pending.push(...(await execute(reaction, metadata)));
+    }
+  };
+}

@@ -1,0 +1,3 @@
+export * from './http.js';
+export * from './test-command-service.js';
+export * from './databases.js';
