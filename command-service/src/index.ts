@@ -6,3 +6,4 @@ export { checkpointedConsumer, type Consumer, type ConsumerStatus, type EventFee
 export { sqlCheckpointStore, type CheckpointStore } from './saga/checkpoints.js';
 export { fulfilmentReactions, fulfilmentSaga, FULFILMENT_EVENT_TYPES, type SagaCommand } from './saga/fulfilment.js';
 export { sqlIdempotencyStore, type IdempotencyStore } from './idempotency/idempotency-store.js';
+export * from './relay/index.js';

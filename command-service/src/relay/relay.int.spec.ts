@@ -1,0 +1,156 @@
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { pgSql, postgresEventStore, silentLogger, type EventStore, type Logger, type Sql } from '@order-engine/shared';
+import { describeWithService, freshName } from '@order-engine/shared/testing';
+import { kafkaProducer, type EventProducer, type KafkaProducerOptions } from './kafka-producer.js';
+import { postgresLease, relaySchema, type HeldLease, type Lease } from './lease.js';
+import { createRelay, type Relay, type RelayOptions } from './relay.js';
+import {
+  appendInterleaved,
+  captureLogs,
+  closedPort,
+  duplicatesIn,
+  eventually,
+  expectEveryEvent,
+  expectPerStreamOrder,
+  expectWatermarks,
+  readTopics,
+  type TopicReader,
+} from './relay-testing.js';
+
+const PARTITIONS = 3;
+
+describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar) => {
+  describeWithService('DATABASE_URL', 'on PostgreSQL', (url) => {
+    const brokers = brokersVar.split(',');
+    // One fresh topic per test, all read by one consumer (a group join costs seconds).
+    const topics = Array.from({ length: 3 }, () => freshName('relay_test'));
+    let testIndex = 0;
+    let sql: Sql;
+    let reader: TopicReader;
+    let cleanups: (() => Promise<void>)[] = [];
+    let test: { topic: string; prefix: string; eventStore: EventStore };
+
+    beforeAll(async () => {
+      sql = pgSql(url);
+      reader = await readTopics(brokers, topics, PARTITIONS);
+    });
+    afterAll(async () => {
+      await reader?.close();
+      await sql?.close();
+    });
+    beforeEach(() => {
+      const prefix = `${freshName('relay')}_`;
+      const eventStore = postgresEventStore(sql, { schema: `${prefix}events`, pollIntervalMs: 50 });
+      test = { topic: topics[testIndex++] as string, prefix, eventStore };
+      cleanups.push(async () => {
+        await eventStore.close();
+        await sql.exec(`DROP SCHEMA IF EXISTS ${prefix}events CASCADE; DROP SCHEMA IF EXISTS ${relaySchema(prefix)} CASCADE;`);
+      });
+    });
+    afterEach(async () => {
+      // Relays and producers first, then the schemas.
+      for (const cleanup of cleanups.reverse()) await cleanup();
+      cleanups = [];
+    });
+
+    const producer = (overrides: Partial<KafkaProducerOptions> = {}): EventProducer => {
+      const created = kafkaProducer({ brokers, topic: test.topic, partitions: PARTITIONS, replicationFactor: 1, logger: silentLogger, ...overrides });
+      cleanups.push(() => created.close());
+      return created;
+    };
+    const lease = (logger: Logger = silentLogger): Lease => postgresLease({ connectionString: url, prefix: test.prefix, pollIntervalMs: 100, logger });
+    const relay = (overrides: Partial<RelayOptions> = {}): Relay => {
+      const created = createRelay({
+        eventStore: test.eventStore,
+        producer: overrides.producer ?? producer(),
+        lease: lease(),
+        logger: silentLogger,
+        name: 'relay',
+        batchSize: 16,
+        backoff: { initialMs: 50, maxMs: 400 },
+        ...overrides,
+      });
+      cleanups.push(() => created.stop());
+      return created;
+    };
+    const storedCheckpoint = async () =>
+      (await sql.query<{ position: string }>(`SELECT position::text AS position FROM ${relaySchema(test.prefix)}.checkpoints WHERE name = 'relay'`))[0]?.position;
+
+    it('publishes every event keyed by stream id, each stream in one partition in revision order, with watermarks on every partition', async () => {
+      const backlog = await appendInterleaved(test.eventStore, 7, 8);
+      // Small produce requests, so a batch goes out in several chunks: order must survive that too.
+      const running = relay({ producer: producer({ maxRequestBytes: 2_000 }) });
+      running.start();
+      // Events appended while it follows the head arrive too.
+      const live = await appendInterleaved(test.eventStore, 7, 3, 'live');
+      const total = backlog + live;
+
+      const received = await reader.until(test.topic, (got) => expectWatermarks(got, PARTITIONS, BigInt(total)));
+      expectEveryEvent(received, total);
+      expectPerStreamOrder(received);
+      expect(duplicatesIn(received)).toBe(0);
+      expect(new Set(received.map((entry) => entry.partition)).size).toBe(PARTITIONS);
+      await eventually(() => expect(running.status()).toMatchObject({ state: 'active', checkpoint: BigInt(total), eventsRelayed: total }));
+      expect(await storedCheckpoint()).toBe(String(total));
+    });
+
+    it('loses nothing when it dies after sending and before saving the checkpoint: the next relay re-sends from the checkpoint', async () => {
+      const total = await appendInterleaved(test.eventStore, 5, 10);
+      // The first relay "crashes" at its second checkpoint save: the batch is in Kafka, the checkpoint is not moved.
+      let saves = 0;
+      const crashingLease: Lease = {
+        async acquire(name, signal) {
+          const held = await lease().acquire(name, signal);
+          if (!held) return held;
+          return {
+            ...held,
+            pid: held.pid,
+            lost: held.lost,
+            async saveCheckpoint(position) {
+              saves += 1;
+              if (saves < 2) return held.saveCheckpoint(position);
+              void crashed.stop();
+              throw new Error('simulated crash before the checkpoint save');
+            },
+          } satisfies HeldLease;
+        },
+      };
+      const crashed = relay({ lease: crashingLease });
+      crashed.start();
+      await eventually(() => expect(crashed.status().state).toBe('stopped'));
+      expect(await storedCheckpoint()).toBe('16');
+      expect(saves).toBe(2);
+
+      const successor = relay();
+      successor.start();
+      const received = await reader.until(test.topic, (got) => expectEveryEvent(got, total));
+      await eventually(() => expect(successor.status().checkpoint).toBe(BigInt(total)));
+      expectPerStreamOrder(received);
+      // Exactly the un-checkpointed second batch went out twice.
+      expect(duplicatesIn(reader.received(test.topic))).toBe(16);
+      expect(successor.status().eventsRelayed).toBe(total - 16);
+    });
+
+    it('during a Kafka outage logs the failure, backs off with growing delays and never moves the checkpoint', async () => {
+      await appendInterleaved(test.eventStore, 2, 5);
+      const { logger, lines } = captureLogs();
+      const unreachable = producer({
+        brokers: [`127.0.0.1:${await closedPort()}`],
+        logger,
+        connectionTimeoutMs: 100,
+        retry: { retries: 1, initialRetryTime: 20, maxRetryTime: 50 },
+      });
+      const running = relay({ producer: unreachable, logger });
+      running.start();
+
+      const failures = () => lines.filter((line) => line.msg === 'relay failed: restarting from the checkpoint');
+      await eventually(() => expect(failures().length).toBeGreaterThanOrEqual(5), 15_000);
+      const delays = failures().map((line) => line.retryInMs as number);
+      expect(delays.slice(0, 5)).toEqual([50, 100, 200, 400, 400]);
+      expect(failures()[0]).toMatchObject({ level: 'error', errorName: 'KafkaUnavailable', retryable: true, error: expect.stringContaining('cannot connect to Kafka') });
+      expect(running.status()).toMatchObject({ checkpoint: 0n, eventsRelayed: 0, lastError: expect.stringContaining('cannot connect to Kafka') });
+      expect(['retrying', 'standby', 'active']).toContain(running.status().state);
+      expect(await storedCheckpoint()).toBeUndefined();
+    });
+  });
+});
