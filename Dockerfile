@@ -1,0 +1,47 @@
+# One image for every process of the order engine: command-service, relay, projection-service (and its workers),
+# query-service, and the embedded one-process engine. docker-compose.yml picks the command per service, e.g.
+#   node --import tsx command-service/src/main.ts
+# which is what `npx tsx command-service/src/main.ts` runs, minus the npm and tsx wrapper processes: the service
+# itself receives SIGTERM from `docker compose stop` and shuts down gracefully (stopOnSignals).
+#
+# Without a command the container runs the embedded engine (`npm start`): docker run -p 3000-3002:3000-3002 <image>
+#
+# No secrets are baked in: every setting is an environment variable (shared/src/config/config.ts), given at run time.
+
+# Node 20 as the project targets (package.json engines: >=20.19); --build-arg NODE_VERSION=22 for a newer line.
+ARG NODE_VERSION=20
+FROM node:${NODE_VERSION}-bookworm-slim
+
+# HOST=0.0.0.0: inside a container the HTTP servers must listen on every interface, or the published ports and the
+# health checks of other containers cannot reach them (the engine's own default is 127.0.0.1).
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    DATA_DIR=/app/data \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+
+WORKDIR /app
+
+# Dependencies first, from the lockfile only, so that a source change does not reinstall them. npm ci needs every
+# workspace's package.json to link the workspaces (node_modules/@order-engine/* -> ../../<workspace>).
+# devDependencies (typescript, vitest, eslint, @types) are left out: tsx runs the TypeScript sources directly.
+COPY package.json package-lock.json .npmrc ./
+COPY shared/package.json shared/
+COPY command-service/package.json command-service/
+COPY projection-service/package.json projection-service/
+COPY query-service/package.json query-service/
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+# The sources (see .dockerignore: no node_modules, data, tests, .git). They stay owned by root and read-only for the
+# service user; only DATA_DIR (PGlite, embedded mode) is writable. tsx keeps its compile cache in /tmp.
+COPY . .
+RUN mkdir -p /app/data && chown node:node /app/data
+
+# The official image's unprivileged user (uid 1000).
+USER node
+
+EXPOSE 3000 3001 3002
+
+CMD ["node", "--import", "tsx", "embedded/main.ts"]
