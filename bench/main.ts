@@ -1,0 +1,48 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import type { Figure } from './scenario.js';
+import { scenarios } from './scenarios/index.js';
+
+// `npm run bench [scenario...]`: runs the named scenarios (all by default) on this machine, in one run.
+async function main(): Promise<void> {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !scenarios.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown scenario(s): ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}\n`);
+    process.exit(2);
+  }
+  const chosen = asked.length > 0 ? scenarios.filter((s) => asked.includes(s.name)) : scenarios;
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const results: Record<string, Figure[] | { skipped: string }> = {};
+  for (const scenario of chosen) {
+    const missing = scenario.needs.filter((name) => !process.env[name]);
+    if (missing.length > 0) {
+      results[scenario.name] = { skipped: `set ${missing.join(', ')} (npm run services:start)` };
+      process.stderr.write(`[skipped] ${scenario.name}: set ${missing.join(', ')}\n`);
+      continue;
+    }
+    process.stderr.write(`\n== ${scenario.name}: ${scenario.description}\n`);
+    results[scenario.name] = await scenario.run({ databaseUrl: process.env.DATABASE_URL, log: (message) => process.stderr.write(`   ${message}\n`) });
+  }
+
+  const rows = Object.entries(results).flatMap(([scenario, figures]) =>
+    'skipped' in figures ? [[scenario, 'skipped', '', figures.skipped]] : figures.map((f) => [scenario, f.name, `${formatNumber(f.value)} ${f.unit}`, f.note ?? '']),
+  );
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), 8));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
+  process.stdout.write(`\n${line(['scenario', 'figure', 'value', 'note'])}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}\n`);
+
+  const out = resolve(import.meta.dirname, 'results/latest.json');
+  await mkdir(resolve(import.meta.dirname, 'results'), { recursive: true });
+  await writeFile(out, `${JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2)}\n`);
+  process.stdout.write(`written: ${out}\n`);
+}
+
+const formatNumber = (value: number): string => (Number.isInteger(value) ? value.toLocaleString('en-US') : value.toLocaleString('en-US', { maximumFractionDigits: 2 }));
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
