@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { createApp, finishApp, type EventStore, type Logger, type Sql } from '@order-engine/shared';
+import { createApp, finishApp, storeFeed, type EventFeed, type EventStore, type Logger, type Sql } from '@order-engine/shared';
 import { commandHandler, type CommandHandler } from './handling/command-handler.js';
 import { DEFAULT_RETRIES } from './handling/handle-command.js';
 import { idempotency } from './idempotency/idempotency-middleware.js';
@@ -8,7 +8,7 @@ import { sqlIdempotencyStore } from './idempotency/idempotency-store.js';
 import { orderRoutes } from './orders/order-routes.js';
 import { productRoutes } from './products/product-routes.js';
 import { sqlCheckpointStore } from './saga/checkpoints.js';
-import { checkpointedConsumer, type Consumer, type EventFeed } from './saga/consumer.js';
+import { checkpointedConsumer, type Consumer } from './saga/consumer.js';
 import { fulfilmentSaga } from './saga/fulfilment.js';
 
 export interface CommandServiceOptions {
@@ -22,6 +22,8 @@ export interface CommandServiceOptions {
   retries?: number;
   /** The saga's events; default: the event store's catch-up subscription. Kafka plugs in here. */
   feed?: EventFeed;
+  /** The Kafka topic's partition count when `feed` is Kafka; undefined for the event store's global feed. */
+  feedPartitions?: number;
   now?: () => Date;
   newId?: () => string;
   idempotencyLeaseMs?: number;
@@ -49,10 +51,11 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   app.use(orderRoutes(commands, newId));
   finishApp(app, logger);
 
-  const feed: EventFeed = options.feed ?? ((after, signal) => eventStore.subscribeToAll({ after, signal }));
+  const feed = options.feed ?? storeFeed((subscription) => eventStore.subscribeToAll(subscription));
   const saga = checkpointedConsumer({
     name: FULFILMENT_SAGA,
     feed,
+    feedPartitions: options.feedPartitions,
     checkpoints,
     handle: fulfilmentSaga(commands, logger.child({ component: FULFILMENT_SAGA })),
     logger,

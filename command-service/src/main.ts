@@ -1,19 +1,37 @@
-import { createLogger, exitOnStartupError, listen, loadEngineConfig, openDatabases, openEventStore, stopOnSignals } from '@order-engine/shared';
+import {
+  createLogger,
+  exitOnStartupError,
+  feedFor,
+  feedPartitions,
+  listen,
+  loadEngineConfig,
+  openDatabases,
+  openEventStore,
+  stopOnSignals,
+} from '@order-engine/shared';
 import { createCommandService } from './app.js';
 
 // Standalone composition root of command-service: the only place that reads process.env and picks adapters.
-// The saga follows the event store's catch-up subscription; a Kafka feed plugs into createCommandService's `feed`.
+// The saga follows the event store's catch-up subscription, or with BUS=kafka its own consumer group.
 async function main(): Promise<void> {
   const config = loadEngineConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL, { service: 'command-service' });
   const databases = await openDatabases(config);
   const eventStore = openEventStore(config, databases);
-  const service = createCommandService({ eventStore, sql: databases.eventDb, prefix: config.READ_MODEL_PREFIX, logger, retries: config.COMMAND_RETRIES });
+  const service = createCommandService({
+    eventStore,
+    sql: databases.eventDb,
+    prefix: config.READ_MODEL_PREFIX,
+    logger,
+    retries: config.COMMAND_RETRIES,
+    feed: feedFor(config, 'saga', logger),
+    feedPartitions: feedPartitions(config),
+  });
 
   await service.migrate();
   service.saga.start();
   const server = await listen(service.app, { host: config.HOST, port: config.COMMAND_PORT });
-  logger.info(`command service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE });
+  logger.info(`command service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE, bus: config.BUS });
 
   stopOnSignals(logger, async () => {
     await server.close();

@@ -1,8 +1,8 @@
 // What the embedded composition root and the other services use from projection-service.
 export { createProjectionService, type ProjectionService, type ProjectionServiceOptions } from './service.js';
 export { migrateReadModels } from './read-models/migrate.js';
-export { createProjectionRunner, type EventFeed, type ProjectionRunner, type ProjectionRunnerOptions } from './runner/runner.js';
-export { readCheckpoint, readCheckpoints } from './runner/checkpoints.js';
+export { createProjectionRunner, type ProjectionRunner, type ProjectionRunnerOptions } from './runner/runner.js';
+export { readCheckpoint } from './runner/checkpoints.js';
 export { projectionStatuses, type ProjectionStatus } from './admin/projection-status.js';
 export { createProjectionApp } from './app.js';
 export { liveProjections } from './projections/index.js';

@@ -1,6 +1,8 @@
 import {
   createLogger,
   exitOnStartupError,
+  feedFor,
+  feedPartitions,
   listen,
   loadEngineConfig,
   openCache,
@@ -17,11 +19,20 @@ async function main(): Promise<void> {
   const databases = await openDatabases(config);
   const eventStore = openEventStore(config, databases);
   const cache = await openCache(config, logger, { projectionsInProcess: true });
-  const service = createProjectionService({ eventStore, readDb: databases.readDb, cache, prefix: config.READ_MODEL_PREFIX, logger });
+  const service = createProjectionService({
+    eventStore,
+    readDb: databases.readDb,
+    cache,
+    prefix: config.READ_MODEL_PREFIX,
+    logger,
+    // BUS=kafka: one consumer group per projection, so each projection's workers split the partitions.
+    feedFor: (key) => feedFor(config, `projection.${key}`, logger),
+    feedPartitions: feedPartitions(config),
+  });
 
   await service.start();
   const server = await listen(service.app, { host: config.HOST, port: config.PROJECTION_PORT });
-  logger.info(`projection service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE, readDb: config.READ_DB });
+  logger.info(`projection service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE, readDb: config.READ_DB, bus: config.BUS });
 
   stopOnSignals(logger, async () => {
     await server.close();

@@ -1,11 +1,11 @@
-import type { Cache, EventStore, GlobalPosition, Logger, Sql } from '@order-engine/shared';
+import { storeFeed, type Cache, type EventFeed, type EventStore, type GlobalPosition, type Logger, type Sql } from '@order-engine/shared';
 import type { Express } from 'express';
 import { projectionStatuses } from './admin/projection-status.js';
 import { createProjectionApp } from './app.js';
 import { liveProjections } from './projections/index.js';
 import type { Projection } from './projections/projection.js';
 import { migrateReadModels } from './read-models/migrate.js';
-import { createProjectionRunner, type EventFeed, type ProjectionRunner } from './runner/runner.js';
+import { createProjectionRunner, type ProjectionRunner } from './runner/runner.js';
 
 export interface ProjectionServiceOptions {
   eventStore: EventStore;
@@ -15,8 +15,13 @@ export interface ProjectionServiceOptions {
   /** Read-model schema prefix: '' in production, a fresh one per test. */
   prefix?: string;
   logger: Logger;
-  /** Where the runners read events; default: the event store's catch-up subscription. Kafka plugs in here. */
-  feed?: EventFeed;
+  /**
+   * Each runner's feed, by its checkpoint key (the projection's schema): with Kafka, one consumer group per
+   * projection. Undefined (or an undefined answer) means the event store's catch-up subscription.
+   */
+  feedFor?: (key: string) => EventFeed | undefined;
+  /** The Kafka topic's partition count when the feeds are Kafka; undefined for the event store's global feed. */
+  feedPartitions?: number;
   projections?: readonly Projection[];
   batchSize?: number;
   backoff?: { initialMs: number; maxMs: number };
@@ -37,11 +42,21 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
   const { eventStore, readDb, cache, logger } = options;
   const prefix = options.prefix ?? '';
   const projections = options.projections ?? liveProjections;
-  const feed: EventFeed = options.feed ?? ((after, signal) => eventStore.subscribeToAll({ after, signal, batchSize: options.batchSize }));
+  const { feedPartitions } = options;
+  const embedded = storeFeed((subscription) => eventStore.subscribeToAll(subscription), options.batchSize);
   const runners = projections.map((projection) =>
-    createProjectionRunner({ projection, sql: readDb, prefix, feed, cache, logger, ...(options.backoff ? { backoff: options.backoff } : {}) }),
+    createProjectionRunner({
+      projection,
+      sql: readDb,
+      prefix,
+      feed: options.feedFor?.(projection.schema(prefix)) ?? embedded,
+      feedPartitions,
+      cache,
+      logger,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+    }),
   );
-  const app = createProjectionApp({ statuses: () => projectionStatuses({ sql: readDb, eventStore, prefix, projections }), logger });
+  const app = createProjectionApp({ statuses: () => projectionStatuses({ sql: readDb, eventStore, prefix, projections, feedPartitions }), logger });
 
   return {
     app,

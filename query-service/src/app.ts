@@ -21,6 +21,8 @@ export interface QueryServiceOptions {
   logger: Logger;
   /** How long a request with X-Min-Position may wait for the projection before answering stale. */
   readYourWritesTimeoutMs: number;
+  /** The Kafka topic's partition count when the projections read Kafka (checkpoints per partition); else undefined. */
+  feedPartitions?: number;
   /** Schema versions to serve; v1 of each by default. */
   versions?: Record<ProjectionName, number>;
   /** Clock for default date ranges. */
@@ -56,7 +58,7 @@ const readDbUnavailable: ErrorRequestHandler = (error, _req, _res, next) => {
 export function createQueryService(options: QueryServiceOptions): QueryService {
   const { readDb, cache, prefix, logger, readYourWritesTimeoutMs, versions, now = () => new Date() } = options;
   const schemas = readModelSchemas(prefix, versions);
-  const waiter = checkpointWaiter({ readCheckpoint: sqlCheckpoints(readDb, schemas.admin), logger, pollIntervalMs: options.checkpointPollMs });
+  const waiter = checkpointWaiter({ readCheckpoint: sqlCheckpoints(readDb, schemas.admin, options.feedPartitions), logger, pollIntervalMs: options.checkpointPollMs });
   const consistency = readYourWrites(waiter, readYourWritesTimeoutMs);
   const cached = cacheAside({ cache, logger, timeoutMs: options.cacheTimeoutMs });
 

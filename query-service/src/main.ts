@@ -1,4 +1,4 @@
-import { createLogger, exitOnStartupError, listen, loadEngineConfig, openCache, openDatabases, stopOnSignals } from '@order-engine/shared';
+import { createLogger, exitOnStartupError, feedPartitions, listen, loadEngineConfig, openCache, openDatabases, stopOnSignals } from '@order-engine/shared';
 import { createQueryService, QUERY_SERVICE } from './app.js';
 
 // The query service on its own: the composition root, and the only place that reads the environment.
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     prefix: config.READ_MODEL_PREFIX,
     logger,
     readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
+    feedPartitions: feedPartitions(config),
   });
   const server = await listen(service.app, { host: config.HOST, port: config.QUERY_PORT });
   logger.info(`query service listening on ${server.url}`, { url: server.url, readDb: config.READ_DB, cache: config.CACHE });

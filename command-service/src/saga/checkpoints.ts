@@ -1,11 +1,15 @@
-import type { GlobalPosition, Sql } from '@order-engine/shared';
+import { readCheckpointRows, type GlobalPosition, type Sql } from '@order-engine/shared';
 import { commandsSchema, migrateSchema } from '../storage/commands-schema.js';
+
+// One row per consumer and source: `<name>` for the event store's global feed, `<name>#p<n>` per Kafka partition
+// (shared's checkpointKey); effectiveCheckpoint turns them into "everything up to here is handled".
 
 export interface CheckpointStore {
   migrate(): Promise<void>;
-  /** The position after which the consumer resumes; 0n when it never saved one. */
-  load(name: string): Promise<GlobalPosition>;
-  save(name: string, position: GlobalPosition): Promise<void>;
+  /** Every row of the consumer `name`, global and per partition, by key; empty when it never saved one. */
+  loadAll(name: string): Promise<Map<string, GlobalPosition>>;
+  /** Saves one source's row (key from checkpointKey). */
+  save(key: string, position: GlobalPosition): Promise<void>;
 }
 
 export function sqlCheckpointStore(sql: Sql, options: { prefix: string }): CheckpointStore {
@@ -14,16 +18,13 @@ export function sqlCheckpointStore(sql: Sql, options: { prefix: string }): Check
   return {
     migrate: () =>
       migrateSchema(sql, schema, `CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());`),
-    async load(name) {
-      const [row] = await sql.query<{ position: string }>(`SELECT position::text AS position FROM ${table} WHERE name = $1`, [name]);
-      return row ? BigInt(row.position) : 0n;
-    },
-    async save(name, position) {
+    loadAll: (name) => readCheckpointRows(sql, table, [name], 'name'),
+    async save(key, position) {
       // Never move backwards: a slow, older instance must not make the live one redo its work.
       await sql.query(
         `INSERT INTO ${table} (name, position) VALUES ($1, $2::bigint)
          ON CONFLICT (name) DO UPDATE SET position = GREATEST(${table}.position, EXCLUDED.position), updated_at = now()`,
-        [name, position.toString()],
+        [key, position.toString()],
       );
     },
   };

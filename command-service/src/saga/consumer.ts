@@ -1,15 +1,12 @@
-import type { GlobalPosition, Logger, RecordedEvent } from '@order-engine/shared';
+import { checkpointKey, effectiveCheckpoint, type EventFeed, type GlobalPosition, type Logger, type RecordedEvent } from '@order-engine/shared';
 import type { CheckpointStore } from './checkpoints.js';
-
-/**
- * Where events come from: every event after `after`, in position order, in batches. Embedded, the event
- * store's catch-up subscription; distributed, a Kafka consumer. A feed should end when `signal` aborts.
- */
-export type EventFeed = (after: GlobalPosition, signal: AbortSignal) => AsyncIterable<RecordedEvent[]>;
 
 export interface ConsumerStatus {
   running: boolean;
-  /** Position of the last event handled and checkpointed. */
+  /**
+   * Every event up to here is handled and checkpointed, as far as this process knows (on Kafka, partitions that
+   * other members own advance only in the database).
+   */
   position: GlobalPosition;
   lastError?: string;
 }
@@ -23,7 +20,10 @@ export interface Consumer {
 
 export interface ConsumerOptions {
   name: string;
+  /** The event store's subscription (storeFeed) or Kafka (kafkaFeed), which ignores `after` for its own offsets. */
   feed: EventFeed;
+  /** The Kafka topic's partition count when the feed is Kafka; undefined for the event store's global feed. */
+  feedPartitions?: number;
   checkpoints: CheckpointStore;
   handle: (event: RecordedEvent) => Promise<void>;
   logger: Logger;
@@ -41,7 +41,10 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     }
   });
 
-// A feed that ignores the signal would keep stop() waiting for its next batch: race every read with the abort.
+const FEED_CLOSE_GRACE_MS = 5_000;
+
+// A feed that ignores the signal would keep stop() waiting for its next batch: race every read with the abort. A
+// feed that closes (a Kafka consumer leaving its group, handing its partitions over at once) gets a moment for it.
 async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
   const aborted = new Promise<IteratorResult<T>>((resolve) => {
@@ -50,37 +53,53 @@ async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): 
   });
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), aborted]);
+      const pending = iterator.next();
+      pending.catch(() => undefined);
+      const next = await Promise.race([pending, aborted]);
       if (next.done) return;
       yield next.value;
     }
   } finally {
-    void iterator.return?.()?.catch(() => undefined);
+    const closing = iterator.return?.()?.catch(() => undefined);
+    if (closing) {
+      const grace = new AbortController();
+      await Promise.race([closing, sleep(FEED_CLOSE_GRACE_MS, grace.signal)]);
+      grace.abort();
+    }
   }
 }
 
-/** Feeds events to `handle` one at a time and checkpoints after each batch: at-least-once, resumable. */
+/**
+ * Feeds events to `handle` one at a time and checkpoints each batch's source (the global feed, or its Kafka
+ * partition) after it: at-least-once, resumable.
+ */
 export function checkpointedConsumer(options: ConsumerOptions): Consumer {
-  const { name, feed, checkpoints, handle, logger, backoff = { initialMs: 100, maxMs: 5_000 } } = options;
+  const { name, feed, feedPartitions, checkpoints, handle, logger, backoff = { initialMs: 100, maxMs: 5_000 } } = options;
   let controller: AbortController | undefined;
   let loop: Promise<void> | undefined;
   const state: ConsumerStatus = { running: false, position: 0n };
+  const handled = new Map<string, GlobalPosition>();
+
+  const advance = (source: string, position: GlobalPosition) => {
+    if (position > (handled.get(source) ?? -1n)) handled.set(source, position);
+    state.position = effectiveCheckpoint(name, handled, feedPartitions);
+  };
 
   async function consume(signal: AbortSignal): Promise<void> {
     let delay = backoff.initialMs;
     while (!signal.aborted) {
       try {
-        state.position = await checkpoints.load(name);
-        for await (const batch of untilAborted(feed(state.position, signal), signal)) {
-          for (const event of batch) {
+        for (const [source, position] of await checkpoints.loadAll(name)) advance(source, position);
+        for await (const batch of untilAborted(feed(handled.get(name) ?? 0n, signal), signal)) {
+          const source = checkpointKey(name, batch.partition);
+          // A watermark this source has passed already (redelivered) changes nothing.
+          if (batch.events.length === 0 && batch.through <= (handled.get(source) ?? -1n)) continue;
+          for (const event of batch.events) {
             if (signal.aborted) return;
             await handle(event);
           }
-          const last = batch.at(-1);
-          if (last) {
-            await checkpoints.save(name, last.position);
-            state.position = last.position;
-          }
+          await checkpoints.save(source, batch.through);
+          advance(source, batch.through);
           delay = backoff.initialMs;
           delete state.lastError;
         }

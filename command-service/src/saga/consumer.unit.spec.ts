@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger, type GlobalPosition, type RecordedEvent } from '@order-engine/shared';
+import { silentLogger, type EventFeed, type FeedBatch, type GlobalPosition, type RecordedEvent } from '@order-engine/shared';
 import type { CheckpointStore } from './checkpoints.js';
-import { checkpointedConsumer, type EventFeed } from './consumer.js';
+import { checkpointedConsumer } from './consumer.js';
 
 const event = (position: number): RecordedEvent => ({
   eventId: `e-${position}`,
@@ -15,15 +15,16 @@ const event = (position: number): RecordedEvent => ({
   metadata: {},
 });
 
-function memoryCheckpoints(start = 0n): CheckpointStore & { saved: GlobalPosition[] } {
+function memoryCheckpoints(start = 0n): CheckpointStore & { saved: GlobalPosition[]; rows: Map<string, GlobalPosition> } {
   const saved: GlobalPosition[] = [];
-  let position = start;
+  const rows = new Map<string, GlobalPosition>(start > 0n ? [['test', start]] : []);
   return {
     saved,
+    rows,
     migrate: async () => undefined,
-    load: async () => position,
-    save: async (_name, next) => {
-      position = next;
+    loadAll: async () => new Map(rows),
+    save: async (key, next) => {
+      rows.set(key, next);
       saved.push(next);
     },
   };
@@ -35,8 +36,16 @@ const historyFeed =
   async function* (after, signal) {
     for (const batch of history) {
       const fresh = batch.filter((e) => e.position > after);
-      if (fresh.length > 0) yield fresh;
+      if (fresh.length > 0) yield { events: fresh, through: fresh.at(-1)!.position };
     }
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  };
+
+/** A feed as Kafka gives it: batches tagged with their partition, watermarks as batches without events. */
+const partitionedFeed =
+  (batches: FeedBatch[]): EventFeed =>
+  async function* (_after, signal) {
+    yield* batches;
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   };
 
@@ -67,6 +76,43 @@ describe('checkpointed consumer', () => {
     expect(handled).toEqual([1n, 2n, 3n]);
     expect(checkpoints.saved).toEqual([2n, 3n]);
     expect(consumer.status().running).toBe(false);
+  });
+
+  it('on a partitioned feed, checkpoints each partition and reports the lowest as its position', async () => {
+    const handled: bigint[] = [];
+    const checkpoints = memoryCheckpoints();
+    const consumer = checkpointedConsumer({
+      name: 'test',
+      feed: partitionedFeed([
+        { events: [event(1), event(3)], partition: 0, through: 3n },
+        { events: [], partition: 1, through: 3n },
+        { events: [event(4)], partition: 0, through: 5n },
+        { events: [], partition: 1, through: 3n }, // a redelivered watermark: nothing to save
+      ]),
+      feedPartitions: 3,
+      checkpoints,
+      handle: async (e) => void handled.push(e.position),
+      logger: silentLogger,
+    });
+    consumer.start();
+    await until(() => checkpoints.saved.length === 3);
+    // Partition 2 has said nothing yet: the consumer cannot claim anything as handled.
+    expect(consumer.status().position).toBe(0n);
+    await consumer.stop();
+    expect(handled).toEqual([1n, 3n, 4n]);
+    expect(checkpoints.rows).toEqual(new Map([['test#p0', 5n], ['test#p1', 3n]]));
+
+    const resumed = checkpointedConsumer({
+      name: 'test',
+      feed: partitionedFeed([{ events: [], partition: 2, through: 4n }]),
+      feedPartitions: 3,
+      checkpoints,
+      handle: async () => undefined,
+      logger: silentLogger,
+    });
+    resumed.start();
+    await until(() => resumed.status().position === 3n);
+    await resumed.stop();
   });
 
   it('resumes after the stored checkpoint', async () => {
@@ -128,7 +174,7 @@ describe('checkpointed consumer', () => {
     const consumer = checkpointedConsumer({
       name: 'test',
       // A feed that never yields and never looks at the signal.
-      feed: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<RecordedEvent[]>>(() => undefined) }) }),
+      feed: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<FeedBatch>>(() => undefined) }) }),
       checkpoints: memoryCheckpoints(),
       handle: async () => undefined,
       logger: silentLogger,

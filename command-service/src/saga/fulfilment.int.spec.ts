@@ -1,12 +1,12 @@
 import { expect, it } from 'vitest';
-import { EventStoreUnavailable, availableOf, orderStream, productStream, silentLogger, type EventStore, type RecordedEvent } from '@order-engine/shared';
+import { EventStoreUnavailable, availableOf, orderStream, productStream, silentLogger, storeFeed, type EventFeed, type EventStore, type RecordedEvent } from '@order-engine/shared';
 import { commandHandler } from '../handling/command-handler.js';
 import { onEveryDatabase, type TestDatabase } from '../testing/databases.js';
 import { eventually } from '../testing/http.js';
 import { eventTypesOf, orderOf, orderReaches, placeOrder, productOf, registerProduct, sagaSettled, headIncluding } from '../testing/scenario.js';
 import type { RunningCommandService } from '../testing/test-command-service.js';
 import { sqlCheckpointStore } from './checkpoints.js';
-import { checkpointedConsumer, type EventFeed } from './consumer.js';
+import { checkpointedConsumer } from './consumer.js';
 import { fulfilmentSaga } from './fulfilment.js';
 
 const available = async (store: EventStore, sku: string) => {
@@ -19,8 +19,8 @@ const available = async (store: EventStore, sku: string) => {
 const doubled =
   (store: EventStore): EventFeed =>
   async function* (after, signal) {
-    for await (const batch of store.subscribeToAll({ after, signal })) {
-      const twice = batch.flatMap((event): RecordedEvent[] => [event, event]);
+    for await (const batch of storeFeed((options) => store.subscribeToAll(options))(after, signal)) {
+      const twice = { ...batch, events: batch.events.flatMap((event): RecordedEvent[] => [event, event]) };
       yield twice;
       yield twice;
     }
@@ -156,7 +156,7 @@ onEveryDatabase('fulfilment saga', (database) => {
     const head = await headIncluding(store, streams);
     const replay = checkpointedConsumer({
       name: 'replay',
-      feed: (after, signal) => store.subscribeToAll({ after, signal }),
+      feed: storeFeed((options) => store.subscribeToAll(options)),
       checkpoints: sqlCheckpointStore(database().sql, { prefix: database().prefix }),
       handle: fulfilmentSaga(commandHandler(store), silentLogger),
       logger: silentLogger,

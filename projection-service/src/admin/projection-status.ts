@@ -1,16 +1,16 @@
-import { adminSchema, type EventStore, type GlobalPosition, type SqlExecutor } from '@order-engine/shared';
+import { adminSchema, readEffectiveCheckpoints, type EventStore, type GlobalPosition, type SqlExecutor } from '@order-engine/shared';
 import type { Projection } from '../projections/projection.js';
-import { readCheckpoints } from '../runner/checkpoints.js';
 
 // What operations watch: where each projection stands against the head of `$all`. Read from the checkpoints
-// table, not from the runners, so it is right whichever process runs the workers.
+// table, not from the runners, so it is right whichever processes run the workers (on Kafka: several, each with
+// some partitions).
 
 export interface ProjectionStatus {
   name: string;
   version: number;
   schema: string;
   status: 'live';
-  /** Position of the last event applied (decimal string: positions are int8). */
+  /** Every event up to this position is applied (decimal string: positions are int8). */
   checkpoint: string;
   headPosition: string;
   /** Positions between checkpoint and head (a failed append's unused position counts too). */
@@ -24,13 +24,15 @@ export interface StatusSources {
   eventStore: EventStore;
   prefix: string;
   projections: readonly Projection[];
+  /** The Kafka topic's partition count when the projections read Kafka; undefined on the global feed. */
+  feedPartitions?: number;
   now?: () => Date;
 }
 
-export async function projectionStatuses({ sql, eventStore, prefix, projections, now = () => new Date() }: StatusSources): Promise<ProjectionStatus[]> {
+export async function projectionStatuses({ sql, eventStore, prefix, projections, feedPartitions, now = () => new Date() }: StatusSources): Promise<ProjectionStatus[]> {
   const head = await eventStore.headPosition();
   const keys = projections.map((projection) => projection.schema(prefix));
-  const checkpoints = await readCheckpoints(sql, adminSchema(prefix), keys);
+  const checkpoints = await readEffectiveCheckpoints(sql, adminSchema(prefix), keys, feedPartitions);
   const at = now();
   // Projections usually stand at the same checkpoint: read the oldest pending event once per checkpoint.
   const lagByCheckpoint = new Map<GlobalPosition, Promise<number>>();

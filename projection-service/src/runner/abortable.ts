@@ -1,8 +1,12 @@
 // stop() must end promptly even when a feed waits for new events and ignores the signal: the runner races every
-// read of the feed against the abort instead of trusting the feed to return.
+// read of the feed against the abort instead of trusting the feed to return. It does give the feed a moment to
+// close, though: a Kafka consumer that leaves its group hands its partitions over at once, not after its session.
+
+/** How long closing a feed may hold up stop() or a retry. */
+export const FEED_CLOSE_GRACE_MS = 5_000;
 
 /** Yields from source until it ends or signal aborts, whichever comes first. */
-export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal, closeGraceMs = FEED_CLOSE_GRACE_MS): AsyncGenerator<T> {
   if (signal.aborted) return;
   const iterator = source[Symbol.asyncIterator]();
   let onAbort = () => {};
@@ -19,8 +23,13 @@ export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSi
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
-    // Not awaited: a feed stuck in next() would otherwise hold stop() until its next event.
-    void iterator.return?.()?.catch(() => {});
+    // Awaited for a bounded time only: a feed stuck in next() would otherwise hold stop() until its next event.
+    const closing = iterator.return?.()?.catch(() => undefined);
+    if (closing) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, closeGraceMs)))]);
+      clearTimeout(timer);
+    }
   }
 }
 

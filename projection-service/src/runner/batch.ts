@@ -1,23 +1,31 @@
-import { decodeEvent, type GlobalPosition, type Logger, type RecordedDomainEvent, type RecordedEvent, type Sql, type SqlExecutor } from '@order-engine/shared';
+import {
+  checkpointKey,
+  decodeEvent,
+  type FeedBatch,
+  type GlobalPosition,
+  type Logger,
+  type RecordedDomainEvent,
+  type RecordedEvent,
+  type Sql,
+  type SqlExecutor,
+} from '@order-engine/shared';
 import type { CacheWrite, Projection } from '../projections/projection.js';
 import { lockCheckpoint, recordDeadLetters, saveCheckpoint, type DeadLetter } from './checkpoints.js';
 import { isInfrastructureFailure } from './failures.js';
 
-// Applies one batch of `$all`: rows, dead letters and checkpoint in one transaction. When the batch fails for a
-// reason other than the infrastructure, its events are applied one by one so only the poison one is set aside.
+// Applies one batch of a feed: rows, dead letters and the checkpoint of the batch's source (the global feed, or one
+// Kafka partition) in one transaction. When the batch fails for a reason other than the infrastructure, its events
+// are applied one by one so only the poison one is set aside.
 
 export interface BatchTarget {
   projection: Projection;
   sql: Sql;
   schema: string;
   admin: string;
-  /** Checkpoint and dead-letter key: the projection's schema name. */
+  /** Dead-letter key and checkpoint name: the projection's schema name (a partition's row adds `#p<n>`). */
   key: string;
   logger: Logger;
 }
-
-export const lastPosition = (batch: readonly RecordedEvent[]): GlobalPosition =>
-  batch.reduce((max, event) => (event.position > max ? event.position : max), 0n);
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -36,42 +44,47 @@ function decodeRelevant(projection: Projection, batch: readonly RecordedEvent[])
   return { events, poison };
 }
 
-export function batchApplier(target: BatchTarget): (batch: readonly RecordedEvent[]) => Promise<CacheWrite[]> {
+export function batchApplier(target: BatchTarget): (batch: FeedBatch) => Promise<CacheWrite[]> {
   const { projection, sql, schema, admin, key, logger } = target;
 
-  const applyIn = async (tx: SqlExecutor, batch: readonly RecordedEvent[]): Promise<CacheWrite[]> => {
-    await lockCheckpoint(tx, admin, key);
+  // The source's checkpoint row is locked first: two workers of one source (a restart overlapping the old process,
+  // a rebalance) apply one after the other. Different partitions hold different streams and run side by side.
+  const applyIn = async (tx: SqlExecutor, source: string, batch: readonly RecordedEvent[], through: GlobalPosition): Promise<CacheWrite[]> => {
+    await lockCheckpoint(tx, admin, source);
     const { events, poison } = decodeRelevant(projection, batch);
     const writes = events.length > 0 ? await projection.apply(tx, schema, events) : [];
     await recordDeadLetters(tx, admin, key, poison);
     for (const { event, error } of poison) logger.error('event cannot be decoded; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error });
-    await saveCheckpoint(tx, admin, key, lastPosition(batch));
+    await saveCheckpoint(tx, admin, source, through);
     return writes;
   };
 
-  const applyAlone = async (event: RecordedEvent): Promise<CacheWrite[]> => {
+  const applyAlone = async (source: string, event: RecordedEvent): Promise<CacheWrite[]> => {
     try {
-      return await sql.transaction((tx) => applyIn(tx, [event]));
+      return await sql.transaction((tx) => applyIn(tx, source, [event], event.position));
     } catch (error) {
       if (await isInfrastructureFailure(sql, error)) throw error;
       logger.error('event cannot be applied; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error: message(error) });
       await sql.transaction(async (tx) => {
-        await lockCheckpoint(tx, admin, key);
+        await lockCheckpoint(tx, admin, source);
         await recordDeadLetters(tx, admin, key, [{ event, error: message(error) }]);
-        await saveCheckpoint(tx, admin, key, event.position);
+        await saveCheckpoint(tx, admin, source, event.position);
       });
       return [];
     }
   };
 
-  return async (batch) => {
+  return async ({ events, partition, through }) => {
+    const source = checkpointKey(key, partition);
     try {
-      return await sql.transaction((tx) => applyIn(tx, batch));
+      return await sql.transaction((tx) => applyIn(tx, source, events, through));
     } catch (error) {
       if (await isInfrastructureFailure(sql, error)) throw error;
-      logger.warn('batch failed; applying its events one by one to set the failing one aside', { size: batch.length, error: message(error) });
+      logger.warn('batch failed; applying its events one by one to set the failing one aside', { size: events.length, error: message(error) });
       const writes: CacheWrite[] = [];
-      for (const event of batch) writes.push(...(await applyAlone(event)));
+      for (const event of events) writes.push(...(await applyAlone(source, event)));
+      // A watermark in the batch may carry `through` past its last event.
+      await sql.transaction((tx) => applyIn(tx, source, [], through));
       return writes;
     }
   };

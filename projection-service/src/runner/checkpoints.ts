@@ -1,33 +1,25 @@
 import type { GlobalPosition, RecordedEvent, SqlExecutor } from '@order-engine/shared';
 
-// The admin tables: one checkpoint row per projection (keyed by its schema name, e.g. catalog_v1) and the events
-// it could not decode or apply. Both are written in the transaction that applies the batch.
+// The admin tables: checkpoint rows (one per projection and source: `catalog_v1` for the global feed,
+// `catalog_v1#p3` for Kafka partition 3, see shared's read-models/checkpoints.ts) and the events a projection could
+// not decode or apply. Both are written in the transaction that applies the batch.
 
 export interface DeadLetter {
   event: RecordedEvent;
   error: string;
 }
 
-/** Where the projection stands; 0n before its first batch. */
+/** Where one source of the projection stands; 0n before its first batch. */
 export async function readCheckpoint(sql: SqlExecutor, admin: string, key: string): Promise<GlobalPosition> {
   const rows = await sql.query<{ position: string }>(`select position::text as position from ${admin}.checkpoints where projection = $1`, [key]);
   return rows[0] ? BigInt(rows[0].position) : 0n;
 }
 
-/** Checkpoints of several projections at once, for the admin API; a missing one reads as 0n. */
-export async function readCheckpoints(sql: SqlExecutor, admin: string, keys: readonly string[]): Promise<Map<string, GlobalPosition>> {
-  const rows = await sql.query<{ projection: string; position: string }>(
-    `select projection, position::text as position from ${admin}.checkpoints where projection in (select jsonb_array_elements_text($1::jsonb))`,
-    [JSON.stringify(keys)],
-  );
-  const found = new Map(rows.map((row) => [row.projection, BigInt(row.position)]));
-  return new Map(keys.map((key) => [key, found.get(key) ?? 0n]));
-}
-
 /**
- * Locks the projection's checkpoint row for the rest of the transaction. Two workers of one projection (a restart
- * overlapping the old process, a rebalance) then apply batches one after the other: the sales deltas are only
- * counted once if no other transaction reads the same sales_orders rows meanwhile.
+ * Locks a source's checkpoint row for the rest of the transaction. Two workers of one source (a restart overlapping
+ * the old process, a rebalance) then apply batches one after the other: the sales deltas are only counted once if no
+ * other transaction reads the same sales_orders rows meanwhile. Workers of different partitions never touch the same
+ * order or product (a stream lives in one partition), so they need not wait for each other.
  */
 export async function lockCheckpoint(tx: SqlExecutor, admin: string, key: string): Promise<void> {
   await tx.query(`insert into ${admin}.checkpoints (projection, position) values ($1, 0) on conflict (projection) do nothing`, [key]);

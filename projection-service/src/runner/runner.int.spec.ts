@@ -6,7 +6,9 @@ import {
   postgresEventStore,
   readModelSchemas,
   silentLogger,
+  storeFeed as subscriptionFeed,
   type Cache,
+  type EventFeed,
   type EventStore,
   type RecordedEvent,
   type Sql,
@@ -18,11 +20,11 @@ import { liveProjections } from '../projections/index.js';
 import { migrateReadModels } from '../read-models/migrate.js';
 import { appendHistory, sampleHistory } from '../testing/sample-history.js';
 import { dropReadModels, dumpReadModels } from '../testing/read-model-dump.js';
-import { createProjectionRunner, type EventFeed, type ProjectionRunner } from './runner.js';
+import { createProjectionRunner, type ProjectionRunner } from './runner.js';
 
 // The writers and the runner against a real database: PGlite always, PostgreSQL when DATABASE_URL is set.
 
-const storeFeed = (store: EventStore, batchSize = 4): EventFeed => (after, signal) => store.subscribeToAll({ after, signal, batchSize });
+const storeFeed = (store: EventStore, batchSize = 4): EventFeed => subscriptionFeed((options) => store.subscribeToAll(options), batchSize);
 
 function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boolean }) {
   let prefix: string;
@@ -115,7 +117,7 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     const { store, cache } = await setUp();
     const head = await appendHistory(store);
     const twice: EventFeed = async function* (after, signal) {
-      for await (const batch of store.subscribeToAll({ after, signal, batchSize: 3 })) {
+      for await (const batch of storeFeed(store, 3)(after, signal)) {
         yield batch;
         yield batch;
       }
@@ -140,7 +142,7 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
       let delivered = 0;
       return async function* (after, signal) {
         const from = subscriptions++ === 0 ? 0n : after;
-        for await (const batch of store.subscribeToAll({ after: from, signal, batchSize: 2 })) {
+        for await (const batch of storeFeed(store, 2)(from, signal)) {
           if (++delivered % 3 === 0) throw new Error('connection lost');
           yield batch;
         }

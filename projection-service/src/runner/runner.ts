@@ -1,14 +1,17 @@
-import { adminSchema, type Cache, type GlobalPosition, type Logger, type RecordedEvent, type Sql } from '@order-engine/shared';
+import {
+  adminSchema,
+  checkpointKey,
+  effectiveCheckpoint,
+  readCheckpointRows,
+  type Cache,
+  type EventFeed,
+  type GlobalPosition,
+  type Logger,
+  type Sql,
+} from '@order-engine/shared';
 import type { CacheWrite, Projection } from '../projections/projection.js';
-import { batchApplier, lastPosition } from './batch.js';
-import { readCheckpoint } from './checkpoints.js';
+import { batchApplier } from './batch.js';
 import { untilAborted, sleep } from './abortable.js';
-
-/**
- * Where events come from, after a checkpoint (exclusive), in batches. Embedded: the event store's subscribeToAll;
- * distributed: a Kafka consumer. Unfiltered, so the checkpoint follows the head even through events nobody reads.
- */
-export type EventFeed = (after: GlobalPosition, signal: AbortSignal) => AsyncIterable<RecordedEvent[]>;
 
 export interface ProjectionRunnerOptions {
   projection: Projection;
@@ -16,7 +19,13 @@ export interface ProjectionRunnerOptions {
   sql: Sql;
   /** Read-model schema prefix ('' in production, a fresh one per test). */
   prefix: string;
+  /**
+   * Where events come from: the event store's subscription (storeFeed) or Kafka (kafkaFeed). Unfiltered, so the
+   * checkpoint follows the head even through events nobody reads.
+   */
   feed: EventFeed;
+  /** The Kafka topic's partition count when the feed is Kafka; undefined for the event store's global feed. */
+  feedPartitions?: number;
   cache: Cache;
   logger: Logger;
   /** Delay before retrying after a failure: doubles from initialMs up to maxMs. */
@@ -25,12 +34,16 @@ export interface ProjectionRunnerOptions {
 
 export interface ProjectionRunner {
   readonly projection: Projection;
-  /** Checkpoint and dead-letter key: the projection's schema, e.g. catalog_v1. */
+  /** Checkpoint name and dead-letter key: the projection's schema, e.g. catalog_v1 (partition rows add `#p<n>`). */
   readonly key: string;
   start(): void;
   /** Ends the feed and waits for the batch in hand to commit. */
   stop(): Promise<void>;
-  /** The last checkpoint this runner read or committed; undefined until it has read one. */
+  /**
+   * The effective checkpoint (every event up to it applied) over the checkpoint rows this runner read or committed;
+   * undefined until it has read them. On Kafka, partitions other workers own advance only in the database, so this
+   * view may lag (never lead) projectionStatuses.
+   */
   checkpoint(): GlobalPosition | undefined;
   /** True once the checkpoint has reached position; false after timeoutMs. */
   waitFor(position: GlobalPosition, timeoutMs?: number): Promise<boolean>;
@@ -45,14 +58,16 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
   const backoff = options.backoff ?? { initialMs: 100, maxMs: 5_000 };
   const applyBatch = batchApplier({ projection, sql, schema, admin, key, logger });
 
+  // Checkpoint rows by source (global or `#p<n>`), as last read or committed.
+  const applied = new Map<string, GlobalPosition>();
   let current: GlobalPosition | undefined;
   const waiters = new Set<{ position: GlobalPosition; done: (reached: boolean) => void }>();
   let running: { controller: AbortController; loop: Promise<void> } | undefined;
 
-  function advance(position: GlobalPosition) {
-    if (current !== undefined && position <= current) return;
-    current = position;
-    for (const waiter of waiters) if (waiter.position <= position) waiter.done(true);
+  function advance(source: string, position: GlobalPosition) {
+    if (position > (applied.get(source) ?? -1n)) applied.set(source, position);
+    current = effectiveCheckpoint(key, applied, options.feedPartitions);
+    for (const waiter of waiters) if (waiter.position <= current) waiter.done(true);
   }
 
   // The transaction has committed: a cache that fails now only costs readers a trip to the read model.
@@ -67,13 +82,17 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     while (!signal.aborted) {
       try {
         // Each attempt starts from the committed checkpoint: whatever the last one did half-way is either in it or not.
-        const after = await readCheckpoint(sql, admin, key);
-        advance(after);
+        // (A Kafka feed resumes from its committed offsets instead, which never pass the rows' checkpoints.)
+        for (const [source, position] of await readCheckpointRows(sql, `${admin}.checkpoints`, [key])) advance(source, position);
+        advance(key, applied.get(key) ?? 0n);
+        const after = applied.get(key) ?? 0n;
         logger.debug('subscribing', { after });
         for await (const batch of untilAborted(feed(after, signal), signal)) {
-          if (batch.length === 0) continue;
+          const source = checkpointKey(key, batch.partition);
+          // A watermark this source has passed already (redelivered) changes nothing: skip its transaction.
+          if (batch.events.length === 0 && batch.through <= (applied.get(source) ?? -1n)) continue;
           const writes = await applyBatch(batch);
-          advance(lastPosition(batch));
+          advance(source, batch.through);
           failures = 0;
           await writeCache(writes);
         }

@@ -1,18 +1,20 @@
-import type { Logger, SqlExecutor } from '@order-engine/shared';
+import { readEffectiveCheckpoints, type Logger, type SqlExecutor } from '@order-engine/shared';
 
 // Read-your-writes waits for a projection's checkpoint to pass a position. Each waiting request costs one
 // query up front; after that, one shared poller per projection re-reads the checkpoint for all of them, so a
 // burst of waiting requests does not turn into a burst of queries.
 
-/** Global position a projection has applied up to; 0n when it has applied nothing yet. */
+/** Global position a projection has applied every event up to; 0n when it has applied nothing yet. */
 export type ReadCheckpoint = (projection: string) => Promise<bigint>;
 
+/**
+ * Reads the projection's effective checkpoint: its global row, or on Kafka (`partitions` = the topic's partition
+ * count) the lowest of its partition rows, so a write is never reported visible before every worker applied it.
+ */
 export const sqlCheckpoints =
-  (db: SqlExecutor, adminSchema: string): ReadCheckpoint =>
-  async (projection) => {
-    const rows = await db.query<{ position: string }>(`select position::text as position from ${adminSchema}.checkpoints where projection = $1`, [projection]);
-    return BigInt(rows[0]?.position ?? '0');
-  };
+  (db: SqlExecutor, adminSchema: string, partitions?: number): ReadCheckpoint =>
+  async (projection) =>
+    (await readEffectiveCheckpoints(db, adminSchema, [projection], partitions)).get(projection) ?? 0n;
 
 export interface WaitResult {
   /** The checkpoint last read: what the following read reflects at least. */

@@ -99,6 +99,27 @@ describeOnReadDbs(
       expect(await f.cache.get('order:ORD-1')).toEqual({ version: 3, value: paid });
     });
 
+    it('on Kafka, waits until every partition of the projection has passed the position', async () => {
+      const f = fixture();
+      await f.restart({ feedPartitions: 3, readYourWritesTimeoutMs: 2_000 });
+      const catalog = f.schemas.catalog;
+      // A global row (from an embedded run before) and two partitions past 9 say nothing about partition 2.
+      await setCheckpoint(f.db, f.schemas.admin, catalog, 50n);
+      await setCheckpoint(f.db, f.schemas.admin, `${catalog}#p0`, 12n);
+      await setCheckpoint(f.db, f.schemas.admin, `${catalog}#p1`, 9n);
+      const product = aProduct({ sku: 'HAM-1', revision: 1 });
+      await insertProduct(f.db, catalog, product, 8n);
+      const [answer] = await Promise.all([
+        f.get('/products/HAM-1', { 'X-Min-Position': '9' }),
+        after(100, () => setCheckpoint(f.db, f.schemas.admin, `${catalog}#p2`, 10n)),
+      ]);
+      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale')]).toEqual([200, '9', null]);
+
+      await f.restart({ feedPartitions: 3, readYourWritesTimeoutMs: 100 });
+      const stale = await f.get('/products/HAM-1', { 'X-Min-Position': '10' });
+      expect([stale.headers.get('x-read-position'), stale.headers.get('x-stale')]).toEqual(['9', 'true']);
+    });
+
     it('answers 400 for a malformed X-Min-Position, on every route', async () => {
       const f = fixture();
       const values = ['abc', '-1', '1.5', '0x10', '1e3', '', '9223372036854775808', '12345678901234567890', '5, 6'];

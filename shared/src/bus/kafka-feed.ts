@@ -1,0 +1,145 @@
+import { Kafka, logLevel, type EachBatchPayload, type RetryOptions } from 'kafkajs';
+import type { GlobalPosition } from '../event-store/event-store.js';
+import type { Logger } from '../logging/logger.js';
+import type { EventFeed, FeedBatch } from './event-feed.js';
+import { handoff, type Delivery } from './handoff.js';
+import { feedBatchOf, slices } from './kafka-batch.js';
+import { kafkaLogCreator } from './kafka-log.js';
+
+// The distributed EventFeed: a kafkajs consumer group member per subscription. Offsets live in Kafka, so the
+// consumer's own checkpoint (`after`) is ignored; a group's first member reads the topic from the beginning.
+
+export interface KafkaFeedOptions {
+  brokers: string[];
+  topic: string;
+  /** One group per consumer (a projection, the saga): its members split the partitions between them. */
+  groupId: string;
+  logger: Logger;
+  clientId?: string;
+  /** Most messages handed over as one FeedBatch, i.e. one transaction of the consumer. */
+  batchSize?: number;
+  sessionTimeoutMs?: number;
+  rebalanceTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** How long one fetch waits on an idle topic; it also bounds how long leaving the group takes. */
+  maxWaitTimeMs?: number;
+  /** Heartbeats stop once the consumer has worked this long on one batch, so a stuck consumer loses its partitions. */
+  maxBatchMs?: number;
+  connectionTimeoutMs?: number;
+  retry?: RetryOptions;
+}
+
+/** Kafka failed under a feed; the consumer resubscribes (its committed offsets make that lose nothing). */
+export class KafkaFeedFailed extends Error {
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KafkaFeedFailed';
+  }
+}
+
+const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
+  const { topic, groupId, batchSize = 500, heartbeatIntervalMs = 3_000, maxBatchMs = 300_000 } = options;
+  const logger = options.logger.child({ component: 'kafka-feed', groupId });
+  const kafka = new Kafka({
+    clientId: options.clientId ?? groupId,
+    brokers: options.brokers,
+    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 5, ...options.retry },
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(logger),
+  });
+
+  return async function* (_after, signal) {
+    if (signal.aborted) return;
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+      heartbeatInterval: heartbeatIntervalMs,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+      allowAutoTopicCreation: false,
+      // kafkajs would restart a crashed consumer on its own; the caller's retry loop resubscribes instead, so a
+      // broken feed shows in its status and backs off like any other failure.
+      retry: { ...options.retry, restartOnFailure: async () => false },
+    });
+    const batches = handoff<FeedBatch>();
+    // Per partition: the highest position a batch the consumer finished carried. Only finished batches count, so a
+    // batch given up in a rebalance and refetched in smaller pieces cannot lift `through` past what was delivered.
+    const finished = new Map<number, GlobalPosition>();
+    const removeCrashListener = consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) batches.close(new KafkaFeedFailed(`Kafka consumer of ${groupId} crashed: ${reason(payload.error)}`, { cause: payload.error }));
+    });
+
+    /** Waits until the consumer pulls past the delivery, heartbeating meanwhile; false when it was abandoned. */
+    async function finishedWith(delivery: Delivery<FeedBatch>, payload: EachBatchPayload): Promise<boolean> {
+      const deadline = Date.now() + maxBatchMs;
+      let stuck = false;
+      for (;;) {
+        let timer: NodeJS.Timeout | undefined;
+        const tick = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), heartbeatIntervalMs)));
+        const outcome = await Promise.race([delivery.outcome, tick]);
+        clearTimeout(timer);
+        if (outcome !== undefined) return outcome;
+        if (!payload.isRunning()) {
+          delivery.abandon();
+          return false;
+        }
+        if (Date.now() > deadline) {
+          if (!stuck) logger.warn('the consumer has worked on one batch too long; no more heartbeats, so the group reassigns it', { partition: delivery.item.partition, maxBatchMs });
+          stuck = true;
+          continue;
+        }
+        try {
+          await payload.heartbeat();
+        } catch (error) {
+          // A rebalance (or a lost session): the partition may go to another member, which starts from the last
+          // commit. The consumer still finishes its transaction, harmlessly, but this batch's offsets stay unsent.
+          delivery.abandon();
+          throw error;
+        }
+      }
+    }
+
+    async function eachBatch(payload: EachBatchPayload): Promise<void> {
+      const { partition, messages } = payload.batch;
+      for (const slice of slices(messages, batchSize)) {
+        if (batches.closed || !payload.isRunning() || payload.isStale()) return;
+        const batch = feedBatchOf(partition, slice, finished.get(partition) ?? 0n, logger);
+        if (batch) {
+          if (!(await finishedWith(batches.offer(batch), payload))) return;
+          finished.set(partition, batch.through);
+        }
+        // The consumer has committed its transaction for this slice (it pulled the next batch): now Kafka may too.
+        payload.resolveOffset(slice.at(-1)!.offset);
+        await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+      }
+    }
+
+    try {
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        // One partition's batch at a time: the consumer works on one batch, and its order per stream holds.
+        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+      } catch (error) {
+        throw new KafkaFeedFailed(`cannot consume ${topic} as ${groupId}: ${reason(error)}`, { cause: error });
+      }
+      logger.debug('consuming', { topic });
+      for (;;) {
+        const delivery = await batches.take(signal);
+        if (!delivery) return;
+        yield delivery.item;
+        delivery.pulled();
+      }
+    } finally {
+      // Whatever was handed over but not pulled past stays uncommitted: the next owner of its partition redelivers it.
+      batches.close();
+      removeCrashListener();
+      // Leaving the group (rather than vanishing) hands the partitions to the other members at once.
+      await consumer.disconnect().catch((error: unknown) => logger.warn('leaving the consumer group failed', { error: reason(error) }));
+    }
+  };
+}

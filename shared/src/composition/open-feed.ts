@@ -1,0 +1,19 @@
+import type { EventFeed } from '../bus/event-feed.js';
+import { kafkaFeed } from '../bus/kafka-feed.js';
+import type { EngineConfig } from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+
+// Picks where a consumer (a projection runner, the fulfilment saga) reads events from. With BUS=inprocess the
+// services fall back to the event store's own subscription (storeFeed), so these return undefined.
+
+type BusConfig = Pick<EngineConfig, 'BUS' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC' | 'KAFKA_PARTITIONS' | 'KAFKA_GROUP_PREFIX'>;
+
+/** With BUS=kafka, a Kafka feed in consumer group `<KAFKA_GROUP_PREFIX>.<name>`: one group per consumer. */
+export function feedFor(config: BusConfig, name: string, logger: Logger): EventFeed | undefined {
+  if (config.BUS !== 'kafka') return undefined;
+  // loadEngineConfig already refused BUS=kafka without KAFKA_BROKERS.
+  return kafkaFeed({ brokers: config.KAFKA_BROKERS as string[], topic: config.KAFKA_TOPIC, groupId: `${config.KAFKA_GROUP_PREFIX}.${name}`, logger });
+}
+
+/** The topic's partition count when consumers read Kafka (their checkpoints are per partition); else undefined. */
+export const feedPartitions = (config: BusConfig): number | undefined => (config.BUS === 'kafka' ? config.KAFKA_PARTITIONS : undefined);

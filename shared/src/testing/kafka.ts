@@ -1,0 +1,92 @@
+import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
+import type { KafkaFeedOptions } from '../bus/kafka-feed.js';
+import { eventMessage, watermarkMessage, type OutgoingMessage } from '../bus/event-message.js';
+import type { EventStore, GlobalPosition } from '../event-store/event-store.js';
+import { freshName } from './names.js';
+
+// Kafka for integration suites: a fresh topic per test, a plain producer of the relay's wire format, and a stand-in
+// for the relay (event store → topic, watermarks to every partition after each batch) where a test needs a live flow.
+
+/** kafkaFeed settings that make group joins, rebalances and leaving take well under a second. */
+export const fastKafkaFeed: Partial<KafkaFeedOptions> = {
+  sessionTimeoutMs: 6_000, // the broker's group.min.session.timeout.ms
+  rebalanceTimeoutMs: 3_000,
+  heartbeatIntervalMs: 250,
+  maxWaitTimeMs: 100,
+  retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
+};
+
+export interface TestTopic {
+  brokers: string[];
+  topic: string;
+  partitions: number;
+  /** Sends as the relay does: idempotent, acks = all, keyed messages partitioned by murmur2 of the key. */
+  send(messages: readonly OutgoingMessage[]): Promise<void>;
+  /** Sends the events, then a watermark at the last one's position to every partition. */
+  relay(events: Parameters<typeof eventMessage>[0][]): Promise<void>;
+  /** Committed offset per partition of a group (-1 where it committed nothing). */
+  committed(groupId: string): Promise<number[]>;
+  /** Members of a group that have partitions assigned, once the group is stable. */
+  stableMembers(groupId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function createTestTopic(brokersCsv: string, partitions: number): Promise<TestTopic> {
+  const brokers = brokersCsv.split(',');
+  const kafka = new Kafka({ clientId: 'test', brokers, logLevel: logLevel.NOTHING });
+  const topic = freshName('topic');
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const send = async (messages: readonly OutgoingMessage[]) => {
+    await producer.send({ topic, acks: -1, messages: messages.map((message) => ({ ...message })) });
+  };
+  return {
+    brokers,
+    topic,
+    partitions,
+    send,
+    async relay(events) {
+      const last = events.at(-1);
+      if (!last) return;
+      await send([...events.map(eventMessage), ...Array.from({ length: partitions }, (_, p) => watermarkMessage(p, last.position))]);
+    },
+    async committed(groupId) {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const byPartition = new Map((offsets?.partitions ?? []).map((entry) => [entry.partition, Number(entry.offset)]));
+      return Array.from({ length: partitions }, (_, p) => byPartition.get(p) ?? -1);
+    },
+    async stableMembers(groupId) {
+      const { groups } = await admin.describeGroups([groupId]);
+      const group = groups[0];
+      if (group?.state !== 'Stable') return 0;
+      const assigned = (buffer: Buffer) => (AssignerProtocol.MemberAssignment.decode(buffer)?.assignment[topic]?.length ?? 0) > 0;
+      return group.members.filter((member) => assigned(member.memberAssignment)).length;
+    },
+    async close() {
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+}
+
+/** The relay's job in miniature: follows the store and relays each batch it reads. stop() ends it. */
+export function pumpToKafka(store: EventStore, topic: TestTopic, after: GlobalPosition = 0n): { stop(): Promise<void> } {
+  const controller = new AbortController();
+  let failure: unknown;
+  const pumping = (async () => {
+    for await (const batch of store.subscribeToAll({ after, signal: controller.signal, batchSize: 50 })) await topic.relay(batch);
+  })().catch((error: unknown) => {
+    if (!controller.signal.aborted) failure = error;
+  });
+  return {
+    async stop() {
+      controller.abort();
+      await pumping;
+      if (failure) throw failure;
+    },
+  };
+}
