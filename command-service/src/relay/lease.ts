@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { assertIdentifier, SqlUnavailable, type GlobalPosition, type Logger } from '@order-engine/shared';
-import { sleep } from './abortable.js';
+import { assertIdentifier, sleep, SqlUnavailable, type GlobalPosition, type Logger } from '@order-engine/shared';
 
 // One active relay at a time: a PostgreSQL session-level advisory lock, held on a connection of its own.
 //

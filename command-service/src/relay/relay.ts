@@ -1,5 +1,4 @@
-import { eventMessage, watermarkMessage, type EventStore, type GlobalPosition, type Logger, type RecordedEvent } from '@order-engine/shared';
-import { sleep, untilAborted } from './abortable.js';
+import { eventMessage, sleep, untilAborted, watermarkMessage, type EventStore, type GlobalPosition, type Logger, type RecordedEvent } from '@order-engine/shared';
 import type { EventProducer } from './kafka-producer.js';
 import type { HeldLease, Lease } from './lease.js';
 

@@ -1,4 +1,4 @@
-import { checkpointKey, effectiveCheckpoint, type EventFeed, type GlobalPosition, type Logger, type RecordedEvent } from '@order-engine/shared';
+import { checkpointKey, effectiveCheckpoint, sleep, untilAborted, type EventFeed, type GlobalPosition, type Logger, type RecordedEvent } from '@order-engine/shared';
 import type { CheckpointStore } from './checkpoints.js';
 
 export interface ConsumerStatus {
@@ -28,45 +28,6 @@ export interface ConsumerOptions {
   handle: (event: RecordedEvent) => Promise<void>;
   logger: Logger;
   backoff?: { initialMs: number; maxMs: number };
-}
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-
-const FEED_CLOSE_GRACE_MS = 5_000;
-
-// A feed that ignores the signal would keep stop() waiting for its next batch: race every read with the abort. A
-// feed that closes (a Kafka consumer leaving its group, handing its partitions over at once) gets a moment for it.
-async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  const aborted = new Promise<IteratorResult<T>>((resolve) => {
-    if (signal.aborted) resolve({ done: true, value: undefined });
-    signal.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true });
-  });
-  try {
-    for (;;) {
-      const pending = iterator.next();
-      pending.catch(() => undefined);
-      const next = await Promise.race([pending, aborted]);
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    const closing = iterator.return?.()?.catch(() => undefined);
-    if (closing) {
-      const grace = new AbortController();
-      await Promise.race([closing, sleep(FEED_CLOSE_GRACE_MS, grace.signal)]);
-      grace.abort();
-    }
-  }
 }
 
 /**

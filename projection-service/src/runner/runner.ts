@@ -3,6 +3,8 @@ import {
   checkpointKey,
   effectiveCheckpoint,
   readCheckpointRows,
+  sleep,
+  untilAborted,
   type Cache,
   type EventFeed,
   type GlobalPosition,
@@ -11,7 +13,6 @@ import {
 } from '@order-engine/shared';
 import type { CacheWrite, Projection } from '../projections/projection.js';
 import { batchApplier } from './batch.js';
-import { untilAborted, sleep } from './abortable.js';
 
 export interface ProjectionRunnerOptions {
   projection: Projection;
