@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createProjectionService } from '@order-engine/projection-service';
 import { dumpReadModels, dropReadModels } from '@order-engine/projection-service/testing';
