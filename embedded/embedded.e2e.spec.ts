@@ -69,6 +69,13 @@ describe('embedded engine, end to end', () => {
 
     const history = (await query(`/orders/${orderId}`)).body.history as { status: string }[];
     expect(history.map((entry) => entry.status)).toEqual(['placed', 'confirmed', 'paid', 'shipped']);
+
+    // The same order as analysts see it: folded from the event store, at any revision.
+    expect((await query(`/history/orders/${orderId}`)).body).toMatchObject({ revision: 4, state: { status: 'shipped' } });
+    expect((await query(`/history/orders/${orderId}?revision=0`)).body).toMatchObject({ revision: 0, state: { status: 'placed' } });
+    const exported = await fetch(`${engine.queryUrl}/history/events?stream=order-${orderId}`);
+    const lines = (await exported.text()).trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+    expect(lines.map((event) => event.type)).toEqual(['OrderPlaced', 'OrderLineReserved', 'OrderConfirmed', 'OrderPaid', 'OrderShipped']);
   });
 
   it('confirms exactly as many of 200 concurrent single-unit orders as there is stock, never going below zero', async () => {

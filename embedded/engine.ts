@@ -1,5 +1,5 @@
 import { createCommandService } from '@order-engine/command-service';
-import { createProjectionService } from '@order-engine/projection-service';
+import { createProjectionService, rebuildSettings } from '@order-engine/projection-service';
 import { createQueryService } from '@order-engine/query-service';
 import {
   listen,
@@ -37,9 +37,17 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     logger: logger.child({ service: 'command-service' }),
     retries: config.COMMAND_RETRIES,
   });
-  const projections = createProjectionService({ eventStore, readDb: databases.readDb, cache, prefix, logger: logger.child({ service: 'projection-service' }) });
+  const projections = createProjectionService({
+    eventStore,
+    readDb: databases.readDb,
+    cache,
+    prefix,
+    logger: logger.child({ service: 'projection-service' }),
+    rebuild: rebuildSettings(config),
+  });
   const queries = createQueryService({
     readDb: databases.readDb,
+    eventStore,
     cache,
     prefix,
     logger: logger.child({ service: 'query-service' }),

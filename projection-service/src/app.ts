@@ -1,12 +1,85 @@
-import { createApp, finishApp, type Logger } from '@order-engine/shared';
+import { createApp, finishApp, HttpProblem, projectionNames, type Logger, type ProjectionName } from '@order-engine/shared';
 import type { Express } from 'express';
+import { z } from 'zod';
+import type { DeadLetters } from './admin/dead-letters.js';
 import type { ProjectionStatus } from './admin/projection-status.js';
+import type { RebuildJob } from './rebuild/jobs.js';
+import { etaSeconds } from './rebuild/progress.js';
+import type { Rebuilds } from './rebuild/rebuilds.js';
 
-/** The admin API: health, and every projection's checkpoint and lag. */
-export function createProjectionApp(deps: { statuses: () => Promise<ProjectionStatus[]>; logger: Logger }): Express {
+/** The admin API: health, status and lag, rebuilds, dead letters. */
+export interface ProjectionAppDeps {
+  statuses: () => Promise<ProjectionStatus[]>;
+  rebuilds: Rebuilds;
+  deadLetters: DeadLetters;
+  logger: Logger;
+}
+
+const Name = z.object({ name: z.enum(projectionNames as [ProjectionName, ...ProjectionName[]]) });
+const JobParams = Name.extend({ jobId: z.uuid() });
+const LetterParams = Name.extend({ id: z.string().regex(/^[1-9]\d{0,17}$/, 'a dead letter id') });
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+const RebuildQuery = z.object({ verify: flag.optional() });
+const RebuildBody = z.object({ verify: z.boolean().optional() }).optional();
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(100) });
+
+/** A job as the API shows it: progress with its rate and ETA, and the result (verify report) once done. */
+export const jobView = (job: RebuildJob) => ({
+  jobId: job.id,
+  projection: job.projection,
+  status: job.status,
+  fromVersion: job.fromVersion,
+  targetVersion: job.targetVersion,
+  verify: job.verify,
+  eventsDone: job.eventsDone,
+  eventsTotal: job.eventsTotal,
+  eventsPerSecond: job.eventsPerSecond,
+  etaSeconds: job.status === 'running' ? etaSeconds(job.eventsDone, job.eventsTotal, job.eventsPerSecond) : 0,
+  startedAt: job.startedAt,
+  heartbeatAt: job.heartbeatAt,
+  finishedAt: job.finishedAt,
+  stale: job.stale,
+  result: job.result,
+  error: job.error,
+});
+
+export function createProjectionApp(deps: ProjectionAppDeps): Express {
+  const { rebuilds, deadLetters } = deps;
   const app = createApp('projection-service');
+
   app.get('/projections', async (_req, res) => {
     res.json(await deps.statuses());
   });
+
+  // 202: the rebuild runs in the background; poll the Location for its progress.
+  app.post('/projections/:name/rebuild', async (req, res) => {
+    const { name } = Name.parse(req.params);
+    const verify = RebuildQuery.parse(req.query).verify ?? RebuildBody.parse(req.body)?.verify ?? false;
+    const { job, resumed } = await rebuilds.request(name, { verify });
+    const location = `/projections/${name}/rebuilds/${job.id}`;
+    res.status(202).location(location).json({ ...jobView(job), resumed, location });
+  });
+
+  app.get('/projections/:name/rebuilds/:jobId', async (req, res) => {
+    const { name, jobId } = JobParams.parse(req.params);
+    const job = await rebuilds.find(jobId);
+    if (!job || job.projection !== name) throw new HttpProblem(404, 'not-found', 'Not Found', `${name} has no rebuild ${jobId}`);
+    res.json(jobView(job));
+  });
+
+  app.get('/projections/:name/dead-letters', async (req, res) => {
+    const { name } = Name.parse(req.params);
+    const { limit } = ListQuery.parse(req.query);
+    res.json({ items: await deadLetters.list(name, limit) });
+  });
+
+  // 200 when applied; 422 when the event still cannot be applied (the letter stays, with the new error).
+  app.post('/projections/:name/dead-letters/:id/retry', async (req, res) => {
+    const { name, id } = LetterParams.parse(req.params);
+    const outcome = await deadLetters.retry(name, id);
+    if (!outcome.retried) throw new HttpProblem(422, 'dead-letter-still-failing', 'Unprocessable Content', outcome.error, { id });
+    res.json({ id, ...outcome });
+  });
+
   return finishApp(app, deps.logger);
 }

@@ -1,12 +1,15 @@
 // What the embedded composition root and the other services use from projection-service.
-export { createProjectionService, type ProjectionService, type ProjectionServiceOptions } from './service.js';
+export { createProjectionService, defaultRebuildSettings, rebuildSettings, type ProjectionService, type ProjectionServiceOptions, type RebuildSettings } from './service.js';
 export { migrateReadModels } from './read-models/migrate.js';
 export { createProjectionRunner, type ProjectionRunner, type ProjectionRunnerOptions } from './runner/runner.js';
 export { readCheckpoint } from './runner/checkpoints.js';
-export { projectionStatuses, type ProjectionStatus } from './admin/projection-status.js';
+export { projectionStatuses, type ProjectionStatus, type RebuildProgress } from './admin/projection-status.js';
+export type { DeadLetterView } from './admin/dead-letters.js';
+export type { RebuildJob } from './rebuild/jobs.js';
+export type { VerifyReport } from './rebuild/verify.js';
 export { createProjectionApp } from './app.js';
 export { liveProjections } from './projections/index.js';
-export type { CacheWrite, Projection } from './projections/projection.js';
+export type { CacheWrite, Projection, ProjectionTable } from './projections/projection.js';
 export { catalogProjection, productViewFromRow } from './projections/catalog/catalog-writer.js';
 export { ordersProjection, orderViewFromRow } from './projections/orders/orders-writer.js';
 export { salesProjection, salesDayViewFromRow } from './projections/sales/sales-writer.js';

@@ -10,7 +10,7 @@ import {
   openEventStore,
   stopOnSignals,
 } from '@order-engine/shared';
-import { createProjectionService } from './service.js';
+import { createProjectionService, rebuildSettings } from './service.js';
 
 // Standalone composition root of projection-service: the only place that reads process.env and picks adapters.
 async function main(): Promise<void> {
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     // BUS=kafka: one consumer group per projection, so each projection's workers split the partitions.
     feedFor: (key) => feedFor(config, `projection.${key}`, logger),
     feedPartitions: feedPartitions(config),
+    rebuild: rebuildSettings(config),
   });
 
   await service.start();

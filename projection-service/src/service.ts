@@ -1,11 +1,54 @@
-import { storeFeed, type Cache, type EventFeed, type EventStore, type GlobalPosition, type Logger, type Sql } from '@order-engine/shared';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import {
+  adminSchema,
+  readLiveVersions,
+  storeFeed,
+  type Cache,
+  type EngineConfig,
+  type EventFeed,
+  type EventStore,
+  type GlobalPosition,
+  type Logger,
+  type Sql,
+} from '@order-engine/shared';
 import type { Express } from 'express';
+import { deadLetters } from './admin/dead-letters.js';
 import { projectionStatuses } from './admin/projection-status.js';
 import { createProjectionApp } from './app.js';
+import { liveRunners } from './live/live-runners.js';
+import { supervisor } from './live/supervisor.js';
 import { liveProjections } from './projections/index.js';
 import type { Projection } from './projections/projection.js';
 import { migrateReadModels } from './read-models/migrate.js';
+import { jobTable } from './rebuild/jobs.js';
+import { createRebuilds, type Rebuilds } from './rebuild/rebuilds.js';
+import { dropRetiredSchemas } from './registry/janitor.js';
 import { createProjectionRunner, type ProjectionRunner } from './runner/runner.js';
+
+/** How rebuilds run; every figure has a default fit for production. */
+export interface RebuildSettings {
+  /** Events per replay page: one read, one transaction, one multi-row write per table. */
+  pageSize: number;
+  /** A running job whose heartbeat is older than this belongs to a dead process and is resumed by another. */
+  staleAfterMs: number;
+  heartbeatMs: number;
+  /** How long a version switched away from is kept for readers still on it, before it is dropped. */
+  retireAfterMs: number;
+  /** How often the service follows the registry, drops retired versions and looks for stale jobs. */
+  superviseEveryMs: number;
+}
+
+export const defaultRebuildSettings: RebuildSettings = { pageSize: 10_000, staleAfterMs: 15_000, heartbeatMs: 2_000, retireAfterMs: 5_000, superviseEveryMs: 500 };
+
+/** The rebuild settings a configuration names (REBUILD_PAGE_SIZE, REBUILD_STALE_AFTER_MS, REBUILD_RETIRE_AFTER_MS). */
+export const rebuildSettings = (config: Pick<EngineConfig, 'REBUILD_PAGE_SIZE' | 'REBUILD_STALE_AFTER_MS' | 'REBUILD_RETIRE_AFTER_MS'>): Partial<RebuildSettings> => ({
+  pageSize: config.REBUILD_PAGE_SIZE,
+  staleAfterMs: config.REBUILD_STALE_AFTER_MS,
+  // A beat well inside the stale limit: a slow query or two must not make a live job look dead.
+  heartbeatMs: Math.max(50, Math.floor(config.REBUILD_STALE_AFTER_MS / 5)),
+  retireAfterMs: config.REBUILD_RETIRE_AFTER_MS,
+});
 
 export interface ProjectionServiceOptions {
   eventStore: EventStore;
@@ -16,8 +59,9 @@ export interface ProjectionServiceOptions {
   prefix?: string;
   logger: Logger;
   /**
-   * Each runner's feed, by its checkpoint key (the projection's schema): with Kafka, one consumer group per
-   * projection. Undefined (or an undefined answer) means the event store's catch-up subscription.
+   * Each runner's feed, by its checkpoint key (the projection version's schema): with Kafka, one consumer group per
+   * schema, so a rebuilt version gets a group of its own. Undefined (or an undefined answer) means the event store's
+   * catch-up subscription.
    */
   feedFor?: (key: string) => EventFeed | undefined;
   /** The Kafka topic's partition count when the feeds are Kafka; undefined for the event store's global feed. */
@@ -25,53 +69,97 @@ export interface ProjectionServiceOptions {
   projections?: readonly Projection[];
   batchSize?: number;
   backoff?: { initialMs: number; maxMs: number };
+  rebuild?: Partial<RebuildSettings>;
+  /** This process's name in the rebuild job table. */
+  instanceId?: string;
 }
 
 export interface ProjectionService {
   app: Express;
-  runners: readonly ProjectionRunner[];
-  /** Migrates the read models, then starts every runner. */
+  /** The runners of the live versions, one per projection. */
+  readonly runners: readonly ProjectionRunner[];
+  rebuilds: Rebuilds;
+  /** Migrates the read models, starts a runner per projection's live version, and resumes rebuilds left stale. */
   start(): Promise<void>;
-  /** Stops every runner; the databases, store and cache belong to the caller. */
+  /** Stops every runner and this process's rebuilds (resumable); the databases, store and cache belong to the caller. */
   stop(): Promise<void>;
-  /** True once every projection has applied the event at position; false after timeoutMs. */
+  /** True once every projection's live version has applied the event at position; false after timeoutMs. */
   waitFor(position: GlobalPosition, timeoutMs?: number): Promise<boolean>;
 }
 
 export function createProjectionService(options: ProjectionServiceOptions): ProjectionService {
-  const { eventStore, readDb, cache, logger } = options;
+  const { eventStore, readDb, cache, logger, feedPartitions } = options;
   const prefix = options.prefix ?? '';
+  const admin = adminSchema(prefix);
   const projections = options.projections ?? liveProjections;
-  const { feedPartitions } = options;
+  const settings: RebuildSettings = { ...defaultRebuildSettings, ...options.rebuild };
+  const backoff = options.backoff ?? { initialMs: 100, maxMs: 5_000 };
   const embedded = storeFeed((subscription) => eventStore.subscribeToAll(subscription), options.batchSize);
-  const runners = projections.map((projection) =>
+
+  const live = liveRunners(projections, (projection, version) =>
     createProjectionRunner({
       projection,
+      version,
       sql: readDb,
       prefix,
-      feed: options.feedFor?.(projection.schema(prefix)) ?? embedded,
+      feed: options.feedFor?.(projection.schema(prefix, version)) ?? embedded,
       feedPartitions,
       cache,
       logger,
-      ...(options.backoff ? { backoff: options.backoff } : {}),
+      backoff,
     }),
+    logger,
   );
-  const app = createProjectionApp({ statuses: () => projectionStatuses({ sql: readDb, eventStore, prefix, projections, feedPartitions }), logger });
+  const followRegistry = async () => live.follow(await readLiveVersions(readDb, admin));
+  const jobs = jobTable(readDb, admin, settings.staleAfterMs);
+  const rebuilds = createRebuilds({
+    eventStore,
+    sql: readDb,
+    prefix,
+    jobs,
+    projections,
+    logger,
+    feedPartitions,
+    pageSize: settings.pageSize,
+    heartbeatMs: settings.heartbeatMs,
+    backoff,
+    owner: options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    onSwitched: followRegistry,
+  });
+  const housekeeping = supervisor(
+    {
+      'following the registry': followRegistry,
+      'dropping retired versions': () => dropRetiredSchemas(readDb, prefix, settings.retireAfterMs, logger),
+      'resuming stale rebuilds': () => rebuilds.resumeStale(),
+    },
+    settings.superviseEveryMs,
+    logger,
+  );
+  const app = createProjectionApp({
+    statuses: () => projectionStatuses({ sql: readDb, eventStore, prefix, projections, feedPartitions, staleAfterMs: settings.staleAfterMs }),
+    rebuilds,
+    deadLetters: deadLetters({ sql: readDb, eventStore, prefix, projections, cache, logger }),
+    logger,
+  });
 
   return {
     app,
-    runners,
+    get runners() {
+      return live.current();
+    },
+    rebuilds,
     async start() {
-      await migrateReadModels(readDb, prefix, projections);
-      for (const runner of runners) runner.start();
-      logger.info('projections started', { projections: runners.map((runner) => runner.key) });
+      const versions = await migrateReadModels(readDb, prefix, projections);
+      await live.follow(versions);
+      await housekeeping.tick();
+      housekeeping.start();
+      logger.info('projections started', { projections: live.current().map((runner) => runner.key) });
     },
     async stop() {
-      await Promise.all(runners.map((runner) => runner.stop()));
+      await housekeeping.stop();
+      await rebuilds.stop();
+      await live.stop();
     },
-    async waitFor(position, timeoutMs) {
-      const reached = await Promise.all(runners.map((runner) => runner.waitFor(position, timeoutMs)));
-      return reached.every(Boolean);
-    },
+    waitFor: (position, timeoutMs) => live.waitFor(position, timeoutMs),
   };
 }

@@ -35,7 +35,7 @@ describe('query service without its read database', () => {
 
   it('still serves what the cache holds', async () => {
     const product = { sku: 'HAM-1', name: 'Hammer', category: 'tools', priceCents: 100, currency: 'EUR', onHand: 1, reserved: 0, available: 1, status: 'active', revision: 1 };
-    await cache.set('product:HAM-1', { version: 1, value: product });
+    await cache.set('catalog_v1:product:HAM-1', { version: 1, value: product });
     const response = await fetch(`${url}/products/HAM-1`);
     expect([response.status, response.headers.get('x-cache')]).toEqual([200, 'hit']);
     expect(await response.json()).toEqual(product);

@@ -1,4 +1,17 @@
-import { createApp, finishApp, HttpProblem, readModelSchemas, SqlUnavailable, type Cache, type Logger, type ProjectionName, type SqlExecutor } from '@order-engine/shared';
+import {
+  adminSchema,
+  createApp,
+  finishApp,
+  fixedSchemas,
+  HttpProblem,
+  liveSchemas,
+  SqlUnavailable,
+  type Cache,
+  type EventStore,
+  type Logger,
+  type ProjectionName,
+  type SqlExecutor,
+} from '@order-engine/shared';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { catalogRoutes } from './catalog/catalog-routes.js';
 import { productReads } from './catalog/product-reads.js';
@@ -9,12 +22,15 @@ import { orderReads } from './orders/order-reads.js';
 import { ordersRoutes } from './orders/orders-routes.js';
 import { salesReads } from './stats/sales-reads.js';
 import { statsRoutes } from './stats/stats-routes.js';
+import { historyRoutes } from './history/index.js';
 
 export const QUERY_SERVICE = 'query-service';
 
 export interface QueryServiceOptions {
   /** The read-model database; the query service only reads it (the projection service owns the tables). */
   readDb: SqlExecutor;
+  /** The event store, read by the history routes (exports and time travel); without it they are not mounted. */
+  eventStore?: EventStore;
   cache: Cache;
   /** Read-model schema prefix ('' in production, a fresh one per test). */
   prefix: string;
@@ -23,8 +39,10 @@ export interface QueryServiceOptions {
   readYourWritesTimeoutMs: number;
   /** The Kafka topic's partition count when the projections read Kafka (checkpoints per partition); else undefined. */
   feedPartitions?: number;
-  /** Schema versions to serve; v1 of each by default. */
+  /** Schema versions to serve, fixed; by default the live versions in the registry, followed as rebuilds switch them. */
   versions?: Record<ProjectionName, number>;
+  /** How long the registry's answer is reused (the projection service keeps a switched-away version longer than this). */
+  registryTtlMs?: number;
   /** Clock for default date ranges. */
   now?: () => Date;
   /** How often waiting requests re-read a checkpoint. */
@@ -57,16 +75,21 @@ const readDbUnavailable: ErrorRequestHandler = (error, _req, _res, next) => {
 
 export function createQueryService(options: QueryServiceOptions): QueryService {
   const { readDb, cache, prefix, logger, readYourWritesTimeoutMs, versions, now = () => new Date() } = options;
-  const schemas = readModelSchemas(prefix, versions);
-  const waiter = checkpointWaiter({ readCheckpoint: sqlCheckpoints(readDb, schemas.admin, options.feedPartitions), logger, pollIntervalMs: options.checkpointPollMs });
+  const live = versions ? fixedSchemas(prefix, versions) : liveSchemas({ sql: readDb, prefix, logger, ttlMs: options.registryTtlMs });
+  // Requests wait for a projection by name; each read of its checkpoint goes to the live version's, so a wait that
+  // spans a rebuild's switch follows it (the old version's checkpoint stops moving at the switch).
+  const checkpointOf = sqlCheckpoints(readDb, adminSchema(prefix), options.feedPartitions);
+  const readCheckpoint = async (name: string) => checkpointOf(await live.of(name as ProjectionName));
+  const waiter = checkpointWaiter({ readCheckpoint, logger, pollIntervalMs: options.checkpointPollMs });
   const consistency = readYourWrites(waiter, readYourWritesTimeoutMs);
   const cached = cacheAside({ cache, logger, timeoutMs: options.cacheTimeoutMs });
+  const schemaOf = (name: ProjectionName) => () => live.of(name);
 
   const routes = createApp(QUERY_SERVICE);
-  // Checkpoint keys are the projections' schema names, so a rebuilt v2 is waited for under its own key.
-  routes.use(catalogRoutes({ products: productReads(readDb, schemas.catalog), cached, readYourWrites: consistency, projection: schemas.catalog }));
-  routes.use(ordersRoutes({ orders: orderReads(readDb, schemas.orders), cached, readYourWrites: consistency, projection: schemas.orders }));
-  routes.use(statsRoutes({ sales: salesReads(readDb, schemas.sales), readYourWrites: consistency, projection: schemas.sales, now }));
+  routes.use(catalogRoutes({ schema: schemaOf('catalog'), products: (schema) => productReads(readDb, schema), cached, readYourWrites: consistency }));
+  routes.use(ordersRoutes({ schema: schemaOf('orders'), orders: (schema) => orderReads(readDb, schema), cached, readYourWrites: consistency }));
+  routes.use(statsRoutes({ schema: schemaOf('sales'), sales: (schema) => salesReads(readDb, schema), readYourWrites: consistency, now }));
+  if (options.eventStore) routes.use(historyRoutes({ eventStore: options.eventStore, logger }));
   routes.use(readDbUnavailable);
   finishApp(routes, logger);
 

@@ -1,4 +1,4 @@
-import { createLogger, exitOnStartupError, feedPartitions, listen, loadEngineConfig, openCache, openDatabases, stopOnSignals } from '@order-engine/shared';
+import { createLogger, exitOnStartupError, feedPartitions, listen, loadEngineConfig, openCache, openDatabases, openEventStore, stopOnSignals } from '@order-engine/shared';
 import { createQueryService, QUERY_SERVICE } from './app.js';
 
 // The query service on its own: the composition root, and the only place that reads the environment.
@@ -8,8 +8,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, { service: QUERY_SERVICE });
   const databases = await openDatabases(config);
   const cache = await openCache(config, logger, { projectionsInProcess: false });
+  const eventStore = openEventStore(config, databases);
   const service = createQueryService({
     readDb: databases.readDb,
+    eventStore,
     cache,
     prefix: config.READ_MODEL_PREFIX,
     logger,
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
   stopOnSignals(logger, async () => {
     await server.close();
     await service.close();
+    await eventStore.close();
     await cache.close();
     await databases.close();
   });

@@ -22,7 +22,7 @@ describeOnReadDbs('query service over rows written by the projection service', (
     expect(writes.size).toBeGreaterThan(0);
 
     for (const [key, entry] of writes) {
-      const [kind, id] = key.split(':');
+      const [, kind, id] = key.split(':');
       const { status, headers, body } = await f.get(kind === 'product' ? `/products/${id}` : `/orders/${id}`);
       expect({ key, status, cache: headers.get('x-cache') }).toEqual({ key, status: 200, cache: 'miss' });
       expect(body).toEqual(entry.value);
@@ -31,7 +31,7 @@ describeOnReadDbs('query service over rows written by the projection service', (
 
     const lists = [await f.get('/products'), await f.get('/customers/alice/orders')];
     for (const { body } of lists) {
-      for (const item of body.items) expect(item).toEqual(writes.get(item.sku ? `product:${item.sku}` : `order:${item.orderId}`)?.value);
+      for (const item of body.items) expect(item).toEqual(writes.get(item.sku ? `${f.schemas.catalog}:product:${item.sku}` : `${f.schemas.orders}:order:${item.orderId}`)?.value);
     }
 
     const { body: sales } = await f.get('/stats/sales?from=2026-03-01&to=2026-03-01');

@@ -6,17 +6,34 @@ export interface CacheWrite {
   entry: CachedEntry;
 }
 
+/** A read-model table and its primary key columns: what a rebuild's verification compares row by row. */
+export interface ProjectionTable {
+  name: string;
+  key: readonly string[];
+  /** Column holding the position of the last event applied to the row, where the table has one. */
+  position?: string;
+}
+
 // A projection is pure functions from (row, event) to row plus one SQL writer; this is the writer's face to the runner.
 export interface Projection {
   readonly name: ProjectionName;
+  /** The version a fresh deployment starts at. Rebuilds write later ones; the registry says which one is live. */
   readonly version: number;
   /** Only events of streams with this prefix are decoded and applied; the runner skips the rest (but checkpoints them). */
   readonly streamPrefix: string;
-  schema(prefix: string): string;
+  /** The schema of a version of this projection (by default the first). */
+  schema(prefix: string, version?: number): string;
+  readonly tables: readonly ProjectionTable[];
   /** Creates the schema and tables when missing: safe to run any number of times. */
   migrate(sql: SqlExecutor, schema: string): Promise<void>;
   /** Applies a batch inside the caller's transaction and says what to cache after the commit. */
   apply(tx: SqlExecutor, schema: string, events: readonly RecordedDomainEvent[]): Promise<CacheWrite[]>;
+  /**
+   * Removes the rows these events feed, and takes their share out of any totals, so that `apply` can fold those
+   * streams again from their first event. Retrying a dead letter does that: the revision guards would skip a lone
+   * old event once later events of its stream were applied.
+   */
+  forget(tx: SqlExecutor, schema: string, events: readonly RecordedDomainEvent[]): Promise<void>;
 }
 
 /**

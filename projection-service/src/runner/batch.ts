@@ -14,8 +14,9 @@ import { lockCheckpoint, recordDeadLetters, saveCheckpoint, type DeadLetter } fr
 import { isInfrastructureFailure } from './failures.js';
 
 // Applies one batch of a feed: rows, dead letters and the checkpoint of the batch's source (the global feed, or one
-// Kafka partition) in one transaction. When the batch fails for a reason other than the infrastructure, its events
-// are applied one by one so only the poison one is set aside.
+// Kafka partition) in one transaction. When the batch fails for a reason other than the infrastructure, it is split in
+// halves until the failing events stand alone and are set aside: k poison events in a batch of n cost about k·log n
+// transactions, not n, which matters for a rebuild's pages of thousands of events.
 
 export interface BatchTarget {
   projection: Projection;
@@ -44,48 +45,54 @@ function decodeRelevant(projection: Projection, batch: readonly RecordedEvent[])
   return { events, poison };
 }
 
+/**
+ * Applies events of one source inside the caller's transaction, after locking the source's checkpoint row: events at
+ * or below that checkpoint were applied already (a redelivery, a Kafka group starting over after a switch) and are
+ * skipped, so nothing is applied twice even before the rows' revision guards are asked.
+ */
+export async function applyInTransaction(tx: SqlExecutor, target: BatchTarget, source: string, batch: readonly RecordedEvent[], through: GlobalPosition): Promise<CacheWrite[]> {
+  const { projection, schema, admin, key, logger } = target;
+  const applied = await lockCheckpoint(tx, admin, source);
+  const { events, poison } = decodeRelevant(projection, batch.filter((event) => event.position > applied));
+  const writes = events.length > 0 ? await projection.apply(tx, schema, events) : [];
+  await recordDeadLetters(tx, admin, key, poison);
+  for (const { event, error } of poison) logger.error('event cannot be decoded; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error });
+  await saveCheckpoint(tx, admin, source, through);
+  return writes;
+}
+
 export function batchApplier(target: BatchTarget): (batch: FeedBatch) => Promise<CacheWrite[]> {
-  const { projection, sql, schema, admin, key, logger } = target;
+  const { sql, admin, key, logger } = target;
+
+  const setAside = async (source: string, event: RecordedEvent, through: GlobalPosition, error: unknown): Promise<CacheWrite[]> => {
+    logger.error('event cannot be applied; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error: message(error) });
+    await sql.transaction(async (tx) => {
+      await lockCheckpoint(tx, admin, source);
+      await recordDeadLetters(tx, admin, key, [{ event, error: message(error) }]);
+      await saveCheckpoint(tx, admin, source, through);
+    });
+    return [];
+  };
 
   // The source's checkpoint row is locked first: two workers of one source (a restart overlapping the old process,
   // a rebalance) apply one after the other. Different partitions hold different streams and run side by side.
-  const applyIn = async (tx: SqlExecutor, source: string, batch: readonly RecordedEvent[], through: GlobalPosition): Promise<CacheWrite[]> => {
-    await lockCheckpoint(tx, admin, source);
-    const { events, poison } = decodeRelevant(projection, batch);
-    const writes = events.length > 0 ? await projection.apply(tx, schema, events) : [];
-    await recordDeadLetters(tx, admin, key, poison);
-    for (const { event, error } of poison) logger.error('event cannot be decoded; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error });
-    await saveCheckpoint(tx, admin, source, through);
-    return writes;
-  };
-
-  const applyAlone = async (source: string, event: RecordedEvent): Promise<CacheWrite[]> => {
+  const applySplitting = async (source: string, events: readonly RecordedEvent[], through: GlobalPosition): Promise<CacheWrite[]> => {
     try {
-      return await sql.transaction((tx) => applyIn(tx, source, [event], event.position));
+      return await sql.transaction((tx) => applyInTransaction(tx, target, source, events, through));
     } catch (error) {
       if (await isInfrastructureFailure(sql, error)) throw error;
-      logger.error('event cannot be applied; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error: message(error) });
-      await sql.transaction(async (tx) => {
-        await lockCheckpoint(tx, admin, source);
-        await recordDeadLetters(tx, admin, key, [{ event, error: message(error) }]);
-        await saveCheckpoint(tx, admin, source, event.position);
-      });
-      return [];
+      const [only] = events;
+      if (events.length === 1 && only) return setAside(source, only, through, error);
+      if (events.length === 0) throw error;
+      const half = Math.ceil(events.length / 2);
+      const first = events.slice(0, half);
+      const second = events.slice(half);
+      logger.debug('batch failed; splitting it to set the failing events aside', { size: events.length, error: message(error) });
+      const writes = await applySplitting(source, first, first.at(-1)!.position);
+      // The second half carries the batch's `through`: a watermark may put it past the last event.
+      return [...writes, ...(await applySplitting(source, second, through))];
     }
   };
 
-  return async ({ events, partition, through }) => {
-    const source = checkpointKey(key, partition);
-    try {
-      return await sql.transaction((tx) => applyIn(tx, source, events, through));
-    } catch (error) {
-      if (await isInfrastructureFailure(sql, error)) throw error;
-      logger.warn('batch failed; applying its events one by one to set the failing one aside', { size: events.length, error: message(error) });
-      const writes: CacheWrite[] = [];
-      for (const event of events) writes.push(...(await applyAlone(source, event)));
-      // A watermark in the batch may carry `through` past its last event.
-      await sql.transaction((tx) => applyIn(tx, source, [], through));
-      return writes;
-    }
-  };
+  return ({ events, partition, through }) => applySplitting(checkpointKey(key, partition), events, through);
 }

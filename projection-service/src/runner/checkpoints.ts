@@ -21,9 +21,10 @@ export async function readCheckpoint(sql: SqlExecutor, admin: string, key: strin
  * other transaction reads the same sales_orders rows meanwhile. Workers of different partitions never touch the same
  * order or product (a stream lives in one partition), so they need not wait for each other.
  */
-export async function lockCheckpoint(tx: SqlExecutor, admin: string, key: string): Promise<void> {
+export async function lockCheckpoint(tx: SqlExecutor, admin: string, key: string): Promise<GlobalPosition> {
   await tx.query(`insert into ${admin}.checkpoints (projection, position) values ($1, 0) on conflict (projection) do nothing`, [key]);
-  await tx.query(`select position from ${admin}.checkpoints where projection = $1 for update`, [key]);
+  const [row] = await tx.query<{ position: string }>(`select position::text as position from ${admin}.checkpoints where projection = $1 for update`, [key]);
+  return BigInt(row?.position ?? '0');
 }
 
 /** Moves the checkpoint forward only: a redelivered older batch must not move it back. */

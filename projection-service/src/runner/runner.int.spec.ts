@@ -109,8 +109,8 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     ]);
 
     expect((await dumpReadModels(sql, prefix)).checkpoints).toEqual([`catalog_v1@${head}`, `orders_v1@${head}`, `sales_v1@${head}`]);
-    expect(await cache.get('product:lamp')).toEqual({ version: 6, value: products[0] });
-    expect(await cache.get('order:o-1')).toEqual({ version: 6, value: delivered });
+    expect(await cache.get(`${s.catalog}:product:lamp`)).toEqual({ version: 6, value: products[0] });
+    expect(await cache.get(`${s.orders}:order:o-1`)).toEqual({ version: 6, value: delivered });
   });
 
   it('gives the same rows when every batch is delivered twice', async () => {
@@ -214,7 +214,7 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
       const head = await appendHistory(store);
       await caughtUp(runAll(() => storeFeed(store, 7), cache), head);
       expect(await dumpReadModels(sql, prefix)).toEqual(await reference(store, head));
-      expect((await cache.get('product:mug'))?.version).toBe(5);
+      expect((await cache.get(`${prefix}catalog_v1:product:mug`))?.version).toBe(5);
     } finally {
       await Promise.all(started.splice(0).map((runner) => runner.stop()));
       await store.close();

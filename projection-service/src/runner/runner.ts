@@ -16,6 +16,8 @@ import { batchApplier } from './batch.js';
 
 export interface ProjectionRunnerOptions {
   projection: Projection;
+  /** The schema version this runner writes: the live one (the registry's); the projection's first by default. */
+  version?: number;
   /** The read-model database. */
   sql: Sql;
   /** Read-model schema prefix ('' in production, a fresh one per test). */
@@ -35,6 +37,7 @@ export interface ProjectionRunnerOptions {
 
 export interface ProjectionRunner {
   readonly projection: Projection;
+  readonly version: number;
   /** Checkpoint name and dead-letter key: the projection's schema, e.g. catalog_v1 (partition rows add `#p<n>`). */
   readonly key: string;
   start(): void;
@@ -52,7 +55,8 @@ export interface ProjectionRunner {
 
 export function createProjectionRunner(options: ProjectionRunnerOptions): ProjectionRunner {
   const { projection, sql, prefix, feed, cache } = options;
-  const schema = projection.schema(prefix);
+  const version = options.version ?? projection.version;
+  const schema = projection.schema(prefix, version);
   const admin = adminSchema(prefix);
   const key = schema;
   const logger = options.logger.child({ projection: key });
@@ -111,6 +115,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
   return {
     projection,
+    version,
     key,
     start() {
       if (running) return;

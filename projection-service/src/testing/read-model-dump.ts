@@ -1,10 +1,12 @@
-import { readModelSchemas, type SqlExecutor } from '@order-engine/shared';
+import { readLiveVersions, readModelSchemas, type LiveVersions, type SqlExecutor } from '@order-engine/shared';
 
 // Every read-model row as text, in a stable order and without the prefix, so two runs over the same history can be
 // compared whole: "delivered twice" or "restarted" must give exactly the rows of a clean run.
 
-const tables = (prefix: string): [string, string][] => {
-  const s = readModelSchemas(prefix);
+export const readModelTables = ['products', 'orders', 'sales_orders', 'sales_daily'] as const;
+
+const tables = (prefix: string, versions: LiveVersions): [string, string][] => {
+  const s = readModelSchemas(prefix, versions);
   return [
     ['products', `${s.catalog}.products`],
     ['orders', `${s.orders}.orders`],
@@ -13,10 +15,12 @@ const tables = (prefix: string): [string, string][] => {
   ];
 };
 
-export async function dumpReadModels(sql: SqlExecutor, prefix: string): Promise<Record<string, string[]>> {
+/** The rows of the live versions (as the registry says; v1 without one), every checkpoint row and every dead letter. */
+export async function dumpReadModels(sql: SqlExecutor, prefix: string, versions?: LiveVersions): Promise<Record<string, string[]>> {
   const admin = readModelSchemas(prefix).admin;
+  const live = versions ?? (await readLiveVersions(sql, admin));
   const dump: Record<string, string[]> = {};
-  for (const [name, table] of tables(prefix)) {
+  for (const [name, table] of tables(prefix, live)) {
     const rows = await sql.query<{ row: string }>(`select row_to_json(t)::text as row from ${table} t order by 1`);
     dump[name] = rows.map((r) => r.row);
   }
@@ -33,7 +37,12 @@ export async function dumpReadModels(sql: SqlExecutor, prefix: string): Promise<
   return dump;
 }
 
-/** Drops every schema of a test prefix (real PostgreSQL outlives the test run). */
+/** Only the read-model tables of a dump: what two prefixes at different versions must agree on. */
+export const tablesOf = (dump: Record<string, string[]>): Record<string, string[]> => Object.fromEntries(readModelTables.map((table) => [table, dump[table] ?? []]));
+
+/** Drops every schema of a test prefix, at every version (real PostgreSQL outlives the test run). */
 export async function dropReadModels(sql: SqlExecutor, prefix: string): Promise<void> {
-  for (const schema of Object.values(readModelSchemas(prefix))) await sql.exec(`drop schema if exists ${schema} cascade`);
+  if (prefix === '') throw new Error('dropReadModels needs a test prefix');
+  const versions = await sql.query<{ name: string }>(`select nspname as name from pg_namespace where nspname ~ $1`, [`^${prefix}(catalog|orders|sales)_v[0-9]+$`]);
+  for (const schema of [...versions.map((row) => row.name), readModelSchemas(prefix).admin]) await sql.exec(`drop schema if exists ${schema} cascade`);
 }

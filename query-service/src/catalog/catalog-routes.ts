@@ -20,28 +20,31 @@ const ListProductsQuery = z.object({
 const ProductParams = z.object({ sku: Sku });
 
 export interface CatalogRoutesOptions {
-  products: ProductReads;
+  /** The catalog's live schema, resolved per request: a rebuild's switch is followed without a restart. */
+  schema: () => Promise<string>;
+  products: (schema: string) => ProductReads;
   cached: CacheAside;
   readYourWrites: ReadYourWrites;
-  /** Checkpoint key of the catalog projection: its schema name. */
-  projection: string;
 }
 
-export function catalogRoutes({ products, cached, readYourWrites, projection }: CatalogRoutesOptions): Router {
+export function catalogRoutes({ schema, products, cached, readYourWrites }: CatalogRoutesOptions): Router {
   const router = Router();
 
+  // The schema is resolved after waiting for the request's position: the waiter follows a switch by itself, and the
+  // version it saw reach the position is (or precedes) the one resolved next.
   router.get('/products', async (req, res) => {
     const { limit, cursor, ...filter } = ListProductsQuery.parse(req.query);
-    await readYourWrites.settle(req, res, projection);
+    await readYourWrites.settle(req, res, 'catalog');
     // One row more than asked says whether a next page exists.
-    const rows = await products.list({ ...filter, afterSku: cursor?.sku, limit: limit + 1 });
+    const rows = await products(await schema()).list({ ...filter, afterSku: cursor?.sku, limit: limit + 1 });
     res.json(toPage(rows, limit, (product) => product, (product) => ({ sku: product.sku })));
   });
 
   router.get('/products/:sku', async (req, res) => {
     const { sku } = ProductParams.parse(req.params);
-    const bypass = await readYourWrites.settle(req, res, projection);
-    const { value, cache } = await cached.read(cacheKeys.product(sku), () => products.bySku(sku), { bypass });
+    const bypass = await readYourWrites.settle(req, res, 'catalog');
+    const live = await schema();
+    const { value, cache } = await cached.read(cacheKeys.product(live, sku), () => products(live).bySku(sku), { bypass });
     res.setHeader('X-Cache', cache);
     if (!value) throw new NotFound('product', sku);
     res.json(value);

@@ -138,7 +138,7 @@ describeOnReadDbs('GET /products/:sku', (fixture) => {
     expect(first.status).toBe(200);
     expect(first.headers.get('x-cache')).toBe('miss');
     expect(first.body).toEqual(product);
-    expect(await f.cache.get('product:HAM-1')).toEqual({ version: 4, value: product });
+    expect(await f.cache.get(`${f.schemas.catalog}:product:HAM-1`)).toEqual({ version: 4, value: product });
 
     const second = await f.get('/products/HAM-1');
     expect(second.headers.get('x-cache')).toBe('hit');
@@ -151,7 +151,7 @@ describeOnReadDbs('GET /products/:sku', (fixture) => {
   it('serves what the projection cached, without asking PostgreSQL', async () => {
     const f = fixture();
     const cached = aProduct({ sku: 'ONLY-CACHED', revision: 7 });
-    await f.cache.set('product:ONLY-CACHED', { version: 7, value: cached });
+    await f.cache.set(`${f.schemas.catalog}:product:ONLY-CACHED`, { version: 7, value: cached });
     const { status, headers, body } = await f.get('/products/ONLY-CACHED');
     expect([status, headers.get('x-cache')]).toEqual([200, 'hit']);
     expect(body).toEqual(cached);
@@ -172,7 +172,7 @@ describeOnReadDbs('GET /products/:sku', (fixture) => {
     };
     await f.restart({ cache: slowCache });
     expect((await f.get('/products/HAM-1')).body.name).toBe('old');
-    expect(await f.cache.get('product:HAM-1')).toEqual({ version: 5, value: newer });
+    expect(await f.cache.get(`${f.schemas.catalog}:product:HAM-1`)).toEqual({ version: 5, value: newer });
     expect((await f.get('/products/HAM-1')).body).toEqual(newer);
   });
 
@@ -207,7 +207,7 @@ describeOnReadDbs('GET /products/:sku', (fixture) => {
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(missing.body).toMatchObject({ status: 404, type: '/problems/not-found', entity: 'product', id: 'NOPE-9' });
-    expect(await f.cache.get('product:NOPE-9')).toBeUndefined();
+    expect(await f.cache.get(`${f.schemas.catalog}:product:NOPE-9`)).toBeUndefined();
 
     for (const sku of ['%20', 'a%2Fb', `${'x'.repeat(65)}`, '-leading-dash', '%00']) {
       const { status, body } = await f.get(`/products/${sku}`);

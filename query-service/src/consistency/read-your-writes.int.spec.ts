@@ -13,7 +13,7 @@ describeOnReadDbs(
       const written = aProduct({ sku: 'HAM-1', priceCents: 1_500, revision: 2 });
       await insertProduct(f.db, f.schemas.catalog, before, 5n);
       await setCheckpoint(f.db, f.schemas.admin, f.schemas.catalog, 5n);
-      await f.cache.set('product:HAM-1', { version: 1, value: before });
+      await f.cache.set(`${f.schemas.catalog}:product:HAM-1`, { version: 1, value: before });
 
       const started = Date.now();
       const [answer] = await Promise.all([
@@ -32,7 +32,7 @@ describeOnReadDbs(
       expect(answer.headers.get('x-read-position')).toBe('7');
       expect(answer.headers.get('x-stale')).toBeNull();
       expect(answer.headers.get('x-cache')).toBe('bypass');
-      expect(await f.cache.get('product:HAM-1')).toEqual({ version: 2, value: written });
+      expect(await f.cache.get(`${f.schemas.catalog}:product:HAM-1`)).toEqual({ version: 2, value: written });
       expect((await f.get('/health')).body.cache).toEqual({ hits: 0, misses: 0 });
     });
 
@@ -96,7 +96,7 @@ describeOnReadDbs(
         expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale')]).toEqual([200, '4', null]);
         expect(i % 2 ? answer.body : answer.body.items[0]).toEqual(paid);
       }
-      expect(await f.cache.get('order:ORD-1')).toEqual({ version: 3, value: paid });
+      expect(await f.cache.get(`${f.schemas.orders}:order:ORD-1`)).toEqual({ version: 3, value: paid });
     });
 
     it('on Kafka, waits until every partition of the projection has passed the position', async () => {

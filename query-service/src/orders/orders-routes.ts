@@ -17,20 +17,21 @@ const CustomerOrdersQuery = z.object({
 });
 
 export interface OrdersRoutesOptions {
-  orders: OrderReads;
+  /** The orders projection's live schema, resolved per request (after waiting for X-Min-Position). */
+  schema: () => Promise<string>;
+  orders: (schema: string) => OrderReads;
   cached: CacheAside;
   readYourWrites: ReadYourWrites;
-  /** Checkpoint key of the orders projection: its schema name. */
-  projection: string;
 }
 
-export function ordersRoutes({ orders, cached, readYourWrites, projection }: OrdersRoutesOptions): Router {
+export function ordersRoutes({ schema, orders, cached, readYourWrites }: OrdersRoutesOptions): Router {
   const router = Router();
 
   router.get('/orders/:id', async (req, res) => {
     const { id } = OrderParams.parse(req.params);
-    const bypass = await readYourWrites.settle(req, res, projection);
-    const { value, cache } = await cached.read(cacheKeys.order(id), () => orders.byId(id), { bypass });
+    const bypass = await readYourWrites.settle(req, res, 'orders');
+    const live = await schema();
+    const { value, cache } = await cached.read(cacheKeys.order(live, id), () => orders(live).byId(id), { bypass });
     res.setHeader('X-Cache', cache);
     if (!value) throw new NotFound('order', id);
     res.json(value);
@@ -40,8 +41,8 @@ export function ordersRoutes({ orders, cached, readYourWrites, projection }: Ord
   router.get('/customers/:id/orders', async (req, res) => {
     const { id } = CustomerParams.parse(req.params);
     const { limit, cursor } = CustomerOrdersQuery.parse(req.query);
-    await readYourWrites.settle(req, res, projection);
-    const rows = await orders.byCustomer({ customerId: id, after: cursor, limit: limit + 1 });
+    await readYourWrites.settle(req, res, 'orders');
+    const rows = await orders(await schema()).byCustomer({ customerId: id, after: cursor, limit: limit + 1 });
     res.json(toPage(rows, limit, (row) => row.view, (row) => row.key));
   });
 

@@ -32,7 +32,7 @@ describeOnReadDbs('GET /orders/:id', (fixture) => {
     const first = await f.get('/orders/ORD-7');
     expect([first.status, first.headers.get('x-cache')]).toEqual([200, 'miss']);
     expect(first.body).toEqual(shipped);
-    expect(await f.cache.get('order:ORD-7')).toEqual({ version: 5, value: shipped });
+    expect(await f.cache.get(`${f.schemas.orders}:order:ORD-7`)).toEqual({ version: 5, value: shipped });
 
     const second = await f.get('/orders/ORD-7');
     expect([second.status, second.headers.get('x-cache')]).toEqual([200, 'hit']);

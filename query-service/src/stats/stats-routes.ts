@@ -4,20 +4,20 @@ import { salesQuery, utcDay } from './sales-query.js';
 import type { SalesReads } from './sales-reads.js';
 
 export interface StatsRoutesOptions {
-  sales: SalesReads;
+  /** The sales projection's live schema, resolved per request (after waiting for X-Min-Position). */
+  schema: () => Promise<string>;
+  sales: (schema: string) => SalesReads;
   readYourWrites: ReadYourWrites;
-  /** Checkpoint key of the sales projection: its schema name. */
-  projection: string;
   now: () => Date;
 }
 
-export function statsRoutes({ sales, readYourWrites, projection, now }: StatsRoutesOptions): Router {
+export function statsRoutes({ schema, sales, readYourWrites, now }: StatsRoutesOptions): Router {
   const router = Router();
 
   router.get('/stats/sales', async (req, res) => {
     const range = salesQuery(utcDay(now())).parse(req.query);
-    await readYourWrites.settle(req, res, projection);
-    res.json(await sales.report(range));
+    await readYourWrites.settle(req, res, 'sales');
+    res.json(await sales(await schema()).report(range));
   });
 
   return router;

@@ -39,6 +39,9 @@ export const EngineConfig = z
     CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
     READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
     COMMAND_RETRIES: z.coerce.number().int().min(0).max(100).default(10),
+    REBUILD_PAGE_SIZE: z.coerce.number().int().min(1).max(100_000).default(10_000),
+    REBUILD_STALE_AFTER_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+    REBUILD_RETIRE_AFTER_MS: z.coerce.number().int().min(0).max(86_400_000).default(5_000),
     SEED_DEMO: bool(true),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshName } from '../testing/names.js';
 import { WrongExpectedRevision } from './errors.js';
-import type { EventStore, ExpectedRevision, GlobalPosition, NewEvent, RecordedEvent, SubscribeOptions } from './event-store.js';
+import type { EventStore, ExpectedRevision, GlobalPosition, NewEvent, ReadAllOptions, RecordedEvent, SubscribeOptions } from './event-store.js';
 
 // The behaviour every EventStore adapter must have. Each adapter's *.int.spec.ts calls eventStoreContract.
 //
@@ -216,6 +216,60 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
       });
     });
 
+    describe('readAll by recorded time', () => {
+      it('reads from recordedFrom (inclusive) to recordedBefore (exclusive), at recordedAt precision', async () => {
+        const [a, b, c] = (await appendApart([
+          [stream('order-1'), [placed(1)]],
+          [stream('product-1'), [stocked(2), stocked(3)]],
+          [stream('order-1'), [placed(4)]],
+        ])) as [Date, Date, Date];
+        const read = (options: { recordedFrom?: Date; recordedBefore?: Date }) => store.readAll({ after: start, ...options }).then(numbers);
+        expect(await read({})).toEqual([1, 2, 3, 4]);
+        expect(await read({ recordedFrom: b })).toEqual([2, 3, 4]);
+        expect(await read({ recordedBefore: b })).toEqual([1]);
+        expect(await read({ recordedFrom: b, recordedBefore: c })).toEqual([2, 3]);
+        expect(await read({ recordedFrom: a, recordedBefore: a })).toEqual([]);
+        expect(await read({ recordedFrom: new Date(c.getTime() + 1) })).toEqual([]);
+        expect(await read({ recordedBefore: new Date(c.getTime() + 1) })).toEqual([1, 2, 3, 4]);
+      });
+
+      it('combines a time range with after, to, limit and the event filter', async () => {
+        const [, b] = await appendApart([
+          [stream('order-1'), [placed(1)]],
+          [stream('product-1'), [stocked(2), stocked(3)]],
+          [stream('order-1'), [placed(4), paid(5)]],
+        ]);
+        const all = await store.readAll({ after: start });
+        const p = all.map((e) => e.position);
+        const read = (options: ReadAllOptions) => store.readAll({ after: start, recordedFrom: b, ...options }).then(numbers);
+        expect(await read({ limit: 1 })).toEqual([2]);
+        expect(await read({ after: p[1], limit: 2 })).toEqual([3, 4]);
+        expect(await read({ to: p[3] })).toEqual([2, 3, 4]);
+        expect(await read({ filter: { types: ['OrderPlaced', 'OrderPaid'] } })).toEqual([4, 5]);
+        expect(await read({ filter: { streamPrefix: stream('order-') }, limit: 1 })).toEqual([4]);
+      });
+    });
+
+    /**
+     * Appends each group at a later millisecond than the one before; returns the recordedAt of each group's first
+     * event as readStream reads it (events of one append need not share a time).
+     */
+    async function appendApart(groups: [string, NewEvent[]][]): Promise<Date[]> {
+      const firsts: Date[] = [];
+      let previousLast = new Date(0);
+      for (const [streamId, events] of groups) {
+        const { events: appended } = await append(streamId, events);
+        const ids = new Set(appended.map((e) => e.eventId));
+        const times = (await store.readStream(streamId)).filter((e) => ids.has(e.eventId)).map((e) => e.recordedAt);
+        expect(times[0]! > previousLast, 'each group recorded later than the one before').toBe(true);
+        firsts.push(times[0]!);
+        previousLast = times[times.length - 1]!;
+        // The next group must get a later millisecond; the store's clock may be another machine's, hence the margin.
+        await sleep(25);
+      }
+      return firsts;
+    }
+
     describe('subscribeToAll', () => {
       it('delivers existing events, then new ones, exactly once and in position order', async () => {
         await store.append(stream('order-1'), [placed(1), placed(2)]);
@@ -317,6 +371,9 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
 const placed = (n: number): NewEvent => ({ type: 'OrderPlaced', version: 1, data: { n } });
 const paid = (n: number): NewEvent => ({ type: 'OrderPaid', version: 1, data: { n } });
 const stocked = (n: number): NewEvent => ({ type: 'StockAdded', version: 1, data: { n } });
+
+/** The `n` of each event's data, in read order. */
+const numbers = (events: RecordedEvent[]) => events.map((e) => (e.data as { n: number }).n);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Long enough for a duplicate or stray delivery (poll or notification) to show up. */

@@ -65,6 +65,10 @@ export interface ReadAllOptions {
   to?: GlobalPosition;
   limit?: number;
   filter?: EventFilter;
+  /** Only events recorded at or after this instant. Times compare at recordedAt's precision, milliseconds. */
+  recordedFrom?: Date;
+  /** Only events recorded before this instant (exclusive), so consecutive ranges neither overlap nor leave a gap. */
+  recordedBefore?: Date;
 }
 
 export interface SubscribeOptions {

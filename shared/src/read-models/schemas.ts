@@ -99,4 +99,35 @@ create table if not exists ${s}.dead_letters (
   failed_at timestamptz not null default now(),
   unique (projection, event_id)
 );
+-- Which version of each projection readers use (rebuild/switch flips it); a missing row means version 1.
+create table if not exists ${s}.projection_versions (
+  projection text primary key,
+  live_version integer not null,
+  switched_at timestamptz
+);
+-- Versions switched away from: dropped once no reader can still be using them (see the projection service's janitor).
+create table if not exists ${s}.retired_schemas (
+  schema_name text primary key,
+  projection text not null,
+  retired_at timestamptz not null default now()
+);
+create table if not exists ${s}.rebuild_jobs (
+  id uuid primary key,
+  projection text not null,
+  from_version integer not null,
+  target_version integer not null,
+  status text not null check (status in ('running', 'done', 'failed')),
+  verify boolean not null default false,
+  owner text not null,
+  events_total bigint not null default 0,
+  events_done bigint not null default 0,
+  events_per_second double precision not null default 0,
+  started_at timestamptz not null default now(),
+  heartbeat_at timestamptz not null default now(),
+  finished_at timestamptz,
+  result jsonb,
+  error text
+);
+-- At most one running rebuild per projection, whichever process runs it: the second one's insert conflicts.
+create unique index if not exists rebuild_jobs_one_running on ${s}.rebuild_jobs (projection) where status = 'running';
 `;

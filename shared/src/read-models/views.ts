@@ -49,7 +49,9 @@ export interface SalesDayView {
   revenueCents: number;
 }
 
+// Keys carry the projection's schema (e.g. `catalog_v2:product:lamp`): a rebuilt version never serves a view cached
+// from the version before it, and the old version's entries simply stop being read.
 export const cacheKeys = {
-  product: (sku: string) => `product:${sku}`,
-  order: (orderId: string) => `order:${orderId}`,
+  product: (schema: string, sku: string) => `${schema}:product:${sku}`,
+  order: (schema: string, orderId: string) => `${schema}:order:${orderId}`,
 };

@@ -62,7 +62,8 @@ export const catalogProjection: Projection = {
   name: 'catalog',
   version,
   streamPrefix: PRODUCT_STREAM_PREFIX,
-  schema: (prefix) => projectionSchema(prefix, 'catalog', version),
+  schema: (prefix, at = version) => projectionSchema(prefix, 'catalog', at),
+  tables: [{ name: 'products', key: ['sku'], position: 'position' }],
   migrate: (sql, schema) => sql.exec(catalogTables(schema)),
   async apply(tx: SqlExecutor, schema, events) {
     const productEvents = events.filter(isProductEvent);
@@ -72,6 +73,10 @@ export const catalogProjection: Projection = {
     const changed = [...foldRows(loaded, productEvents, productKey, projectProduct).values()];
     if (changed.length === 0) return [];
     await tx.query(upsertProducts(schema), [JSON.stringify(changed.map(toRecord))]);
-    return changed.map((row) => ({ key: cacheKeys.product(row.sku), entry: { version: row.revision, value: productView(row) } }));
+    return changed.map((row) => ({ key: cacheKeys.product(schema, row.sku), entry: { version: row.revision, value: productView(row) } }));
+  },
+  async forget(tx, schema, events) {
+    const keys = keysOf(events.filter(isProductEvent), productKey);
+    if (keys.length > 0) await tx.query(`delete from ${schema}.products where sku in (select jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(keys)]);
   },
 };

@@ -76,7 +76,8 @@ export const ordersProjection: Projection = {
   name: 'orders',
   version,
   streamPrefix: ORDER_STREAM_PREFIX,
-  schema: (prefix) => projectionSchema(prefix, 'orders', version),
+  schema: (prefix, at = version) => projectionSchema(prefix, 'orders', at),
+  tables: [{ name: 'orders', key: ['order_id'], position: 'position' }],
   migrate: (sql, schema) => sql.exec(ordersTables(schema)),
   async apply(tx: SqlExecutor, schema, events) {
     const orderEvents = events.filter(isOrderEvent);
@@ -86,6 +87,10 @@ export const ordersProjection: Projection = {
     const changed = [...foldRows(loaded, orderEvents, orderKey, projectOrder).values()];
     if (changed.length === 0) return [];
     await tx.query(upsertOrders(schema), [JSON.stringify(changed.map(toRecord))]);
-    return changed.map((row) => ({ key: cacheKeys.order(row.orderId), entry: { version: row.revision, value: orderView(row) } }));
+    return changed.map((row) => ({ key: cacheKeys.order(schema, row.orderId), entry: { version: row.revision, value: orderView(row) } }));
+  },
+  async forget(tx, schema, events) {
+    const keys = keysOf(events.filter(isOrderEvent), orderKey);
+    if (keys.length > 0) await tx.query(`delete from ${schema}.orders where order_id in (select jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(keys)]);
   },
 };

@@ -25,6 +25,10 @@ const addToSalesDaily = (schema: string): string => `
   on conflict (day, sku, currency) do update set units = sales_daily.units + excluded.units,
     revenue_cents = sales_daily.revenue_cents + excluded.revenue_cents`;
 
+const dropEmptyDays = (schema: string): string => `
+  delete from ${schema}.sales_daily d using jsonb_to_recordset($1::jsonb) as r(day date, sku text, currency text)
+  where d.day = r.day and d.sku = r.sku and d.currency = r.currency and d.units = 0 and d.revenue_cents = 0`;
+
 /** The view from a sales_daily row (select day::text: drivers differ on date). */
 export const salesDayViewFromRow = (row: Row): SalesDayView => ({
   day: row.day instanceof Date ? row.day.toISOString().slice(0, 10) : (row.day as string),
@@ -48,7 +52,11 @@ export const salesProjection: Projection = {
   name: 'sales',
   version,
   streamPrefix: ORDER_STREAM_PREFIX,
-  schema: (prefix) => projectionSchema(prefix, 'sales', version),
+  schema: (prefix, at = version) => projectionSchema(prefix, 'sales', at),
+  tables: [
+    { name: 'sales_orders', key: ['order_id'] },
+    { name: 'sales_daily', key: ['day', 'sku', 'currency'] },
+  ],
   migrate: (sql, schema) => sql.exec(salesTables(schema)),
   async apply(tx: SqlExecutor, schema, events) {
     const orderEvents = events.filter(isOrderEvent);
@@ -58,12 +66,25 @@ export const salesProjection: Projection = {
     const changed = foldRows(loaded, orderEvents, orderKey, projectSalesOrder);
     if (changed.size === 0) return [];
     await tx.query(upsertSalesOrders(schema), [JSON.stringify([...changed.values()].map(toRecord))]);
-    const deltas = salesDeltas([...changed].map(([orderId, after]) => ({ before: loaded.get(orderId), after })));
-    if (deltas.length > 0) {
-      const records = deltas.map((d) => ({ day: d.day, sku: d.sku, currency: d.currency, units: d.units, revenue_cents: d.revenueCents }));
-      await tx.query(addToSalesDaily(schema), [JSON.stringify(records)]);
-    }
+    await addDeltas(tx, schema, salesDeltas([...changed].map(([orderId, after]) => ({ before: loaded.get(orderId), after }))));
     // Nothing of sales is cached: /stats/sales reads ranges, not single keys.
     return [];
   },
+  async forget(tx, schema, events) {
+    const keys = keysOf(events.filter(isOrderEvent), orderKey);
+    if (keys.length === 0) return;
+    const rows = (await tx.query(selectSalesOrders(schema), [JSON.stringify(keys)])).map(salesOrderFromRow);
+    // The orders stop counting wherever they counted: the day totals lose exactly their share.
+    await addDeltas(tx, schema, salesDeltas(rows.map((before) => ({ before, after: { ...before, paidDay: null } }))));
+    await tx.query(`delete from ${schema}.sales_orders where order_id in (select jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(keys)]);
+  },
 };
+
+async function addDeltas(tx: SqlExecutor, schema: string, deltas: readonly SalesDayView[]): Promise<void> {
+  if (deltas.length === 0) return;
+  const records = JSON.stringify(deltas.map((d) => ({ day: d.day, sku: d.sku, currency: d.currency, units: d.units, revenue_cents: d.revenueCents })));
+  await tx.query(addToSalesDaily(schema), [records]);
+  // A day that nets out to nothing (paid, then refunded) has no row, however the events were batched: a rebuild that
+  // folds the payment and the refund in one page must give the very rows of a worker that saw them one by one.
+  await tx.query(dropEmptyDays(schema), [records]);
+}

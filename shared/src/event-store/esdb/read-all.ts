@@ -1,5 +1,6 @@
 import { BACKWARDS, END, FORWARDS, type AllStreamResolvedEvent, type ReadPosition } from '@eventstore/db-client';
 import type { GlobalPosition, ReadAllOptions, RecordedEvent } from '../event-store.js';
+import { recordedWithin } from '../recorded-range.js';
 import { collect, type EsdbClient } from './client.js';
 import { isSystemEvent, toRecordedEvent } from './event-mapping.js';
 import { passes } from './filters.js';
@@ -7,7 +8,8 @@ import { atPosition, commitPositionOf, toReadPosition } from './positions.js';
 
 // $all in pages. ESDB's $all is a prefix of its log: a reader sees events up to the last indexed position and never
 // one that appears later at a lower position, so continuing from the last position read skips nothing (the
-// PostgreSQL store's late-commit problem does not arise). The page is filtered here: see filters.ts.
+// PostgreSQL store's late-commit problem does not arise). The page is filtered here (see filters.ts), recorded
+// times too: ESDB cannot filter on them server-side.
 
 export async function readAll(client: EsdbClient, options: ReadAllOptions, pageSize: number): Promise<RecordedEvent[]> {
   const after = options.after ?? 0n;
@@ -25,7 +27,7 @@ export async function readAll(client: EsdbClient, options: ReadAllOptions, pageS
       if (options.to !== undefined && position > options.to) return found;
       scannedTo = position;
       const event = resolved.event;
-      if (!event || !passes(event, options.filter)) continue;
+      if (!event || !passes(event, options.filter) || !recordedWithin(event.created, options)) continue;
       found.push(toRecordedEvent(event));
       if (found.length >= limit) return found;
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WrongExpectedRevision } from '../errors.js';
+import { recordedWithin } from '../recorded-range.js';
 import type {
   AppendResult,
   EventFilter,
@@ -68,7 +69,7 @@ export function memoryEventStore(): EventStore {
     for (let i = Number(after); i < all.length && BigInt(i + 1) <= to && events.length < limit; i++) {
       const event = all[i]!;
       scannedTo = event.position;
-      if (passes(event, options.filter)) events.push(copyEvent(event));
+      if (passes(event, options.filter) && recordedWithin(event.recordedAt, options)) events.push(copyEvent(event));
     }
     return { events, scannedTo };
   }

@@ -19,6 +19,17 @@ export async function readAll(sql: SqlExecutor, schema: string, options: ReadAll
     params.push([...options.filter.types]);
     where.push(`type = any($${params.length}::text[])`);
   }
+  // Filtered in the server, on the scan in position order (no index on recorded_at: its order is not position
+  // order, and every append would pay for it). A bound at whole milliseconds gives the same answer as comparing the
+  // millisecond recordedAt a reader gets back, since both drivers truncate the stored microseconds.
+  if (options.recordedFrom !== undefined) {
+    params.push(options.recordedFrom.toISOString());
+    where.push(`recorded_at >= $${params.length}::timestamptz`);
+  }
+  if (options.recordedBefore !== undefined) {
+    params.push(options.recordedBefore.toISOString());
+    where.push(`recorded_at < $${params.length}::timestamptz`);
+  }
   if (options.filter?.streamPrefix !== undefined) {
     params.push(`${escapeLike(options.filter.streamPrefix)}%`);
     where.push(`stream_id like $${params.length} escape '\\'`);

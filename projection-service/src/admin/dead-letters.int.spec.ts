@@ -1,0 +1,95 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { listen, memoryCache, memoryEventStore, pgSql, readModelSchemas, type RunningServer, type Sql } from '@order-engine/shared';
+import { describeWithService, freshName, sharedPglite } from '@order-engine/shared/testing';
+import { catalogProjection } from '../projections/catalog/catalog-writer.js';
+import { liveProjections } from '../projections/index.js';
+import type { Projection } from '../projections/projection.js';
+import { createProjectionService, type ProjectionService } from '../service.js';
+import { dropReadModels, dumpReadModels, tablesOf } from '../testing/read-model-dump.js';
+import { fastRebuilds, jobEnded, requestJson, schemaDropped, testLogger } from '../testing/rebuild-world.js';
+import { appendHistory } from '../testing/sample-history.js';
+
+// A projection whose handler fails for one event type sets those events aside and projects the rest; once the
+// handler is fixed, retrying a dead letter applies it (re-folding its stream, so the events after it still count).
+
+function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boolean }) {
+  const prefixes: string[] = [];
+  let running: { server: RunningServer; service: ProjectionService }[] = [];
+  afterEach(async () => {
+    for (const { server, service } of running) await server.close().then(() => service.stop());
+    running = [];
+    if (options.dropSchemas) for (const prefix of prefixes.splice(0)) await dropReadModels(await openSql(), prefix);
+  });
+
+  async function start(projections: readonly Projection[], store = memoryEventStore()) {
+    const sql = await openSql();
+    const prefix = `${freshName('d')}_`;
+    prefixes.push(prefix);
+    const cache = memoryCache({ maxEntries: 100 });
+    const service = createProjectionService({ eventStore: store, readDb: sql, cache, prefix, logger: testLogger, projections, rebuild: fastRebuilds, backoff: { initialMs: 5, maxMs: 50 } });
+    await service.start();
+    const server = await listen(service.app, { host: '127.0.0.1', port: 0 });
+    running.push({ server, service });
+    return { sql, prefix, cache, service, store, url: server.url };
+  }
+
+  it('dead-letters the events a handler fails on, projects the rest, and applies them on retry once fixed', async () => {
+    let broken = true;
+    const breakable: Projection = {
+      ...catalogProjection,
+      async apply(tx, schema, events) {
+        if (broken && events.some((event) => event.type === 'PriceChanged')) throw new Error('the PriceChanged handler is broken');
+        return catalogProjection.apply(tx, schema, events);
+      },
+    };
+    const { sql, prefix, cache, service, store, url } = await start([breakable, ...liveProjections.slice(1)]);
+    await appendHistory(store);
+    // lamp's price change is followed by more lamp events: the retry must not lose them, nor they hide the retry.
+    const head = (await store.append('product-lamp', [{ type: 'StockAdded', version: 1, data: { sku: 'lamp', quantity: 5 } }])).position;
+    expect(await service.waitFor(head, 20_000)).toBe(true);
+
+    const letters = (await requestJson(`${url}/projections/catalog/dead-letters`)).body.items;
+    expect(letters).toEqual([expect.objectContaining({ schema: `${prefix}catalog_v1`, eventType: 'PriceChanged', error: 'the PriceChanged handler is broken' })]);
+    expect((await requestJson(`${url}/projections/orders/dead-letters`)).body.items).toEqual([]);
+    const lamp = async () => (await sql.query<{ price_cents: string; on_hand: number; revision: number }>(`select price_cents::text, on_hand, revision from ${readModelSchemas(prefix).catalog}.products where sku = 'lamp'`))[0];
+    expect(await lamp()).toEqual({ price_cents: '2500', on_hand: 13, revision: 7 });
+    expect((await dumpReadModels(sql, prefix)).orders).toHaveLength(4);
+
+    // The rebuild meets the same failure: its version keeps its own letter, and the old version's go with it.
+    const { body: job } = await requestJson(`${url}/projections/catalog/rebuild`, { method: 'POST' });
+    expect(await jobEnded(url, 'catalog', job.jobId)).toMatchObject({ status: 'done' });
+    await schemaDropped(sql, `${prefix}catalog_v1`);
+    const [letter] = (await requestJson(`${url}/projections/catalog/dead-letters`)).body.items;
+    expect(letter).toMatchObject({ schema: `${prefix}catalog_v2`, eventType: 'PriceChanged', eventId: letters[0].eventId });
+
+    const stillBroken = await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' });
+    expect(stillBroken).toMatchObject({ status: 422, body: { type: '/problems/dead-letter-still-failing', detail: 'the PriceChanged handler is broken' } });
+    expect((await requestJson(`${url}/projections/catalog/dead-letters`)).body.items).toHaveLength(1);
+
+    broken = false;
+    const retried = await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' });
+    expect(retried).toMatchObject({ status: 200, body: { retried: true, resolved: [letter.id], streamId: 'product-lamp' } });
+    expect((await requestJson(`${url}/projections/catalog/dead-letters`)).body.items).toEqual([]);
+    const schema = `${prefix}catalog_v2`;
+    expect((await sql.query(`select price_cents::text, on_hand, revision from ${schema}.products where sku = 'lamp'`))[0]).toEqual({ price_cents: '2700', on_hand: 13, revision: 7 });
+    expect((await cache.get(`${schema}:product:lamp`))?.value).toMatchObject({ priceCents: 2700, revision: 7 });
+    expect((await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' })).status).toBe(404);
+
+    // Everything now equals a clean run of the fixed projection.
+    const clean = await start(liveProjections, store);
+    expect(await clean.service.waitFor(head, 20_000)).toBe(true);
+    expect(tablesOf(await dumpReadModels(sql, prefix))).toEqual(tablesOf(await dumpReadModels(sql, clean.prefix)));
+  });
+}
+
+describe('dead letters on PGlite', () => {
+  deadLetterSpecs(sharedPglite(), { dropSchemas: false });
+});
+
+describeWithService('DATABASE_URL', 'dead letters on PostgreSQL', (url) => {
+  let sql: Sql | undefined;
+  afterAll(async () => {
+    await sql?.close();
+  });
+  deadLetterSpecs(async () => (sql ??= pgSql(url)), { dropSchemas: true });
+});
