@@ -8,18 +8,10 @@ import { OrderId, Sku } from '@order-engine/shared';
 import { EventsQuery, orderAt, pagesOfAll, PointQuery, productAt, writeEvents, type TimeTravel, type WriteOutcome } from '../../query-service/src/history/index.js';
 import { CliFailure, usage, UsageError, type CliContext, type Command } from '../command.js';
 import { progressLine, rate, through } from '../progress.js';
+import { rangeOptions } from './range-options.js';
 
 // `history export` writes a slice of $all as NDJSON or CSV; `history show` prints an order or a product as it was.
 // Both use the query service's history code, so the CLI and GET /history/... answer alike.
-
-const rangeOptions = {
-  type: { type: 'string', multiple: true },
-  stream: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  after: { type: 'string' },
-  limit: { type: 'string' },
-} as const;
 
 export const command: Command = {
   summary: 'export history as NDJSON or CSV, or show an order or a product as it was at a time',

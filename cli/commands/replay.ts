@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { EventsQuery, pagesOfAll } from '../../query-service/src/history/index.js';
 import { usage, UsageError, type Command } from '../command.js';
 import { progressLine, rate, through } from '../progress.js';
+import { rangeOptions } from './range-options.js';
 import { loadReducer, resultJson, runReducer } from '../replay/reducer.js';
 
 // `replay --reducer FILE`: folds history (or a slice of it) through the user's reducer and prints the result as JSON.
@@ -24,12 +25,7 @@ examples/top-selling-products.js, examples/placed-to-shipped.js.`,
         args,
         options: {
           reducer: { type: 'string', short: 'r' },
-          type: { type: 'string', multiple: true },
-          stream: { type: 'string' },
-          from: { type: 'string' },
-          to: { type: 'string' },
-          after: { type: 'string' },
-          limit: { type: 'string' },
+          ...rangeOptions,
         },
         strict: true,
       }),
