@@ -1,0 +1,94 @@
+import { resolve } from 'node:path';
+import type { BenchContext, Figure, Scenario } from '../scenario.js';
+import { httpClient, type HttpClient } from './commands/http.js';
+import { openLoop, orderBodies, percentile, type LoadOptions, type LoadResult } from './commands/open-loop.js';
+import { startDistributed, startEmbedded, type RunningStack } from './commands/stacks.js';
+
+// PlaceOrder (POST /orders) over HTTP end to end, at a fixed rate (open loop), on the embedded engine (`npm start`:
+// PGlite, in-process fan-out, memory cache) and on the distributed stack (command-service, relay, one projection
+// worker and query-service as processes on PostgreSQL, Kafka and Redis). Each stack runs in child processes; the load
+// generator runs here. Figures: achieved rate, command latency from its due time, and the lag from the command's
+// answer until GET /orders/:id on the query API shows the order (polled, no X-Min-Position).
+// Targets (issue 6): at 200 commands/s, visible p99 ≤ 100 ms embedded and ≤ 250 ms distributed.
+
+const RATE = Number(process.env.BENCH_COMMANDS_RATE ?? 200);
+const SECONDS = Number(process.env.BENCH_COMMANDS_SECONDS ?? 15);
+const MODES = (process.env.BENCH_COMMANDS_MODES ?? 'embedded,distributed').split(',');
+// A directory to write a CPU profile of every process of the stacks into (see commands/cpu-profile.mjs).
+const PROFILE_DIR = process.env.BENCH_COMMANDS_PROFILE_DIR;
+const SKUS = Array.from({ length: 40 }, (_, i) => `bench-${String(i).padStart(2, '0')}`);
+const load: LoadOptions = { rate: RATE, warmupSeconds: 3, seconds: SECONDS, pollMs: 3, visibleTimeoutMs: 10_000 };
+const TARGETS = { embedded: 100, distributed: 250 } as const;
+
+type Mode = keyof typeof TARGETS;
+
+/** Products registered and stocked far beyond what the run orders, so no order is rejected. */
+async function stockProducts(client: HttpClient, commandUrl: string): Promise<void> {
+  await Promise.all(
+    SKUS.map(async (sku, i) => {
+      const registered = await client.post(`${commandUrl}/products`, { sku, name: `Bench product ${i}`, category: 'bench', priceCents: 500 + i * 10, currency: 'EUR' });
+      if (registered.status !== 201) throw new Error(`register ${sku}: ${registered.status} ${registered.body}`);
+      const restocked = await client.post(`${commandUrl}/products/${sku}/restock`, { quantity: 1_000_000 });
+      if (restocked.status !== 200) throw new Error(`restock ${sku}: ${restocked.status} ${restocked.body}`);
+    }),
+  );
+}
+
+async function measure(mode: Mode, start: () => Promise<RunningStack>, log: BenchContext['log']): Promise<LoadResult> {
+  const stack = await start();
+  const client = httpClient();
+  try {
+    await stockProducts(client, stack.commandUrl);
+    log(`${mode}: ${RATE} commands/s for ${load.warmupSeconds} s of warm-up and ${SECONDS} s measured`);
+    const result = await openLoop(stack, client, orderBodies(SKUS), load);
+    const ms = (samples: number[], p: number) => percentile(samples, p).toFixed(1);
+    log(
+      `${mode}: ${result.achievedPerSecond.toFixed(1)} commands/s; latency p50 ${ms(result.latencies, 50)} p99 ${ms(result.latencies, 99)} max ${ms(result.latencies, 100)} ms; ` +
+        `visible lag p50 ${ms(result.lags, 50)} p99 ${ms(result.lags, 99)} max ${ms(result.lags, 100)} ms; ${result.pollsPerOrder.toFixed(1)} polls/order; ` +
+        `${result.errors} errors${result.firstError ? ` (first: ${result.firstError})` : ''}; ${result.invisible} never visible`,
+    );
+    return result;
+  } finally {
+    client.close();
+    await stack.stop();
+  }
+}
+
+function figures(mode: Mode, result: LoadResult): Figure[] {
+  const round = (value: number) => Math.round(value * 10) / 10;
+  const target = TARGETS[mode];
+  return [
+    { name: `${mode}.commands_per_s`, value: round(result.achievedPerSecond), unit: 'commands/s', note: `offered ${RATE}/s for ${SECONDS} s, open loop` },
+    { name: `${mode}.latency_p50`, value: round(percentile(result.latencies, 50)), unit: 'ms', note: 'POST /orders, from its due time to the answer' },
+    { name: `${mode}.latency_p99`, value: round(percentile(result.latencies, 99)), unit: 'ms' },
+    { name: `${mode}.visible_lag_p50`, value: round(percentile(result.lags, 50)), unit: 'ms', note: `answer → GET /orders/:id 200 (polled every ${load.pollMs} ms)` },
+    {
+      name: `${mode}.visible_lag_p99`,
+      value: round(percentile(result.lags, 99)),
+      unit: 'ms',
+      note: `target ≤ ${target} at ${RATE} commands/s${result.invisible > 0 ? `; ${result.invisible} orders not visible within ${load.visibleTimeoutMs / 1_000} s` : ''}`,
+    },
+    { name: `${mode}.errors`, value: result.errors, unit: 'requests', note: result.firstError ? `non-2xx or failed; first: ${result.firstError.slice(0, 120)}` : 'non-2xx or failed' },
+  ];
+}
+
+export const commands: Scenario = {
+  name: 'commands',
+  description: `PlaceOrder over HTTP at ${RATE} commands/s (open loop): latency and lag until the query API shows the order, embedded and distributed`,
+  // The distributed half needs DATABASE_URL, REDIS_URL and KAFKA_BROKERS; without them it is reported as skipped.
+  needs: [],
+  async run({ log }) {
+    const stackEnv: Record<string, string> = PROFILE_DIR ? { NODE_OPTIONS: `--import ${resolve(import.meta.dirname, 'commands/cpu-profile.mjs')}`, CPU_PROFILE_DIR: PROFILE_DIR } : {};
+    const result: Figure[] = [];
+    if (MODES.includes('embedded')) result.push(...figures('embedded', await measure('embedded', () => startEmbedded(stackEnv), log)));
+    if (!MODES.includes('distributed')) return result;
+    const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, KAFKA_BROKERS: kafkaBrokers } = process.env;
+    if (!databaseUrl || !redisUrl || !kafkaBrokers) {
+      log('distributed: skipped; set DATABASE_URL, REDIS_URL and KAFKA_BROKERS (npm run services:start)');
+      result.push({ name: 'distributed', value: 0, unit: 'skipped', note: 'set DATABASE_URL, REDIS_URL and KAFKA_BROKERS (npm run services:start)' });
+      return result;
+    }
+    const distributed = await measure('distributed', () => startDistributed({ databaseUrl, redisUrl, kafkaBrokers, env: stackEnv }), log);
+    return [...result, ...figures('distributed', distributed)];
+  },
+};

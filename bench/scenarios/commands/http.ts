@@ -1,0 +1,38 @@
+import { Agent, request } from 'node:http';
+
+// A lean keep-alive HTTP client for the load generator: node:http on a pooled agent, so the client's own cost per
+// request stays small beside the server's.
+
+export interface Answer {
+  status: number;
+  body: string;
+}
+
+export interface HttpClient {
+  get(url: string): Promise<Answer>;
+  post(url: string, body: unknown, headers?: Record<string, string>): Promise<Answer>;
+  close(): void;
+}
+
+export function httpClient({ maxSockets = 512, timeoutMs = 30_000 } = {}): HttpClient {
+  const agent = new Agent({ keepAlive: true, maxSockets });
+  const send = (url: string, method: string, body?: unknown, extra: Record<string, string> = {}): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers = payload === undefined ? extra : { ...extra, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+      const req = request(url, { method, agent, headers, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  return {
+    get: (url) => send(url, 'GET'),
+    post: (url, body, headers) => send(url, 'POST', body, headers),
+    close: () => agent.destroy(),
+  };
+}

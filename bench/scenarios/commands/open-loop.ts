@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HttpClient } from './http.js';
+
+// An open-loop load of PlaceOrder commands: command i is due at start + i/rate whatever happened to the ones before,
+// and its latency counts from that due time, not from when it was actually sent, so a server that falls behind is
+// charged for the queue it builds (no coordinated omission). After its answer, each order is polled on the query API
+// (plain GET /orders/:id, no X-Min-Position) until it is there: the lag from the answer to that 200. Each command
+// carries an Idempotency-Key, as the README advises clients to send.
+
+export interface Stack {
+  commandUrl: string;
+  queryUrl: string;
+}
+
+export interface LoadOptions {
+  rate: number;
+  warmupSeconds: number;
+  seconds: number;
+  /** Pause between two polls of one order. */
+  pollMs: number;
+  /** An order not visible this long after its answer counts as invisible. */
+  visibleTimeoutMs: number;
+}
+
+export interface LoadResult {
+  /** Commands due in the measured window. */
+  measured: number;
+  /** Answered 2xx, per second of the window from its start to the last answer. */
+  achievedPerSecond: number;
+  /** ms from due time to answer, 2xx answers of the measured window. */
+  latencies: number[];
+  /** ms from the answer to the first 200 of GET /orders/:id. */
+  lags: number[];
+  /** Non-2xx answers and failed requests, warm-up included. */
+  errors: number;
+  firstError?: string;
+  /** Orders still not visible after visibleTimeoutMs. */
+  invisible: number;
+  /** Polls per measured order. */
+  pollsPerOrder: number;
+}
+
+export interface OrderLine {
+  sku: string;
+  quantity: number;
+}
+
+/** 1–3 distinct lines over the skus, from a seeded generator so every run places the same orders. */
+export function orderBodies(skus: readonly string[], seed = 7): (i: number) => { customerId: string; lines: OrderLine[] } {
+  let state = seed;
+  const random = () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  return (i) => {
+    const count = 1 + Math.floor(random() * 3);
+    const chosen = new Set<string>();
+    while (chosen.size < count) chosen.add(skus[Math.floor(random() * skus.length)]!);
+    return { customerId: `customer-${i % 50}`, lines: [...chosen].map((sku) => ({ sku, quantity: 1 + Math.floor(random() * 3) })) };
+  };
+}
+
+export async function openLoop(stack: Stack, client: HttpClient, body: (i: number) => unknown, options: LoadOptions): Promise<LoadResult> {
+  const { rate, warmupSeconds, seconds, pollMs, visibleTimeoutMs } = options;
+  const total = Math.round(rate * (warmupSeconds + seconds));
+  const begin = performance.now() + 20;
+  const windowStart = begin + warmupSeconds * 1_000;
+  const latencies: number[] = [];
+  const lags: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let invisible = 0;
+  let polls = 0;
+  let measured = 0;
+  let lastAnswer = windowStart;
+  const fail = (message: string) => {
+    errors += 1;
+    firstError ??= message;
+  };
+
+  const visible = async (orderId: string, answeredAt: number, counted: boolean): Promise<void> => {
+    for (;;) {
+      const answer = await client.get(`${stack.queryUrl}/orders/${orderId}`);
+      if (counted) polls += 1;
+      const now = performance.now();
+      if (answer.status === 200) {
+        if (counted) lags.push(now - answeredAt);
+        return;
+      }
+      if (answer.status !== 404) return fail(`GET /orders/${orderId}: ${answer.status} ${answer.body.slice(0, 200)}`);
+      if (now - answeredAt > visibleTimeoutMs) {
+        if (counted) invisible += 1;
+        return;
+      }
+      await sleep(pollMs);
+    }
+  };
+
+  const place = async (i: number, due: number): Promise<void> => {
+    const counted = due >= windowStart;
+    if (counted) measured += 1;
+    try {
+      // As a careful client would: a retry after a lost answer could then never place the order twice.
+      const answer = await client.post(`${stack.commandUrl}/orders`, body(i), { 'idempotency-key': randomUUID() });
+      const answeredAt = performance.now();
+      if (answer.status < 200 || answer.status >= 300) return fail(`POST /orders: ${answer.status} ${answer.body.slice(0, 200)}`);
+      if (counted) {
+        latencies.push(answeredAt - due);
+        lastAnswer = Math.max(lastAnswer, answeredAt);
+      }
+      await visible((JSON.parse(answer.body) as { orderId: string }).orderId, answeredAt, counted);
+    } catch (error) {
+      fail(error instanceof Error ? error.message : String(error));
+    }
+  };
+
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; ) {
+    const wait = begin + (i * 1_000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    // Everything due by now goes out at once, each with its own due time.
+    for (let due = begin + (i * 1_000) / rate; i < total && due <= performance.now(); i++, due = begin + (i * 1_000) / rate) {
+      inFlight.push(place(i, due));
+    }
+  }
+  await Promise.all(inFlight);
+  return {
+    measured,
+    achievedPerSecond: latencies.length / Math.max((lastAnswer - windowStart) / 1_000, seconds),
+    latencies,
+    lags,
+    errors,
+    firstError,
+    invisible,
+    pollsPerOrder: lags.length === 0 ? 0 : polls / measured,
+  };
+}
+
+/** The p-th percentile (0–100) by nearest rank; NaN for no samples. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

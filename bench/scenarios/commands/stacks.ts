@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Kafka, logLevel } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { dropReadModels } from '@order-engine/projection-service/testing';
+import { pgSql } from '@order-engine/shared';
+import { entryPoints, freePort, startService, type ServiceProcess } from '../../../e2e/processes.js';
+import type { Stack } from './open-loop.js';
+
+// The two stacks the commands benchmark drives, each in processes of their own so the load generator (this process)
+// does not share their event loops.
+
+export interface RunningStack extends Stack {
+  stop(): Promise<void>;
+}
+
+const root = resolve(import.meta.dirname, '../../..');
+
+/** `npm start`'s engine (PGlite, in-process fan-out, memory cache) in one child process. */
+export async function startEmbedded(env: Record<string, string> = {}): Promise<RunningStack> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/scenarios/commands/embedded-engine.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((done) => child.once('exit', done));
+  const lines = createInterface({ input: child.stdout });
+  const urls = await new Promise<Stack>((done, fail) => {
+    lines.once('line', (line) => done(JSON.parse(line) as Stack));
+    child.once('exit', (code) => fail(new Error(`the embedded engine exited with ${code} before it was ready`)));
+  });
+  return {
+    ...urls,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export interface DistributedSettings {
+  databaseUrl: string;
+  redisUrl: string;
+  kafkaBrokers: string;
+  /** Extra env for every service (e.g. NODE_OPTIONS for profiling). */
+  env?: Record<string, string>;
+}
+
+/**
+ * command-service (with the saga), relay, one projection worker and query-service as separate processes on PostgreSQL,
+ * Kafka and Redis, with schemas, topic, consumer groups and Redis keys of their own, all removed by stop().
+ */
+export async function startDistributed({ databaseUrl, redisUrl, kafkaBrokers, env: extra = {} }: DistributedSettings): Promise<RunningStack> {
+  const id = `bench_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+  const env = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    KAFKA_BROKERS: kafkaBrokers,
+    EVENT_STORE: 'postgres',
+    READ_DB: 'postgres',
+    BUS: 'kafka',
+    CACHE: 'redis',
+    KAFKA_TOPIC: `${id}.events`,
+    KAFKA_GROUP_PREFIX: id,
+    CACHE_KEY_PREFIX: `${id}:`,
+    EVENT_STORE_SCHEMA: `${id}_events`,
+    READ_MODEL_PREFIX: `${id}_`,
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'false',
+    HOST: '127.0.0.1',
+    ...extra,
+  };
+  const processes: ServiceProcess[] = [];
+  const stop = async () => {
+    await Promise.all(processes.map((p) => p.kill('SIGTERM')));
+    await cleanUp(env, id);
+  };
+  try {
+    const commandPort = await freePort();
+    processes.push(await startService('command', entryPoints.command, { ...env, COMMAND_PORT: String(commandPort) }, commandPort));
+    processes.push(await startService('relay', entryPoints.relay, env));
+    const projectionPort = await freePort();
+    processes.push(await startService('projection', entryPoints.projection, { ...env, PROJECTION_PORT: String(projectionPort) }, projectionPort));
+    const queryPort = await freePort();
+    processes.push(await startService('query', entryPoints.query, { ...env, QUERY_PORT: String(queryPort) }, queryPort));
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+  return { commandUrl: processes[0]!.url!, queryUrl: processes[3]!.url!, stop };
+}
+
+async function cleanUp(env: Record<string, string>, id: string): Promise<void> {
+  const sql = pgSql(env.DATABASE_URL!);
+  try {
+    await dropReadModels(sql, env.READ_MODEL_PREFIX!);
+    for (const schema of [env.EVENT_STORE_SCHEMA!, `${env.READ_MODEL_PREFIX}commands`, `${env.READ_MODEL_PREFIX}relay`]) await sql.exec(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await sql.close();
+  }
+  const redis = new Redis(env.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}:*`, 'COUNT', 1_000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  const admin = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).admin();
+  try {
+    await admin.connect();
+    await admin.deleteTopics({ topics: [env.KAFKA_TOPIC!] });
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(id));
+    if (groups.length > 0) await admin.deleteGroups(groups);
+  } finally {
+    await admin.disconnect();
+  }
+}
