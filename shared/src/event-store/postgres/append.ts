@@ -1,52 +1,69 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlExecutor } from '../../sql/sql.js';
+import { WrongExpectedRevision } from '../errors.js';
 import type { AppendResult, ExpectedRevision, NewEvent, RecordedEvent } from '../event-store.js';
 import { toEventStoreError } from './errors.js';
 
-// One round trip: append_events (schema.ts) checks the expected revision, assigns positions under the append lock
-// and inserts. The statement runs on its own (autocommit), which the global-order guard requires.
+// One round trip for a batch of appends: append_events (schema.ts) checks each append's expected revision, assigns
+// positions under the append lock and inserts, all in one transaction. The statement runs on its own (autocommit),
+// which the global-order guard requires.
 
-export async function appendEvents(
-  sql: SqlExecutor,
-  schema: string,
-  streamId: string,
-  events: readonly NewEvent[],
-  expectedRevision: ExpectedRevision = 'any',
-): Promise<AppendResult> {
-  if (events.length === 0) throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
-  const toWrite = events.map((event) => ({
-    eventId: (event.eventId ?? randomUUID()).toLowerCase(),
-    type: event.type,
-    version: event.version,
-    data: event.data ?? null,
-    metadata: event.metadata ?? {},
-  }));
-  const [kind, revision] = typeof expectedRevision === 'number' ? ['exact', expectedRevision] : [expectedRevision, null];
+export interface AppendRequest {
+  streamId: string;
+  events: readonly NewEvent[];
+  expectedRevision: ExpectedRevision;
+}
 
-  const rows = await sql
-    .query<{ event_position: string; event_revision: number; event_recorded_at: Date }>(
-      `select * from ${schema}.append_events($1, $2, $3, $4::jsonb)`,
-      [streamId, kind, revision, JSON.stringify(toWrite)],
-    )
-    .catch((error: unknown) => {
-      throw toEventStoreError(error, streamId, expectedRevision);
-    });
+/** One outcome per request, in order: its result, or the conflict that left its stream untouched. */
+export type AppendOutcome = AppendResult | WrongExpectedRevision;
 
-  const recorded = rows.map((row, i): RecordedEvent => {
-    const event = toWrite[i]!;
+export async function appendBatch(sql: SqlExecutor, schema: string, requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+  const toWrite = requests.map(({ streamId, events, expectedRevision }) => {
+    if (events.length === 0) throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
+    const [expected, revision] = typeof expectedRevision === 'number' ? ['exact', expectedRevision] : [expectedRevision, null];
     return {
-      eventId: event.eventId,
-      type: event.type,
-      version: event.version,
       streamId,
-      revision: row.event_revision,
-      position: BigInt(row.event_position),
-      recordedAt: row.event_recorded_at,
-      // Read back the way jsonb stores it, so the result equals what a later read returns.
-      data: JSON.parse(JSON.stringify(event.data)) as unknown,
-      metadata: JSON.parse(JSON.stringify(event.metadata)) as RecordedEvent['metadata'],
+      expected,
+      expectedRevision: revision,
+      events: events.map((event) => ({
+        eventId: (event.eventId ?? randomUUID()).toLowerCase(),
+        type: event.type,
+        version: event.version,
+        data: event.data ?? null,
+        metadata: event.metadata ?? {},
+      })),
     };
   });
-  const last = recorded[recorded.length - 1]!;
-  return { nextExpectedRevision: last.revision, position: last.position, events: recorded };
+
+  const rows = await sql
+    .query<{ positions: string[] | null; first_revision: number | null; recorded_at: Date | null; conflict_revision: number | null }>(
+      `select * from ${schema}.append_events($1::jsonb) order by append_index`,
+      [JSON.stringify(toWrite)],
+    )
+    .catch((error: unknown) => {
+      const only = requests.length === 1 ? requests[0] : undefined;
+      throw toEventStoreError(error, only?.streamId, only?.expectedRevision);
+    });
+
+  return rows.map((row, i): AppendOutcome => {
+    const { streamId, expectedRevision } = requests[i]!;
+    if (row.positions === null) return new WrongExpectedRevision(streamId, expectedRevision, row.conflict_revision ?? undefined);
+    // Read back the way jsonb stores it, so the result equals what a later read returns.
+    const written = JSON.parse(JSON.stringify(toWrite[i]!.events)) as (typeof toWrite)[number]['events'];
+    const recorded = written.map(
+      (event, n): RecordedEvent => ({
+        eventId: event.eventId,
+        type: event.type,
+        version: event.version,
+        streamId,
+        revision: row.first_revision! + n,
+        position: BigInt(row.positions![n]!),
+        recordedAt: row.recorded_at!,
+        data: event.data,
+        metadata: event.metadata as RecordedEvent['metadata'],
+      }),
+    );
+    const last = recorded[recorded.length - 1]!;
+    return { nextExpectedRevision: last.revision, position: last.position, events: recorded };
+  });
 }

@@ -1,17 +1,27 @@
 import type { Sql } from '../../sql/sql.js';
 
-// Wakes subscribers after an append has committed. NOTIFY is sent after commit, not inside append_events: a
-// transaction that notifies takes a server-wide lock at commit, which would serialise every appender's commit.
-// Sends are coalesced (at most one in flight, plus one more if appends happened meanwhile), and a failed send is
-// ignored: subscribers poll as well, so a lost notification costs latency, never events.
+// Wakes subscribers after an append has committed. Subscribers of the same store object are woken at once, in
+// process; the others (other processes, or other store objects on the same database) through NOTIFY.
+//
+// NOTIFY is sent after commit, not inside append_events: a transaction that notifies takes a server-wide lock at
+// commit, which would serialise every appender's commit. Sends are coalesced: at most one in flight, the next no
+// sooner than minIntervalMs after it, carrying every append made meanwhile. A lone append is announced at once; a
+// steady stream of appends costs one NOTIFY per interval, not one per append (each is a transaction of its own,
+// which competes with the appends). A failed send is ignored: subscribers poll as well, so a lost notification
+// costs latency, never events.
 
-export function notifier(sql: Sql, channel: string) {
+export function notifier(sql: Sql, channel: string, minIntervalMs = 5) {
+  const local = new Set<() => void>();
   let inFlight: Promise<void> | undefined;
   let again = false;
+  let lastSent = 0;
 
   async function send(): Promise<void> {
     do {
       again = false;
+      const wait = lastSent + minIntervalMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lastSent = performance.now();
       await sql.query('select pg_notify($1, $2)', [channel, '']).catch(() => {});
     } while (again);
     inFlight = undefined;
@@ -19,8 +29,14 @@ export function notifier(sql: Sql, channel: string) {
 
   return {
     poke(): void {
+      for (const wake of local) wake();
       if (inFlight) again = true;
       else inFlight = send();
+    },
+    /** Calls onAppend after every append through this store; returns the function that stops it. */
+    onLocalAppend(onAppend: () => void): () => void {
+      local.add(onAppend);
+      return () => local.delete(onAppend);
     },
     /** Waits for pending sends (before the Sql is closed). */
     async drain(): Promise<void> {

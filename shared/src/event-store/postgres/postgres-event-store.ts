@@ -1,6 +1,7 @@
 import { assertIdentifier, type Sql } from '../../sql/sql.js';
 import type { EventStore } from '../event-store.js';
-import { appendEvents } from './append.js';
+import { appendBatch } from './append.js';
+import { appendBatcher } from './append-batcher.js';
 import { toEventStoreError } from './errors.js';
 import { headPosition } from './head-position.js';
 import { channelOf, notifier } from './notify.js';
@@ -14,6 +15,8 @@ export interface PostgresEventStoreOptions {
   schema?: string;
   /** How often a caught-up subscription looks for new events when no notification arrives (default 250 ms). */
   pollIntervalMs?: number;
+  /** Append calls in flight at once; appends beyond them are coalesced into the next call (default 2). */
+  appendConcurrency?: number;
 }
 
 /**
@@ -25,6 +28,7 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const notify = notifier(sql, channelOf(schema));
   const closing = new AbortController();
+  const appends = appendBatcher((requests) => appendBatch(sql, schema, requests), { maxInFlight: options.appendConcurrency });
 
   let migrated: Promise<void> | undefined;
   async function ready(): Promise<void> {
@@ -45,8 +49,9 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
 
   return {
     async append(streamId, events, appendOptions) {
+      if (events.length === 0) throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
       await ready();
-      const result = await appendEvents(sql, schema, streamId, events, appendOptions?.expectedRevision);
+      const result = await appends.append({ streamId, events, expectedRevision: appendOptions?.expectedRevision ?? 'any' });
       notify.poke();
       return result;
     },
@@ -59,7 +64,17 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
         {
           readAll: (page) => read(() => readAll(sql, schema, page)),
           headPosition: () => read(() => headPosition(sql, schema)),
-          listen: (onNotify) => read(() => sql.listen(channelOf(schema), onNotify)),
+          listen: async (onNotify) => {
+            const stopLocal = notify.onLocalAppend(onNotify);
+            const unlisten = await read(() => sql.listen(channelOf(schema), onNotify)).catch((error: unknown) => {
+              stopLocal();
+              throw error;
+            });
+            return async () => {
+              stopLocal();
+              await unlisten();
+            };
+          },
           pollIntervalMs,
           closed: closing.signal,
         },

@@ -19,7 +19,7 @@ import { assertIdentifier, type Sql, type SqlExecutor } from '../../sql/sql.js';
 // - the sequence must hand out values in call order, i.e. `cache 1` (a session cache would not).
 
 /** Bump when the DDL below changes, so that existing stores run it again. */
-const schemaVersion = 'order-engine eventstore v1';
+const schemaVersion = 'order-engine eventstore v2';
 
 /**
  * Creates (or updates) the schema, tables, indexes and function. Idempotent, and a no-op when the schema is current:
@@ -33,13 +33,13 @@ export async function migrateEventStore(sql: Sql, schema: string): Promise<void>
     await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`eventstore-migrate:${schema}`]);
     if ((await installedVersion(tx, schema)) === schemaVersion) return;
     await tx.exec(ddl(schema));
-    await tx.exec(`comment on function ${schema}.append_events(text, text, int, jsonb) is '${schemaVersion}'`);
+    await tx.exec(`comment on function ${schema}.append_events(jsonb) is '${schemaVersion}'`);
   });
 }
 
 async function installedVersion(sql: SqlExecutor, schema: string): Promise<string | undefined> {
   const [row] = await sql.query<{ version: string | null }>(`select obj_description(to_regprocedure($1), 'pg_proc') as version`, [
-    `${schema}.append_events(text, text, int, jsonb)`,
+    `${schema}.append_events(jsonb)`,
   ]);
   return row?.version ?? undefined;
 }
@@ -74,20 +74,30 @@ create index if not exists events_type_position_idx on ${s}.events (type, positi
 -- Stream-prefix reads of $all (LIKE 'order-%' needs pattern ops to use an index).
 create index if not exists events_stream_prefix_idx on ${s}.events (stream_id text_pattern_ops, position);
 
--- Appends p_events (a JSON array of {eventId, type, version, data, metadata}) to a stream in one round trip.
--- p_expected: 'any' | 'no_stream' | 'stream_exists' | 'exact' (then p_expected_revision is the last revision).
--- Raises SQLSTATE ES409 with the actual last revision (-1: no stream) in DETAIL when the stream is elsewhere.
-create or replace function ${s}.append_events(
-  p_stream_id text, p_expected text, p_expected_revision int, p_events jsonb
-) returns table (event_position text, event_revision int, event_recorded_at timestamptz)
+-- v1 appended to one stream per call.
+drop function if exists ${s}.append_events(text, text, int, jsonb);
+
+-- Appends a batch of appends (a JSON array of {streamId, expected, expectedRevision, events: [{eventId, type,
+-- version, data, metadata}]}) in one transaction and one round trip: the client coalesces concurrent appends
+-- (append-batcher.ts), so they share one commit and one WAL flush. Each append is checked and written on its own:
+-- expected 'any' | 'no_stream' | 'stream_exists' | 'exact' (then expectedRevision is the last revision). An append
+-- whose stream is elsewhere writes nothing and returns the actual last revision (-1: no stream) in
+-- conflict_revision; the others go through. One row per append, in input order.
+create or replace function ${s}.append_events(p_appends jsonb)
+returns table (append_index int, positions text[], first_revision int, recorded_at timestamptz, conflict_revision int)
 language plpgsql as $fn$
 declare
   v_lock bigint := hashtextextended('${appendLockKey(s)}', 0);
+  v_append jsonb;
+  v_stream text;
+  v_expected text;
+  v_expected_revision int;
+  v_count int;
   v_current int;
-  v_positions bigint[];
   v_first int;
+  v_positions bigint[];
   v_recorded_at timestamptz;
-  v_constraint text;
+  v_written boolean;
 begin
   if pg_current_xact_id_if_assigned() is not null then
     raise exception 'append_events must be the first write of its transaction (positions would not follow xid order)';
@@ -97,46 +107,60 @@ begin
   begin
     -- Assign the xid inside the lock: this is what makes xid order follow position order.
     perform pg_current_xact_id();
-    for attempt in 1..100 loop
-      select max(revision) into v_current from ${s}.events where stream_id = p_stream_id;
-      if not (p_expected = 'any'
-          or (p_expected = 'no_stream' and v_current is null)
-          or (p_expected = 'stream_exists' and v_current is not null)
-          or (p_expected = 'exact' and coalesce(v_current, -1) = p_expected_revision)) then
-        raise exception using errcode = 'ES409', detail = coalesce(v_current, -1)::text,
-          message = format('stream %s: expected %s %s, actual %s', p_stream_id, p_expected, p_expected_revision, coalesce(v_current, -1));
-      end if;
-      v_first := coalesce(v_current, -1) + 1;
-      begin
+    for v_append, append_index in select a.value, a.n::int from jsonb_array_elements(p_appends) with ordinality as a(value, n) loop
+      v_stream := v_append->>'streamId';
+      v_expected := v_append->>'expected';
+      v_expected_revision := (v_append->>'expectedRevision')::int;
+      v_count := jsonb_array_length(v_append->'events');
+      positions := null; first_revision := null; recorded_at := null; conflict_revision := null;
+      v_written := false;
+      for attempt in 1..100 loop
+        select max(e.revision) into v_current from ${s}.events e where e.stream_id = v_stream;
+        if not (v_expected = 'any'
+            or (v_expected = 'no_stream' and v_current is null)
+            or (v_expected = 'stream_exists' and v_current is not null)
+            or (v_expected = 'exact' and coalesce(v_current, -1) = v_expected_revision)) then
+          conflict_revision := coalesce(v_current, -1);
+          exit;
+        end if;
+        v_first := coalesce(v_current, -1) + 1;
+        -- A revision that another writer has inserted meanwhile makes the insert wait for its commit (holding the
+        -- lock: only real conflicts pay that) and then skip the row, without an exception (whose subtransaction
+        -- every append would pay for).
         with inserted as (
-          insert into ${s}.events (event_id, stream_id, revision, type, version, data, metadata)
-          select (e.value->>'eventId')::uuid, p_stream_id, v_first + e.n::int - 1, e.value->>'type',
-                 (e.value->>'version')::int, e.value->'data', coalesce(e.value->'metadata', '{}')
-          from jsonb_array_elements(p_events) with ordinality as e(value, n)
-          order by e.n
-          returning position, revision, recorded_at
+          insert into ${s}.events as e (event_id, stream_id, revision, type, version, data, metadata)
+          select (x.value->>'eventId')::uuid, v_stream, v_first + x.n::int - 1, x.value->>'type',
+                 (x.value->>'version')::int, x.value->'data', coalesce(x.value->'metadata', '{}')
+          from jsonb_array_elements(v_append->'events') with ordinality as x(value, n)
+          order by x.n
+          on conflict (stream_id, revision) do nothing
+          returning e.position, e.recorded_at
         )
-        select array_agg(position order by revision), max(recorded_at) into v_positions, v_recorded_at from inserted;
-        exit;
-      exception when unique_violation then
-        -- Another writer committed this revision meanwhile (the insert waited for its commit, holding the lock:
-        -- only real conflicts pay that). Check again, still holding the lock so that the xid stays older than the
-        -- positions: 'any' and 'stream_exists' retry, the other expectations raise ES409.
-        get stacked diagnostics v_constraint = constraint_name;
-        if v_constraint <> 'events_stream_revision_key' then raise; end if;
-      end;
+        select array_agg(i.position order by i.position), max(i.recorded_at) into v_positions, v_recorded_at from inserted i;
+        if coalesce(cardinality(v_positions), 0) = v_count then
+          positions := v_positions::text[];
+          first_revision := v_first;
+          recorded_at := v_recorded_at;
+          v_written := true;
+          exit;
+        end if;
+        -- Some revisions were taken: take back the rows that went in, and check again ('any' and 'stream_exists'
+        -- write after the new last revision, the other expectations report the conflict).
+        if v_positions is not null then
+          delete from ${s}.events e where e.position = any(v_positions);
+        end if;
+      end loop;
+      if not v_written and conflict_revision is null then
+        raise exception using errcode = 'ES409', detail = '', message = format('stream %s: gave up after 100 conflicts', v_stream);
+      end if;
+      return next;
     end loop;
-    if v_positions is null then
-      raise exception using errcode = 'ES409', detail = '', message = format('stream %s: gave up after 100 conflicts', p_stream_id);
-    end if;
   exception when others or query_canceled then
     -- A session-level lock outlives the transaction: release it on every error, or all appenders would hang.
     perform pg_advisory_unlock(v_lock);
     raise;
   end;
   perform pg_advisory_unlock(v_lock);
-
-  return query select p::text, v_first + o::int - 1, v_recorded_at from unnest(v_positions) with ordinality as u(p, o) order by o;
 end
 $fn$;
 `;
