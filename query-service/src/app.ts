@@ -12,7 +12,7 @@ import {
   type ProjectionName,
   type SqlExecutor,
 } from '@order-engine/shared';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { ErrorRequestHandler, Express } from 'express';
 import { catalogRoutes } from './catalog/catalog-routes.js';
 import { productReads } from './catalog/product-reads.js';
 import { cacheAside, type CacheCounters } from './consistency/cache-aside.js';
@@ -85,22 +85,13 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   const cached = cacheAside({ cache, logger, timeoutMs: options.cacheTimeoutMs });
   const schemaOf = (name: ProjectionName) => () => live.of(name);
 
-  const routes = createApp(QUERY_SERVICE);
-  routes.use(catalogRoutes({ schema: schemaOf('catalog'), products: (schema) => productReads(readDb, schema), cached, readYourWrites: consistency }));
-  routes.use(ordersRoutes({ schema: schemaOf('orders'), orders: (schema) => orderReads(readDb, schema), cached, readYourWrites: consistency }));
-  routes.use(statsRoutes({ schema: schemaOf('sales'), sales: (schema) => salesReads(readDb, schema), readYourWrites: consistency, now }));
-  if (options.eventStore) routes.use(historyRoutes({ eventStore: options.eventStore, logger }));
-  routes.use(readDbUnavailable);
-  finishApp(routes, logger);
-
-  // createApp already answers GET /health without cache figures, and Express serves the first matching route:
-  // this outer app answers /health with them and hands every other request to the routes app.
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', service: QUERY_SERVICE, cache: cached.counters() });
-  });
-  app.use(routes);
+  const app = createApp(QUERY_SERVICE, { health: () => ({ cache: cached.counters() }) });
+  app.use(catalogRoutes({ schema: schemaOf('catalog'), products: (schema) => productReads(readDb, schema), cached, readYourWrites: consistency }));
+  app.use(ordersRoutes({ schema: schemaOf('orders'), orders: (schema) => orderReads(readDb, schema), cached, readYourWrites: consistency }));
+  app.use(statsRoutes({ schema: schemaOf('sales'), sales: (schema) => salesReads(readDb, schema), readYourWrites: consistency, now }));
+  if (options.eventStore) app.use(historyRoutes({ eventStore: options.eventStore, logger }));
+  app.use(readDbUnavailable);
+  finishApp(app, logger);
 
   return {
     app,

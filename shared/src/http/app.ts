@@ -7,25 +7,36 @@ import { HttpProblem } from './problem.js';
 
 export const BODY_LIMIT = '1mb';
 
+const parseJson = express.json({ limit: BODY_LIMIT, strict: true });
+
 // A body that is not JSON would otherwise reach validation as `undefined`: say what is wrong instead.
-const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is('application/json')) {
+const jsonBody: RequestHandler = (req, res, next) => {
+  const { 'content-length': length, 'transfer-encoding': encoding } = req.headers;
+  // A request without a body (every GET) skips the parser altogether: a query service answers thousands a second.
+  if (length === undefined && encoding === undefined) {
+    next();
+    return;
+  }
+  if ((Number(length) > 0 || encoding !== undefined) && !req.is('application/json')) {
     next(new HttpProblem(415, 'unsupported-media-type', 'Unsupported Media Type', 'send the body as application/json'));
     return;
   }
-  next();
+  parseJson(req, res, next);
 };
 
+export interface AppOptions {
+  /** More fields for the GET /health answer, read at each request (e.g. cache counters). */
+  health?: () => Record<string, unknown>;
+}
+
 /** An Express app with the project's JSON parsing, health route and problem answers. Add routes, then call finishApp. */
-export function createApp(service: string): Express {
+export function createApp(service: string, options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
-  app.use(requireJsonBody);
-  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  app.use(jsonBody);
   app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', service });
+    res.json({ status: 'ok', service, ...options.health?.() });
   });
   return app;
 }
