@@ -44,10 +44,10 @@ export function catalogRoutes({ schema, products, cached, readYourWrites }: Cata
     const { sku } = ProductParams.parse(req.params);
     const bypass = await readYourWrites.settle(req, res, 'catalog');
     const live = await schema();
-    const { value, cache } = await cached.read(cacheKeys.product(live, sku), () => products(live).bySku(sku), { bypass });
+    const { json, cache } = await cached.read(cacheKeys.product(live, sku), () => products(live).bySku(sku), { bypass });
     res.setHeader('X-Cache', cache);
-    if (!value) throw new NotFound('product', sku);
-    res.json(value);
+    if (json === undefined) throw new NotFound('product', sku);
+    res.type('json').send(json);
   });
 
   return router;

@@ -5,6 +5,7 @@ import { aProduct, describeOnReadDbs, insertProduct, type HttpAnswer, type Query
 // A stand-in for a cache outage: every call of the port fails, as a Redis client does when the server is down.
 const failingCache: Cache = {
   get: () => Promise.reject(new Error('cache down')),
+  getJson: () => Promise.reject(new Error('cache down')),
   set: () => Promise.reject(new Error('cache down')),
   delete: () => Promise.reject(new Error('cache down')),
   close: () => Promise.resolve(),
@@ -148,6 +149,16 @@ describeOnReadDbs('GET /products/:sku', (fixture) => {
     expect(health.body).toEqual({ status: 'ok', service: 'query-service', cache: { hits: 1, misses: 1 } });
   });
 
+  it('sends a hit as the very bytes of the miss before it, with the same JSON headers and ETag', async () => {
+    const f = fixture();
+    await insertProduct(f.db, f.schemas.catalog, aProduct({ sku: 'HAM-1', name: 'Crème brûlée 🍮' }));
+    const [miss, hit] = [await fetch(`${f.url}/products/HAM-1`), await fetch(`${f.url}/products/HAM-1`)];
+    expect([miss.headers.get('x-cache'), hit.headers.get('x-cache')]).toEqual(['miss', 'hit']);
+    for (const header of ['content-type', 'content-length', 'etag']) expect({ header, value: hit.headers.get(header) }).toEqual({ header, value: miss.headers.get(header) });
+    expect(hit.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await hit.text()).toBe(await miss.text());
+  });
+
   it('serves what the projection cached, without asking PostgreSQL', async () => {
     const f = fixture();
     const cached = aProduct({ sku: 'ONLY-CACHED', revision: 7 });
@@ -164,8 +175,8 @@ describeOnReadDbs('GET /products/:sku', (fixture) => {
     // The projection wrote revision 5 to the cache while this read was loading revision 2 from PostgreSQL.
     const slowCache: Cache = {
       ...f.cache,
-      get: async <T>(key: string) => {
-        const entry = await f.cache.get<T>(key);
+      getJson: async (key: string) => {
+        const entry = await f.cache.getJson(key);
         await f.cache.set(key, { version: 5, value: newer });
         return entry;
       },
@@ -193,7 +204,7 @@ describeOnReadDbs('GET /products/:sku', (fixture) => {
   it('treats a cache that does not answer in time as down', async () => {
     const f = fixture();
     await insertProduct(f.db, f.schemas.catalog, aProduct({ sku: 'HAM-1' }));
-    const hanging: Cache = { ...failingCache, get: () => new Promise(() => {}), set: () => new Promise(() => {}) };
+    const hanging: Cache = { ...failingCache, getJson: () => new Promise(() => {}), set: () => new Promise(() => {}) };
     await f.restart({ cache: hanging, cacheTimeoutMs: 50 });
     const started = Date.now();
     const { status } = await f.get('/products/HAM-1');

@@ -2,7 +2,8 @@ import type { Cache, Logger } from '@order-engine/shared';
 
 // Cache-aside reads of single views. The cache is an optimisation only: when it fails or hangs, the read goes to
 // PostgreSQL and the request still succeeds. Writes back are version-guarded by the cache (version = stream
-// revision), so filling it from a read can never replace a newer entry written by the projection.
+// revision), so filling it from a read can never replace a newer entry written by the projection. A read gives the
+// view as JSON text, ready to send: a hit is sent as the cache holds it, not parsed and serialised again.
 
 export type CacheOutcome = 'hit' | 'miss' | 'bypass';
 
@@ -11,14 +12,15 @@ export interface CacheCounters {
   misses: number;
 }
 
-export interface CachedRead<T> {
-  value: T | undefined;
+export interface CachedRead {
+  /** The view as JSON; undefined when it does not exist. */
+  json: string | undefined;
   cache: CacheOutcome;
 }
 
 export interface CacheAside {
   /** bypass: skip the lookup (read-your-writes) but still refresh the cache with what PostgreSQL holds. */
-  read<T extends { revision: number }>(key: string, load: () => Promise<T | undefined>, options?: { bypass?: boolean }): Promise<CachedRead<T>>;
+  read<T extends { revision: number }>(key: string, load: () => Promise<T | undefined>, options?: { bypass?: boolean }): Promise<CachedRead>;
   counters(): CacheCounters;
 }
 
@@ -39,22 +41,47 @@ class CacheTimeout extends Error {
 export function cacheAside({ cache, logger, timeoutMs = 250 }: CacheAsideOptions): CacheAside {
   const counters: CacheCounters = { hits: 0, misses: 0 };
 
-  const bounded = async <R>(operation: string, call: () => Promise<R>): Promise<R> => {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new CacheTimeout(operation, timeoutMs)), timeoutMs);
-    });
-    try {
-      // call() inside the race: a cache that throws synchronously is as down as one that rejects.
-      return await Promise.race([Promise.resolve().then(call), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  // One timer watches every call in flight, instead of one timer set and cleared per call: that costs more than the
+  // in-memory lookup it guards. A call is given up at the first tick past its deadline (at most timeoutMs / 4 late).
+  const inFlight = new Set<{ deadline: number; expire(): void }>();
+  let ticker: NodeJS.Timeout | undefined;
+  const tick = () => {
+    const now = Date.now();
+    for (const call of inFlight) if (call.deadline <= now) call.expire();
+    if (inFlight.size > 0) return;
+    clearInterval(ticker);
+    ticker = undefined;
   };
 
-  const lookup = async <T>(key: string): Promise<T | undefined> => {
+  const bounded = <R>(operation: string, call: () => Promise<R>): Promise<R> =>
+    new Promise<R>((resolve, reject) => {
+      const pending = {
+        deadline: Date.now() + timeoutMs,
+        expire: () => {
+          inFlight.delete(pending);
+          reject(new CacheTimeout(operation, timeoutMs));
+        },
+      };
+      inFlight.add(pending);
+      ticker ??= setInterval(tick, Math.max(1, timeoutMs / 4));
+      const fail = (error: unknown) => {
+        inFlight.delete(pending);
+        reject(error);
+      };
+      try {
+        call().then((value) => {
+          inFlight.delete(pending);
+          resolve(value);
+        }, fail);
+      } catch (error) {
+        // A cache that throws synchronously is as down as one that rejects.
+        fail(error);
+      }
+    });
+
+  const lookup = async (key: string): Promise<string | undefined> => {
     try {
-      return (await bounded('get', () => cache.get<T>(key)))?.value;
+      return (await bounded('get', () => cache.getJson(key)))?.json;
     } catch (error) {
       logger.warn('cache read failed; reading PostgreSQL', { key, error: String(error) });
       return undefined;
@@ -70,18 +97,18 @@ export function cacheAside({ cache, logger, timeoutMs = 250 }: CacheAsideOptions
   };
 
   return {
-    async read<T extends { revision: number }>(key: string, load: () => Promise<T | undefined>, { bypass = false } = {}): Promise<CachedRead<T>> {
+    async read<T extends { revision: number }>(key: string, load: () => Promise<T | undefined>, { bypass = false } = {}): Promise<CachedRead> {
       if (!bypass) {
-        const cached = await lookup<T>(key);
-        if (cached !== undefined) {
+        const json = await lookup(key);
+        if (json !== undefined) {
           counters.hits += 1;
-          return { value: cached, cache: 'hit' };
+          return { json, cache: 'hit' };
         }
         counters.misses += 1;
       }
       const value = await load();
       if (value !== undefined) await refresh(key, value);
-      return { value, cache: bypass ? 'bypass' : 'miss' };
+      return { json: value === undefined ? undefined : JSON.stringify(value), cache: bypass ? 'bypass' : 'miss' };
     },
     counters: () => ({ ...counters }),
   };

@@ -31,10 +31,10 @@ export function ordersRoutes({ schema, orders, cached, readYourWrites }: OrdersR
     const { id } = OrderParams.parse(req.params);
     const bypass = await readYourWrites.settle(req, res, 'orders');
     const live = await schema();
-    const { value, cache } = await cached.read(cacheKeys.order(live, id), () => orders(live).byId(id), { bypass });
+    const { json, cache } = await cached.read(cacheKeys.order(live, id), () => orders(live).byId(id), { bypass });
     res.setHeader('X-Cache', cache);
-    if (!value) throw new NotFound('order', id);
-    res.json(value);
+    if (json === undefined) throw new NotFound('order', id);
+    res.type('json').send(json);
   });
 
   // A customer with no orders is an empty list, not a 404: customers are not a read model of their own.

@@ -29,6 +29,13 @@ export function cacheContract(name: string, makeCache: MakeCache): void {
       expect(await cache.get('order:1')).toEqual({ version: 3, value: { status: 'placed', lines: [{ sku: 'a', qty: 2 }], note: null } });
     });
 
+    it('gives an entry as the JSON text it holds, ready to send', async () => {
+      const value = { sku: 'a', name: 'Crème 🍮', lines: [1, 2], note: null };
+      await cache.set('product:a', { version: 3, value });
+      expect(await cache.getJson('product:a')).toEqual({ version: 3, json: JSON.stringify(value) });
+      expect(await cache.getJson('product:missing')).toBeUndefined();
+    });
+
     it('round-trips any JSON value: strings, numbers, booleans, null, arrays', async () => {
       const values = ['text', 42, -1.5, true, false, null, [], [1, 'two', { three: 3 }], {}];
       for (const [index, value] of values.entries()) await cache.set(`k${index}`, { version: 0, value });
@@ -92,6 +99,7 @@ export function cacheContract(name: string, makeCache: MakeCache): void {
     it('rejects calls after close', async () => {
       await cache.close();
       await expect(cache.get('k')).rejects.toThrow(/closed/);
+      await expect(cache.getJson('k')).rejects.toThrow(/closed/);
       await expect(cache.set('k', { version: 1, value: 1 })).rejects.toThrow(/closed/);
     });
   });

@@ -7,8 +7,16 @@ export interface CachedEntry<T = unknown> {
   value: T;
 }
 
+/** An entry with its value as the JSON text the cache holds. */
+export interface CachedJson {
+  version: number;
+  json: string;
+}
+
 export interface Cache {
   get<T = unknown>(key: string): Promise<CachedEntry<T> | undefined>;
+  /** The entry as stored, for an answer that sends the value as it is: no parsing and serialising it again. */
+  getJson(key: string): Promise<CachedJson | undefined>;
   /** Stores the entry unless the cache holds the same key at an equal or higher version; true when written. */
   set<T = unknown>(key: string, entry: CachedEntry<T>): Promise<boolean>;
   delete(key: string): Promise<void>;

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Cache, CachedEntry } from './cache.js';
+import type { Cache, CachedEntry, CachedJson } from './cache.js';
 
 // In-process LRU for the embedded mode. Entries are stored as JSON text, like Redis stores them: a caller that
 // mutates a value it got or gave cannot change what the cache holds, and the value semantics match the Redis adapter.
@@ -8,13 +8,8 @@ export interface MemoryCacheOptions {
   maxEntries: number;
 }
 
-interface Stored {
-  version: number;
-  json: string;
-}
-
 export function memoryCache(options: MemoryCacheOptions): Cache {
-  const entries = new LRUCache<string, Stored>({ max: options.maxEntries });
+  const entries = new LRUCache<string, CachedJson>({ max: options.maxEntries });
   let closed = false;
   const open = () => {
     if (closed) throw new Error('memory cache is closed');
@@ -25,6 +20,11 @@ export function memoryCache(options: MemoryCacheOptions): Cache {
       open();
       const stored = entries.get(key);
       return stored && { version: stored.version, value: JSON.parse(stored.json) as T };
+    },
+    async getJson(key: string): Promise<CachedJson | undefined> {
+      open();
+      const stored = entries.get(key);
+      return stored && { version: stored.version, json: stored.json };
     },
     async set<T>(key: string, entry: CachedEntry<T>): Promise<boolean> {
       open();

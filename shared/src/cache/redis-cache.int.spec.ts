@@ -107,6 +107,7 @@ describeWithService('REDIS_URL', 'redisCache', (url) => {
       await expect(cache.get('plain-string')).rejects.toThrow(CacheUnavailable);
       await expect(cache.set('plain-string', { version: 1, value: 1 })).rejects.toThrow(/WRONGTYPE/);
       await expect(cache.get('bad-json')).rejects.toThrow(CacheUnavailable);
+      await expect(cache.getJson('bad-json')).rejects.toThrow(CacheUnavailable);
     });
 
     it('refuses a TTL that is not a whole number of seconds', () => {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../logging/logger.js';
-import type { Cache, CachedEntry } from './cache.js';
+import type { Cache, CachedEntry, CachedJson } from './cache.js';
 
 // The Cache port over Redis (ioredis). One hash per key holds `version` and `json`; set() is one Lua script, so the
 // version check and the write are atomic however many processes write the same key.
@@ -46,6 +46,13 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
   const scripted = redis as ScriptedRedis;
   let closed = false;
 
+  async function readStored(redisKey: string): Promise<CachedJson | undefined> {
+    const [version, json] = await redis.hmget(redisKey, 'version', 'json');
+    if (version === null || version === undefined) return undefined;
+    if (json === null || json === undefined || !Number.isFinite(Number(version))) throw new Error(`unreadable entry at ${redisKey}`);
+    return { version: Number(version), json };
+  }
+
   async function call<R>(operation: string, key: string, run: (redisKey: string) => Promise<R>): Promise<R> {
     if (closed) throw new CacheUnavailable(`redis cache is closed (${operation} ${key})`);
     try {
@@ -61,10 +68,16 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
   return {
     get<T>(key: string): Promise<CachedEntry<T> | undefined> {
       return call('get', key, async (redisKey) => {
-        const [version, json] = await redis.hmget(redisKey, 'version', 'json');
-        if (version === null || version === undefined) return undefined;
-        if (json === null || json === undefined || !Number.isFinite(Number(version))) throw new Error(`unreadable entry at ${redisKey}`);
-        return { version: Number(version), value: JSON.parse(json) as T };
+        const stored = await readStored(redisKey);
+        return stored && { version: stored.version, value: JSON.parse(stored.json) as T };
+      });
+    },
+    getJson(key: string): Promise<CachedJson | undefined> {
+      return call('get', key, async (redisKey) => {
+        const stored = await readStored(redisKey);
+        // Parsed only to check it: text that is not JSON must not reach a client as an answer.
+        if (stored) JSON.parse(stored.json);
+        return stored;
       });
     },
     async set<T>(key: string, entry: CachedEntry<T>): Promise<boolean> {

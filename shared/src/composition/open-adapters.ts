@@ -68,6 +68,7 @@ export async function openCache(config: EngineConfig, logger: Logger, options: {
 /** A cache that never holds anything: every read goes to the database. */
 export const noCache: Cache = {
   get: async () => undefined,
+  getJson: async () => undefined,
   set: async () => false,
   delete: async () => {},
   close: async () => {},
