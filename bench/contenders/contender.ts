@@ -11,6 +11,14 @@ export interface Contender {
    * batch it delivers, until the signal aborts. The same API a projection or consumer would use.
    */
   follow(onEvents: (ids: readonly string[]) => void, signal: AbortSignal): Promise<void>;
+  /** The table its events live in, and SQL run on its database (for the scenarios' setup: loads, triggers). */
+  table: string;
+  exec(sql: string): Promise<void>;
+  /**
+   * Writes `count` events in one INSERT … SELECT, the fastest way in, to measure reads on a large store; then
+   * ANALYZE, as autovacuum would have done on a store that grew to that size.
+   */
+  bulkLoad(count: number): Promise<void>;
   close(): Promise<void>;
 }
 

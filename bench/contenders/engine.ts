@@ -18,6 +18,16 @@ export async function engineContender(databaseUrl: string, poolSize: number): Pr
     async follow(onEvents, signal) {
       for await (const batch of store.subscribeToAll({ signal, batchSize: 1_000 })) onEvents(batch.map((event) => event.eventId));
     },
+    table: `${schema}.events`,
+    exec: (text) => sql.exec(text),
+    async bulkLoad(count) {
+      await sql.query(
+        `insert into ${schema}.events (event_id, stream_id, revision, type, version, data, metadata)
+         select gen_random_uuid(), 'bulk-' || (n / 10), n % 10, 'OrderPlaced', 1, $1::jsonb, $2::jsonb from generate_series(0, $3::int - 1) n`,
+        [JSON.stringify(benchEventData), JSON.stringify(benchEventMetadata), count],
+      );
+      await sql.exec(`analyze ${schema}.events`);
+    },
     async close() {
       await store.close();
       await sql.exec(`drop schema if exists ${schema} cascade`);

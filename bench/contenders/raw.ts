@@ -46,15 +46,27 @@ export async function rawContender(databaseUrl: string, poolSize: number): Promi
     async follow(onEvents, signal) {
       let after = '0';
       while (!signal.aborted) {
-        const { rows } = await pool.query<{ position: string; event_id: string }>(
-          `select position::text, event_id from ${schema}.events where position > $1 order by position limit 1000`,
+        const { rows } = await pool.query<{ at: string; event_id: string }>(
+          // Every column, as the other readers fetch.
+          `select position::text as at, event_id, stream_id, revision, type, version, data, metadata, recorded_at
+           from ${schema}.events where position > $1 order by position limit 1000`,
           [after],
         );
         if (rows.length > 0) {
-          after = rows[rows.length - 1]!.position;
+          after = rows[rows.length - 1]!.at;
           onEvents(rows.map((row) => row.event_id));
         } else await new Promise((resolve) => setTimeout(resolve, 20));
       }
+    },
+    table: `${schema}.events`,
+    exec: async (text) => void (await pool.query(text)),
+    async bulkLoad(count) {
+      await pool.query(
+        `insert into ${schema}.events (event_id, stream_id, revision, type, version, data, metadata)
+         select gen_random_uuid(), 'bulk-' || (n / 10), n % 10, 'OrderPlaced', 1, $1::jsonb, $2::jsonb from generate_series(0, $3::int - 1) n`,
+        [data, metadata, count],
+      );
+      await pool.query(`analyze ${schema}.events`);
     },
     async close() {
       await pool.query(`drop schema if exists ${schema} cascade`);

@@ -3,6 +3,7 @@ import type { Scenario } from '../scenario.js';
 // Every scenario, in the order `npm run bench` runs them.
 export const scenarios: Scenario[] = [];
 scenarios.push((await import('./append.js')).append);
+scenarios.push((await import('./global-read.js')).globalRead);
 scenarios.push((await import('./queries.js')).queries);
 scenarios.push((await import('./commands.js')).commands);
 scenarios.push((await import('./history-export.js')).historyExport);
