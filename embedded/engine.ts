@@ -2,6 +2,7 @@ import { createCommandService } from '@order-engine/command-service';
 import { createProjectionService, rebuildSettings } from '@order-engine/projection-service';
 import { createQueryService } from '@order-engine/query-service';
 import {
+  fanOutFeed,
   listen,
   openCache,
   openDatabases,
@@ -29,6 +30,10 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const eventStore = postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA });
   const cache = await openCache(config, logger, { projectionsInProcess: true });
   const prefix = config.READ_MODEL_PREFIX;
+  // One subscription on the store for the saga and every projection runner, rather than one each. Its linger lets the
+  // appends of a few milliseconds share one read and one transaction per projection: on PGlite, whose one connection
+  // serves the HTTP requests too, per-append reads and transactions are what would limit the command rate.
+  const fanOut = fanOutFeed(eventStore, { lingerMs: 10 });
 
   const commands = createCommandService({
     eventStore,
@@ -36,6 +41,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     prefix,
     logger: logger.child({ service: 'command-service' }),
     retries: config.COMMAND_RETRIES,
+    feed: fanOut.feed,
   });
   const projections = createProjectionService({
     eventStore,
@@ -44,6 +50,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     prefix,
     logger: logger.child({ service: 'projection-service' }),
     rebuild: rebuildSettings(config),
+    feedFor: () => fanOut.feed,
   });
   const queries = createQueryService({
     readDb: databases.readDb,
@@ -77,6 +84,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
       await Promise.all(servers.map((server) => server.close()));
       await commands.saga.stop();
       await projections.stop();
+      await fanOut.close();
       await queries.close();
       await eventStore.close();
       await cache.close();

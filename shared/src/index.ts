@@ -23,6 +23,7 @@ export * from './composition/open-adapters.js';
 export * from './composition/open-feed.js';
 export * from './event-store/esdb/esdb-event-store.js';
 export * from './bus/event-feed.js';
+export * from './bus/fan-out-feed.js';
 export * from './bus/event-message.js';
 export { kafkaFeed, KafkaFeedFailed, type KafkaFeedOptions } from './bus/kafka-feed.js';
 export { kafkaLogCreator } from './bus/kafka-log.js';
