@@ -10,7 +10,7 @@ import {
   type SqlExecutor,
 } from '@order-engine/shared';
 import type { CacheWrite, Projection } from '../projections/projection.js';
-import { lockCheckpoint, recordDeadLetters, saveCheckpoint, type DeadLetter } from './checkpoints.js';
+import { advanceCheckpoint, lockCheckpoint, recordDeadLetters, saveCheckpoint, type DeadLetter } from './checkpoints.js';
 import { isInfrastructureFailure } from './failures.js';
 
 // Applies one batch of a feed: rows, dead letters and the checkpoint of the batch's source (the global feed, or one
@@ -52,12 +52,11 @@ function decodeRelevant(projection: Projection, batch: readonly RecordedEvent[])
  */
 export async function applyInTransaction(tx: SqlExecutor, target: BatchTarget, source: string, batch: readonly RecordedEvent[], through: GlobalPosition): Promise<CacheWrite[]> {
   const { projection, schema, admin, key, logger } = target;
-  const applied = await lockCheckpoint(tx, admin, source);
+  const applied = await advanceCheckpoint(tx, admin, source, through);
   const { events, poison } = decodeRelevant(projection, batch.filter((event) => event.position > applied));
   const writes = events.length > 0 ? await projection.apply(tx, schema, events) : [];
   await recordDeadLetters(tx, admin, key, poison);
   for (const { event, error } of poison) logger.error('event cannot be decoded; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error });
-  await saveCheckpoint(tx, admin, source, through);
   return writes;
 }
 

@@ -27,6 +27,29 @@ export async function lockCheckpoint(tx: SqlExecutor, admin: string, key: string
   return BigInt(row?.position ?? '0');
 }
 
+/**
+ * lockCheckpoint and saveCheckpoint in one round trip, for a transaction that will apply events up to `through`:
+ * locks the source's row, moves it forward to `through` and answers where it stood before. The transaction then
+ * applies only the events after that; if it fails, the move rolls back with everything else.
+ */
+export async function advanceCheckpoint(tx: SqlExecutor, admin: string, key: string, through: GlobalPosition): Promise<GlobalPosition> {
+  const advance = () =>
+    tx.query<{ position: string }>(
+      `update ${admin}.checkpoints c set position = greatest(c.position, $2::bigint), updated_at = now()
+       from (select position from ${admin}.checkpoints where projection = $1 for update) before
+       where c.projection = $1
+       returning before.position::text as position`,
+      [key, through.toString()],
+    );
+  let [row] = await advance();
+  if (!row) {
+    // The source's first batch: create its row, then take it as above.
+    await tx.query(`insert into ${admin}.checkpoints (projection, position) values ($1, 0) on conflict (projection) do nothing`, [key]);
+    [row] = await advance();
+  }
+  return BigInt(row?.position ?? '0');
+}
+
 /** Moves the checkpoint forward only: a redelivered older batch must not move it back. */
 export async function saveCheckpoint(tx: SqlExecutor, admin: string, key: string, position: GlobalPosition): Promise<void> {
   await tx.query(
