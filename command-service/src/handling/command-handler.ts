@@ -23,7 +23,8 @@ export type OrderResult = HandleResult<Order, OrderEvent>;
 /** Executes product and order commands; shared by the HTTP routes and the fulfilment saga. */
 export interface CommandHandler {
   product(command: ProductCommand, metadata?: EventMetadata): Promise<ProductResult>;
-  order(command: OrderCommand, metadata?: EventMetadata): Promise<OrderResult>;
+  /** known: the order stream as the caller just read it (or a fresh id's empty stream), see HandleOptions. */
+  order(command: OrderCommand, metadata?: EventMetadata, known?: StreamState<Order>): Promise<OrderResult>;
   loadProduct(sku: string): Promise<StreamState<Product>>;
   loadOrder(orderId: string): Promise<StreamState<Order>>;
 }
@@ -45,9 +46,9 @@ export function commandHandler(store: EventStore, options: CommandHandlerOptions
       const streamId = productStream(command.data.sku);
       return queue(streamId, () => handleCommand(store, productDecider, streamId, command, { metadata, now, newId, retries, cache: products }));
     },
-    order: (command, metadata) => {
+    order: (command, metadata, known) => {
       const streamId = orderStream(command.data.orderId);
-      return queue(streamId, () => handleCommand(store, orderDecider, streamId, command, { metadata, now, newId, retries, cache: orders }));
+      return queue(streamId, () => handleCommand(store, orderDecider, streamId, command, { metadata, now, newId, retries, cache: orders, known }));
     },
     loadProduct: (sku) => loadStream(store, productDecider, productStream(sku), products),
     loadOrder: (orderId) => loadStream(store, orderDecider, orderStream(orderId), orders),

@@ -95,6 +95,20 @@ onEveryDatabase('handleCommand', (database) => {
     expect(cache.get(stream)).toMatchObject({ revision: 3, position: result.position });
   });
 
+  it('decides on a known state without reading; a stale one is caught by the expected revision and read afresh', async () => {
+    const { eventStore } = database();
+    await handleCommand(eventStore, productDecider, stream, register);
+    const known = await loadStream(eventStore, productDecider, stream);
+    let reads = 0;
+    const counting: EventStore = { ...eventStore, readStream: (...args) => (reads++, eventStore.readStream(...args)) };
+    const fresh = await handleCommand(counting, productDecider, stream, restock(2), { known });
+    expect([reads, fresh.revision]).toEqual([0, 1]);
+    // `known` is now one event behind: the append conflicts, the retry reads the stream and lands on top of it.
+    const retried = await handleCommand(counting, productDecider, stream, restock(3), { known });
+    expect([reads, retried.revision]).toEqual([1, 2]);
+    expect((await loadStream(eventStore, productDecider, stream)).state).toMatchObject({ onHand: 5 });
+  });
+
   it('two command handlers (two processes) with their own caches interleave without losing an update', async () => {
     const { eventStore } = database();
     const first = commandHandler(eventStore);

@@ -10,7 +10,7 @@ import {
   type RecordedEvent,
   type StreamRevision,
 } from '@order-engine/shared';
-import { evolveFrom, loadStream, type StateCache } from './stream-state.js';
+import { evolveFrom, loadStream, type StateCache, type StreamState } from './stream-state.js';
 
 export interface HandleOptions<S> {
   metadata?: EventMetadata;
@@ -19,6 +19,11 @@ export interface HandleOptions<S> {
   /** How many times a conflicting append is retried from a fresh read before WrongExpectedRevision propagates. */
   retries?: number;
   cache?: StateCache<S>;
+  /**
+   * The stream as the caller read it a moment ago (or knows it: a fresh id names no stream yet). The first attempt
+   * decides on it instead of reading again; if it is stale, the append's expected revision fails and the retry reads.
+   */
+  known?: StreamState<S>;
 }
 
 export interface HandleResult<S, E> {
@@ -46,9 +51,9 @@ export async function handleCommand<S, C, E extends DomainEvent>(
   command: C,
   options: HandleOptions<S> = {},
 ): Promise<HandleResult<S, E>> {
-  const { metadata = {}, now = () => new Date(), newId = randomUUID, retries = DEFAULT_RETRIES, cache } = options;
+  const { metadata = {}, now = () => new Date(), newId = randomUUID, retries = DEFAULT_RETRIES, cache, known } = options;
   for (let attempt = 0; ; attempt++) {
-    const current = await loadStream(store, decider, streamId, cache);
+    const current = attempt === 0 && known ? known : await loadStream(store, decider, streamId, cache);
     const decided = decider.decide(command, current.state, { now: now(), newId });
     if (decided.length === 0) return { events: [], decided, ...current };
     try {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { Cents, CustomerId, MAX_ORDER_LINES, OrderId, Quantity, Sku, type OrderCommand } from '@order-engine/shared';
+import { Cents, CustomerId, MAX_ORDER_LINES, OrderId, Quantity, Sku, orderDecider, type OrderCommand } from '@order-engine/shared';
 import type { CommandHandler } from '../handling/command-handler.js';
 import { commandAnswer } from '../http/command-answer.js';
 import { requestMetadata } from '../http/request-metadata.js';
@@ -31,7 +31,9 @@ export function orderRoutes(commands: CommandHandler, newId: () => string = rand
     const metadata = requestMetadata(req);
     const orderId = body.orderId ?? newId();
     const { currency, lines } = await priceLines(body.lines, commands.loadProduct);
-    const result = await commands.order({ type: 'PlaceOrder', data: { orderId, customerId: body.customerId, currency, lines } }, metadata);
+    // An id made here names no stream yet: no need to read it (the append still expects no stream).
+    const known = body.orderId === undefined ? { state: orderDecider.initialState, revision: -1, position: 0n } : undefined;
+    const result = await commands.order({ type: 'PlaceOrder', data: { orderId, customerId: body.customerId, currency, lines } }, metadata, known);
     res.status(202).location(`/orders/${orderId}`).json(commandAnswer(result, { orderId, status: 'placed' }));
   });
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import {
   DomainError,
   UnreadableEvent,
@@ -12,6 +13,7 @@ import {
   type RecordedEvent,
 } from '@order-engine/shared';
 import type { CommandHandler } from '../handling/command-handler.js';
+import type { StreamState } from '../handling/stream-state.js';
 
 // The fulfilment saga keeps no state of its own: what it needs to know lives in the Order stream, read
 // fresh for every event. Every command it issues is a no-op when repeated, so at-least-once delivery is safe.
@@ -82,13 +84,16 @@ interface Cause {
   eventId: string;
 }
 
-/** Runs one reaction; a domain refusal is logged and yields no events (it will be the same on every retry). */
-type Execute = (reaction: SagaCommand, metadata: EventMetadata) => Promise<Cause[]>;
+/**
+ * Runs one reaction; a domain refusal is logged and yields no events (it will be the same on every retry). `order` is
+ * the order stream as just read, for a command on it.
+ */
+type Execute = (reaction: SagaCommand, metadata: EventMetadata, order?: StreamState<Order>) => Promise<Cause[]>;
 
 function executor(commands: CommandHandler, logger: Logger): Execute {
-  return async (reaction, metadata) => {
+  return async (reaction, metadata, order) => {
     try {
-      const result = reaction.target === 'product' ? await commands.product(reaction.command, metadata) : await commands.order(reaction.command, metadata);
+      const result = reaction.target === 'product' ? await commands.product(reaction.command, metadata) : await commands.order(reaction.command, metadata, order);
       return result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '' }));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -103,13 +108,16 @@ function executor(commands: CommandHandler, logger: Logger): Execute {
  * reacted to at once, in the same pass, rather than when the feed brings them round: the order then settles
  * before a redelivered event can be looked at, so a duplicate finds nothing left to do (without this, a
  * redelivered OrderPlaced would record a second StockReservationRejected). When the feed does bring them,
- * they are no-ops. The chains are short and end by themselves: reserve → mark/reject → release.
+ * they are no-ops, so they are not even looked at: the ids of events reacted to that way are remembered (a bounded
+ * set; a restart forgets it, and an event it no longer holds is simply read again and found settled).
+ * The chains are short and end by themselves: reserve → mark/reject → release.
  * Infrastructure errors propagate: the consumer retries from its checkpoint.
  */
-export function fulfilmentSaga(commands: CommandHandler, logger: Logger): (recorded: RecordedEvent) => Promise<void> {
+export function fulfilmentSaga(commands: CommandHandler, logger: Logger, options: { remember?: number } = {}): (recorded: RecordedEvent) => Promise<void> {
   const execute = executor(commands, logger);
+  const reactedTo = new LRUCache<string, true>({ max: options.remember ?? 10_000 });
   return async (recorded) => {
-    if (!(FULFILMENT_EVENT_TYPES as readonly string[]).includes(recorded.type)) return;
+    if (!(FULFILMENT_EVENT_TYPES as readonly string[]).includes(recorded.type) || reactedTo.has(recorded.eventId)) return;
     let event: DomainEvent;
     try {
       event = decodeEvent(recorded);
@@ -122,9 +130,15 @@ export function fulfilmentSaga(commands: CommandHandler, logger: Logger): (recor
     const pending: Cause[] = [{ event, eventId: recorded.eventId }];
     for (let cause = pending.shift(); cause; cause = pending.shift()) {
       if (!isFulfilmentEvent(cause.event)) continue;
-      const { state } = await commands.loadOrder(cause.event.data.orderId);
+      let order: StreamState<Order> | undefined = await commands.loadOrder(cause.event.data.orderId);
       const metadata: EventMetadata = { correlationId, causationId: cause.eventId, actor: 'fulfilment-saga' };
-      for (const reaction of fulfilmentReactions(cause.event, state)) pending.push(...(await execute(reaction, metadata)));
+      for (const reaction of fulfilmentReactions(cause.event, order.state)) {
+        pending.push(...(await execute(reaction, metadata, order)));
+        // Only the first command on the order may decide on that read: it moved the stream on.
+        if (reaction.target === 'order') order = undefined;
+      }
+      // Only once its reactions are appended: a failure before makes the feed bring the chain's root again.
+      if (cause.eventId !== recorded.eventId && cause.eventId !== '') reactedTo.set(cause.eventId, true);
     }
   };
 }
