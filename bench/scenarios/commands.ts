@@ -17,7 +17,7 @@ const MODES = (process.env.BENCH_COMMANDS_MODES ?? 'embedded,distributed').split
 // A directory to write a CPU profile of every process of the stacks into (see commands/cpu-profile.mjs).
 const PROFILE_DIR = process.env.BENCH_COMMANDS_PROFILE_DIR;
 const SKUS = Array.from({ length: 40 }, (_, i) => `bench-${String(i).padStart(2, '0')}`);
-const load: LoadOptions = { rate: RATE, warmupSeconds: 3, seconds: SECONDS, pollMs: 3, visibleTimeoutMs: 10_000 };
+const load: LoadOptions = { rate: RATE, warmupSeconds: 3, seconds: SECONDS, pollMs: 5, visibleTimeoutMs: 10_000 };
 const TARGETS = { embedded: 100, distributed: 250 } as const;
 
 type Mode = keyof typeof TARGETS;
@@ -40,12 +40,15 @@ async function measure(mode: Mode, start: () => Promise<RunningStack>, log: Benc
   try {
     await stockProducts(client, stack.commandUrl);
     log(`${mode}: ${RATE} commands/s for ${load.warmupSeconds} s of warm-up and ${SECONDS} s measured`);
+    const cpuBefore = await stack.cpuSeconds();
     const result = await openLoop(stack, client, orderBodies(SKUS), load);
+    const cpuAfter = await stack.cpuSeconds();
+    const cpu = cpuBefore === undefined || cpuAfter === undefined ? '' : `; the stack used ${(((cpuAfter - cpuBefore) * 1_000) / (result.measured / SECONDS * (SECONDS + load.warmupSeconds))).toFixed(1)} ms of CPU per command`;
     const ms = (samples: number[], p: number) => percentile(samples, p).toFixed(1);
     log(
       `${mode}: ${result.achievedPerSecond.toFixed(1)} commands/s; latency p50 ${ms(result.latencies, 50)} p99 ${ms(result.latencies, 99)} max ${ms(result.latencies, 100)} ms; ` +
         `visible lag p50 ${ms(result.lags, 50)} p99 ${ms(result.lags, 99)} max ${ms(result.lags, 100)} ms; ${result.pollsPerOrder.toFixed(1)} polls/order; ` +
-        `${result.errors} errors${result.firstError ? ` (first: ${result.firstError})` : ''}; ${result.invisible} never visible`,
+        `${result.errors} errors${result.firstError ? ` (first: ${result.firstError})` : ''}; ${result.invisible} never visible${cpu}`,
     );
     return result;
   } finally {

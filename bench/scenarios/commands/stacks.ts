@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,7 +14,26 @@ import type { Stack } from './open-loop.js';
 // does not share their event loops.
 
 export interface RunningStack extends Stack {
+  /** CPU seconds the stack's processes have used so far, where the platform tells (Linux); else undefined. */
+  cpuSeconds(): Promise<number | undefined>;
   stop(): Promise<void>;
+}
+
+/** utime + stime of this process's children (the stack running), from /proc. */
+async function childrenCpuSeconds(): Promise<number | undefined> {
+  try {
+    let ticks = 0;
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+      // After the command name (which may hold spaces): state, ppid, ..., utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      if (Number(fields[1]) === process.pid) ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
 }
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -33,6 +53,7 @@ export async function startEmbedded(env: Record<string, string> = {}): Promise<R
   });
   return {
     ...urls,
+    cpuSeconds: childrenCpuSeconds,
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -89,7 +110,7 @@ export async function startDistributed({ databaseUrl, redisUrl, kafkaBrokers, en
     await stop().catch(() => undefined);
     throw error;
   }
-  return { commandUrl: processes[0]!.url!, queryUrl: processes[3]!.url!, stop };
+  return { commandUrl: processes[0]!.url!, queryUrl: processes[3]!.url!, cpuSeconds: childrenCpuSeconds, stop };
 }
 
 async function cleanUp(env: Record<string, string>, id: string): Promise<void> {
