@@ -94,6 +94,19 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
       expect(await storedCheckpoint()).toBe(String(total));
     });
 
+    it('sends the appends that arrive while it lingers after a batch as one batch', async () => {
+      const inner = producer();
+      let sends = 0;
+      const running = relay({ lingerMs: 500, producer: { ...inner, send: (messages) => (sends++, inner.send(messages)) } });
+      running.start();
+      await appendInterleaved(test.eventStore, 1, 1);
+      await eventually(() => expect(running.status().eventsRelayed).toBe(1));
+      expect(sends).toBe(2); // the events, then the watermarks
+      await appendInterleaved(test.eventStore, 5, 2, 'close');
+      await eventually(() => expect(running.status().eventsRelayed).toBe(11));
+      expect(sends).toBe(4);
+    });
+
     it('loses nothing when it dies after sending and before saving the checkpoint: the next relay re-sends from the checkpoint', async () => {
       const total = await appendInterleaved(test.eventStore, 5, 10);
       // The first relay "crashes" at its second checkpoint save: the batch is in Kafka, the checkpoint is not moved.

@@ -45,6 +45,11 @@ export interface RelayOptions {
   name: string;
   /** Largest batch read from the store and sent in one producer call (default 500). */
   batchSize?: number;
+  /**
+   * Pause after each batch (default 10 ms), so that the appends of that moment go out as one batch: every batch costs
+   * two sends, a checkpoint and a watermark per partition, and each watermark a transaction per projection worker.
+   */
+  lingerMs?: number;
   /** Delay after a failure, doubling up to maxMs (default 200 ms → 10 s). */
   backoff?: { initialMs: number; maxMs: number };
   /** Pause before competing for the lease again after losing it, so a healthy standby wins (default 2 s). */
@@ -62,7 +67,7 @@ class LeaseLost extends Error {
 }
 
 export function createRelay(options: RelayOptions): Relay {
-  const { eventStore, producer, lease, name, batchSize = 500, backoff = { initialMs: 200, maxMs: 10_000 } } = options;
+  const { eventStore, producer, lease, name, batchSize = 500, lingerMs = 10, backoff = { initialMs: 200, maxMs: 10_000 } } = options;
   const rejoinDelayMs = options.rejoinDelayMs ?? 2_000;
   const stopGraceMs = options.stopGraceMs ?? 5_000;
   const logger = options.logger.child({ component: 'relay', relay: name });
@@ -88,6 +93,7 @@ export function createRelay(options: RelayOptions): Relay {
       if (stop.aborted) return;
       await relayBatch(batch, current);
       fenced();
+      await sleep(lingerMs, session);
     }
     fenced();
     // The subscription ended without being stopped (the store was closed, say): a failure, so it backs off.
