@@ -132,6 +132,30 @@ function batchingSpec(connect: () => Promise<Sql>): void {
       for (const s of ['order-2', 'order-3', 'order-5']) expect(await store.readStream(s)).toHaveLength(1);
     }));
 
+  it('keeps every append of two stores (two processes) racing on the same streams, with contiguous revisions', async () => {
+    const sql = await connect();
+    const schema = freshName('es');
+    const [one, two] = [postgresEventStore(sql, { schema }), postgresEventStore(sql, { schema })];
+    await one.headPosition();
+    try {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 80 }, (_, i) =>
+          (i % 2 ? one : two).append(`order-${i % 4}`, [placed(i), placed(i + 100)], { expectedRevision: i % 3 === 0 ? 'any' : 'stream_exists' }),
+        ),
+      );
+      // stream_exists may be refused only while the stream does not exist yet.
+      const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as WrongExpectedRevision);
+      expect(refused.every((e) => e instanceof WrongExpectedRevision && e.actual === -1)).toBe(true);
+      const written = outcomes.filter((o) => o.status === 'fulfilled').length;
+      const streams = await Promise.all([0, 1, 2, 3].map((s) => one.readStream(`order-${s}`)));
+      expect(streams.flat()).toHaveLength(written * 2);
+      for (const events of streams) expect(events.map((e) => e.revision)).toEqual([...events.keys()]);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+      await sql.exec(`drop schema ${schema} cascade`);
+    }
+  });
+
   it('wakes a caught-up subscriber of the same store in process, without NOTIFY or a poll', () =>
     withStore(
       async (store) => {

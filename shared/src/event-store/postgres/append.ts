@@ -36,29 +36,33 @@ export async function appendBatch(sql: SqlExecutor, schema: string, requests: re
   });
 
   const rows = await sql
-    .query<{ positions: string[] | null; first_revision: number | null; recorded_at: Date | null; conflict_revision: number | null }>(
-      `select * from ${schema}.append_events($1::jsonb) order by append_index`,
-      [JSON.stringify(toWrite)],
-    )
+    .query<AppendRow>(`select * from ${schema}.append_events($1::jsonb) order by append_index, event_revision`, [JSON.stringify(toWrite)])
     .catch((error: unknown) => {
       const only = requests.length === 1 ? requests[0] : undefined;
       throw toEventStoreError(error, only?.streamId, only?.expectedRevision);
     });
 
-  return rows.map((row, i): AppendOutcome => {
-    const { streamId, expectedRevision } = requests[i]!;
-    if (row.positions === null) return new WrongExpectedRevision(streamId, expectedRevision, row.conflict_revision ?? undefined);
+  const rowsOf = new Map<number, AppendRow[]>();
+  for (const row of rows) {
+    const ofAppend = rowsOf.get(row.append_index - 1);
+    if (ofAppend) ofAppend.push(row);
+    else rowsOf.set(row.append_index - 1, [row]);
+  }
+  return requests.map(({ streamId, expectedRevision }, i): AppendOutcome => {
+    const written = rowsOf.get(i) ?? [];
+    const refused = written.find((row) => row.event_position === null);
+    if (refused || written.length === 0) return new WrongExpectedRevision(streamId, expectedRevision, refused?.conflict_revision ?? undefined);
     // Read back the way jsonb stores it, so the result equals what a later read returns.
-    const written = JSON.parse(JSON.stringify(toWrite[i]!.events)) as (typeof toWrite)[number]['events'];
-    const recorded = written.map(
+    const events = JSON.parse(JSON.stringify(toWrite[i]!.events)) as (typeof toWrite)[number]['events'];
+    const recorded = events.map(
       (event, n): RecordedEvent => ({
         eventId: event.eventId,
         type: event.type,
         version: event.version,
         streamId,
-        revision: row.first_revision! + n,
-        position: BigInt(row.positions![n]!),
-        recordedAt: row.recorded_at!,
+        revision: written[n]!.event_revision!,
+        position: BigInt(written[n]!.event_position!),
+        recordedAt: written[n]!.event_recorded_at!,
         data: event.data,
         metadata: event.metadata as RecordedEvent['metadata'],
       }),
@@ -67,3 +71,12 @@ export async function appendBatch(sql: SqlExecutor, schema: string, requests: re
     return { nextExpectedRevision: last.revision, position: last.position, events: recorded };
   });
 }
+
+/** One written event, or (position null) one refused append with its stream's actual last revision. */
+type AppendRow = {
+  append_index: number;
+  event_position: string | null;
+  event_revision: number | null;
+  event_recorded_at: Date | null;
+  conflict_revision: number | null;
+};

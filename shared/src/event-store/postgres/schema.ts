@@ -1,4 +1,5 @@
 import { assertIdentifier, type Sql, type SqlExecutor } from '../../sql/sql.js';
+import { appendFunctionDdl } from './append-function.js';
 
 // DDL for the PostgreSQL event store: one schema per store, so tests and blue/green copies never share tables.
 //
@@ -19,7 +20,7 @@ import { assertIdentifier, type Sql, type SqlExecutor } from '../../sql/sql.js';
 // - the sequence must hand out values in call order, i.e. `cache 1` (a session cache would not).
 
 /** Bump when the DDL below changes, so that existing stores run it again. */
-const schemaVersion = 'order-engine eventstore v2';
+const schemaVersion = 'order-engine eventstore v3';
 
 /**
  * Creates (or updates) the schema, tables, indexes and function. Idempotent, and a no-op when the schema is current:
@@ -74,94 +75,9 @@ create index if not exists events_type_position_idx on ${s}.events (type, positi
 -- Stream-prefix reads of $all (LIKE 'order-%' needs pattern ops to use an index).
 create index if not exists events_stream_prefix_idx on ${s}.events (stream_id text_pattern_ops, position);
 
--- v1 appended to one stream per call.
+-- Earlier versions of the function (v1 appended to one stream per call); a new return type needs a drop.
 drop function if exists ${s}.append_events(text, text, int, jsonb);
+drop function if exists ${s}.append_events(jsonb);
 
--- Appends a batch of appends (a JSON array of {streamId, expected, expectedRevision, events: [{eventId, type,
--- version, data, metadata}]}) in one transaction and one round trip: the client coalesces concurrent appends
--- (append-batcher.ts), so they share one commit and one WAL flush. Each append is checked and written on its own:
--- expected 'any' | 'no_stream' | 'stream_exists' | 'exact' (then expectedRevision is the last revision). An append
--- whose stream is elsewhere writes nothing and returns the actual last revision (-1: no stream) in
--- conflict_revision; the others go through. One row per append, in input order.
-create or replace function ${s}.append_events(p_appends jsonb)
-returns table (append_index int, positions text[], first_revision int, recorded_at timestamptz, conflict_revision int)
-language plpgsql as $fn$
-declare
-  v_lock bigint := hashtextextended('${appendLockKey(s)}', 0);
-  v_append jsonb;
-  v_stream text;
-  v_expected text;
-  v_expected_revision int;
-  v_count int;
-  v_current int;
-  v_first int;
-  v_positions bigint[];
-  v_recorded_at timestamptz;
-  v_written boolean;
-begin
-  if pg_current_xact_id_if_assigned() is not null then
-    raise exception 'append_events must be the first write of its transaction (positions would not follow xid order)';
-  end if;
-
-  perform pg_advisory_lock(v_lock);
-  begin
-    -- Assign the xid inside the lock: this is what makes xid order follow position order.
-    perform pg_current_xact_id();
-    for v_append, append_index in select a.value, a.n::int from jsonb_array_elements(p_appends) with ordinality as a(value, n) loop
-      v_stream := v_append->>'streamId';
-      v_expected := v_append->>'expected';
-      v_expected_revision := (v_append->>'expectedRevision')::int;
-      v_count := jsonb_array_length(v_append->'events');
-      positions := null; first_revision := null; recorded_at := null; conflict_revision := null;
-      v_written := false;
-      for attempt in 1..100 loop
-        select max(e.revision) into v_current from ${s}.events e where e.stream_id = v_stream;
-        if not (v_expected = 'any'
-            or (v_expected = 'no_stream' and v_current is null)
-            or (v_expected = 'stream_exists' and v_current is not null)
-            or (v_expected = 'exact' and coalesce(v_current, -1) = v_expected_revision)) then
-          conflict_revision := coalesce(v_current, -1);
-          exit;
-        end if;
-        v_first := coalesce(v_current, -1) + 1;
-        -- A revision that another writer has inserted meanwhile makes the insert wait for its commit (holding the
-        -- lock: only real conflicts pay that) and then skip the row, without an exception (whose subtransaction
-        -- every append would pay for).
-        with inserted as (
-          insert into ${s}.events as e (event_id, stream_id, revision, type, version, data, metadata)
-          select (x.value->>'eventId')::uuid, v_stream, v_first + x.n::int - 1, x.value->>'type',
-                 (x.value->>'version')::int, x.value->'data', coalesce(x.value->'metadata', '{}')
-          from jsonb_array_elements(v_append->'events') with ordinality as x(value, n)
-          order by x.n
-          on conflict (stream_id, revision) do nothing
-          returning e.position, e.recorded_at
-        )
-        select array_agg(i.position order by i.position), max(i.recorded_at) into v_positions, v_recorded_at from inserted i;
-        if coalesce(cardinality(v_positions), 0) = v_count then
-          positions := v_positions::text[];
-          first_revision := v_first;
-          recorded_at := v_recorded_at;
-          v_written := true;
-          exit;
-        end if;
-        -- Some revisions were taken: take back the rows that went in, and check again ('any' and 'stream_exists'
-        -- write after the new last revision, the other expectations report the conflict).
-        if v_positions is not null then
-          delete from ${s}.events e where e.position = any(v_positions);
-        end if;
-      end loop;
-      if not v_written and conflict_revision is null then
-        raise exception using errcode = 'ES409', detail = '', message = format('stream %s: gave up after 100 conflicts', v_stream);
-      end if;
-      return next;
-    end loop;
-  exception when others or query_canceled then
-    -- A session-level lock outlives the transaction: release it on every error, or all appenders would hang.
-    perform pg_advisory_unlock(v_lock);
-    raise;
-  end;
-  perform pg_advisory_unlock(v_lock);
-end
-$fn$;
-`;
+${appendFunctionDdl(s, appendLockKey(s))}`;
 }
