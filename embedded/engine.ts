@@ -42,6 +42,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     logger: logger.child({ service: 'command-service' }),
     retries: config.COMMAND_RETRIES,
     feed: fanOut.feed,
+    // PGlite is this process's own database, and every append goes through this command service.
+    soleWriter: config.EVENT_STORE === 'pglite',
   });
   const projections = createProjectionService({
     eventStore,

@@ -27,6 +27,8 @@ export interface CommandServiceOptions {
   now?: () => Date;
   newId?: () => string;
   idempotencyLeaseMs?: number;
+  /** This service is the only writer of the event store (embedded PGlite): see CommandHandlerOptions.soleWriter. */
+  soleWriter?: boolean;
 }
 
 export interface CommandService {
@@ -41,7 +43,7 @@ export const FULFILMENT_SAGA = 'fulfilment-saga';
 
 export function createCommandService(options: CommandServiceOptions): CommandService {
   const { eventStore, sql, prefix = '', logger, retries = DEFAULT_RETRIES, now, newId = randomUUID } = options;
-  const commands = commandHandler(eventStore, { retries, now, newId });
+  const commands = commandHandler(eventStore, { retries, now, newId, soleWriter: options.soleWriter });
   const keys = sqlIdempotencyStore(sql, { prefix, leaseMs: options.idempotencyLeaseMs });
   const checkpoints = sqlCheckpointStore(sql, { prefix });
 

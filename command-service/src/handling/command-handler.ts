@@ -14,7 +14,7 @@ import {
   type ProductEvent,
 } from '@order-engine/shared';
 import { DEFAULT_RETRIES, handleCommand, type HandleResult } from './handle-command.js';
-import { loadStream, stateCache, type StreamState } from './stream-state.js';
+import { loadStream, stateCache, type StateCache, type StreamState } from './stream-state.js';
 import { streamQueue } from './stream-queue.js';
 
 export type ProductResult = HandleResult<Product, ProductEvent>;
@@ -34,23 +34,34 @@ export interface CommandHandlerOptions {
   cacheSize?: number;
   now?: () => Date;
   newId?: () => string;
+  /**
+   * This handler is the only writer of the store (embedded PGlite: one process owns the database, and all of its
+   * appends come through here), so a cached fold is the stream as it is: loads and decisions skip reading its tail.
+   * Were it wrong, an append would still meet its expected revision, fail and be retried from a fresh read.
+   */
+  soleWriter?: boolean;
 }
 
 export function commandHandler(store: EventStore, options: CommandHandlerOptions = {}): CommandHandler {
-  const { retries = DEFAULT_RETRIES, cacheSize = 10_000, now = () => new Date(), newId = randomUUID } = options;
+  const { retries = DEFAULT_RETRIES, cacheSize = 10_000, now = () => new Date(), newId = randomUUID, soleWriter = false } = options;
   const products = stateCache<Product>(cacheSize);
   const orders = stateCache<Order>(cacheSize);
   const queue = streamQueue();
+  const cached = <S>(cache: StateCache<S>, streamId: string) => (soleWriter ? cache.get(streamId) : undefined);
   return {
     product: (command, metadata) => {
       const streamId = productStream(command.data.sku);
-      return queue(streamId, () => handleCommand(store, productDecider, streamId, command, { metadata, now, newId, retries, cache: products }));
+      return queue(streamId, () =>
+        handleCommand(store, productDecider, streamId, command, { metadata, now, newId, retries, cache: products, known: cached(products, streamId) }),
+      );
     },
     order: (command, metadata, known) => {
       const streamId = orderStream(command.data.orderId);
-      return queue(streamId, () => handleCommand(store, orderDecider, streamId, command, { metadata, now, newId, retries, cache: orders, known }));
+      return queue(streamId, () =>
+        handleCommand(store, orderDecider, streamId, command, { metadata, now, newId, retries, cache: orders, known: known ?? cached(orders, streamId) }),
+      );
     },
-    loadProduct: (sku) => loadStream(store, productDecider, productStream(sku), products),
-    loadOrder: (orderId) => loadStream(store, orderDecider, orderStream(orderId), orders),
+    loadProduct: async (sku) => cached(products, productStream(sku)) ?? loadStream(store, productDecider, productStream(sku), products),
+    loadOrder: async (orderId) => cached(orders, orderStream(orderId)) ?? loadStream(store, orderDecider, orderStream(orderId), orders),
   };
 }

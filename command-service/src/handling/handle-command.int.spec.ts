@@ -109,6 +109,22 @@ onEveryDatabase('handleCommand', (database) => {
     expect((await loadStream(eventStore, productDecider, stream)).state).toMatchObject({ onHand: 5 });
   });
 
+  it('a sole writer loads and decides from its cache without reading; a write behind its back still lands nothing twice', async () => {
+    const { eventStore } = database();
+    let reads = 0;
+    const counting: EventStore = { ...eventStore, readStream: (...args) => (reads++, eventStore.readStream(...args)) };
+    const handler = commandHandler(counting, { soleWriter: true });
+    await handler.product(register);
+    await handler.product(restock(2));
+    expect((await handler.loadProduct(sku)).state).toMatchObject({ onHand: 2 });
+    expect(reads).toBe(1); // the registration, whose stream was not cached yet
+    // Were it not the sole writer after all: its cached fold is behind, the append conflicts, the retry reads.
+    await handleCommand(eventStore, productDecider, stream, restock(3));
+    const result = await handler.product(restock(4));
+    expect(result.revision).toBe(3);
+    expect((await loadStream(eventStore, productDecider, stream)).state).toMatchObject({ onHand: 9 });
+  });
+
   it('two command handlers (two processes) with their own caches interleave without losing an update', async () => {
     const { eventStore } = database();
     const first = commandHandler(eventStore);
