@@ -132,10 +132,17 @@ export function fulfilmentSaga(commands: CommandHandler, logger: Logger, options
       if (!isFulfilmentEvent(cause.event)) continue;
       let order: StreamState<Order> | undefined = await commands.loadOrder(cause.event.data.orderId);
       const metadata: EventMetadata = { correlationId, causationId: cause.eventId, actor: 'fulfilment-saga' };
-      for (const reaction of fulfilmentReactions(cause.event, order.state)) {
-        pending.push(...(await execute(reaction, metadata, order)));
-        // Only the first command on the order may decide on that read: it moved the stream on.
-        if (reaction.target === 'order') order = undefined;
+      const reactions = fulfilmentReactions(cause.event, order.state);
+      if (reactions.every((reaction) => reaction.target === 'product')) {
+        // One command per line, each on its own product stream: side by side, so their appends can share a commit.
+        // Their events are reacted to in line order all the same.
+        for (const caused of await Promise.all(reactions.map((reaction) => execute(reaction, metadata)))) pending.push(...caused);
+      } else {
+        for (const reaction of reactions) {
+          pending.push(...(await execute(reaction, metadata, order)));
+          // Only the first command on the order may decide on that read: it moved the stream on.
+          if (reaction.target === 'order') order = undefined;
+        }
       }
       // Only once its reactions are appended: a failure before makes the feed bring the chain's root again.
       if (cause.eventId !== recorded.eventId && cause.eventId !== '') reactedTo.set(cause.eventId, true);
