@@ -138,7 +138,8 @@ async function cleanUp(env: Record<string, string>, id: string): Promise<void> {
     await admin.connect();
     await admin.deleteTopics({ topics: [env.KAFKA_TOPIC!] });
     const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(id));
-    if (groups.length > 0) await admin.deleteGroups(groups);
+    // A group whose members have not been noticed gone yet refuses; it expires on its own, so that is no failure.
+    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
   } finally {
     await admin.disconnect();
   }
