@@ -1,7 +1,7 @@
 import { cacheKeys, NotFound, Sku } from '@order-engine/shared';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { CacheAside } from '../consistency/cache-aside.js';
+import { JSON_CONTENT_TYPE, type CacheAside } from '../consistency/cache-aside.js';
 import type { ReadYourWrites } from '../consistency/read-your-writes.js';
 import { cursorParam, toPage } from '../input/cursor.js';
 import { booleanParam, limitParam, textParam } from '../input/params.js';
@@ -47,7 +47,7 @@ export function catalogRoutes({ schema, products, cached, readYourWrites }: Cata
     const { json, cache } = await cached.read(cacheKeys.product(live, sku), () => products(live).bySku(sku), { bypass });
     res.setHeader('X-Cache', cache);
     if (json === undefined) throw new NotFound('product', sku);
-    res.type('json').send(json);
+    res.setHeader('Content-Type', JSON_CONTENT_TYPE).send(json);
   });
 
   return router;

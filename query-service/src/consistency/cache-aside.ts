@@ -7,6 +7,9 @@ import type { Cache, Logger } from '@order-engine/shared';
 
 export type CacheOutcome = 'hit' | 'miss' | 'bypass';
 
+/** The Content-Type res.json gives: a read's JSON text sent with it answers exactly as res.json(view) would. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 export interface CacheCounters {
   hits: number;
   misses: number;
@@ -38,44 +41,52 @@ class CacheTimeout extends Error {
   }
 }
 
+interface InFlight {
+  deadline: number;
+  operation: string;
+  reject(error: unknown): void;
+}
+
 export function cacheAside({ cache, logger, timeoutMs = 250 }: CacheAsideOptions): CacheAside {
   const counters: CacheCounters = { hits: 0, misses: 0 };
 
   // One timer watches every call in flight, instead of one timer set and cleared per call: that costs more than the
   // in-memory lookup it guards. A call is given up at the first tick past its deadline (at most timeoutMs / 4 late).
-  const inFlight = new Set<{ deadline: number; expire(): void }>();
+  const inFlight = new Set<InFlight>();
   let ticker: NodeJS.Timeout | undefined;
   const tick = () => {
     const now = Date.now();
-    for (const call of inFlight) if (call.deadline <= now) call.expire();
+    for (const call of inFlight) {
+      if (call.deadline > now) continue;
+      inFlight.delete(call);
+      call.reject(new CacheTimeout(call.operation, timeoutMs));
+    }
     if (inFlight.size > 0) return;
     clearInterval(ticker);
     ticker = undefined;
   };
 
+  // No named closures per call: tsx (esbuild's keepNames) gives each one its name as it is created, at a cost.
   const bounded = <R>(operation: string, call: () => Promise<R>): Promise<R> =>
     new Promise<R>((resolve, reject) => {
-      const pending = {
-        deadline: Date.now() + timeoutMs,
-        expire: () => {
-          inFlight.delete(pending);
-          reject(new CacheTimeout(operation, timeoutMs));
-        },
-      };
+      const pending: InFlight = { deadline: Date.now() + timeoutMs, operation, reject };
       inFlight.add(pending);
       ticker ??= setInterval(tick, Math.max(1, timeoutMs / 4));
-      const fail = (error: unknown) => {
-        inFlight.delete(pending);
-        reject(error);
-      };
       try {
-        call().then((value) => {
-          inFlight.delete(pending);
-          resolve(value);
-        }, fail);
+        call().then(
+          (value) => {
+            inFlight.delete(pending);
+            resolve(value);
+          },
+          (error: unknown) => {
+            inFlight.delete(pending);
+            reject(error);
+          },
+        );
       } catch (error) {
         // A cache that throws synchronously is as down as one that rejects.
-        fail(error);
+        inFlight.delete(pending);
+        reject(error);
       }
     });
 

@@ -1,7 +1,7 @@
 import { cacheKeys, CustomerId, NotFound, OrderId } from '@order-engine/shared';
 import { Router } from 'express';
 import { z } from 'zod';
-import type { CacheAside } from '../consistency/cache-aside.js';
+import { JSON_CONTENT_TYPE, type CacheAside } from '../consistency/cache-aside.js';
 import type { ReadYourWrites } from '../consistency/read-your-writes.js';
 import { cursorParam, toPage } from '../input/cursor.js';
 import { isoInstantMicros, limitParam } from '../input/params.js';
@@ -34,7 +34,7 @@ export function ordersRoutes({ schema, orders, cached, readYourWrites }: OrdersR
     const { json, cache } = await cached.read(cacheKeys.order(live, id), () => orders(live).byId(id), { bypass });
     res.setHeader('X-Cache', cache);
     if (json === undefined) throw new NotFound('order', id);
-    res.type('json').send(json);
+    res.setHeader('Content-Type', JSON_CONTENT_TYPE).send(json);
   });
 
   // A customer with no orders is an empty list, not a 404: customers are not a read model of their own.
