@@ -1,26 +1,37 @@
-import autocannon from 'autocannon';
+import autocannon, { type Result } from 'autocannon';
 
-// The load generator of the queries scenario, in its own process so it does not share the server's event loop:
-// `node --import tsx load.ts '<LoadPlan as JSON>'`. Warms up, then measures, and prints autocannon's result as JSON.
+// The load generator of the queries scenario, in its own process so it does not share the servers' event loop:
+// `node --import tsx load.ts '<LoadPlan as JSON>'`. Prints autocannon's result for each target as JSON, by name.
 
 export interface LoadPlan {
-  /** Origin of the server, e.g. http://127.0.0.1:4321 */
-  url: string;
+  /** Origins of the servers under test by name, e.g. { bare_express: 'http://127.0.0.1:4321' }. */
+  targets: Record<string, string>;
   /** Paths requested in turn; each connection starts at its own offset, so every path is hot at once. */
   paths: string[];
   connections: number;
+  /** Each target alone, before anything is measured. */
   warmupSeconds: number;
-  durationSeconds: number;
+  /**
+   * The targets are loaded one at a time for sliceSeconds each, in turn, `rounds` times: when the machine gets busier
+   * or quieter meanwhile (other benchmarks), every target gets its share of both, so their ratios stay fair.
+   */
+  sliceSeconds: number;
+  rounds: number;
 }
 
 const plan = JSON.parse(process.argv[2] ?? '') as LoadPlan;
 
-const run = (duration: number) => {
+// In autocannon's API but not in @types/autocannon: adds raw results (skipAggregateResult) up into one.
+const { aggregateResult } = autocannon as unknown as { aggregateResult(results: Result[], options: { url: string; connections: number }): Result };
+
+const load = (url: string, duration: number) => {
   let connection = 0;
   return autocannon({
-    url: plan.url,
+    url,
     connections: plan.connections,
     duration,
+    // Raw results, histograms included, so the slices of one target add up to exact percentiles below.
+    skipAggregateResult: true,
     requests: [{ method: 'GET', path: plan.paths[0] }],
     setupClient: (client) => {
       const offset = Math.floor((connection++ * plan.paths.length) / plan.connections);
@@ -30,5 +41,17 @@ const run = (duration: number) => {
   });
 };
 
-await run(plan.warmupSeconds);
-process.stdout.write(`${JSON.stringify(await run(plan.durationSeconds))}\n`);
+const targets = Object.entries(plan.targets);
+for (const [, url] of targets) await load(url, plan.warmupSeconds);
+const slices = new Map<string, Result[]>(targets.map(([name]) => [name, []]));
+for (let round = 0; round < plan.rounds; round++) {
+  for (const [name, url] of targets) slices.get(name)!.push(await load(url, plan.sliceSeconds));
+}
+const results = Object.fromEntries(
+  targets.map(([name, url]) => {
+    const parts = slices.get(name)!;
+    // aggregateResult keeps the first slice's duration: the whole is the sum of the slices.
+    return [name, { ...aggregateResult(parts, { url, connections: plan.connections }), duration: parts.reduce((sum, part) => sum + part.duration, 0) }];
+  }),
+);
+process.stdout.write(`${JSON.stringify(results)}\n`);
