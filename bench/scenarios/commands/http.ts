@@ -6,10 +6,11 @@ import { Agent, request } from 'node:http';
 export interface Answer {
   status: number;
   body: string;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export interface HttpClient {
-  get(url: string): Promise<Answer>;
+  get(url: string, headers?: Record<string, string>): Promise<Answer>;
   post(url: string, body: unknown, headers?: Record<string, string>): Promise<Answer>;
   close(): void;
 }
@@ -23,7 +24,7 @@ export function httpClient({ maxSockets = 512, timeoutMs = 30_000 } = {}): HttpC
       const req = request(url, { method, agent, headers, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
@@ -31,7 +32,7 @@ export function httpClient({ maxSockets = 512, timeoutMs = 30_000 } = {}): HttpC
       req.end(payload);
     });
   return {
-    get: (url) => send(url, 'GET'),
+    get: (url, headers) => send(url, 'GET', undefined, headers),
     post: (url, body, headers) => send(url, 'POST', body, headers),
     close: () => agent.destroy(),
   };

@@ -4,9 +4,12 @@ import type { HttpClient } from './http.js';
 
 // An open-loop load of PlaceOrder commands: command i is due at start + i/rate whatever happened to the ones before,
 // and its latency counts from that due time, not from when it was actually sent, so a server that falls behind is
-// charged for the queue it builds (no coordinated omission). After its answer, each order is polled on the query API
-// (plain GET /orders/:id, no X-Min-Position) until it is there: the lag from the answer to that 200. Each command
-// carries an Idempotency-Key, as the README advises clients to send.
+// charged for the queue it builds (no coordinated omission). After its answer, each order is read on the query API
+// the way a client reads its own writes: GET /orders/:id with X-Min-Position set to the command's position, which
+// the query service holds until the read model has passed it (then 200), or answers X-Stale (then it is asked
+// again). The lag is the time from the command's answer to that 200. Reading by polling instead would load the
+// engine with a query per poll and order, work no client does. Each command carries an Idempotency-Key, as the
+// README advises clients to send.
 
 export interface Stack {
   commandUrl: string;
@@ -17,7 +20,7 @@ export interface LoadOptions {
   rate: number;
   warmupSeconds: number;
   seconds: number;
-  /** Pause between two polls of one order. */
+  /** Pause before asking again after a stale answer. */
   pollMs: number;
   /** An order not visible this long after its answer counts as invisible. */
   visibleTimeoutMs: number;
@@ -30,7 +33,7 @@ export interface LoadResult {
   achievedPerSecond: number;
   /** ms from due time to answer, 2xx answers of the measured window. */
   latencies: number[];
-  /** ms from the answer to the first 200 of GET /orders/:id. */
+  /** ms from the answer to the 200 of GET /orders/:id with X-Min-Position. */
   lags: number[];
   /** Non-2xx answers and failed requests, warm-up included. */
   errors: number;
@@ -79,16 +82,18 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
     firstError ??= message;
   };
 
-  const visible = async (orderId: string, answeredAt: number, counted: boolean): Promise<void> => {
+  const visible = async (orderId: string, position: string, answeredAt: number, counted: boolean): Promise<void> => {
     for (;;) {
-      const answer = await client.get(`${stack.queryUrl}/orders/${orderId}`);
+      const answer = await client.get(`${stack.queryUrl}/orders/${orderId}`, { 'x-min-position': position });
       if (counted) polls += 1;
       const now = performance.now();
-      if (answer.status === 200) {
+      const stale = answer.headers['x-stale'] === 'true';
+      if (answer.status === 200 && !stale) {
         if (counted) lags.push(now - answeredAt);
         return;
       }
-      if (answer.status !== 404) return fail(`GET /orders/${orderId}: ${answer.status} ${answer.body.slice(0, 200)}`);
+      if (answer.status !== 404 && answer.status !== 200) return fail(`GET /orders/${orderId}: ${answer.status} ${answer.body.slice(0, 200)}`);
+      if (!stale) return fail(`GET /orders/${orderId}: 404 although the read model has passed the order's position`);
       if (now - answeredAt > visibleTimeoutMs) {
         if (counted) invisible += 1;
         return;
@@ -109,7 +114,8 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
         latencies.push(answeredAt - due);
         lastAnswer = Math.max(lastAnswer, answeredAt);
       }
-      await visible((JSON.parse(answer.body) as { orderId: string }).orderId, answeredAt, counted);
+      const placed = JSON.parse(answer.body) as { orderId: string; position: string };
+      await visible(placed.orderId, placed.position, answeredAt, counted);
     } catch (error) {
       fail(error instanceof Error ? error.message : String(error));
     }
