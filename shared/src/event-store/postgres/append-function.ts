@@ -21,8 +21,6 @@ declare
   v_index int[] := '{}';
   v_position bigint[] := '{}';
   v_revision int[] := '{}';
-  v_refused_index int[] := '{}';
-  v_refused_revision int[] := '{}';
   v_done boolean := false;
   v_constraint text;
   v_append jsonb;
@@ -32,6 +30,9 @@ declare
   v_current int;
   v_first int;
   v_positions bigint[];
+  v_count int;
+  v_event jsonb;
+  v_one bigint;
   v_written boolean;
 begin
   if pg_current_xact_id_if_assigned() is not null then
@@ -87,9 +88,12 @@ begin
     end if;
 
     if not v_done then
-      for v_append, v_n in select a.value, a.n::int from jsonb_array_elements(p_appends) with ordinality as a(value, n) loop
+      -- One by one: rows are returned as they are written (RETURN NEXT), since nothing here is undone and continued.
+      for v_n in 1..jsonb_array_length(p_appends) loop
+        v_append := p_appends->(v_n - 1);
         v_stream := v_append->>'streamId';
         v_expected := v_append->>'expected';
+        v_count := jsonb_array_length(v_append->'events');
         v_written := false;
         for attempt in 1..100 loop
           select max(e.revision) into v_current from ${s}.events e where e.stream_id = v_stream;
@@ -97,28 +101,42 @@ begin
               or (v_expected = 'no_stream' and v_current is null)
               or (v_expected = 'stream_exists' and v_current is not null)
               or (v_expected = 'exact' and coalesce(v_current, -1) = (v_append->>'expectedRevision')::int)) then
-            v_refused_index := v_refused_index || v_n;
-            v_refused_revision := v_refused_revision || coalesce(v_current, -1);
+            append_index := v_n; event_position := null; event_revision := null; event_recorded_at := null;
+            conflict_revision := coalesce(v_current, -1);
+            return next;
             v_written := true;
             exit;
           end if;
           v_first := coalesce(v_current, -1) + 1;
           -- A revision taken meanwhile makes the insert wait for its writer's commit and then skip the row, without
-          -- an exception (whose subtransaction every append would pay for).
-          with inserted as (
+          -- an exception (whose subtransaction every append would pay for). A lone event (the usual case) skips the
+          -- set machinery.
+          if v_count = 1 then
+            v_event := v_append->'events'->0;
             insert into ${s}.events as e (event_id, stream_id, revision, type, version, data, metadata)
-            select (x.value->>'eventId')::uuid, v_stream, v_first + x.n::int - 1, x.value->>'type',
-                   (x.value->>'version')::int, x.value->'data', coalesce(x.value->'metadata', '{}')
-            from jsonb_array_elements(v_append->'events') with ordinality as x(value, n)
-            order by x.n
+            values ((v_event->>'eventId')::uuid, v_stream, v_first, v_event->>'type', (v_event->>'version')::int,
+                    v_event->'data', coalesce(v_event->'metadata', '{}'))
             on conflict (stream_id, revision) do nothing
-            returning e.position
-          )
-          select array_agg(i.position order by i.position) into v_positions from inserted i;
-          if coalesce(cardinality(v_positions), 0) = jsonb_array_length(v_append->'events') then
-            v_index := v_index || array_fill(v_n, array[cardinality(v_positions)]);
-            v_position := v_position || v_positions;
-            v_revision := v_revision || array(select generate_series(v_first, v_first + cardinality(v_positions) - 1));
+            returning e.position into v_one;
+            v_positions := case when v_one is null then null else array[v_one] end;
+          else
+            with inserted as (
+              insert into ${s}.events as e (event_id, stream_id, revision, type, version, data, metadata)
+              select (x.value->>'eventId')::uuid, v_stream, v_first + x.n::int - 1, x.value->>'type',
+                     (x.value->>'version')::int, x.value->'data', coalesce(x.value->'metadata', '{}')
+              from jsonb_array_elements(v_append->'events') with ordinality as x(value, n)
+              order by x.n
+              on conflict (stream_id, revision) do nothing
+              returning e.position
+            )
+            select array_agg(i.position order by i.position) into v_positions from inserted i;
+          end if;
+          if coalesce(cardinality(v_positions), 0) = v_count then
+            for o in 1..v_count loop
+              append_index := v_n; event_position := v_positions[o]::text; event_revision := v_first + o - 1;
+              event_recorded_at := now(); conflict_revision := null;
+              return next;
+            end loop;
             v_written := true;
             exit;
           end if;
@@ -141,10 +159,9 @@ begin
   perform pg_advisory_unlock(v_lock);
 
   -- recorded_at defaults to now(), the transaction's start: the same for every event of the batch.
-  return query
-    select u.i, u.p::text, u.r, now(), null::int from unnest(v_index, v_position, v_revision) as u(i, p, r)
-    union all
-    select u.i, null, null, null, u.r from unnest(v_refused_index, v_refused_revision) as u(i, r);
+  if v_done then
+    return query select u.i, u.p::text, u.r, now(), null::int from unnest(v_index, v_position, v_revision) as u(i, p, r);
+  end if;
 end
 $fn$;
 `;

@@ -20,7 +20,7 @@ import { appendFunctionDdl } from './append-function.js';
 // - the sequence must hand out values in call order, i.e. `cache 1` (a session cache would not).
 
 /** Bump when the DDL below changes, so that existing stores run it again. */
-const schemaVersion = 'order-engine eventstore v3';
+const schemaVersion = 'order-engine eventstore v4';
 
 /**
  * Creates (or updates) the schema, tables, indexes and function. Idempotent, and a no-op when the schema is current:
