@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { assertIdentifier, type Row, type Sql, type SqlExecutor } from './sql.js';
+import { createHash } from 'node:crypto';
+import { assertIdentifier, type QueryOptions, type Row, type Sql, type SqlExecutor } from './sql.js';
 
 // The Sql port over node-postgres (real PostgreSQL). Queries use the pool; a transaction holds one pooled client
 // from BEGIN to COMMIT; LISTEN uses one dedicated client outside the pool, so subscribers never starve queries.
@@ -22,8 +23,10 @@ export function pgSql(poolOrUrl: pg.Pool | string): Sql {
   const listener = pgListener(pool);
 
   const executor = (client: pg.Pool | pg.PoolClient): SqlExecutor => ({
-    async query<R extends Row = Row>(text: string, params: readonly unknown[] = []) {
-      const result = await client.query<R>(text, params.map(toParam)).catch(rethrow);
+    async query<R extends Row = Row>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}) {
+      const values = params.map(toParam);
+      const config = options.prepare ? { name: statementName(text), text, values } : { text, values };
+      const result = await client.query<R>(config).catch(rethrow);
       return result.rows;
     },
     async exec(text) {
@@ -151,4 +154,9 @@ function isConnectionError(error: unknown): boolean {
 
 function toParam(value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
+}
+
+/** Name of a prepared statement: the same for the same text on every connection. */
+function statementName(text: string): string {
+  return `q_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
 }

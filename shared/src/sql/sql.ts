@@ -8,8 +8,16 @@
 
 export type Row = Record<string, unknown>;
 
+export interface QueryOptions {
+  /**
+   * A statement of fixed text that runs very often (an append): each connection parses and plans it once and keeps
+   * it (a named prepared statement on pg; PGlite ignores this). Never for text built from values.
+   */
+  prepare?: boolean;
+}
+
 export interface SqlExecutor {
-  query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R extends Row = Row>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
   /** Runs several statements without parameters (DDL, migrations). */
   exec(text: string): Promise<void>;
 }

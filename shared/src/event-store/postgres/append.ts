@@ -36,7 +36,12 @@ export async function appendBatch(sql: SqlExecutor, schema: string, requests: re
   });
 
   const rows = await sql
-    .query<AppendRow>(`select * from ${schema}.append_events($1::jsonb) order by append_index, event_revision`, [JSON.stringify(toWrite)])
+    .query<AppendRow>(
+      // Rows come in append order, each append's in revision order (append-function.ts).
+      `select append_index, event_position, event_revision, event_recorded_at, conflict_revision from ${schema}.append_events($1::jsonb)`,
+      [JSON.stringify(toWrite)],
+      { prepare: true },
+    )
     .catch((error: unknown) => {
       const only = requests.length === 1 ? requests[0] : undefined;
       throw toEventStoreError(error, only?.streamId, only?.expectedRevision);
