@@ -156,7 +156,14 @@ function toParam(value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
-/** Name of a prepared statement: the same for the same text on every connection. */
+const statementNames = new Map<string, string>();
+
+/** Name of a prepared statement: the same for the same text on every connection, hashed once per text. */
 function statementName(text: string): string {
-  return `q_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `q_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
