@@ -27,7 +27,10 @@ export interface Engine {
 
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
   const databases = await openDatabases(config);
-  const eventStore = postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA });
+  const pglite = config.EVENT_STORE === 'pglite';
+  // PGlite belongs to this process and runs one statement at a time: subscribers need no NOTIFY, and appends that
+  // arrive while one is running all go in the next call.
+  const eventStore = postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA, singleProcess: pglite, appendConcurrency: pglite ? 1 : undefined });
   const cache = await openCache(config, logger, { projectionsInProcess: true });
   const prefix = config.READ_MODEL_PREFIX;
   // One subscription on the store for the saga and every projection runner, rather than one each. Its linger lets the
@@ -43,7 +46,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     retries: config.COMMAND_RETRIES,
     feed: fanOut.feed,
     // PGlite is this process's own database, and every append goes through this command service.
-    soleWriter: config.EVENT_STORE === 'pglite',
+    soleWriter: pglite,
   });
   const projections = createProjectionService({
     eventStore,

@@ -9,7 +9,7 @@ import { orderRoutes } from './orders/order-routes.js';
 import { productRoutes } from './products/product-routes.js';
 import { sqlCheckpointStore } from './saga/checkpoints.js';
 import { checkpointedConsumer, type Consumer } from './saga/consumer.js';
-import { fulfilmentSaga } from './saga/fulfilment.js';
+import { fulfilmentKey, fulfilmentSaga } from './saga/fulfilment.js';
 
 export interface CommandServiceOptions {
   eventStore: EventStore;
@@ -60,6 +60,7 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
     feedPartitions: options.feedPartitions,
     checkpoints,
     handle: fulfilmentSaga(commands, logger.child({ component: FULFILMENT_SAGA })),
+    keyOf: fulfilmentKey,
     logger,
   });
 

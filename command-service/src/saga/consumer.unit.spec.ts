@@ -150,6 +150,70 @@ describe('checkpointed consumer', () => {
     expect(handled).toEqual([1n, 2n, 3n, 2n, 3n]);
   });
 
+  it('with keyOf, handles the events of one key in order and different keys side by side', async () => {
+    const keyed = (position: number, key: string): RecordedEvent => ({ ...event(position), data: { key } });
+    const keyOf = (e: RecordedEvent) => (e.data as { key: string }).key;
+    const log: string[] = [];
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const checkpoints = memoryCheckpoints();
+    const consumer = checkpointedConsumer({
+      name: 'test',
+      feed: historyFeed([[keyed(1, 'a'), keyed(2, 'b'), keyed(3, 'a'), keyed(4, 'b')]]),
+      checkpoints,
+      handle: async (e) => {
+        log.push(`start ${e.position}`);
+        // Event 1 waits until b's first event has started: were keys handled one after the other, it never would.
+        if (e.position === 1n) await released;
+        if (e.position === 2n) release();
+        log.push(`end ${e.position}`);
+      },
+      keyOf,
+      logger: silentLogger,
+    });
+    consumer.start();
+    await until(() => consumer.status().position === 4n);
+    await consumer.stop();
+    const order = (entry: string) => log.indexOf(entry);
+    expect(order('start 2')).toBeLessThan(order('end 1'));
+    expect(order('end 1')).toBeLessThan(order('start 3'));
+    expect(order('end 2')).toBeLessThan(order('start 4'));
+    expect(checkpoints.saved).toEqual([4n]);
+  });
+
+  it('with keyOf, a key that fails fails the batch only once every other key has finished, and nothing is checkpointed', async () => {
+    const keyed = (position: number, key: string): RecordedEvent => ({ ...event(position), data: { key } });
+    const finished: bigint[] = [];
+    let failures = 1;
+    const checkpoints = memoryCheckpoints();
+    let failedWhileRunning = -1;
+    let running = 0;
+    const consumer = checkpointedConsumer({
+      name: 'test',
+      feed: historyFeed([[keyed(1, 'a'), keyed(2, 'b'), keyed(3, 'b')]]),
+      checkpoints,
+      handle: async (e) => {
+        running += 1;
+        try {
+          if (e.position === 1n && failures-- > 0) throw new Error('database away');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          finished.push(e.position);
+        } finally {
+          running -= 1;
+        }
+      },
+      keyOf: (e) => (e.data as { key: string }).key,
+      logger: { ...silentLogger, warn: () => void (failedWhileRunning = running) },
+      backoff: fast,
+    });
+    consumer.start();
+    await until(() => consumer.status().position === 3n);
+    await consumer.stop();
+    expect(failedWhileRunning).toBe(0);
+    expect(finished).toEqual([2n, 3n, 1n, 2n, 3n]);
+    expect(checkpoints.saved).toEqual([3n]);
+  });
+
   it('survives a feed that fails', async () => {
     let subscriptions = 0;
     const inner = historyFeed([[event(1)]]);

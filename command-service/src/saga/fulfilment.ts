@@ -78,6 +78,16 @@ export function fulfilmentReactions(event: FulfilmentEvent, current: Order): Sag
   }
 }
 
+/**
+ * The order an event concerns: every event the saga reacts to names one. The saga's consumer handles each order's
+ * events in feed order and different orders side by side (their product commands then share commits); a product's
+ * commands still run one after the other, in the order they are issued, on its stream's queue.
+ */
+export function fulfilmentKey(recorded: RecordedEvent): string {
+  const orderId = (recorded.data as { orderId?: unknown } | null)?.orderId;
+  return typeof orderId === 'string' ? orderId : '';
+}
+
 /** An event to react to, with the id its reactions name as their cause. */
 interface Cause {
   event: DomainEvent;

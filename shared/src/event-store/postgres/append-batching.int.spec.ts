@@ -24,32 +24,38 @@ describeWithService('DATABASE_URL', 'batched appends on PostgreSQL', (url) => {
 
 const placed = (n: number, eventId?: string): NewEvent => ({ eventId, type: 'OrderPlaced', version: 1, data: { n } });
 
-type StoreOptions = { listen?: boolean; appendConcurrency?: number };
+type StoreOptions = { listen?: boolean; appendConcurrency?: number; singleProcess?: boolean };
 
-/** The store over sql, counting the append_events calls it makes. */
+/** The store over sql, counting the append_events calls it makes (and its NOTIFYs and LISTENs in `others`). */
 function countingStore(sql: Sql, schema: string, options: StoreOptions = {}) {
   let calls = 0;
+  let others = 0;
   const counted: Sql = {
     ...sql,
     query: (text, params) => {
       if (text.includes('append_events')) calls++;
+      if (text.includes('pg_notify')) others++;
       return sql.query(text, params);
     },
     // listen: false leaves only the in-process wake-up.
-    listen: options.listen === false ? async () => async () => {} : sql.listen.bind(sql),
+    listen: (channel, onNotify) => {
+      others++;
+      return options.listen === false ? Promise.resolve(async () => {}) : sql.listen(channel, onNotify);
+    },
   };
-  const store = postgresEventStore(counted, { schema, pollIntervalMs: 60_000, appendConcurrency: options.appendConcurrency });
-  return { store, calls: () => calls };
+  const { appendConcurrency, singleProcess } = options;
+  const store = postgresEventStore(counted, { schema, pollIntervalMs: 60_000, appendConcurrency, singleProcess });
+  return { store, calls: () => calls, others: () => others };
 }
 
 function batchingSpec(connect: () => Promise<Sql>): void {
-  async function withStore(body: (store: EventStore, calls: () => number) => Promise<void>, options?: StoreOptions) {
+  async function withStore(body: (store: EventStore, calls: () => number, others: () => number) => Promise<void>, options?: StoreOptions) {
     const sql = await connect();
     const schema = freshName('es');
-    const { store, calls } = countingStore(sql, schema, options);
+    const { store, calls, others } = countingStore(sql, schema, options);
     await store.headPosition();
     try {
-      await body(store, calls);
+      await body(store, calls, others);
     } finally {
       await store.close();
       await sql.exec(`drop schema ${schema} cascade`);
@@ -156,20 +162,25 @@ function batchingSpec(connect: () => Promise<Sql>): void {
     }
   });
 
-  it('wakes a caught-up subscriber of the same store in process, without NOTIFY or a poll', () =>
-    withStore(
-      async (store) => {
-        const controller = new AbortController();
-        const subscription = store.subscribeToAll({ signal: controller.signal })[Symbol.asyncIterator]();
-        const next = subscription.next();
-        await new Promise((resolve) => setTimeout(resolve, 200)); // caught up, waiting (the poll is 60 s)
-        await store.append('order-1', [placed(1)]);
-        const timeout = new Promise((resolve) => setTimeout(() => resolve('not woken within 3 s'), 3_000));
-        const delivered = (await Promise.race([next, timeout])) as IteratorResult<RecordedEvent[]> | string;
-        expect(typeof delivered === 'string' ? delivered : (delivered.value as RecordedEvent[]).map((e) => e.data)).toEqual([{ n: 1 }]);
-        controller.abort();
-        await subscription.return?.();
-      },
-      { listen: false },
-    ));
+  for (const singleProcess of [false, true]) {
+    it(`wakes a caught-up subscriber of the same store in process, without NOTIFY or a poll${singleProcess ? ', and as a single process sends no NOTIFY nor LISTENs' : ''}`, () =>
+      withStore(
+        async (store, _calls, others) => {
+          const controller = new AbortController();
+          const subscription = store.subscribeToAll({ signal: controller.signal })[Symbol.asyncIterator]();
+          const next = subscription.next();
+          await new Promise((resolve) => setTimeout(resolve, 200)); // caught up, waiting (the poll is 60 s)
+          await store.append('order-1', [placed(1)]);
+          const timeout = new Promise((resolve) => setTimeout(() => resolve('not woken within 3 s'), 3_000));
+          const delivered = (await Promise.race([next, timeout])) as IteratorResult<RecordedEvent[]> | string;
+          expect(typeof delivered === 'string' ? delivered : (delivered.value as RecordedEvent[]).map((e) => e.data)).toEqual([{ n: 1 }]);
+          controller.abort();
+          await subscription.return?.();
+          await store.close(); // sends what is pending
+          if (singleProcess) expect(others()).toBe(0);
+          else expect(others()).toBeGreaterThanOrEqual(2); // one LISTEN, at least one NOTIFY
+        },
+        { listen: false, singleProcess },
+      ));
+  }
 }

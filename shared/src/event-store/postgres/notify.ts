@@ -8,15 +8,15 @@ import type { Sql } from '../../sql/sql.js';
 // sooner than minIntervalMs after it, carrying every append made meanwhile. A lone append is announced at once; a
 // steady stream of appends costs one NOTIFY per interval, not one per append (each is a transaction of its own,
 // which competes with the appends). A failed send is ignored: subscribers poll as well, so a lost notification
-// costs latency, never events.
+// costs latency, never events. Without an Sql (a database only this store uses), only local subscribers are woken.
 
-export function notifier(sql: Sql, channel: string, minIntervalMs = 5) {
+export function notifier(sql: Sql | undefined, channel: string, minIntervalMs = 5) {
   const local = new Set<() => void>();
   let inFlight: Promise<void> | undefined;
   let again = false;
   let lastSent = 0;
 
-  async function send(): Promise<void> {
+  async function send(sql: Sql): Promise<void> {
     do {
       again = false;
       const wait = lastSent + minIntervalMs - performance.now();
@@ -32,8 +32,9 @@ export function notifier(sql: Sql, channel: string, minIntervalMs = 5) {
   return {
     poke(): void {
       for (const wake of local) wake();
+      if (!sql) return;
       if (inFlight) again = true;
-      else inFlight = send();
+      else inFlight = send(sql);
     },
     /** Calls onAppend after every append through this store; returns the function that stops it. */
     onLocalAppend(onAppend: () => void): () => void {

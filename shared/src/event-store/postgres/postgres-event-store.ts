@@ -17,6 +17,11 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
   /** Append calls in flight at once; appends beyond them are coalesced into the next call (default 2). */
   appendConcurrency?: number;
+  /**
+   * Every writer and subscriber of this database is this store object, in this process (PGlite, which one process
+   * owns): subscribers are only woken in process, with no NOTIFY per append nor LISTEN (default false).
+   */
+  singleProcess?: boolean;
 }
 
 /**
@@ -26,7 +31,8 @@ export interface PostgresEventStoreOptions {
 export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions = {}): EventStore {
   const schema = assertIdentifier(options.schema ?? 'eventstore');
   const pollIntervalMs = options.pollIntervalMs ?? 250;
-  const notify = notifier(sql, channelOf(schema));
+  const singleProcess = options.singleProcess ?? false;
+  const notify = notifier(singleProcess ? undefined : sql, channelOf(schema));
   const closing = new AbortController();
   const appends = appendBatcher((requests) => appendBatch(sql, schema, requests), { maxInFlight: options.appendConcurrency });
 
@@ -66,6 +72,7 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
           headPosition: () => read(() => headPosition(sql, schema)),
           listen: async (onNotify) => {
             const stopLocal = notify.onLocalAppend(onNotify);
+            if (singleProcess) return async () => stopLocal();
             const unlisten = await read(() => sql.listen(channelOf(schema), onNotify)).catch((error: unknown) => {
               stopLocal();
               throw error;
