@@ -48,6 +48,14 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     // PGlite is this process's own database, and every append goes through this command service.
     soleWriter: pglite,
   });
+  const queries = createQueryService({
+    readDb: databases.readDb,
+    eventStore,
+    cache,
+    prefix,
+    logger: logger.child({ service: 'query-service' }),
+    readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
+  });
   const projections = createProjectionService({
     eventStore,
     readDb: databases.readDb,
@@ -56,14 +64,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     logger: logger.child({ service: 'projection-service' }),
     rebuild: rebuildSettings(config),
     feedFor: () => fanOut.feed,
-  });
-  const queries = createQueryService({
-    readDb: databases.readDb,
-    eventStore,
-    cache,
-    prefix,
-    logger: logger.child({ service: 'query-service' }),
-    readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
+    // Reads with X-Min-Position learn of each commit at once, rather than from polling the checkpoint table.
+    onAdvance: (advance) => queries.checkpointAdvanced(advance),
   });
 
   await commands.migrate();

@@ -24,7 +24,7 @@ import { migrateReadModels } from './read-models/migrate.js';
 import { jobTable } from './rebuild/jobs.js';
 import { createRebuilds, type Rebuilds } from './rebuild/rebuilds.js';
 import { dropRetiredSchemas } from './registry/janitor.js';
-import { createProjectionRunner, type ProjectionRunner } from './runner/runner.js';
+import { createProjectionRunner, type CheckpointAdvance, type ProjectionRunner } from './runner/runner.js';
 
 /** How rebuilds run; every figure has a default fit for production. */
 export interface RebuildSettings {
@@ -72,6 +72,8 @@ export interface ProjectionServiceOptions {
   rebuild?: Partial<RebuildSettings>;
   /** This process's name in the rebuild job table. */
   instanceId?: string;
+  /** Told whenever a live runner's checkpoint moves (see ProjectionRunnerOptions.onAdvance). */
+  onAdvance?: (advance: CheckpointAdvance) => void;
 }
 
 export interface ProjectionService {
@@ -107,6 +109,7 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
       cache,
       logger,
       backoff,
+      onAdvance: options.onAdvance,
     }),
     logger,
   );

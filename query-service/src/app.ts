@@ -51,9 +51,22 @@ export interface QueryServiceOptions {
   cacheTimeoutMs?: number;
 }
 
+/** A projection version's checkpoint moved (as the projection service's runners report it). */
+export interface CheckpointAdvance {
+  projection: ProjectionName;
+  /** The version's schema. */
+  schema: string;
+  position: bigint;
+}
+
 export interface QueryService {
   app: Express;
   cacheCounters(): CacheCounters;
+  /**
+   * For projections running in this process: their runners report every move of a checkpoint here, so that reads
+   * with X-Min-Position neither query the checkpoint nor wait for the poller.
+   */
+  checkpointAdvanced(advance: CheckpointAdvance): void;
   /** Stops the checkpoint poller. The database and the cache belong to the caller, who closes them. */
   close(): Promise<void>;
 }
@@ -79,7 +92,12 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   // Requests wait for a projection by name; each read of its checkpoint goes to the live version's, so a wait that
   // spans a rebuild's switch follows it (the old version's checkpoint stops moving at the switch).
   const checkpointOf = sqlCheckpoints(readDb, adminSchema(prefix), options.feedPartitions);
-  const readCheckpoint = async (name: string) => checkpointOf(await live.of(name as ProjectionName));
+  // Checkpoints reported by runners in this process, by schema: exact, since a runner reports what it committed.
+  const reported = new Map<string, bigint>();
+  const readCheckpoint = async (name: string) => {
+    const schema = await live.of(name as ProjectionName);
+    return reported.get(schema) ?? checkpointOf(schema);
+  };
   const waiter = checkpointWaiter({ readCheckpoint, logger, pollIntervalMs: options.checkpointPollMs });
   const consistency = readYourWrites(waiter, readYourWritesTimeoutMs);
   const cached = cacheAside({ cache, logger, timeoutMs: options.cacheTimeoutMs });
@@ -96,6 +114,14 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   return {
     app,
     cacheCounters: cached.counters,
+    checkpointAdvanced({ projection, schema, position }) {
+      reported.set(schema, position);
+      // Waiting requests read the live version: a rebuilt version moving before its switch concerns none of them.
+      void live.of(projection).then(
+        (liveSchema) => liveSchema === schema && waiter.advanced(projection, position),
+        () => undefined, // the poller reads the checkpoint itself meanwhile
+      );
+    },
     close: async () => waiter.close(),
   };
 }

@@ -113,6 +113,32 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     expect(await cache.get(`${s.orders}:order:o-1`)).toEqual({ version: 6, value: delivered });
   });
 
+  it('reports every move of its checkpoint, in order, from the one it starts at to the head', async () => {
+    const { store, cache } = await setUp();
+    const head = await appendHistory(store);
+    const [catalog] = liveProjections;
+    const reported: bigint[] = [];
+    const runner = createProjectionRunner({
+      projection: catalog!,
+      sql,
+      prefix,
+      feed: storeFeed(store, 4),
+      cache,
+      logger: silentLogger,
+      onAdvance: ({ projection, schema, position }) => {
+        expect([projection, schema]).toEqual(['catalog', readModelSchemas(prefix).catalog]);
+        reported.push(position);
+      },
+    });
+    runner.start();
+    started.push(runner);
+    await caughtUp([runner], head);
+    expect(reported[0]).toBe(0n); // the checkpoint read at start
+    expect(reported.at(-1)).toBe(head);
+    expect(reported.length).toBeGreaterThan(2);
+    expect(reported.every((position, i) => i === 0 || position > reported[i - 1]!)).toBe(true);
+  });
+
   it('gives the same rows when every batch is delivered twice', async () => {
     const { store, cache } = await setUp();
     const head = await appendHistory(store);

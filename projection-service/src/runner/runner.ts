@@ -9,6 +9,7 @@ import {
   type EventFeed,
   type GlobalPosition,
   type Logger,
+  type ProjectionName,
   type Sql,
 } from '@order-engine/shared';
 import type { CacheWrite, Projection } from '../projections/projection.js';
@@ -33,6 +34,16 @@ export interface ProjectionRunnerOptions {
   logger: Logger;
   /** Delay before retrying after a failure: doubles from initialMs up to maxMs. */
   backoff?: { initialMs: number; maxMs: number };
+  /** Told the effective checkpoint whenever it moves (read at start, or committed), e.g. by a query service in process. */
+  onAdvance?: (advance: CheckpointAdvance) => void;
+}
+
+/** A projection version's effective checkpoint has moved to position: every event up to it is applied and committed. */
+export interface CheckpointAdvance {
+  projection: ProjectionName;
+  /** The version's schema, which is also its checkpoint key. */
+  schema: string;
+  position: GlobalPosition;
 }
 
 export interface ProjectionRunner {
@@ -71,8 +82,10 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
   function advance(source: string, position: GlobalPosition) {
     if (position > (applied.get(source) ?? -1n)) applied.set(source, position);
+    const previous = current;
     current = effectiveCheckpoint(key, applied, options.feedPartitions);
     for (const waiter of waiters) if (waiter.position <= current) waiter.done(true);
+    if (current !== previous) options.onAdvance?.({ projection: projection.name, schema, position: current });
   }
 
   // The transaction has committed: a cache that fails now only costs readers a trip to the read model.

@@ -2,7 +2,8 @@ import { readEffectiveCheckpoints, type Logger, type SqlExecutor } from '@order-
 
 // Read-your-writes waits for a projection's checkpoint to pass a position. Each waiting request costs one
 // query up front; after that, one shared poller per projection re-reads the checkpoint for all of them, so a
-// burst of waiting requests does not turn into a burst of queries.
+// burst of waiting requests does not turn into a burst of queries. Where the projections run in the same process,
+// they report each move of the live version's checkpoint (advanced), which answers waiting requests at once.
 
 /** Global position a projection has applied every event up to; 0n when it has applied nothing yet. */
 export type ReadCheckpoint = (projection: string) => Promise<bigint>;
@@ -24,6 +25,8 @@ export interface WaitResult {
 
 export interface CheckpointWaiter {
   waitFor(projection: string, minPosition: bigint, timeoutMs: number): Promise<WaitResult>;
+  /** The projection's checkpoint has moved to position (reported by its runner in this process). */
+  advanced(projection: string, position: bigint): void;
   /** Stops polling; requests still waiting are answered as not reached. */
   close(): void;
 }
@@ -97,6 +100,10 @@ export function checkpointWaiter({ readCheckpoint, logger, pollIntervalMs = 15 }
         set.add(waiter);
         schedulePoll(projection);
       });
+    },
+    advanced(projection, position) {
+      latest.set(projection, position);
+      settleReached(projection, position);
     },
     close() {
       closed = true;

@@ -50,6 +50,20 @@ describe('checkpoint waiter', () => {
     expect(settled.sort()).toEqual(['0:4:true', '1:6:true', '2:4:true']);
   });
 
+  it('answers waiting requests as soon as an advance is reported, without waiting for the poll', async () => {
+    start(60_000);
+    const started = performance.now();
+    const waiting = waiter.waitFor('catalog_v1', 5n, 5_000);
+    await sleep(10);
+    waiter.advanced('catalog_v1', 4n);
+    waiter.advanced('orders_v1', 9n);
+    await sleep(10);
+    waiter.advanced('catalog_v1', 5n);
+    expect(await waiting).toEqual({ position: 5n, reached: true });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(reads).toBe(1); // the one up front
+  });
+
   it('keeps projections apart', async () => {
     start();
     positions.set('orders_v1', 10n);

@@ -47,6 +47,30 @@ describeOnReadDbs(
       expect([none.status, none.headers.get('x-read-position'), none.headers.get('x-stale')]).toEqual([404, '0', null]);
     });
 
+    it('with checkpoints reported by runners in process, answers as soon as the live version reports the position', async () => {
+      const f = fixture();
+      await f.restart({ checkpointPollMs: 60_000 });
+      const product = aProduct({ sku: 'HAM-1', revision: 2 });
+      await insertProduct(f.db, f.schemas.catalog, product, 7n);
+      // The table says 5; only the reports say 7, so an answer at 7 can only have come from them.
+      await setCheckpoint(f.db, f.schemas.admin, f.schemas.catalog, 5n);
+      f.service.checkpointAdvanced({ projection: 'catalog', schema: f.schemas.catalog, position: 6n });
+      const started = Date.now();
+      const [answer] = await Promise.all([
+        f.get('/products/HAM-1', { 'X-Min-Position': '7' }),
+        after(100, async () => {
+          // A version that is not live (a rebuild's) reports a position: no answer from it.
+          f.service.checkpointAdvanced({ projection: 'catalog', schema: `${f.schemas.catalog}_rebuilt`, position: 9n });
+          await sleep(100);
+          f.service.checkpointAdvanced({ projection: 'catalog', schema: f.schemas.catalog, position: 7n });
+        }),
+      ]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale')]).toEqual([200, '7', null]);
+      expect(answer.body).toEqual(product);
+    });
+
     it('answers what there is, marked stale, when the projection does not get there in time', async () => {
       const f = fixture();
       await f.restart({ readYourWritesTimeoutMs: 150 });
