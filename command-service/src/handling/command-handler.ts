@@ -36,8 +36,9 @@ export interface CommandHandlerOptions {
   newId?: () => string;
   /**
    * This handler is the only writer of the store (embedded PGlite: one process owns the database, and all of its
-   * appends come through here), so a cached fold is the stream as it is: loads and decisions skip reading its tail.
-   * Were it wrong, an append would still meet its expected revision, fail and be retried from a fresh read.
+   * appends come through here), so a cached fold is the stream as it is: loads skip reading its tail, and so do
+   * no-op decisions. Were it wrong, an append would still meet its expected revision, fail and be retried from a
+   * fresh read.
    */
   soleWriter?: boolean;
 }
@@ -47,18 +48,30 @@ export function commandHandler(store: EventStore, options: CommandHandlerOptions
   const products = stateCache<Product>(cacheSize);
   const orders = stateCache<Order>(cacheSize);
   const queue = streamQueue();
+  // Commands decide on the cached fold whoever else writes: an append checks its expected revision, so a fold that
+  // is behind costs one refused append and a retry from a fresh read. Only a no-op, which appends nothing, needs
+  // the stream read first when other processes may write (see HandleOptions.knownMayLag); loads always do then.
   const cached = <S>(cache: StateCache<S>, streamId: string) => (soleWriter ? cache.get(streamId) : undefined);
+  const mayLag = !soleWriter;
   return {
     product: (command, metadata) => {
       const streamId = productStream(command.data.sku);
       return queue(streamId, () =>
-        handleCommand(store, productDecider, streamId, command, { metadata, now, newId, retries, cache: products, known: cached(products, streamId) }),
+        handleCommand(store, productDecider, streamId, command, { metadata, now, newId, retries, cache: products, known: products.get(streamId), knownMayLag: mayLag }),
       );
     },
     order: (command, metadata, known) => {
       const streamId = orderStream(command.data.orderId);
       return queue(streamId, () =>
-        handleCommand(store, orderDecider, streamId, command, { metadata, now, newId, retries, cache: orders, known: known ?? cached(orders, streamId) }),
+        handleCommand(store, orderDecider, streamId, command, {
+          metadata,
+          now,
+          newId,
+          retries,
+          cache: orders,
+          known: known ?? orders.get(streamId),
+          knownMayLag: known === undefined && mayLag,
+        }),
       );
     },
     loadProduct: async (sku) => cached(products, productStream(sku)) ?? loadStream(store, productDecider, productStream(sku), products),

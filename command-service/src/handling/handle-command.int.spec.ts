@@ -125,6 +125,23 @@ onEveryDatabase('handleCommand', (database) => {
     expect((await loadStream(eventStore, productDecider, stream)).state).toMatchObject({ onHand: 9 });
   });
 
+  it('beside other writers, decides on its cached fold without reading, and decides a no-op again on a fresh read', async () => {
+    const { eventStore } = database();
+    let reads = 0;
+    const counting: EventStore = { ...eventStore, readStream: (...args) => (reads++, eventStore.readStream(...args)) };
+    const handler = commandHandler(counting);
+    await handler.product(register);
+    await handler.product(restock(5));
+    expect(reads).toBe(1); // the registration, whose stream was not cached yet
+    // Another process reserves behind this handler's back: its fold knows of no reservation for o-1.
+    await handleCommand(eventStore, productDecider, stream, { type: 'ReserveStock', data: { sku, orderId: 'o-1', quantity: 2 } });
+    // On the cached fold, releasing o-1 is a no-op; on the stream as it is, it gives the 2 back.
+    const released = await handler.product({ type: 'ReleaseStock', data: { sku, orderId: 'o-1' } });
+    expect(released.decided).toEqual([{ type: 'StockReleased', data: { sku, orderId: 'o-1', quantity: 2 } }]);
+    expect(reads).toBe(2);
+    expect((await loadStream(eventStore, productDecider, stream)).state).toMatchObject({ onHand: 5, reservations: {} });
+  });
+
   it('two command handlers (two processes) with their own caches interleave without losing an update', async () => {
     const { eventStore } = database();
     const first = commandHandler(eventStore);

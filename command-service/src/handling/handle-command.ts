@@ -24,6 +24,11 @@ export interface HandleOptions<S> {
    * decides on it instead of reading again; if it is stale, the append's expected revision fails and the retry reads.
    */
   known?: StreamState<S>;
+  /**
+   * `known` may be behind the stream (a cached fold, where other processes append too). A decision on it that appends
+   * is verified by the expected revision like any other; a no-op is not, so it is decided again on a fresh read.
+   */
+  knownMayLag?: boolean;
 }
 
 export interface HandleResult<S, E> {
@@ -51,11 +56,14 @@ export async function handleCommand<S, C, E extends DomainEvent>(
   command: C,
   options: HandleOptions<S> = {},
 ): Promise<HandleResult<S, E>> {
-  const { metadata = {}, now = () => new Date(), newId = randomUUID, retries = DEFAULT_RETRIES, cache, known } = options;
+  const { metadata = {}, now = () => new Date(), newId = randomUUID, retries = DEFAULT_RETRIES, cache, known, knownMayLag = false } = options;
   for (let attempt = 0; ; attempt++) {
     const current = attempt === 0 && known ? known : await loadStream(store, decider, streamId, cache);
     const decided = decider.decide(command, current.state, { now: now(), newId });
-    if (decided.length === 0) return { events: [], decided, ...current };
+    if (decided.length === 0) {
+      if (attempt === 0 && known && knownMayLag) continue;
+      return { events: [], decided, ...current };
+    }
     try {
       const appended = await store.append(
         streamId,

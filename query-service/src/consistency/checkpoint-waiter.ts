@@ -1,8 +1,8 @@
 import { readEffectiveCheckpoints, type Logger, type SqlExecutor } from '@order-engine/shared';
 
-// Read-your-writes waits for a projection's checkpoint to pass a position. Each waiting request costs one
-// query up front; after that, one shared poller per projection re-reads the checkpoint for all of them, so a
-// burst of waiting requests does not turn into a burst of queries. Where the projections run in the same process,
+// Read-your-writes waits for a projection's checkpoint to pass a position. A request costs one query up front,
+// unless others are waiting already; after that, one shared poller per projection re-reads the checkpoint for all
+// of them, so a steady stream of waiting requests costs one query per poll interval, not one per request. Where the projections run in the same process,
 // they report each move of the live version's checkpoint (advanced), which answers waiting requests at once.
 
 /** Global position a projection has applied every event up to; 0n when it has applied nothing yet. */
@@ -81,10 +81,16 @@ export function checkpointWaiter({ readCheckpoint, logger, pollIntervalMs = 15 }
 
   return {
     async waitFor(projection, minPosition, timeoutMs) {
-      const position = await readCheckpoint(projection);
-      latest.set(projection, position);
-      if (position >= minPosition) return { position, reached: true };
-      if (timeoutMs <= 0 || closed) return { position, reached: false };
+      // While requests wait, the poller reads anyway, within pollIntervalMs: join it. (Answering from its last read
+      // instead could answer from a version a rebuild has just switched away from.)
+      const joinPoll = timeoutMs > 0 && !closed && (waiting.get(projection)?.size ?? 0) > 0;
+      if (!joinPoll) {
+        const position = await readCheckpoint(projection);
+        latest.set(projection, position);
+        if (position >= minPosition) return { position, reached: true };
+        if (timeoutMs <= 0 || closed) return { position, reached: false };
+      }
+      const position = latest.get(projection) ?? 0n;
       return new Promise<WaitResult>((resolve) => {
         const set = waiting.get(projection) ?? new Set<Waiter>();
         waiting.set(projection, set);

@@ -64,6 +64,19 @@ describe('checkpoint waiter', () => {
     expect(reads).toBe(1); // the one up front
   });
 
+  it('lets a request that arrives while others wait join the poller instead of reading on its own', async () => {
+    start(20);
+    positions.set('catalog_v1', 1n);
+    const first = waiter.waitFor('catalog_v1', 3n, 2_000);
+    await sleep(1);
+    expect(reads).toBe(1);
+    const others = [2n, 3n, 1n].map((min) => waiter.waitFor('catalog_v1', min, 2_000));
+    expect(reads).toBe(1);
+    positions.set('catalog_v1', 3n);
+    expect(await Promise.all([first, ...others])).toEqual([3n, 2n, 3n, 1n].map(() => ({ position: 3n, reached: true })));
+    expect(reads).toBe(2); // the first request's, then one poll for all four
+  });
+
   it('keeps projections apart', async () => {
     start();
     positions.set('orders_v1', 10n);
