@@ -10,7 +10,7 @@ import { WrongExpectedRevision } from '../errors.js';
 import type { EventStore, NewEvent, RecordedEvent } from '../event-store.js';
 import { postgresEventStore } from './postgres-event-store.js';
 
-// Concurrent appends through one store share calls of append_events (append-batcher.ts). What a caller sees must
+// Concurrent appends through one store share calls of append_events (async/coalescer.ts). What a caller sees must
 // not change: each append is checked, written and answered on its own, as if it had been sent alone.
 
 const pglite = sharedPglite();

@@ -2,7 +2,7 @@
 //
 // It takes a JSON array of appends, {streamId, expected, expectedRevision, events: [{eventId, type, version, data,
 // metadata}]}, where expected is 'any' | 'no_stream' | 'stream_exists' | 'exact' (then expectedRevision is the last
-// revision), and writes them in one transaction: the client coalesces concurrent appends (append-batcher.ts) so
+// revision), and writes them in one transaction: the client coalesces concurrent appends (async/coalescer.ts) so
 // they share one commit and one WAL flush. Each append is checked on its own: one whose stream is elsewhere writes
 // nothing and gets the actual last revision (-1: no stream) as conflict_revision, and the others go through.
 // Returns one row per written event, and one per refused append.

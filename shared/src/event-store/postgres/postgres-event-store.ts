@@ -1,7 +1,8 @@
+import { coalescer } from '../../async/coalescer.js';
 import { assertIdentifier, type Sql } from '../../sql/sql.js';
-import type { EventStore } from '../event-store.js';
-import { appendBatch } from './append.js';
-import { appendBatcher } from './append-batcher.js';
+import type { AppendResult, EventStore } from '../event-store.js';
+import { appendBatch, type AppendRequest } from './append.js';
+import { EventStoreUnavailable } from '../errors.js';
 import { toEventStoreError } from './errors.js';
 import { headPosition } from './head-position.js';
 import { channelOf, notifier } from './notify.js';
@@ -34,7 +35,12 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
   const singleProcess = options.singleProcess ?? false;
   const notify = notifier(singleProcess ? undefined : sql, channelOf(schema));
   const closing = new AbortController();
-  const appends = appendBatcher((requests) => appendBatch(sql, schema, requests), { maxInFlight: options.appendConcurrency });
+  // Concurrent appends share calls of append_events (group commit, see async/coalescer.ts). A call that fails as a
+  // whole (a duplicate event id, say) is sent again append by append, unless the database is away.
+  const appendNow = coalescer<AppendRequest, AppendResult>((requests) => appendBatch(sql, schema, requests), {
+    maxInFlight: options.appendConcurrency,
+    retryAlone: (error) => !(error instanceof EventStoreUnavailable),
+  });
 
   let migrated: Promise<void> | undefined;
   async function ready(): Promise<void> {
@@ -57,7 +63,7 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
     async append(streamId, events, appendOptions) {
       if (events.length === 0) throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
       await ready();
-      const result = await appends.append({ streamId, events, expectedRevision: appendOptions?.expectedRevision ?? 'any' });
+      const result = await appendNow({ streamId, events, expectedRevision: appendOptions?.expectedRevision ?? 'any' });
       notify.poke();
       return result;
     },
