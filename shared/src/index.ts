@@ -28,3 +28,4 @@ export * from './bus/event-message.js';
 export { kafkaFeed, KafkaFeedFailed, type KafkaFeedOptions } from './bus/kafka-feed.js';
 export { kafkaLogCreator } from './bus/kafka-log.js';
 export * from './async/abortable.js';
+export * from './async/coalescer.js';

@@ -1,4 +1,4 @@
-import type { Sql } from '@order-engine/shared';
+import { coalescer, SqlUnavailable, type Sql } from '@order-engine/shared';
 import { commandsSchema, migrateSchema } from '../storage/commands-schema.js';
 
 /** The first answer given to a request, replayed for every repeat. */
@@ -41,8 +41,41 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
   const table = `${schema}.idempotency_keys`;
   const leaseMs = options.leaseMs ?? 60_000;
 
-  const insert = async (key: string, fingerprint: string): Promise<boolean> =>
-    (await sql.query(`INSERT INTO ${table} (key, fingerprint, state) VALUES ($1, $2, 'running') ON CONFLICT (key) DO NOTHING RETURNING key`, [key, fingerprint])).length === 1;
+  // Each command writes its key twice, claimed and then done: concurrent requests share those statements (see
+  // coalescer.ts), so under load a key costs a fraction of a commit instead of two. A statement that fails for a
+  // reason other than an outage is sent again per key, so that it fails only its own request.
+  const alone = (error: unknown) => !(error instanceof SqlUnavailable);
+
+  /** Inserts the keys not taken yet; true for each request that took its key (the first of a key in the batch). */
+  const insert = coalescer<{ key: string; fingerprint: string }, boolean>(
+    async (claims) => {
+      const rows = await sql.query<{ key: string }>(
+        `INSERT INTO ${table} (key, fingerprint, state) SELECT key, fingerprint, 'running' FROM unnest($1::text[], $2::text[]) AS c(key, fingerprint)
+         ON CONFLICT (key) DO NOTHING RETURNING key`,
+        [claims.map((claim) => claim.key), claims.map((claim) => claim.fingerprint)],
+      );
+      const taken = new Set(rows.map((row) => row.key));
+      return claims.map(({ key }) => taken.delete(key));
+    },
+    { retryAlone: alone },
+  );
+
+  const markDone = coalescer<{ key: string; answer: StoredAnswer }, true>(
+    async (completions) => {
+      await sql.query(
+        `UPDATE ${table} AS t SET state = 'done', status = d.status, headers = d.headers::jsonb, body = d.body, completed_at = now()
+           FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) AS d(key, status, headers, body) WHERE t.key = d.key`,
+        [
+          completions.map(({ key }) => key),
+          completions.map(({ answer }) => answer.status),
+          completions.map(({ answer }) => JSON.stringify(answer.headers)),
+          completions.map(({ answer }) => answer.body),
+        ],
+      );
+      return completions.map(() => true as const);
+    },
+    { retryAlone: alone },
+  );
 
   const takeOver = async (key: string, fingerprint: string): Promise<boolean> =>
     (
@@ -82,7 +115,7 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
     async claim(key, fingerprint) {
       // A released key disappears between our INSERT and SELECT: then simply try again.
       for (let attempt = 0; attempt < 3; attempt++) {
-        if (await insert(key, fingerprint)) return { kind: 'claimed' };
+        if (await insert({ key, fingerprint })) return { kind: 'claimed' };
         const row = await find(key);
         if (!row) continue;
         if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
@@ -94,12 +127,7 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
     },
 
     async complete(key, answer) {
-      await sql.query(`UPDATE ${table} SET state = 'done', status = $2, headers = $3::jsonb, body = $4, completed_at = now() WHERE key = $1`, [
-        key,
-        answer.status,
-        JSON.stringify(answer.headers),
-        answer.body,
-      ]);
+      await markDone({ key, answer });
     },
 
     async release(key) {

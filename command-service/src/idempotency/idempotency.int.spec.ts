@@ -3,6 +3,7 @@ import { productStream, type EventStore } from '@order-engine/shared';
 import { onEveryDatabase, type TestDatabase } from '../testing/databases.js';
 import type { RunningCommandService } from '../testing/test-command-service.js';
 import { requestFingerprint } from './fingerprint.js';
+import { sqlIdempotencyStore } from './idempotency-store.js';
 
 const product = { sku: 'LAMP', name: 'Lamp', category: 'home', priceCents: 1_999, currency: 'EUR' };
 const withKey = (key: string) => ({ 'idempotency-key': key });
@@ -73,6 +74,26 @@ onEveryDatabase('Idempotency-Key', (database) => {
     expect(replayed.length + inProgress.length).toBe(11);
     for (const answer of inProgress) expect(answer.body).toMatchObject({ type: '/problems/idempotency-key-in-use' });
     expect(await eventTypes(database().eventStore)).toEqual(['ProductRegistered', 'StockAdded']);
+  });
+
+  it('concurrent claims and answers share statements, and each key still gets exactly its own outcome', async () => {
+    const { sql, prefix } = database();
+    let statements = 0;
+    const counting = { ...sql, query: ((text: string, params?: readonly unknown[]) => (statements++, sql.query(text, params))) as typeof sql.query };
+    const store = sqlIdempotencyStore(counting, { prefix });
+    await store.migrate();
+    statements = 0;
+    // 30 keys, and a key asked for three times within the same burst: only the first of those takes it.
+    const keys = Array.from({ length: 30 }, (_, i) => `key-${i}`);
+    const claims = await Promise.all([...keys, 'twice', 'twice', 'twice'].map((key) => store.claim(key, `fp-${key}`)));
+    expect(claims.slice(0, 30).every((claim) => claim.kind === 'claimed')).toBe(true);
+    expect(claims.slice(30).map((claim) => claim.kind)).toEqual(['claimed', 'in-progress', 'in-progress']);
+    // A body JSON holds, whatever text it carries (jsonb would refuse \u0000).
+    const answerOf = (key: string) => ({ status: 201, headers: { location: `/orders/${key}` }, body: JSON.stringify({ key, note: 'nul \u0000 here' }) });
+    await Promise.all(keys.map((key) => store.complete(key, answerOf(key))));
+    expect(statements).toBeLessThan(2 * keys.length);
+    for (const key of keys) expect(await store.claim(key, `fp-${key}`)).toEqual({ kind: 'replay', answer: answerOf(key) });
+    expect(await store.claim('key-1', 'another request')).toEqual({ kind: 'mismatch' });
   });
 
   it('keeps 4xx answers: the repeat of a 404 stays a 404 even once the product exists', async () => {
