@@ -18,6 +18,7 @@ export * from './event-store/postgres/postgres-event-store.js';
 export { migrateEventStore } from './event-store/postgres/schema.js';
 export * from './sql/pg-sql.js';
 export * from './sql/pglite-sql.js';
+export * from './sql/pglite-worker-sql.js';
 export * from './cache/redis-cache.js';
 export * from './composition/open-adapters.js';
 export * from './composition/open-feed.js';
