@@ -5,7 +5,7 @@ import { connectRedis, redisCache } from '../cache/redis-cache.js';
 import type { EngineConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { pgSql } from '../sql/pg-sql.js';
-import { openPglite } from '../sql/pglite-sql.js';
+import { openPgliteWorker } from '../sql/pglite-worker-sql.js';
 import type { Sql } from '../sql/sql.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { connectEsdb, esdbEventStore } from '../event-store/esdb/esdb-event-store.js';
@@ -22,14 +22,17 @@ export interface Databases {
   close(): Promise<void>;
 }
 
-/** PGlite is one process's database: everything embedded shares one instance in DATA_DIR/pglite. */
+/**
+ * PGlite is one process's database: everything embedded shares one instance in DATA_DIR/pglite. It runs in a worker
+ * thread, because its WASM would otherwise take most of the thread that also serves HTTP and runs projections.
+ */
 export const pgliteDirectory = (config: Pick<EngineConfig, 'DATA_DIR'>): string | undefined =>
   config.DATA_DIR.startsWith('memory://') ? undefined : join(config.DATA_DIR, 'pglite');
 
 export async function openDatabases(config: EngineConfig): Promise<Databases> {
   const commandDb = config.EVENT_STORE === 'pglite' ? 'pglite' : 'postgres';
   const uses = (kind: 'pglite' | 'postgres') => commandDb === kind || config.READ_DB === kind;
-  const pglite = uses('pglite') ? await openPglite(pgliteDirectory(config)) : undefined;
+  const pglite = uses('pglite') ? await openPgliteWorker(pgliteDirectory(config)) : undefined;
   // loadEngineConfig already refused postgres or esdb without DATABASE_URL.
   const postgres = uses('postgres') ? pgSql(config.DATABASE_URL as string) : undefined;
   const pick = (kind: 'pglite' | 'postgres') => (kind === 'pglite' ? pglite : postgres) as Sql;
