@@ -55,6 +55,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     prefix,
     logger: logger.child({ service: 'query-service' }),
     readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
+    // The projections below report to it once their cache writes are done; a memory cache is only theirs to write.
+    cacheKeepsUpWithReports: config.CACHE === 'memory',
   });
   const projections = createProjectionService({
     eventStore,

@@ -49,6 +49,12 @@ export interface QueryServiceOptions {
   checkpointPollMs?: number;
   /** A cache call slower than this is treated as a cache outage. */
   cacheTimeoutMs?: number;
+  /**
+   * The projections run in this process, report their checkpoints here (checkpointAdvanced) only once their cache
+   * writes are done, and the cache is this process's memory: a read with X-Min-Position may then be served from the
+   * cache, which holds what the reported checkpoint covers. Otherwise such a read goes to the database.
+   */
+  cacheKeepsUpWithReports?: boolean;
 }
 
 /** A projection version's checkpoint moved (as the projection service's runners report it). */
@@ -99,7 +105,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     return reported.get(schema) ?? checkpointOf(schema);
   };
   const waiter = checkpointWaiter({ readCheckpoint, logger, pollIntervalMs: options.checkpointPollMs });
-  const consistency = readYourWrites(waiter, readYourWritesTimeoutMs);
+  const consistency = readYourWrites(waiter, readYourWritesTimeoutMs, options.cacheKeepsUpWithReports);
   const cached = cacheAside({ cache, logger, timeoutMs: options.cacheTimeoutMs });
   const schemaOf = (name: ProjectionName) => () => live.of(name);
 

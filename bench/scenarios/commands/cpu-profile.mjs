@@ -1,8 +1,9 @@
 // Preloaded into the benchmarked processes (NODE_OPTIONS=--import, which refuses --cpu-prof) when
-// BENCH_COMMANDS_PROFILE_DIR is set: profiles the whole process and writes <dir>/<pid>.cpuprofile as it exits.
+// BENCH_COMMANDS_PROFILE_DIR is set: profiles the whole process and writes <dir>/<script>-<pid>-<thread>.cpuprofile as it exits (threads other than the main one are not covered: a preload does not run in workers).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 const dir = process.env.CPU_PROFILE_DIR;
 if (dir) {
@@ -14,7 +15,7 @@ if (dir) {
   process.once('exit', () => {
     // An in-thread session answers synchronously, so this completes before the process is gone.
     session.post('Profiler.stop', (error, result) => {
-      if (!error) writeFileSync(join(dir, `${process.argv[1]?.split('/').at(-1) ?? 'node'}-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+      if (!error) writeFileSync(join(dir, `${process.argv[1]?.split('/').at(-1) ?? 'node'}-${process.pid}-${threadId}.cpuprofile`), JSON.stringify(result.profile));
     });
   });
 }

@@ -113,11 +113,14 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     expect(await cache.get(`${s.orders}:order:o-1`)).toEqual({ version: 6, value: delivered });
   });
 
-  it('reports every move of its checkpoint, in order, from the one it starts at to the head', async () => {
+  it('reports every move of its checkpoint, in order, from the one it starts at to the head, each once its cache writes are done', async () => {
     const { store, cache } = await setUp();
     const head = await appendHistory(store);
     const [catalog] = liveProjections;
     const reported: bigint[] = [];
+    const skus = ['lamp', 'mug', 'vase'];
+    // At each report, the revision of each product's cached view (the memory cache answers from what it holds at the call).
+    const cachedAt: Promise<(number | undefined)[]>[] = [];
     const runner = createProjectionRunner({
       projection: catalog!,
       sql,
@@ -128,6 +131,7 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
       onAdvance: ({ projection, schema, position }) => {
         expect([projection, schema]).toEqual(['catalog', readModelSchemas(prefix).catalog]);
         reported.push(position);
+        cachedAt.push(Promise.all(skus.map(async (sku) => (await cache.get(`${schema}:product:${sku}`))?.version)));
       },
     });
     runner.start();
@@ -137,6 +141,11 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     expect(reported.at(-1)).toBe(head);
     expect(reported.length).toBeGreaterThan(2);
     expect(reported.every((position, i) => i === 0 || position > reported[i - 1]!)).toBe(true);
+    // What each product's revision was as of each reported position: the cache must have had exactly that.
+    const events = await store.readAll();
+    const revisionAt = (sku: string, position: bigint) => events.filter((e) => e.streamId === `product-${sku}` && e.position <= position).at(-1)?.revision;
+    const expected = reported.map((position) => (position === 0n ? skus.map(() => undefined) : skus.map((sku) => revisionAt(sku, position))));
+    expect(await Promise.all(cachedAt)).toEqual(expected);
   });
 
   it('gives the same rows when every batch is delivered twice', async () => {

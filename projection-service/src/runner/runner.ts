@@ -34,7 +34,10 @@ export interface ProjectionRunnerOptions {
   logger: Logger;
   /** Delay before retrying after a failure: doubles from initialMs up to maxMs. */
   backoff?: { initialMs: number; maxMs: number };
-  /** Told the effective checkpoint whenever it moves (read at start, or committed), e.g. by a query service in process. */
+  /**
+   * Told the effective checkpoint whenever it moves (read at start, or committed), e.g. by a query service in process;
+   * after a batch, only once its cache writes are done, so a reader told of a position finds the cache there too.
+   */
   onAdvance?: (advance: CheckpointAdvance) => void;
 }
 
@@ -82,10 +85,15 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
   function advance(source: string, position: GlobalPosition) {
     if (position > (applied.get(source) ?? -1n)) applied.set(source, position);
-    const previous = current;
     current = effectiveCheckpoint(key, applied, options.feedPartitions);
     for (const waiter of waiters) if (waiter.position <= current) waiter.done(true);
-    if (current !== previous) options.onAdvance?.({ projection: projection.name, schema, position: current });
+  }
+
+  let reported: GlobalPosition | undefined;
+  function report() {
+    if (current === undefined || current === reported) return;
+    reported = current;
+    options.onAdvance?.({ projection: projection.name, schema, position: current });
   }
 
   // The transaction has committed: a cache that fails now only costs readers a trip to the read model.
@@ -103,6 +111,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         // (A Kafka feed resumes from its committed offsets instead, which never pass the rows' checkpoints.)
         for (const [source, position] of await readCheckpointRows(sql, `${admin}.checkpoints`, [key])) advance(source, position);
         advance(key, applied.get(key) ?? 0n);
+        report();
         const after = applied.get(key) ?? 0n;
         logger.debug('subscribing', { after });
         for await (const batch of untilAborted(feed(after, signal), signal)) {
@@ -113,6 +122,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
           advance(source, batch.through);
           failures = 0;
           await writeCache(writes);
+          report();
         }
         if (signal.aborted) return;
         failures += 1;

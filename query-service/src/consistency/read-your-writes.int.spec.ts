@@ -71,6 +71,23 @@ describeOnReadDbs(
       expect(answer.body).toEqual(product);
     });
 
+    it('with a cache that keeps up with the reports, serves a read that waited for its position from the cache', async () => {
+      const f = fixture();
+      await f.restart({ checkpointPollMs: 60_000, cacheKeepsUpWithReports: true });
+      const inTable = aProduct({ sku: 'HAM-1', priceCents: 1_000, revision: 1 });
+      const cached = aProduct({ sku: 'HAM-1', priceCents: 1_500, revision: 2 });
+      await insertProduct(f.db, f.schemas.catalog, inTable, 5n);
+      f.service.checkpointAdvanced({ projection: 'catalog', schema: f.schemas.catalog, position: 5n });
+      const answering = f.get('/products/HAM-1', { 'X-Min-Position': '7' });
+      // As a runner does it: the cache first, then the report.
+      await sleep(50);
+      await f.cache.set(`${f.schemas.catalog}:product:HAM-1`, { version: 2, value: cached });
+      f.service.checkpointAdvanced({ projection: 'catalog', schema: f.schemas.catalog, position: 7n });
+      const answer = await answering;
+      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-cache')]).toEqual([200, '7', 'hit']);
+      expect(answer.body).toEqual(cached);
+    });
+
     it('answers what there is, marked stale, when the projection does not get there in time', async () => {
       const f = fixture();
       await f.restart({ readYourWritesTimeoutMs: 150 });

@@ -25,13 +25,17 @@ export function parseMinPosition(header: string | undefined): bigint | undefined
 export interface ReadYourWrites {
   /**
    * Waits until `projection` has passed the request's X-Min-Position, if it sent one, and sets the answer's
-   * X-Read-Position (and X-Stale on timeout). True when the request asked for its writes: the caller then reads
-   * PostgreSQL past the cache, whose entry may lag a few milliseconds behind the checkpoint.
+   * X-Read-Position (and X-Stale on timeout). True when the caller must then read PostgreSQL past the cache: the
+   * request asked for its writes, and the cache's entry may lag a few milliseconds behind the checkpoint.
    */
   settle(req: Request, res: Response, projection: string): Promise<boolean>;
 }
 
-export function readYourWrites(waiter: CheckpointWaiter, timeoutMs: number): ReadYourWrites {
+/**
+ * @param cacheKeepsUp the cache holds every view as of the checkpoints the waiter sees (projections in this process
+ *   write it before they report a position), so a request that waited for its position may still be served from it.
+ */
+export function readYourWrites(waiter: CheckpointWaiter, timeoutMs: number, cacheKeepsUp = false): ReadYourWrites {
   return {
     async settle(req, res, projection) {
       const minPosition = parseMinPosition(req.get(MIN_POSITION_HEADER));
@@ -39,7 +43,7 @@ export function readYourWrites(waiter: CheckpointWaiter, timeoutMs: number): Rea
       const { position, reached } = await waiter.waitFor(projection, minPosition, timeoutMs);
       res.setHeader(READ_POSITION_HEADER, position.toString());
       if (!reached) res.setHeader(STALE_HEADER, 'true');
-      return true;
+      return !cacheKeepsUp;
     },
   };
 }
