@@ -41,41 +41,40 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
   const table = `${schema}.idempotency_keys`;
   const leaseMs = options.leaseMs ?? 60_000;
 
-  // Each command writes its key twice, claimed and then done: concurrent requests share those statements (see
-  // coalescer.ts), so under load a key costs a fraction of a commit instead of two. A statement that fails for a
-  // reason other than an outage is sent again per key, so that it fails only its own request.
-  const alone = (error: unknown) => !(error instanceof SqlUnavailable);
-
-  /** Inserts the keys not taken yet; true for each request that took its key (the first of a key in the batch). */
-  const insert = coalescer<{ key: string; fingerprint: string }, boolean>(
-    async (claims) => {
+  // Each command writes its key twice, claimed and then done. Concurrent requests share those writes (see
+  // coalescer.ts): one statement marks the finished ones done and claims the new ones, so under load a key costs a
+  // fraction of a statement instead of two. A statement that fails for a reason other than an outage is sent again
+  // per write, so that it fails only its own request.
+  type KeyWrite = { claim: { key: string; fingerprint: string } } | { done: { key: string; answer: StoredAnswer } };
+  const write = coalescer<KeyWrite, boolean>(
+    async (writes) => {
+      const claims = writes.flatMap((w) => ('claim' in w ? [w.claim] : []));
+      const done = writes.flatMap((w) => ('done' in w ? [w.done] : []));
+      // Both parts see the same snapshot: a claim of a key finished in this statement finds it taken (the key was
+      // claimed before), and the claimant's next look finds it done.
       const rows = await sql.query<{ key: string }>(
-        `INSERT INTO ${table} (key, fingerprint, state) SELECT key, fingerprint, 'running' FROM unnest($1::text[], $2::text[]) AS c(key, fingerprint)
+        `WITH done AS (
+           UPDATE ${table} AS t SET state = 'done', status = d.status, headers = d.headers::jsonb, body = d.body, completed_at = now()
+             FROM unnest($3::text[], $4::int[], $5::text[], $6::text[]) AS d(key, status, headers, body) WHERE t.key = d.key
+         )
+         INSERT INTO ${table} (key, fingerprint, state) SELECT key, fingerprint, 'running' FROM unnest($1::text[], $2::text[]) AS c(key, fingerprint)
          ON CONFLICT (key) DO NOTHING RETURNING key`,
-        [claims.map((claim) => claim.key), claims.map((claim) => claim.fingerprint)],
-      );
-      const taken = new Set(rows.map((row) => row.key));
-      return claims.map(({ key }) => taken.delete(key));
-    },
-    { retryAlone: alone },
-  );
-
-  const markDone = coalescer<{ key: string; answer: StoredAnswer }, true>(
-    async (completions) => {
-      await sql.query(
-        `UPDATE ${table} AS t SET state = 'done', status = d.status, headers = d.headers::jsonb, body = d.body, completed_at = now()
-           FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) AS d(key, status, headers, body) WHERE t.key = d.key`,
         [
-          completions.map(({ key }) => key),
-          completions.map(({ answer }) => answer.status),
-          completions.map(({ answer }) => JSON.stringify(answer.headers)),
-          completions.map(({ answer }) => answer.body),
+          claims.map((claim) => claim.key),
+          claims.map((claim) => claim.fingerprint),
+          done.map(({ key }) => key),
+          done.map(({ answer }) => answer.status),
+          done.map(({ answer }) => JSON.stringify(answer.headers)),
+          done.map(({ answer }) => answer.body),
         ],
       );
-      return completions.map(() => true as const);
+      // A key asked for twice in one statement is taken by the first request only.
+      const taken = new Set(rows.map((row) => row.key));
+      return writes.map((w) => ('claim' in w ? taken.delete(w.claim.key) : true));
     },
-    { retryAlone: alone },
+    { maxInFlight: Math.min(2, sql.parallelism), retryAlone: (error) => !(error instanceof SqlUnavailable) },
   );
+  const insert = (key: string, fingerprint: string) => write({ claim: { key, fingerprint } });
 
   const takeOver = async (key: string, fingerprint: string): Promise<boolean> =>
     (
@@ -115,7 +114,7 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
     async claim(key, fingerprint) {
       // A released key disappears between our INSERT and SELECT: then simply try again.
       for (let attempt = 0; attempt < 3; attempt++) {
-        if (await insert({ key, fingerprint })) return { kind: 'claimed' };
+        if (await insert(key, fingerprint)) return { kind: 'claimed' };
         const row = await find(key);
         if (!row) continue;
         if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
@@ -127,7 +126,7 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
     },
 
     async complete(key, answer) {
-      await markDone({ key, answer });
+      await write({ done: { key, answer } });
     },
 
     async release(key) {

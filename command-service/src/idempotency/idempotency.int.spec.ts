@@ -96,6 +96,23 @@ onEveryDatabase('Idempotency-Key', (database) => {
     expect(await store.claim('key-1', 'another request')).toEqual({ kind: 'mismatch' });
   });
 
+  it('finishing some keys while claiming others in the same burst: new keys are taken, finished ones never again', async () => {
+    const { sql, prefix } = database();
+    const store = sqlIdempotencyStore(sql, { prefix });
+    await store.migrate();
+    const first = Array.from({ length: 10 }, (_, i) => `first-${i}`);
+    await Promise.all(first.map((key) => store.claim(key, 'fp')));
+    const answer = { status: 200, headers: {}, body: '{}' };
+    const [, claims, repeats] = await Promise.all([
+      Promise.all(first.map((key) => store.complete(key, answer))),
+      Promise.all(Array.from({ length: 10 }, (_, i) => store.claim(`second-${i}`, 'fp'))),
+      Promise.all(first.slice(0, 3).map((key) => store.claim(key, 'fp'))),
+    ]);
+    expect(claims.map((claim) => claim.kind)).toEqual(Array.from({ length: 10 }, () => 'claimed'));
+    for (const repeat of repeats) expect(['in-progress', 'replay']).toContain(repeat.kind);
+    for (const key of first) expect(await store.claim(key, 'fp')).toEqual({ kind: 'replay', answer });
+  });
+
   it('keeps 4xx answers: the repeat of a 404 stays a 404 even once the product exists', async () => {
     const service = await database().start({ saga: false });
     const first = await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('early') });

@@ -37,6 +37,7 @@ export function pgSql(poolOrUrl: pg.Pool | string): Sql {
 
   return {
     ...executor(pool),
+    parallelism: pool.options.max ?? 10,
     async transaction(fn) {
       const client = await pool.connect().catch(rethrow);
       // A connection lost mid-transaction also fails the running query; without a listener the 'error' event would crash.

@@ -9,6 +9,7 @@ import { assertIdentifier, type Row, type Sql, type SqlExecutor } from './sql.js
 export function pgliteSql(db: PGlite): Sql {
   return {
     ...executor(db),
+    parallelism: 1,
     transaction: (fn) => db.transaction((tx) => fn(executor(tx))),
     async listen(channel, onNotify) {
       // PGlite interpolates the channel into LISTEN unquoted.

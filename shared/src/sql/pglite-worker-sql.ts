@@ -66,6 +66,7 @@ export async function openPgliteWorker(dataDir?: string): Promise<Sql> {
 
   return {
     ...executor(),
+    parallelism: 1,
     async transaction(fn) {
       const tx = await call<number>({ op: 'begin' });
       let result;

@@ -23,6 +23,11 @@ export interface SqlExecutor {
 }
 
 export interface Sql extends SqlExecutor {
+  /**
+   * How many statements it runs at once: 1 for PGlite (one connection), the pool's size for pg. Writers that coalesce
+   * concurrent calls (async/coalescer.ts) keep no more calls in flight than this.
+   */
+  readonly parallelism: number;
   /** Runs fn in one transaction (BEGIN/COMMIT, ROLLBACK on throw) on one connection. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** LISTEN on a channel; resolves to an unlisten function. */

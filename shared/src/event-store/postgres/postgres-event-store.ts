@@ -16,7 +16,7 @@ export interface PostgresEventStoreOptions {
   schema?: string;
   /** How often a caught-up subscription looks for new events when no notification arrives (default 250 ms). */
   pollIntervalMs?: number;
-  /** Append calls in flight at once; appends beyond them are coalesced into the next call (default 2). */
+  /** Append calls in flight at once; appends beyond them are coalesced into the next call (default 2, 1 on PGlite). */
   appendConcurrency?: number;
   /**
    * Every writer and subscriber of this database is this store object, in this process (PGlite, which one process
@@ -38,7 +38,7 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
   // Concurrent appends share calls of append_events (group commit, see async/coalescer.ts). A call that fails as a
   // whole (a duplicate event id, say) is sent again append by append, unless the database is away.
   const appendNow = coalescer<AppendRequest, AppendResult>((requests) => appendBatch(sql, schema, requests), {
-    maxInFlight: options.appendConcurrency,
+    maxInFlight: options.appendConcurrency ?? Math.min(2, sql.parallelism),
     retryAlone: (error) => !(error instanceof EventStoreUnavailable),
   });
 
