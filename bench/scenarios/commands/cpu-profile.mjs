@@ -1,5 +1,6 @@
 // Preloaded into the benchmarked processes (NODE_OPTIONS=--import, which refuses --cpu-prof) when
-// BENCH_COMMANDS_PROFILE_DIR is set: profiles the whole process and writes <dir>/<script>-<pid>-<thread>.cpuprofile as it exits (threads other than the main one are not covered: a preload does not run in workers).
+// BENCH_COMMANDS_PROFILE_DIR is set: profiles the whole process and writes <dir>/<script>-<pid>-<thread>.cpuprofile
+// as it exits. Only the main thread: a preload does not run in workers (PGlite's, in the embedded engine).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';

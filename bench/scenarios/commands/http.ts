@@ -28,7 +28,12 @@ export function httpClient({ maxSockets = 512, timeoutMs = 30_000 } = {}): HttpC
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed as idle just as it was reused: the request never reached the server,
+        // so it is sent again, as Node's documentation advises (and POSTs carry an Idempotency-Key anyway).
+        if (error.code === 'ECONNRESET' && req.reusedSocket) send(url, method, body, extra).then(resolve, reject);
+        else reject(error);
+      });
       req.end(payload);
     });
   return {
