@@ -49,8 +49,8 @@ export function commandHandler(store: EventStore, options: CommandHandlerOptions
   const orders = stateCache<Order>(cacheSize);
   const queue = streamQueue();
   // Commands decide on the cached fold whoever else writes: an append checks its expected revision, so a fold that
-  // is behind costs one refused append and a retry from a fresh read. Only a no-op, which appends nothing, needs
-  // the stream read first when other processes may write (see HandleOptions.knownMayLag); loads always do then.
+  // is behind costs one refused append and a retry from a fresh read. A no-op or a refusal, which append nothing, is
+  // decided again on a fresh read when other processes may write (HandleOptions.knownMayLag); loads read then too.
   const cached = <S>(cache: StateCache<S>, streamId: string) => (soleWriter ? cache.get(streamId) : undefined);
   const mayLag = !soleWriter;
   return {

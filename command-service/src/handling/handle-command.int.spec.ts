@@ -142,6 +142,16 @@ onEveryDatabase('handleCommand', (database) => {
     expect((await loadStream(eventStore, productDecider, stream)).state).toMatchObject({ onHand: 5, reservations: {} });
   });
 
+  it('decides a refusal on a fold that may lag again on a fresh read', async () => {
+    const { eventStore } = database();
+    await handleCommand(eventStore, productDecider, stream, register);
+    // A fold from before the registration: restocking an unregistered product is refused.
+    const before = { state: productDecider.initialState, revision: -1, position: 0n };
+    await expect(handleCommand(eventStore, productDecider, stream, restock(2), { known: before })).rejects.toThrow();
+    const restocked = await handleCommand(eventStore, productDecider, stream, restock(2), { known: before, knownMayLag: true });
+    expect([restocked.revision, restocked.state]).toMatchObject([1, { onHand: 2 }]);
+  });
+
   it('two command handlers (two processes) with their own caches interleave without losing an update', async () => {
     const { eventStore } = database();
     const first = commandHandler(eventStore);

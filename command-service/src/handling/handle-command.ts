@@ -26,7 +26,8 @@ export interface HandleOptions<S> {
   known?: StreamState<S>;
   /**
    * `known` may be behind the stream (a cached fold, where other processes append too). A decision on it that appends
-   * is verified by the expected revision like any other; a no-op is not, so it is decided again on a fresh read.
+   * is verified by the expected revision like any other; a no-op or a refusal is not, so it is decided again on a
+   * fresh read.
    */
   knownMayLag?: boolean;
 }
@@ -59,9 +60,16 @@ export async function handleCommand<S, C, E extends DomainEvent>(
   const { metadata = {}, now = () => new Date(), newId = randomUUID, retries = DEFAULT_RETRIES, cache, known, knownMayLag = false } = options;
   for (let attempt = 0; ; attempt++) {
     const current = attempt === 0 && known ? known : await loadStream(store, decider, streamId, cache);
-    const decided = decider.decide(command, current.state, { now: now(), newId });
+    const unverified = attempt === 0 && known !== undefined && knownMayLag;
+    let decided: E[];
+    try {
+      decided = decider.decide(command, current.state, { now: now(), newId });
+    } catch (error) {
+      if (unverified) continue;
+      throw error;
+    }
     if (decided.length === 0) {
-      if (attempt === 0 && known && knownMayLag) continue;
+      if (unverified) continue;
       return { events: [], decided, ...current };
     }
     try {
