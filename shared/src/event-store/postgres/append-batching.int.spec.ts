@@ -30,11 +30,13 @@ type StoreOptions = { listen?: boolean; appendConcurrency?: number; singleProces
 function countingStore(sql: Sql, schema: string, options: StoreOptions = {}) {
   let calls = 0;
   let others = 0;
+  let heads = 0;
   const counted: Sql = {
     ...sql,
     query: (text, params) => {
       if (text.includes('append_events')) calls++;
       if (text.includes('pg_notify')) others++;
+      if (text.includes('coalesce(max(position), 0)')) heads++;
       return sql.query(text, params);
     },
     // listen: false leaves only the in-process wake-up.
@@ -45,7 +47,7 @@ function countingStore(sql: Sql, schema: string, options: StoreOptions = {}) {
   };
   const { appendConcurrency, singleProcess } = options;
   const store = postgresEventStore(counted, { schema, pollIntervalMs: 60_000, appendConcurrency, singleProcess });
-  return { store, calls: () => calls, others: () => others };
+  return { store, calls: () => calls, others: () => others, heads: () => heads };
 }
 
 function batchingSpec(connect: () => Promise<Sql>): void {
@@ -158,6 +160,34 @@ function batchingSpec(connect: () => Promise<Sql>): void {
       for (const events of streams) expect(events.map((e) => e.revision)).toEqual([...events.keys()]);
     } finally {
       await Promise.all([one.close(), two.close()]);
+      await sql.exec(`drop schema ${schema} cascade`);
+    }
+  });
+
+  it('on one connection (PGlite), an unfiltered subscription reads its pages without the head; elsewhere, and filtered, it takes the head', async () => {
+    const sql = await connect();
+    const schema = freshName('es');
+    const { store, heads } = countingStore(sql, schema);
+    try {
+      await store.append('order-1', [placed(1), placed(2)]);
+      const firstBatch = async (filter?: { types: string[] }) => {
+        const before = heads();
+        const controller = new AbortController();
+        const subscription = store.subscribeToAll({ signal: controller.signal, filter })[Symbol.asyncIterator]();
+        const next = await subscription.next();
+        controller.abort();
+        await subscription.return?.();
+        return { events: (next.value as RecordedEvent[]).map((e) => e.data), heads: heads() - before };
+      };
+      const unfiltered = await firstBatch();
+      expect(unfiltered.events).toEqual([{ n: 1 }, { n: 2 }]);
+      if (sql.parallelism === 1) expect(unfiltered.heads).toBe(0);
+      else expect(unfiltered.heads).toBeGreaterThan(0);
+      const filtered = await firstBatch({ types: ['OrderPlaced'] });
+      expect(filtered.events).toEqual([{ n: 1 }, { n: 2 }]);
+      expect(filtered.heads).toBeGreaterThan(0);
+    } finally {
+      await store.close();
       await sql.exec(`drop schema ${schema} cascade`);
     }
   });

@@ -76,6 +76,9 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
         {
           readAll: (page) => read(() => readAll(sql, schema, page)),
           headPosition: () => read(() => headPosition(sql, schema)),
+          // On one connection (PGlite) a read runs between transactions, never beside one: every event it sees has
+          // committed, and no lower position can commit after it.
+          readsAreSettled: sql.parallelism === 1,
           listen: async (onNotify) => {
             const stopLocal = notify.onLocalAppend(onNotify);
             if (singleProcess) return async () => stopLocal();
