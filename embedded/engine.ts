@@ -28,9 +28,9 @@ export interface Engine {
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
   const databases = await openDatabases(config);
   const pglite = config.EVENT_STORE === 'pglite';
-  // PGlite belongs to this process and runs one statement at a time: subscribers need no NOTIFY, and appends that
-  // arrive while one is running all go in the next call.
-  const eventStore = postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA, singleProcess: pglite, appendConcurrency: pglite ? 1 : undefined });
+  // PGlite belongs to this process: subscribers need no NOTIFY. (It runs one statement at a time, which its Sql's
+  // parallelism tells the store: appends that arrive while one is running all go in the next call.)
+  const eventStore = postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA, singleProcess: pglite });
   const cache = await openCache(config, logger, { projectionsInProcess: true });
   const prefix = config.READ_MODEL_PREFIX;
   // One subscription on the store for the saga and every projection runner, rather than one each. Its linger lets the

@@ -2,8 +2,9 @@ import { readEffectiveCheckpoints, type Logger, type SqlExecutor } from '@order-
 
 // Read-your-writes waits for a projection's checkpoint to pass a position. A request costs one query up front,
 // unless others are waiting already; after that, one shared poller per projection re-reads the checkpoint for all
-// of them, so a steady stream of waiting requests costs one query per poll interval, not one per request. Where the projections run in the same process,
-// they report each move of the live version's checkpoint (advanced), which answers waiting requests at once.
+// of them, so a steady stream of waiting requests costs one query per poll interval, not one per request. Where the
+// projections run in the same process, they report each move of the live version's checkpoint (advanced), which
+// answers waiting requests at once.
 
 /** Global position a projection has applied every event up to; 0n when it has applied nothing yet. */
 export type ReadCheckpoint = (projection: string) => Promise<bigint>;
