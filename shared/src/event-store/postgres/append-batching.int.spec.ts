@@ -164,10 +164,10 @@ function batchingSpec(connect: () => Promise<Sql>): void {
     }
   });
 
-  it('on one connection (PGlite), an unfiltered subscription reads its pages without the head; elsewhere, and filtered, it takes the head', async () => {
+  it('as the only user of one connection (PGlite), an unfiltered subscription reads its pages without the head; elsewhere, and filtered, it takes the head', async () => {
     const sql = await connect();
     const schema = freshName('es');
-    const { store, heads } = countingStore(sql, schema);
+    const { store, heads } = countingStore(sql, schema, { singleProcess: true });
     try {
       await store.append('order-1', [placed(1), placed(2)]);
       const firstBatch = async (filter?: { types: string[] }) => {

@@ -35,11 +35,12 @@ export async function appendBatch(sql: SqlExecutor, schema: string, requests: re
     };
   });
 
+  const payload = JSON.stringify(toWrite);
   const rows = await sql
     .query<AppendRow>(
       // Rows come in append order, each append's in revision order (append-function.ts).
       `select append_index, event_position, event_revision, event_recorded_at, conflict_revision from ${schema}.append_events($1::jsonb)`,
-      [JSON.stringify(toWrite)],
+      [payload],
       { prepare: true },
     )
     .catch((error: unknown) => {
@@ -53,12 +54,13 @@ export async function appendBatch(sql: SqlExecutor, schema: string, requests: re
     if (ofAppend) ofAppend.push(row);
     else rowsOf.set(row.append_index - 1, [row]);
   }
+  // The events as a later read returns them (JSON values, not the caller's objects), from the text sent: one parse.
+  const sent = JSON.parse(payload) as typeof toWrite;
   return requests.map(({ streamId, expectedRevision }, i): AppendOutcome => {
     const written = rowsOf.get(i) ?? [];
     const refused = written.find((row) => row.event_position === null);
     if (refused || written.length === 0) return new WrongExpectedRevision(streamId, expectedRevision, refused?.conflict_revision ?? undefined);
-    // Read back the way jsonb stores it, so the result equals what a later read returns.
-    const events = JSON.parse(JSON.stringify(toWrite[i]!.events)) as (typeof toWrite)[number]['events'];
+    const events = sent[i]!.events;
     const recorded = events.map(
       (event, n): RecordedEvent => ({
         eventId: event.eventId,
