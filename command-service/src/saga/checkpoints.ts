@@ -8,8 +8,8 @@ export interface CheckpointStore {
   migrate(): Promise<void>;
   /** Every row of the consumer `name`, global and per partition, by key; empty when it never saved one. */
   loadAll(name: string): Promise<Map<string, GlobalPosition>>;
-  /** Saves one source's row (key from checkpointKey). */
-  save(key: string, position: GlobalPosition): Promise<void>;
+  /** Saves sources' rows (keys from checkpointKey), in one statement. */
+  save(positions: ReadonlyMap<string, GlobalPosition>): Promise<void>;
 }
 
 export function sqlCheckpointStore(sql: Sql, options: { prefix: string }): CheckpointStore {
@@ -19,12 +19,14 @@ export function sqlCheckpointStore(sql: Sql, options: { prefix: string }): Check
     migrate: () =>
       migrateSchema(sql, schema, `CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());`),
     loadAll: (name) => readCheckpointRows(sql, table, [name], 'name'),
-    async save(key, position) {
-      // Never move backwards: a slow, older instance must not make the live one redo its work.
+    async save(positions) {
+      // Never move backwards: a slow, older instance must not make the live one redo its work. Rows in key order, so
+      // two instances saving the same rows cannot deadlock.
       await sql.query(
-        `INSERT INTO ${table} (name, position) VALUES ($1, $2::bigint)
+        `INSERT INTO ${table} (name, position)
+         SELECT name, position FROM jsonb_to_recordset($1::jsonb) AS r(name text, position bigint) ORDER BY name
          ON CONFLICT (name) DO UPDATE SET position = GREATEST(${table}.position, EXCLUDED.position), updated_at = now()`,
-        [key, position.toString()],
+        [JSON.stringify([...positions].map(([name, position]) => ({ name, position: position.toString() })))],
       );
     },
   };

@@ -36,8 +36,8 @@ export interface ConsumerOptions {
 }
 
 /**
- * Feeds events to `handle` (one key at a time, see keyOf) and checkpoints each batch's source (the global feed, or its
- * Kafka partition) once the whole batch is handled: at-least-once, resumable.
+ * Feeds events to `handle` (one key at a time, see keyOf) and checkpoints the sources of each round (the global feed,
+ * or the Kafka partitions of one fetch) once the whole round is handled: at-least-once, resumable.
  */
 export function checkpointedConsumer(options: ConsumerOptions): Consumer {
   const { name, feed, feedPartitions, checkpoints, handle, keyOf = () => '', logger, backoff = { initialMs: 100, maxMs: 5_000 } } = options;
@@ -77,14 +77,23 @@ export function checkpointedConsumer(options: ConsumerOptions): Consumer {
     while (!signal.aborted) {
       try {
         for (const [source, position] of await checkpoints.loadAll(name)) advance(source, position);
-        for await (const batch of untilAborted(feed(handled.get(name) ?? 0n, signal), signal)) {
-          const source = checkpointKey(name, batch.partition);
-          // A watermark this source has passed already (redelivered) changes nothing.
-          if (batch.events.length === 0 && batch.through <= (handled.get(source) ?? -1n)) continue;
-          await handleBatch(batch.events, signal);
+        for await (const round of untilAborted(feed(handled.get(name) ?? 0n, signal), signal)) {
+          // What a source has handled already (redelivered after a rebalance or a restart) is not handled again, and
+          // a watermark it has passed changes nothing.
+          const moves = new Map<string, GlobalPosition>();
+          const events: RecordedEvent[] = [];
+          for (const batch of round) {
+            const source = checkpointKey(name, batch.partition);
+            const done = handled.get(source) ?? -1n;
+            if (batch.through <= done) continue;
+            moves.set(source, batch.through);
+            for (const event of batch.events) if (event.position > done) events.push(event);
+          }
+          if (moves.size === 0) continue;
+          await handleBatch(events, signal);
           if (signal.aborted) return;
-          await checkpoints.save(source, batch.through);
-          advance(source, batch.through);
+          await checkpoints.save(moves);
+          for (const [source, position] of moves) advance(source, position);
           delay = backoff.initialMs;
           delete state.lastError;
         }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger, type EventFeed, type FeedBatch, type GlobalPosition, type RecordedEvent } from '@order-engine/shared';
+import { silentLogger, type EventFeed, type FeedRound, type GlobalPosition, type RecordedEvent } from '@order-engine/shared';
 import type { CheckpointStore } from './checkpoints.js';
 import { checkpointedConsumer } from './consumer.js';
 
@@ -23,9 +23,11 @@ function memoryCheckpoints(start = 0n): CheckpointStore & { saved: GlobalPositio
     rows,
     migrate: async () => undefined,
     loadAll: async () => new Map(rows),
-    save: async (key, next) => {
-      rows.set(key, next);
-      saved.push(next);
+    save: async (positions) => {
+      for (const [key, next] of positions) {
+        rows.set(key, next);
+        saved.push(next);
+      }
     },
   };
 }
@@ -36,16 +38,16 @@ const historyFeed =
   async function* (after, signal) {
     for (const batch of history) {
       const fresh = batch.filter((e) => e.position > after);
-      if (fresh.length > 0) yield { events: fresh, through: fresh.at(-1)!.position };
+      if (fresh.length > 0) yield [{ events: fresh, through: fresh.at(-1)!.position }];
     }
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   };
 
-/** A feed as Kafka gives it: batches tagged with their partition, watermarks as batches without events. */
+/** A feed as Kafka gives it: rounds of batches tagged with their partition, watermarks as batches without events. */
 const partitionedFeed =
-  (batches: FeedBatch[]): EventFeed =>
+  (rounds: FeedRound[]): EventFeed =>
   async function* (_after, signal) {
-    yield* batches;
+    yield* rounds;
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   };
 
@@ -78,16 +80,19 @@ describe('checkpointed consumer', () => {
     expect(consumer.status().running).toBe(false);
   });
 
-  it('on a partitioned feed, checkpoints each partition and reports the lowest as its position', async () => {
+  it('on a partitioned feed, checkpoints each partition of a round, skips what a partition handled, and reports the lowest as its position', async () => {
     const handled: bigint[] = [];
     const checkpoints = memoryCheckpoints();
     const consumer = checkpointedConsumer({
       name: 'test',
       feed: partitionedFeed([
-        { events: [event(1), event(3)], partition: 0, through: 3n },
-        { events: [], partition: 1, through: 3n },
-        { events: [event(4)], partition: 0, through: 5n },
-        { events: [], partition: 1, through: 3n }, // a redelivered watermark: nothing to save
+        [
+          { events: [event(1), event(3)], partition: 0, through: 3n },
+          { events: [], partition: 1, through: 3n },
+        ],
+        [{ events: [event(4)], partition: 0, through: 5n }],
+        [{ events: [], partition: 1, through: 3n }], // a redelivered watermark: nothing to save
+        [{ events: [event(3), event(4), event(6)], partition: 0, through: 6n }], // redelivered, then one new event
       ]),
       feedPartitions: 3,
       checkpoints,
@@ -95,16 +100,17 @@ describe('checkpointed consumer', () => {
       logger: silentLogger,
     });
     consumer.start();
-    await until(() => checkpoints.saved.length === 3);
+    await until(() => checkpoints.saved.length === 4);
     // Partition 2 has said nothing yet: the consumer cannot claim anything as handled.
     expect(consumer.status().position).toBe(0n);
     await consumer.stop();
-    expect(handled).toEqual([1n, 3n, 4n]);
-    expect(checkpoints.rows).toEqual(new Map([['test#p0', 5n], ['test#p1', 3n]]));
+    expect(handled).toEqual([1n, 3n, 4n, 6n]);
+    expect(checkpoints.saved).toEqual([3n, 3n, 5n, 6n]);
+    expect(checkpoints.rows).toEqual(new Map([['test#p0', 6n], ['test#p1', 3n]]));
 
     const resumed = checkpointedConsumer({
       name: 'test',
-      feed: partitionedFeed([{ events: [], partition: 2, through: 4n }]),
+      feed: partitionedFeed([[{ events: [], partition: 2, through: 4n }]]),
       feedPartitions: 3,
       checkpoints,
       handle: async () => undefined,
@@ -238,7 +244,7 @@ describe('checkpointed consumer', () => {
     const consumer = checkpointedConsumer({
       name: 'test',
       // A feed that never yields and never looks at the signal.
-      feed: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<FeedBatch>>(() => undefined) }) }),
+      feed: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<FeedRound>>(() => undefined) }) }),
       checkpoints: memoryCheckpoints(),
       handle: async () => undefined,
       logger: silentLogger,

@@ -19,8 +19,8 @@ const available = async (store: EventStore, sku: string) => {
 const doubled =
   (store: EventStore): EventFeed =>
   async function* (after, signal) {
-    for await (const batch of storeFeed((options) => store.subscribeToAll(options))(after, signal)) {
-      const twice = { ...batch, events: batch.events.flatMap((event): RecordedEvent[] => [event, event]) };
+    for await (const round of storeFeed((options) => store.subscribeToAll(options))(after, signal)) {
+      const twice = round.map((batch) => ({ ...batch, events: batch.events.flatMap((event): RecordedEvent[] => [event, event]) }));
       yield twice;
       yield twice;
     }

@@ -160,7 +160,7 @@ async function replayAndSwitch(
       filter: { streamPrefix: projection.streamPrefix },
       ...(job.verify ? { bound: liveCheckpoint } : {}),
       apply: async (events, through) => {
-        await applyPage({ events, through });
+        await applyPage([{ events, through }]);
         state.checkpoint = through;
         if (through > state.head) state.head = through;
         meter.record(Number(through));
@@ -182,7 +182,7 @@ async function replayAndSwitch(
       if (error instanceof RebuildJobLost || reach <= state.checkpoint || (await isInfrastructureFailure(sql, error))) throw error;
       // An event in hand cannot be applied: apply them the ordinary way, which sets it aside, then switch again.
       logger.warn('the switch could not apply the last events; applying them one batch at a time first', { error: message(error) });
-      await applyPage({ events: pending, through: reach });
+      await applyPage([{ events: pending, through: reach }]);
       state.checkpoint = reach;
       continue;
     }

@@ -57,14 +57,14 @@ export async function switchOver(tx: SqlExecutor, plan: SwitchPlan, checkpoint: 
   if (plan.verify) {
     // Both versions at one position: the live one's. A verifying rebuild's replay never passed it (see rebuild-job.ts).
     const upTo = liveMin > checkpoint ? liveMin : checkpoint;
-    await applyInTransaction(tx, target, target.key, pending.filter((event) => event.position <= upTo), upTo);
+    await applyInTransaction(tx, target, [{ source: target.key, events: pending.filter((event) => event.position <= upTo), through: upTo }]);
     applied = upTo;
     const aligned = [...liveRows.values()].every((position) => position === liveMin) && checkpoint <= liveMin;
     verify = await compareVersions(tx, { liveSchema: live.schema, rebuiltSchema: target.schema, tables: target.projection.tables, position: upTo, exact: aligned });
   }
   const rest = pending.filter((event) => event.position > applied);
   const through = reach > applied ? reach : applied;
-  await applyInTransaction(tx, target, target.key, rest, through);
+  await applyInTransaction(tx, target, [{ source: target.key, events: rest, through }]);
 
   // On Kafka the new version's workers keep a row per partition. The rebuild applied every event up to `through`
   // from the event store, so each partition row starts there: lag and read-your-writes are right from the first

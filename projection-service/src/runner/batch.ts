@@ -1,7 +1,7 @@
 import {
   checkpointKey,
   decodeEvent,
-  type FeedBatch,
+  type FeedRound,
   type GlobalPosition,
   type Logger,
   type RecordedDomainEvent,
@@ -10,13 +10,14 @@ import {
   type SqlExecutor,
 } from '@order-engine/shared';
 import type { CacheWrite, Projection } from '../projections/projection.js';
-import { advanceCheckpoint, lockCheckpoint, recordDeadLetters, saveCheckpoint, type DeadLetter } from './checkpoints.js';
+import { advanceCheckpoints, lockCheckpoint, recordDeadLetters, saveCheckpoint, type DeadLetter } from './checkpoints.js';
 import { isInfrastructureFailure } from './failures.js';
 
-// Applies one batch of a feed: rows, dead letters and the checkpoint of the batch's source (the global feed, or one
-// Kafka partition) in one transaction. When the batch fails for a reason other than the infrastructure, it is split in
-// halves until the failing events stand alone and are set aside: k poison events in a batch of n cost about k·log n
-// transactions, not n, which matters for a rebuild's pages of thousands of events.
+// Applies one round of a feed: rows, dead letters and the checkpoints of the round's sources (the global feed, or the
+// Kafka partitions of one fetch) in one transaction. When it fails for a reason other than the infrastructure, each
+// source's batch is applied on its own, split in halves until the failing events stand alone and are set aside: k
+// poison events in a batch of n cost about k·log n transactions, not n, which matters for a rebuild's pages of
+// thousands of events.
 
 export interface BatchTarget {
   projection: Projection;
@@ -45,22 +46,31 @@ function decodeRelevant(projection: Projection, batch: readonly RecordedEvent[])
   return { events, poison };
 }
 
+/** Events of one source (a checkpoint row), and how far the source has delivered with them. */
+export interface SourceBatch {
+  source: string;
+  events: readonly RecordedEvent[];
+  through: GlobalPosition;
+}
+
 /**
- * Applies events of one source inside the caller's transaction, after locking the source's checkpoint row: events at
- * or below that checkpoint were applied already (a redelivery, a Kafka group starting over after a switch) and are
- * skipped, so nothing is applied twice even before the rows' revision guards are asked.
+ * Applies events of some sources inside the caller's transaction, after locking the sources' checkpoint rows: events
+ * at or below a source's checkpoint were applied already (a redelivery, a Kafka group starting over after a switch)
+ * and are skipped, so nothing is applied twice even before the rows' revision guards are asked. Different sources hold
+ * different streams, so their events go to the projection together.
  */
-export async function applyInTransaction(tx: SqlExecutor, target: BatchTarget, source: string, batch: readonly RecordedEvent[], through: GlobalPosition): Promise<CacheWrite[]> {
+export async function applyInTransaction(tx: SqlExecutor, target: BatchTarget, batches: readonly SourceBatch[]): Promise<CacheWrite[]> {
   const { projection, schema, admin, key, logger } = target;
-  const applied = await advanceCheckpoint(tx, admin, source, through);
-  const { events, poison } = decodeRelevant(projection, batch.filter((event) => event.position > applied));
+  const applied = await advanceCheckpoints(tx, admin, batches.map(({ source, through }) => ({ key: source, through })));
+  const fresh = batches.flatMap(({ source, events }) => events.filter((event) => event.position > (applied.get(source) ?? 0n)));
+  const { events, poison } = decodeRelevant(projection, fresh);
   const writes = events.length > 0 ? await projection.apply(tx, schema, events) : [];
   await recordDeadLetters(tx, admin, key, poison);
   for (const { event, error } of poison) logger.error('event cannot be decoded; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error });
   return writes;
 }
 
-export function batchApplier(target: BatchTarget): (batch: FeedBatch) => Promise<CacheWrite[]> {
+export function batchApplier(target: BatchTarget): (round: FeedRound) => Promise<CacheWrite[]> {
   const { sql, admin, key, logger } = target;
 
   const setAside = async (source: string, event: RecordedEvent, through: GlobalPosition, error: unknown): Promise<CacheWrite[]> => {
@@ -77,7 +87,7 @@ export function batchApplier(target: BatchTarget): (batch: FeedBatch) => Promise
   // a rebalance) apply one after the other. Different partitions hold different streams and run side by side.
   const applySplitting = async (source: string, events: readonly RecordedEvent[], through: GlobalPosition): Promise<CacheWrite[]> => {
     try {
-      return await sql.transaction((tx) => applyInTransaction(tx, target, source, events, through));
+      return await sql.transaction((tx) => applyInTransaction(tx, target, [{ source, events, through }]));
     } catch (error) {
       if (await isInfrastructureFailure(sql, error)) throw error;
       const [only] = events;
@@ -93,5 +103,18 @@ export function batchApplier(target: BatchTarget): (batch: FeedBatch) => Promise
     }
   };
 
-  return ({ events, partition, through }) => applySplitting(checkpointKey(key, partition), events, through);
+  return async (round) => {
+    const batches = round.map(({ events, partition, through }) => ({ source: checkpointKey(key, partition), events, through }));
+    const [only] = batches;
+    if (batches.length === 1 && only) return applySplitting(only.source, only.events, only.through);
+    try {
+      return await sql.transaction((tx) => applyInTransaction(tx, target, batches));
+    } catch (error) {
+      if (await isInfrastructureFailure(sql, error)) throw error;
+      logger.debug('round failed; applying its sources one by one', { sources: batches.length, error: message(error) });
+      const writes: CacheWrite[] = [];
+      for (const batch of batches) writes.push(...(await applySplitting(batch.source, batch.events, batch.through)));
+      return writes;
+    }
+  };
 }

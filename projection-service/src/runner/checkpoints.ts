@@ -27,27 +27,42 @@ export async function lockCheckpoint(tx: SqlExecutor, admin: string, key: string
   return BigInt(row?.position ?? '0');
 }
 
+/** A source's checkpoint row, and the position a transaction is about to apply its events up to. */
+export interface CheckpointTarget {
+  key: string;
+  through: GlobalPosition;
+}
+
 /**
- * lockCheckpoint and saveCheckpoint in one round trip, for a transaction that will apply events up to `through`:
- * locks the source's row, moves it forward to `through` and answers where it stood before. The transaction then
- * applies only the events after that; if it fails, the move rolls back with everything else.
+ * lockCheckpoint and saveCheckpoint for several sources in one round trip, for a transaction that will apply their
+ * events up to `through`: locks the sources' rows (in key order, so two workers taking the same rows cannot deadlock),
+ * moves each forward to its `through` and answers where each stood before. The transaction then applies only the
+ * events after that; if it fails, the moves roll back with everything else.
  */
-export async function advanceCheckpoint(tx: SqlExecutor, admin: string, key: string, through: GlobalPosition): Promise<GlobalPosition> {
-  const advance = () =>
-    tx.query<{ position: string }>(
-      `update ${admin}.checkpoints c set position = greatest(c.position, $2::bigint), updated_at = now()
-       from (select position from ${admin}.checkpoints where projection = $1 for update) before
-       where c.projection = $1
-       returning before.position::text as position`,
-      [key, through.toString()],
+export async function advanceCheckpoints(tx: SqlExecutor, admin: string, targets: readonly CheckpointTarget[]): Promise<Map<string, GlobalPosition>> {
+  const advance = async (wanted: readonly CheckpointTarget[]) =>
+    tx.query<{ key: string; position: string }>(
+      `update ${admin}.checkpoints c set position = greatest(c.position, w.position), updated_at = now()
+       from jsonb_to_recordset($1::jsonb) as w(projection text, position bigint),
+            (select projection, position from ${admin}.checkpoints
+             where projection in (select r.projection from jsonb_to_recordset($1::jsonb) as r(projection text))
+             order by projection for update) before
+       where c.projection = w.projection and before.projection = w.projection
+       returning c.projection as key, before.position::text as position`,
+      [JSON.stringify(wanted.map(({ key, through }) => ({ projection: key, position: through.toString() })))],
     );
-  let [row] = await advance();
-  if (!row) {
-    // The source's first batch: create its row, then take it as above.
-    await tx.query(`insert into ${admin}.checkpoints (projection, position) values ($1, 0) on conflict (projection) do nothing`, [key]);
-    [row] = await advance();
+  const before = new Map((await advance(targets)).map((row) => [row.key, BigInt(row.position)]));
+  const missing = targets.filter(({ key }) => !before.has(key));
+  if (missing.length > 0) {
+    // The sources' first batches: create their rows, then take them as above (the others have moved already).
+    await tx.query(
+      `insert into ${admin}.checkpoints (projection, position)
+       select projection, 0 from jsonb_array_elements_text($1::jsonb) as projection order by projection on conflict (projection) do nothing`,
+      [JSON.stringify(missing.map(({ key }) => key))],
+    );
+    for (const row of await advance(missing)) before.set(row.key, BigInt(row.position));
   }
-  return BigInt(row?.position ?? '0');
+  return before;
 }
 
 /** Moves the checkpoint forward only: a redelivered older batch must not move it back. */

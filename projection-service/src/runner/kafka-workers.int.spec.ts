@@ -29,9 +29,9 @@ const logger = process.env.LOG_LEVEL === 'debug' ? createLogger('debug') : silen
 const recording =
   (feed: EventFeed, key: string, seen: Set<string>): EventFeed =>
   async function* (after, signal) {
-    for await (const batch of feed(after, signal)) {
-      seen.add(`${key}#p${batch.partition}`);
-      yield batch;
+    for await (const round of feed(after, signal)) {
+      for (const batch of round) seen.add(`${key}#p${batch.partition}`);
+      yield round;
     }
   };
 

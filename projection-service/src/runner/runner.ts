@@ -114,12 +114,13 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         report();
         const after = applied.get(key) ?? 0n;
         logger.debug('subscribing', { after });
-        for await (const batch of untilAborted(feed(after, signal), signal)) {
-          const source = checkpointKey(key, batch.partition);
-          // A watermark this source has passed already (redelivered) changes nothing: skip its transaction.
-          if (batch.events.length === 0 && batch.through <= (applied.get(source) ?? -1n)) continue;
-          const writes = await applyBatch(batch);
-          advance(source, batch.through);
+        for await (const round of untilAborted(feed(after, signal), signal)) {
+          // A batch its source has passed already (redelivered after a rebalance or a restart) changes nothing: no
+          // transaction for it. (Inside the transaction the rows' checkpoints skip anything applied in the meantime.)
+          const work = round.filter((batch) => batch.through > (applied.get(checkpointKey(key, batch.partition)) ?? -1n));
+          if (work.length === 0) continue;
+          const writes = await applyBatch(work);
+          for (const batch of work) advance(checkpointKey(key, batch.partition), batch.through);
           failures = 0;
           await writeCache(writes);
           report();

@@ -2,8 +2,10 @@ import type { GlobalPosition, RecordedEvent } from '../event-store/event-store.j
 
 /**
  * Where consumers (projection runners, the fulfilment saga) get events from: embedded, the event store's catch-up
- * subscription; distributed, a Kafka consumer group. Pulling the next batch acknowledges the previous one, so a feed
- * commits (Kafka offsets) only after the consumer finished the batch, including its database transaction.
+ * subscription; distributed, a Kafka consumer group. A feed yields rounds: the batches it has at one moment, at most
+ * one per source (the store's global feed has one source; Kafka, a partition each), for the consumer to take as one
+ * unit of work (one transaction). Pulling the next round acknowledges the one before, so a feed commits (Kafka
+ * offsets) only after the consumer finished a round, including its database transaction.
  */
 export interface FeedBatch {
   events: RecordedEvent[];
@@ -16,8 +18,11 @@ export interface FeedBatch {
   through: GlobalPosition;
 }
 
+/** Batches of different sources, delivered and acknowledged together; never empty. */
+export type FeedRound = readonly FeedBatch[];
+
 /** `after` is the consumer's stored checkpoint; a Kafka feed resumes from committed offsets instead. */
-export type EventFeed = (after: GlobalPosition, signal: AbortSignal) => AsyncIterable<FeedBatch>;
+export type EventFeed = (after: GlobalPosition, signal: AbortSignal) => AsyncIterable<FeedRound>;
 
 /** The embedded feed: the event store's catch-up subscription, one global partition. */
 export const storeFeed =
@@ -25,6 +30,6 @@ export const storeFeed =
   async function* (after, signal) {
     for await (const events of subscribe({ after, signal, batchSize })) {
       const last = events.at(-1);
-      if (last) yield { events, through: last.position };
+      if (last) yield [{ events, through: last.position }];
     }
   };

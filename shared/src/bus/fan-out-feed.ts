@@ -1,6 +1,6 @@
 import { sleep } from '../async/abortable.js';
 import type { EventStore, GlobalPosition, RecordedEvent } from '../event-store/event-store.js';
-import type { EventFeed } from './event-feed.js';
+import type { EventFeed, FeedRound } from './event-feed.js';
 
 // The embedded fan-out: one catch-up subscription on the event store, shared by every consumer in the process (the
 // projection runners and the saga). On PGlite every query waits for the one before it, so four subscriptions asking
@@ -107,7 +107,7 @@ export function fanOutFeed(store: Store, options: FanOutOptions = {}): FanOutFee
     return buffer.slice(low, low + batchSize);
   };
 
-  async function* feed(after: GlobalPosition, signal: AbortSignal) {
+  async function* feed(after: GlobalPosition, signal: AbortSignal): AsyncGenerator<FeedRound> {
     await start();
     let position = after;
     while (!signal.aborted && !closing.signal.aborted) {
@@ -115,13 +115,13 @@ export function fanOutFeed(store: Store, options: FanOutOptions = {}): FanOutFee
         // Behind the buffer: read the store up to where the buffer begins (settled, the subscription passed it).
         const events = await store.readAll({ after: position, to: from, limit: batchSize });
         position = events.length < batchSize ? from : events.at(-1)!.position;
-        if (events.length > 0) yield { events, through: events.at(-1)!.position };
+        if (events.length > 0) yield [{ events, through: events.at(-1)!.position }];
       } else if (position >= through) {
         await advanced(signal);
       } else {
         const events = fromBuffer(position);
         position = events.length < batchSize ? through : events.at(-1)!.position;
-        if (events.length > 0) yield { events, through: events.at(-1)!.position };
+        if (events.length > 0) yield [{ events, through: events.at(-1)!.position }];
       }
     }
   }

@@ -12,7 +12,9 @@ async function take(feed: EventFeed, after: GlobalPosition, until: GlobalPositio
   const controller = new AbortController();
   const positions: GlobalPosition[] = [];
   const batches: FeedBatch[] = [];
-  for await (const batch of feed(after, controller.signal)) {
+  for await (const round of feed(after, controller.signal)) {
+    expect(round).toHaveLength(1);
+    const batch = round[0]!;
     batches.push(batch);
     positions.push(...batch.events.map((event) => event.position));
     expect(batch.through).toBe(batch.events.at(-1)?.position);

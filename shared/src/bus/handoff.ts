@@ -1,5 +1,5 @@
 // The bridge between kafkajs, which pushes batches into eachBatch, and an async generator, whose consumer pulls them.
-// Each batch travels as a delivery that eachBatch waits on: it is `pulled` once the consumer asked for the next one
+// Each batch travels as a delivery that eachBatch waits on: it is `pulled` once the consumer asked for the next ones
 // (so it finished this one), or `abandoned` when nobody will finish it (the feed closed, the partition was revoked).
 
 export interface Delivery<T> {
@@ -34,8 +34,11 @@ function delivery<T>(item: T): Delivery<T> {
 export interface Handoff<T> {
   /** Queues an item for the consumer; after close() the delivery comes back abandoned. */
   offer(item: T): Delivery<T>;
-  /** The next live delivery; undefined once signal aborts or the handoff closes; rejects with close()'s error. */
-  take(signal: AbortSignal): Promise<Delivery<T> | undefined>;
+  /**
+   * Every live delivery queued (at least one, waiting for it if need be), including those offered in the same turn of
+   * the event loop as the first; undefined once signal aborts or the handoff closes; rejects with close()'s error.
+   */
+  take(signal: AbortSignal): Promise<Delivery<T>[] | undefined>;
   /** Abandons everything not yet pulled (queued, or taken but unfinished) and wakes the taker. */
   close(error?: unknown): void;
   readonly closed: boolean;
@@ -43,7 +46,7 @@ export interface Handoff<T> {
 
 export function handoff<T>(): Handoff<T> {
   const queue: Delivery<T>[] = [];
-  let taken: Delivery<T> | undefined;
+  let taken: Delivery<T>[] = [];
   let wake: (() => void) | undefined;
   let closed: { error?: unknown } | undefined;
 
@@ -65,10 +68,15 @@ export function handoff<T>(): Handoff<T> {
       for (;;) {
         if (closed?.error !== undefined) throw closed.error;
         if (closed || signal.aborted) return undefined;
-        const next = queue.shift();
-        // eachBatch gave this one up before the consumer got to it (a rebalance): its partition's owner redelivers it.
-        if (next?.abandoned) continue;
-        if (next) return (taken = next);
+        if (queue.length > 0) {
+          // kafkajs hands one fetch's partitions to eachBatch calls that all offer in the same turn: let them all in.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (closed || signal.aborted) continue;
+          // eachBatch gave some up before the consumer got to them (a rebalance): their partitions' owner redelivers them.
+          const live = queue.splice(0).filter((next) => !next.abandoned);
+          if (live.length > 0) return (taken = live);
+          continue;
+        }
         await new Promise<void>((resolve) => {
           const onAbort = () => resolve();
           signal.addEventListener('abort', onAbort, { once: true });
@@ -81,7 +89,7 @@ export function handoff<T>(): Handoff<T> {
     },
     close(error) {
       if (!closed) closed = error === undefined ? {} : { error };
-      taken?.abandon();
+      for (const inHand of taken) inHand.abandon();
       for (const next of queue.splice(0)) next.abandon();
       nudge();
     },

@@ -8,8 +8,8 @@ describe('handoff between eachBatch and the feed', () => {
     const batches = handoff<string>();
     const first = batches.offer('a');
     const taken = await batches.take(live());
-    expect(taken?.item).toBe('a');
-    taken!.pulled();
+    expect(taken?.map((delivery) => delivery.item)).toEqual(['a']);
+    taken![0]!.pulled();
     expect(await first.outcome).toBe(true);
   });
 
@@ -17,18 +17,32 @@ describe('handoff between eachBatch and the feed', () => {
     const batches = handoff<string>();
     const waiting = batches.take(live());
     batches.offer('b');
-    expect((await waiting)?.item).toBe('b');
+    expect((await waiting)?.map((delivery) => delivery.item)).toEqual(['b']);
     const controller = new AbortController();
     const aborted = batches.take(controller.signal);
     controller.abort();
     expect(await aborted).toBeUndefined();
   });
 
+  it('hands over together what was offered in one turn (a fetch\'s partitions), and what comes later apart', async () => {
+    const batches = handoff<string>();
+    const waiting = batches.take(live());
+    batches.offer('p0');
+    batches.offer('p1');
+    await Promise.resolve();
+    batches.offer('p2');
+    expect((await waiting)?.map((delivery) => delivery.item)).toEqual(['p0', 'p1', 'p2']);
+    const next = batches.take(live());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    batches.offer('p3');
+    expect((await next)?.map((delivery) => delivery.item)).toEqual(['p3']);
+  });
+
   it('skips deliveries abandoned before anyone took them (given up in a rebalance)', async () => {
     const batches = handoff<string>();
     batches.offer('stale').abandon();
     batches.offer('fresh');
-    expect((await batches.take(live()))?.item).toBe('fresh');
+    expect((await batches.take(live()))?.map((delivery) => delivery.item)).toEqual(['fresh']);
   });
 
   it('abandons queued and in-hand deliveries on close, and fails the taker with the close error', async () => {

@@ -5,7 +5,7 @@ import { createLogger, silentLogger } from '../logging/logger.js';
 import { describeWithService } from '../testing/services.js';
 import { createTestTopic, fastKafkaFeed, type TestTopic } from '../testing/kafka.js';
 import { freshName } from '../testing/names.js';
-import type { FeedBatch } from './event-feed.js';
+import type { FeedBatch, FeedRound } from './event-feed.js';
 import { eventMessage, watermarkMessage } from './event-message.js';
 import { kafkaFeed } from './kafka-feed.js';
 
@@ -38,7 +38,7 @@ function history(count: number, streams: number, from = 1): RecordedEvent[] {
 
 describeWithService('KAFKA_BROKERS', 'Kafka event feed', (brokers) => {
   const topics: TestTopic[] = [];
-  const readers: { controller: AbortController; iterator: AsyncIterator<FeedBatch> }[] = [];
+  const readers: { controller: AbortController; iterator: AsyncIterator<FeedRound> }[] = [];
 
   afterEach(async () => {
     for (const reader of readers.splice(0)) reader.controller.abort();
@@ -52,7 +52,7 @@ describeWithService('KAFKA_BROKERS', 'Kafka event feed', (brokers) => {
     return topic;
   }
 
-  /** A feed's batches, pulled one at a time: pulling the next one acknowledges the one before. */
+  /** A feed's rounds, pulled one at a time: pulling the next one acknowledges the one before; `delivered` has their batches. */
   function reader(topic: TestTopic, groupId: string, batchSize?: number) {
     const controller = new AbortController();
     const feed = kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId, logger, batchSize });
@@ -62,12 +62,12 @@ describeWithService('KAFKA_BROKERS', 'Kafka event feed', (brokers) => {
     const delivered: FeedBatch[] = [];
     return {
       delivered,
-      async next(timeoutMs = 20_000): Promise<FeedBatch> {
+      async next(timeoutMs = 20_000): Promise<FeedRound> {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no batch in time')), timeoutMs)));
         const result = await Promise.race([iterator.next(), timeout]).finally(() => clearTimeout(timer));
         if (result.done) throw new Error('the feed ended');
-        delivered.push(result.value);
+        delivered.push(...result.value);
         return result.value;
       },
       async until(done: (batches: FeedBatch[]) => boolean): Promise<FeedBatch[]> {
@@ -95,6 +95,8 @@ describeWithService('KAFKA_BROKERS', 'Kafka event feed', (brokers) => {
     await topic.send([{ key: 'product-s1', value: 'not json', headers: { kind: 'event' } }, { key: null, partition: 2, value: '{"position":"x"}', headers: { kind: 'watermark' } }]);
     await topic.relay(first.slice(10));
     const feed = reader(topic, freshName('group'));
+    // One fetch brings every partition: they come as one round, one batch each.
+    expect(new Set((await feed.next()).map((batch) => batch.partition))).toEqual(new Set([0, 1, 2]));
     const all = (batches: FeedBatch[]) => [...throughByPartition(batches).values()].filter((through) => through === 30n).length === 3;
     await feed.until(all);
 
@@ -120,17 +122,17 @@ describeWithService('KAFKA_BROKERS', 'Kafka event feed', (brokers) => {
     await topic.relay(events);
     const groupId = freshName('group');
     const first = reader(topic, groupId, 2);
-    expect((await first.next()).events).toEqual(events.slice(0, 2));
-    expect((await first.next()).events).toEqual(events.slice(2, 4));
+    expect(await first.next()).toEqual([{ events: events.slice(0, 2), partition: 0, through: 2n }]);
+    expect(await first.next()).toEqual([{ events: events.slice(2, 4), partition: 0, through: 4n }]);
     // Pulling the second batch acknowledged the first (offsets 0 and 1): committed offset 2, not 4.
     await expect.poll(() => topic.committed(groupId)).toEqual([2]);
     await first.kill();
     expect(await topic.committed(groupId)).toEqual([2]);
 
     const second = reader(topic, groupId, 2);
-    expect((await second.next()).events).toEqual(events.slice(2, 4));
-    expect((await second.next()).events).toEqual(events.slice(4, 6));
-    expect(await second.next()).toEqual({ events: [], partition: 0, through: 6n });
+    expect(await second.next()).toEqual([{ events: events.slice(2, 4), partition: 0, through: 4n }]);
+    expect(await second.next()).toEqual([{ events: events.slice(4, 6), partition: 0, through: 6n }]);
+    expect(await second.next()).toEqual([{ events: [], partition: 0, through: 6n }]);
     await expect.poll(() => topic.committed(groupId)).toEqual([6]);
   });
 
@@ -140,7 +142,7 @@ describeWithService('KAFKA_BROKERS', 'Kafka event feed', (brokers) => {
     await topic.send(events.map((event) => ({ ...eventMessage(event), partition: Number(event.position % 2n) })));
     const groupId = freshName('group');
     const first = reader(topic, groupId, 2);
-    const held = await first.next();
+    const [held] = await first.next();
 
     // A second member joins while the first works on `held`: the first one's heartbeat learns of the rebalance, so
     // it gives the batch up and rejoins; the group is stable only after that.
@@ -155,7 +157,7 @@ describeWithService('KAFKA_BROKERS', 'Kafka event feed', (brokers) => {
     const firstReading = pullOn(first).catch(() => undefined);
 
     const deliveries = () => [...first.delivered, ...second.delivered].flatMap((batch) => batch.events.map((event) => event.eventId));
-    const heldAgain = () => deliveries().filter((id) => id === held.events[0]!.eventId).length >= 2;
+    const heldAgain = () => deliveries().filter((id) => id === held!.events[0]!.eventId).length >= 2;
     await expect.poll(() => heldAgain() && new Set(deliveries()).size === events.length, { timeout: 20_000 }).toBe(true);
     done = true;
     for (const member of [first, second]) member.kill().catch(() => undefined);

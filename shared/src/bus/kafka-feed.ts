@@ -8,6 +8,9 @@ import { kafkaLogCreator } from './kafka-log.js';
 
 // The distributed EventFeed: a kafkajs consumer group member per subscription. Offsets live in Kafka, so the
 // consumer's own checkpoint (`after`) is ignored; a group's first member reads the topic from the beginning.
+// Every partition of one fetch goes to the consumer in one round (one transaction of a projection, not one per
+// partition), and offsets are committed on an interval rather than per batch: a consumer's checkpoint rows skip what a
+// redelivery brings again, so the offsets only bound how much comes again after a crash or a rebalance.
 
 export interface KafkaFeedOptions {
   brokers: string[];
@@ -16,8 +19,13 @@ export interface KafkaFeedOptions {
   groupId: string;
   logger: Logger;
   clientId?: string;
-  /** Most messages handed over as one FeedBatch, i.e. one transaction of the consumer. */
+  /** Most messages of one partition handed over in one FeedBatch (a round holds one per partition). */
   batchSize?: number;
+  /**
+   * Finished offsets are committed at most this often (default 1 s), and as the feed closes with a round in hand. A
+   * partition's next owner redelivers what came after the last commit: the consumer's checkpoint rows skip it.
+   */
+  commitIntervalMs?: number;
   sessionTimeoutMs?: number;
   rebalanceTimeoutMs?: number;
   heartbeatIntervalMs?: number;
@@ -38,10 +46,13 @@ export class KafkaFeedFailed extends Error {
   }
 }
 
+/** Partitions of one fetch handed over together: more than a topic of this engine has. */
+const MAX_PARTITIONS_PER_ROUND = 64;
+
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
-  const { topic, groupId, batchSize = 500, heartbeatIntervalMs = 3_000, maxBatchMs = 300_000 } = options;
+  const { topic, groupId, batchSize = 500, heartbeatIntervalMs = 3_000, maxBatchMs = 300_000, commitIntervalMs = 1_000 } = options;
   const logger = options.logger.child({ component: 'kafka-feed', groupId });
   const kafka = new Kafka({
     clientId: options.clientId ?? groupId,
@@ -83,6 +94,8 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
         const outcome = await Promise.race([delivery.outcome, tick]);
         clearTimeout(timer);
         if (outcome !== undefined) return outcome;
+        // Rounds the consumer finished meanwhile (of other partitions) have resolved offsets waiting for a commit.
+        await payload.commitOffsetsIfNecessary();
         if (!payload.isRunning()) {
           delivery.abandon();
           return false;
@@ -106,15 +119,20 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
     async function eachBatch(payload: EachBatchPayload): Promise<void> {
       const { partition, messages } = payload.batch;
       for (const slice of slices(messages, batchSize)) {
-        if (batches.closed || !payload.isRunning() || payload.isStale()) return;
+        if (batches.closed || !payload.isRunning() || payload.isStale()) break;
         const batch = feedBatchOf(partition, slice, finished.get(partition) ?? 0n, logger);
         if (batch) {
-          if (!(await finishedWith(batches.offer(batch), payload))) return;
+          if (!(await finishedWith(batches.offer(batch), payload))) break;
           finished.set(partition, batch.through);
         }
-        // The consumer has committed its transaction for this slice (it pulled the next batch): now Kafka may too.
+        // The consumer has committed its transaction for this slice (it pulled the next round): now Kafka may too,
+        // with the next commit on the interval.
         payload.resolveOffset(slice.at(-1)!.offset);
-        await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+        await payload.commitOffsetsIfNecessary();
+      }
+      // Leaving the group: what this member finished is committed now rather than redone by the next owner.
+      if (batches.closed) {
+        await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets()).catch((error: unknown) => logger.debug('committing offsets on leaving failed', { error: reason(error) }));
       }
     }
 
@@ -122,17 +140,25 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       try {
         await consumer.connect();
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        // One partition's batch at a time: the consumer works on one batch, and its order per stream holds.
-        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+        // Every partition of a fetch at once (each a batch of the round), each partition's slices in order, so a stream's
+        // order holds. autoCommit stays off (kafkajs would commit after every batch); the interval applies to the
+        // commits eachBatch asks for.
+        await consumer.run({
+          autoCommit: false,
+          autoCommitInterval: commitIntervalMs,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: MAX_PARTITIONS_PER_ROUND,
+          eachBatch,
+        });
       } catch (error) {
         throw new KafkaFeedFailed(`cannot consume ${topic} as ${groupId}: ${reason(error)}`, { cause: error });
       }
       logger.debug('consuming', { topic });
       for (;;) {
-        const delivery = await batches.take(signal);
-        if (!delivery) return;
-        yield delivery.item;
-        delivery.pulled();
+        const round = await batches.take(signal);
+        if (!round) return;
+        yield round.map((delivery) => delivery.item);
+        for (const delivery of round) delivery.pulled();
       }
     } finally {
       // Whatever was handed over but not pulled past stays uncommitted: the next owner of its partition redelivers it.

@@ -13,6 +13,7 @@ export const fastKafkaFeed: Partial<KafkaFeedOptions> = {
   rebalanceTimeoutMs: 3_000,
   heartbeatIntervalMs: 250,
   maxWaitTimeMs: 100,
+  commitIntervalMs: 100,
   retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
 };
 
