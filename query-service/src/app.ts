@@ -17,6 +17,7 @@ import { catalogRoutes } from './catalog/catalog-routes.js';
 import { productReads } from './catalog/product-reads.js';
 import { cacheAside, type CacheCounters } from './consistency/cache-aside.js';
 import { checkpointWaiter, sqlCheckpoints } from './consistency/checkpoint-waiter.js';
+import { entityReads } from './consistency/entity-read.js';
 import { readYourWrites } from './consistency/read-your-writes.js';
 import { orderReads } from './orders/order-reads.js';
 import { ordersRoutes } from './orders/orders-routes.js';
@@ -110,8 +111,9 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   const schemaOf = (name: ProjectionName) => () => live.of(name);
 
   const app = createApp(QUERY_SERVICE, { health: () => ({ cache: cached.counters() }) });
-  app.use(catalogRoutes({ schema: schemaOf('catalog'), products: (schema) => productReads(readDb, schema), cached, readYourWrites: consistency }));
-  app.use(ordersRoutes({ schema: schemaOf('orders'), orders: (schema) => orderReads(readDb, schema), cached, readYourWrites: consistency }));
+  const readEntity = entityReads(cached, consistency);
+  app.use(catalogRoutes({ schema: schemaOf('catalog'), products: (schema) => productReads(readDb, schema), readEntity, readYourWrites: consistency }));
+  app.use(ordersRoutes({ schema: schemaOf('orders'), orders: (schema) => orderReads(readDb, schema), readEntity, readYourWrites: consistency }));
   app.use(statsRoutes({ schema: schemaOf('sales'), sales: (schema) => salesReads(readDb, schema), readYourWrites: consistency, now }));
   if (options.eventStore) app.use(historyRoutes({ eventStore: options.eventStore, logger }));
   app.use(readDbUnavailable);

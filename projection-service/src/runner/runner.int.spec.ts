@@ -109,8 +109,13 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     ]);
 
     expect((await dumpReadModels(sql, prefix)).checkpoints).toEqual([`catalog_v1@${head}`, `orders_v1@${head}`, `sales_v1@${head}`]);
-    expect(await cache.get(`${s.catalog}:product:lamp`)).toEqual({ version: 6, value: products[0] });
-    expect(await cache.get(`${s.orders}:order:o-1`)).toEqual({ version: 6, value: delivered });
+    // Each entry carries the position of its stream's last event, as its row does.
+    const positionOf = async (table: string, where: string) => BigInt((await sql.query<{ p: string }>(`select position::text as p from ${table} where ${where}`))[0]!.p);
+    const lampAt = await positionOf(`${s.catalog}.products`, `sku = 'lamp'`);
+    const orderAt = await positionOf(`${s.orders}.orders`, `order_id = 'o-1'`);
+    expect(await cache.get(`${s.catalog}:product:lamp`)).toEqual({ version: 6, value: products[0], position: lampAt });
+    expect(await cache.get(`${s.orders}:order:o-1`)).toEqual({ version: 6, value: delivered, position: orderAt });
+    expect(orderAt).toBe((await store.readStream('order-o-1')).at(-1)!.position);
   });
 
   it('reports every move of its checkpoint, in order, from the one it starts at to the head, each once its cache writes are done', async () => {

@@ -1,7 +1,8 @@
 import { cacheKeys, NotFound, Sku } from '@order-engine/shared';
 import { Router } from 'express';
 import { z } from 'zod';
-import { JSON_CONTENT_TYPE, type CacheAside } from '../consistency/cache-aside.js';
+import { JSON_CONTENT_TYPE } from '../consistency/cache-aside.js';
+import type { ReadEntity } from '../consistency/entity-read.js';
 import type { ReadYourWrites } from '../consistency/read-your-writes.js';
 import { cursorParam, toPage } from '../input/cursor.js';
 import { booleanParam, limitParam, textParam } from '../input/params.js';
@@ -23,11 +24,11 @@ export interface CatalogRoutesOptions {
   /** The catalog's live schema, resolved per request: a rebuild's switch is followed without a restart. */
   schema: () => Promise<string>;
   products: (schema: string) => ProductReads;
-  cached: CacheAside;
+  readEntity: ReadEntity;
   readYourWrites: ReadYourWrites;
 }
 
-export function catalogRoutes({ schema, products, cached, readYourWrites }: CatalogRoutesOptions): Router {
+export function catalogRoutes({ schema, products, readEntity, readYourWrites }: CatalogRoutesOptions): Router {
   const router = Router();
 
   // The schema is resolved after waiting for the request's position: the waiter follows a switch by itself, and the
@@ -42,9 +43,7 @@ export function catalogRoutes({ schema, products, cached, readYourWrites }: Cata
 
   router.get('/products/:sku', async (req, res) => {
     const { sku } = ProductParams.parse(req.params);
-    const bypass = await readYourWrites.settle(req, res, 'catalog');
-    const live = await schema();
-    const { json, cache } = await cached.read(cacheKeys.product(live, sku), () => products(live).bySku(sku), { bypass });
+    const { json, cache } = await readEntity(req, res, { projection: 'catalog', schema, key: (live) => cacheKeys.product(live, sku), load: (live) => products(live).bySku(sku) });
     res.setHeader('X-Cache', cache);
     if (json === undefined) throw new NotFound('product', sku);
     res.setHeader('Content-Type', JSON_CONTENT_TYPE).send(json);

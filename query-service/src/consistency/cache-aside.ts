@@ -1,4 +1,4 @@
-import type { Cache, Logger } from '@order-engine/shared';
+import type { Cache, CachedJson, GlobalPosition, Logger } from '@order-engine/shared';
 
 // Cache-aside reads of single views. The cache is an optimisation only: when it fails or hangs, the read goes to
 // PostgreSQL and the request still succeeds. Writes back are version-guarded by the cache (version = stream
@@ -24,6 +24,8 @@ export interface CachedRead {
 export interface CacheAside {
   /** bypass: skip the lookup (read-your-writes) but still refresh the cache with what PostgreSQL holds. */
   read<T extends { revision: number }>(key: string, load: () => Promise<T | undefined>, options?: { bypass?: boolean }): Promise<CachedRead>;
+  /** The cached entry if it carries a position at or past minPosition (a hit); undefined otherwise, counting nothing. */
+  readAt(key: string, minPosition: GlobalPosition): Promise<(CachedRead & { position: GlobalPosition }) | undefined>;
   counters(): CacheCounters;
 }
 
@@ -90,9 +92,9 @@ export function cacheAside({ cache, logger, timeoutMs = 250 }: CacheAsideOptions
       }
     });
 
-  const lookup = async (key: string): Promise<string | undefined> => {
+  const lookup = async (key: string): Promise<CachedJson | undefined> => {
     try {
-      return (await bounded('get', () => cache.getJson(key)))?.json;
+      return await bounded('get', () => cache.getJson(key));
     } catch (error) {
       logger.warn('cache read failed; reading PostgreSQL', { key, error: String(error) });
       return undefined;
@@ -110,7 +112,7 @@ export function cacheAside({ cache, logger, timeoutMs = 250 }: CacheAsideOptions
   return {
     async read<T extends { revision: number }>(key: string, load: () => Promise<T | undefined>, { bypass = false } = {}): Promise<CachedRead> {
       if (!bypass) {
-        const json = await lookup(key);
+        const json = (await lookup(key))?.json;
         if (json !== undefined) {
           counters.hits += 1;
           return { json, cache: 'hit' };
@@ -120,6 +122,12 @@ export function cacheAside({ cache, logger, timeoutMs = 250 }: CacheAsideOptions
       const value = await load();
       if (value !== undefined) await refresh(key, value);
       return { json: value === undefined ? undefined : JSON.stringify(value), cache: bypass ? 'bypass' : 'miss' };
+    },
+    async readAt(key, minPosition) {
+      const entry = await lookup(key);
+      if (entry?.position === undefined || entry.position < minPosition) return undefined;
+      counters.hits += 1;
+      return { json: entry.json, cache: 'hit', position: entry.position };
     },
     counters: () => ({ ...counters }),
   };

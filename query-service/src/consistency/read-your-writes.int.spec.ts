@@ -36,6 +36,33 @@ describeOnReadDbs(
       expect((await f.get('/health')).body.cache).toEqual({ hits: 0, misses: 0 });
     });
 
+    it("answers from the entity's cached entry once it carries the position, however far behind the checkpoint is", async () => {
+      const f = fixture();
+      const key = `${f.schemas.catalog}:product:HAM-1`;
+      const inTable = aProduct({ sku: 'HAM-1', priceCents: 1_000, revision: 1 });
+      const cached = aProduct({ sku: 'HAM-1', priceCents: 1_500, revision: 2 });
+      await insertProduct(f.db, f.schemas.catalog, inTable, 5n);
+      await setCheckpoint(f.db, f.schemas.admin, f.schemas.catalog, 5n);
+      await f.cache.set(key, { version: 2, value: cached, position: 9n });
+      // The checkpoint says 5: only the entry's own position can answer 9, at once and not stale.
+      const answer = await f.get('/products/HAM-1', { 'X-Min-Position': '7' });
+      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale'), answer.headers.get('x-cache')]).toEqual([200, '9', null, 'hit']);
+      expect(answer.body).toEqual(cached);
+
+      // An entry behind the position does not answer: the read waits for the checkpoint, then takes the entry that
+      // got there meanwhile (the table still holds revision 1, so the answer can only have come from the cache).
+      const later = aProduct({ sku: 'HAM-1', priceCents: 2_000, revision: 3 });
+      const [waited] = await Promise.all([
+        f.get('/products/HAM-1', { 'X-Min-Position': '12' }),
+        after(100, async () => {
+          await f.cache.set(key, { version: 3, value: later, position: 12n });
+          await setCheckpoint(f.db, f.schemas.admin, f.schemas.catalog, 12n);
+        }),
+      ]);
+      expect([waited.status, waited.headers.get('x-read-position'), waited.headers.get('x-stale'), waited.headers.get('x-cache')]).toEqual([200, '12', null, 'hit']);
+      expect(waited.body).toEqual(later);
+    });
+
     it('answers at once when the projection is already there', async () => {
       const f = fixture();
       await insertProduct(f.db, f.schemas.catalog, aProduct({ sku: 'HAM-1' }), 3n);

@@ -1,7 +1,8 @@
 import { cacheKeys, CustomerId, NotFound, OrderId } from '@order-engine/shared';
 import { Router } from 'express';
 import { z } from 'zod';
-import { JSON_CONTENT_TYPE, type CacheAside } from '../consistency/cache-aside.js';
+import { JSON_CONTENT_TYPE } from '../consistency/cache-aside.js';
+import type { ReadEntity } from '../consistency/entity-read.js';
 import type { ReadYourWrites } from '../consistency/read-your-writes.js';
 import { cursorParam, toPage } from '../input/cursor.js';
 import { isoInstantMicros, limitParam } from '../input/params.js';
@@ -20,18 +21,16 @@ export interface OrdersRoutesOptions {
   /** The orders projection's live schema, resolved per request (after waiting for X-Min-Position). */
   schema: () => Promise<string>;
   orders: (schema: string) => OrderReads;
-  cached: CacheAside;
+  readEntity: ReadEntity;
   readYourWrites: ReadYourWrites;
 }
 
-export function ordersRoutes({ schema, orders, cached, readYourWrites }: OrdersRoutesOptions): Router {
+export function ordersRoutes({ schema, orders, readEntity, readYourWrites }: OrdersRoutesOptions): Router {
   const router = Router();
 
   router.get('/orders/:id', async (req, res) => {
     const { id } = OrderParams.parse(req.params);
-    const bypass = await readYourWrites.settle(req, res, 'orders');
-    const live = await schema();
-    const { json, cache } = await cached.read(cacheKeys.order(live, id), () => orders(live).byId(id), { bypass });
+    const { json, cache } = await readEntity(req, res, { projection: 'orders', schema, key: (live) => cacheKeys.order(live, id), load: (live) => orders(live).byId(id) });
     res.setHeader('X-Cache', cache);
     if (json === undefined) throw new NotFound('order', id);
     res.setHeader('Content-Type', JSON_CONTENT_TYPE).send(json);

@@ -58,6 +58,19 @@ export function cacheContract(name: string, makeCache: MakeCache): void {
       expect(await cache.get('k')).toEqual({ version: 6, value: 'six' });
     });
 
+    it('keeps the position an entry was written with; an equal version only adds one the entry lacked', async () => {
+      expect(await cache.set('order:1', { version: 2, value: 'two' })).toBe(true);
+      expect(await cache.getJson('order:1')).toEqual({ version: 2, json: '"two"' });
+      expect(await cache.set('order:1', { version: 2, value: 'two', position: 41n })).toBe(true);
+      expect(await cache.set('order:1', { version: 2, value: 'two', position: 45n })).toBe(false);
+      expect(await cache.set('order:1', { version: 2, value: 'two' })).toBe(false);
+      expect(await cache.get('order:1')).toEqual({ version: 2, value: 'two', position: 41n });
+      expect(await cache.getJson('order:1')).toEqual({ version: 2, json: '"two"', position: 41n });
+      // A newer version without a position (a fill from PostgreSQL) does not keep the old one.
+      expect(await cache.set('order:1', { version: 3, value: 'three' })).toBe(true);
+      expect((await cache.getJson('order:1'))?.position).toBeUndefined();
+    });
+
     it('ends with the highest version when 50 writers race with shuffled versions', async () => {
       const versions = shuffled(Array.from({ length: 50 }, (_, version) => version));
       const written = await Promise.all(versions.map((version) => cache.set('k', { version, value: { version } })));

@@ -8,6 +8,9 @@ export interface MemoryCacheOptions {
   maxEntries: number;
 }
 
+const replaces = (current: CachedJson, entry: CachedEntry): boolean =>
+  current.version < entry.version || (current.version === entry.version && current.position === undefined && entry.position !== undefined);
+
 export function memoryCache(options: MemoryCacheOptions): Cache {
   const entries = new LRUCache<string, CachedJson>({ max: options.maxEntries });
   let closed = false;
@@ -19,19 +22,22 @@ export function memoryCache(options: MemoryCacheOptions): Cache {
     async get<T>(key: string): Promise<CachedEntry<T> | undefined> {
       open();
       const stored = entries.get(key);
-      return stored && { version: stored.version, value: JSON.parse(stored.json) as T };
+      if (!stored) return undefined;
+      const entry: CachedEntry<T> = { version: stored.version, value: JSON.parse(stored.json) as T };
+      return stored.position === undefined ? entry : { ...entry, position: stored.position };
     },
     async getJson(key: string): Promise<CachedJson | undefined> {
       open();
       const stored = entries.get(key);
-      return stored && { version: stored.version, json: stored.json };
+      return stored && { ...stored };
     },
     async set<T>(key: string, entry: CachedEntry<T>): Promise<boolean> {
       open();
       // peek, not get: checking the version must not count as a use of the entry.
       const current = entries.peek(key);
-      if (current && current.version >= entry.version) return false;
-      entries.set(key, { version: entry.version, json: JSON.stringify(entry.value) });
+      if (current && !replaces(current, entry)) return false;
+      const json = JSON.stringify(entry.value);
+      entries.set(key, entry.position === undefined ? { version: entry.version, json } : { version: entry.version, json, position: entry.position });
       return true;
     },
     async delete(key: string): Promise<void> {

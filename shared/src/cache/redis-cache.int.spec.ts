@@ -48,11 +48,13 @@ describeWithService('REDIS_URL', 'redisCache', (url) => {
       return made;
     }
 
-    it('stores one hash per key under its prefix, holding the version and the JSON value', async () => {
+    it('stores one hash per key under its prefix, holding the version, the JSON value and the position (empty when unknown)', async () => {
       const { cache, keyPrefix } = await openCache();
       await cache.set('product:a', { version: 3, value: { name: 'A' } });
       expect(await admin.keys(`${keyPrefix}*`)).toEqual([`${keyPrefix}product:a`]);
-      expect(await admin.hgetall(`${keyPrefix}product:a`)).toEqual({ version: '3', json: '{"name":"A"}' });
+      expect(await admin.hgetall(`${keyPrefix}product:a`)).toEqual({ version: '3', json: '{"name":"A"}', position: '' });
+      await cache.set('product:a', { version: 4, value: { name: 'B' }, position: 9_007_199_254_740_993n });
+      expect(await admin.hgetall(`${keyPrefix}product:a`)).toEqual({ version: '4', json: '{"name":"B"}', position: '9007199254740993' });
     });
 
     it('keeps caches with different prefixes apart', async () => {

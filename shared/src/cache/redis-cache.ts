@@ -24,18 +24,23 @@ export interface RedisCacheOptions {
   ttlSeconds?: number;
 }
 
-// KEYS[1]: the entry; ARGV: version, JSON value, TTL in seconds (0: none). Returns 1 when written, 0 when refused.
+// KEYS[1]: the entry; ARGV: version, JSON value, TTL in seconds (0: none), position ('' when unknown). Returns 1 when
+// written, 0 when refused (see Cache.set).
 const setIfNewerScript = `
-local stored = redis.call('HGET', KEYS[1], 'version')
-if stored and tonumber(stored) >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'json', ARGV[2])
+local stored = redis.call('HMGET', KEYS[1], 'version', 'position')
+if stored[1] then
+  local version, incoming = tonumber(stored[1]), tonumber(ARGV[1])
+  if version > incoming then return 0 end
+  if version == incoming and (ARGV[4] == '' or (stored[2] and stored[2] ~= '')) then return 0 end
+end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'json', ARGV[2], 'position', ARGV[4])
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
 return 1
 `;
 
 const setIfNewer = 'orderEngineCacheSetIfNewer';
-type ScriptedRedis = Redis & { [setIfNewer](key: string, version: string, json: string, ttlSeconds: number): Promise<number> };
+type ScriptedRedis = Redis & { [setIfNewer](key: string, version: string, json: string, ttlSeconds: number, position: string): Promise<number> };
 
 /** The cache owns the client: close() quits it. */
 export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
@@ -47,10 +52,12 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
   let closed = false;
 
   async function readStored(redisKey: string): Promise<CachedJson | undefined> {
-    const [version, json] = await redis.hmget(redisKey, 'version', 'json');
+    const [version, json, position] = await redis.hmget(redisKey, 'version', 'json', 'position');
     if (version === null || version === undefined) return undefined;
     if (json === null || json === undefined || !Number.isFinite(Number(version))) throw new Error(`unreadable entry at ${redisKey}`);
-    return { version: Number(version), json };
+    if (!position) return { version: Number(version), json };
+    if (!/^\d{1,19}$/.test(position)) throw new Error(`unreadable entry at ${redisKey}`);
+    return { version: Number(version), json, position: BigInt(position) };
   }
 
   async function call<R>(operation: string, key: string, run: (redisKey: string) => Promise<R>): Promise<R> {
@@ -69,7 +76,9 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
     get<T>(key: string): Promise<CachedEntry<T> | undefined> {
       return call('get', key, async (redisKey) => {
         const stored = await readStored(redisKey);
-        return stored && { version: stored.version, value: JSON.parse(stored.json) as T };
+        if (!stored) return undefined;
+        const { json, ...entry } = stored;
+        return { ...entry, value: JSON.parse(json) as T };
       });
     },
     getJson(key: string): Promise<CachedJson | undefined> {
@@ -83,7 +92,8 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
     async set<T>(key: string, entry: CachedEntry<T>): Promise<boolean> {
       if (!Number.isFinite(entry.version)) throw new RangeError(`cache version must be a finite number, got ${entry.version}`);
       const json = JSON.stringify(entry.value);
-      return call('set', key, async (redisKey) => (await scripted[setIfNewer](redisKey, String(entry.version), json, ttlSeconds)) === 1);
+      const position = entry.position?.toString() ?? '';
+      return call('set', key, async (redisKey) => (await scripted[setIfNewer](redisKey, String(entry.version), json, ttlSeconds, position)) === 1);
     },
     delete(key: string): Promise<void> {
       return call('delete', key, async (redisKey) => {

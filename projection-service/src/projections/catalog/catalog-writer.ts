@@ -73,7 +73,7 @@ export const catalogProjection: Projection = {
     const changed = [...foldRows(loaded, productEvents, productKey, projectProduct).values()];
     if (changed.length === 0) return [];
     await tx.query(upsertProducts(schema), [JSON.stringify(changed.map(toRecord))]);
-    return changed.map((row) => ({ key: cacheKeys.product(schema, row.sku), entry: { version: row.revision, value: productView(row) } }));
+    return changed.map((row) => ({ key: cacheKeys.product(schema, row.sku), entry: { version: row.revision, value: productView(row), position: row.position } }));
   },
   async forget(tx, schema, events) {
     const keys = keysOf(events.filter(isProductEvent), productKey);

@@ -87,7 +87,7 @@ export const ordersProjection: Projection = {
     const changed = [...foldRows(loaded, orderEvents, orderKey, projectOrder).values()];
     if (changed.length === 0) return [];
     await tx.query(upsertOrders(schema), [JSON.stringify(changed.map(toRecord))]);
-    return changed.map((row) => ({ key: cacheKeys.order(schema, row.orderId), entry: { version: row.revision, value: orderView(row) } }));
+    return changed.map((row) => ({ key: cacheKeys.order(schema, row.orderId), entry: { version: row.revision, value: orderView(row), position: row.position } }));
   },
   async forget(tx, schema, events) {
     const keys = keysOf(events.filter(isOrderEvent), orderKey);
