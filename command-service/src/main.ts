@@ -10,6 +10,7 @@ import {
   stopOnSignals,
 } from '@order-engine/shared';
 import { createCommandService } from './app.js';
+import { isFulfilmentEventType } from './saga/fulfilment.js';
 
 // Standalone composition root of command-service: the only place that reads process.env and picks adapters.
 // The saga follows the event store's catch-up subscription, or with BUS=kafka its own consumer group.
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     prefix: config.READ_MODEL_PREFIX,
     logger,
     retries: config.COMMAND_RETRIES,
-    feed: feedFor(config, 'saga', logger),
+    feed: feedFor(config, 'saga', logger, (_streamId, type) => isFulfilmentEventType(type)),
     feedPartitions: feedPartitions(config),
   });
 

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     prefix: config.READ_MODEL_PREFIX,
     logger,
     // BUS=kafka: one consumer group per projection, so each projection's workers split the partitions.
-    feedFor: (key) => feedFor(config, `projection.${key}`, logger),
+    feedFor: (key, wants) => feedFor(config, `projection.${key}`, logger, wants),
     feedPartitions: feedPartitions(config),
     rebuild: rebuildSettings(config),
   });

@@ -7,6 +7,7 @@ import {
   type Cache,
   type EngineConfig,
   type EventFeed,
+  type EventInterest,
   type EventStore,
   type GlobalPosition,
   type Logger,
@@ -63,7 +64,7 @@ export interface ProjectionServiceOptions {
    * schema, so a rebuilt version gets a group of its own. Undefined (or an undefined answer) means the event store's
    * catch-up subscription.
    */
-  feedFor?: (key: string) => EventFeed | undefined;
+  feedFor?: (key: string, wants: EventInterest) => EventFeed | undefined;
   /** The Kafka topic's partition count when the feeds are Kafka; undefined for the event store's global feed. */
   feedPartitions?: number;
   projections?: readonly Projection[];
@@ -104,7 +105,7 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
       version,
       sql: readDb,
       prefix,
-      feed: options.feedFor?.(projection.schema(prefix, version)) ?? embedded,
+      feed: options.feedFor?.(projection.schema(prefix, version), (streamId) => streamId.startsWith(projection.streamPrefix)) ?? embedded,
       feedPartitions,
       cache,
       logger,

@@ -12,6 +12,7 @@ import {
   type Product,
   type ProductCommand,
   type ProductEvent,
+  type StreamRevision,
 } from '@order-engine/shared';
 import { DEFAULT_RETRIES, handleCommand, type HandleResult } from './handle-command.js';
 import { loadStream, stateCache, type StateCache, type StreamState } from './stream-state.js';
@@ -26,7 +27,11 @@ export interface CommandHandler {
   /** known: the order stream as the caller just read it (or a fresh id's empty stream), see HandleOptions. */
   order(command: OrderCommand, metadata?: EventMetadata, known?: StreamState<Order>): Promise<OrderResult>;
   loadProduct(sku: string): Promise<StreamState<Product>>;
-  loadOrder(orderId: string): Promise<StreamState<Order>>;
+  /**
+   * atLeast: a revision the caller knows the stream has reached (an event of it in hand): a cached fold that has it
+   * will do, where it would otherwise be read again in case other processes wrote.
+   */
+  loadOrder(orderId: string, atLeast?: StreamRevision): Promise<StreamState<Order>>;
 }
 
 export interface CommandHandlerOptions {
@@ -51,7 +56,10 @@ export function commandHandler(store: EventStore, options: CommandHandlerOptions
   // Commands decide on the cached fold whoever else writes: an append checks its expected revision, so a fold that
   // is behind costs one refused append and a retry from a fresh read. A no-op or a refusal, which append nothing, is
   // decided again on a fresh read when other processes may write (HandleOptions.knownMayLag); loads read then too.
-  const cached = <S>(cache: StateCache<S>, streamId: string) => (soleWriter ? cache.get(streamId) : undefined);
+  const cached = <S>(cache: StateCache<S>, streamId: string, atLeast?: StreamRevision) => {
+    const known = cache.get(streamId);
+    return known && (soleWriter || (atLeast !== undefined && known.revision >= atLeast)) ? known : undefined;
+  };
   const mayLag = !soleWriter;
   return {
     product: (command, metadata) => {
@@ -75,6 +83,6 @@ export function commandHandler(store: EventStore, options: CommandHandlerOptions
       );
     },
     loadProduct: async (sku) => cached(products, productStream(sku)) ?? loadStream(store, productDecider, productStream(sku), products),
-    loadOrder: async (orderId) => cached(orders, orderStream(orderId)) ?? loadStream(store, orderDecider, orderStream(orderId), orders),
+    loadOrder: async (orderId, atLeast) => cached(orders, orderStream(orderId), atLeast) ?? loadStream(store, orderDecider, orderStream(orderId), orders),
   };
 }

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { memoryEventStore, orderStream, silentLogger, type RecordedEvent } from '@order-engine/shared';
+import { memoryEventStore, orderStream, silentLogger, type EventStore, type RecordedEvent } from '@order-engine/shared';
 import { commandHandler, type CommandHandler } from '../handling/command-handler.js';
 import { fulfilmentSaga } from './fulfilment.js';
 
@@ -41,4 +41,26 @@ it('a saga that did not make the pass itself (a restart) reads those events agai
   for (const event of await store.readAll({ after: placed.position })) await handle(event);
   expect(restarted.orderReads()).toBe(1); // the StockReserved
   expect(await store.headPosition()).toBe(head);
+});
+
+it("reads the order stream again only for a product's event: an event of the order's own stream is reacted to on a fold that has it", async () => {
+  const store = memoryEventStore();
+  let orderStreamReads = 0;
+  const counted: EventStore = { ...store, readStream: (streamId, options) => (streamId.startsWith('order-') && orderStreamReads++, store.readStream(streamId, options)) };
+  const commands = commandHandler(counted);
+  await commands.product({ type: 'RegisterProduct', data: { sku: 'A', name: 'A', category: 'c', priceCents: 100, currency: 'EUR' } });
+  await commands.product({ type: 'Restock', data: { sku: 'A', quantity: 5 } });
+  const placed = await commands.order({ type: 'PlaceOrder', data: { orderId: 'o-1', customerId: 'c-1', currency: 'EUR', lines: [{ sku: 'A', quantity: 2, unitPriceCents: 100 }] } });
+  const before = orderStreamReads;
+  await fulfilmentSaga(commands, silentLogger)(placed.events[0]!);
+  // OrderPlaced: the fold placing it left; StockReserved, an event of the product's stream: the order read again.
+  expect(orderStreamReads - before).toBe(1);
+  expect((await store.readStream(orderStream('o-1'))).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderLineReserved', 'OrderConfirmed']);
+  // A handler that never saw the order (another process placed it) reads it for the OrderPlaced too.
+  const elsewhere = commandHandler(counted);
+  await commands.order({ type: 'CancelOrder', data: { orderId: 'o-1', reason: 'changed my mind' } });
+  const cancelled = (await store.readStream(orderStream('o-1'))).at(-1)!;
+  const reads = orderStreamReads;
+  await fulfilmentSaga(elsewhere, silentLogger)(cancelled);
+  expect(orderStreamReads - reads).toBe(1);
 });

@@ -3,6 +3,7 @@ import {
   DomainError,
   UnreadableEvent,
   decodeEvent,
+  orderStream,
   type DomainEvent,
   type DomainEventType,
   type EventMetadata,
@@ -15,8 +16,10 @@ import {
 import type { CommandHandler } from '../handling/command-handler.js';
 import type { StreamState } from '../handling/stream-state.js';
 
-// The fulfilment saga keeps no state of its own: what it needs to know lives in the Order stream, read
-// fresh for every event. Every command it issues is a no-op when repeated, so at-least-once delivery is safe.
+// The fulfilment saga keeps no state of its own: what it needs to know lives in the Order stream, read fresh for every
+// event of a product stream, and for an event of the order's own stream folded at least up to that event (a later write
+// by another process comes through the feed as an event of its own, and is reacted to then). Every command it issues is
+// a no-op when repeated, so at-least-once delivery is safe.
 
 export type SagaCommand = { target: 'product'; command: ProductCommand } | { target: 'order'; command: OrderCommand };
 
@@ -31,7 +34,9 @@ export const FULFILMENT_EVENT_TYPES = [
 
 type FulfilmentEvent = Extract<DomainEvent, { type: (typeof FULFILMENT_EVENT_TYPES)[number] }>;
 
-export const isFulfilmentEvent = (event: DomainEvent): event is FulfilmentEvent => (FULFILMENT_EVENT_TYPES as readonly string[]).includes(event.type);
+export const isFulfilmentEventType = (type: string): boolean => (FULFILMENT_EVENT_TYPES as readonly string[]).includes(type);
+
+export const isFulfilmentEvent = (event: DomainEvent): event is FulfilmentEvent => isFulfilmentEventType(event.type);
 
 const product = (command: ProductCommand): SagaCommand => ({ target: 'product', command });
 const order = (command: OrderCommand): SagaCommand => ({ target: 'order', command });
@@ -92,7 +97,11 @@ export function fulfilmentKey(recorded: RecordedEvent): string {
 interface Cause {
   event: DomainEvent;
   eventId: string;
+  /** Its revision when it is an event of the order's stream: an order folded up to it is recent enough. */
+  orderRevision?: number;
 }
+
+const isOrderEvent = (recorded: Pick<RecordedEvent, 'streamId'>, orderId: string) => recorded.streamId === orderStream(orderId);
 
 /**
  * Runs one reaction; a domain refusal is logged and yields no events (it will be the same on every retry). `order` is
@@ -103,8 +112,12 @@ type Execute = (reaction: SagaCommand, metadata: EventMetadata, order?: StreamSt
 function executor(commands: CommandHandler, logger: Logger): Execute {
   return async (reaction, metadata, order) => {
     try {
-      const result = reaction.target === 'product' ? await commands.product(reaction.command, metadata) : await commands.order(reaction.command, metadata, order);
-      return result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '' }));
+      if (reaction.target === 'product') {
+        const result = await commands.product(reaction.command, metadata);
+        return result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '' }));
+      }
+      const result = await commands.order(reaction.command, metadata, order);
+      return result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '', orderRevision: result.events[i]?.revision }));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       logger.warn('fulfilment saga command refused', { causationId: metadata.causationId, command: reaction.command.type, error: error.message });
@@ -127,7 +140,7 @@ export function fulfilmentSaga(commands: CommandHandler, logger: Logger, options
   const execute = executor(commands, logger);
   const reactedTo = new LRUCache<string, true>({ max: options.remember ?? 10_000 });
   return async (recorded) => {
-    if (!(FULFILMENT_EVENT_TYPES as readonly string[]).includes(recorded.type) || reactedTo.has(recorded.eventId)) return;
+    if (!isFulfilmentEventType(recorded.type) || reactedTo.has(recorded.eventId)) return;
     let event: DomainEvent;
     try {
       event = decodeEvent(recorded);
@@ -137,10 +150,11 @@ export function fulfilmentSaga(commands: CommandHandler, logger: Logger, options
       throw error;
     }
     const correlationId = recorded.metadata.correlationId ?? recorded.eventId;
-    const pending: Cause[] = [{ event, eventId: recorded.eventId }];
+    const root: Cause = { event, eventId: recorded.eventId };
+    const pending: Cause[] = [isFulfilmentEvent(event) && isOrderEvent(recorded, event.data.orderId) ? { ...root, orderRevision: recorded.revision } : root];
     for (let cause = pending.shift(); cause; cause = pending.shift()) {
       if (!isFulfilmentEvent(cause.event)) continue;
-      let order: StreamState<Order> | undefined = await commands.loadOrder(cause.event.data.orderId);
+      let order: StreamState<Order> | undefined = await commands.loadOrder(cause.event.data.orderId, cause.orderRevision);
       const metadata: EventMetadata = { correlationId, causationId: cause.eventId, actor: 'fulfilment-saga' };
       const reactions = fulfilmentReactions(cause.event, order.state);
       if (reactions.every((reaction) => reaction.target === 'product')) {

@@ -111,7 +111,7 @@ describeWithService('KAFKA_BROKERS', 'rebuilds with projection workers on Kafka'
     const groupOf = (key: string) => `${group}.projection.${key}`;
     const worker = () =>
       w.instance({
-        feedFor: (key) => kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId: groupOf(key), logger: testLogger, batchSize: 20 }),
+        feedFor: (key, wants) => kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId: groupOf(key), logger: testLogger, batchSize: 20, wants }),
         feedPartitions: PARTITIONS,
       });
     const workers: RunningInstance[] = [await worker(), await worker()];

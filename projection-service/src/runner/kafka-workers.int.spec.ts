@@ -91,7 +91,7 @@ describeWithService('KAFKA_BROKERS', 'projection workers on Kafka', (brokers) =>
           cache: memoryCache({ maxEntries: 100 }),
           prefix,
           logger,
-          feedFor: (key) => recording(kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId: groupOf(key), logger, batchSize: 2 }), key, partitions),
+          feedFor: (key, wants) => recording(kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId: groupOf(key), logger, batchSize: 2, wants }), key, partitions),
           feedPartitions: PARTITIONS,
           backoff: { initialMs: 10, maxMs: 200 },
         });

@@ -18,6 +18,12 @@ export interface FeedBatch {
   through: GlobalPosition;
 }
 
+/**
+ * The events a consumer reads, by stream and type. A feed may leave the others out of a batch's `events` (their
+ * positions still count toward `through`), sparing itself the decoding of what would only be skipped.
+ */
+export type EventInterest = (streamId: string, type: string) => boolean;
+
 /** Batches of different sources, delivered and acknowledged together; never empty. */
 export type FeedRound = readonly FeedBatch[];
 

@@ -42,7 +42,17 @@ export class MalformedMessage extends Error {
 const headerText = (value: Buffer | string | (Buffer | string)[] | undefined): string | undefined =>
   value === undefined ? undefined : Array.isArray(value) ? headerText(value[0]) : value.toString();
 
-export function parseMessage(value: Buffer | string | null, headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> = {}): IncomingMessage {
+type Headers = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+
+/** What an event message's key and headers say, without parsing its value; undefined for any other message. */
+export function peekEvent(key: Buffer | string | null, headers: Headers): { streamId: string; type: string; position: GlobalPosition } | undefined {
+  const type = headerText(headers.type);
+  const position = headerText(headers.position);
+  if (headerText(headers.kind) !== 'event' || key === null || type === undefined || position === undefined || !/^\d{1,19}$/.test(position)) return undefined;
+  return { streamId: key.toString(), type, position: BigInt(position) };
+}
+
+export function parseMessage(value: Buffer | string | null, headers: Headers = {}): IncomingMessage {
   if (value === null) throw new MalformedMessage('empty value');
   let body: Record<string, unknown>;
   try {

@@ -38,6 +38,18 @@ describe('Kafka messages to feed batches', () => {
     expect(feedBatchOf(1, [junk], 3n, silentLogger)).toBeUndefined();
   });
 
+  it('leaves out the events the consumer does not want, unparsed, but counts their positions', () => {
+    const order = { ...event(6), streamId: 'order-1', type: 'OrderPlaced' };
+    // Its value is not even looked at: a consumer of products never parses an order's event.
+    const unparsed = received({ ...eventMessage(order), value: 'not json' });
+    const wantsProducts = (streamId: string) => streamId.startsWith('product-');
+    expect(feedBatchOf(0, [received(eventMessage(event(5))), unparsed], 0n, silentLogger, wantsProducts)).toEqual({ events: [event(5)], partition: 0, through: 6n });
+    expect(feedBatchOf(0, [received(eventMessage(order))], 0n, silentLogger, (_streamId, type) => type === 'OrderPlaced')).toEqual({ events: [order], partition: 0, through: 6n });
+    // Without the headers that say what it is, a message is parsed as before.
+    const bare = received({ ...eventMessage(order), headers: { kind: 'event' } });
+    expect(feedBatchOf(0, [bare], 0n, silentLogger, wantsProducts)).toEqual({ events: [order], partition: 0, through: 6n });
+  });
+
   it('slices a fetched batch into transactions of at most the batch size', () => {
     expect([...slices([1, 2, 3, 4, 5], 2)]).toEqual([[1, 2], [3, 4], [5]]);
     expect([...slices([], 2)]).toEqual([]);

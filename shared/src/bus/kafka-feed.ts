@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type EachBatchPayload, type RetryOptions } from 'kafkajs';
 import type { GlobalPosition } from '../event-store/event-store.js';
 import type { Logger } from '../logging/logger.js';
-import type { EventFeed, FeedBatch } from './event-feed.js';
+import type { EventFeed, EventInterest, FeedBatch } from './event-feed.js';
 import { handoff, type Delivery } from './handoff.js';
 import { feedBatchOf, slices } from './kafka-batch.js';
 import { kafkaLogCreator } from './kafka-log.js';
@@ -19,6 +19,8 @@ export interface KafkaFeedOptions {
   groupId: string;
   logger: Logger;
   clientId?: string;
+  /** The events the consumer reads: the others are not decoded, only their positions count (default: all). */
+  wants?: EventInterest;
   /** Most messages of one partition handed over in one FeedBatch (a round holds one per partition). */
   batchSize?: number;
   /**
@@ -120,7 +122,7 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       const { partition, messages } = payload.batch;
       for (const slice of slices(messages, batchSize)) {
         if (batches.closed || !payload.isRunning() || payload.isStale()) break;
-        const batch = feedBatchOf(partition, slice, finished.get(partition) ?? 0n, logger);
+        const batch = feedBatchOf(partition, slice, finished.get(partition) ?? 0n, logger, options.wants);
         if (batch) {
           if (!(await finishedWith(batches.offer(batch), payload))) break;
           finished.set(partition, batch.through);

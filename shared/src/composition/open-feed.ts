@@ -1,4 +1,4 @@
-import type { EventFeed } from '../bus/event-feed.js';
+import type { EventFeed, EventInterest } from '../bus/event-feed.js';
 import { kafkaFeed } from '../bus/kafka-feed.js';
 import type { EngineConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
@@ -8,11 +8,14 @@ import type { Logger } from '../logging/logger.js';
 
 type BusConfig = Pick<EngineConfig, 'BUS' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC' | 'KAFKA_PARTITIONS' | 'KAFKA_GROUP_PREFIX'>;
 
-/** With BUS=kafka, a Kafka feed in consumer group `<KAFKA_GROUP_PREFIX>.<name>`: one group per consumer. */
-export function feedFor(config: BusConfig, name: string, logger: Logger): EventFeed | undefined {
+/**
+ * With BUS=kafka, a Kafka feed in consumer group `<KAFKA_GROUP_PREFIX>.<name>`: one group per consumer, which decodes
+ * only the events the consumer `wants`.
+ */
+export function feedFor(config: BusConfig, name: string, logger: Logger, wants?: EventInterest): EventFeed | undefined {
   if (config.BUS !== 'kafka') return undefined;
   // loadEngineConfig already refused BUS=kafka without KAFKA_BROKERS.
-  return kafkaFeed({ brokers: config.KAFKA_BROKERS as string[], topic: config.KAFKA_TOPIC, groupId: `${config.KAFKA_GROUP_PREFIX}.${name}`, logger });
+  return kafkaFeed({ brokers: config.KAFKA_BROKERS as string[], topic: config.KAFKA_TOPIC, groupId: `${config.KAFKA_GROUP_PREFIX}.${name}`, logger, wants });
 }
 
 /** The topic's partition count when consumers read Kafka (their checkpoints are per partition); else undefined. */

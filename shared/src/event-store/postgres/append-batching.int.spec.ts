@@ -31,12 +31,14 @@ function countingStore(sql: Sql, schema: string, options: StoreOptions = {}) {
   let calls = 0;
   let others = 0;
   let heads = 0;
+  let reads = 0;
   const counted: Sql = {
     ...sql,
     query: (text, params) => {
       if (text.includes('append_events')) calls++;
       if (text.includes('pg_notify')) others++;
       if (text.includes('coalesce(max(position), 0)')) heads++;
+      if (text.includes('revision >= ')) reads++;
       return sql.query(text, params);
     },
     // listen: false leaves only the in-process wake-up.
@@ -47,7 +49,7 @@ function countingStore(sql: Sql, schema: string, options: StoreOptions = {}) {
   };
   const { appendConcurrency, singleProcess } = options;
   const store = postgresEventStore(counted, { schema, pollIntervalMs: 60_000, appendConcurrency, singleProcess });
-  return { store, calls: () => calls, others: () => others, heads: () => heads };
+  return { store, calls: () => calls, others: () => others, heads: () => heads, reads: () => reads };
 }
 
 function batchingSpec(connect: () => Promise<Sql>): void {
@@ -82,6 +84,27 @@ function batchingSpec(connect: () => Promise<Sql>): void {
       const positions = results.flatMap((r) => r.events.map((e) => e.position));
       expect(new Set(positions).size).toBe(120);
     }));
+
+  it('sends concurrent stream reads together, each answered as a read of its own would be', async () => {
+    const sql = await connect();
+    const schema = freshName('es');
+    const { store, reads } = countingStore(sql, schema);
+    try {
+      for (let i = 0; i < 30; i++) await store.append(`order-${i % 6}`, [placed(i)]);
+      const asked = Array.from({ length: 40 }, (_, i) => ({ streamId: `order-${i % 8}`, fromRevision: i % 4, limit: i % 3 === 0 ? 2 : undefined }));
+      const alone: RecordedEvent[][] = [];
+      for (const { streamId, ...options } of asked) alone.push(await store.readStream(streamId, options));
+      const before = reads();
+      const together = await Promise.all(asked.map(({ streamId, ...options }) => store.readStream(streamId, options)));
+      expect(together).toEqual(alone);
+      expect(reads() - before).toBeLessThan(asked.length / 2);
+      // Streams 6 and 7 do not exist; the others hold revisions 0..4, read from fromRevision, at most limit of them.
+      expect(alone.map((events) => events.length)).toEqual(asked.map(({ streamId, fromRevision, limit }) => (streamId >= 'order-6' ? 0 : Math.min(5 - fromRevision, limit ?? 5))));
+    } finally {
+      await store.close();
+      await sql.exec(`drop schema ${schema} cascade`);
+    }
+  });
 
   // One call in flight: the first append goes alone, the next three wait and share the following call.
   it('appends to one stream in one call in call order, each after the one before', () =>

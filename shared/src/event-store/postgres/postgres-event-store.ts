@@ -1,13 +1,13 @@
 import { coalescer } from '../../async/coalescer.js';
 import { assertIdentifier, type Sql } from '../../sql/sql.js';
-import type { AppendResult, EventStore } from '../event-store.js';
+import type { AppendResult, EventStore, RecordedEvent } from '../event-store.js';
 import { appendBatch, type AppendRequest } from './append.js';
 import { EventStoreUnavailable } from '../errors.js';
 import { toEventStoreError } from './errors.js';
 import { headPosition } from './head-position.js';
 import { channelOf, notifier } from './notify.js';
 import { readAll } from './read-all.js';
-import { readStream } from './read-stream.js';
+import { readStreams, type StreamRead } from './read-stream.js';
 import { migrateEventStore } from './schema.js';
 import { subscribeToAll } from './subscribe.js';
 
@@ -42,6 +42,10 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
     retryAlone: (error) => !(error instanceof EventStoreUnavailable),
   });
 
+  // Stream reads too (command handlers reading the streams they decide on): those asked for while the reads in flight
+  // run go together in the next statement.
+  const readStreamNow = coalescer<StreamRead, RecordedEvent[]>((reads) => readStreams(sql, schema, reads), { maxInFlight: Math.min(2, sql.parallelism) });
+
   let migrated: Promise<void> | undefined;
   async function ready(): Promise<void> {
     migrated ??= migrateEventStore(sql, schema).catch((error: unknown) => {
@@ -67,7 +71,7 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
       notify.poke();
       return result;
     },
-    readStream: (streamId, readOptions) => read(() => readStream(sql, schema, streamId, readOptions)),
+    readStream: (streamId, readOptions) => read(() => readStreamNow({ ...readOptions, streamId })),
     readAll: (readOptions) => read(() => readAll(sql, schema, readOptions)),
     headPosition: () => read(() => headPosition(sql, schema)),
     async *subscribeToAll(subscribeOptions) {
