@@ -4,10 +4,11 @@ import type { HeldLease, Lease } from './lease.js';
 
 // The relay: `$all` → Kafka, at-least-once and in per-stream order (ARCHITECTURE.md, Guarantees: Relay).
 // While it holds the lease it follows the event store's catch-up subscription from its checkpoint and, per batch:
-// 1. sends the events (key = stream id, so a stream stays in one partition, in position = revision order);
-// 2. sends a watermark with the batch's last position to every partition, once the events are acknowledged, so
-//    "partition p holds everything up to X" is only ever said after it became true;
-// 3. saves the checkpoint through the lease connection, only after Kafka acknowledged both.
+// 1. sends the events (key = stream id, so a stream stays in one partition, in position = revision order), and after
+//    them, in the same send, a watermark with the batch's last position to every partition: a partition appends its
+//    messages of a send in order (and a send split in requests goes one request after the other), so "partition p
+//    holds everything up to X" is only ever said after it became true;
+// 2. saves the checkpoint through the lease connection, only after Kafka acknowledged all of it.
 // Any failure restarts from the checkpoint after a capped back-off: what was sent but not checkpointed is sent
 // again (duplicates), nothing is skipped.
 
@@ -47,7 +48,7 @@ export interface RelayOptions {
   batchSize?: number;
   /**
    * Pause after each batch (default 10 ms), so that the appends of that moment go out as one batch: every batch costs
-   * two sends, a checkpoint and a watermark per partition, and each watermark a transaction per projection worker.
+   * a send, a checkpoint and a watermark per partition, and each consumer a round of work.
    */
   lingerMs?: number;
   /** Delay after a failure, doubling up to maxMs (default 200 ms → 10 s). */
@@ -103,8 +104,7 @@ export function createRelay(options: RelayOptions): Relay {
   async function relayBatch(batch: RecordedEvent[], current: HeldLease): Promise<void> {
     const last = batch.at(-1);
     if (!last) return;
-    await producer.send(batch.map(eventMessage));
-    await producer.send(Array.from({ length: producer.partitions() }, (_, partition) => watermarkMessage(partition, last.position)));
+    await producer.send([...batch.map(eventMessage), ...Array.from({ length: producer.partitions() }, (_, partition) => watermarkMessage(partition, last.position))]);
     // A relay fenced while sending must not even try: the save would fail anyway, this just says why.
     if (current.lost.aborted) throw new LeaseLost(current.lost.reason);
     await current.saveCheckpoint(last.position);
