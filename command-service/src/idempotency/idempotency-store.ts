@@ -67,6 +67,7 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
           done.map(({ answer }) => JSON.stringify(answer.headers)),
           done.map(({ answer }) => answer.body),
         ],
+        { prepare: true },
       );
       // A key asked for twice in one statement is taken by the first request only.
       const taken = new Set(rows.map((row) => row.key));

@@ -50,6 +50,7 @@ export async function advanceCheckpoints(tx: SqlExecutor, admin: string, targets
        where c.projection = w.projection and before.projection = w.projection
        returning c.projection as key, before.position::text as position`,
       [JSON.stringify(wanted.map(({ key, through }) => ({ projection: key, position: through.toString() })))],
+      { prepare: true },
     );
   const before = new Map((await advance(targets)).map((row) => [row.key, BigInt(row.position)]));
   const missing = targets.filter(({ key }) => !before.has(key));

@@ -50,7 +50,7 @@ const toView = (row: ProductRow): ProductView => ({
 export function productReads(db: SqlExecutor, catalogSchema: string): ProductReads {
   return {
     async bySku(sku) {
-      const rows = await db.query<ProductRow>(`select ${columns} from ${catalogSchema}.products where sku = $1`, [sku]);
+      const rows = await db.query<ProductRow>(`select ${columns} from ${catalogSchema}.products where sku = $1`, [sku], { prepare: true });
       return rows[0] && toView(rows[0]);
     },
     async list({ category, q, inStock, afterSku, limit }) {

@@ -69,7 +69,7 @@ const toView = (row: OrderRow): OrderView => {
 export function orderReads(db: SqlExecutor, ordersSchema: string): OrderReads {
   return {
     async byId(orderId) {
-      const rows = await db.query<OrderRow>(`select ${columns} from ${ordersSchema}.orders where order_id = $1`, [orderId]);
+      const rows = await db.query<OrderRow>(`select ${columns} from ${ordersSchema}.orders where order_id = $1`, [orderId], { prepare: true });
       return rows[0] && toView(rows[0]);
     },
     async byCustomer({ customerId, after, limit }) {

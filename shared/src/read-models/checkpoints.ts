@@ -40,6 +40,7 @@ export async function readCheckpointRows(
     `select ${keyColumn} as key, position::text as position from ${table}
      where split_part(${keyColumn}, '#', 1) in (select jsonb_array_elements_text($1::jsonb))`,
     [JSON.stringify(names)],
+    { prepare: true },
   );
   return new Map(rows.map((row) => [row.key, BigInt(row.position)]));
 }

@@ -68,11 +68,11 @@ export const catalogProjection: Projection = {
   async apply(tx: SqlExecutor, schema, events) {
     const productEvents = events.filter(isProductEvent);
     if (productEvents.length === 0) return [];
-    const rows = await tx.query(selectProducts(schema), [JSON.stringify(keysOf(productEvents, productKey))]);
+    const rows = await tx.query(selectProducts(schema), [JSON.stringify(keysOf(productEvents, productKey))], { prepare: true });
     const loaded = new Map(rows.map((row) => [row.sku as string, productFromRow(row)]));
     const changed = [...foldRows(loaded, productEvents, productKey, projectProduct).values()];
     if (changed.length === 0) return [];
-    await tx.query(upsertProducts(schema), [JSON.stringify(changed.map(toRecord))]);
+    await tx.query(upsertProducts(schema), [JSON.stringify(changed.map(toRecord))], { prepare: true });
     return changed.map((row) => ({ key: cacheKeys.product(schema, row.sku), entry: { version: row.revision, value: productView(row), position: row.position } }));
   },
   async forget(tx, schema, events) {

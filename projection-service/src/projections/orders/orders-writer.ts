@@ -82,11 +82,11 @@ export const ordersProjection: Projection = {
   async apply(tx: SqlExecutor, schema, events) {
     const orderEvents = events.filter(isOrderEvent);
     if (orderEvents.length === 0) return [];
-    const rows = await tx.query(selectOrders(schema), [JSON.stringify(keysOf(orderEvents, orderKey))]);
+    const rows = await tx.query(selectOrders(schema), [JSON.stringify(keysOf(orderEvents, orderKey))], { prepare: true });
     const loaded = new Map(rows.map((row) => [row.order_id as string, orderFromRow(row)]));
     const changed = [...foldRows(loaded, orderEvents, orderKey, projectOrder).values()];
     if (changed.length === 0) return [];
-    await tx.query(upsertOrders(schema), [JSON.stringify(changed.map(toRecord))]);
+    await tx.query(upsertOrders(schema), [JSON.stringify(changed.map(toRecord))], { prepare: true });
     return changed.map((row) => ({ key: cacheKeys.order(schema, row.orderId), entry: { version: row.revision, value: orderView(row), position: row.position } }));
   },
   async forget(tx, schema, events) {

@@ -61,11 +61,11 @@ export const salesProjection: Projection = {
   async apply(tx: SqlExecutor, schema, events) {
     const orderEvents = events.filter(isOrderEvent);
     if (orderEvents.length === 0) return [];
-    const rows = await tx.query(selectSalesOrders(schema), [JSON.stringify(keysOf(orderEvents, orderKey))]);
+    const rows = await tx.query(selectSalesOrders(schema), [JSON.stringify(keysOf(orderEvents, orderKey))], { prepare: true });
     const loaded = new Map(rows.map((row) => [row.order_id as string, salesOrderFromRow(row)]));
     const changed = foldRows(loaded, orderEvents, orderKey, projectSalesOrder);
     if (changed.size === 0) return [];
-    await tx.query(upsertSalesOrders(schema), [JSON.stringify([...changed.values()].map(toRecord))]);
+    await tx.query(upsertSalesOrders(schema), [JSON.stringify([...changed.values()].map(toRecord))], { prepare: true });
     await addDeltas(tx, schema, salesDeltas([...changed].map(([orderId, after]) => ({ before: loaded.get(orderId), after }))));
     // Nothing of sales is cached: /stats/sales reads ranges, not single keys.
     return [];
@@ -83,8 +83,8 @@ export const salesProjection: Projection = {
 async function addDeltas(tx: SqlExecutor, schema: string, deltas: readonly SalesDayView[]): Promise<void> {
   if (deltas.length === 0) return;
   const records = JSON.stringify(deltas.map((d) => ({ day: d.day, sku: d.sku, currency: d.currency, units: d.units, revenue_cents: d.revenueCents })));
-  await tx.query(addToSalesDaily(schema), [records]);
+  await tx.query(addToSalesDaily(schema), [records], { prepare: true });
   // A day that nets out to nothing (paid, then refunded) has no row, however the events were batched: a rebuild that
   // folds the payment and the refund in one page must give the very rows of a worker that saw them one by one.
-  await tx.query(dropEmptyDays(schema), [records]);
+  await tx.query(dropEmptyDays(schema), [records], { prepare: true });
 }

@@ -42,6 +42,7 @@ export async function readAll(sql: SqlExecutor, schema: string, options: ReadAll
      order by position
      limit $${params.length}::bigint`,
     params,
+    { prepare: true },
   );
   const events = rows.map(toRecordedEvent);
   return to === undefined ? events : events.filter((event) => event.position <= to);

@@ -12,6 +12,7 @@ export async function readStream(sql: SqlExecutor, schema: string, streamId: str
      order by revision
      limit $3`,
     [streamId, options.fromRevision ?? 0, options.limit ?? null],
+    { prepare: true },
   );
   return rows.map(toRecordedEvent);
 }
@@ -38,6 +39,7 @@ export async function readStreams(sql: SqlExecutor, schema: string, reads: reado
      ) e
      order by r.read, e.revision`,
     [JSON.stringify(reads.map(({ streamId, fromRevision, limit }, read) => ({ read, stream_id: streamId, from_revision: fromRevision ?? 0, max_events: limit ?? null })))],
+    { prepare: true },
   );
   const answers = reads.map((): RecordedEvent[] => []);
   for (const row of rows) answers[row.read]!.push(toRecordedEvent(row));
