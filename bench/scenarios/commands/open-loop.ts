@@ -9,7 +9,8 @@ import type { HttpClient } from './http.js';
 // the query service holds until the read model has passed it (then 200), or answers X-Stale (then it is asked
 // again). The lag is the time from the command's answer to that 200. Reading by polling instead would load the
 // engine with a query per poll and order, work no client does. Each command carries an Idempotency-Key, as the
-// README advises clients to send.
+// README advises clients to send. During the warm-up the rate rises from a tenth of the full rate to all of it, so
+// the services' JIT compiles their hot paths under load without a backlog of the cold start reaching the window.
 
 export interface Stack {
   commandUrl: string;
@@ -18,6 +19,7 @@ export interface Stack {
 
 export interface LoadOptions {
   rate: number;
+  /** The ramp before the measured window: the rate rises linearly from rate / 10 to rate over it. */
   warmupSeconds: number;
   seconds: number;
   /** Pause before asking again after a stale answer. */
@@ -29,6 +31,8 @@ export interface LoadOptions {
 export interface LoadResult {
   /** Commands due in the measured window. */
   measured: number;
+  /** Commands sent in all, warm-up included. */
+  sent: number;
   /** Answered 2xx, per second of the window from its start to the last answer. */
   achievedPerSecond: number;
   /** ms from due time to answer, 2xx answers of the measured window. */
@@ -64,9 +68,25 @@ export function orderBodies(skus: readonly string[], seed = 7): (i: number) => {
   };
 }
 
+/**
+ * When command i is due, in ms after the start: on the warm-up ramp the rate grows linearly from rate / 10 to rate,
+ * so by time t (s) r0·t + (rate − r0)·t² / (2·warmup) commands were due; after it, one every 1 / rate s.
+ */
+export function dueTimes(rate: number, warmupSeconds: number): { due: (i: number) => number; warmupCount: number } {
+  const r0 = rate / 10;
+  const a = warmupSeconds > 0 ? (rate - r0) / (2 * warmupSeconds) : 0;
+  const warmupCount = Math.floor(r0 * warmupSeconds + a * warmupSeconds ** 2);
+  const due = (i: number): number => {
+    if (i >= warmupCount) return (warmupSeconds + (i - warmupCount) / rate) * 1_000;
+    return ((-r0 + Math.sqrt(r0 * r0 + 4 * a * i)) / (2 * a)) * 1_000;
+  };
+  return { due, warmupCount };
+}
+
 export async function openLoop(stack: Stack, client: HttpClient, body: (i: number) => unknown, options: LoadOptions): Promise<LoadResult> {
   const { rate, warmupSeconds, seconds, pollMs, visibleTimeoutMs } = options;
-  const total = Math.round(rate * (warmupSeconds + seconds));
+  const { due: dueAfterStart, warmupCount } = dueTimes(rate, warmupSeconds);
+  const total = warmupCount + Math.round(rate * seconds);
   const begin = performance.now() + 20;
   const windowStart = begin + warmupSeconds * 1_000;
   const latencies: number[] = [];
@@ -122,17 +142,19 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
   };
 
   const inFlight: Promise<void>[] = [];
+  const dueAt = (i: number) => begin + dueAfterStart(i);
   for (let i = 0; i < total; ) {
-    const wait = begin + (i * 1_000) / rate - performance.now();
+    const wait = dueAt(i) - performance.now();
     if (wait > 1) await sleep(wait);
     // Everything due by now goes out at once, each with its own due time.
-    for (let due = begin + (i * 1_000) / rate; i < total && due <= performance.now(); i++, due = begin + (i * 1_000) / rate) {
+    for (let due = dueAt(i); i < total && due <= performance.now(); i++, due = dueAt(i)) {
       inFlight.push(place(i, due));
     }
   }
   await Promise.all(inFlight);
   return {
     measured,
+    sent: total,
     achievedPerSecond: latencies.length / Math.max((lastAnswer - windowStart) / 1_000, seconds),
     latencies,
     lags,
