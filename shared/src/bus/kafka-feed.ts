@@ -96,8 +96,6 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
         const outcome = await Promise.race([delivery.outcome, tick]);
         clearTimeout(timer);
         if (outcome !== undefined) return outcome;
-        // Rounds the consumer finished meanwhile (of other partitions) have resolved offsets waiting for a commit.
-        await payload.commitOffsetsIfNecessary();
         if (!payload.isRunning()) {
           delivery.abandon();
           return false;
@@ -109,6 +107,8 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
         }
         try {
           await payload.heartbeat();
+          // Rounds the consumer finished meanwhile (of other partitions) have offsets waiting for the next commit.
+          await payload.commitOffsetsIfNecessary();
         } catch (error) {
           // A rebalance (or a lost session): the partition may go to another member, which starts from the last
           // commit. The consumer still finishes its transaction, harmlessly, but this batch's offsets stay unsent.
