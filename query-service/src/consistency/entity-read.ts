@@ -34,7 +34,7 @@ export function entityReads(cached: CacheAside, readYourWrites: ReadYourWrites):
     };
     const early = await fromEntry(live);
     if (early) return early;
-    const bypass = await readYourWrites.settle(req, res, projection);
+    const bypass = await readYourWrites.settleAt(res, projection, minPosition);
     const settled = await schema();
     return (bypass && (await fromEntry(settled))) || cached.read(key(settled), () => load(settled), { bypass });
   };

@@ -29,6 +29,8 @@ export interface ReadYourWrites {
    * request asked for its writes, and the cache's entry may lag a few milliseconds behind the checkpoint.
    */
   settle(req: Request, res: Response, projection: string): Promise<boolean>;
+  /** settle for a position the caller has parsed already. */
+  settleAt(res: Response, projection: string, minPosition: bigint): Promise<boolean>;
 }
 
 /**
@@ -36,14 +38,17 @@ export interface ReadYourWrites {
  *   write it before they report a position), so a request that waited for its position may still be served from it.
  */
 export function readYourWrites(waiter: CheckpointWaiter, timeoutMs: number, cacheKeepsUp = false): ReadYourWrites {
+  const settleAt = async (res: Response, projection: string, minPosition: bigint): Promise<boolean> => {
+    const { position, reached } = await waiter.waitFor(projection, minPosition, timeoutMs);
+    res.setHeader(READ_POSITION_HEADER, position.toString());
+    if (!reached) res.setHeader(STALE_HEADER, 'true');
+    return !cacheKeepsUp;
+  };
   return {
     async settle(req, res, projection) {
       const minPosition = parseMinPosition(req.get(MIN_POSITION_HEADER));
-      if (minPosition === undefined) return false;
-      const { position, reached } = await waiter.waitFor(projection, minPosition, timeoutMs);
-      res.setHeader(READ_POSITION_HEADER, position.toString());
-      if (!reached) res.setHeader(STALE_HEADER, 'true');
-      return !cacheKeepsUp;
+      return minPosition === undefined ? false : settleAt(res, projection, minPosition);
     },
+    settleAt,
   };
 }
