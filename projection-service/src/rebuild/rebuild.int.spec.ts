@@ -61,7 +61,11 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     // Other projections rebuild meanwhile.
     expect((await requestJson(`${b.url}/projections/catalog/rebuild`, { method: 'POST' })).status).toBe(202);
 
-    const rebuilding = (await requestJson<ProjectionStatus[]>(`${b.url}/projections`)).body.find((s) => s.name === 'orders')!;
+    // The job reports its total once it has read the head, a moment after the 202: under load that can come after
+    // the requests above.
+    const ordersStatus = async () => (await requestJson<ProjectionStatus[]>(`${b.url}/projections`)).body.find((s) => s.name === 'orders')!;
+    await expect.poll(async () => (await ordersStatus()).rebuild?.eventsTotal, { timeout: 5_000 }).toBeGreaterThan(0);
+    const rebuilding = await ordersStatus();
     expect(rebuilding).toMatchObject({ version: 1, status: 'rebuilding', rebuild: { jobId: first.body.jobId, targetVersion: 2, schema: `${w.prefix}orders_v2`, stale: false } });
     expect(rebuilding.rebuild!.eventsTotal).toBe(Number(w.head));
     expect(rebuilding.rebuild!.eventsDone).toBeLessThan(Number(w.head));
