@@ -14,9 +14,9 @@ import {
   type ProductEvent,
   type StreamRevision,
 } from '@order-engine/shared';
-import { DEFAULT_RETRIES, handleCommand, type HandleResult } from './handle-command.js';
+import { DEFAULT_RETRIES, handleCommands, type BatchedCommand, type HandleResult } from './handle-command.js';
 import { loadStream, stateCache, type StateCache, type StreamState } from './stream-state.js';
-import { streamQueue } from './stream-queue.js';
+import { streamBatcher } from './stream-batcher.js';
 
 export type ProductResult = HandleResult<Product, ProductEvent>;
 export type OrderResult = HandleResult<Order, OrderEvent>;
@@ -52,7 +52,6 @@ export function commandHandler(store: EventStore, options: CommandHandlerOptions
   const { retries = DEFAULT_RETRIES, cacheSize = 10_000, now = () => new Date(), newId = randomUUID, soleWriter = false } = options;
   const products = stateCache<Product>(cacheSize);
   const orders = stateCache<Order>(cacheSize);
-  const queue = streamQueue();
   // Commands decide on the cached fold whoever else writes: an append checks its expected revision, so a fold that
   // is behind costs one refused append and a retry from a fresh read. A no-op or a refusal, which append nothing, is
   // decided again on a fresh read when other processes may write (HandleOptions.knownMayLag); loads read then too.
@@ -61,27 +60,20 @@ export function commandHandler(store: EventStore, options: CommandHandlerOptions
     return known && (soleWriter || (atLeast !== undefined && known.revision >= atLeast)) ? known : undefined;
   };
   const mayLag = !soleWriter;
+  const context = { now, newId, retries };
+  // Concurrent commands on one stream go in batches (see stream-batcher.ts): one append per batch.
+  const productCommands = streamBatcher<BatchedCommand<ProductCommand>, ProductResult>((streamId, batch) =>
+    handleCommands(store, productDecider, streamId, batch, { ...context, cache: products, known: products.get(streamId), knownMayLag: mayLag }),
+  );
+  // The order a caller passes as known (a fresh id's empty stream, or the stream it just read) is used when its command
+  // runs alone; a batch decides on the cached fold, which the command before it in this process has moved on.
+  const orderCommands = streamBatcher<BatchedCommand<OrderCommand> & { known?: StreamState<Order> }, OrderResult>((streamId, batch) => {
+    const given = batch.length === 1 ? batch[0]!.known : undefined;
+    return handleCommands(store, orderDecider, streamId, batch, { ...context, cache: orders, known: given ?? orders.get(streamId), knownMayLag: given === undefined && mayLag });
+  });
   return {
-    product: (command, metadata) => {
-      const streamId = productStream(command.data.sku);
-      return queue(streamId, () =>
-        handleCommand(store, productDecider, streamId, command, { metadata, now, newId, retries, cache: products, known: products.get(streamId), knownMayLag: mayLag }),
-      );
-    },
-    order: (command, metadata, known) => {
-      const streamId = orderStream(command.data.orderId);
-      return queue(streamId, () =>
-        handleCommand(store, orderDecider, streamId, command, {
-          metadata,
-          now,
-          newId,
-          retries,
-          cache: orders,
-          known: known ?? orders.get(streamId),
-          knownMayLag: known === undefined && mayLag,
-        }),
-      );
-    },
+    product: (command, metadata) => productCommands(productStream(command.data.sku), { command, metadata }),
+    order: (command, metadata, known) => orderCommands(orderStream(command.data.orderId), { command, metadata, known }),
     loadProduct: async (sku) => cached(products, productStream(sku)) ?? loadStream(store, productDecider, productStream(sku), products),
     loadOrder: async (orderId, atLeast) => cached(orders, orderStream(orderId), atLeast) ?? loadStream(store, orderDecider, orderStream(orderId), orders),
   };

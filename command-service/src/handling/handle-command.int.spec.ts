@@ -10,7 +10,7 @@ import {
 } from '@order-engine/shared';
 import { onEveryDatabase } from '../testing/databases.js';
 import { commandHandler } from './command-handler.js';
-import { handleCommand } from './handle-command.js';
+import { handleCommand, handleCommands } from './handle-command.js';
 import { loadStream, stateCache } from './stream-state.js';
 
 const sku = 'KETTLE';
@@ -150,6 +150,49 @@ onEveryDatabase('handleCommand', (database) => {
     await expect(handleCommand(eventStore, productDecider, stream, restock(2), { known: before })).rejects.toThrow();
     const restocked = await handleCommand(eventStore, productDecider, stream, restock(2), { known: before, knownMayLag: true });
     expect([restocked.revision, restocked.state]).toMatchObject([1, { onHand: 2 }]);
+  });
+
+  it('decides a batch in turn, each command on the state the ones before it leave, and appends it in one append', async () => {
+    const { eventStore } = database();
+    await handleCommand(eventStore, productDecider, stream, register);
+    let appends = 0;
+    const counting: EventStore = { ...eventStore, append: (...args) => (appends++, eventStore.append(...args)) };
+    const reserve = (orderId: string, quantity: number): ProductCommand => ({ type: 'ReserveStock', data: { sku, orderId, quantity } });
+    const outcomes = await handleCommands(counting, productDecider, stream, [
+      { command: restock(3), metadata: { causationId: 'restock' } },
+      { command: reserve('o-1', 2), metadata: { causationId: 'o-1' } },
+      // Refused alone (the product is registered already): the others go on without it.
+      { command: register },
+      // Only 1 left after o-1's reservation: rejected, which is an event too.
+      { command: reserve('o-2', 2), metadata: { causationId: 'o-2' } },
+    ]);
+    expect(appends).toBe(1);
+    const [restocked, reserved, refused, rejected] = outcomes;
+    expect(refused).toBeInstanceOf(Error);
+    if (restocked instanceof Error || reserved instanceof Error || rejected instanceof Error) throw new Error('only the third command fails');
+    expect(restocked.decided).toEqual([{ type: 'StockAdded', data: { sku, quantity: 3 } }]);
+    expect([restocked.revision, reserved.revision, rejected.revision]).toEqual([1, 2, 3]);
+    expect(reserved.decided).toEqual([{ type: 'StockReserved', data: { sku, orderId: 'o-1', quantity: 2 } }]);
+    expect(reserved.state).toMatchObject({ onHand: 3 });
+    expect(rejected.decided.map((event) => event.type)).toEqual(['StockReservationRejected']);
+    expect(rejected.position).toBe(rejected.events[0]?.position);
+    expect(reserved.events[0]?.position).toBeLessThan(rejected.position);
+    const stored = await eventStore.readStream(stream, { fromRevision: 1 });
+    expect(stored.map((event) => event.metadata.causationId)).toEqual(['restock', 'o-1', 'o-2']);
+  });
+
+  it('a command handler batches the commands that wait for their stream: fewer appends, every update lands', async () => {
+    const { eventStore } = database();
+    let appends = 0;
+    const counting: EventStore = { ...eventStore, append: (...args) => (appends++, eventStore.append(...args)) };
+    const handler = commandHandler(counting);
+    await handler.product(register);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => handler.product(restock(i + 1))));
+    // The first runs alone; the others arrived while it ran, and go together.
+    expect(appends).toBe(1 + 2);
+    expect(results.map((result) => result.revision)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(results.at(-1)?.state).toMatchObject({ onHand: 210 });
+    expect((await loadStream(eventStore, productDecider, stream)).state).toMatchObject({ onHand: 210 });
   });
 
   it('two command handlers (two processes) with their own caches interleave without losing an update', async () => {
