@@ -23,7 +23,7 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
   describeWithService('DATABASE_URL', 'on PostgreSQL', (url) => {
     const brokers = brokersVar.split(',');
     // One fresh topic per test, all read by one consumer (a group join costs seconds).
-    const topics = Array.from({ length: 3 }, () => freshName('relay_test'));
+    const topics = Array.from({ length: 4 }, () => freshName('relay_test'));
     let testIndex = 0;
     let sql: Sql;
     let reader: TopicReader;
@@ -105,6 +105,40 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
       await appendInterleaved(test.eventStore, 5, 2, 'close');
       await eventually(() => expect(running.status().eventsRelayed).toBe(11));
       expect(sends).toBe(2);
+    });
+
+    it('sends the next batch while the checkpoint of the one before is still being saved, and saves them in order', async () => {
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const saved: bigint[] = [];
+      const slowSaves: Lease = {
+        async acquire(name, signal) {
+          const held = await lease().acquire(name, signal);
+          if (!held) return held;
+          return {
+            ...held,
+            async saveCheckpoint(position) {
+              await gate;
+              await held.saveCheckpoint(position);
+              saved.push(position);
+            },
+          } satisfies HeldLease;
+        },
+      };
+      const inner = producer();
+      let sends = 0;
+      const running = relay({ lease: slowSaves, lingerMs: 10, producer: { ...inner, send: (messages) => (sends++, inner.send(messages)) } });
+      running.start();
+      await appendInterleaved(test.eventStore, 1, 1);
+      await eventually(() => expect(sends).toBe(1));
+      await appendInterleaved(test.eventStore, 1, 1, 'second');
+      // The first checkpoint is held up, yet the second batch goes out.
+      await eventually(() => expect(sends).toBe(2));
+      expect([saved, running.status().eventsRelayed]).toEqual([[], 0]);
+      release();
+      await eventually(() => expect(running.status()).toMatchObject({ checkpoint: 2n, eventsRelayed: 2 }));
+      expect(saved).toEqual([1n, 2n]);
+      expect(await storedCheckpoint()).toBe('2');
     });
 
     it('loses nothing when it dies after sending and before saving the checkpoint: the next relay re-sends from the checkpoint', async () => {

@@ -47,8 +47,8 @@ export interface RelayOptions {
   /** Largest batch read from the store and sent in one producer call (default 500). */
   batchSize?: number;
   /**
-   * Pause after each batch (default 10 ms), so that the appends of that moment go out as one batch: every batch costs
-   * a send, a checkpoint and a watermark per partition, and each consumer a round of work.
+   * Pause after each batch is handed to the producer (default 10 ms), so that the appends of that moment go out as one
+   * batch: every batch costs a send, a checkpoint and a watermark per partition, and each consumer a round of work.
    */
   lingerMs?: number;
   /** Delay after a failure, doubling up to maxMs (default 200 ms → 10 s). */
@@ -79,7 +79,11 @@ export function createRelay(options: RelayOptions): Relay {
   /** Consecutive failures: the back-off grows with them; a checkpointed batch resets it. */
   let failures = 0;
 
-  /** One term as the active relay: from the checkpoint until stopped, fenced or failed. */
+  /**
+   * One term as the active relay: from the checkpoint until stopped, fenced or failed. Batches are pipelined: a batch is
+   * sent while the relay lingers and reads the next one, and its checkpoint is saved while the next one is sent. Sends
+   * still go one at a time and in order, and every checkpoint follows its own batch's acknowledgement.
+   */
   async function relayWhileHeld(current: HeldLease, stop: AbortSignal): Promise<void> {
     const session = AbortSignal.any([stop, current.lost]);
     const fenced = () => {
@@ -89,24 +93,50 @@ export function createRelay(options: RelayOptions): Relay {
     status.checkpoint = after;
     await producer.connect();
     logger.info('relaying', { after, partitions: producer.partitions(), pid: current.pid });
-    for await (const batch of untilAborted(eventStore.subscribeToAll({ after, batchSize, signal: session }), session)) {
+    // The batch in flight (resolves once Kafka acknowledged it) and the checkpoints saved so far, one after the other.
+    let sending: Promise<void> = Promise.resolve();
+    let saving: Promise<void> = Promise.resolve();
+    let saveFailure: unknown;
+    let failure: { error: unknown } | undefined;
+    try {
+      for await (const batch of untilAborted(eventStore.subscribeToAll({ after, batchSize, signal: session }), session)) {
+        await sending;
+        if (saveFailure !== undefined) throw saveFailure;
+        fenced();
+        if (stop.aborted) break;
+        sending = sendBatch(batch, current);
+        const sent = sending;
+        saving = Promise.all([saving, sent]).then(() => saveCheckpoint(batch, current));
+        // A failed send is seen by the next iteration's await, a failed save through saveFailure; the last ones below.
+        sending.catch(() => undefined);
+        saving.catch((error: unknown) => (saveFailure ??= error));
+        // The appends of the next lingerMs go out together, as the next batch; this one is sent meanwhile.
+        await sleep(lingerMs, session);
+      }
       fenced();
-      if (stop.aborted) return;
-      await relayBatch(batch, current);
-      fenced();
-      await sleep(lingerMs, session);
+      // The subscription ended without being stopped (the store was closed, say): a failure, so it backs off.
+      if (!stop.aborted) throw new Error('the event store subscription ended');
+    } catch (error) {
+      failure = { error };
     }
-    fenced();
-    // The subscription ended without being stopped (the store was closed, say): a failure, so it backs off.
-    if (!stop.aborted) throw new Error('the event store subscription ended');
+    // Whatever is still in flight ends with this term: a failure in it is this term's failure, unless the term failed
+    // already (then that error is the one that counts).
+    const late = (await Promise.allSettled([sending, saving])).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failure) throw failure.error;
+    if (late && !stop.aborted) throw late.reason;
   }
 
-  async function relayBatch(batch: RecordedEvent[], current: HeldLease): Promise<void> {
+  async function sendBatch(batch: RecordedEvent[], current: HeldLease): Promise<void> {
     const last = batch.at(-1);
     if (!last) return;
     await producer.send([...batch.map(eventMessage), ...Array.from({ length: producer.partitions() }, (_, partition) => watermarkMessage(partition, last.position))]);
     // A relay fenced while sending must not even try: the save would fail anyway, this just says why.
     if (current.lost.aborted) throw new LeaseLost(current.lost.reason);
+  }
+
+  async function saveCheckpoint(batch: RecordedEvent[], current: HeldLease): Promise<void> {
+    const last = batch.at(-1);
+    if (!last) return;
     await current.saveCheckpoint(last.position);
     status.checkpoint = last.position;
     status.eventsRelayed += batch.length;
