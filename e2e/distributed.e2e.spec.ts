@@ -35,6 +35,8 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       KAFKA_BROKERS: kafkaBrokers,
       KAFKA_TOPIC: `${id}.events`,
       KAFKA_GROUP_PREFIX: id,
+      // The SIGKILLed worker's partitions go to the other members after this, rather than Kafka's default 30 s.
+      KAFKA_SESSION_TIMEOUT_MS: '10000',
       CACHE: 'redis',
       EVENT_STORE_SCHEMA: `${id}_events`,
       READ_MODEL_PREFIX: `${id}_`,

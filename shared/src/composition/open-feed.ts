@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger.js';
 // Picks where a consumer (a projection runner, the fulfilment saga) reads events from. With BUS=inprocess the
 // services fall back to the event store's own subscription (storeFeed), so these return undefined.
 
-type BusConfig = Pick<EngineConfig, 'BUS' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC' | 'KAFKA_PARTITIONS' | 'KAFKA_GROUP_PREFIX'>;
+type BusConfig = Pick<EngineConfig, 'BUS' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC' | 'KAFKA_PARTITIONS' | 'KAFKA_GROUP_PREFIX' | 'KAFKA_SESSION_TIMEOUT_MS'>;
 
 /**
  * With BUS=kafka, a Kafka feed in consumer group `<KAFKA_GROUP_PREFIX>.<name>`: one group per consumer, which decodes
@@ -15,7 +15,17 @@ type BusConfig = Pick<EngineConfig, 'BUS' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC' | 'K
 export function feedFor(config: BusConfig, name: string, logger: Logger, wants?: EventInterest): EventFeed | undefined {
   if (config.BUS !== 'kafka') return undefined;
   // loadEngineConfig already refused BUS=kafka without KAFKA_BROKERS.
-  return kafkaFeed({ brokers: config.KAFKA_BROKERS as string[], topic: config.KAFKA_TOPIC, groupId: `${config.KAFKA_GROUP_PREFIX}.${name}`, logger, wants });
+  const sessionTimeoutMs = config.KAFKA_SESSION_TIMEOUT_MS;
+  return kafkaFeed({
+    brokers: config.KAFKA_BROKERS as string[],
+    topic: config.KAFKA_TOPIC,
+    groupId: `${config.KAFKA_GROUP_PREFIX}.${name}`,
+    logger,
+    wants,
+    // A member that vanished (a crash, a SIGKILL) keeps its partitions this long; heartbeats go at least thrice in it.
+    sessionTimeoutMs,
+    heartbeatIntervalMs: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
+  });
 }
 
 /** The topic's partition count when consumers read Kafka (their checkpoints are per partition); else undefined. */

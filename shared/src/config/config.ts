@@ -29,6 +29,8 @@ export const EngineConfig = z
     KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
     KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).default('order-engine'),
+    // Kafka's own bounds: group.min.session.timeout.ms (6 s) and group.max.session.timeout.ms (30 min) by default.
+    KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
     READ_DB: z.enum(['pglite', 'postgres']).default('pglite'),
     CACHE: z.enum(['memory', 'redis']).default('memory'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),

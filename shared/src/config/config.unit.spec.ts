@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadEngineConfig } from './config.js';
+
+describe('loadEngineConfig: KAFKA_SESSION_TIMEOUT_MS', () => {
+  it("defaults to Kafka's 30 s and takes a value in Kafka's bounds", () => {
+    expect(loadEngineConfig({}).KAFKA_SESSION_TIMEOUT_MS).toBe(30_000);
+    expect(loadEngineConfig({ KAFKA_SESSION_TIMEOUT_MS: '10000' }).KAFKA_SESSION_TIMEOUT_MS).toBe(10_000);
+  });
+
+  it('refuses a value the broker would refuse (below 6 s), naming the setting', () => {
+    expect(() => loadEngineConfig({ KAFKA_SESSION_TIMEOUT_MS: '1000' })).toThrow(ConfigError);
+    expect(() => loadEngineConfig({ KAFKA_SESSION_TIMEOUT_MS: '1000' })).toThrow(/KAFKA_SESSION_TIMEOUT_MS/);
+  });
+});
