@@ -105,8 +105,7 @@ export function createRelay(options: RelayOptions): Relay {
         fenced();
         if (stop.aborted) break;
         sending = sendBatch(batch, current);
-        const sent = sending;
-        saving = Promise.all([saving, sent]).then(() => saveCheckpoint(batch, current));
+        saving = Promise.all([saving, sending]).then(() => saveCheckpoint(batch, current));
         // A failed send is seen by the next iteration's await, a failed save through saveFailure; the last ones below.
         sending.catch(() => undefined);
         saving.catch((error: unknown) => (saveFailure ??= error));

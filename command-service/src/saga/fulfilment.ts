@@ -34,7 +34,10 @@ export const FULFILMENT_EVENT_TYPES = [
 
 type FulfilmentEvent = Extract<DomainEvent, { type: (typeof FULFILMENT_EVENT_TYPES)[number] }>;
 
-export const isFulfilmentEventType = (type: string): boolean => (FULFILMENT_EVENT_TYPES as readonly string[]).includes(type);
+const fulfilmentEventTypes = new Set<string>(FULFILMENT_EVENT_TYPES);
+
+// Asked of every message the saga's Kafka feed peeks at, and of every event it is handed.
+export const isFulfilmentEventType = (type: string): boolean => fulfilmentEventTypes.has(type);
 
 export const isFulfilmentEvent = (event: DomainEvent): event is FulfilmentEvent => isFulfilmentEventType(event.type);
 
