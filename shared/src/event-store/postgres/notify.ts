@@ -19,8 +19,10 @@ export function notifier(sql: Sql | undefined, channel: string, minIntervalMs = 
   async function send(sql: Sql): Promise<void> {
     do {
       again = false;
+      // Even when due, it waits for the turn of the event loop to end: the writer whose append just returned sends
+      // its next one first, and this NOTIFY goes out while that one is on the server, not in front of it.
       const wait = lastSent + minIntervalMs - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      await new Promise((resolve) => (wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve)));
       lastSent = performance.now();
       // A notifying transaction gets an xid and so a commit record: without synchronous_commit off it would wait for
       // a WAL flush of its own, one more fsync beside the appends' (a lost notification is harmless, see above).
