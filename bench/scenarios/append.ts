@@ -7,7 +7,7 @@ import type { Figure, Scenario } from '../scenario.js';
 // expected revision, each writer on its own streams (no conflicts: this measures the append path, not retries).
 // Targets (issue 6): single-event appends at 16 concurrency ≥ 2× Emmett's and ≥ 70% of raw; sequential ≥ 1.5× Emmett's.
 
-const ROUNDS = Number(process.env.BENCH_APPEND_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_APPEND_ROUNDS ?? 5);
 const SCALE = Number(process.env.BENCH_APPEND_SCALE ?? 1);
 
 interface Workload {
