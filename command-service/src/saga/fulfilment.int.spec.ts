@@ -12,7 +12,7 @@ import { fulfilmentSaga } from './fulfilment.js';
 const available = async (store: EventStore, sku: string) => {
   const product = await productOf(store, sku);
   if (product.status === 'none') throw new Error(`no product ${sku}`);
-  return { onHand: product.onHand, reserved: product.onHand - availableOf(product), available: availableOf(product), reservations: product.reservations };
+  return { onHand: product.onHand, reserved: product.onHand - availableOf(product), available: availableOf(product), reservations: product.reservations.toObject() };
 };
 
 /** Every batch twice, and every event twice inside it: what an at-least-once feed may do at worst. */

@@ -7,7 +7,6 @@ import {
   productDecider,
   ProductEvent,
   productStream,
-  reservedOf,
   UnreadableEvent,
   type Decider,
   type EventStore,
@@ -44,7 +43,11 @@ export type TimeTravel<View> =
 export type OrderView = Exclude<Order, { status: 'none' }>;
 
 /** The product's state, without the bookkeeping of settled orders, and with the figures the catalog shows. */
-export type ProductView = Omit<Exclude<Product, { status: 'none' }>, 'settledOrders'> & { reserved: number; available: number };
+export type ProductView = Omit<Exclude<Product, { status: 'none' }>, 'settledOrders' | 'reservations'> & {
+  /** orderId → reserved quantity */
+  reservations: Record<string, number>;
+  available: number;
+};
 
 export const orderAt = (store: EventStore, orderId: string, point: PointInHistory): Promise<TimeTravel<OrderView>> =>
   travel(store, orderStream(orderId), orderDecider, OrderEvent.options.map((o) => o.shape.type.value), point, (state) =>
@@ -54,8 +57,8 @@ export const orderAt = (store: EventStore, orderId: string, point: PointInHistor
 export const productAt = (store: EventStore, sku: string, point: PointInHistory): Promise<TimeTravel<ProductView>> =>
   travel(store, productStream(sku), productDecider, ProductEvent.options.map((o) => o.shape.type.value), point, (state) => {
     if (state.status === 'none') return undefined;
-    const { settledOrders: _settled, ...rest } = state;
-    return { ...rest, reserved: reservedOf(state), available: availableOf(state) };
+    const { settledOrders: _settled, reservations, ...rest } = state;
+    return { ...rest, reservations: reservations.toObject(), available: availableOf(state) };
   });
 
 async function travel<S, E extends { type: string }, View>(

@@ -1,3 +1,4 @@
+import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import { describe, expect, it } from 'vitest';
 import { deciderSpec } from '../../testing/decider-spec.js';
 import { fold } from '../decider.js';
@@ -49,8 +50,9 @@ describe('product decider', () => {
         priceCents: 2_500,
         currency: 'EUR',
         onHand: 0,
-        reservations: {},
-        settledOrders: {},
+        reservations: ImmutableMap(),
+        reserved: 0,
+        settledOrders: ImmutableSet(),
       });
     });
   });
@@ -158,7 +160,8 @@ describe('product decider', () => {
 
     it('takes the shipped quantity off the shelf and drops the reservation', () => {
       const product = fold(productDecider, [registered, stockAdded(5), reserved('o-1', 2), reserved('o-2', 1), shipped('o-1', 2)]);
-      expect(product).toMatchObject({ onHand: 3, reservations: { 'o-2': 1 } });
+      expect(product).toMatchObject({ onHand: 3, reserved: 1 });
+      expect(product.status !== 'none' && product.reservations.toObject()).toEqual({ 'o-2': 1 });
     });
 
     it('is a no-op when the order holds no reservation', () => {
@@ -195,7 +198,22 @@ describe('product decider', () => {
 
     it('applying the same StockReserved twice keeps one reservation', () => {
       const product = fold(productDecider, [registered, stockAdded(5), reserved('o-1', 2), reserved('o-1', 2)]);
-      expect(product).toMatchObject({ onHand: 5, reservations: { 'o-1': 2 } });
+      expect(product).toMatchObject({ onHand: 5, reserved: 2 });
+      expect(product.status !== 'none' && product.reservations.toObject()).toEqual({ 'o-1': 2 });
+    });
+
+    it('leaves the state before an event as it was (the cache and a batch decide on earlier states)', () => {
+      const before = fold(productDecider, [registered, stockAdded(5), reserved('o-1', 2), reserved('o-2', 1)]);
+      const after = [reserved('o-3', 1), shipped('o-1', 2), released('o-2', 1)].reduce(productDecider.evolve, before);
+      expect(before).toMatchObject({ onHand: 5, reserved: 3 });
+      expect(before.status !== 'none' && [before.reservations.toObject(), before.settledOrders.toArray()]).toEqual([{ 'o-1': 2, 'o-2': 1 }, []]);
+      expect(after).toMatchObject({ onHand: 3, reserved: 1 });
+      expect(after.status !== 'none' && [after.reservations.toObject(), after.settledOrders.toArray()]).toEqual([{ 'o-3': 1 }, ['o-1', 'o-2']]);
+    });
+
+    it('writes reservations as an object and settled orders as an array in JSON', () => {
+      const product = fold(productDecider, [registered, stockAdded(5), reserved('o-1', 2), reserved('o-2', 1), shipped('o-2', 1)]);
+      expect(JSON.parse(JSON.stringify(product))).toMatchObject({ reservations: { 'o-1': 2 }, reserved: 2, settledOrders: ['o-2'] });
     });
   });
 });
@@ -245,6 +263,8 @@ describe('invariant: available stock never goes below zero', () => {
           const context = `seed ${seed} step ${step} ${event.type}`;
           expect(availableOf(state), context).toBeGreaterThanOrEqual(0);
           expect(reservedOf(state), context).toBeGreaterThanOrEqual(0);
+          // The running total is the sum of the reservations.
+          expect(reservedOf(state), context).toBe(state.reservations.reduce((sum, quantity) => sum + quantity, 0));
           expect(state.onHand, context).toBeGreaterThanOrEqual(0);
         }
       }
