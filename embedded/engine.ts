@@ -44,6 +44,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     prefix,
     logger: logger.child({ service: 'command-service' }),
     retries: config.COMMAND_RETRIES,
+    idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     feed: fanOut.feed,
     // PGlite is this process's own database, and every append goes through this command service.
     soleWriter: pglite,
@@ -74,6 +75,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
   const firstStart = (await eventStore.headPosition()) === 0n;
   await projections.start();
   commands.saga.start();
+  commands.housekeeping.start();
 
   const servers: RunningServer[] = [];
   const host = config.HOST;
@@ -92,6 +94,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     async stop() {
       await Promise.all(servers.map((server) => server.close()));
       await commands.saga.stop();
+      await commands.housekeeping.stop();
       await projections.stop();
       await fanOut.close();
       await queries.close();

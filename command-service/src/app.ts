@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { createApp, finishApp, storeFeed, type EventFeed, type EventStore, type Logger, type Sql } from '@order-engine/shared';
+import { createApp, finishApp, storeFeed, supervisor, type EventFeed, type EventStore, type Logger, type Sql, type Supervisor } from '@order-engine/shared';
 import { commandHandler, type CommandHandler } from './handling/command-handler.js';
 import { DEFAULT_RETRIES } from './handling/handle-command.js';
 import { idempotency } from './idempotency/idempotency-middleware.js';
@@ -27,6 +27,10 @@ export interface CommandServiceOptions {
   now?: () => Date;
   newId?: () => string;
   idempotencyLeaseMs?: number;
+  /** How long an Idempotency-Key is kept after its request started; a repeat after that executes again (default 24 h). */
+  idempotencyKeyTtlMs?: number;
+  /** How often housekeeping runs (default 60 s). */
+  housekeepingEveryMs?: number;
   /** This service is the only writer of the event store (embedded PGlite): see CommandHandlerOptions.soleWriter. */
   soleWriter?: boolean;
 }
@@ -35,11 +39,15 @@ export interface CommandService {
   app: Express;
   saga: Consumer;
   commands: CommandHandler;
+  /** Forgets expired idempotency keys on every tick, once started. */
+  housekeeping: Supervisor;
   /** Creates this service's tables; idempotent, safe to run from several processes at once. */
   migrate(): Promise<void>;
 }
 
 export const FULFILMENT_SAGA = 'fulfilment-saga';
+
+export const DEFAULT_IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
 
 export function createCommandService(options: CommandServiceOptions): CommandService {
   const { eventStore, sql, prefix = '', logger, retries = DEFAULT_RETRIES, now, newId = randomUUID } = options;
@@ -64,10 +72,23 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
     logger,
   });
 
+  const keyTtlMs = options.idempotencyKeyTtlMs ?? DEFAULT_IDEMPOTENCY_KEY_TTL_MS;
+  const housekeeping = supervisor(
+    {
+      'expiring idempotency keys': async () => {
+        const expired = await keys.expire(keyTtlMs);
+        if (expired > 0) logger.info('expired idempotency keys', { expired, olderThanHours: keyTtlMs / 3_600_000 });
+      },
+    },
+    options.housekeepingEveryMs ?? 60_000,
+    logger,
+  );
+
   return {
     app,
     saga,
     commands,
+    housekeeping,
     async migrate() {
       await keys.migrate();
       await checkpoints.migrate();

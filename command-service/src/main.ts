@@ -25,18 +25,21 @@ async function main(): Promise<void> {
     prefix: config.READ_MODEL_PREFIX,
     logger,
     retries: config.COMMAND_RETRIES,
+    idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     feed: feedFor(config, 'saga', logger, (_streamId, type) => isFulfilmentEventType(type)),
     feedPartitions: feedPartitions(config),
   });
 
   await service.migrate();
   service.saga.start();
+  service.housekeeping.start();
   const server = await listen(service.app, { host: config.HOST, port: config.COMMAND_PORT });
   logger.info(`command service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE, bus: config.BUS });
 
   stopOnSignals(logger, async () => {
     await server.close();
     await service.saga.stop();
+    await service.housekeeping.stop();
     await eventStore.close();
     await databases.close();
   });

@@ -4,6 +4,7 @@ import {
   adminSchema,
   readLiveVersions,
   storeFeed,
+  supervisor,
   type Cache,
   type EngineConfig,
   type EventFeed,
@@ -18,7 +19,6 @@ import { deadLetters } from './admin/dead-letters.js';
 import { projectionStatuses } from './admin/projection-status.js';
 import { createProjectionApp } from './app.js';
 import { liveRunners } from './live/live-runners.js';
-import { supervisor } from './live/supervisor.js';
 import { liveProjections } from './projections/index.js';
 import type { Projection } from './projections/projection.js';
 import { migrateReadModels } from './read-models/migrate.js';

@@ -30,3 +30,4 @@ export { kafkaFeed, KafkaFeedFailed, type KafkaFeedOptions } from './bus/kafka-f
 export { kafkaLogCreator } from './bus/kafka-log.js';
 export * from './async/abortable.js';
 export * from './async/coalescer.js';
+export * from './async/supervisor.js';

@@ -22,7 +22,14 @@ export interface IdempotencyStore {
   complete(key: string, answer: StoredAnswer): Promise<void>;
   /** Gives the key up (the request failed in a way worth retrying). */
   release(key: string): Promise<void>;
+  /**
+   * Forgets the keys of requests started more than olderThanMs ago (a repeat then executes again), a batch per
+   * statement; answers how many went.
+   */
+  expire(olderThanMs: number): Promise<number>;
 }
+
+const EXPIRE_BATCH = 5_000;
 
 interface KeyRow {
   fingerprint: string;
@@ -109,7 +116,8 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
            body text,
            started_at timestamptz NOT NULL DEFAULT now(),
            completed_at timestamptz
-         );`,
+         );
+         CREATE INDEX IF NOT EXISTS idempotency_keys_started_at_idx ON ${table} (started_at);`,
       ),
 
     async claim(key, fingerprint) {
@@ -132,6 +140,25 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
 
     async release(key) {
       await sql.query(`DELETE FROM ${table} WHERE key = $1 AND state = 'running'`, [key]);
+    },
+
+    async expire(olderThanMs) {
+      // Small batches, oldest first, skipping rows another instance is expiring: no long lock on the keys in use.
+      let expired = 0;
+      for (;;) {
+        const [row] = await sql.query<{ expired: number }>(
+          `WITH gone AS (
+             DELETE FROM ${table} WHERE key IN (
+               SELECT key FROM ${table} WHERE started_at < now() - ($1::double precision * interval '1 millisecond')
+               ORDER BY started_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+             RETURNING 1
+           )
+           SELECT count(*)::int AS expired FROM gone`,
+          [olderThanMs, EXPIRE_BATCH],
+        );
+        expired += row?.expired ?? 0;
+        if ((row?.expired ?? 0) < EXPIRE_BATCH) return expired;
+      }
     },
   };
 }

@@ -163,6 +163,34 @@ onEveryDatabase('Idempotency-Key', (database) => {
     expect(stale.status).toBe(200);
   });
 
+  it('forgets a key once its request started longer ago than the TTL: a repeat executes again; a younger key still replays', async () => {
+    const { sql, prefix } = database();
+    const service = await database().start({ saga: false, idempotencyKeyTtlMs: 3_600_000 });
+    expect((await service.request('/products', { body: product })).status).toBe(201);
+    for (const key of ['old', 'young']) expect((await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey(key) })).status).toBe(200);
+    await sql.query(`UPDATE ${prefix}commands.idempotency_keys SET started_at = now() - interval '2 hours' WHERE key = 'old'`);
+    await service.service.housekeeping.tick();
+    const old = await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('old') });
+    const young = await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('young') });
+    expect([old.status, old.headers.get('idempotent-replayed')]).toEqual([200, null]);
+    expect([young.status, young.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+    expect(await eventTypes(database().eventStore)).toEqual(['ProductRegistered', 'StockAdded', 'StockAdded', 'StockAdded']);
+  });
+
+  it('expires old keys in batches, done or left running, and keeps the younger ones', async () => {
+    const { sql, prefix } = database();
+    const keys = sqlIdempotencyStore(sql, { prefix });
+    await keys.migrate();
+    const table = `${prefix}commands.idempotency_keys`;
+    await sql.exec(
+      `INSERT INTO ${table} (key, fingerprint, state, started_at) SELECT 'old-' || n, 'f', CASE WHEN n % 2 = 0 THEN 'done' ELSE 'running' END, now() - interval '2 days' FROM generate_series(1, 5003) AS n;
+       INSERT INTO ${table} (key, fingerprint, state, started_at) VALUES ('young-done', 'f', 'done', now() - interval '1 hour'), ('young-running', 'f', 'running', now());`,
+    );
+    expect(await keys.expire(86_400_000)).toBe(5_003);
+    expect((await sql.query<{ key: string }>(`SELECT key FROM ${table} ORDER BY key`)).map((row) => row.key)).toEqual(['young-done', 'young-running']);
+    expect(await keys.expire(86_400_000)).toBe(0);
+  });
+
   it.each([
     ['empty', ''],
     ['too long', 'k'.repeat(201)],

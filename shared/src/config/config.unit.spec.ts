@@ -12,3 +12,14 @@ describe('loadEngineConfig: KAFKA_SESSION_TIMEOUT_MS', () => {
     expect(() => loadEngineConfig({ KAFKA_SESSION_TIMEOUT_MS: '1000' })).toThrow(/KAFKA_SESSION_TIMEOUT_MS/);
   });
 });
+
+describe('loadEngineConfig: IDEMPOTENCY_KEY_TTL_HOURS', () => {
+  it('keeps keys a day by default, or as many hours as set', () => {
+    expect(loadEngineConfig({}).IDEMPOTENCY_KEY_TTL_HOURS).toBe(24);
+    expect(loadEngineConfig({ IDEMPOTENCY_KEY_TTL_HOURS: '72' }).IDEMPOTENCY_KEY_TTL_HOURS).toBe(72);
+  });
+
+  it('refuses less than an hour, naming the setting', () => {
+    expect(() => loadEngineConfig({ IDEMPOTENCY_KEY_TTL_HOURS: '0' })).toThrow(/IDEMPOTENCY_KEY_TTL_HOURS/);
+  });
+});

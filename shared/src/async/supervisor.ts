@@ -1,8 +1,9 @@
-import { sleep, type Logger } from '@order-engine/shared';
+import type { Logger } from '../logging/logger.js';
+import { sleep } from './abortable.js';
 
-// The service's housekeeping loop: every tick it follows the registry (a switch made by another process), drops
-// retired schemas whose grace has passed and resumes rebuilds whose process died. Each task fails on its own: a
-// failing one is logged and tried again on the next tick.
+// A service's housekeeping loop: every tick runs its tasks in turn (the projection service follows the registry, drops
+// retired schemas and resumes rebuilds whose process died; the command service forgets expired idempotency keys).
+// Each task fails on its own: a failing one is logged and tried again on the next tick.
 
 export interface Supervisor {
   start(): void;
