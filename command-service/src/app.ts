@@ -47,7 +47,7 @@ export interface CommandService {
 
 export const FULFILMENT_SAGA = 'fulfilment-saga';
 
-export const DEFAULT_IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
+const DEFAULT_IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
 
 export function createCommandService(options: CommandServiceOptions): CommandService {
   const { eventStore, sql, prefix = '', logger, retries = DEFAULT_RETRIES, now, newId = randomUUID } = options;
