@@ -59,6 +59,13 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
       return created;
     };
     const lease = (logger: Logger = silentLogger): Lease => postgresLease({ connectionString: url, prefix: test.prefix, pollIntervalMs: 100, logger });
+    /** A lease whose held leases save their checkpoint through `save` (which may call the real save). */
+    const leaseSaving = (save: (held: HeldLease, position: bigint) => Promise<void>): Lease => ({
+      async acquire(name, signal) {
+        const held = await lease().acquire(name, signal);
+        return held && { ...held, saveCheckpoint: (position) => save(held, position) };
+      },
+    });
     const relay = (overrides: Partial<RelayOptions> = {}): Relay => {
       const created = createRelay({
         eventStore: test.eventStore,
@@ -111,20 +118,11 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
       let release: () => void = () => {};
       const gate = new Promise<void>((resolve) => (release = resolve));
       const saved: bigint[] = [];
-      const slowSaves: Lease = {
-        async acquire(name, signal) {
-          const held = await lease().acquire(name, signal);
-          if (!held) return held;
-          return {
-            ...held,
-            async saveCheckpoint(position) {
-              await gate;
-              await held.saveCheckpoint(position);
-              saved.push(position);
-            },
-          } satisfies HeldLease;
-        },
-      };
+      const slowSaves = leaseSaving(async (held, position) => {
+        await gate;
+        await held.saveCheckpoint(position);
+        saved.push(position);
+      });
       const inner = producer();
       let sends = 0;
       const running = relay({ lease: slowSaves, lingerMs: 10, producer: { ...inner, send: (messages) => (sends++, inner.send(messages)) } });
@@ -158,24 +156,13 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
           throw new Error('simulated crash before this batch reached Kafka');
         },
       };
-      const crashingLease: Lease = {
-        async acquire(name, signal) {
-          const held = await lease().acquire(name, signal);
-          if (!held) return held;
-          return {
-            ...held,
-            pid: held.pid,
-            lost: held.lost,
-            async saveCheckpoint(position) {
-              saves += 1;
-              if (saves < 2) return held.saveCheckpoint(position);
-              crash();
-              void crashed.stop();
-              throw new Error('simulated crash before the checkpoint save');
-            },
-          } satisfies HeldLease;
-        },
-      };
+      const crashingLease = leaseSaving(async (held, position) => {
+        saves += 1;
+        if (saves < 2) return held.saveCheckpoint(position);
+        crash();
+        void crashed.stop();
+        throw new Error('simulated crash before the checkpoint save');
+      });
       const crashed = relay({ lease: crashingLease, producer: dyingProducer });
       crashed.start();
       await eventually(() => expect(crashed.status().state).toBe('stopped'));
