@@ -3,6 +3,7 @@ import {
   exitOnStartupError,
   feedFor,
   feedPartitions,
+  feedRemover,
   listen,
   loadEngineConfig,
   openCache,
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   const databases = await openDatabases(config);
   const eventStore = openEventStore(config, databases);
   const cache = await openCache(config, logger, { projectionsInProcess: true });
+  // BUS=kafka: a retired version's consumer group is deleted with its schema.
+  const removeGroup = feedRemover(config, logger);
   const service = createProjectionService({
     eventStore,
     readDb: databases.readDb,
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
     // BUS=kafka: one consumer group per projection, so each projection's workers split the partitions.
     feedFor: (key, wants) => feedFor(config, `projection.${key}`, logger, wants),
     feedPartitions: feedPartitions(config),
+    removeFeed: removeGroup && ((key) => removeGroup(`projection.${key}`)),
     rebuild: rebuildSettings(config),
   });
 

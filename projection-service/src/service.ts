@@ -67,6 +67,8 @@ export interface ProjectionServiceOptions {
   feedFor?: (key: string, wants: EventInterest) => EventFeed | undefined;
   /** The Kafka topic's partition count when the feeds are Kafka; undefined for the event store's global feed. */
   feedPartitions?: number;
+  /** Removes what the feed of a retired version left behind (its Kafka consumer group), by the version's schema. */
+  removeFeed?: (key: string) => Promise<void>;
   projections?: readonly Projection[];
   batchSize?: number;
   backoff?: { initialMs: number; maxMs: number };
@@ -133,7 +135,7 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
   const housekeeping = supervisor(
     {
       'following the registry': followRegistry,
-      'dropping retired versions': () => dropRetiredSchemas(readDb, prefix, settings.retireAfterMs, logger),
+      'dropping retired versions': () => dropRetiredSchemas(readDb, prefix, settings.retireAfterMs, { cache, removeFeed: options.removeFeed }, logger),
       'resuming stale rebuilds': () => rebuilds.resumeStale(),
     },
     settings.superviseEveryMs,

@@ -55,8 +55,14 @@ const toJob = (row: JobRow): RebuildJob => ({
 });
 
 export interface JobTable {
-  /** Inserts a running job; undefined when the projection has a running job already (whoever runs it). */
-  insert(tx: SqlExecutor, job: { id: string; projection: ProjectionName; fromVersion: number; targetVersion: number; verify: boolean; owner: string }): Promise<RebuildJob | undefined>;
+  /**
+   * Inserts a running job, with the events it has to replay as known at its start (the event store's head); undefined
+   * when the projection has a running job already (whoever runs it).
+   */
+  insert(
+    tx: SqlExecutor,
+    job: { id: string; projection: ProjectionName; fromVersion: number; targetVersion: number; verify: boolean; owner: string; eventsTotal: bigint },
+  ): Promise<RebuildJob | undefined>;
   find(id: string): Promise<RebuildJob | undefined>;
   running(projection?: ProjectionName): Promise<RebuildJob[]>;
   /** Takes a stale running job over for `owner`; undefined when it is not stale (any more) or not running. */
@@ -78,13 +84,13 @@ export function jobTable(sql: SqlExecutor, admin: string, staleMs: number): JobT
     return row && toJob(row);
   };
   return {
-    async insert(tx, { id, projection, fromVersion, targetVersion, verify, owner }) {
+    async insert(tx, { id, projection, fromVersion, targetVersion, verify, owner, eventsTotal }) {
       const [row] = await tx.query(
-        `insert into ${table} (id, projection, from_version, target_version, status, verify, owner)
-         values ($1, $2, $3, $4, 'running', $5, $6)
+        `insert into ${table} (id, projection, from_version, target_version, status, verify, owner, events_total)
+         values ($1, $2, $3, $4, 'running', $5, $6, $7::bigint)
          on conflict (projection) where status = 'running' do nothing
          returning ${select}`,
-        [id, projection, fromVersion, targetVersion, verify, owner],
+        [id, projection, fromVersion, targetVersion, verify, owner, eventsTotal.toString()],
       );
       return row && toJob(row);
     },

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { pgSql, readModelSchemas, type Sql } from '@order-engine/shared';
+import { cacheKeys, pgSql, readModelSchemas, type Cache, type Sql } from '@order-engine/shared';
 import { describeWithService, sharedPglite } from '@order-engine/shared/testing';
 import type { ProjectionStatus } from '../admin/projection-status.js';
 import { catalogProjection } from '../projections/catalog/catalog-writer.js';
@@ -21,14 +21,30 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
 
   it('rebuilds every projection into its next version, switches to it, drops the old one and keeps the same rows', async () => {
     const w = await setUp();
-    const a = await w.instance();
+    const cached = new Set<string>();
+    const removedFeeds: string[] = [];
+    const a = await w.instance({
+      cache: { ...w.cache, set: (key, entry) => (cached.add(key), w.cache.set(key, entry)) } satisfies Cache,
+      removeFeed: async (schema) => void removedFeeds.push(schema),
+    });
     expect(await a.service.waitFor(w.head, 20_000)).toBe(true);
     const before = tablesOf(await dumpReadModels(w.sql, w.prefix));
+    const oldSchemas = liveProjections.map((p) => p.schema(w.prefix, 1));
+    const oldKeys = [...cached].filter((key) => oldSchemas.some((schema) => key.startsWith(cacheKeys.ofVersion(schema))));
+    expect(new Set(oldKeys.map((key) => key.split(':')[0]))).toEqual(new Set(oldSchemas.filter((schema) => !schema.endsWith('sales_v1'))));
 
     const started = await Promise.all(liveProjections.map((p) => requestJson(`${a.url}/projections/${p.name}/rebuild`, { method: 'POST' })));
     for (const answer of started) {
       expect(answer.status).toBe(202);
-      expect(answer.body).toMatchObject({ status: 'running', fromVersion: 1, targetVersion: 2, resumed: false, location: expect.stringMatching(/^\/projections\/\w+\/rebuilds\//) });
+      // How much there is to do is known from the first answer on.
+      expect(answer.body).toMatchObject({
+        status: 'running',
+        fromVersion: 1,
+        targetVersion: 2,
+        resumed: false,
+        eventsTotal: Number(w.head),
+        location: expect.stringMatching(/^\/projections\/\w+\/rebuilds\//),
+      });
     }
     const ended = await Promise.all(started.map(({ body }) => jobEnded(a.url, body.projection, body.jobId)));
     for (const job of ended) expect(job).toMatchObject({ status: 'done', eventsDone: Number(w.head), eventsTotal: Number(w.head), etaSeconds: 0, error: null });
@@ -38,6 +54,9 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
       liveProjections.map((p) => ({ name: p.name, version: 2, status: 'live', lagEvents: 0 })),
     );
     for (const schema of Object.values(readModelSchemas(w.prefix)).filter((s) => !s.endsWith('projections'))) await schemaDropped(w.sql, schema);
+    // What the old versions left outside the database went with them: their cache entries and their feeds' leftovers.
+    for (const key of oldKeys) expect(await w.cache.get(key)).toBeUndefined();
+    expect(removedFeeds.sort()).toEqual(oldSchemas.sort());
     const after = await dumpReadModels(w.sql, w.prefix);
     expect(tablesOf(after)).toEqual(before);
     expect(after.checkpoints).toEqual(['catalog_v2', 'orders_v2', 'sales_v2'].map((key) => `${key}@${w.head}`));
@@ -46,6 +65,37 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     const appended = await w.store.append('product-sku-0', [{ type: 'StockAdded', version: 1, data: { sku: 'sku-0', quantity: 7 } }]);
     expect(await a.service.waitFor(appended.position, 10_000)).toBe(true);
     expect(a.service.runners.map((runner) => runner.key)).toEqual(liveProjections.map((p) => p.schema(w.prefix, 2)));
+  });
+
+  it('keeps a retired version until its cache entries are deleted, then drops it', async () => {
+    const w = await setUp({ products: 6, orders: 20 });
+    let cacheUp = false;
+    let attempts = 0;
+    const removedFeeds: string[] = [];
+    const a = await w.instance({
+      cache: {
+        ...w.cache,
+        deleteWithPrefix: (prefix) => (attempts++, cacheUp ? w.cache.deleteWithPrefix(prefix) : Promise.reject(new Error('cache down'))),
+      } satisfies Cache,
+      removeFeed: async (schema) => void removedFeeds.push(schema),
+    });
+    expect(await a.service.waitFor(w.head, 20_000)).toBe(true);
+    const old = catalogProjection.schema(w.prefix, 1);
+    const productKey = cacheKeys.product(old, 'sku-0');
+    expect(await w.cache.get(productKey)).toBeDefined();
+    const started = await requestJson(`${a.url}/projections/catalog/rebuild`, { method: 'POST' });
+    expect((await jobEnded(a.url, 'catalog', started.body.jobId)).status).toBe('done');
+
+    // The janitor comes round (every 50 ms, once the 400 ms grace is over) and leaves the version as it is.
+    await expect.poll(() => attempts, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    expect((await w.sql.query('select 1 from pg_namespace where nspname = $1', [old])).length).toBe(1);
+    expect(await w.cache.get(productKey)).toBeDefined();
+    expect(removedFeeds).toEqual([]);
+
+    cacheUp = true;
+    await schemaDropped(w.sql, old);
+    expect(await w.cache.get(productKey)).toBeUndefined();
+    expect(removedFeeds).toEqual([old]);
   });
 
   it('answers 409 to a second rebuild of a projection while one runs, from another instance on the same database', async () => {
@@ -61,11 +111,7 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     // Other projections rebuild meanwhile.
     expect((await requestJson(`${b.url}/projections/catalog/rebuild`, { method: 'POST' })).status).toBe(202);
 
-    // The job reports its total once it has read the head, a moment after the 202: under load that can come after
-    // the requests above.
-    const ordersStatus = async () => (await requestJson<ProjectionStatus[]>(`${b.url}/projections`)).body.find((s) => s.name === 'orders')!;
-    await expect.poll(async () => (await ordersStatus()).rebuild?.eventsTotal, { timeout: 5_000 }).toBeGreaterThan(0);
-    const rebuilding = await ordersStatus();
+    const rebuilding = (await requestJson<ProjectionStatus[]>(`${b.url}/projections`)).body.find((s) => s.name === 'orders')!;
     expect(rebuilding).toMatchObject({ version: 1, status: 'rebuilding', rebuild: { jobId: first.body.jobId, targetVersion: 2, schema: `${w.prefix}orders_v2`, stale: false } });
     expect(rebuilding.rebuild!.eventsTotal).toBe(Number(w.head));
     expect(rebuilding.rebuild!.eventsDone).toBeLessThan(Number(w.head));

@@ -38,7 +38,7 @@ export interface RebuildsOptions extends Omit<RebuildDeps, 'jobs'> {
 }
 
 export function createRebuilds(options: RebuildsOptions): Rebuilds {
-  const { jobs, projections, owner, sql, prefix } = options;
+  const { jobs, projections, owner, sql, prefix, eventStore } = options;
   const logger: Logger = options.logger.child({ component: 'rebuilds' });
   const admin = adminSchema(prefix);
   const local = new Map<string, Promise<void>>();
@@ -70,11 +70,13 @@ export function createRebuilds(options: RebuildsOptions): Rebuilds {
       if (controller.signal.aborted) throw new HttpProblem(503, 'stopping', 'Service Unavailable', 'the projection service is stopping');
       // Twice at most: a job that ends between the failed insert and the look-up frees the slot.
       for (let attempt = 0; attempt < 2; attempt++) {
+        // Read before the job exists, so that its first view already says how much there is to do.
+        const head = await eventStore.headPosition();
         // Under the registry row's lock: a switch committing meanwhile cannot leave this job aiming at the version it
         // just made live (whose schema a fresh job would drop).
         const job = await sql.transaction(async (tx) => {
           const live = await lockLiveVersion(tx, admin, projection.name, projection.version);
-          return jobs.insert(tx, { id: randomUUID(), projection: projection.name, fromVersion: live, targetVersion: live + 1, verify, owner });
+          return jobs.insert(tx, { id: randomUUID(), projection: projection.name, fromVersion: live, targetVersion: live + 1, verify, owner, eventsTotal: head });
         });
         if (job) {
           launch(job, true);

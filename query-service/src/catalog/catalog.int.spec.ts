@@ -8,6 +8,7 @@ const failingCache: Cache = {
   getJson: () => Promise.reject(new Error('cache down')),
   set: () => Promise.reject(new Error('cache down')),
   delete: () => Promise.reject(new Error('cache down')),
+  deleteWithPrefix: () => Promise.reject(new Error('cache down')),
   close: () => Promise.resolve(),
 };
 

@@ -50,7 +50,7 @@ describeOnReadDbs('GET /orders/:id', (fixture) => {
     const f = fixture();
     await seed(f, [shipped]);
     const down = () => Promise.reject(new Error('ECONNREFUSED'));
-    await f.restart({ cache: { get: down, getJson: down, set: down, delete: down, close: async () => {} } });
+    await f.restart({ cache: { get: down, getJson: down, set: down, delete: down, deleteWithPrefix: down, close: async () => {} } });
     const { status, headers, body } = await f.get('/orders/ORD-7');
     expect([status, headers.get('x-cache')]).toEqual([200, 'miss']);
     expect(body).toEqual(shipped);

@@ -91,6 +91,22 @@ export function cacheContract(name: string, makeCache: MakeCache): void {
       await expect(cache.delete('never-set')).resolves.toBeUndefined();
     });
 
+    it('deletes every key under a prefix, taking its characters literally, and only those', async () => {
+      const doomed = ['catalog_v1:product:a', 'catalog_v1:product:b', 'catalog_v1:order:*'];
+      const kept = ['catalog_v2:product:a', 'catalog_v10:product:a', 'xcatalog_v1:product:a', 'catalog_v1', 'catalog_v1?product:a'];
+      for (const key of [...doomed, ...kept]) await cache.set(key, { version: 1, value: key });
+      expect(await cache.deleteWithPrefix('catalog_v1:')).toBe(doomed.length);
+      for (const key of doomed) expect(await cache.get(key)).toBeUndefined();
+      for (const key of kept) expect(await cache.get(key)).toEqual({ version: 1, value: key });
+      // Glob characters match only themselves.
+      await cache.set('a*b:1', { version: 1, value: 1 });
+      await cache.set('a?b[c]\\:2', { version: 1, value: 2 });
+      expect(await cache.deleteWithPrefix('a*')).toBe(1);
+      expect(await cache.deleteWithPrefix('a?b[c]\\')).toBe(1);
+      expect(await cache.deleteWithPrefix('catalog_v1:')).toBe(0);
+      expect(await cache.get('catalog_v2:product:a')).toEqual({ version: 1, value: 'catalog_v2:product:a' });
+    });
+
     it('keeps unicode text and large values intact', async () => {
       const name = 'Crème brûlée — 日本語 🍮 \u0000 \u2028 "quoted" \\ backslash';
       const large = { name, lines: Array.from({ length: 20_000 }, (_, i) => ({ sku: `sku-${i}`, name, qty: i })) };

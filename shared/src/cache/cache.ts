@@ -32,5 +32,7 @@ export interface Cache {
    */
   set<T = unknown>(key: string, entry: CachedEntry<T>): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /** Deletes every entry whose key starts with prefix (a retired projection version's); answers how many went. */
+  deleteWithPrefix(prefix: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -44,6 +44,12 @@ export function memoryCache(options: MemoryCacheOptions): Cache {
       open();
       entries.delete(key);
     },
+    async deleteWithPrefix(prefix: string): Promise<number> {
+      open();
+      const doomed = [...entries.keys()].filter((key) => key.startsWith(prefix));
+      for (const key of doomed) entries.delete(key);
+      return doomed.length;
+    },
     async close(): Promise<void> {
       closed = true;
       entries.clear();

@@ -100,6 +100,20 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
         await redis.del(redisKey);
       });
     },
+    deleteWithPrefix(prefix: string): Promise<number> {
+      return call('deleteWithPrefix', prefix, async (redisPrefix) => {
+        // SCAN in steps, not KEYS: Redis keeps answering other clients meanwhile. UNLINK frees the memory off its main thread.
+        const pattern = `${redisPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+        let deleted = 0;
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
+          if (keys.length > 0) deleted += await redis.unlink(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+        return deleted;
+      });
+    },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

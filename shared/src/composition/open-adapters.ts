@@ -74,6 +74,7 @@ export const noCache: Cache = {
   getJson: async () => undefined,
   set: async () => false,
   delete: async () => {},
+  deleteWithPrefix: async () => 0,
   close: async () => {},
 };
 

@@ -1,5 +1,6 @@
 import type { EventFeed, EventInterest } from '../bus/event-feed.js';
 import { kafkaFeed } from '../bus/kafka-feed.js';
+import { deleteConsumerGroup } from '../bus/kafka-groups.js';
 import type { EngineConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -19,7 +20,7 @@ export function feedFor(config: BusConfig, name: string, logger: Logger, wants?:
   return kafkaFeed({
     brokers: config.KAFKA_BROKERS as string[],
     topic: config.KAFKA_TOPIC,
-    groupId: `${config.KAFKA_GROUP_PREFIX}.${name}`,
+    groupId: groupIdOf(config, name),
     logger,
     wants,
     // A member that vanished (a crash, a SIGKILL) keeps its partitions this long; heartbeats go at least thrice in it.
@@ -27,6 +28,17 @@ export function feedFor(config: BusConfig, name: string, logger: Logger, wants?:
     heartbeatIntervalMs: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
   });
 }
+
+/**
+ * With BUS=kafka, what removes the consumer group of feedFor(config, name) once that consumer is gone for good (a
+ * retired projection version); undefined otherwise.
+ */
+export function feedRemover(config: BusConfig, logger: Logger): ((name: string) => Promise<void>) | undefined {
+  if (config.BUS !== 'kafka') return undefined;
+  return (name) => deleteConsumerGroup(config.KAFKA_BROKERS as string[], groupIdOf(config, name), logger);
+}
+
+const groupIdOf = (config: BusConfig, name: string) => `${config.KAFKA_GROUP_PREFIX}.${name}`;
 
 /** The topic's partition count when consumers read Kafka (their checkpoints are per partition); else undefined. */
 export const feedPartitions = (config: BusConfig): number | undefined => (config.BUS === 'kafka' ? config.KAFKA_PARTITIONS : undefined);

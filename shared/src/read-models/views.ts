@@ -50,8 +50,10 @@ export interface SalesDayView {
 }
 
 // Keys carry the projection's schema (e.g. `catalog_v2:product:lamp`): a rebuilt version never serves a view cached
-// from the version before it, and the old version's entries simply stop being read.
+// from the version before it, and the old version's entries stop being read (the janitor deletes them with its schema).
 export const cacheKeys = {
   product: (schema: string, sku: string) => `${schema}:product:${sku}`,
   order: (schema: string, orderId: string) => `${schema}:order:${orderId}`,
+  /** What every key of one projection version starts with. */
+  ofVersion: (schema: string) => `${schema}:`,
 };
