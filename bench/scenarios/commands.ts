@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { BenchContext, Figure, Scenario } from '../scenario.js';
+import { cpuPerCommand } from './commands/cpu.js';
 import { httpClient, type Answer, type HttpClient } from './commands/http.js';
 import { openLoop, orderBodies, percentile, type LoadOptions, type LoadResult } from './commands/open-loop.js';
 import { startDistributed, startEmbedded, type RunningStack } from './commands/stacks.js';
@@ -63,7 +64,10 @@ async function pipelineReady(client: HttpClient, { commandUrl, queryUrl }: Runni
   await until(`${queryUrl}/stats/sales`, through, () => true);
 }
 
-async function measure(mode: Mode, start: () => Promise<RunningStack>, log: BenchContext['log']): Promise<LoadResult> {
+/** A load's result, and the CPU each process used per command meanwhile (empty where the platform does not tell). */
+type Measured = LoadResult & { cpu: [string, number][] };
+
+async function measure(mode: Mode, start: () => Promise<RunningStack>, log: BenchContext['log']): Promise<Measured> {
   const stack = await start();
   const client = httpClient();
   try {
@@ -73,23 +77,30 @@ async function measure(mode: Mode, start: () => Promise<RunningStack>, log: Benc
     const cpuBefore = await stack.cpuSeconds();
     const result = await openLoop(stack, client, orderBodies(SKUS), load);
     const cpuAfter = await stack.cpuSeconds();
-    const cpu = cpuBefore === undefined || cpuAfter === undefined ? '' : `; the stack used ${(((cpuAfter - cpuBefore) * 1_000) / result.sent).toFixed(1)} ms of CPU per command`;
+    const perProcess = cpuBefore && cpuAfter ? cpuPerCommand(cpuBefore, cpuAfter, result.sent) : [];
+    const cpu = perProcess.length === 0 ? '' : `; CPU per command: ${cpuBreakdown(perProcess)}`;
     const ms = (samples: number[], p: number) => percentile(samples, p).toFixed(1);
     log(
       `${mode}: ${result.achievedPerSecond.toFixed(1)} commands/s; latency p50 ${ms(result.latencies, 50)} p99 ${ms(result.latencies, 99)} max ${ms(result.latencies, 100)} ms; ` +
         `visible lag p50 ${ms(result.lags, 50)} p99 ${ms(result.lags, 99)} max ${ms(result.lags, 100)} ms; ${result.pollsPerOrder.toFixed(1)} polls/order; ` +
         `${result.errors} errors${result.firstError ? ` (first: ${result.firstError})` : ''}; ${result.invisible} never visible${cpu}`,
     );
-    return result;
+    return { ...result, cpu: perProcess };
   } finally {
     client.close();
     await stack.stop();
   }
 }
 
-function figures(mode: Mode, result: LoadResult): Figure[] {
+const cpuBreakdown = (perProcess: [string, number][]) => `${perProcess.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')} ms`;
+
+function figures(mode: Mode, result: Measured): Figure[] {
   const round = (value: number) => Math.round(value * 10) / 10;
   const target = TARGETS[mode];
+  const cpu: Figure[] =
+    result.cpu.length === 0
+      ? []
+      : [{ name: `${mode}.cpu_per_command`, value: round(result.cpu.reduce((sum, [, ms]) => sum + ms, 0)), unit: 'ms', note: cpuBreakdown(result.cpu) }];
   return [
     { name: `${mode}.commands_per_s`, value: round(result.achievedPerSecond), unit: 'commands/s', note: `offered ${RATE}/s for ${SECONDS} s, open loop` },
     { name: `${mode}.latency_p50`, value: round(percentile(result.latencies, 50)), unit: 'ms', note: 'POST /orders, from its due time to the answer' },
@@ -102,6 +113,7 @@ function figures(mode: Mode, result: LoadResult): Figure[] {
       note: `target ≤ ${target} at ${RATE} commands/s${result.invisible > 0 ? `; ${result.invisible} orders not visible within ${load.visibleTimeoutMs / 1_000} s` : ''}`,
     },
     { name: `${mode}.errors`, value: result.errors, unit: 'requests', note: result.firstError ? `non-2xx or failed; first: ${result.firstError.slice(0, 120)}` : 'non-2xx or failed' },
+    ...cpu,
   ];
 }
 

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,32 +7,16 @@ import { Redis } from 'ioredis';
 import { dropReadModels } from '@order-engine/projection-service/testing';
 import { pgSql } from '@order-engine/shared';
 import { entryPoints, freePort, startService, type ServiceProcess } from '../../../e2e/processes.js';
+import { cpuSeconds, type CpuSeconds } from './cpu.js';
 import type { Stack } from './open-loop.js';
 
 // The two stacks the commands benchmark drives, each in processes of their own so the load generator (this process)
 // does not share their event loops.
 
 export interface RunningStack extends Stack {
-  /** CPU seconds the stack's processes have used so far, where the platform tells (Linux); else undefined. */
-  cpuSeconds(): Promise<number | undefined>;
+  /** CPU seconds used so far by each of the stack's processes and the servers it uses, where the platform tells (Linux). */
+  cpuSeconds(): Promise<CpuSeconds | undefined>;
   stop(): Promise<void>;
-}
-
-/** utime + stime of this process's children (the stack running), from /proc. */
-async function childrenCpuSeconds(): Promise<number | undefined> {
-  try {
-    let ticks = 0;
-    for (const entry of await readdir('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-      // After the command name (which may hold spaces): state, ppid, ..., utime and stime are the 12th and 13th.
-      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      if (Number(fields[1]) === process.pid) ticks += Number(fields[11]) + Number(fields[12]);
-    }
-    return ticks / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return undefined;
-  }
 }
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -53,7 +36,7 @@ export async function startEmbedded(env: Record<string, string> = {}): Promise<R
   });
   return {
     ...urls,
-    cpuSeconds: childrenCpuSeconds,
+    cpuSeconds: () => cpuSeconds(() => 'engine'),
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -110,7 +93,8 @@ export async function startDistributed({ databaseUrl, redisUrl, kafkaBrokers, en
     await stop().catch(() => undefined);
     throw error;
   }
-  return { commandUrl: processes[0]!.url!, queryUrl: processes[3]!.url!, cpuSeconds: childrenCpuSeconds, stop };
+  const nameOf = (cmdline: string) => (Object.entries(entryPoints).find(([, entry]) => cmdline.includes(` ${entry} `))?.[0] ?? 'other');
+  return { commandUrl: processes[0]!.url!, queryUrl: processes[3]!.url!, cpuSeconds: () => cpuSeconds(nameOf), stop };
 }
 
 async function cleanUp(env: Record<string, string>, id: string): Promise<void> {

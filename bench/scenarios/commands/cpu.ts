@@ -1,0 +1,45 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+// Where a stack's CPU goes, per process, from Linux's /proc: the stack's own processes (this process's children,
+// named by the caller), the servers they use (PostgreSQL, Kafka, Redis), and the load generator (this process).
+// Undefined where there is no /proc.
+
+/** CPU seconds used so far, by process name (several processes of one name add up). */
+export type CpuSeconds = Map<string, number>;
+
+const servers: [RegExp, string][] = [
+  [/(^|\/)postgres(:| )/, 'postgres'],
+  [/ kafka\.Kafka /, 'kafka'],
+  [/(^|\/)redis-server /, 'redis'],
+];
+
+export async function cpuSeconds(childName: (cmdline: string) => string): Promise<CpuSeconds | undefined> {
+  const seconds: CpuSeconds = new Map();
+  const add = (name: string, used: number) => seconds.set(name, (seconds.get(name) ?? 0) + used);
+  try {
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      // A process may end between the listing and the read: it is simply not counted.
+      const [stat, cmdline] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/cmdline`, 'utf8')]).catch(() => ['', '']);
+      if (!stat) continue;
+      // After the command name (which may hold spaces): state, ppid, ..., utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      const command = `${cmdline.replaceAll('\0', ' ')} `;
+      const name = Number(fields[1]) === process.pid ? childName(command) : servers.find(([pattern]) => pattern.test(command))?.[1];
+      if (name) add(name, (Number(fields[11]) + Number(fields[12])) / 100); // USER_HZ is 100 on Linux
+    }
+  } catch {
+    return undefined;
+  }
+  const own = process.cpuUsage();
+  add('load generator', (own.user + own.system) / 1e6);
+  return seconds;
+}
+
+/** ms per command of each process that worked between two readings, the busiest first. */
+export function cpuPerCommand(before: CpuSeconds, after: CpuSeconds, commands: number): [string, number][] {
+  return [...after]
+    .map(([name, used]): [string, number] => [name, ((used - (before.get(name) ?? 0)) * 1_000) / commands])
+    .filter(([, ms]) => ms >= 0.005)
+    .sort((a, b) => b[1] - a[1]);
+}
