@@ -17,7 +17,7 @@ describeWithService('KAFKA_BROKERS', 'Kafka consumer group removal', (brokers) =
   });
 
   it('refuses while the group has a member, then deletes it with its offsets; an unknown group is no error', async () => {
-    topic = await createTestTopic(brokers, 1);
+    const t = (topic = await createTestTopic(brokers, 1));
     const events = Array.from({ length: 4 }, (_, i) => ({
       eventId: randomUUID(),
       type: 'StockAdded',
@@ -29,22 +29,20 @@ describeWithService('KAFKA_BROKERS', 'Kafka consumer group removal', (brokers) =
       data: { quantity: 1 },
       metadata: {},
     }));
-    await topic.relay(events);
+    await t.relay(events);
     const groupId = freshName('group');
     const controller = new AbortController();
-    const rounds = kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId, logger: silentLogger, batchSize: 2 })(0n, controller.signal)[
-      Symbol.asyncIterator
-    ]();
+    const feed = kafkaFeed({ ...fastKafkaFeed, brokers: t.brokers, topic: t.topic, groupId, logger: silentLogger, batchSize: 2 });
+    const rounds = feed(0n, controller.signal)[Symbol.asyncIterator]();
     await rounds.next();
     await rounds.next(); // acknowledges the first round: its offsets get committed
-    const committed = topic;
-    await expect.poll(() => committed.committed(groupId)).toEqual([2]);
+    await expect.poll(() => t.committed(groupId)).toEqual([2]);
 
-    await expect(deleteConsumerGroup(topic.brokers, groupId, silentLogger)).rejects.toThrow(/NON_EMPTY_GROUP/);
+    await expect(deleteConsumerGroup(t.brokers, groupId, silentLogger)).rejects.toThrow(/NON_EMPTY_GROUP/);
     controller.abort();
     await rounds.return?.();
-    await deleteConsumerGroup(topic.brokers, groupId, silentLogger);
-    expect(await topic.committed(groupId)).toEqual([-1]);
-    await expect(deleteConsumerGroup(topic.brokers, groupId, silentLogger)).resolves.toBeUndefined();
+    await deleteConsumerGroup(t.brokers, groupId, silentLogger);
+    expect(await t.committed(groupId)).toEqual([-1]);
+    await expect(deleteConsumerGroup(t.brokers, groupId, silentLogger)).resolves.toBeUndefined();
   });
 });
