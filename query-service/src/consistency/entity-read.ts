@@ -6,7 +6,8 @@ import { MIN_POSITION_HEADER, READ_POSITION_HEADER, STALE_HEADER, parseMinPositi
 // as soon as it carries a position at or past the request's: the view then holds every event of its stream up to
 // there, which is all a read after the projection's checkpoint passed the position could show of it. Only when it
 // does not (the projection has not got there yet, or the entry came from a fill without a position) does the request
-// wait for the checkpoint; the entry is then looked at once more before PostgreSQL is.
+// wait for the checkpoint; the entry is then looked at once more before PostgreSQL is (see below for projections
+// running in this process).
 
 export interface EntityRead<T> {
   /** The projection whose checkpoint the request may wait for. */
@@ -34,8 +35,12 @@ export function entityReads(cached: CacheAside, readYourWrites: ReadYourWrites):
     };
     const early = await fromEntry(live);
     if (early) return early;
-    const bypass = await readYourWrites.settleAt(res, projection, minPosition);
+    const cacheKeepsUp = !(await readYourWrites.settleAt(res, projection, minPosition));
     const settled = await schema();
-    return (bypass && (await fromEntry(settled))) || cached.read(key(settled), () => load(settled), { bypass });
+    // With projections in this process, which write an entry before they report the position of its change, any entry
+    // they wrote (it carries a position) holds the entity as of the checkpoint waited for. One filled from PostgreSQL
+    // (no position) may be older than that, after an eviction: then, as without them, PostgreSQL answers.
+    const cachedRead = cacheKeepsUp ? await cached.readAt(key(settled), 0n) : await fromEntry(settled);
+    return cachedRead ?? cached.read(key(settled), () => load(settled), { bypass: true });
   };
 }

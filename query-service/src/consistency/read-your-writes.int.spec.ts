@@ -108,11 +108,27 @@ describeOnReadDbs(
       const answering = f.get('/products/HAM-1', { 'X-Min-Position': '7' });
       // As a runner does it: the cache first, then the report.
       await sleep(50);
-      await f.cache.set(`${f.schemas.catalog}:product:HAM-1`, { version: 2, value: cached });
+      await f.cache.set(`${f.schemas.catalog}:product:HAM-1`, { version: 2, value: cached, position: 6n });
       f.service.checkpointAdvanced({ projection: 'catalog', schema: f.schemas.catalog, position: 7n });
       const answer = await answering;
       expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-cache')]).toEqual([200, '7', 'hit']);
       expect(answer.body).toEqual(cached);
+    });
+
+    it('with a cache that keeps up with the reports, does not take an entry filled from PostgreSQL for one the projection wrote', async () => {
+      const f = fixture();
+      await f.restart({ checkpointPollMs: 60_000, cacheKeepsUpWithReports: true });
+      const filled = aProduct({ sku: 'HAM-1', priceCents: 1_000, revision: 1 });
+      const inTable = aProduct({ sku: 'HAM-1', priceCents: 1_500, revision: 2 });
+      // An earlier read's fill (no position) landed after the projection's entry for revision 2 was evicted.
+      await f.cache.set(`${f.schemas.catalog}:product:HAM-1`, { version: 1, value: filled });
+      await insertProduct(f.db, f.schemas.catalog, inTable, 7n);
+      f.service.checkpointAdvanced({ projection: 'catalog', schema: f.schemas.catalog, position: 7n });
+      const answer = await f.get('/products/HAM-1', { 'X-Min-Position': '7' });
+      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-cache')]).toEqual([200, '7', 'bypass']);
+      expect(answer.body).toEqual(inTable);
+      // The read put the newer version in the cache.
+      expect((await f.cache.get(`${f.schemas.catalog}:product:HAM-1`))?.version).toBe(2);
     });
 
     it('answers what there is, marked stale, when the projection does not get there in time', async () => {
