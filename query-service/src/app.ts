@@ -52,8 +52,9 @@ export interface QueryServiceOptions {
   cacheTimeoutMs?: number;
   /**
    * The projections run in this process, report their checkpoints here (checkpointAdvanced) only once their cache
-   * writes are done, and the cache is this process's memory: a read with X-Min-Position may then be served from the
-   * cache, which holds what the reported checkpoint covers. Otherwise such a read goes to the database.
+   * writes are done, and the cache is this process's memory: a read with X-Min-Position may then be served from an
+   * entry a projection wrote, which holds what the reported checkpoint covers (not from a fill, which may be older).
+   * Otherwise such a read goes to the database.
    */
   cacheKeepsUpWithReports?: boolean;
 }
