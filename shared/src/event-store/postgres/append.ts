@@ -3,6 +3,7 @@ import type { SqlExecutor } from '../../sql/sql.js';
 import { WrongExpectedRevision } from '../errors.js';
 import type { AppendResult, ExpectedRevision, NewEvent, RecordedEvent } from '../event-store.js';
 import { toEventStoreError } from './errors.js';
+import { epochMs } from './event-row.js';
 
 // One round trip for a batch of appends: append_events (schema.ts) checks each append's expected revision, assigns
 // positions under the append lock and inserts, all in one transaction. The statement runs on its own (autocommit),
@@ -39,7 +40,7 @@ export async function appendBatch(sql: SqlExecutor, schema: string, requests: re
   const rows = await sql
     .query<AppendRow>(
       // Rows come in append order, each append's in revision order (append-function.ts).
-      `select append_index, event_position, event_revision, event_recorded_at, conflict_revision from ${schema}.append_events($1::jsonb)`,
+      `select append_index, event_position, event_revision, ${epochMs('event_recorded_at')} as event_recorded_ms, conflict_revision from ${schema}.append_events($1::jsonb)`,
       [payload],
       { prepare: true },
     )
@@ -69,7 +70,7 @@ export async function appendBatch(sql: SqlExecutor, schema: string, requests: re
         streamId,
         revision: written[n]!.event_revision!,
         position: BigInt(written[n]!.event_position!),
-        recordedAt: written[n]!.event_recorded_at!,
+        recordedAt: new Date(written[n]!.event_recorded_ms!),
         data: event.data,
         metadata: event.metadata as RecordedEvent['metadata'],
       }),
@@ -84,6 +85,6 @@ type AppendRow = {
   append_index: number;
   event_position: string | null;
   event_revision: number | null;
-  event_recorded_at: Date | null;
+  event_recorded_ms: number | null;
   conflict_revision: number | null;
 };
