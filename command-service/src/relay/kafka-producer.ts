@@ -1,5 +1,5 @@
 import { Kafka, logLevel, Partitioners, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
-import type { Logger, OutgoingMessage } from '@order-engine/shared';
+import { createTopicsWithLeaders, type Logger, type OutgoingMessage } from '@order-engine/shared';
 
 // The relay's port to Kafka, and its kafkajs adapter: an idempotent producer (acks = all, one request in flight per
 // broker, so a retried request can neither duplicate nor overtake the one behind it) on a topic it makes sure exists.
@@ -97,10 +97,7 @@ export function kafkaProducer(options: KafkaProducerOptions): EventProducer {
       const exists = (await admin.listTopics()).includes(topic);
       const created =
         !exists &&
-        (await admin.createTopics({
-          waitForLeaders: true,
-          topics: [{ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor }],
-        }));
+        (await createTopicsWithLeaders(admin, [{ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor }]));
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       const count = metadata.topics.find((entry) => entry.name === topic)?.partitions.length ?? 0;
       if (count === 0) throw new KafkaUnavailable(`topic ${topic} has no partitions`, true);

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { expect } from 'vitest';
-import { createLogger, parseMessage, type GlobalPosition, type IncomingMessage, type Logger, type RecordedEvent } from '@order-engine/shared';
+import { createLogger, createTopicsWithLeaders, parseMessage, type GlobalPosition, type IncomingMessage, type Logger, type RecordedEvent } from '@order-engine/shared';
 import { freshName } from '@order-engine/shared/testing';
 
 // Helpers for the relay's integration tests: a plain kafkajs consumer that reads what the relay published, and the
@@ -34,7 +34,7 @@ export async function readTopics(brokers: string[], topics: readonly string[], p
   const kafka = quietKafka(brokers);
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: created.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+  await createTopicsWithLeaders(admin, created.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })));
   const consumer = kafka.consumer({ groupId: freshName('relay_test'), maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topics: created, fromBeginning: true });

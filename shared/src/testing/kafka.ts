@@ -1,6 +1,7 @@
 import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import type { KafkaFeedOptions } from '../bus/kafka-feed.js';
 import { eventMessage, watermarkMessage, type OutgoingMessage } from '../bus/event-message.js';
+import { createTopicsWithLeaders } from '../bus/kafka-topics.js';
 import type { EventStore, GlobalPosition } from '../event-store/event-store.js';
 import { freshName } from './names.js';
 
@@ -38,7 +39,7 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
   const topic = freshName('topic');
   const admin: Admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const send = async (messages: readonly OutgoingMessage[]) => {
