@@ -107,7 +107,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     return reported.get(schema) ?? checkpointOf(schema);
   };
   const waiter = checkpointWaiter({ readCheckpoint, logger, pollIntervalMs: options.checkpointPollMs });
-  const consistency = readYourWrites(waiter, readYourWritesTimeoutMs, options.cacheKeepsUpWithReports);
+  const consistency = readYourWrites(waiter, readYourWritesTimeoutMs, options.cacheKeepsUpWithReports, (name) => live.of(name as ProjectionName));
   const cached = cacheAside({ cache, logger, timeoutMs: options.cacheTimeoutMs });
   const schemaOf = (name: ProjectionName) => () => live.of(name);
 

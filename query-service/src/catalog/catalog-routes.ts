@@ -31,8 +31,8 @@ export interface CatalogRoutesOptions {
 export function catalogRoutes({ schema, products, readEntity, readYourWrites }: CatalogRoutesOptions): Router {
   const router = Router();
 
-  // The schema is resolved after waiting for the request's position: the waiter follows a switch by itself, and the
-  // version it saw reach the position is (or precedes) the one resolved next.
+  // The schema is resolved after waiting for the request's position: the waiter follows a switch by itself, and waits
+  // again when the live version changed during the wait, so the version resolved next has reached the position too.
   router.get('/products', async (req, res) => {
     const { limit, cursor, ...filter } = ListProductsQuery.parse(req.query);
     await readYourWrites.settle(req, res, 'catalog');

@@ -36,12 +36,24 @@ export interface ReadYourWrites {
 /**
  * @param cacheKeepsUp the cache holds every view as of the checkpoints the waiter sees (projections in this process
  *   write it before they report a position), so a request that waited for its position may still be served from it.
+ * @param liveSchemaOf the projection's live schema, as the waiter and the routes resolve it (it only moves forward).
  */
-export function readYourWrites(waiter: CheckpointWaiter, timeoutMs: number, cacheKeepsUp = false): ReadYourWrites {
+export function readYourWrites(waiter: CheckpointWaiter, timeoutMs: number, cacheKeepsUp = false, liveSchemaOf?: (projection: string) => Promise<string>): ReadYourWrites {
   const settleAt = async (res: Response, projection: string, minPosition: bigint): Promise<boolean> => {
-    const { position, reached } = await waiter.waitFor(projection, minPosition, timeoutMs);
-    res.setHeader(READ_POSITION_HEADER, position.toString());
-    if (!reached) res.setHeader(STALE_HEADER, 'true');
+    const deadline = Date.now() + timeoutMs;
+    // The route reads the live version resolved after the wait. If a rebuild's switch made another version live
+    // during the wait, the checkpoint that passed the position may have been the old version's, which goes on applying
+    // the round it holds at the switch while the new one has yet to: then wait again, for the new one.
+    for (let round = 1; ; round++) {
+      const before = await liveSchemaOf?.(projection);
+      const { position, reached } = await waiter.waitFor(projection, minPosition, Math.max(0, deadline - Date.now()));
+      res.setHeader(READ_POSITION_HEADER, position.toString());
+      if (!reached) {
+        res.setHeader(STALE_HEADER, 'true');
+        break;
+      }
+      if (before === (await liveSchemaOf?.(projection)) || round === 3) break;
+    }
     return !cacheKeepsUp;
   };
   return {
