@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, ITopicConfig } from 'kafkajs';
 
 /**
@@ -19,7 +20,7 @@ export async function createTopicsWithLeaders(admin: Admin, topics: ITopicConfig
   // The broker's metadata catches up within moments; until then the lookup fails or comes back short.
   while (!(await ready().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`Kafka topics ${topics.map(({ topic }) => topic).join(', ')} have no leaders after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100);
   }
   return true;
 }
