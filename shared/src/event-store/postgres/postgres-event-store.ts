@@ -80,10 +80,6 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
         {
           readAll: (page) => read(() => readAll(sql, schema, page)),
           headPosition: () => read(() => headPosition(sql, schema)),
-          // This store is the database's only user and runs one statement at a time (PGlite): a read runs between
-          // its transactions, never beside one, so every event it sees has committed and no lower position can commit
-          // after it. (A pool of one connection alone is not enough: other processes may be writing.)
-          readsAreSettled: singleProcess && sql.parallelism === 1,
           listen: async (onNotify) => {
             const stopLocal = notify.onLocalAppend(onNotify);
             if (singleProcess) return async () => stopLocal();

@@ -1,18 +1,13 @@
 import type { EventFilter, GlobalPosition, RecordedEvent, SubscribeOptions } from '../event-store.js';
 
 // Catch-up subscription: read pages after the checkpoint; when caught up, sleep until a notification, the poll
-// interval or the abort. Reads stop at the head taken just before (every position up to it is settled, see
-// read-all.ts), so a filter that matches nothing still moves the checkpoint past what it has scanned. Where every
-// read is settled anyway (PGlite), an unfiltered page is read without the head: one query per page instead of two.
+// interval or the abort. Every read returns a gap-free prefix of the settled events (read-all.ts), so an unfiltered
+// page is one query. A filtered read stops at the head taken just before (every position up to it is settled), so a
+// filter that matches nothing still moves the checkpoint past what it has scanned.
 
 export interface SubscriptionDeps {
   readAll(options: { after: GlobalPosition; to?: GlobalPosition; limit: number; filter?: EventFilter }): Promise<RecordedEvent[]>;
   headPosition(): Promise<GlobalPosition>;
-  /**
-   * Every event a read sees is settled (one connection, one transaction at a time: PGlite), so an unfiltered page
-   * needs no head read first. A filtered one still takes the head, to move past what its filter skipped.
-   */
-  readsAreSettled?: boolean;
   listen(onNotify: () => void): Promise<() => Promise<void>>;
   pollIntervalMs: number;
   /** Aborted when the store closes. */
@@ -31,7 +26,7 @@ export async function* subscribeToAll(deps: SubscriptionDeps, options: Subscribe
     let after = options.after ?? 0n;
     while (!signal.aborted) {
       wakeup.clear();
-      const head = deps.readsAreSettled && !options.filter ? undefined : await deps.headPosition();
+      const head = options.filter ? await deps.headPosition() : undefined;
       if (head !== undefined && head <= after) {
         await wakeup.wait(deps.pollIntervalMs);
         continue;
