@@ -30,6 +30,7 @@ export { kafkaFeed, KafkaFeedFailed, type KafkaFeedOptions } from './bus/kafka-f
 export { deleteConsumerGroup } from './bus/kafka-groups.js';
 export { createTopicsWithLeaders } from './bus/kafka-topics.js';
 export { kafkaLogCreator } from './bus/kafka-log.js';
+export { kafkajsIdleTimerFixed } from './bus/kafkajs-idle-timer.js';
 export * from './async/abortable.js';
 export * from './async/coalescer.js';
 export * from './async/supervisor.js';

@@ -5,6 +5,7 @@ import type { EventFeed, EventInterest, FeedBatch } from './event-feed.js';
 import { handoff, type Delivery } from './handoff.js';
 import { feedBatchOf, slices } from './kafka-batch.js';
 import { kafkaLogCreator } from './kafka-log.js';
+import './kafkajs-idle-timer.js'; // before any client connects: see there
 
 // The distributed EventFeed: a kafkajs consumer group member per subscription. Offsets live in Kafka, so the
 // consumer's own checkpoint (`after`) is ignored; a group's first member reads the topic from the beginning.

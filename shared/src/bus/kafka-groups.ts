@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { Logger } from '../logging/logger.js';
 import { kafkaLogCreator } from './kafka-log.js';
+import './kafkajs-idle-timer.js'; // before any client connects: see there
 
 // Removes a consumer group that is done for good (a retired projection version's). Without this its committed
 // offsets stay on the broker until offsets.retention.minutes (7 days by default) after its last member left, and it
