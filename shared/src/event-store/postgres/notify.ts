@@ -7,10 +7,14 @@ import type { Sql } from '../../sql/sql.js';
 // commit, which would serialise every appender's commit. Sends are coalesced: at most one in flight, the next no
 // sooner than minIntervalMs after it, carrying every append made meanwhile. A lone append is announced at once; a
 // steady stream of appends costs one NOTIFY per interval, not one per append (each is a transaction of its own,
-// which competes with the appends). A failed send is ignored: subscribers poll as well, so a lost notification
-// costs latency, never events. Without an Sql (a database only this store uses), only local subscribers are woken.
+// which competes with the appends). The interval is 20 ms: a subscriber in another process (the relay) takes a
+// round longer than that under a steady stream anyway (it lingers 10 ms after a batch and waits for Kafka's
+// acknowledgement), while every NOTIFY is a transaction the appenders wait behind. Measured on two cores against
+// 5 ms: one writer 1,203–1,334 against 913–964 appends/s, and PlaceOrder at 200/s, distributed, visible p99 226 and
+// 312 ms against 389 and 556 ms. A failed send is ignored: subscribers poll as well, so a lost notification costs
+// latency, never events. Without an Sql (a database only this store uses), only local subscribers are woken.
 
-export function notifier(sql: Sql | undefined, channel: string, minIntervalMs = 5) {
+export function notifier(sql: Sql | undefined, channel: string, minIntervalMs = 20) {
   const local = new Set<() => void>();
   let inFlight: Promise<void> | undefined;
   let again = false;
