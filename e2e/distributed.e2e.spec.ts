@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { Redis } from 'ioredis';
 import { createProjectionService } from '@order-engine/projection-service';
 import { dumpReadModels, dropReadModels } from '@order-engine/projection-service/testing';
@@ -90,13 +90,24 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
     const get = (path: string) => requestJson<Json>(`${query.url}${path}`);
     const skus = Array.from({ length: 20 }, (_, i) => `sku-${String(i).padStart(2, '0')}`);
 
+    // About 20 s alone. Its waits add up to 5 minutes, so a slow machine fails on the wait that stalls, with how far
+    // the test got and the tail of every service's log, rather than on the test's own timeout.
     it('places 500 orders across 20 products while the relay and a worker are SIGKILLed, losing and doubling nothing', async () => {
+      const started = Date.now();
+      const stages: string[] = [];
+      let lastCheck = '';
+      const stage = (name: string) => stages.push(`${name} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      onTestFailed(() => {
+        console.error(`stages: ${stages.join(', ')}; last check: ${lastCheck}`);
+        for (const p of processes()) console.error(`--- ${p.name} output (tail) ---\n${p.output().slice(-4_000)}`);
+      });
       for (const [i, sku] of skus.entries()) {
         expect((await post('/products', { sku, name: `Product ${i}`, category: i % 2 ? 'odd' : 'even', priceCents: 100 + i, currency: 'EUR' })).status).toBe(201);
         // Some products run short, so both confirmations and rejections happen.
         expect((await post(`/products/${sku}/restock`, { quantity: i < 15 ? 100 : 10 })).status).toBe(200);
       }
 
+      stage('catalog ready');
       const orderIds: string[] = [];
       let killed = false;
       const placeOne = async (n: number) => {
@@ -115,18 +126,22 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
             if (n === 200 && !killed) {
               killed = true;
               await Promise.all([relay.kill('SIGKILL'), workers[0]!.kill('SIGKILL')]);
-              setTimeout(() => void Promise.all([relay.restart(), workers[0]!.restart()]), 1_500);
+              stage('relay and worker 0 killed');
+              setTimeout(() => void Promise.all([relay.restart(), workers[0]!.restart()]).then(() => stage('relay and worker 0 restarted')), 1_500);
             }
             await placeOne(n);
           }
         }),
       );
       expect(orderIds).toHaveLength(500);
+      stage('500 orders placed');
 
       // Every order reaches a final state through the saga, and the query API shows it.
       const finals = await eventually(
         async () => {
           const answers = await Promise.all(orderIds.map((orderId) => get(`/orders/${orderId}`)));
+          const pending = answers.filter((a) => a.status !== 200 || !['confirmed', 'rejected'].includes(a.body.status as string));
+          lastCheck = `${pending.length} orders not final at ${((Date.now() - started) / 1000).toFixed(1)} s, e.g. ${JSON.stringify(pending.slice(0, 2).map((a) => a.body))}`;
           return answers.every((a) => a.status === 200 && ['confirmed', 'rejected'].includes(a.body.status as string)) ? answers.map((a) => a.body) : undefined;
         },
         { timeoutMs: 120_000, intervalMs: 1_000 },
@@ -134,6 +149,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       expect(finals.filter((o) => o.status === 'confirmed').length).toBeGreaterThan(0);
       expect(finals.filter((o) => o.status === 'rejected').length).toBeGreaterThan(0);
 
+      stage('every order final');
       // Each order read back equals its own stream; each product's reservations equal its confirmed lines.
       for (const order of finals) {
         const events = (await store.readStream(orderStream(order.orderId as string))).map(decodeEvent);
@@ -152,6 +168,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
         { timeoutMs: 60_000, intervalMs: 500 },
       );
 
+      stage('reservations match');
       // The read models equal a fresh replay of the event store.
       const head = await store.headPosition();
       const replayPrefix = `${env.READ_MODEL_PREFIX}replay_`;
@@ -159,6 +176,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       await replay.start();
       expect(await replay.waitFor(head, 60_000)).toBe(true);
       await replay.stop();
+      stage('replayed');
       const live = await eventually(
         async () => {
           const statuses = await requestJson<{ lagEvents: number }[]>(`${workers[1]!.url}/projections`);
@@ -168,7 +186,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       );
       const fresh = await dumpReadModels(sql, replayPrefix);
       for (const table of ['products', 'orders', 'sales_orders', 'sales_daily']) expect(live[table], table).toEqual(fresh[table]);
-    });
+    }, 360_000);
 
     it('answers every query while Redis is stopped, and fills the cache again when it returns', async () => {
       const paths = [...skus.map((sku) => `/products/${sku}`), '/products?limit=5', '/customers/customer-1/orders'];
