@@ -7,8 +7,9 @@ import { openLoop, orderBodies, percentile, type LoadOptions, type LoadResult } 
 import { startDistributed, startEmbedded, type RunningStack } from './commands/stacks.js';
 
 // PlaceOrder (POST /orders) over HTTP end to end, at a fixed rate (open loop), on the embedded engine (`npm start`:
-// PGlite, in-process fan-out, memory cache) and on the distributed stack (command-service, relay, one projection
-// worker and query-service as processes on PostgreSQL, Kafka and Redis). Each stack runs in child processes; the load
+// PGlite, in-process fan-out, memory cache) and on the distributed stack (command-service with the saga and the relay,
+// one projection worker and query-service as processes on PostgreSQL, Kafka and Redis; BENCH_COMMANDS_RELAY=process
+// runs the relay as a process of its own instead). Each stack runs in child processes; the load
 // generator runs here. Figures: achieved rate, command latency from its due time, and the lag from the command's
 // answer until GET /orders/:id on the query API shows the order (read with X-Min-Position, as a client reads its
 // own writes; see commands/open-loop.ts).
@@ -17,6 +18,7 @@ import { startDistributed, startEmbedded, type RunningStack } from './commands/s
 const RATE = Number(process.env.BENCH_COMMANDS_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_COMMANDS_SECONDS ?? 15);
 const MODES = (process.env.BENCH_COMMANDS_MODES ?? 'embedded,distributed').split(',');
+const RELAY = process.env.BENCH_COMMANDS_RELAY === 'process' ? 'process' : 'in-process';
 // A directory to write a CPU profile of every process of the stacks into (see commands/cpu-profile.mjs).
 const PROFILE_DIR = process.env.BENCH_COMMANDS_PROFILE_DIR;
 const SKUS = Array.from({ length: 40 }, (_, i) => `bench-${String(i).padStart(2, '0')}`);
@@ -133,7 +135,8 @@ export const commands: Scenario = {
       result.push({ name: 'distributed', value: 0, unit: 'skipped', note: 'set DATABASE_URL, REDIS_URL and KAFKA_BROKERS (npm run services:start)' });
       return result;
     }
-    const distributed = await measure('distributed', () => startDistributed({ databaseUrl, redisUrl, kafkaBrokers, env: stackEnv }), log);
+    log(`distributed: the relay runs ${RELAY === 'process' ? 'as a process of its own' : 'inside command-service (RELAY_IN_PROCESS=true)'}`);
+    const distributed = await measure('distributed', () => startDistributed({ relay: RELAY, databaseUrl, redisUrl, kafkaBrokers, env: stackEnv }), log);
     return [...result, ...figures('distributed', distributed)];
   },
 };

@@ -45,6 +45,11 @@ export async function startEmbedded(env: Record<string, string> = {}): Promise<R
 }
 
 export interface DistributedSettings {
+  /**
+   * Where the relay runs: inside command-service (RELAY_IN_PROCESS=true, the default here), woken by its appends at
+   * once, or as a process of its own, woken by PostgreSQL's NOTIFY.
+   */
+  relay: 'in-process' | 'process';
   databaseUrl: string;
   redisUrl: string;
   kafkaBrokers: string;
@@ -53,10 +58,11 @@ export interface DistributedSettings {
 }
 
 /**
- * command-service (with the saga), relay, one projection worker and query-service as separate processes on PostgreSQL,
- * Kafka and Redis, with schemas, topic, consumer groups and Redis keys of their own, all removed by stop().
+ * command-service (with the saga, and the relay unless it runs as a process of its own), one projection worker and
+ * query-service as separate processes on PostgreSQL, Kafka and Redis, with schemas, topic, consumer groups and Redis
+ * keys of their own, all removed by stop().
  */
-export async function startDistributed({ databaseUrl, redisUrl, kafkaBrokers, env: extra = {} }: DistributedSettings): Promise<RunningStack> {
+export async function startDistributed({ relay, databaseUrl, redisUrl, kafkaBrokers, env: extra = {} }: DistributedSettings): Promise<RunningStack> {
   const id = `bench_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   const env = {
     DATABASE_URL: databaseUrl,
@@ -83,8 +89,9 @@ export async function startDistributed({ databaseUrl, redisUrl, kafkaBrokers, en
   };
   try {
     const commandPort = await freePort();
-    processes.push(await startService('command', entryPoints.command, { ...env, COMMAND_PORT: String(commandPort) }, commandPort));
-    processes.push(await startService('relay', entryPoints.relay, env));
+    const inProcess = String(relay === 'in-process');
+    processes.push(await startService('command', entryPoints.command, { ...env, RELAY_IN_PROCESS: inProcess, COMMAND_PORT: String(commandPort) }, commandPort));
+    if (relay === 'process') processes.push(await startService('relay', entryPoints.relay, env));
     const projectionPort = await freePort();
     processes.push(await startService('projection', entryPoints.projection, { ...env, PROJECTION_PORT: String(projectionPort) }, projectionPort));
     const queryPort = await freePort();
@@ -94,7 +101,7 @@ export async function startDistributed({ databaseUrl, redisUrl, kafkaBrokers, en
     throw error;
   }
   const nameOf = (cmdline: string) => (Object.entries(entryPoints).find(([, entry]) => cmdline.includes(` ${entry} `))?.[0] ?? 'other');
-  return { commandUrl: processes[0]!.url!, queryUrl: processes[3]!.url!, cpuSeconds: () => cpuSeconds(nameOf), stop };
+  return { commandUrl: processes[0]!.url!, queryUrl: processes.at(-1)!.url!, cpuSeconds: () => cpuSeconds(nameOf), stop };
 }
 
 async function cleanUp(env: Record<string, string>, id: string): Promise<void> {

@@ -6,17 +6,15 @@ import {
   openDatabases,
   openEventStore,
   stopOnSignals,
-  type EngineConfig,
 } from '@order-engine/shared';
-import { kafkaProducer } from './kafka-producer.js';
-import { postgresLease } from './lease.js';
-import { createRelay } from './relay.js';
+import { relayFromConfig, type RelayConfig } from './from-config.js';
 
 // The relay on its own (`tsx command-service/src/relay/main.ts`): the composition root, the only place that reads
-// the environment. Run two or more for fast takeover: one relays, the others wait on the lease.
+// the environment. Run two or more for fast takeover: one relays, the others wait on the lease (command-service with
+// RELAY_IN_PROCESS=true competes for the same lease).
 
 /** The relay IS the Kafka bus, so it always needs Kafka's settings, and an event store other processes append to. */
-function loadRelayConfig(env: Record<string, string | undefined>): EngineConfig & { KAFKA_BROKERS: string[]; DATABASE_URL: string } {
+function loadRelayConfig(env: Record<string, string | undefined>): RelayConfig {
   const problems: string[] = [];
   if ((env.EVENT_STORE || 'pglite') === 'pglite') {
     problems.push(
@@ -27,7 +25,7 @@ function loadRelayConfig(env: Record<string, string | undefined>): EngineConfig 
     const config = loadEngineConfig({ ...env, BUS: 'kafka' });
     if (problems.length > 0) throw new ConfigError(problems);
     // With EVENT_STORE postgres or esdb, loadEngineConfig has required DATABASE_URL (the lease lives in PostgreSQL).
-    return config as EngineConfig & { KAFKA_BROKERS: string[]; DATABASE_URL: string };
+    return config as RelayConfig;
   } catch (error) {
     if (!(error instanceof ConfigError) || error.problems === problems) throw error;
     throw new ConfigError([...problems, ...error.problems.map((problem) => problem.replace('required when BUS is kafka', 'required: the relay publishes to Kafka'))]);
@@ -41,22 +39,12 @@ async function main(): Promise<void> {
   // The relay reads no read models: pointing READ_DB at the same server keeps openDatabases from opening a PGlite.
   const databases = await openDatabases({ ...config, READ_DB: 'postgres' });
   const eventStore = openEventStore(config, databases);
-  const producer = kafkaProducer({
-    brokers: config.KAFKA_BROKERS,
-    topic: config.KAFKA_TOPIC,
-    partitions: config.KAFKA_PARTITIONS,
-    replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-    logger,
-  });
-  const lease = postgresLease({ connectionString: config.DATABASE_URL, prefix: config.READ_MODEL_PREFIX, logger });
-  // One checkpoint per target topic: relaying to a new topic starts from the beginning of `$all`.
-  const relay = createRelay({ eventStore, producer, lease, logger, name: `relay-${config.KAFKA_TOPIC}` });
+  const { relay, close } = relayFromConfig(config, eventStore, logger);
   relay.start();
   logger.info('relay started', { eventStore: config.EVENT_STORE, topic: config.KAFKA_TOPIC, brokers: config.KAFKA_BROKERS });
 
   stopOnSignals(logger, async () => {
-    await relay.stop();
-    await producer.close();
+    await close();
     await eventStore.close();
     await databases.close();
   });

@@ -31,6 +31,8 @@ export const EngineConfig = z
     KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).default('order-engine'),
     // Kafka's own bounds: group.min.session.timeout.ms (6 s) and group.max.session.timeout.ms (30 min) by default.
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
+    // command-service runs the relay ($all → Kafka) itself, competing for the relay lease with any other relay.
+    RELAY_IN_PROCESS: bool(false),
     READ_DB: z.enum(['pglite', 'postgres']).default('pglite'),
     CACHE: z.enum(['memory', 'redis']).default('memory'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -60,6 +62,12 @@ export const EngineConfig = z
     }
     if (config.BUS === 'kafka' && !config.KAFKA_BROKERS) {
       ctx.addIssue({ code: 'custom', path: ['KAFKA_BROKERS'], message: 'required when BUS is kafka' });
+    }
+    if (config.RELAY_IN_PROCESS && config.BUS !== 'kafka') {
+      ctx.addIssue({ code: 'custom', path: ['RELAY_IN_PROCESS'], message: 'needs BUS=kafka: the relay feeds Kafka, and without it events fan out in-process' });
+    }
+    if (config.RELAY_IN_PROCESS && config.EVENT_STORE === 'pglite') {
+      ctx.addIssue({ code: 'custom', path: ['RELAY_IN_PROCESS'], message: 'needs EVENT_STORE postgres or esdb: the relay lease lives in PostgreSQL, beside a shared event store' });
     }
     if (config.CACHE === 'redis' && !config.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when CACHE is redis' });

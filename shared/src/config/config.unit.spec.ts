@@ -23,3 +23,17 @@ describe('loadEngineConfig: IDEMPOTENCY_KEY_TTL_HOURS', () => {
     expect(() => loadEngineConfig({ IDEMPOTENCY_KEY_TTL_HOURS: '0' })).toThrow(/IDEMPOTENCY_KEY_TTL_HOURS/);
   });
 });
+
+describe('loadEngineConfig: RELAY_IN_PROCESS', () => {
+  const distributed = { EVENT_STORE: 'postgres', DATABASE_URL: 'postgres://localhost/db', BUS: 'kafka', KAFKA_BROKERS: 'localhost:9092' };
+
+  it('is off by default, and on with Kafka and a shared event store', () => {
+    expect(loadEngineConfig(distributed).RELAY_IN_PROCESS).toBe(false);
+    expect(loadEngineConfig({ ...distributed, RELAY_IN_PROCESS: 'true' }).RELAY_IN_PROCESS).toBe(true);
+  });
+
+  it('refuses to relay without Kafka, or from PGlite, saying why', () => {
+    expect(() => loadEngineConfig({ ...distributed, BUS: 'inprocess', RELAY_IN_PROCESS: 'true' })).toThrow(/RELAY_IN_PROCESS: needs BUS=kafka/);
+    expect(() => loadEngineConfig({ ...distributed, EVENT_STORE: 'pglite', RELAY_IN_PROCESS: 'true' })).toThrow(/RELAY_IN_PROCESS: needs EVENT_STORE postgres or esdb/);
+  });
+});
