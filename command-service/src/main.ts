@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   service.saga.start();
   service.housekeeping.start();
   const server = await listen(service.app, { host: config.HOST, port: config.COMMAND_PORT });
-  logger.info(`command service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE, bus: config.BUS, relay: relay ? 'in process' : 'none' });
+  logger.info(`command service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE, bus: config.BUS, relayInProcess: config.RELAY_IN_PROCESS });
 
   stopOnSignals(logger, async () => {
     await server.close();
