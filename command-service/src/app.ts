@@ -33,6 +33,8 @@ export interface CommandServiceOptions {
   housekeepingEveryMs?: number;
   /** This service is the only writer of the event store (embedded PGlite): see CommandHandlerOptions.soleWriter. */
   soleWriter?: boolean;
+  /** More fields for GET /health, read at each request (the relay's status when it runs in this process). */
+  health?: () => Record<string, unknown>;
 }
 
 export interface CommandService {
@@ -55,7 +57,7 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   const keys = sqlIdempotencyStore(sql, { prefix, leaseMs: options.idempotencyLeaseMs });
   const checkpoints = sqlCheckpointStore(sql, { prefix });
 
-  const app = createApp('command-service');
+  const app = createApp('command-service', { health: options.health });
   app.use(idempotency(keys, logger));
   app.use(productRoutes(commands));
   app.use(orderRoutes(commands, newId));

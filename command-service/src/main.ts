@@ -10,7 +10,7 @@ import {
   stopOnSignals,
 } from '@order-engine/shared';
 import { createCommandService } from './app.js';
-import { relayFromConfig, type RelayConfig } from './relay/from-config.js';
+import { relayFromConfig, relayHealth, type RelayConfig } from './relay/from-config.js';
 import { isFulfilmentEventType } from './saga/fulfilment.js';
 
 // Standalone composition root of command-service: the only place that reads process.env and picks adapters.
@@ -22,6 +22,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, { service: 'command-service' });
   const databases = await openDatabases(config);
   const eventStore = openEventStore(config, databases);
+  // The config checks made sure a relay in process has Kafka's brokers and PostgreSQL for its lease.
+  const relay = config.RELAY_IN_PROCESS ? relayFromConfig(config as RelayConfig, eventStore, logger) : undefined;
   const service = createCommandService({
     eventStore,
     sql: databases.eventDb,
@@ -31,11 +33,10 @@ async function main(): Promise<void> {
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     feed: feedFor(config, 'saga', logger, (_streamId, type) => isFulfilmentEventType(type)),
     feedPartitions: feedPartitions(config),
+    health: relay && (() => ({ relay: relayHealth(relay.relay.status()) })),
   });
 
   await service.migrate();
-  // The config checks made sure a relay in process has Kafka's brokers and PostgreSQL for its lease.
-  const relay = config.RELAY_IN_PROCESS ? relayFromConfig(config as RelayConfig, eventStore, logger) : undefined;
   relay?.relay.start();
   service.saga.start();
   service.housekeeping.start();

@@ -1,7 +1,7 @@
 import type { EngineConfig, EventStore, Logger } from '@order-engine/shared';
 import { kafkaProducer } from './kafka-producer.js';
 import { postgresLease } from './lease.js';
-import { createRelay, type Relay } from './relay.js';
+import { createRelay, type Relay, type RelayStatus } from './relay.js';
 
 // The relay a configuration describes, for both places that run one: its own process (relay/main.ts) and
 // command-service with RELAY_IN_PROCESS=true. Either way it competes for the same lease, so any number of them may
@@ -35,3 +35,6 @@ export function relayFromConfig(config: RelayConfig, eventStore: EventStore, log
     },
   };
 }
+
+/** The relay's status as JSON (positions as decimal strings), for a health answer. */
+export const relayHealth = ({ checkpoint, ...status }: RelayStatus): Record<string, unknown> => ({ ...status, checkpoint: checkpoint?.toString() });

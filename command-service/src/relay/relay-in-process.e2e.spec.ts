@@ -62,6 +62,8 @@ describeWithService('DATABASE_URL', 'command-service relaying in process', (data
       expect(placed.status).toBe(201);
       // No relay process runs yet: only the command service can have published it.
       await reader.until(topic, relayed('product-sku-1'));
+      const health = (await (await fetch(`${command.url}/health`)).json()) as { relay?: { state: string; checkpoint?: string } };
+      expect(health.relay).toMatchObject({ state: 'active', checkpoint: expect.stringMatching(/^[1-9]\d*$/) });
 
       const standby = await startService('relay', entryPoints.relay, env);
       processes.push(standby);
