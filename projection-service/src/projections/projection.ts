@@ -29,6 +29,11 @@ export interface Projection {
   /** Applies a batch inside the caller's transaction and says what to cache after the commit. */
   apply(tx: SqlExecutor, schema: string, events: readonly RecordedDomainEvent[]): Promise<CacheWrite[]>;
   /**
+   * The cache entries of the rows these events feed, as the rows are now: for events applied before and delivered
+   * again, whose applier may have died between its commit and its cache writes.
+   */
+  cached(db: SqlExecutor, schema: string, events: readonly RecordedDomainEvent[]): Promise<CacheWrite[]>;
+  /**
    * Removes the rows these events feed, and takes their share out of any totals, so that `apply` can fold those
    * streams again from their first event. Retrying a dead letter does that: the revision guards would skip a lone
    * old event once later events of its stream were applied.

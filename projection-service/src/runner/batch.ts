@@ -56,15 +56,21 @@ export interface SourceBatch {
 /**
  * Applies events of some sources inside the caller's transaction, after locking the sources' checkpoint rows: events
  * at or below a source's checkpoint were applied already (a redelivery, a Kafka group starting over after a switch)
- * and are skipped, so nothing is applied twice even before the rows' revision guards are asked. Different sources hold
+ * and are skipped, so nothing is applied twice even before the rows' revision guards are asked; their rows are cached
+ * again instead. Different sources hold
  * different streams, so their events go to the projection together.
  */
 export async function applyInTransaction(tx: SqlExecutor, target: BatchTarget, batches: readonly SourceBatch[]): Promise<CacheWrite[]> {
   const { projection, schema, admin, key, logger } = target;
   const applied = await advanceCheckpoints(tx, admin, batches.map(({ source, through }) => ({ key: source, through })));
-  const fresh = batches.flatMap(({ source, events }) => events.filter((event) => event.position > (applied.get(source) ?? 0n)));
+  const isFresh = (source: string) => (event: RecordedEvent) => event.position > (applied.get(source) ?? 0n);
+  const fresh = batches.flatMap(({ source, events }) => events.filter(isFresh(source)));
   const { events, poison } = decodeRelevant(projection, fresh);
   const writes = events.length > 0 ? await projection.apply(tx, schema, events) : [];
+  // Events applied before: whoever applied them may have died between its commit and its cache writes, which would
+  // leave an older entry in the cache for good. Their rows go to the cache again, as they are now (version-guarded).
+  const again = batches.flatMap(({ source, events: batch }) => batch.filter((event) => !isFresh(source)(event)));
+  if (again.length > 0) writes.push(...(await projection.cached(tx, schema, decodeRelevant(projection, again).events)));
   await recordDeadLetters(tx, admin, key, poison);
   for (const { event, error } of poison) logger.error('event cannot be decoded; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error });
   return writes;

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
+  cacheKeys,
   memoryCache,
   memoryEventStore,
   pgSql,
@@ -16,6 +17,7 @@ import {
 import { describeWithService, freshName, sharedPglite } from '@order-engine/shared/testing';
 import { productViewFromRow } from '../projections/catalog/catalog-writer.js';
 import { orderViewFromRow } from '../projections/orders/orders-writer.js';
+import { catalogProjection } from '../projections/catalog/catalog-writer.js';
 import { liveProjections } from '../projections/index.js';
 import { migrateReadModels } from '../read-models/migrate.js';
 import { appendHistory, sampleHistory } from '../testing/sample-history.js';
@@ -250,6 +252,30 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     // One transaction per round and projection; a round per partition would take three. The poison event's round
     // takes a few more: its partitions one by one, the poison one split down to the event.
     expect(transactions).toBeLessThanOrEqual(rounds + 10);
+  });
+
+  it('caches the rows of a redelivered round again, when the process that applied it died before its cache writes', async () => {
+    const { store, cache } = await setUp();
+    const key = cacheKeys.product(catalogProjection.schema(prefix), 'kettle');
+    const run = async (feed: EventFeed, runCache: Cache, head: bigint) => {
+      const runner = createProjectionRunner({ projection: catalogProjection, sql, prefix, feed, cache: runCache, logger: silentLogger });
+      runner.start();
+      expect(await runner.waitFor(head, 20_000)).toBe(true);
+      await runner.stop();
+    };
+    const registered = await store.append('product-kettle', [{ type: 'ProductRegistered', version: 1, data: { sku: 'kettle', name: 'Kettle', category: 'kitchen', priceCents: 2_500, currency: 'EUR' } }]);
+    await run(storeFeed(store, 1), cache, registered.position);
+    // A process that commits its round and dies before its cache writes: the row moves on, the cache entry does not.
+    const restocked = await store.append('product-kettle', [{ type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 5 } }]);
+    await run(storeFeed(store, 1), { ...cache, set: async () => true }, restocked.position);
+    expect((await cache.get(key))?.version).toBe(0);
+
+    // The next owner of the source gets both events again (from the last committed Kafka offset), then a new one.
+    const other = await store.append('product-mug', [{ type: 'ProductRegistered', version: 1, data: { sku: 'mug', name: 'Mug', category: 'kitchen', priceCents: 800, currency: 'EUR' } }]);
+    const fromStart: EventFeed = (_after, signal) => storeFeed(store, 1)(0n, signal);
+    await run(fromStart, cache, other.position);
+    expect((await cache.get(key))?.version).toBe(1);
+    expect(((await cache.get<{ onHand: number }>(key))?.value)?.onHand).toBe(5);
   });
 
   it('keeps projecting when the cache fails', async () => {

@@ -7,13 +7,18 @@ import {
   untilAborted,
   type Cache,
   type EventFeed,
+  type FeedBatch,
   type GlobalPosition,
   type Logger,
   type ProjectionName,
+  type RecordedEvent,
   type Sql,
 } from '@order-engine/shared';
 import type { CacheWrite, Projection } from '../projections/projection.js';
 import { batchApplier } from './batch.js';
+
+/** A dead process lost the cache writes of one round at most: a slice per source, 500 events by default. */
+const REDELIVERED_KEPT = 1_000;
 
 export interface ProjectionRunnerOptions {
   projection: Projection;
@@ -79,6 +84,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
   // Checkpoint rows by source (global or `#p<n>`), as last read or committed.
   const applied = new Map<string, GlobalPosition>();
+  // The last events a redelivery brought again, by source, until the source's next batch with work.
+  const redelivered = new Map<string, RecordedEvent[]>();
   let current: GlobalPosition | undefined;
   const waiters = new Set<{ position: GlobalPosition; done: (reached: boolean) => void }>();
   let running: { controller: AbortController; loop: Promise<void> } | undefined;
@@ -115,9 +122,21 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         const after = applied.get(key) ?? 0n;
         logger.debug('subscribing', { after });
         for await (const round of untilAborted(feed(after, signal), signal)) {
-          // A batch its source has passed already (redelivered after a rebalance or a restart) changes nothing: no
+          // A batch its source has passed already (redelivered after a rebalance or a restart) changes no row: no
           // transaction for it. (Inside the transaction the rows' checkpoints skip anything applied in the meantime.)
-          const work = round.filter((batch) => batch.through > (applied.get(checkpointKey(key, batch.partition)) ?? -1n));
+          // But its last events go with the source's next batch, whose transaction caches their rows again: a process
+          // that applied them may have died before its cache writes, and that is the round it died in.
+          const work: FeedBatch[] = [];
+          for (const batch of round) {
+            const source = checkpointKey(key, batch.partition);
+            if (batch.through > (applied.get(source) ?? -1n)) {
+              const again = redelivered.get(source) ?? [];
+              redelivered.delete(source);
+              work.push(again.length === 0 ? batch : { ...batch, events: [...again, ...batch.events] });
+            } else if (batch.events.length > 0) {
+              redelivered.set(source, [...(redelivered.get(source) ?? []), ...batch.events].slice(-REDELIVERED_KEPT));
+            }
+          }
           if (work.length === 0) continue;
           const writes = await applyBatch(work);
           for (const batch of work) advance(checkpointKey(key, batch.partition), batch.through);

@@ -58,6 +58,8 @@ const toRecord = (row: ProductRow) => ({
   updated_at: row.updatedAt,
 });
 
+const cacheWrite = (schema: string) => (row: ProductRow) => ({ key: cacheKeys.product(schema, row.sku), entry: { version: row.revision, value: productView(row), position: row.position } });
+
 export const catalogProjection: Projection = {
   name: 'catalog',
   version,
@@ -73,7 +75,12 @@ export const catalogProjection: Projection = {
     const changed = [...foldRows(loaded, productEvents, productKey, projectProduct).values()];
     if (changed.length === 0) return [];
     await tx.query(upsertProducts(schema), [JSON.stringify(changed.map(toRecord))], { prepare: true });
-    return changed.map((row) => ({ key: cacheKeys.product(schema, row.sku), entry: { version: row.revision, value: productView(row), position: row.position } }));
+    return changed.map(cacheWrite(schema));
+  },
+  async cached(db, schema, events) {
+    const keys = keysOf(events.filter(isProductEvent), productKey);
+    if (keys.length === 0) return [];
+    return (await db.query(selectProducts(schema), [JSON.stringify(keys)], { prepare: true })).map(productFromRow).map(cacheWrite(schema));
   },
   async forget(tx, schema, events) {
     const keys = keysOf(events.filter(isProductEvent), productKey);

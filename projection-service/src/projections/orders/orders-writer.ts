@@ -72,6 +72,8 @@ const toRecord = (row: OrderRow) => ({
   updated_at: row.updatedAt,
 });
 
+const cacheWrite = (schema: string) => (row: OrderRow) => ({ key: cacheKeys.order(schema, row.orderId), entry: { version: row.revision, value: orderView(row), position: row.position } });
+
 export const ordersProjection: Projection = {
   name: 'orders',
   version,
@@ -87,7 +89,12 @@ export const ordersProjection: Projection = {
     const changed = [...foldRows(loaded, orderEvents, orderKey, projectOrder).values()];
     if (changed.length === 0) return [];
     await tx.query(upsertOrders(schema), [JSON.stringify(changed.map(toRecord))], { prepare: true });
-    return changed.map((row) => ({ key: cacheKeys.order(schema, row.orderId), entry: { version: row.revision, value: orderView(row), position: row.position } }));
+    return changed.map(cacheWrite(schema));
+  },
+  async cached(db, schema, events) {
+    const keys = keysOf(events.filter(isOrderEvent), orderKey);
+    if (keys.length === 0) return [];
+    return (await db.query(selectOrders(schema), [JSON.stringify(keys)], { prepare: true })).map(orderFromRow).map(cacheWrite(schema));
   },
   async forget(tx, schema, events) {
     const keys = keysOf(events.filter(isOrderEvent), orderKey);

@@ -70,6 +70,7 @@ export const salesProjection: Projection = {
     // Nothing of sales is cached: /stats/sales reads ranges, not single keys.
     return [];
   },
+  cached: async () => [],
   async forget(tx, schema, events) {
     const keys = keysOf(events.filter(isOrderEvent), orderKey);
     if (keys.length === 0) return;
