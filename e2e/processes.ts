@@ -24,6 +24,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The settings of a distributed deployment that shares nothing but the servers: the PostgreSQL event store and read
+ * models, Kafka, and schemas, topic and consumer groups named after id.
+ */
+export function distributedEnv(id: string, databaseUrl: string, kafkaBrokers: string) {
+  return {
+    DATABASE_URL: databaseUrl,
+    EVENT_STORE: 'postgres',
+    READ_DB: 'postgres',
+    BUS: 'kafka',
+    KAFKA_BROKERS: kafkaBrokers,
+    KAFKA_TOPIC: `${id}.events`,
+    KAFKA_GROUP_PREFIX: id,
+    EVENT_STORE_SCHEMA: `${id}_events`,
+    READ_MODEL_PREFIX: `${id}_`,
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'false',
+    HOST: '127.0.0.1',
+  };
+}
+
 export interface ServiceProcess {
   name: string;
   url?: string;

@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { dropReadModels } from '@order-engine/projection-service/testing';
 import { pgSql } from '@order-engine/shared';
-import { entryPoints, freePort, startService, type ServiceProcess } from '../../../e2e/processes.js';
+import { distributedEnv, entryPoints, freePort, startService, type ServiceProcess } from '../../../e2e/processes.js';
 import { cpuSeconds, type CpuSeconds } from './cpu.js';
 import type { Stack } from './open-loop.js';
 
@@ -64,22 +64,11 @@ export interface DistributedSettings {
  */
 export async function startDistributed({ relay, databaseUrl, redisUrl, kafkaBrokers, env: extra = {} }: DistributedSettings): Promise<RunningStack> {
   const id = `bench_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
-  const env = {
-    DATABASE_URL: databaseUrl,
+  const env: Record<string, string> = {
+    ...distributedEnv(id, databaseUrl, kafkaBrokers),
     REDIS_URL: redisUrl,
-    KAFKA_BROKERS: kafkaBrokers,
-    EVENT_STORE: 'postgres',
-    READ_DB: 'postgres',
-    BUS: 'kafka',
     CACHE: 'redis',
-    KAFKA_TOPIC: `${id}.events`,
-    KAFKA_GROUP_PREFIX: id,
     CACHE_KEY_PREFIX: `${id}:`,
-    EVENT_STORE_SCHEMA: `${id}_events`,
-    READ_MODEL_PREFIX: `${id}_`,
-    LOG_LEVEL: 'warn',
-    SEED_DEMO: 'false',
-    HOST: '127.0.0.1',
     ...extra,
   };
   const processes: ServiceProcess[] = [];
