@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pgSql, postgresEventStore, type EventStore, type Sql } from '@order-engine/shared';
 import { describeWithService, freshName } from '@order-engine/shared/testing';
-import { entryPoints, freePort, startService, type ServiceProcess } from '../../../e2e/processes.js';
+import { distributedEnv, entryPoints, freePort, startService, type ServiceProcess } from '../../../e2e/processes.js';
 import { relaySchema } from './lease.js';
-import { eventsOf, readTopics, type TopicReader } from './relay-testing.js';
+import { eventsOf, eventually, readTopics, type TopicReader } from './relay-testing.js';
 
 // command-service with RELAY_IN_PROCESS=true relays its own appends to Kafka, as a process of its own would, and
 // competes for the same lease: a relay process beside it stands by, and takes over when the command service dies.
@@ -11,20 +11,7 @@ import { eventsOf, readTopics, type TopicReader } from './relay-testing.js';
 describeWithService('DATABASE_URL', 'command-service relaying in process', (databaseUrl) => {
   describeWithService('KAFKA_BROKERS', 'on Kafka', (kafkaBrokers) => {
     const id = freshName('inrelay');
-    const env = {
-      DATABASE_URL: databaseUrl,
-      EVENT_STORE: 'postgres',
-      READ_DB: 'postgres',
-      BUS: 'kafka',
-      KAFKA_BROKERS: kafkaBrokers,
-      KAFKA_TOPIC: `${id}.events`,
-      KAFKA_GROUP_PREFIX: id,
-      EVENT_STORE_SCHEMA: `${id}_events`,
-      READ_MODEL_PREFIX: `${id}_`,
-      LOG_LEVEL: 'warn',
-      SEED_DEMO: 'false',
-      HOST: '127.0.0.1',
-    };
+    const env = distributedEnv(id, databaseUrl, kafkaBrokers);
     const topic = env.KAFKA_TOPIC;
     let sql: Sql;
     let store: EventStore;
@@ -62,8 +49,11 @@ describeWithService('DATABASE_URL', 'command-service relaying in process', (data
       expect(placed.status).toBe(201);
       // No relay process runs yet: only the command service can have published it.
       await reader.until(topic, relayed('product-sku-1'));
-      const health = (await (await fetch(`${command.url}/health`)).json()) as { relay?: { state: string; checkpoint?: string } };
-      expect(health.relay).toMatchObject({ state: 'active', checkpoint: expect.stringMatching(/^[1-9]\d*$/) });
+      // The checkpoint is saved once Kafka has acknowledged, which a consumer may see first.
+      await eventually(async () => {
+        const health = (await (await fetch(`${command.url}/health`)).json()) as { relay?: { state: string; checkpoint?: string } };
+        expect(health.relay).toMatchObject({ state: 'active', checkpoint: expect.stringMatching(/^[1-9]\d*$/) });
+      });
 
       const standby = await startService('relay', entryPoints.relay, env);
       processes.push(standby);
