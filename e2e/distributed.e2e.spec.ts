@@ -16,7 +16,7 @@ import {
 } from '@order-engine/shared';
 import { describeWithService, freshName } from '@order-engine/shared/testing';
 import { eventually, requestJson } from '../embedded/http-client.js';
-import { entryPoints, freePort, startService, type ServiceProcess } from './processes.js';
+import { distributedEnv, entryPoints, freePort, startService, type ServiceProcess } from './processes.js';
 
 // The distributed stack as separate processes: command-service, relay, two projection workers and query-service,
 // on PostgreSQL (event store and read models), Kafka and Redis. Each run gets its own schemas, topic, consumer
@@ -28,21 +28,10 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
   describeWithService('KAFKA_BROKERS', 'on Kafka and Redis', (kafkaBrokers) => {
     const id = freshName('e2e');
     const env = {
-      DATABASE_URL: databaseUrl,
-      EVENT_STORE: 'postgres',
-      READ_DB: 'postgres',
-      BUS: 'kafka',
-      KAFKA_BROKERS: kafkaBrokers,
-      KAFKA_TOPIC: `${id}.events`,
-      KAFKA_GROUP_PREFIX: id,
+      ...distributedEnv(id, databaseUrl, kafkaBrokers),
       // The SIGKILLed worker's partitions go to the other members after this, rather than Kafka's default 30 s.
       KAFKA_SESSION_TIMEOUT_MS: '10000',
       CACHE: 'redis',
-      EVENT_STORE_SCHEMA: `${id}_events`,
-      READ_MODEL_PREFIX: `${id}_`,
-      LOG_LEVEL: 'warn',
-      SEED_DEMO: 'false',
-      HOST: '127.0.0.1',
     };
     let redisPort: number;
     let sql: Sql;
@@ -86,6 +75,14 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       }
     });
 
+    /** An order as the event store, its read-model row and the Redis entry have it (for a failure's report). */
+    const whereIs = async (orderId: string) => {
+      const events = (await store.readStream(orderStream(orderId))).map((e) => e.type);
+      const [row] = await sql.query(`select status, revision from ${env.READ_MODEL_PREFIX}orders_v1.orders where order_id = $1`, [orderId]);
+      const key = `order-engine:cache:${env.READ_MODEL_PREFIX}orders_v1:order:${orderId}`;
+      const { stdout } = await exec('redis-cli', ['-p', String(redisPort), 'hget', key, 'version']).catch((e: Error) => ({ stdout: e.message }));
+      return `stream ${events.join(' ')}; row ${JSON.stringify(row)}; cached version ${stdout.trim() || 'none'}`;
+    };
     const post = (path: string, body?: unknown) => requestJson<Json>(`${command.url}${path}`, { method: 'POST', body });
     const get = (path: string) => requestJson<Json>(`${query.url}${path}`);
     const skus = Array.from({ length: 20 }, (_, i) => `sku-${String(i).padStart(2, '0')}`);
@@ -137,15 +134,21 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       stage('500 orders placed');
 
       // Every order reaches a final state through the saga, and the query API shows it.
+      let stuck: string[] = [];
       const finals = await eventually(
         async () => {
           const answers = await Promise.all(orderIds.map((orderId) => get(`/orders/${orderId}`)));
           const pending = answers.filter((a) => a.status !== 200 || !['confirmed', 'rejected'].includes(a.body.status as string));
+          stuck = pending.map((a) => a.body.orderId as string);
           lastCheck = `${pending.length} orders not final at ${((Date.now() - started) / 1000).toFixed(1)} s, e.g. ${JSON.stringify(pending.slice(0, 2).map((a) => a.body))}`;
           return answers.every((a) => a.status === 200 && ['confirmed', 'rejected'].includes(a.body.status as string)) ? answers.map((a) => a.body) : undefined;
         },
         { timeoutMs: 120_000, intervalMs: 1_000 },
-      );
+      ).catch(async (error: unknown) => {
+        // Which part holds an order back: its stream, its read-model row, or the cache entry the query API answers from.
+        for (const orderId of stuck.slice(0, 3)) stages.push(`order ${orderId}: ${await whereIs(orderId)}`);
+        throw error;
+      });
       expect(finals.filter((o) => o.status === 'confirmed').length).toBeGreaterThan(0);
       expect(finals.filter((o) => o.status === 'rejected').length).toBeGreaterThan(0);
 
