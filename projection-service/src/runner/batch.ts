@@ -57,8 +57,7 @@ export interface SourceBatch {
  * Applies events of some sources inside the caller's transaction, after locking the sources' checkpoint rows: events
  * at or below a source's checkpoint were applied already (a redelivery, a Kafka group starting over after a switch)
  * and are skipped, so nothing is applied twice even before the rows' revision guards are asked; their rows are cached
- * again instead. Different sources hold
- * different streams, so their events go to the projection together.
+ * again instead. Different sources hold different streams, so their events go to the projection together.
  */
 export async function applyInTransaction(tx: SqlExecutor, target: BatchTarget, batches: readonly SourceBatch[]): Promise<CacheWrite[]> {
   const { projection, schema, admin, key, logger } = target;

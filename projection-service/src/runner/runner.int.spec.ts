@@ -15,9 +15,8 @@ import {
   type Sql,
 } from '@order-engine/shared';
 import { describeWithService, freshName, sharedPglite } from '@order-engine/shared/testing';
-import { productViewFromRow } from '../projections/catalog/catalog-writer.js';
+import { catalogProjection, productViewFromRow } from '../projections/catalog/catalog-writer.js';
 import { orderViewFromRow } from '../projections/orders/orders-writer.js';
-import { catalogProjection } from '../projections/catalog/catalog-writer.js';
 import { liveProjections } from '../projections/index.js';
 import { migrateReadModels } from '../read-models/migrate.js';
 import { appendHistory, sampleHistory } from '../testing/sample-history.js';
