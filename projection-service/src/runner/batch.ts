@@ -62,13 +62,13 @@ export interface SourceBatch {
 export async function applyInTransaction(tx: SqlExecutor, target: BatchTarget, batches: readonly SourceBatch[]): Promise<CacheWrite[]> {
   const { projection, schema, admin, key, logger } = target;
   const applied = await advanceCheckpoints(tx, admin, batches.map(({ source, through }) => ({ key: source, through })));
-  const isFresh = (source: string) => (event: RecordedEvent) => event.position > (applied.get(source) ?? 0n);
-  const fresh = batches.flatMap(({ source, events }) => events.filter(isFresh(source)));
-  const { events, poison } = decodeRelevant(projection, fresh);
-  const writes = events.length > 0 ? await projection.apply(tx, schema, events) : [];
+  const fresh: RecordedEvent[] = [];
   // Events applied before: whoever applied them may have died between its commit and its cache writes, which would
   // leave an older entry in the cache for good. Their rows go to the cache again, as they are now (version-guarded).
-  const again = batches.flatMap(({ source, events: batch }) => batch.filter((event) => !isFresh(source)(event)));
+  const again: RecordedEvent[] = [];
+  for (const { source, events } of batches) for (const event of events) (event.position > (applied.get(source) ?? 0n) ? fresh : again).push(event);
+  const { events, poison } = decodeRelevant(projection, fresh);
+  const writes = events.length > 0 ? await projection.apply(tx, schema, events) : [];
   if (again.length > 0) writes.push(...(await projection.cached(tx, schema, decodeRelevant(projection, again).events)));
   await recordDeadLetters(tx, admin, key, poison);
   for (const { event, error } of poison) logger.error('event cannot be decoded; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error });
