@@ -46,6 +46,15 @@ function decodeRelevant(projection: Projection, batch: readonly RecordedEvent[])
   return { events, poison };
 }
 
+/**
+ * The cache entries of the rows these events feed, as the rows are now (the writes are version-guarded): for events
+ * applied before, whose cache writes may have died with the process that committed them.
+ */
+export async function cachedRows(db: SqlExecutor, target: BatchTarget, applied: readonly RecordedEvent[]): Promise<CacheWrite[]> {
+  const { events } = decodeRelevant(target.projection, applied);
+  return events.length > 0 ? target.projection.cached(db, target.schema, events) : [];
+}
+
 /** Events of one source (a checkpoint row), and how far the source has delivered with them. */
 export interface SourceBatch {
   source: string;
@@ -69,7 +78,7 @@ export async function applyInTransaction(tx: SqlExecutor, target: BatchTarget, b
   for (const { source, events } of batches) for (const event of events) (event.position > (applied.get(source) ?? 0n) ? fresh : again).push(event);
   const { events, poison } = decodeRelevant(projection, fresh);
   const writes = events.length > 0 ? await projection.apply(tx, schema, events) : [];
-  if (again.length > 0) writes.push(...(await projection.cached(tx, schema, decodeRelevant(projection, again).events)));
+  if (again.length > 0) writes.push(...(await cachedRows(tx, target, again)));
   await recordDeadLetters(tx, admin, key, poison);
   for (const { event, error } of poison) logger.error('event cannot be decoded; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error });
   return writes;

@@ -27,6 +27,23 @@ export async function lockCheckpoint(tx: SqlExecutor, admin: string, key: string
   return BigInt(row?.position ?? '0');
 }
 
+/** Where a source stands, and the position after which its rows may lack their cache writes (see applyInTransaction). */
+export interface SourceRow {
+  position: GlobalPosition;
+  uncachedAfter: GlobalPosition;
+}
+
+/** The checkpoint rows of a projection version's sources (global, or `#p<n>` per Kafka partition). */
+export async function readSourceRows(sql: SqlExecutor, admin: string, key: string): Promise<Map<string, SourceRow>> {
+  const rows = await sql.query<{ key: string; position: string; previous: string }>(
+    `select projection as key, position::text as position, coalesce(least(previous, position), position)::text as previous
+     from ${admin}.checkpoints where split_part(projection, '#', 1) = $1`,
+    [key],
+    { prepare: true },
+  );
+  return new Map(rows.map((row) => [row.key, { position: BigInt(row.position), uncachedAfter: BigInt(row.previous) }]));
+}
+
 /** A source's checkpoint row, and the position a transaction is about to apply its events up to. */
 export interface CheckpointTarget {
   key: string;
@@ -42,7 +59,8 @@ export interface CheckpointTarget {
 export async function advanceCheckpoints(tx: SqlExecutor, admin: string, targets: readonly CheckpointTarget[]): Promise<Map<string, GlobalPosition>> {
   const advance = async (wanted: readonly CheckpointTarget[]) =>
     tx.query<{ key: string; position: string }>(
-      `update ${admin}.checkpoints c set position = greatest(c.position, w.position), updated_at = now()
+      `update ${admin}.checkpoints c set position = greatest(c.position, w.position), updated_at = now(),
+         previous = case when w.position > c.position then c.position else c.previous end
        from jsonb_to_recordset($1::jsonb) as w(projection text, position bigint),
             (select projection, position from ${admin}.checkpoints
              where projection in (select r.projection from jsonb_to_recordset($1::jsonb) as r(projection text))

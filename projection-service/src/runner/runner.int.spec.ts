@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import {
   cacheKeys,
   memoryCache,
@@ -253,28 +253,66 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     expect(transactions).toBeLessThanOrEqual(rounds + 10);
   });
 
-  it('caches the rows of a redelivered round again, when the process that applied it died before its cache writes', async () => {
-    const { store, cache } = await setUp();
-    const key = cacheKeys.product(catalogProjection.schema(prefix), 'kettle');
-    const run = async (feed: EventFeed, runCache: Cache, head: bigint) => {
-      const runner = createProjectionRunner({ projection: catalogProjection, sql, prefix, feed, cache: runCache, logger: silentLogger });
+  describe('a process that committed a round and died before its cache writes', () => {
+    const kettle = { sku: 'kettle', name: 'Kettle', category: 'kitchen', priceCents: 2_500, currency: 'EUR' };
+    const mug = { ...kettle, sku: 'mug', name: 'Mug', priceCents: 800 };
+
+    /** Runs the catalog projection over feed until it has applied head, then stops it. */
+    const run = async (feed: EventFeed, cache: Cache, head: bigint) => {
+      const runner = createProjectionRunner({ projection: catalogProjection, sql, prefix, feed, cache, logger: silentLogger });
       runner.start();
       expect(await runner.waitFor(head, 20_000)).toBe(true);
       await runner.stop();
     };
-    const registered = await store.append('product-kettle', [{ type: 'ProductRegistered', version: 1, data: { sku: 'kettle', name: 'Kettle', category: 'kitchen', priceCents: 2_500, currency: 'EUR' } }]);
-    await run(storeFeed(store, 1), cache, registered.position);
-    // A process that commits its round and dies before its cache writes: the row moves on, the cache entry does not.
-    const restocked = await store.append('product-kettle', [{ type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 5 } }]);
-    await run(storeFeed(store, 1), { ...cache, set: async () => true }, restocked.position);
-    expect((await cache.get(key))?.version).toBe(0);
+    const cachedVersion = async (cache: Cache) => (await cache.get(cacheKeys.product(catalogProjection.schema(prefix), 'kettle')))?.version;
 
-    // The next owner of the source gets both events again (from the last committed Kafka offset), then a new one.
-    const other = await store.append('product-mug', [{ type: 'ProductRegistered', version: 1, data: { sku: 'mug', name: 'Mug', category: 'kitchen', priceCents: 800, currency: 'EUR' } }]);
-    const fromStart: EventFeed = (_after, signal) => storeFeed(store, 1)(0n, signal);
-    await run(fromStart, cache, other.position);
-    expect((await cache.get(key))?.version).toBe(1);
-    expect(((await cache.get<{ onHand: number }>(key))?.value)?.onHand).toBe(5);
+    /** Kettle registered and cached at version 0, then restocked by a run whose cache writes are lost: the row is at 1. */
+    async function crashedRound() {
+      const { store, cache } = await setUp();
+      const registered = await store.append('product-kettle', [{ type: 'ProductRegistered', version: 1, data: kettle }]);
+      await run(storeFeed(store, 1), cache, registered.position);
+      const restocked = await store.append('product-kettle', [{ type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 5 } }]);
+      await run(storeFeed(store, 1), { ...cache, set: async () => true }, restocked.position);
+      expect(await cachedVersion(cache)).toBe(0);
+      return { store, cache, registered, restocked };
+    }
+
+    it('leaves no old entry: the runner on the event store feed starts before that round, and caches its rows again', async () => {
+      const { store, cache, registered } = await crashedRound();
+      const afters: bigint[] = [];
+      const feed: EventFeed = (after, signal) => {
+        afters.push(after);
+        return storeFeed(store, 1)(after, signal);
+      };
+      const runner = createProjectionRunner({ projection: catalogProjection, sql, prefix, feed, cache, logger: silentLogger });
+      runner.start();
+      started.push(runner);
+      // No new event comes: the restart alone mends the entry.
+      await vi.waitFor(async () => expect(await cachedVersion(cache)).toBe(1), { timeout: 10_000 });
+      expect(((await cache.get<{ onHand: number }>(cacheKeys.product(catalogProjection.schema(prefix), 'kettle')))?.value)?.onHand).toBe(5);
+      expect(afters).toEqual([registered.position]);
+    });
+
+    it('leaves no old entry: the next owner of a Kafka partition caches the rows of the round brought again, with or without new events', async () => {
+      const { store, cache, restocked } = await crashedRound();
+      // The next owner gets the events again from the last committed offset, in batches its checkpoint has passed.
+      const fromStart = (batchSize: number): EventFeed => (_after, signal) => storeFeed(store, batchSize)(0n, signal);
+      const runner = createProjectionRunner({ projection: catalogProjection, sql, prefix, feed: fromStart(1), cache, logger: silentLogger });
+      runner.start();
+      started.push(runner);
+      expect(await runner.waitFor(restocked.position)).toBe(true);
+      await vi.waitFor(async () => expect(await cachedVersion(cache)).toBe(1), { timeout: 10_000 });
+      await runner.stop();
+
+      // Again, but the owner gets the old round in one batch with a new event: its transaction caches both.
+      const again = await store.append('product-kettle', [{ type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 1 } }]);
+      await run(storeFeed(store, 1), { ...cache, set: async () => true }, again.position);
+      expect(await cachedVersion(cache)).toBe(1);
+      const other = await store.append('product-mug', [{ type: 'ProductRegistered', version: 1, data: mug }]);
+      await run(fromStart(50), cache, other.position);
+      expect(await cachedVersion(cache)).toBe(2);
+      expect(((await cache.get<{ onHand: number }>(cacheKeys.product(catalogProjection.schema(prefix), 'kettle')))?.value)?.onHand).toBe(6);
+    });
   });
 
   it('keeps projecting when the cache fails', async () => {

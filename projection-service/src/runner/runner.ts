@@ -2,7 +2,6 @@ import {
   adminSchema,
   checkpointKey,
   effectiveCheckpoint,
-  readCheckpointRows,
   sleep,
   untilAborted,
   type Cache,
@@ -11,14 +10,11 @@ import {
   type GlobalPosition,
   type Logger,
   type ProjectionName,
-  type RecordedEvent,
   type Sql,
 } from '@order-engine/shared';
 import type { CacheWrite, Projection } from '../projections/projection.js';
-import { batchApplier } from './batch.js';
-
-/** A dead process lost the cache writes of one round at most: a slice per source, 500 events by default. */
-const REDELIVERED_KEPT = 1_000;
+import { batchApplier, cachedRows, type BatchTarget } from './batch.js';
+import { readSourceRows } from './checkpoints.js';
 
 export interface ProjectionRunnerOptions {
   projection: Projection;
@@ -80,12 +76,14 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
   const key = schema;
   const logger = options.logger.child({ projection: key });
   const backoff = options.backoff ?? { initialMs: 100, maxMs: 5_000 };
-  const applyBatch = batchApplier({ projection, sql, schema, admin, key, logger });
+  const target: BatchTarget = { projection, sql, schema, admin, key, logger };
+  const applyBatch = batchApplier(target);
 
   // Checkpoint rows by source (global or `#p<n>`), as last read or committed.
   const applied = new Map<string, GlobalPosition>();
-  // The last events a redelivery brought again, by source, until the source's next batch with work.
-  const redelivered = new Map<string, RecordedEvent[]>();
+  // By source: the events after this position (up to the checkpoint) were applied by a transaction whose cache writes
+  // may have died with the process that committed it: from the row, unless this runner has cached further itself.
+  const uncachedAfter = new Map<string, GlobalPosition>();
   let current: GlobalPosition | undefined;
   const waiters = new Set<{ position: GlobalPosition; done: (reached: boolean) => void }>();
   let running: { controller: AbortController; loop: Promise<void> } | undefined;
@@ -110,38 +108,50 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     if (failed.length > 0) logger.warn('cache writes failed; readers fall back to the read model', { failed: failed.length, error: String(failed[0]!.reason) });
   }
 
+  function cachedThrough(source: string, position: GlobalPosition) {
+    if (position > (uncachedAfter.get(source) ?? -1n)) uncachedAfter.set(source, position);
+  }
+
+  // Batches their sources' checkpoints have passed: the rows of the events that may lack their cache writes are
+  // cached again, as they are now.
+  async function cacheAgain(batches: readonly FeedBatch[]) {
+    const events = batches.flatMap(({ events, partition, through }) =>
+      events.filter(({ position }) => position > (uncachedAfter.get(checkpointKey(key, partition)) ?? through)),
+    );
+    if (events.length > 0) await writeCache(await cachedRows(sql, target, events));
+    for (const { partition, through } of batches) cachedThrough(checkpointKey(key, partition), through);
+  }
+
   async function run(signal: AbortSignal) {
     let failures = 0;
     while (!signal.aborted) {
       try {
         // Each attempt starts from the committed checkpoint: whatever the last one did half-way is either in it or not.
         // (A Kafka feed resumes from its committed offsets instead, which never pass the rows' checkpoints.)
-        for (const [source, position] of await readCheckpointRows(sql, `${admin}.checkpoints`, [key])) advance(source, position);
+        for (const [source, row] of await readSourceRows(sql, admin, key)) {
+          advance(source, row.position);
+          cachedThrough(source, row.uncachedAfter);
+        }
         advance(key, applied.get(key) ?? 0n);
         report();
-        const after = applied.get(key) ?? 0n;
+        // The event store's feed starts before the last transaction, whose events then come again (Kafka resumes
+        // from its committed offsets instead, which never pass the rows' checkpoints).
+        const after = uncachedAfter.get(key) ?? applied.get(key) ?? 0n;
         logger.debug('subscribing', { after });
         for await (const round of untilAborted(feed(after, signal), signal)) {
-          // A batch its source has passed already (redelivered after a rebalance or a restart) changes no row: no
-          // transaction for it. (Inside the transaction the rows' checkpoints skip anything applied in the meantime.)
-          // But its last events go with the source's next batch, whose transaction caches their rows again: a process
-          // that applied them may have died before its cache writes, and that is the round it died in.
+          // A batch its source has passed already (a restart, a rebalance) changes no row: no transaction for it.
+          // (Inside the transaction the rows' checkpoints skip anything applied in the meantime.) But the rows of
+          // its events that the source's last transaction applied are cached again, as they are now.
           const work: FeedBatch[] = [];
-          for (const batch of round) {
-            const source = checkpointKey(key, batch.partition);
-            if (batch.through > (applied.get(source) ?? -1n)) {
-              const again = redelivered.get(source) ?? [];
-              redelivered.delete(source);
-              work.push(again.length === 0 ? batch : { ...batch, events: [...again, ...batch.events] });
-            } else if (batch.events.length > 0) {
-              redelivered.set(source, [...(redelivered.get(source) ?? []), ...batch.events].slice(-REDELIVERED_KEPT));
-            }
-          }
+          const passed: FeedBatch[] = [];
+          for (const batch of round) (batch.through > (applied.get(checkpointKey(key, batch.partition)) ?? -1n) ? work : passed).push(batch);
+          if (passed.length > 0) await cacheAgain(passed);
           if (work.length === 0) continue;
           const writes = await applyBatch(work);
           for (const batch of work) advance(checkpointKey(key, batch.partition), batch.through);
           failures = 0;
           await writeCache(writes);
+          for (const batch of work) cachedThrough(checkpointKey(key, batch.partition), batch.through);
           report();
         }
         if (signal.aborted) return;

@@ -89,6 +89,9 @@ create table if not exists ${s}.checkpoints (
   position bigint not null,
   updated_at timestamptz not null default now()
 );
+-- Where the source stood before the transaction that last moved it (null: nothing to redo): the cache writes of the
+-- events after it may have died with the process that committed them, so a runner starting re-caches those rows.
+alter table ${s}.checkpoints add column if not exists previous bigint;
 create table if not exists ${s}.dead_letters (
   id bigserial primary key,
   projection text not null,
