@@ -89,7 +89,9 @@ export function deadLetters({ sql, eventStore, prefix, projections, cache, logge
       );
       return { writes, resolved: rows.map((row) => row.id) };
     });
-    await Promise.allSettled(writes.map(({ key, entry }) => cache.set(key, entry)));
+    // The rows keep their revisions (the letter's event counted already), with other contents: the version guard would
+    // keep an entry of the same revision, so the old entries go first.
+    await Promise.allSettled(writes.map(async ({ key, entry }) => (await cache.delete(key), cache.set(key, entry))));
     return { retried: true, resolved, streamId: event.streamId };
   }
 
