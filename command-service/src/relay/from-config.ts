@@ -37,4 +37,8 @@ export function relayFromConfig(config: RelayConfig, eventStore: EventStore, log
 }
 
 /** The relay's status as JSON (positions as decimal strings), for a health answer. */
-export const relayHealth = ({ checkpoint, ...status }: RelayStatus): Record<string, unknown> => ({ ...status, checkpoint: checkpoint?.toString() });
+export const relayHealth = ({ checkpoint, heldBack, ...status }: RelayStatus): Record<string, unknown> => ({
+  ...status,
+  checkpoint: checkpoint?.toString(),
+  ...(heldBack ? { heldBack: { ...heldBack, position: heldBack.position.toString() } } : {}),
+});

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { pgSql, postgresEventStore, silentLogger, type EventStore, type Logger, type Sql } from '@order-engine/shared';
 import { describeWithService, freshName } from '@order-engine/shared/testing';
@@ -23,7 +24,7 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
   describeWithService('DATABASE_URL', 'on PostgreSQL', (url) => {
     const brokers = brokersVar.split(',');
     // One fresh topic per test, all read by one consumer (a group join costs seconds).
-    const topics = Array.from({ length: 4 }, () => freshName('relay_test'));
+    const topics = Array.from({ length: 6 }, () => freshName('relay_test'));
     let testIndex = 0;
     let sql: Sql;
     let reader: TopicReader;
@@ -179,6 +180,37 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
       // Exactly the un-checkpointed second batch went out twice.
       expect(duplicatesIn(reader.received(test.topic))).toBe(16);
       expect(successor.status().eventsRelayed).toBe(total - 16);
+    });
+
+    it('warns, naming it, while a write transaction left open elsewhere holds $all back, and relays on once it ends', async () => {
+      await appendInterleaved(test.eventStore, 1, 1);
+      const { logger, lines } = captureLogs();
+      const running = relay({ logger, heldBackCheckMs: 50 });
+      running.start();
+      await eventually(() => expect(running.status().checkpoint).toBe(1n));
+
+      const open = new pg.Client({ connectionString: url, application_name: 'left-open' });
+      await open.connect();
+      cleanups.push(() => open.end());
+      await open.query('begin');
+      const [{ pid }] = (await open.query<{ pid: number }>('select pg_backend_pid() as pid, pg_current_xact_id()')).rows as [{ pid: number }];
+      await appendInterleaved(test.eventStore, 1, 1, 'held');
+      // Other tests' transactions may be older for a moment; this one stays.
+      await eventually(() =>
+        expect(running.status().heldBack).toMatchObject({
+          position: 2n,
+          blocker: { kind: 'backend', id: String(pid), application: 'left-open', state: 'idle in transaction' },
+        }),
+      );
+      const warnings = lines.filter((line) => line.level === 'warn' && String(line.msg).startsWith('$all is held back'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ waitingAt: '2', checkpoint: '1' });
+      expect(running.status().checkpoint).toBe(1n);
+
+      await open.query('rollback');
+      await eventually(() => expect(running.status()).toMatchObject({ checkpoint: 2n, eventsRelayed: 2 }));
+      await eventually(() => expect(running.status().heldBack).toBeUndefined());
+      expect(lines.some((line) => line.level === 'info' && String(line.msg).startsWith('$all moves again'))).toBe(true);
     });
 
     it('during a Kafka outage logs the failure, backs off with growing delays and never moves the checkpoint', async () => {

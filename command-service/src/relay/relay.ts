@@ -1,4 +1,5 @@
-import { eventMessage, sleep, untilAborted, watermarkMessage, type EventStore, type GlobalPosition, type Logger, type RecordedEvent } from '@order-engine/shared';
+import { eventMessage, sleep, untilAborted, watermarkMessage, type EventStore, type GlobalPosition, type HeldBack, type Logger, type RecordedEvent } from '@order-engine/shared';
+import { watchHeldBack } from './held-back-watch.js';
 import type { EventProducer } from './kafka-producer.js';
 import type { HeldLease, Lease } from './lease.js';
 
@@ -27,6 +28,8 @@ export interface RelayStatus {
   /** Backend pid of the lease connection while active (pg_terminate_backend on it forces a takeover). */
   leasePid?: number;
   lastError?: string;
+  /** While active: committed events wait behind a transaction still running, since `since` (held-back-watch.ts). */
+  heldBack?: HeldBack & { since: Date };
 }
 
 export interface Relay {
@@ -57,6 +60,8 @@ export interface RelayOptions {
   rejoinDelayMs?: number;
   /** How long stop() waits for a send in flight before it fences by releasing the lease anyway (default 5 s). */
   stopGraceMs?: number;
+  /** While the checkpoint stands still, how often to ask the store whether a transaction holds $all back (default 5 s). */
+  heldBackCheckMs?: number;
 }
 
 /** The lease is gone: the loop stops relaying and goes back to acquiring. */
@@ -79,18 +84,35 @@ export function createRelay(options: RelayOptions): Relay {
   /** Consecutive failures: the back-off grows with them; a checkpointed batch resets it. */
   let failures = 0;
 
-  /**
-   * One term as the active relay: from the checkpoint until stopped, fenced or failed. Batches are pipelined: a batch is
-   * sent while the relay lingers and reads the next one, and its checkpoint is saved while the next one is sent. Sends
-   * still go one at a time and in order, and every checkpoint follows its own batch's acknowledgement.
-   */
+  /** One term as the active relay, watched for a transaction that holds $all back. */
   async function relayWhileHeld(current: HeldLease, stop: AbortSignal): Promise<void> {
+    const after = await current.loadCheckpoint();
+    status.checkpoint = after;
+    const unwatch = watchHeldBack({
+      eventStore,
+      checkpoint: () => status.checkpoint,
+      logger,
+      intervalMs: options.heldBackCheckMs,
+      onChange: (heldBack) => (heldBack ? (status.heldBack = heldBack) : delete status.heldBack),
+    });
+    try {
+      await relayFrom(after, current, stop);
+    } finally {
+      unwatch();
+      delete status.heldBack;
+    }
+  }
+
+  /**
+   * Relays from the checkpoint until stopped, fenced or failed. Batches are pipelined: a batch is sent while the relay
+   * lingers and reads the next one, and its checkpoint is saved while the next one is sent. Sends still go one at a
+   * time and in order, and every checkpoint follows its own batch's acknowledgement.
+   */
+  async function relayFrom(after: GlobalPosition, current: HeldLease, stop: AbortSignal): Promise<void> {
     const session = AbortSignal.any([stop, current.lost]);
     const fenced = () => {
       if (current.lost.aborted && !stop.aborted) throw new LeaseLost(current.lost.reason);
     };
-    const after = await current.loadCheckpoint();
-    status.checkpoint = after;
     await producer.connect();
     logger.info('relaying', { after, partitions: producer.partitions(), pid: current.pid });
     // The batch in flight (resolves once Kafka acknowledged it) and the checkpoints saved so far, one after the other.

@@ -92,5 +92,25 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeOptions): AsyncIterable<RecordedEvent[]>;
   /** Position of the newest event a reader can see; 0n when the store is empty. */
   headPosition(): Promise<GlobalPosition>;
+  /**
+   * Where $all is held back after `after`, and by what, when committed events wait behind a transaction still running
+   * (stores that order $all by transaction, as the PostgreSQL one does); undefined when nothing waits.
+   */
+  heldBack?(after: GlobalPosition): Promise<HeldBack | undefined>;
   close(): Promise<void>;
+}
+
+/** Committed events wait at `position` for the transaction `blocker` to end. */
+export interface HeldBack {
+  position: GlobalPosition;
+  /** The oldest transaction holding an xid on the server: a backend (id = its pid) or a prepared one (id = its gid). */
+  blocker?: {
+    kind: 'backend' | 'prepared';
+    id: string;
+    owner: string | null;
+    application: string | null;
+    state: string | null;
+    since: Date | null;
+    query: string | null;
+  };
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { pgSql } from '../../sql/pg-sql.js';
 import type { Sql } from '../../sql/sql.js';
 import { freshName } from '../../testing/names.js';
@@ -35,6 +35,36 @@ describeWithService('DATABASE_URL', 'postgres event store on PostgreSQL', (url) 
     await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreUnavailable);
     await expect(store.append('order-1', [{ type: 'OrderPlaced', version: 1, data: {} }])).rejects.toBeInstanceOf(EventStoreUnavailable);
     await down.close();
+  });
+
+  it('names the write transaction left open elsewhere that holds $all back, and nothing once it ends', async () => {
+    const db = (sql ??= pgSql(new pg.Pool({ connectionString: url, max: 12 })));
+    const schema = freshName('es');
+    const store = postgresEventStore(db, { schema });
+    const open = new pg.Client({ connectionString: url, application_name: 'left-open' });
+    try {
+      const first = await store.append('order-1', [{ type: 'OrderPlaced', version: 1, data: {} }]);
+      await vi.waitFor(async () => expect(await store.heldBack!(0n)).toBeUndefined());
+      await open.connect();
+      await open.query('begin');
+      const [{ pid }] = (await open.query<{ pid: number }>('select pg_backend_pid() as pid, pg_current_xact_id()')).rows as [{ pid: number }];
+      const second = await store.append('order-2', [{ type: 'OrderPlaced', version: 1, data: {} }]);
+      expect(await store.readAll({ after: first.position })).toEqual([]);
+      // Other tests' transactions may be older for a moment; this one stays.
+      await vi.waitFor(async () =>
+        expect(await store.heldBack!(first.position)).toMatchObject({
+          position: second.position,
+          blocker: { kind: 'backend', id: String(pid), application: 'left-open', state: 'idle in transaction', since: expect.any(Date) },
+        }),
+      );
+      await open.query('rollback');
+      await vi.waitFor(async () => expect(await store.heldBack!(first.position)).toBeUndefined());
+      expect((await store.readAll({ after: first.position })).map((event) => event.position)).toEqual([second.position]);
+    } finally {
+      await open.end();
+      await store.close();
+      await db.exec(`drop schema if exists ${schema} cascade`);
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { appendBatch, type AppendRequest } from './append.js';
 import { EventStoreUnavailable } from '../errors.js';
 import { toEventStoreError } from './errors.js';
 import { headPosition } from './head-position.js';
+import { heldBack } from './held-back.js';
 import { channelOf, notifier } from './notify.js';
 import { readAll } from './read-all.js';
 import { readStreams, type StreamRead } from './read-stream.js';
@@ -74,6 +75,7 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
     readStream: (streamId, readOptions) => read(() => readStreamNow({ ...readOptions, streamId })),
     readAll: (readOptions) => read(() => readAll(sql, schema, readOptions)),
     headPosition: () => read(() => headPosition(sql, schema)),
+    heldBack: (after) => read(() => heldBack(sql, schema, after)),
     async *subscribeToAll(subscribeOptions) {
       await ready();
       yield* subscribeToAll(
