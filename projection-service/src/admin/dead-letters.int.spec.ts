@@ -33,20 +33,26 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     return { sql, prefix, cache, service, store, url: server.url };
   }
 
-  it('dead-letters the events a handler fails on, projects the rest, and applies them on retry once fixed', async () => {
-    let broken = true;
+  /** The service with a catalog projection whose PriceChanged handler fails until fixed, over the sample history. */
+  async function startBroken() {
+    const state = { broken: true };
     const breakable: Projection = {
       ...catalogProjection,
       async apply(tx, schema, events) {
-        if (broken && events.some((event) => event.type === 'PriceChanged')) throw new Error('the PriceChanged handler is broken');
+        if (state.broken && events.some((event) => event.type === 'PriceChanged')) throw new Error('the PriceChanged handler is broken');
         return catalogProjection.apply(tx, schema, events);
       },
     };
-    const { sql, prefix, cache, service, store, url } = await start([breakable, ...liveProjections.slice(1)]);
-    await appendHistory(store);
+    const started = await start([breakable, ...liveProjections.slice(1)]);
+    await appendHistory(started.store);
     // lamp's price change is followed by more lamp events: the retry must not lose them, nor they hide the retry.
-    const head = (await store.append('product-lamp', [{ type: 'StockAdded', version: 1, data: { sku: 'lamp', quantity: 5 } }])).position;
-    expect(await service.waitFor(head, 20_000)).toBe(true);
+    const head = (await started.store.append('product-lamp', [{ type: 'StockAdded', version: 1, data: { sku: 'lamp', quantity: 5 } }])).position;
+    expect(await started.service.waitFor(head, 20_000)).toBe(true);
+    return { ...started, head, fix: () => (state.broken = false) };
+  }
+
+  it('dead-letters the events a handler fails on, projects the rest, and applies them on retry once fixed', async () => {
+    const { sql, prefix, cache, store, url, head, fix } = await startBroken();
 
     const letters = (await requestJson(`${url}/projections/catalog/dead-letters`)).body.items;
     expect(letters).toEqual([expect.objectContaining({ schema: `${prefix}catalog_v1`, eventType: 'PriceChanged', error: 'the PriceChanged handler is broken' })]);
@@ -66,7 +72,7 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     expect(stillBroken).toMatchObject({ status: 422, body: { type: '/problems/dead-letter-still-failing', detail: 'the PriceChanged handler is broken' } });
     expect((await requestJson(`${url}/projections/catalog/dead-letters`)).body.items).toHaveLength(1);
 
-    broken = false;
+    fix();
     const retried = await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' });
     expect(retried).toMatchObject({ status: 200, body: { retried: true, resolved: [letter.id], streamId: 'product-lamp' } });
     expect((await requestJson(`${url}/projections/catalog/dead-letters`)).body.items).toEqual([]);
@@ -79,6 +85,16 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     const clean = await start(liveProjections, store);
     expect(await clean.service.waitFor(head, 20_000)).toBe(true);
     expect(tablesOf(await dumpReadModels(sql, prefix))).toEqual(tablesOf(await dumpReadModels(sql, clean.prefix)));
+  });
+
+  it('replaces the cached view of the re-folded stream, although its revision stays the same', async () => {
+    const { prefix, cache, url, fix } = await startBroken();
+    const key = `${prefix}catalog_v1:product:lamp`;
+    expect((await cache.get(key))?.value).toMatchObject({ priceCents: 2500, revision: 7 });
+    fix();
+    const [letter] = (await requestJson(`${url}/projections/catalog/dead-letters`)).body.items;
+    expect((await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' })).status).toBe(200);
+    expect((await cache.get(key))?.value).toMatchObject({ priceCents: 2700, revision: 7 });
   });
 }
 

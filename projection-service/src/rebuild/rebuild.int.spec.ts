@@ -65,6 +65,8 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     const appended = await w.store.append('product-sku-0', [{ type: 'StockAdded', version: 1, data: { sku: 'sku-0', quantity: 7 } }]);
     expect(await a.service.waitFor(appended.position, 10_000)).toBe(true);
     expect(a.service.runners.map((runner) => runner.key)).toEqual(liveProjections.map((p) => p.schema(w.prefix, 2)));
+    // The rebuild cached nothing, so the v2 runners had no cache writes to redo: only the new event's row was cached.
+    expect([...cached].filter((key) => !oldKeys.includes(key))).toEqual([cacheKeys.product(catalogProjection.schema(w.prefix, 2), 'sku-0')]);
   });
 
   it('keeps a retired version until its cache entries are deleted, then drops it', async () => {

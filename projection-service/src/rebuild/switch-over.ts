@@ -65,6 +65,8 @@ export async function switchOver(tx: SqlExecutor, plan: SwitchPlan, checkpoint: 
   const rest = pending.filter((event) => event.position > applied);
   const through = reach > applied ? reach : applied;
   await applyInTransaction(tx, target, [{ source: target.key, events: rest, through }]);
+  // A rebuild writes no cache (readers fill it for the new version), so its workers have no cache writes to redo.
+  await tx.query(`update ${target.admin}.checkpoints set previous = null where projection = $1`, [target.key]);
 
   // On Kafka the new version's workers keep a row per partition. The rebuild applied every event up to `through`
   // from the event store, so each partition row starts there: lag and read-your-writes are right from the first
