@@ -143,8 +143,9 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     runner.start();
     started.push(runner);
     await caughtUp([runner], head);
+    // waitFor answers once the round is committed; the report follows its cache writes.
+    await vi.waitFor(() => expect(reported.at(-1)).toBe(head));
     expect(reported[0]).toBe(0n); // the checkpoint read at start
-    expect(reported.at(-1)).toBe(head);
     expect(reported.length).toBeGreaterThan(2);
     expect(reported.every((position, i) => i === 0 || position > reported[i - 1]!)).toBe(true);
     // What each product's revision was as of each reported position: the cache must have had exactly that.
@@ -322,6 +323,25 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     await failing.close(); // every call now rejects
     await caughtUp(runAll(() => storeFeed(store), failing), head);
     expect((await dumpReadModels(sql, prefix)).products).toHaveLength(3);
+  });
+
+  it('writes the cache entries that failed once the cache answers again, with no new event', async () => {
+    const { store, cache } = await setUp();
+    const state = { down: false };
+    const flaky: Cache = { ...cache, set: (key, entry) => (state.down ? Promise.reject(new Error('cache unreachable')) : cache.set(key, entry)) };
+    const runner = createProjectionRunner({ projection: catalogProjection, sql, prefix, feed: storeFeed(store, 1), cache: flaky, logger: silentLogger, cacheRetry: { retryMs: 20 } });
+    runner.start();
+    started.push(runner);
+    const key = cacheKeys.product(catalogProjection.schema(prefix), 'kettle');
+    await store.append('product-kettle', [{ type: 'ProductRegistered', version: 1, data: { sku: 'kettle', name: 'Kettle', category: 'kitchen', priceCents: 2_500, currency: 'EUR' } }]);
+    await vi.waitFor(async () => expect((await cache.get(key))?.version).toBe(0));
+    state.down = true;
+    const restocked = await store.append('product-kettle', [{ type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 5 } }]);
+    expect(await runner.waitFor(restocked.position)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // its write and a few retries fail
+    expect((await cache.get(key))?.version).toBe(0);
+    state.down = false;
+    await vi.waitFor(async () => expect((await cache.get(key))?.version).toBe(1));
   });
 
   it('retries from its checkpoint after the read database drops out, losing and doubling nothing', async () => {

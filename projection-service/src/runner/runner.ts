@@ -1,5 +1,6 @@
 import {
   adminSchema,
+  cacheKeys,
   checkpointKey,
   effectiveCheckpoint,
   sleep,
@@ -14,6 +15,7 @@ import {
 } from '@order-engine/shared';
 import type { CacheWrite, Projection } from '../projections/projection.js';
 import { batchApplier, cachedRows, type BatchTarget } from './batch.js';
+import { cacheWriter, type CacheWriterOptions } from './cache-writer.js';
 import { readSourceRows } from './checkpoints.js';
 
 export interface ProjectionRunnerOptions {
@@ -40,6 +42,8 @@ export interface ProjectionRunnerOptions {
    * after a batch, only once its cache writes are done, so a reader told of a position finds the cache there too.
    */
   onAdvance?: (advance: CheckpointAdvance) => void;
+  /** How failed cache writes are retried (cache-writer.ts); for tests. */
+  cacheRetry?: Pick<CacheWriterOptions, 'retryMs' | 'maxPending'>;
 }
 
 /** A projection version's effective checkpoint has moved to position: every event up to it is applied and committed. */
@@ -101,12 +105,10 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     options.onAdvance?.({ projection: projection.name, schema, position: current });
   }
 
-  // The transaction has committed: a cache that fails now only costs readers a trip to the read model.
-  async function writeCache(writes: readonly CacheWrite[]) {
-    const results = await Promise.allSettled(writes.map(({ key: cacheKey, entry }) => cache.set(cacheKey, entry)));
-    const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed.length > 0) logger.warn('cache writes failed; readers fall back to the read model', { failed: failed.length, error: String(failed[0]!.reason) });
-  }
+  // Writes after the commit; failed ones are retried in the background (cache-writer.ts). One per run of the runner.
+  const newCacheWriter = () => cacheWriter({ cache, logger, versionPrefix: cacheKeys.ofVersion(schema), ...options.cacheRetry });
+  let writer = newCacheWriter();
+  const writeCache = (writes: readonly CacheWrite[]) => writer.write(writes);
 
   function cachedThrough(source: string, position: GlobalPosition) {
     if (position > (uncachedAfter.get(source) ?? -1n)) uncachedAfter.set(source, position);
@@ -173,6 +175,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     start() {
       if (running) return;
       const controller = new AbortController();
+      writer = newCacheWriter();
       running = { controller, loop: run(controller.signal) };
     },
     async stop() {
@@ -180,6 +183,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       const { controller, loop } = running;
       controller.abort();
       await loop;
+      writer.stop();
       running = undefined;
     },
     checkpoint: () => current,
