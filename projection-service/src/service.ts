@@ -132,10 +132,11 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
     owner: options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     onSwitched: followRegistry,
   });
+  const failingLeftovers = new Set<string>();
   const housekeeping = supervisor(
     {
       'following the registry': followRegistry,
-      'dropping retired versions': () => dropRetiredSchemas(readDb, prefix, settings.retireAfterMs, { cache, removeFeed: options.removeFeed }, logger),
+      'dropping retired versions': () => dropRetiredSchemas(readDb, prefix, settings.retireAfterMs, { cache, removeFeed: options.removeFeed, failing: failingLeftovers }, logger),
       'resuming stale rebuilds': () => rebuilds.resumeStale(),
     },
     settings.superviseEveryMs,

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cacheKeys, pgSql, readModelSchemas, type Cache, type Sql } from '@order-engine/shared';
+import { cacheKeys, createLogger, pgSql, readModelSchemas, type Cache, type Sql } from '@order-engine/shared';
 import { describeWithService, sharedPglite } from '@order-engine/shared/testing';
 import type { ProjectionStatus } from '../admin/projection-status.js';
 import { catalogProjection } from '../projections/catalog/catalog-writer.js';
@@ -74,13 +74,16 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     let cacheUp = false;
     let attempts = 0;
     const removedFeeds: string[] = [];
+    const lines: Record<string, unknown>[] = [];
     const a = await w.instance({
       cache: {
         ...w.cache,
         deleteWithPrefix: (prefix) => (attempts++, cacheUp ? w.cache.deleteWithPrefix(prefix) : Promise.reject(new Error('cache down'))),
       } satisfies Cache,
       removeFeed: async (schema) => void removedFeeds.push(schema),
+      logger: createLogger('debug', {}, (line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
     });
+    const leftoverLines = (level: string) => lines.filter((line) => line.level === level && String(line.msg).includes('left outside its schema'));
     expect(await a.service.waitFor(w.head, 20_000)).toBe(true);
     const old = catalogProjection.schema(w.prefix, 1);
     const productKey = cacheKeys.product(old, 'sku-0');
@@ -93,11 +96,14 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     expect((await w.sql.query('select 1 from pg_namespace where nspname = $1', [old])).length).toBe(1);
     expect(await w.cache.get(productKey)).toBeDefined();
     expect(removedFeeds).toEqual([]);
+    // Warned once, not every round.
+    expect(leftoverLines('warn')).toEqual([expect.objectContaining({ schema: old, error: 'cache down' })]);
 
     cacheUp = true;
     await schemaDropped(w.sql, old);
     expect(await w.cache.get(productKey)).toBeUndefined();
     expect(removedFeeds).toEqual([old]);
+    expect(leftoverLines('info')).toEqual([expect.objectContaining({ schema: old })]);
   });
 
   it('answers 409 to a second rebuild of a projection while one runs, from another instance on the same database', async () => {

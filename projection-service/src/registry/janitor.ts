@@ -23,17 +23,23 @@ export interface Leftovers {
   cache: Cache;
   /** Removes what the version's feed left behind, by the version's schema (its Kafka consumer group). */
   removeFeed?: (schema: string) => Promise<void>;
+  /** Schemas whose leftovers could not be removed yet, kept across rounds: each is warned about once, not every round. */
+  failing?: Set<string>;
 }
 
 /** Deletes the version's cache entries, then its feed's leftovers; false (logged) when either fails. */
-async function removeLeftovers(schema: string, { cache, removeFeed }: Leftovers, logger: Logger): Promise<boolean> {
+async function removeLeftovers(schema: string, { cache, removeFeed, failing = new Set() }: Leftovers, logger: Logger): Promise<boolean> {
   try {
     const entries = await cache.deleteWithPrefix(cacheKeys.ofVersion(schema));
     await removeFeed?.(schema);
-    if (entries > 0) logger.info("deleted a retired projection version's cache entries", { schema, entries });
+    const recovered = failing.delete(schema);
+    if (entries > 0 || recovered) logger.info('removed what a retired projection version left outside its schema', { schema, entries });
     return true;
   } catch (error) {
-    logger.warn('cannot remove what a retired projection version left outside its schema yet; trying again later', { schema, error: error instanceof Error ? error.message : String(error) });
+    const fields = { schema, error: error instanceof Error ? error.message : String(error) };
+    if (failing.has(schema)) logger.debug('still cannot remove what a retired projection version left outside its schema', fields);
+    else logger.warn('cannot remove what a retired projection version left outside its schema yet; trying again every round', fields);
+    failing.add(schema);
     return false;
   }
 }
