@@ -6,10 +6,12 @@ import { createProjectionService } from '@order-engine/projection-service';
 import { dumpReadModels, dropReadModels } from '@order-engine/projection-service/testing';
 import {
   decodeEvent,
+  loadEngineConfig,
   memoryCache,
   orderStream,
   pgSql,
   postgresEventStore,
+  redisCacheKeyPrefix,
   silentLogger,
   type EventStore,
   type Sql,
@@ -34,6 +36,8 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       CACHE: 'redis',
     };
     let redisPort: number;
+    /** Where this stack's cache keys start in Redis, as the services read their config. */
+    let cacheKeyPrefix: string;
     let sql: Sql;
     let store: EventStore;
     let command: ServiceProcess;
@@ -46,6 +50,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       redisPort = await freePort();
       await exec('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no']);
       const withRedis = { ...env, REDIS_URL: `redis://127.0.0.1:${redisPort}` };
+      cacheKeyPrefix = redisCacheKeyPrefix(loadEngineConfig(withRedis));
       sql = pgSql(databaseUrl);
       store = postgresEventStore(sql, { schema: env.EVENT_STORE_SCHEMA });
 
@@ -79,7 +84,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
     const whereIs = async (orderId: string) => {
       const events = (await store.readStream(orderStream(orderId))).map((e) => e.type);
       const [row] = await sql.query(`select status, revision from ${env.READ_MODEL_PREFIX}orders_v1.orders where order_id = $1`, [orderId]);
-      const key = `order-engine:cache:${env.READ_MODEL_PREFIX}orders_v1:order:${orderId}`;
+      const key = `${cacheKeyPrefix}${env.READ_MODEL_PREFIX}orders_v1:order:${orderId}`;
       const { stdout } = await exec('redis-cli', ['-p', String(redisPort), 'hget', key, 'version']).catch((e: Error) => ({ stdout: e.message }));
       return `stream ${events.join(' ')}; row ${JSON.stringify(row)}; cached version ${stdout.trim() || 'none'}`;
     };

@@ -51,6 +51,9 @@ export function openEventStore(config: EngineConfig, databases: Databases): Even
   return postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA });
 }
 
+/** What the shared cache's keys start with in Redis. */
+export const redisCacheKeyPrefix = (config: Pick<EngineConfig, 'CACHE_KEY_PREFIX'>): string => `${config.CACHE_KEY_PREFIX}cache:`;
+
 /**
  * The cache a process reads and writes. An in-memory cache is only refreshed by projections running in the same
  * process: a query service beside a projection service in another process would serve old views from it, so it
@@ -59,7 +62,7 @@ export function openEventStore(config: EngineConfig, databases: Databases): Even
 export async function openCache(config: EngineConfig, logger: Logger, options: { projectionsInProcess: boolean }): Promise<Cache> {
   if (config.CACHE === 'redis') {
     const redis = await connectRedis(config.REDIS_URL as string, { logger: logger.child({ component: 'redis-cache' }) });
-    return redisCache(redis, { keyPrefix: `${config.CACHE_KEY_PREFIX}cache:` });
+    return redisCache(redis, { keyPrefix: redisCacheKeyPrefix(config) });
   }
   if (!options.projectionsInProcess) {
     logger.info('in-process cache disabled: projections run in another process (set CACHE=redis to share one)');
