@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../logging/logger.js';
+import { openCache as openEngineCache, redisCacheKeyPrefix } from '../composition/open-adapters.js';
+import { loadEngineConfig } from '../config/config.js';
+import { createLogger, silentLogger } from '../logging/logger.js';
 import { describeWithService } from '../testing/services.js';
 import { freshName } from '../testing/names.js';
 import type { Cache } from './cache.js';
@@ -94,6 +96,22 @@ describeWithService('REDIS_URL', 'redisCache', (url) => {
       expect(await admin.ttl(`${keyPrefix}k`)).toBeLessThanOrEqual(50);
       expect(await cache.set('k', { version: 3, value: 'three' })).toBe(true);
       expect(await admin.ttl(`${keyPrefix}k`)).toBeGreaterThan(50);
+    });
+
+    it("is opened by the services with CACHE_TTL_SECONDS as its TTL (a day unless set), under CACHE_KEY_PREFIX", async () => {
+      const keyPrefix = `${freshName('cache')}:`;
+      prefixes.push(keyPrefix);
+      const config = (env: Record<string, string>) => loadEngineConfig({ CACHE: 'redis', REDIS_URL: url, CACHE_KEY_PREFIX: keyPrefix, ...env });
+      const opened = [await openEngineCache(config({}), silentLogger, { projectionsInProcess: false })];
+      opened.push(await openEngineCache(config({ CACHE_TTL_SECONDS: '60' }), silentLogger, { projectionsInProcess: false }));
+      open.push(...opened);
+      await opened[0]!.set('day', { version: 1, value: 'x' });
+      await opened[1]!.set('minute', { version: 1, value: 'x' });
+      const ttl = (key: string) => admin.ttl(`${redisCacheKeyPrefix({ CACHE_KEY_PREFIX: keyPrefix })}${key}`);
+      expect(await ttl('day')).toBeGreaterThan(86_000);
+      expect(await ttl('day')).toBeLessThanOrEqual(86_400);
+      expect(await ttl('minute')).toBeGreaterThan(0);
+      expect(await ttl('minute')).toBeLessThanOrEqual(60);
     });
 
     it('keeps entries without ttlSeconds until they are replaced or deleted', async () => {

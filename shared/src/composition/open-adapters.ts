@@ -62,7 +62,7 @@ export const redisCacheKeyPrefix = (config: Pick<EngineConfig, 'CACHE_KEY_PREFIX
 export async function openCache(config: EngineConfig, logger: Logger, options: { projectionsInProcess: boolean }): Promise<Cache> {
   if (config.CACHE === 'redis') {
     const redis = await connectRedis(config.REDIS_URL as string, { logger: logger.child({ component: 'redis-cache' }) });
-    return redisCache(redis, { keyPrefix: redisCacheKeyPrefix(config) });
+    return redisCache(redis, { keyPrefix: redisCacheKeyPrefix(config), ttlSeconds: config.CACHE_TTL_SECONDS });
   }
   if (!options.projectionsInProcess) {
     logger.info('in-process cache disabled: projections run in another process (set CACHE=redis to share one)');

@@ -38,6 +38,9 @@ export const EngineConfig = z
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     CACHE_KEY_PREFIX: z.string().max(100).default('order-engine:'),
+    // Redis entries expire this long after their last write (0: never), which bounds how long an entry whose update was
+    // lost can be served; a miss only costs a read of the read model, which fills the entry again.
+    CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(86_400),
     EVENT_STORE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('eventstore'),
     READ_MODEL_PREFIX: z.string().regex(/^([a-z_][a-z0-9_]*)?$/).default(''),
     CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(50_000),

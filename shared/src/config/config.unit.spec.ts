@@ -24,6 +24,19 @@ describe('loadEngineConfig: IDEMPOTENCY_KEY_TTL_HOURS', () => {
   });
 });
 
+describe('loadEngineConfig: CACHE_TTL_SECONDS', () => {
+  it('lets Redis entries live a day after their last write by default, as long as set, or for ever with 0', () => {
+    expect(loadEngineConfig({}).CACHE_TTL_SECONDS).toBe(86_400);
+    expect(loadEngineConfig({ CACHE_TTL_SECONDS: '60' }).CACHE_TTL_SECONDS).toBe(60);
+    expect(loadEngineConfig({ CACHE_TTL_SECONDS: '0' }).CACHE_TTL_SECONDS).toBe(0);
+  });
+
+  it('refuses a negative or fractional value, naming the setting', () => {
+    expect(() => loadEngineConfig({ CACHE_TTL_SECONDS: '-1' })).toThrow(/CACHE_TTL_SECONDS/);
+    expect(() => loadEngineConfig({ CACHE_TTL_SECONDS: '1.5' })).toThrow(/CACHE_TTL_SECONDS/);
+  });
+});
+
 describe('loadEngineConfig: RELAY_IN_PROCESS', () => {
   const distributed = { EVENT_STORE: 'postgres', DATABASE_URL: 'postgres://localhost/db', BUS: 'kafka', KAFKA_BROKERS: 'localhost:9092' };
 
