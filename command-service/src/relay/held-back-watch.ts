@@ -19,7 +19,8 @@ export interface HeldBackWatchOptions {
 /** Starts watching; the returned function stops it. Does nothing for a store that cannot say (heldBack missing). */
 export function watchHeldBack(options: HeldBackWatchOptions): () => void {
   const { eventStore, checkpoint, logger, intervalMs = 5_000, onChange } = options;
-  if (!eventStore.heldBack) return () => undefined;
+  const heldBack = eventStore.heldBack?.bind(eventStore);
+  if (!heldBack) return () => undefined;
   let last: GlobalPosition | undefined;
   let seen: { position: GlobalPosition; since: Date } | undefined;
   let reported = false;
@@ -36,7 +37,7 @@ export function watchHeldBack(options: HeldBackWatchOptions): () => void {
     const stoodStill = at !== undefined && at === last;
     last = at;
     if (!stoodStill) return seen && clear();
-    const held = await eventStore.heldBack!(at);
+    const held = await heldBack(at);
     if (!held || (seen && held.position !== seen.position)) return seen && clear();
     if (!seen) {
       seen = { position: held.position, since: new Date() };

@@ -58,6 +58,10 @@ const toRecord = (row: ProductRow) => ({
   updated_at: row.updatedAt,
 });
 
+/** The rows of the products these events feed, as they are now (one query). */
+const loadProducts = async (db: SqlExecutor, schema: string, events: readonly ProductDomainEvent[]): Promise<ProductRow[]> =>
+  (await db.query(selectProducts(schema), [JSON.stringify(keysOf(events, productKey))], { prepare: true })).map(productFromRow);
+
 const cacheWrite = (schema: string) => (row: ProductRow) => ({ key: cacheKeys.product(schema, row.sku), entry: { version: row.revision, value: productView(row), position: row.position } });
 
 export const catalogProjection: Projection = {
@@ -70,17 +74,15 @@ export const catalogProjection: Projection = {
   async apply(tx: SqlExecutor, schema, events) {
     const productEvents = events.filter(isProductEvent);
     if (productEvents.length === 0) return [];
-    const rows = await tx.query(selectProducts(schema), [JSON.stringify(keysOf(productEvents, productKey))], { prepare: true });
-    const loaded = new Map(rows.map((row) => [row.sku as string, productFromRow(row)]));
+    const loaded = new Map((await loadProducts(tx, schema, productEvents)).map((row) => [row.sku, row]));
     const changed = [...foldRows(loaded, productEvents, productKey, projectProduct).values()];
     if (changed.length === 0) return [];
     await tx.query(upsertProducts(schema), [JSON.stringify(changed.map(toRecord))], { prepare: true });
     return changed.map(cacheWrite(schema));
   },
   async cached(db, schema, events) {
-    const keys = keysOf(events.filter(isProductEvent), productKey);
-    if (keys.length === 0) return [];
-    return (await db.query(selectProducts(schema), [JSON.stringify(keys)], { prepare: true })).map(productFromRow).map(cacheWrite(schema));
+    const productEvents = events.filter(isProductEvent);
+    return productEvents.length === 0 ? [] : (await loadProducts(db, schema, productEvents)).map(cacheWrite(schema));
   },
   async forget(tx, schema, events) {
     const keys = keysOf(events.filter(isProductEvent), productKey);

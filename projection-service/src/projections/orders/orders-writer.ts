@@ -72,6 +72,10 @@ const toRecord = (row: OrderRow) => ({
   updated_at: row.updatedAt,
 });
 
+/** The rows of the orders these events feed, as they are now (one query). */
+const loadOrders = async (db: SqlExecutor, schema: string, events: readonly OrderDomainEvent[]): Promise<OrderRow[]> =>
+  (await db.query(selectOrders(schema), [JSON.stringify(keysOf(events, orderKey))], { prepare: true })).map(orderFromRow);
+
 const cacheWrite = (schema: string) => (row: OrderRow) => ({ key: cacheKeys.order(schema, row.orderId), entry: { version: row.revision, value: orderView(row), position: row.position } });
 
 export const ordersProjection: Projection = {
@@ -84,17 +88,15 @@ export const ordersProjection: Projection = {
   async apply(tx: SqlExecutor, schema, events) {
     const orderEvents = events.filter(isOrderEvent);
     if (orderEvents.length === 0) return [];
-    const rows = await tx.query(selectOrders(schema), [JSON.stringify(keysOf(orderEvents, orderKey))], { prepare: true });
-    const loaded = new Map(rows.map((row) => [row.order_id as string, orderFromRow(row)]));
+    const loaded = new Map((await loadOrders(tx, schema, orderEvents)).map((row) => [row.orderId, row]));
     const changed = [...foldRows(loaded, orderEvents, orderKey, projectOrder).values()];
     if (changed.length === 0) return [];
     await tx.query(upsertOrders(schema), [JSON.stringify(changed.map(toRecord))], { prepare: true });
     return changed.map(cacheWrite(schema));
   },
   async cached(db, schema, events) {
-    const keys = keysOf(events.filter(isOrderEvent), orderKey);
-    if (keys.length === 0) return [];
-    return (await db.query(selectOrders(schema), [JSON.stringify(keys)], { prepare: true })).map(orderFromRow).map(cacheWrite(schema));
+    const orderEvents = events.filter(isOrderEvent);
+    return orderEvents.length === 0 ? [] : (await loadOrders(db, schema, orderEvents)).map(cacheWrite(schema));
   },
   async forget(tx, schema, events) {
     const keys = keysOf(events.filter(isOrderEvent), orderKey);
