@@ -59,7 +59,7 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
 
   const app = createApp('command-service', { health: options.health });
   app.use(idempotency(keys, logger));
-  app.use(productRoutes(commands));
+  app.use(productRoutes(commands, newId));
   app.use(orderRoutes(commands, newId));
   finishApp(app, logger);
 

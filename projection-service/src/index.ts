@@ -10,7 +10,7 @@ export type { VerifyReport } from './rebuild/verify.js';
 export { createProjectionApp } from './app.js';
 export { liveProjections } from './projections/index.js';
 export type { CacheWrite, Projection, ProjectionTable } from './projections/projection.js';
-export { catalogProjection, productViewFromRow } from './projections/catalog/catalog-writer.js';
+export { catalogProjection } from './projections/catalog/catalog-writer.js';
 export { ordersProjection, orderViewFromRow } from './projections/orders/orders-writer.js';
 export { salesProjection, salesDayViewFromRow } from './projections/sales/sales-writer.js';
 export { projectProduct, productView, type ProductRow } from './projections/catalog/catalog.js';

@@ -5,6 +5,7 @@ export * from './sql/sql.js';
 export * from './cache/cache.js';
 export * from './read-models/schemas.js';
 export * from './read-models/views.js';
+export * from './read-models/catalog-codec.js';
 export * from './read-models/checkpoints.js';
 export * from './read-models/registry.js';
 export * from './http/problem.js';

@@ -142,7 +142,7 @@ onEveryDatabase('order routes', (database) => {
       '/products',
       '/products/LAMP/price',
       '/products/LAMP/restock',
-      '/products/LAMP/reservations',
+      '/products/LAMP/holds',
       '/products/LAMP/discontinue',
       '/orders',
       '/orders/o-1/pay',

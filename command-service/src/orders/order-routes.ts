@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { Cents, CustomerId, MAX_ORDER_LINES, OrderId, Quantity, Sku, orderDecider, type OrderCommand } from '@order-engine/shared';
+import { CancelOrder, CustomerId, MAX_ORDER_LINES, OrderId, PayOrder, Quantity, ShipOrder, Sku, orderDecider, type OrderCommand } from '@order-engine/shared';
 import type { CommandHandler } from '../handling/command-handler.js';
 import { commandAnswer } from '../http/command-answer.js';
 import { requestMetadata } from '../http/request-metadata.js';
@@ -17,9 +17,10 @@ const PlaceBody = z.strictObject({
     .max(MAX_ORDER_LINES)
     .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, 'each sku at most once per order'),
 });
-const PayBody = z.strictObject({ amountCents: Cents });
-const ShipBody = z.strictObject({ carrier: z.string().trim().min(1).max(100), trackingNumber: z.string().trim().min(1).max(100) });
-const CancelBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+// The domain commands' own data schemas, less the id the path names.
+const PayBody = PayOrder.shape.data.omit({ orderId: true });
+const ShipBody = ShipOrder.shape.data.omit({ orderId: true });
+const CancelBody = CancelOrder.shape.data.omit({ orderId: true });
 const EmptyBody = z.strictObject({});
 
 export function orderRoutes(commands: CommandHandler, newId: () => string = randomUUID): Router {

@@ -4,6 +4,15 @@ import { onEveryDatabase } from '../testing/databases.js';
 import { expectCommandAnswer, expectNothingAppended, expectProblem } from '../testing/expectations.js';
 import type { JsonRequest } from '../testing/http.js';
 import { eventTypesOf, productOf, registerProduct, visibleHead } from '../testing/scenario.js';
+import type { RunningCommandService } from '../testing/test-command-service.js';
+import { encodeEvent, MAX_ON_HAND, MAX_QUANTITY, type EventStore } from '@order-engine/shared';
+
+// The stock bound, reached with the largest restocks a command may carry (appended at once, as the decider would).
+async function fillToTheBound(service: RunningCommandService, store: EventStore, sku: string): Promise<void> {
+  await registerProduct(service, sku, 0);
+  const restocks = Array.from({ length: MAX_ON_HAND / MAX_QUANTITY }, () => encodeEvent({ type: 'StockAdded', data: { sku, quantity: MAX_QUANTITY } }));
+  await store.append(productStream(sku), restocks, { expectedRevision: 0 });
+}
 
 const lamp = { sku: 'LAMP', name: 'Desk lamp', category: 'home', priceCents: 1_999, currency: 'EUR' };
 
@@ -41,13 +50,23 @@ const badRequests: [string, string, JsonRequest, number][] = [
   ['an enormous restock', '/products/LAMP/restock', { body: { quantity: 10_000_000 } }, 400],
   ['a restock as a string', '/products/LAMP/restock', { body: { quantity: '3' } }, 400],
   ['a restock of null', '/products/LAMP/restock', { body: { quantity: null } }, 400],
-  ['a reservation without an order id', '/products/LAMP/reservations', { body: { quantity: 1 } }, 400],
-  ['a reservation with a bad order id', '/products/LAMP/reservations', { body: { orderId: '-x', quantity: 1 } }, 400],
-  ['a reservation of zero', '/products/LAMP/reservations', { body: { orderId: 'o-1', quantity: 0 } }, 400],
-  ['a reservation for an unknown sku', '/products/NOPE/reservations', { body: { orderId: 'o-1', quantity: 1 } }, 404],
-  ['a release for an unknown sku', '/products/NOPE/reservations/o-1', { method: 'DELETE' }, 404],
-  ['a release with a body', '/products/LAMP/reservations/o-1', { method: 'DELETE', body: { quantity: 1 } }, 400],
-  ['a release with a bad order id', '/products/LAMP/reservations/__proto__', { method: 'DELETE' }, 400],
+  ['a name with NUL', '/products', { body: { ...lamp, sku: 'X', name: 'Lamp\u0000' } }, 400],
+  ['a name with a lone surrogate', '/products', { body: { ...lamp, sku: 'X', name: 'Lamp \ud800' } }, 400],
+  ['a category with a control character', '/products', { body: { ...lamp, sku: 'X', category: 'home\u001b[31m' } }, 400],
+  ['a restock past the bound of stock on hand', '/products/FULL/restock', { body: { quantity: 1 } }, 422],
+  ['a hold without a quantity', '/products/LAMP/holds', { body: { reason: 'display' } }, 400],
+  ['a hold without a reason', '/products/LAMP/holds', { body: { quantity: 1 } }, 400],
+  ['a hold with a reason holding NUL', '/products/LAMP/holds', { body: { quantity: 1, reason: 'a\u0000b' } }, 400],
+  ['a hold with a bad hold id', '/products/LAMP/holds', { body: { holdId: '-x', quantity: 1, reason: 'display' } }, 400],
+  ['a hold of zero', '/products/LAMP/holds', { body: { quantity: 0, reason: 'display' } }, 400],
+  ['a hold beyond the stock', '/products/LAMP/holds', { body: { quantity: 6, reason: 'display' } }, 409],
+  ['a hold for an unknown sku', '/products/NOPE/holds', { body: { quantity: 1, reason: 'display' } }, 404],
+  ['a hold with an order field', '/products/LAMP/holds', { body: { orderId: 'o-1', quantity: 1, reason: 'display' } }, 400],
+  ['a release of an unknown hold', '/products/LAMP/holds/h-9', { method: 'DELETE' }, 404],
+  ['a release with a body', '/products/LAMP/holds/h-1', { method: 'DELETE', body: { quantity: 1 } }, 400],
+  ['a release with a bad hold id', '/products/LAMP/holds/__proto__', { method: 'DELETE' }, 400],
+  ['a reservation by hand (the saga alone reserves for orders)', '/products/LAMP/reservations', { body: { orderId: 'o-1', quantity: 1 } }, 404],
+  ['a release of an order reservation by hand', '/products/LAMP/reservations/o-1', { method: 'DELETE' }, 404],
   ['a discontinue with fields', '/products/LAMP/discontinue', { body: { reason: 'old' } }, 400],
   ['a discontinue of an unknown sku', '/products/NOPE/discontinue', {}, 404],
   ['an unknown route', '/products/LAMP/explode', { body: {} }, 404],
@@ -77,44 +96,42 @@ onEveryDatabase('product routes', (database) => {
     expectProblem(await service.request('/products/LAMP/restock', { body: { quantity: 1 } }), 409, '/problems/product-unavailable');
   });
 
-  it('reserves stock: 201 when reserved, 200 when it already was, 409 insufficient-stock when short', async () => {
+  it('holds stock: 201 with its id, 200 when placed again, 409 when short; release gives it back', async () => {
     const service = await database().start({ saga: false });
-    await registerProduct(service, 'LAMP', 3);
-    const reserved = await service.request('/products/LAMP/reservations', { body: { orderId: 'o-1', quantity: 2 } });
-    expectCommandAnswer(reserved, 201);
-    expect(reserved.body).toMatchObject({ orderId: 'o-1', quantity: 2, alreadyReserved: false });
-    const again = await service.request('/products/LAMP/reservations', { body: { orderId: 'o-1', quantity: 2 } });
+    await registerProduct(service, 'LAMP', 5);
+    const held = await service.request('/products/LAMP/holds', { body: { holdId: 'h-1', quantity: 2, reason: 'shop window' } });
+    expectCommandAnswer(held, 201);
+    expect(held.headers.get('location')).toBe('/products/LAMP/holds/h-1');
+    expect(held.body).toMatchObject({ sku: 'LAMP', holdId: 'h-1', quantity: 2, reason: 'shop window', alreadyHeld: false });
+    const again = await service.request('/products/LAMP/holds', { body: { holdId: 'h-1', quantity: 2, reason: 'shop window' } });
     expectCommandAnswer(again, 200);
-    expect(again.body).toMatchObject({ alreadyReserved: true, position: reserved.body.position });
-    const short = await service.request('/products/LAMP/reservations', { body: { orderId: 'o-2', quantity: 2 } });
+    expect(again.body).toMatchObject({ alreadyHeld: true, position: held.body.position });
+    expectProblem(await service.request('/products/LAMP/holds', { body: { holdId: 'h-1', quantity: 3, reason: 'shop window' } }), 409, '/problems/already-exists');
+    const generated = await service.request('/products/LAMP/holds', { body: { quantity: 3, reason: 'damaged' } });
+    expectCommandAnswer(generated, 201);
+    expect(generated.body.holdId).toMatch(/^[0-9a-f-]{36}$/);
+    const short = await service.request('/products/LAMP/holds', { body: { quantity: 1, reason: 'one more' } });
     expectProblem(short, 409, '/problems/insufficient-stock');
-    expect(short.body).toMatchObject({ sku: 'LAMP', requested: 2, available: 1, position: expect.stringMatching(/^\d+$/), revision: 3 });
-    // The refusal is a fact the saga reacts to: it is recorded.
-    expect(await eventTypesOf(database().eventStore, productStream('LAMP'))).toEqual(['ProductRegistered', 'StockAdded', 'StockReserved', 'StockReservationRejected']);
+    expect(short.body).toMatchObject({ sku: 'LAMP', requested: 1, available: 0 });
+    expect(await productOf(database().eventStore, 'LAMP')).toMatchObject({ onHand: 5, reserved: 0, held: 5 });
+    const released = await service.request('/products/LAMP/holds/h-1', { method: 'DELETE' });
+    expectCommandAnswer(released, 200);
+    expect(released.body).toMatchObject({ holdId: 'h-1', released: true, quantity: 2 });
+    expectProblem(await service.request('/products/LAMP/holds/h-1', { method: 'DELETE' }), 404, '/problems/not-found');
+    expect(await eventTypesOf(database().eventStore, productStream('LAMP'))).toEqual(['ProductRegistered', 'StockAdded', 'StockHeld', 'StockHeld', 'StockHoldReleased']);
   });
 
-  it('refuses a reservation on a discontinued product as product-unavailable', async () => {
+  it('refuses a hold on a discontinued product as product-unavailable', async () => {
     const service = await database().start({ saga: false });
     await registerProduct(service, 'LAMP', 3);
     await service.request('/products/LAMP/discontinue');
-    expectProblem(await service.request('/products/LAMP/reservations', { body: { orderId: 'o-1', quantity: 1 } }), 409, '/problems/product-unavailable');
-  });
-
-  it('releases a reservation, and answers released: false when there was none', async () => {
-    const service = await database().start({ saga: false });
-    await registerProduct(service, 'LAMP', 3);
-    await service.request('/products/LAMP/reservations', { body: { orderId: 'o-1', quantity: 2 } });
-    const released = await service.request('/products/LAMP/reservations/o-1', { method: 'DELETE' });
-    expectCommandAnswer(released, 200);
-    expect(released.body).toMatchObject({ released: true, quantity: 2 });
-    const none = await service.request('/products/LAMP/reservations/o-1', { method: 'DELETE' });
-    expect(none.body).toMatchObject({ released: false, position: released.body.position });
-    expect(await productOf(database().eventStore, 'LAMP')).toMatchObject({ onHand: 3, reservations: {} });
+    expectProblem(await service.request('/products/LAMP/holds', { body: { quantity: 1, reason: 'display' } }), 409, '/problems/product-unavailable');
   });
 
   it.each(badRequests)('refuses %s with a problem answer and appends nothing', async (_case, path, request, status) => {
     const service = await database().start({ saga: false });
     await registerProduct(service, 'LAMP', 5);
+    if (path.startsWith('/products/FULL/')) await fillToTheBound(service, database().eventStore, 'FULL');
     await expectNothingAppended(service, database().eventStore, async () => {
       expectProblem(await service.request(path, { method: 'POST', ...request }), status);
     });

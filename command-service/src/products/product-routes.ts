@@ -1,36 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { Cents, Currency, HttpProblem, OrderId, Quantity, Sku, reservationOf, type StockReservationRejected } from '@order-engine/shared';
+import { ChangePrice, HoldId, PlaceHold, RegisterProduct, Restock, Sku } from '@order-engine/shared';
 import type { CommandHandler } from '../handling/command-handler.js';
 import { commandAnswer } from '../http/command-answer.js';
 import { requestMetadata } from '../http/request-metadata.js';
 
-// Path params and bodies are validated here, at the edge: strict objects, so an unknown field is a 400.
+// Bodies are the domain commands' own data schemas, less what the path names: each rule is written once, in the
+// domain, and strict, so an unknown field is a 400. Order reservations are the fulfilment saga's alone: no route.
 const SkuParams = z.strictObject({ sku: Sku });
-const ReservationParams = z.strictObject({ sku: Sku, orderId: OrderId });
-const RegisterBody = z.strictObject({
-  sku: Sku,
-  name: z.string().trim().min(1).max(200),
-  category: z.string().trim().min(1).max(100),
-  priceCents: Cents,
-  currency: Currency,
-});
-const PriceBody = z.strictObject({ priceCents: Cents });
-const RestockBody = z.strictObject({ quantity: Quantity });
-const ReserveBody = z.strictObject({ orderId: OrderId, quantity: Quantity });
+const HoldParams = z.strictObject({ sku: Sku, holdId: HoldId });
+const RegisterBody = RegisterProduct.shape.data;
+const PriceBody = ChangePrice.shape.data.omit({ sku: true });
+const RestockBody = Restock.shape.data.omit({ sku: true });
+const HoldBody = PlaceHold.shape.data.omit({ sku: true }).partial({ holdId: true });
 /** Commands without fields accept no body or an empty object. */
 const EmptyBody = z.strictObject({});
 const emptyBody = (body: unknown) => EmptyBody.parse(body ?? {});
 
-const rejectionProblem = ({ data }: StockReservationRejected, answer: Record<string, unknown>): HttpProblem =>
-  data.reason === 'discontinued'
-    ? new HttpProblem(409, 'product-unavailable', 'Conflict', `product ${data.sku} is discontinued`, { ...data, ...answer })
-    : new HttpProblem(409, 'insufficient-stock', 'Conflict', `product ${data.sku}: requested ${data.requested}, available ${data.available}`, {
-        ...data,
-        ...answer,
-      });
-
-export function productRoutes(commands: CommandHandler): Router {
+export function productRoutes(commands: CommandHandler, newId: () => string = randomUUID): Router {
   const router = Router();
 
   router.post('/products', async (req, res) => {
@@ -53,29 +41,24 @@ export function productRoutes(commands: CommandHandler): Router {
     res.json(commandAnswer(result, { sku, quantity }));
   });
 
-  router.post('/products/:sku/reservations', async (req, res) => {
+  // 201 when the hold is new, 200 when the same hold (id and quantity) was already placed: a retry is harmless.
+  router.post('/products/:sku/holds', async (req, res) => {
     const { sku } = SkuParams.parse(req.params);
-    const { orderId, quantity } = ReserveBody.parse(req.body);
-    const result = await commands.product({ type: 'ReserveStock', data: { sku, orderId, quantity } }, requestMetadata(req));
-    const [decided] = result.decided;
-    // A refusal is recorded as an event (the saga reacts to it), and answered as a conflict that names its position.
-    if (decided?.type === 'StockReservationRejected') throw rejectionProblem(decided, commandAnswer(result));
-    const reserved = decided?.type === 'StockReserved';
-    // Already reserved: answer the quantity held, which may differ from the one asked for now.
-    const held = result.state.status === 'none' ? undefined : reservationOf(result.state, orderId);
+    const { holdId = newId(), quantity, reason } = HoldBody.parse(req.body);
+    const result = await commands.product({ type: 'PlaceHold', data: { sku, holdId, quantity, reason } }, requestMetadata(req));
+    const placed = result.decided.length > 0;
     res
-      .status(reserved ? 201 : 200)
-      .location(`/products/${sku}/reservations/${orderId}`)
-      .json(commandAnswer(result, { sku, orderId, quantity: held ?? quantity, alreadyReserved: !reserved }));
+      .status(placed ? 201 : 200)
+      .location(`/products/${sku}/holds/${holdId}`)
+      .json(commandAnswer(result, { sku, holdId, quantity, reason, alreadyHeld: !placed }));
   });
 
-  router.delete('/products/:sku/reservations/:orderId', async (req, res) => {
-    const { sku, orderId } = ReservationParams.parse(req.params);
+  router.delete('/products/:sku/holds/:holdId', async (req, res) => {
+    const { sku, holdId } = HoldParams.parse(req.params);
     emptyBody(req.body);
-    const result = await commands.product({ type: 'ReleaseStock', data: { sku, orderId } }, requestMetadata(req));
+    const result = await commands.product({ type: 'ReleaseHold', data: { sku, holdId } }, requestMetadata(req));
     const [decided] = result.decided;
-    const released = decided?.type === 'StockReleased' ? decided.data.quantity : 0;
-    res.json(commandAnswer(result, { sku, orderId, released: released > 0, quantity: released }));
+    res.json(commandAnswer(result, { sku, holdId, released: true, quantity: decided?.type === 'StockHoldReleased' ? decided.data.quantity : 0 }));
   });
 
   router.post('/products/:sku/discontinue', async (req, res) => {

@@ -12,6 +12,8 @@ import {
   type OrderCommand,
   type ProductCommand,
   type RecordedEvent,
+  type ReserveStock,
+  reservationOf,
 } from '@order-engine/shared';
 import type { CommandHandler } from '../handling/command-handler.js';
 import type { StreamState } from '../handling/stream-state.js';
@@ -47,43 +49,69 @@ const order = (command: OrderCommand): SagaCommand => ({ target: 'order', comman
 const rejectionReason = (reason: 'insufficient_stock' | 'discontinued', sku: string, requested: number, available: number): string =>
   reason === 'discontinued' ? `product ${sku} is discontinued` : `insufficient stock for ${sku}: requested ${requested}, available ${available}`;
 
-/** What the saga does about one event, given the order's current state. Pure. */
+/** What the saga does about one event, given the order's current state, read from its stream. Pure. */
 export function fulfilmentReactions(event: FulfilmentEvent, current: Order): SagaCommand[] {
-  // Every reaction concerns an order that exists: a reservation made by hand for an unknown order is left alone.
+  // Every reaction concerns an order that exists: a reservation for an unknown order is left alone.
   if (current.status === 'none') return [];
   const { orderId } = event.data;
   const eachLine = (toCommand: (sku: string, quantity: number) => SagaCommand): SagaCommand[] =>
     current.lines.map((line) => toCommand(line.sku, line.quantity));
-  const hasLine = (sku: string) => current.lines.some((line) => line.sku === sku);
-
+  const lineOf = (sku: string) => current.lines.find((line) => line.sku === sku);
   switch (event.type) {
     case 'OrderPlaced':
       // Redelivered after the order moved on (rejected, cancelled): reserving again would leak stock.
       return current.status === 'placed' ? eachLine((sku, quantity) => product({ type: 'ReserveStock', data: { sku, orderId, quantity } })) : [];
     case 'StockReserved': {
-      const { sku } = event.data;
-      if (!hasLine(sku)) return [];
+      const { sku, quantity } = event.data;
+      const line = lineOf(sku);
+      if (!line) return [];
       // The order ended while this reservation was on its way: give the stock back.
       if (current.status === 'rejected' || current.status === 'cancelled') return [product({ type: 'ReleaseStock', data: { sku, orderId } })];
       if (current.status !== 'placed' || current.reserved.includes(sku)) return [];
-      return [order({ type: 'MarkLineReserved', data: { orderId, sku } })];
+      return [reservedOrRejected(current, line, quantity)];
     }
     case 'StockReservationRejected': {
       const { sku, reason, requested, available } = event.data;
-      if (current.status !== 'placed' || !hasLine(sku)) return [];
+      if (current.status !== 'placed' || !lineOf(sku)) return [];
       return [order({ type: 'RejectOrder', data: { orderId, sku, reason: rejectionReason(reason, sku, requested, available) } })];
     }
+    // Releases and shipments follow the order's own state, not the event that arrived: a replayed or forged
+    // OrderCancelled must not free a live order's stock. Lines never reserved are no-ops for the product decider.
     case 'OrderRejected':
     case 'OrderCancelled':
-      // Lines never reserved are no-ops for the product decider: no need to know which ones were.
-      return eachLine((sku) => product({ type: 'ReleaseStock', data: { sku, orderId } }));
+      return current.status === 'rejected' || current.status === 'cancelled' ? eachLine((sku) => product({ type: 'ReleaseStock', data: { sku, orderId } })) : [];
     case 'OrderShipped':
-      return eachLine((sku) => product({ type: 'ShipStock', data: { sku, orderId } }));
+      return current.status === 'shipped' || current.status === 'delivered' ? eachLine((sku) => product({ type: 'ShipStock', data: { sku, orderId } })) : [];
     default: {
       const unhandled: never = event;
       throw new Error(`unhandled fulfilment event ${JSON.stringify(unhandled)}`);
     }
   }
+}
+
+type PlacedOrder = Extract<Order, { lines: unknown }>;
+
+/** A line is reserved only by a reservation of its full quantity; anything else decides the order as rejected. */
+function reservedOrRejected(current: PlacedOrder, line: { sku: string; quantity: number }, held: number | undefined): SagaCommand {
+  const { orderId } = current;
+  const { sku, quantity } = line;
+  if (held === quantity) return order({ type: 'MarkLineReserved', data: { orderId, sku, quantity } });
+  const reason =
+    held === undefined
+      ? `no stock of ${sku} could be reserved for this order`
+      : `stock for ${sku} is reserved for this order as ${held}, not ${quantity}`;
+  return order({ type: 'RejectOrder', data: { orderId, sku, reason } });
+}
+
+/**
+ * A ReserveStock that recorded nothing (the product already had a reservation, or had settled one, for this order id)
+ * or that the product refused: the order must still be decided, so the line is marked reserved when the product holds
+ * exactly its quantity for the order (`held`), and the order is rejected otherwise. Both are no-ops once it moved on.
+ */
+export function afterQuietReservation(command: ReserveStock, held: number | undefined, current: Order): SagaCommand[] {
+  if (current.status !== 'placed') return [];
+  const line = current.lines.find((candidate) => candidate.sku === command.data.sku);
+  return line && !current.reserved.includes(line.sku) ? [reservedOrRejected(current, line, held)] : [];
 }
 
 /**
@@ -113,10 +141,14 @@ const isOrderEvent = (recorded: Pick<RecordedEvent, 'streamId'>, orderId: string
 type Execute = (reaction: SagaCommand, metadata: EventMetadata, order?: StreamState<Order>) => Promise<Cause[]>;
 
 function executor(commands: CommandHandler, logger: Logger): Execute {
-  return async (reaction, metadata, order) => {
+  const execute: Execute = async (reaction, metadata, order) => {
     try {
       if (reaction.target === 'product') {
         const result = await commands.product(reaction.command, metadata);
+        if (reaction.command.type === 'ReserveStock' && result.decided.length === 0) {
+          const held = result.state.status === 'none' ? undefined : reservationOf(result.state, reaction.command.data.orderId);
+          return afterQuiet(reaction.command, held, metadata);
+        }
         return result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '' }));
       }
       const result = await commands.order(reaction.command, metadata, order);
@@ -124,9 +156,17 @@ function executor(commands: CommandHandler, logger: Logger): Execute {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       logger.warn('fulfilment saga command refused', { causationId: metadata.causationId, command: reaction.command.type, error: error.message });
-      return [];
+      // A product that refuses a reservation (one that does not exist) must not leave the order undecided.
+      return reaction.command.type === 'ReserveStock' ? afterQuiet(reaction.command, undefined, metadata) : [];
     }
   };
+  const afterQuiet = async (command: ReserveStock, held: number | undefined, metadata: EventMetadata): Promise<Cause[]> => {
+    const current = await commands.loadOrder(command.data.orderId);
+    const caused: Cause[] = [];
+    for (const reaction of afterQuietReservation(command, held, current.state)) caused.push(...(await execute(reaction, metadata)));
+    return caused;
+  };
+  return execute;
 }
 
 /**

@@ -8,10 +8,11 @@ import {
   type OrderPlaced,
   type OrderRejected,
   type OrderShipped,
+  type ReserveStock,
   type StockReservationRejected,
   type StockReserved,
 } from '@order-engine/shared';
-import { fulfilmentReactions } from './fulfilment.js';
+import { afterQuietReservation, fulfilmentReactions } from './fulfilment.js';
 
 const orderId = 'o-1';
 const lines = [
@@ -60,7 +61,7 @@ describe('fulfilment saga decisions', () => {
 
   describe('StockReserved', () => {
     it('marks the line reserved on a placed order', () => {
-      expect(fulfilmentReactions(stockReserved('MUG', 3), order(placed))).toEqual([{ target: 'order', command: { type: 'MarkLineReserved', data: { orderId, sku: 'MUG' } } }]);
+      expect(fulfilmentReactions(stockReserved('MUG', 3), order(placed))).toEqual([{ target: 'order', command: { type: 'MarkLineReserved', data: { orderId, sku: 'MUG', quantity: 3 } } }]);
     });
 
     it('does nothing for a line already marked', () => {
@@ -82,6 +83,12 @@ describe('fulfilment saga decisions', () => {
       ['shipped', [...fullyReserved, paid, shipped]],
     ] as const)('does nothing when redelivered once the order is %s', (_status, history) => {
       expect(fulfilmentReactions(stockReserved('KETTLE', 2), order(...history))).toEqual([]);
+    });
+
+    it.each([1, 4])('rejects the order when the reservation holds %i units for a line of 3: only the full quantity reserves it', (quantity) => {
+      expect(fulfilmentReactions(stockReserved('MUG', quantity), order(placed))).toEqual([
+        { target: 'order', command: { type: 'RejectOrder', data: { orderId, sku: 'MUG', reason: `stock for MUG is reserved for this order as ${quantity}, not 3` } } },
+      ]);
     });
 
     it('leaves alone a reservation for an order that does not exist or lacks that line', () => {
@@ -126,12 +133,58 @@ describe('fulfilment saga decisions', () => {
     });
   });
 
+  describe.each([
+    ['OrderRejected', rejected],
+    ['OrderCancelled', cancelled],
+  ] as const)('a replayed or forged %s', (_type, event) => {
+    it.each([
+      ['placed', [placed, lineReserved('KETTLE', 2)]],
+      ['confirmed', fullyReserved],
+      ['paid', [...fullyReserved, paid]],
+      ['shipped', [...fullyReserved, paid, shipped]],
+    ] as const)("frees nothing while the order's own stream says it is %s", (_status, history) => {
+      expect(fulfilmentReactions(event, order(...history))).toEqual([]);
+    });
+  });
+
   describe('OrderShipped', () => {
     it('ships the reserved stock of every line', () => {
       expect(fulfilmentReactions(shipped, order(...fullyReserved, paid, shipped))).toEqual([
         { target: 'product', command: { type: 'ShipStock', data: { sku: 'KETTLE', orderId } } },
         { target: 'product', command: { type: 'ShipStock', data: { sku: 'MUG', orderId } } },
       ]);
+    });
+
+    it.each([
+      ['confirmed', fullyReserved],
+      ['paid', [...fullyReserved, paid]],
+      ['cancelled', [...fullyReserved, cancelled]],
+    ] as const)('ships nothing when replayed or forged while the order is %s', (_status, history) => {
+      expect(fulfilmentReactions(shipped, order(...history))).toEqual([]);
+    });
+  });
+
+  describe('a reservation that recorded nothing (the product already had one, or had settled one, for this order id)', () => {
+    const reserve = (sku: string, quantity: number): ReserveStock => ({ type: 'ReserveStock', data: { sku, orderId, quantity } });
+
+    it('marks the line reserved when the product holds exactly its quantity for the order', () => {
+      expect(afterQuietReservation(reserve('MUG', 3), 3, order(placed))).toEqual([
+        { target: 'order', command: { type: 'MarkLineReserved', data: { orderId, sku: 'MUG', quantity: 3 } } },
+      ]);
+    });
+
+    it.each([
+      [1, 'stock for MUG is reserved for this order as 1, not 3'],
+      [900, 'stock for MUG is reserved for this order as 900, not 3'],
+      [undefined, 'no stock of MUG could be reserved for this order'],
+    ] as const)('rejects the order when the product holds %s for it', (held, reason) => {
+      expect(afterQuietReservation(reserve('MUG', 3), held, order(placed))).toEqual([{ target: 'order', command: { type: 'RejectOrder', data: { orderId, sku: 'MUG', reason } } }]);
+    });
+
+    it('does nothing once the order moved on or the line is marked', () => {
+      expect(afterQuietReservation(reserve('MUG', 3), undefined, order(placed, rejected))).toEqual([]);
+      expect(afterQuietReservation(reserve('MUG', 3), 3, order(placed, lineReserved('MUG', 3)))).toEqual([]);
+      expect(afterQuietReservation(reserve('MUG', 3), 3, none)).toEqual([]);
     });
   });
 

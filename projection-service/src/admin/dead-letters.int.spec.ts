@@ -57,7 +57,7 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     const letters = (await requestJson(`${url}/projections/catalog/dead-letters`)).body.items;
     expect(letters).toEqual([expect.objectContaining({ schema: `${prefix}catalog_v1`, eventType: 'PriceChanged', error: 'the PriceChanged handler is broken' })]);
     expect((await requestJson(`${url}/projections/orders/dead-letters`)).body.items).toEqual([]);
-    const lamp = async () => (await sql.query<{ price_cents: string; on_hand: number; revision: number }>(`select price_cents::text, on_hand, revision from ${readModelSchemas(prefix).catalog}.products where sku = 'lamp'`))[0];
+    const lamp = async () => (await sql.query<{ price_cents: string; on_hand: number; revision: number }>(`select price_cents::text, on_hand::int, revision from ${readModelSchemas(prefix).catalog}.products where sku = 'lamp'`))[0];
     expect(await lamp()).toEqual({ price_cents: '2500', on_hand: 13, revision: 7 });
     expect((await dumpReadModels(sql, prefix)).orders).toHaveLength(4);
 
@@ -77,7 +77,7 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     expect(retried).toMatchObject({ status: 200, body: { retried: true, resolved: [letter.id], streamId: 'product-lamp' } });
     expect((await requestJson(`${url}/projections/catalog/dead-letters`)).body.items).toEqual([]);
     const schema = `${prefix}catalog_v2`;
-    expect((await sql.query(`select price_cents::text, on_hand, revision from ${schema}.products where sku = 'lamp'`))[0]).toEqual({ price_cents: '2700', on_hand: 13, revision: 7 });
+    expect((await sql.query(`select price_cents::text, on_hand::int, revision from ${schema}.products where sku = 'lamp'`))[0]).toEqual({ price_cents: '2700', on_hand: 13, revision: 7 });
     expect((await cache.get(`${schema}:product:lamp`))?.value).toMatchObject({ priceCents: 2700, revision: 7 });
     expect((await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' })).status).toBe(404);
 

@@ -15,7 +15,8 @@ import {
   type Sql,
 } from '@order-engine/shared';
 import { describeWithService, freshName, sharedPglite } from '@order-engine/shared/testing';
-import { catalogProjection, productViewFromRow } from '../projections/catalog/catalog-writer.js';
+import { productViewFromRow } from '@order-engine/shared';
+import { catalogProjection } from '../projections/catalog/catalog-writer.js';
 import { orderViewFromRow } from '../projections/orders/orders-writer.js';
 import { liveProjections } from '../projections/index.js';
 import { migrateReadModels } from '../read-models/migrate.js';
@@ -75,9 +76,9 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
 
     const products = (await sql.query(`select * from ${s.catalog}.products order by sku`)).map(productViewFromRow);
     expect(products).toEqual([
-      { sku: 'lamp', name: 'Desk lamp', category: 'lighting', priceCents: 2700, currency: 'EUR', onHand: 8, reserved: 0, available: 8, status: 'active', revision: 6 },
-      { sku: 'mug', name: 'Mug', category: 'kitchen', priceCents: 800, currency: 'EUR', onHand: 4, reserved: 2, available: 2, status: 'active', revision: 5 },
-      { sku: 'vase', name: 'Vase', category: 'home', priceCents: 4000, currency: 'EUR', onHand: 0, reserved: 0, available: 0, status: 'discontinued', revision: 1 },
+      { sku: 'lamp', name: 'Desk lamp', category: 'lighting', priceCents: 2700, currency: 'EUR', onHand: 8, reserved: 0, held: 0, available: 8, status: 'active', revision: 6 },
+      { sku: 'mug', name: 'Mug', category: 'kitchen', priceCents: 800, currency: 'EUR', onHand: 4, reserved: 2, held: 0, available: 2, status: 'active', revision: 5 },
+      { sku: 'vase', name: 'Vase', category: 'home', priceCents: 4000, currency: 'EUR', onHand: 0, reserved: 0, held: 0, available: 0, status: 'discontinued', revision: 1 },
     ]);
 
     const orders = (await sql.query(`select * from ${s.orders}.orders order by order_id`)).map(orderViewFromRow);
@@ -194,6 +195,29 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     expect(await dumpReadModels(sql, prefix)).toEqual(await reference(store, head));
   });
 
+  it('holds a stock history past 2^31 units, written before stock was bounded, with no dead letter', async () => {
+    const { store, cache } = await setUp();
+    const sku = 'bulk';
+    const restocks = Array.from({ length: 2_200 }, () => ({ type: 'StockAdded', version: 1, data: { sku, quantity: 1_000_000 } }));
+    await store.append(`product-${sku}`, [{ type: 'ProductRegistered', version: 2, data: { sku, name: 'Bulk', category: 'x', priceCents: 1, currency: 'EUR' } }]);
+    const head = (await store.append(`product-${sku}`, restocks)).position;
+    await caughtUp(runAll(() => storeFeed(store, 500), cache), head);
+    const s = readModelSchemas(prefix);
+    expect((await sql.query(`select on_hand::text, available::text from ${s.catalog}.products where sku = $1`, [sku]))[0]).toEqual({ on_hand: '2200000000', available: '2200000000' });
+    expect((await dumpReadModels(sql, prefix)).dead_letters).toEqual([]);
+    expect((await cache.get<{ onHand: number }>(cacheKeys.product(s.catalog, sku)))?.value.onHand).toBe(2_200_000_000);
+  });
+
+  it('widens the stock columns of a catalog table made before they were bigint', async () => {
+    const { sql } = await setUp();
+    const s = readModelSchemas(prefix);
+    for (const column of ['on_hand', 'reserved', 'available']) await sql.exec(`alter table ${s.catalog}.products alter column ${column} type integer`);
+    await migrateReadModels(sql, prefix);
+    const types = await sql.query(`select column_name, data_type from information_schema.columns where table_schema = $1 and table_name = 'products'
+      and column_name in ('on_hand', 'reserved', 'held', 'available') order by column_name`, [s.catalog]);
+    expect(types.map((row) => `${row.column_name} ${row.data_type}`)).toEqual(['available bigint', 'held bigint', 'on_hand bigint', 'reserved bigint']);
+  });
+
   it('sets a poison event aside in dead_letters and projects the rest', async () => {
     const { store, cache } = await setUp();
     await appendHistory(store);
@@ -212,7 +236,7 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
       [letter(unstorable, 'catalog_v1'), letter(undecodable, 'orders_v1'), letter(undecodable, 'sales_v1')].sort(),
     );
     const s = readModelSchemas(prefix);
-    expect(await sql.query(`select on_hand, revision from ${s.catalog}.products where sku = 'lamp'`)).toEqual([{ on_hand: 9, revision: 7 }]);
+    expect(await sql.query(`select on_hand::int, revision from ${s.catalog}.products where sku = 'lamp'`)).toEqual([{ on_hand: 9, revision: 7 }]);
     expect(await sql.query(`select sku from ${s.catalog}.products where sku = 'bad'`)).toEqual([]);
     expect(dump.orders).toHaveLength(4);
     const [errorRow] = await sql.query<{ error: string }>(`select error from ${s.admin}.dead_letters where event_id = $1 and projection like '%orders_v1'`, [undecodable.eventId]);

@@ -43,9 +43,11 @@ export type TimeTravel<View> =
 export type OrderView = Exclude<Order, { status: 'none' }>;
 
 /** The product's state, without the bookkeeping of settled orders, and with the figures the catalog shows. */
-export type ProductView = Omit<Exclude<Product, { status: 'none' }>, 'settledOrders' | 'reservations'> & {
+export type ProductView = Omit<Exclude<Product, { status: 'none' }>, 'settledOrders' | 'reservations' | 'holds'> & {
   /** orderId → reserved quantity */
   reservations: Record<string, number>;
+  /** holdId → held quantity and reason */
+  holds: Record<string, { quantity: number; reason: string }>;
   available: number;
 };
 
@@ -57,8 +59,8 @@ export const orderAt = (store: EventStore, orderId: string, point: PointInHistor
 export const productAt = (store: EventStore, sku: string, point: PointInHistory): Promise<TimeTravel<ProductView>> =>
   travel(store, productStream(sku), productDecider, ProductEvent.options.map((o) => o.shape.type.value), point, (state) => {
     if (state.status === 'none') return undefined;
-    const { settledOrders: _settled, reservations, ...rest } = state;
-    return { ...rest, reservations: reservations.toObject(), available: availableOf(state) };
+    const { settledOrders: _settled, reservations, holds, ...rest } = state;
+    return { ...rest, reservations: reservations.toObject(), holds: holds.toObject(), available: availableOf(state) };
   });
 
 async function travel<S, E extends { type: string }, View>(

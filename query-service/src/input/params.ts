@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Text } from '@order-engine/shared';
 
 // Query-string values arrive as strings (or arrays/objects with the extended parser): these schemas accept
 // exactly one well-formed string, so `?limit=5&limit=6` or `?q[x]=1` is a 400, never a surprise downstream.
@@ -14,12 +15,8 @@ export const limitParam = z
   .pipe(z.number().int().min(1).max(MAX_LIMIT))
   .default(DEFAULT_LIMIT);
 
-/** Free text for filters. PostgreSQL rejects NUL in text, which would otherwise surface as a 500. */
-export const textParam = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+/** Free text for filters: the same rule as the commands' text, so nothing PostgreSQL refuses reaches a query. */
+export const textParam = Text(200);
 
 export const booleanParam = z.enum(['true', 'false']).transform((value) => value === 'true');
 

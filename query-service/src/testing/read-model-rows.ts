@@ -12,18 +12,18 @@ export async function dropReadModelSchemas(db: SqlExecutor, schemas: ReadModelSc
 }
 
 export const aProduct = (overrides: Partial<ProductView> = {}): ProductView => {
-  const view: ProductView = { sku: 'SKU-1', name: 'Widget', category: 'tools', priceCents: 1_250, currency: 'EUR', onHand: 10, reserved: 2, available: 8, status: 'active', revision: 3, ...overrides };
-  return { ...view, available: overrides.available ?? view.onHand - view.reserved };
+  const view: ProductView = { sku: 'SKU-1', name: 'Widget', category: 'tools', priceCents: 1_250, currency: 'EUR', onHand: 10, reserved: 2, held: 0, available: 8, status: 'active', revision: 3, ...overrides };
+  return { ...view, available: overrides.available ?? view.onHand - view.reserved - view.held };
 };
 
 export async function insertProduct(db: SqlExecutor, catalogSchema: string, product: ProductView, position = 1n): Promise<void> {
   await db.query(
-    `insert into ${catalogSchema}.products (sku, name, category, price_cents, currency, on_hand, reserved, available, status, revision, position, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+    `insert into ${catalogSchema}.products (sku, name, category, price_cents, currency, on_hand, reserved, held, available, status, revision, position, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
      on conflict (sku) do update set name = excluded.name, category = excluded.category, price_cents = excluded.price_cents,
-       currency = excluded.currency, on_hand = excluded.on_hand, reserved = excluded.reserved, available = excluded.available,
+       currency = excluded.currency, on_hand = excluded.on_hand, reserved = excluded.reserved, held = excluded.held, available = excluded.available,
        status = excluded.status, revision = excluded.revision, position = excluded.position, updated_at = now()`,
-    [product.sku, product.name, product.category, String(product.priceCents), product.currency, product.onHand, product.reserved, product.available, product.status, product.revision, position.toString()],
+    [product.sku, product.name, product.category, String(product.priceCents), product.currency, product.onHand, product.reserved, product.held, product.available, product.status, product.revision, position.toString()],
   );
 }
 

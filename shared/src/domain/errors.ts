@@ -9,17 +9,19 @@ export abstract class DomainError extends Error {
   }
 }
 
+export type Entity = 'product' | 'order' | 'hold';
+
 export class NotFound extends DomainError {
   readonly code = 'not-found';
-  constructor(readonly entity: 'product' | 'order', readonly id: string) {
+  constructor(readonly entity: Entity, readonly id: string) {
     super(`${entity} ${id} does not exist`);
   }
 }
 
 export class AlreadyExists extends DomainError {
   readonly code = 'already-exists';
-  constructor(readonly entity: 'product' | 'order', readonly id: string) {
-    super(`${entity} ${id} already exists`);
+  constructor(readonly entity: Entity, readonly id: string, detail = `${entity} ${id} already exists`) {
+    super(detail);
   }
 }
 
@@ -27,6 +29,13 @@ export class InsufficientStock extends DomainError {
   readonly code = 'insufficient-stock';
   constructor(readonly sku: string, readonly requested: number, readonly available: number) {
     super(`product ${sku}: requested ${requested}, available ${available}`);
+  }
+}
+
+export class StockLimitExceeded extends DomainError {
+  readonly code = 'stock-limit-exceeded';
+  constructor(readonly sku: string, readonly onHand: number, readonly adding: number, readonly limit: number) {
+    super(`product ${sku}: ${onHand} on hand plus ${adding} would pass the limit of ${limit}`);
   }
 }
 

@@ -30,6 +30,8 @@ export const eventRegistry: Record<DomainEventType, EventDefinition> = {
   StockReservationRejected: v1(product.StockReservationRejected),
   StockReleased: v1(product.StockReleased),
   StockShipped: v1(product.StockShipped),
+  StockHeld: v1(product.StockHeld),
+  StockHoldReleased: v1(product.StockHoldReleased),
   ProductDiscontinued: v1(product.ProductDiscontinued),
   OrderPlaced: v1(order.OrderPlaced),
   OrderLineReserved: v1(order.OrderLineReserved),

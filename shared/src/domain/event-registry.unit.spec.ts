@@ -16,6 +16,8 @@ const samples: SampleOf = {
   },
   StockReleased: { type: 'StockReleased', data: { sku: 'SKU-1', orderId: 'o-1', quantity: 2 } },
   StockShipped: { type: 'StockShipped', data: { sku: 'SKU-1', orderId: 'o-1', quantity: 2 } },
+  StockHeld: { type: 'StockHeld', data: { sku: 'SKU-1', holdId: 'h-1', quantity: 3, reason: 'damaged in store' } },
+  StockHoldReleased: { type: 'StockHoldReleased', data: { sku: 'SKU-1', holdId: 'h-1', quantity: 3 } },
   ProductDiscontinued: { type: 'ProductDiscontinued', data: { sku: 'SKU-1' } },
   OrderPlaced: {
     type: 'OrderPlaced',

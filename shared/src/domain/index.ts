@@ -1,5 +1,6 @@
 export * from './money.js';
 export * from './ids.js';
+export * from './text.js';
 export * from './streams.js';
 export * from './decider.js';
 export * from './errors.js';

@@ -9,6 +9,7 @@ import {
   NotFound,
   PaymentMismatch,
   ProductUnavailable,
+  StockLimitExceeded,
 } from '../domain/errors.js';
 import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/errors.js';
 import type { Logger } from '../logging/logger.js';
@@ -16,7 +17,7 @@ import { HttpProblem, problemType, type Problem } from './problem.js';
 
 const domainStatus = (error: DomainError): number => {
   if (error instanceof NotFound) return 404;
-  if (error instanceof PaymentMismatch || error instanceof InvalidOrder) return 422;
+  if (error instanceof PaymentMismatch || error instanceof InvalidOrder || error instanceof StockLimitExceeded) return 422;
   if (error instanceof AlreadyExists || error instanceof InsufficientStock || error instanceof ProductUnavailable || error instanceof InvalidTransition) return 409;
   return 409;
 };

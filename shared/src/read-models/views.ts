@@ -9,7 +9,11 @@ export interface ProductView {
   priceCents: number;
   currency: string;
   onHand: number;
+  /** Reserved for orders. */
   reserved: number;
+  /** Held by operators (stock holds). */
+  held: number;
+  /** on hand − reserved − held */
   available: number;
   status: ProductStatus;
   revision: number;

@@ -1,4 +1,4 @@
-import { cacheKeys, catalogTables, PRODUCT_STREAM_PREFIX, projectionSchema, type ProductStatus, type ProductView, type Row, type SqlExecutor } from '@order-engine/shared';
+import { cacheKeys, catalogTables, PRODUCT_STREAM_PREFIX, productColumns, productViewFromRow, projectionSchema, type Row, type SqlExecutor } from '@order-engine/shared';
 import { foldRows, isoText, keysOf, type Projection } from '../projection.js';
 import { isProductEvent, productView, projectProduct, type ProductDomainEvent, type ProductRow } from './catalog.js';
 
@@ -9,33 +9,18 @@ const version = 1;
 const productKey = (event: ProductDomainEvent): string => event.data.sku;
 
 const selectProducts = (schema: string): string => `
-  select sku, name, category, price_cents::text as price_cents, currency, on_hand, reserved, available, status, revision,
-         position::text as position, ${isoText('updated_at')} as updated_at
+  select ${productColumns}, position::text as position, ${isoText('updated_at')} as updated_at
   from ${schema}.products where sku in (select jsonb_array_elements_text($1::jsonb))`;
 
 // The revision guard is repeated in SQL so two workers racing on the same rows can never move one backwards.
 const upsertProducts = (schema: string): string => `
-  insert into ${schema}.products (sku, name, category, price_cents, currency, on_hand, reserved, available, status, revision, position, updated_at)
+  insert into ${schema}.products (sku, name, category, price_cents, currency, on_hand, reserved, held, available, status, revision, position, updated_at)
   select * from jsonb_to_recordset($1::jsonb) as r(sku text, name text, category text, price_cents bigint, currency text,
-    on_hand integer, reserved integer, available integer, status text, revision integer, position bigint, updated_at timestamptz)
+    on_hand bigint, reserved bigint, held bigint, available bigint, status text, revision integer, position bigint, updated_at timestamptz)
   on conflict (sku) do update set name = excluded.name, category = excluded.category, price_cents = excluded.price_cents,
-    currency = excluded.currency, on_hand = excluded.on_hand, reserved = excluded.reserved, available = excluded.available,
+    currency = excluded.currency, on_hand = excluded.on_hand, reserved = excluded.reserved, held = excluded.held, available = excluded.available,
     status = excluded.status, revision = excluded.revision, position = excluded.position, updated_at = excluded.updated_at
   where products.revision < excluded.revision`;
-
-/** The view from a products row; tolerant of int8 as string or number, so any reader of the table can use it. */
-export const productViewFromRow = (row: Row): ProductView => ({
-  sku: row.sku as string,
-  name: row.name as string,
-  category: row.category as string,
-  priceCents: Number(row.price_cents),
-  currency: row.currency as string,
-  onHand: Number(row.on_hand),
-  reserved: Number(row.reserved),
-  available: Number(row.available),
-  status: row.status as ProductStatus,
-  revision: Number(row.revision),
-});
 
 const productFromRow = (row: Row): ProductRow => ({
   ...productViewFromRow(row),
@@ -51,6 +36,7 @@ const toRecord = (row: ProductRow) => ({
   currency: row.currency,
   on_hand: row.onHand,
   reserved: row.reserved,
+  held: row.held,
   available: row.available,
   status: row.status,
   revision: row.revision,

@@ -18,12 +18,20 @@ const productEventTypes: Record<ProductEvent['type'], true> = {
   StockReservationRejected: true,
   StockReleased: true,
   StockShipped: true,
+  StockHeld: true,
+  StockHoldReleased: true,
   ProductDiscontinued: true,
 };
 
 export const isProductEvent = (event: RecordedDomainEvent): event is ProductDomainEvent => Object.hasOwn(productEventTypes, event.type);
 
-const withStock = (row: ProductRow, onHand: number, reserved: number): ProductRow => ({ ...row, onHand, reserved, available: onHand - reserved });
+const withStock = (row: ProductRow, onHand: number, reserved: number, held = row.held): ProductRow => ({
+  ...row,
+  onHand,
+  reserved,
+  held,
+  available: onHand - reserved - held,
+});
 
 export function projectProduct(row: ProductRow | undefined, event: ProductDomainEvent): ProductRow | undefined {
   // Delivery is at least once: an event at or below the applied revision has been counted already.
@@ -31,7 +39,7 @@ export function projectProduct(row: ProductRow | undefined, event: ProductDomain
   const stamp = { revision: event.revision, position: event.position, updatedAt: event.recordedAt.toISOString() };
   if (event.type === 'ProductRegistered') {
     const { sku, name, category, priceCents, currency } = event.data;
-    return { sku, name, category, priceCents, currency, onHand: 0, reserved: 0, available: 0, status: 'active', ...stamp };
+    return { sku, name, category, priceCents, currency, onHand: 0, reserved: 0, held: 0, available: 0, status: 'active', ...stamp };
   }
   // History before registration cannot be shown: the decider never writes it, so there is nothing to project.
   if (!row) return undefined;
@@ -48,6 +56,10 @@ export function projectProduct(row: ProductRow | undefined, event: ProductDomain
       return { ...withStock(row, row.onHand, row.reserved - event.data.quantity), ...stamp };
     case 'StockShipped':
       return { ...withStock(row, row.onHand - event.data.quantity, row.reserved - event.data.quantity), ...stamp };
+    case 'StockHeld':
+      return { ...withStock(row, row.onHand, row.reserved, row.held + event.data.quantity), ...stamp };
+    case 'StockHoldReleased':
+      return { ...withStock(row, row.onHand, row.reserved, row.held - event.data.quantity), ...stamp };
     case 'ProductDiscontinued':
       return { ...row, status: 'discontinued', ...stamp };
     default: {

@@ -17,7 +17,7 @@ describe('catalog projection', () => {
     const [event] = history(registered);
     expect(productView(fold([event!])!)).toEqual({
       sku: 'SKU-1', name: 'Lamp', category: 'lighting', priceCents: 1999, currency: 'EUR',
-      onHand: 0, reserved: 0, available: 0, status: 'active', revision: 0,
+      onHand: 0, reserved: 0, held: 0, available: 0, status: 'active', revision: 0,
     });
   });
 
@@ -32,6 +32,18 @@ describe('catalog projection', () => {
     );
     expect(fold(events)).toMatchObject({ onHand: 7, reserved: 0, available: 7, revision: 5 });
     expect(fold(events.slice(0, 4))).toMatchObject({ onHand: 10, reserved: 5, available: 5, revision: 3 });
+  });
+
+  it('keeps available = on hand − reserved − held through holds placed and released', () => {
+    const events = history(
+      registered,
+      { type: 'StockAdded', data: { sku: 'SKU-1', quantity: 10 } },
+      { type: 'StockReserved', data: { sku: 'SKU-1', orderId: 'o1', quantity: 3 } },
+      { type: 'StockHeld', data: { sku: 'SKU-1', holdId: 'h1', quantity: 4, reason: 'display' } },
+      { type: 'StockHoldReleased', data: { sku: 'SKU-1', holdId: 'h1', quantity: 4 } },
+    );
+    expect(fold(events.slice(0, 4))).toMatchObject({ onHand: 10, reserved: 3, held: 4, available: 3 });
+    expect(fold(events)).toMatchObject({ onHand: 10, reserved: 3, held: 0, available: 7 });
   });
 
   it('changes the price and discontinues', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Cents, Currency } from '../money.js';
 import { CustomerId, OrderId, Quantity, Sku } from '../ids.js';
+import { Text } from '../text.js';
 
 const command = <T extends string, D extends z.ZodRawShape>(type: T, data: D) =>
   z.strictObject({ type: z.literal(type), data: z.strictObject(data) });
@@ -21,18 +22,18 @@ export const PlaceOrder = command('PlaceOrder', {
     .max(MAX_ORDER_LINES)
     .refine((lines) => new Set(lines.map((l) => l.sku)).size === lines.length, 'each sku at most once per order'),
 });
-/** Issued by the fulfilment saga for each StockReserved of the order. */
-export const MarkLineReserved = command('MarkLineReserved', { orderId: OrderId, sku: Sku });
+/** Issued by the fulfilment saga for each reservation that matches a line of the order (sku and quantity). */
+export const MarkLineReserved = command('MarkLineReserved', { orderId: OrderId, sku: Sku, quantity: Quantity });
 export const ConfirmOrder = command('ConfirmOrder', { orderId: OrderId });
-export const RejectOrder = command('RejectOrder', { orderId: OrderId, reason: z.string().min(1).max(500), sku: Sku.optional() });
+export const RejectOrder = command('RejectOrder', { orderId: OrderId, reason: Text(500), sku: Sku.optional() });
 export const PayOrder = command('PayOrder', { orderId: OrderId, amountCents: Cents });
 export const ShipOrder = command('ShipOrder', {
   orderId: OrderId,
-  carrier: z.string().trim().min(1).max(100),
-  trackingNumber: z.string().trim().min(1).max(100),
+  carrier: Text(100),
+  trackingNumber: Text(100),
 });
 export const DeliverOrder = command('DeliverOrder', { orderId: OrderId });
-export const CancelOrder = command('CancelOrder', { orderId: OrderId, reason: z.string().trim().min(1).max(500) });
+export const CancelOrder = command('CancelOrder', { orderId: OrderId, reason: Text(500) });
 
 export type PlaceOrder = z.infer<typeof PlaceOrder>;
 export type MarkLineReserved = z.infer<typeof MarkLineReserved>;

@@ -57,6 +57,8 @@ const placeOrder = ({ data }: PlaceOrder, now: Date): OrderEvent[] => {
 const markLineReserved = ({ data }: MarkLineReserved, order: ExistingOrder): OrderEvent[] => {
   const line = order.lines.find((candidate) => candidate.sku === data.sku);
   if (!line) throw new InvalidOrder(order.orderId, `has no line for sku ${data.sku}`);
+  // Only a reservation of the line's full quantity reserves it.
+  if (line.quantity !== data.quantity) throw new InvalidOrder(order.orderId, `line ${data.sku} needs ${line.quantity}, not ${data.quantity}`);
   if (order.status !== 'placed' || order.reserved.includes(line.sku)) return [];
   const lineReserved: OrderEvent = { type: 'OrderLineReserved', data: { orderId: order.orderId, sku: line.sku, quantity: line.quantity } };
   const completesOrder = isFullyReserved({ ...order, reserved: [...order.reserved, line.sku] });

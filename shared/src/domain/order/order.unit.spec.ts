@@ -20,7 +20,8 @@ const place = (orderLines: PricedLine[] = lines): OrderCommand => ({
   type: 'PlaceOrder',
   data: { orderId, customerId: 'cust-1', currency: 'EUR', lines: orderLines },
 });
-const markReserved = (sku: string): OrderCommand => ({ type: 'MarkLineReserved', data: { orderId, sku } });
+const quantityOf = (sku: string): number => lines.find((line) => line.sku === sku)?.quantity ?? 1;
+const markReserved = (sku: string, quantity = quantityOf(sku)): OrderCommand => ({ type: 'MarkLineReserved', data: { orderId, sku, quantity } });
 const confirm: OrderCommand = { type: 'ConfirmOrder', data: { orderId } };
 const reject: OrderCommand = { type: 'RejectOrder', data: { orderId, reason: 'insufficient stock', sku: 'MUG' } };
 const pay = (amountCents: number = totalCents): OrderCommand => ({ type: 'PayOrder', data: { orderId, amountCents } });
@@ -178,6 +179,10 @@ describe('order decider', () => {
 
     it('refuses a sku that is not a line of the order', () => {
       spec.given([placed]).when(markReserved('TOASTER')).thenThrows(InvalidOrder, { orderId });
+    });
+
+    it.each([1, 4])('refuses a reservation of %i units for a line of 3: only the full quantity reserves it', (quantity) => {
+      spec.given([placed]).when(markReserved('MUG', quantity)).thenThrows(InvalidOrder, { orderId });
     });
   });
 

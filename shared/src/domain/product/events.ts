@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Cents, Currency } from '../money.js';
-import { OrderId, Sku } from '../ids.js';
+import { HoldId, OrderId, Sku } from '../ids.js';
 
 // One zod schema per event; its current schema version is in ../event-registry.ts.
 const event = <T extends string, D extends z.ZodRawShape>(type: T, data: D) =>
@@ -25,6 +25,8 @@ export const StockReservationRejected = event('StockReservationRejected', {
   available: Count,
   reason: z.enum(['insufficient_stock', 'discontinued']),
 });
+export const StockHeld = event('StockHeld', { sku: Sku, holdId: HoldId, quantity: Count, reason: z.string() });
+export const StockHoldReleased = event('StockHoldReleased', { sku: Sku, holdId: HoldId, quantity: Count });
 export const StockReleased = event('StockReleased', { sku: Sku, orderId: OrderId, quantity: Count });
 export const StockShipped = event('StockShipped', { sku: Sku, orderId: OrderId, quantity: Count });
 export const ProductDiscontinued = event('ProductDiscontinued', { sku: Sku });
@@ -34,6 +36,8 @@ export type PriceChanged = z.infer<typeof PriceChanged>;
 export type StockAdded = z.infer<typeof StockAdded>;
 export type StockReserved = z.infer<typeof StockReserved>;
 export type StockReservationRejected = z.infer<typeof StockReservationRejected>;
+export type StockHeld = z.infer<typeof StockHeld>;
+export type StockHoldReleased = z.infer<typeof StockHoldReleased>;
 export type StockReleased = z.infer<typeof StockReleased>;
 export type StockShipped = z.infer<typeof StockShipped>;
 export type ProductDiscontinued = z.infer<typeof ProductDiscontinued>;
@@ -46,6 +50,8 @@ export const ProductEvent = z.discriminatedUnion('type', [
   StockReservationRejected,
   StockReleased,
   StockShipped,
+  StockHeld,
+  StockHoldReleased,
   ProductDiscontinued,
 ]);
 export type ProductEvent = z.infer<typeof ProductEvent>;

@@ -1,10 +1,12 @@
 import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import type { Decider } from '../decider.js';
-import { AlreadyExists, NotFound, ProductUnavailable } from '../errors.js';
-import type { ChangePrice, ProductCommand, RegisterProduct, ReleaseStock, ReserveStock, Restock, ShipStock } from './commands.js';
+import { AlreadyExists, InsufficientStock, NotFound, ProductUnavailable, StockLimitExceeded } from '../errors.js';
+import { MAX_ON_HAND } from '../ids.js';
+import type { ChangePrice, PlaceHold, ProductCommand, RegisterProduct, ReleaseHold, ReleaseStock, ReserveStock, Restock, ShipStock } from './commands.js';
 import type { ProductEvent } from './events.js';
 
 // Product state is a union on status. Reservations are keyed by order id, so reserving twice for one order is a no-op.
+// Operators' holds are kept apart, keyed by their own ids: no hold can touch an order's reservation, nor the reverse.
 // A product lives long: its settled orders only ever grow, and its open reservations can number thousands. So both are
 // persistent collections (immutable's Map and Set): evolve makes a new state in O(log n) per event, sharing the rest
 // with the state before, where copying a plain object made folding a stream of n orders O(n²). JSON.stringify writes
@@ -23,6 +25,10 @@ export type Product =
       reservations: ImmutableMap<string, number>;
       /** The sum of the reservations' quantities, kept by evolve. */
       reserved: number;
+      /** holdId → held quantity */
+      holds: ImmutableMap<string, { quantity: number; reason: string }>;
+      /** The sum of the holds' quantities, kept by evolve. */
+      held: number;
       /** Orders whose reservation was released or shipped: a late or redelivered ReserveStock for them is a no-op,
        * so at-least-once delivery to concurrent saga workers can never hold stock for a finished order. */
       settledOrders: ImmutableSet<string>;
@@ -32,7 +38,8 @@ type RegisteredProduct = Extract<Product, { onHand: number }>;
 
 export const reservedOf = (product: RegisteredProduct): number => product.reserved;
 
-export const availableOf = (product: RegisteredProduct): number => product.onHand - product.reserved;
+/** What can still be reserved or held: never below zero, since both are refused past it. */
+export const availableOf = (product: RegisteredProduct): number => product.onHand - product.reserved - product.held;
 
 export const reservationOf = (product: RegisteredProduct, orderId: string): number | undefined => product.reservations.get(orderId);
 
@@ -60,6 +67,7 @@ const changePrice = ({ data }: ChangePrice, product: RegisteredProduct): Product
 
 const restock = ({ data }: Restock, product: RegisteredProduct): ProductEvent[] => {
   if (product.status === 'discontinued') throw new ProductUnavailable(product.sku, 'discontinued');
+  if (product.onHand + data.quantity > MAX_ON_HAND) throw new StockLimitExceeded(product.sku, product.onHand, data.quantity, MAX_ON_HAND);
   return [{ type: 'StockAdded', data: { sku: product.sku, quantity: data.quantity } }];
 };
 
@@ -91,6 +99,26 @@ const shipStock = ({ data }: ShipStock, product: RegisteredProduct): ProductEven
   return [{ type: 'StockShipped', data: { sku: product.sku, orderId: data.orderId, quantity } }];
 };
 
+// A hold placed again with the same id and quantity is a no-op (a retried request); with another quantity, a conflict.
+const placeHold = ({ data }: PlaceHold, product: RegisteredProduct): ProductEvent[] => {
+  const { holdId, quantity, reason } = data;
+  const existing = product.holds.get(holdId);
+  if (existing) {
+    if (existing.quantity === quantity) return [];
+    throw new AlreadyExists('hold', holdId, `hold ${holdId} on ${product.sku} already holds ${existing.quantity}`);
+  }
+  if (product.status === 'discontinued') throw new ProductUnavailable(product.sku, 'discontinued');
+  const available = availableOf(product);
+  if (available < quantity) throw new InsufficientStock(product.sku, quantity, available);
+  return [{ type: 'StockHeld', data: { sku: product.sku, holdId, quantity, reason } }];
+};
+
+const releaseHold = ({ data }: ReleaseHold, product: RegisteredProduct): ProductEvent[] => {
+  const existing = product.holds.get(data.holdId);
+  if (!existing) throw new NotFound('hold', data.holdId);
+  return [{ type: 'StockHoldReleased', data: { sku: product.sku, holdId: data.holdId, quantity: existing.quantity } }];
+};
+
 const discontinueProduct = (product: RegisteredProduct): ProductEvent[] =>
   product.status === 'discontinued' ? [] : [{ type: 'ProductDiscontinued', data: { sku: product.sku } }];
 
@@ -105,6 +133,10 @@ const decide = (command: ProductCommand, state: Product): ProductEvent[] => {
       return changePrice(command, state);
     case 'Restock':
       return restock(command, state);
+    case 'PlaceHold':
+      return placeHold(command, state);
+    case 'ReleaseHold':
+      return releaseHold(command, state);
     case 'ReserveStock':
       return reserveStock(command, state);
     case 'ReleaseStock':
@@ -123,7 +155,7 @@ const decide = (command: ProductCommand, state: Product): ProductEvent[] => {
 const evolve = (state: Product, event: ProductEvent): Product => {
   if (event.type === 'ProductRegistered') {
     const { sku, name, category, priceCents, currency } = event.data;
-    return { status: 'active', sku, name, category, priceCents, currency, onHand: 0, reservations: ImmutableMap(), reserved: 0, settledOrders: ImmutableSet() };
+    return { status: 'active', sku, name, category, priceCents, currency, onHand: 0, reservations: ImmutableMap(), reserved: 0, holds: ImmutableMap(), held: 0, settledOrders: ImmutableSet() };
   }
   // History is a fact: an event for a product never registered cannot be applied, so it leaves the state as it is.
   if (state.status === 'none') return state;
@@ -142,6 +174,14 @@ const evolve = (state: Product, event: ProductEvent): Product => {
       return settle(state, event.data.orderId, state.onHand);
     case 'StockShipped':
       return settle(state, event.data.orderId, state.onHand - event.data.quantity);
+    case 'StockHeld': {
+      const { holdId, quantity, reason } = event.data;
+      return { ...state, holds: state.holds.set(holdId, { quantity, reason }), held: state.held - (state.holds.get(holdId)?.quantity ?? 0) + quantity };
+    }
+    case 'StockHoldReleased': {
+      const existing = state.holds.get(event.data.holdId);
+      return existing ? { ...state, holds: state.holds.delete(event.data.holdId), held: state.held - existing.quantity } : state;
+    }
     case 'ProductDiscontinued':
       return { ...state, status: 'discontinued' };
     default: {

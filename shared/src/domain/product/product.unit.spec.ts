@@ -2,7 +2,8 @@ import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import { describe, expect, it } from 'vitest';
 import { deciderSpec } from '../../testing/decider-spec.js';
 import { fold } from '../decider.js';
-import { AlreadyExists, NotFound, ProductUnavailable } from '../errors.js';
+import { AlreadyExists, InsufficientStock, NotFound, ProductUnavailable, StockLimitExceeded } from '../errors.js';
+import { MAX_ON_HAND, MAX_QUANTITY } from '../ids.js';
 import type { ProductCommand } from './commands.js';
 import type { ProductEvent } from './events.js';
 import { availableOf, type Product, productDecider, reservedOf } from './product.js';
@@ -30,6 +31,10 @@ const reserve = (orderId: string, quantity: number): ProductCommand => ({ type: 
 const release = (orderId: string): ProductCommand => ({ type: 'ReleaseStock', data: { sku, orderId } });
 const ship = (orderId: string): ProductCommand => ({ type: 'ShipStock', data: { sku, orderId } });
 const discontinue: ProductCommand = { type: 'DiscontinueProduct', data: { sku } };
+const hold = (holdId: string, quantity: number): ProductCommand => ({ type: 'PlaceHold', data: { sku, holdId, quantity, reason: 'display' } });
+const releaseHold = (holdId: string): ProductCommand => ({ type: 'ReleaseHold', data: { sku, holdId } });
+const held = (holdId: string, quantity: number): ProductEvent => ({ type: 'StockHeld', data: { sku, holdId, quantity, reason: 'display' } });
+const holdReleased = (holdId: string, quantity: number): ProductEvent => ({ type: 'StockHoldReleased', data: { sku, holdId, quantity } });
 
 describe('product decider', () => {
   describe('RegisterProduct', () => {
@@ -52,13 +57,15 @@ describe('product decider', () => {
         onHand: 0,
         reservations: ImmutableMap(),
         reserved: 0,
+        holds: ImmutableMap(),
+        held: 0,
         settledOrders: ImmutableSet(),
       });
     });
   });
 
   describe('a product that does not exist', () => {
-    it.each([changePrice(1), restock(1), reserve('o-1', 1), release('o-1'), ship('o-1'), discontinue])(
+    it.each([changePrice(1), restock(1), hold('h-1', 1), releaseHold('h-1'), reserve('o-1', 1), release('o-1'), ship('o-1'), discontinue])(
       'refuses $type with NotFound',
       (command) => {
         spec.given([]).when(command).thenThrows(NotFound, { entity: 'product', id: sku });
@@ -87,6 +94,66 @@ describe('product decider', () => {
 
     it('is refused on a discontinued product', () => {
       spec.given([registered, discontinued]).when(restock(10)).thenThrows(ProductUnavailable, { sku, reason: 'discontinued' });
+    });
+  });
+
+  describe('stock bounds', () => {
+    it('restocks up to the bound of stock on hand', () => {
+      const full = Array.from({ length: MAX_ON_HAND / MAX_QUANTITY - 1 }, () => stockAdded(MAX_QUANTITY));
+      spec.given([registered, ...full]).when(restock(MAX_QUANTITY)).then([stockAdded(MAX_QUANTITY)]);
+    });
+
+    it('refuses a restock that would pass it, naming the figures', () => {
+      const full = Array.from({ length: MAX_ON_HAND / MAX_QUANTITY }, () => stockAdded(MAX_QUANTITY));
+      spec.given([registered, ...full]).when(restock(1)).thenThrows(StockLimitExceeded, { sku, onHand: MAX_ON_HAND, adding: 1, limit: MAX_ON_HAND });
+    });
+  });
+
+  describe('PlaceHold and ReleaseHold', () => {
+    it('holds available stock under its own id', () => {
+      spec.given([registered, stockAdded(5)]).when(hold('h-1', 2)).then([held('h-1', 2)]);
+    });
+
+    it('counts holds against available stock, apart from reservations', () => {
+      const product = fold(productDecider, [registered, stockAdded(10), reserved('o-1', 3), held('h-1', 4)]);
+      expect(product).toMatchObject({ onHand: 10, reserved: 3, held: 4 });
+      expect(product.status !== 'none' && availableOf(product)).toBe(3);
+    });
+
+    it('refuses a hold beyond available stock as InsufficientStock, recording nothing', () => {
+      spec.given([registered, stockAdded(5), reserved('o-1', 3)]).when(hold('h-1', 3)).thenThrows(InsufficientStock, { sku, requested: 3, available: 2 });
+    });
+
+    it('leaves too little for an order: the reservation is rejected', () => {
+      spec
+        .given([registered, stockAdded(5), held('h-1', 5)])
+        .when(reserve('o-1', 1))
+        .then([{ type: 'StockReservationRejected', data: { sku, orderId: 'o-1', requested: 1, available: 0, reason: 'insufficient_stock' } }]);
+    });
+
+    it('is a no-op when placed again with the same quantity, and a conflict with another', () => {
+      spec.given([registered, stockAdded(5), held('h-1', 2)]).when(hold('h-1', 2)).then([]);
+      spec.given([registered, stockAdded(5), held('h-1', 2)]).when(hold('h-1', 3)).thenThrows(AlreadyExists, { entity: 'hold', id: 'h-1' });
+    });
+
+    it('is refused on a discontinued product', () => {
+      spec.given([registered, stockAdded(5), discontinued]).when(hold('h-1', 1)).thenThrows(ProductUnavailable, { sku, reason: 'discontinued' });
+    });
+
+    it('releases a hold, and refuses to release one that does not exist', () => {
+      spec.given([registered, stockAdded(5), held('h-1', 2)]).when(releaseHold('h-1')).then([holdReleased('h-1', 2)]);
+      spec.given([registered, stockAdded(5), held('h-1', 2), holdReleased('h-1', 2)]).when(releaseHold('h-1')).thenThrows(NotFound, { entity: 'hold', id: 'h-1' });
+    });
+
+    it('cannot touch an order reservation under the same id', () => {
+      spec.given([registered, stockAdded(5), reserved('o-1', 2)]).when(releaseHold('o-1')).thenThrows(NotFound, { entity: 'hold', id: 'o-1' });
+      const product = fold(productDecider, [registered, stockAdded(5), reserved('o-1', 2), held('o-1', 1), holdReleased('o-1', 1)]);
+      expect(product).toMatchObject({ reserved: 2, held: 0 });
+      expect(product.status !== 'none' && product.reservations.toObject()).toEqual({ 'o-1': 2 });
+    });
+
+    it('still releases holds of a discontinued product', () => {
+      spec.given([registered, stockAdded(5), held('h-1', 2), discontinued]).when(releaseHold('h-1')).then([holdReleased('h-1', 2)]);
     });
   });
 
