@@ -1,10 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Three kinds of test (ARCHITECTURE.md, Layout): unit (pure), int (real databases or PGlite), e2e (running services over HTTP).
+// Three kinds of test (docs: README, Tests): unit (pure), int (real databases or PGlite), e2e (running services over HTTP).
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['**/src/**/*.unit.spec.ts', 'examples/**/*.unit.spec.ts', 'cli/**/*.unit.spec.ts'], exclude: ['**/node_modules/**'] } },
+      { test: { name: 'unit', include: ['**/src/**/*.unit.spec.ts', 'examples/**/*.unit.spec.ts', 'cli/**/*.unit.spec.ts', 'embedded/**/*.unit.spec.ts'], exclude: ['**/node_modules/**'] } },
       {
         test: {
           name: 'int',
