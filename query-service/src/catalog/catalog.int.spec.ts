@@ -103,6 +103,7 @@ describeOnReadDbs('GET /products', (fixture) => {
       'inStock=',
       'q=',
       'q=%00',
+      'category=a%1Bb',
       `q=${'x'.repeat(201)}`,
       'category[a]=b',
       'category=a&category=b',
