@@ -34,12 +34,14 @@ async function eventually(probe: () => Promise<boolean>, timeoutMs = 10_000): Pr
 
 describeWithService('DATABASE_URL', 'query service, PostgreSQL or Redis out of reach', (databaseUrl) => {
   let direct: Sql;
+  let prefix: string;
   let schemas: ReadModelSchemas;
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeEach(async () => {
     direct = pgSql(databaseUrl);
-    schemas = readModelSchemas(`${freshName('qoutage')}_`);
+    prefix = `${freshName('qoutage')}_`;
+    schemas = readModelSchemas(prefix);
     await createReadModelTables(direct, schemas);
     await insertProduct(direct, schemas.catalog, aProduct({ sku: 'lamp' }));
   });
@@ -54,7 +56,7 @@ describeWithService('DATABASE_URL', 'query service, PostgreSQL or Redis out of r
     const service: QueryService = createQueryService({
       readDb,
       cache,
-      prefix: schemas.admin.replace(/projections$/, ''),
+      prefix,
       logger: silentLogger,
       readYourWritesTimeoutMs: 1_000,
       versions: { catalog: 1, orders: 1, sales: 1 },
