@@ -16,7 +16,8 @@ export async function openConfiguredEventStore(env: Record<string, string | unde
   }
   if (config.EVENT_STORE === 'pglite') assertPgliteAvailable(config);
   const databases = await openDatabases({ ...config, READ_DB: config.EVENT_STORE });
-  const store = openEventStore(config, databases);
+  // Exports and replays read long ranges: the long statement bound applies.
+  const store = openEventStore(config, databases.forLongStatements);
   return { store, close: async () => (await store.close(), await databases.close()) };
 }
 

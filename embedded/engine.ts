@@ -2,11 +2,13 @@ import { createCommandService } from '@order-engine/command-service';
 import { createProjectionService, rebuildSettings } from '@order-engine/projection-service';
 import { createQueryService } from '@order-engine/query-service';
 import {
+  cacheReady,
   fanOutFeed,
   listen,
   openCache,
   openDatabases,
   postgresEventStore,
+  type Databases,
   type EngineConfig,
   type EventStore,
   type Logger,
@@ -22,11 +24,24 @@ export interface Engine {
   queryUrl: string;
   projectionUrl: string;
   eventStore: EventStore;
+  databases: Databases;
   stop(): Promise<void>;
 }
 
-export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
-  const databases = await openDatabases(config);
+export interface EngineOptions {
+  /**
+   * The PGlite worker died under the engine: every database call fails from then on (GET /ready answers 503), and
+   * nothing here brings it back. `npm start` exits non-zero on it, for a supervisor to restart the process.
+   */
+  onDatabaseLost?: (error: Error) => void;
+}
+
+export async function startEngine(config: EngineConfig, logger: Logger, options: EngineOptions = {}): Promise<Engine> {
+  const onWorkerLost = (error: Error) => {
+    logger.error('the PGlite worker died: the engine cannot read or write anything any more', { error: error.message });
+    options.onDatabaseLost?.(error);
+  };
+  const databases = await openDatabases(config, { pglite: { onWorkerLost } });
   const pglite = config.EVENT_STORE === 'pglite';
   // PGlite belongs to this process: subscribers need no NOTIFY. (It runs one statement at a time, which its Sql's
   // parallelism tells the store: appends that arrive while one is running all go in the next call.)
@@ -48,6 +63,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     feed: fanOut.feed,
     // PGlite is this process's own database, and every append goes through this command service.
     soleWriter: pglite,
+    readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
   const queries = createQueryService({
     readDb: databases.readDb,
@@ -58,6 +74,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
     // The projections below report to it once their cache writes are done; a memory cache is only theirs to write.
     cacheKeepsUpWithReports: config.CACHE === 'memory',
+    ready: config.CACHE === 'redis' ? { redis: cacheReady(cache) } : {},
+    readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
   const projections = createProjectionService({
     eventStore,
@@ -69,6 +87,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     feedFor: () => fanOut.feed,
     // Reads with X-Min-Position learn of each commit at once, rather than from polling the checkpoint table.
     onAdvance: (advance) => queries.checkpointAdvanced(advance),
+    ready: config.CACHE === 'redis' ? { redis: cacheReady(cache) } : {},
+    readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
 
   await commands.migrate();
@@ -91,6 +111,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     queryUrl: query.url,
     projectionUrl: projection.url,
     eventStore,
+    databases,
     async stop() {
       await Promise.all(servers.map((server) => server.close()));
       await commands.saga.stop();

@@ -1,11 +1,22 @@
 import { createLogger, exitOnStartupError, loadEngineConfig, stopOnSignals } from '@order-engine/shared';
-import { startEngine } from './engine.js';
+import { startEngine, type Engine } from './engine.js';
+
+/** Exit status when the PGlite worker died: the process cannot serve anything, so a supervisor should restart it. */
+const DATABASE_LOST_EXIT_CODE = 70;
 
 // `npm start`: the whole engine in one process. The composition root is the only code that reads process.env.
 async function main(): Promise<void> {
   const config = loadEngineConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL);
-  const engine = await startEngine(config, logger);
+  let started: Engine | undefined = undefined;
+  // A dead PGlite worker is not brought back in process (its transactions and locks died with it): stop, at most for
+  // a few seconds so a stop that hangs cannot stall, and exit non-zero.
+  const onDatabaseLost = () => {
+    const stopping = started ? started.stop().catch(() => undefined) : Promise.resolve();
+    void Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 3_000))]).then(() => process.exit(DATABASE_LOST_EXIT_CODE));
+  };
+  const engine = await startEngine(config, logger, { onDatabaseLost });
+  started = engine;
   stopOnSignals(logger, engine.stop);
 
   const storage = config.EVENT_STORE === 'pglite' ? `PGlite in ${config.DATA_DIR}` : 'PostgreSQL';

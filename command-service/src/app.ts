@@ -1,6 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { createApp, finishApp, storeFeed, supervisor, type EventFeed, type EventStore, type Logger, type Sql, type Supervisor } from '@order-engine/shared';
+import {
+  createApp,
+  databaseReady,
+  eventStoreReady,
+  finishApp,
+  storeFeed,
+  supervisor,
+  type EventFeed,
+  type EventStore,
+  type Logger,
+  type ReadinessChecks,
+  type Sql,
+  type Supervisor,
+} from '@order-engine/shared';
 import { commandHandler, type CommandHandler } from './handling/command-handler.js';
 import { DEFAULT_RETRIES } from './handling/handle-command.js';
 import { idempotency } from './idempotency/idempotency-middleware.js';
@@ -35,6 +48,9 @@ export interface CommandServiceOptions {
   soleWriter?: boolean;
   /** More fields for GET /health, read at each request (the relay's status when it runs in this process). */
   health?: () => Record<string, unknown>;
+  /** More checks for GET /ready (Kafka membership, the relay's lease) beside the event store's and the database's. */
+  ready?: ReadinessChecks;
+  readyTimeoutMs?: number;
 }
 
 export interface CommandService {
@@ -57,7 +73,8 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   const keys = sqlIdempotencyStore(sql, { prefix, leaseMs: options.idempotencyLeaseMs });
   const checkpoints = sqlCheckpointStore(sql, { prefix });
 
-  const app = createApp('command-service', { health: options.health });
+  const ready = { eventStore: eventStoreReady(eventStore), database: databaseReady(sql), ...options.ready };
+  const app = createApp('command-service', { health: options.health, ready, readyTimeoutMs: options.readyTimeoutMs });
   app.use(idempotency(keys, logger));
   app.use(productRoutes(commands, newId));
   app.use(orderRoutes(commands, newId));

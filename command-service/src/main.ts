@@ -2,6 +2,7 @@ import {
   createLogger,
   exitOnStartupError,
   feedFor,
+  feedMembership,
   feedPartitions,
   listen,
   loadEngineConfig,
@@ -10,7 +11,7 @@ import {
   stopOnSignals,
 } from '@order-engine/shared';
 import { createCommandService } from './app.js';
-import { relayFromConfig, relayHealth, type RelayConfig } from './relay/from-config.js';
+import { relayFromConfig, relayHealth, relayLeaseReady, type RelayConfig } from './relay/from-config.js';
 import { isFulfilmentEventType } from './saga/fulfilment.js';
 
 // Standalone composition root of command-service: the only place that reads process.env and picks adapters.
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
   const eventStore = openEventStore(config, databases);
   // The config checks made sure a relay in process has Kafka's brokers and PostgreSQL for its lease.
   const relay = config.RELAY_IN_PROCESS ? relayFromConfig(config as RelayConfig, eventStore, logger) : undefined;
+  // GET /ready also asks whether the saga is a member of its consumer group, and the relay holds or awaits its lease.
+  const membership = feedMembership();
   const service = createCommandService({
     eventStore,
     sql: databases.eventDb,
@@ -31,9 +34,14 @@ async function main(): Promise<void> {
     logger,
     retries: config.COMMAND_RETRIES,
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
-    feed: feedFor(config, 'saga', logger, (_streamId, type) => isFulfilmentEventType(type)),
+    feed: feedFor(config, 'saga', logger, (_streamId, type) => isFulfilmentEventType(type), membership),
     feedPartitions: feedPartitions(config),
     health: relay && (() => ({ relay: relayHealth(relay.relay.status()) })),
+    ready: {
+      ...(config.BUS === 'kafka' && { kafka: membership.check(() => ['saga']) }),
+      ...(relay && { relayLease: relayLeaseReady(relay.relay) }),
+    },
+    readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
 
   await service.migrate();

@@ -1,4 +1,4 @@
-import { createApp, finishApp, HttpProblem, projectionNames, type Logger, type ProjectionName } from '@order-engine/shared';
+import { createApp, finishApp, HttpProblem, projectionNames, type Logger, type ProjectionName, type ReadinessChecks } from '@order-engine/shared';
 import type { Express } from 'express';
 import { z } from 'zod';
 import type { DeadLetters } from './admin/dead-letters.js';
@@ -13,6 +13,9 @@ export interface ProjectionAppDeps {
   rebuilds: Rebuilds;
   deadLetters: DeadLetters;
   logger: Logger;
+  /** What GET /ready checks. */
+  ready: ReadinessChecks;
+  readyTimeoutMs?: number;
 }
 
 const Name = z.object({ name: z.enum(projectionNames as [ProjectionName, ...ProjectionName[]]) });
@@ -45,7 +48,7 @@ export const jobView = (job: RebuildJob) => ({
 
 export function createProjectionApp(deps: ProjectionAppDeps): Express {
   const { rebuilds, deadLetters } = deps;
-  const app = createApp('projection-service');
+  const app = createApp('projection-service', { ready: deps.ready, readyTimeoutMs: deps.readyTimeoutMs });
 
   app.get('/projections', async (_req, res) => {
     res.json(await deps.statuses());

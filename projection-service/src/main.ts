@@ -1,7 +1,9 @@
 import {
+  cacheReady,
   createLogger,
   exitOnStartupError,
   feedFor,
+  feedMembership,
   feedPartitions,
   feedRemover,
   listen,
@@ -22,6 +24,11 @@ async function main(): Promise<void> {
   const cache = await openCache(config, logger, { projectionsInProcess: true });
   // BUS=kafka: a retired version's consumer group is deleted with its schema.
   const removeGroup = feedRemover(config, logger);
+  // GET /ready asks whether each live projection's consumer is a member of its group.
+  const membership = feedMembership();
+  const groupOf = (key: string) => `projection.${key}`;
+  // Rebuild pages and verify may run longer than a request's statements (EventStoreDB has no such bound).
+  const rebuildStore = config.EVENT_STORE === 'esdb' ? eventStore : openEventStore(config, databases.forLongStatements);
   const service = createProjectionService({
     eventStore,
     readDb: databases.readDb,
@@ -29,10 +36,16 @@ async function main(): Promise<void> {
     prefix: config.READ_MODEL_PREFIX,
     logger,
     // BUS=kafka: one consumer group per projection, so each projection's workers split the partitions.
-    feedFor: (key, wants) => feedFor(config, `projection.${key}`, logger, wants),
+    feedFor: (key, wants) => feedFor(config, groupOf(key), logger, wants, membership),
     feedPartitions: feedPartitions(config),
-    removeFeed: removeGroup && ((key) => removeGroup(`projection.${key}`)),
+    removeFeed: removeGroup && ((key) => removeGroup(groupOf(key))),
     rebuild: rebuildSettings(config),
+    rebuildWith: { eventStore: rebuildStore, readDb: databases.forLongStatements.readDb },
+    ready: {
+      ...(config.CACHE === 'redis' && { redis: cacheReady(cache) }),
+      ...(config.BUS === 'kafka' && { kafka: membership.check(() => service.runners.map((runner) => groupOf(runner.key))) }),
+    },
+    readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
 
   await service.start();
@@ -42,6 +55,7 @@ async function main(): Promise<void> {
   stopOnSignals(logger, async () => {
     await server.close();
     await service.stop();
+    if (rebuildStore !== eventStore) await rebuildStore.close();
     await eventStore.close();
     await cache.close();
     await databases.close();

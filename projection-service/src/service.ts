@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import {
   adminSchema,
+  databaseReady,
+  eventStoreReady,
   readLiveVersions,
   storeFeed,
   supervisor,
@@ -12,6 +14,7 @@ import {
   type EventStore,
   type GlobalPosition,
   type Logger,
+  type ReadinessChecks,
   type Sql,
 } from '@order-engine/shared';
 import type { Express } from 'express';
@@ -77,6 +80,14 @@ export interface ProjectionServiceOptions {
   instanceId?: string;
   /** Told whenever a live runner's checkpoint moves (see ProjectionRunnerOptions.onAdvance). */
   onAdvance?: (advance: CheckpointAdvance) => void;
+  /**
+   * The same event store and read database for rebuilds, through connections whose statements may run long (pages
+   * of REBUILD_PAGE_SIZE events, verify); default: eventStore and readDb.
+   */
+  rebuildWith?: { eventStore: EventStore; readDb: Sql };
+  /** More checks for GET /ready (a shared cache, Kafka membership) beside the read database's and the event store's. */
+  ready?: ReadinessChecks;
+  readyTimeoutMs?: number;
 }
 
 export interface ProjectionService {
@@ -117,10 +128,11 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
     logger,
   );
   const followRegistry = async () => live.follow(await readLiveVersions(readDb, admin));
+  const rebuildWith = options.rebuildWith ?? { eventStore, readDb };
   const jobs = jobTable(readDb, admin, settings.staleAfterMs);
   const rebuilds = createRebuilds({
-    eventStore,
-    sql: readDb,
+    eventStore: rebuildWith.eventStore,
+    sql: rebuildWith.readDb,
     prefix,
     jobs,
     projections,
@@ -147,6 +159,8 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
     rebuilds,
     deadLetters: deadLetters({ sql: readDb, eventStore, prefix, projections, cache, logger }),
     logger,
+    ready: { readDatabase: databaseReady(readDb), eventStore: eventStoreReady(eventStore), ...options.ready },
+    readyTimeoutMs: options.readyTimeoutMs,
   });
 
   return {

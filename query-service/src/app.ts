@@ -1,6 +1,8 @@
 import {
   adminSchema,
   createApp,
+  databaseReady,
+  eventStoreReady,
   finishApp,
   fixedSchemas,
   HttpProblem,
@@ -10,6 +12,7 @@ import {
   type EventStore,
   type Logger,
   type ProjectionName,
+  type ReadinessChecks,
   type SqlExecutor,
 } from '@order-engine/shared';
 import type { ErrorRequestHandler, Express } from 'express';
@@ -57,6 +60,9 @@ export interface QueryServiceOptions {
    * Otherwise such a read goes to the database.
    */
   cacheKeepsUpWithReports?: boolean;
+  /** More checks for GET /ready (a shared cache) beside the read database's and the event store's. */
+  ready?: ReadinessChecks;
+  readyTimeoutMs?: number;
 }
 
 /** A projection version's checkpoint moved (as the projection service's runners report it). */
@@ -111,7 +117,8 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   const cached = cacheAside({ cache, logger, timeoutMs: options.cacheTimeoutMs });
   const schemaOf = (name: ProjectionName) => () => live.of(name);
 
-  const app = createApp(QUERY_SERVICE, { health: () => ({ cache: cached.counters() }) });
+  const ready = { readDatabase: databaseReady(readDb), ...(options.eventStore && { eventStore: eventStoreReady(options.eventStore) }), ...options.ready };
+  const app = createApp(QUERY_SERVICE, { health: () => ({ cache: cached.counters() }), ready, readyTimeoutMs: options.readyTimeoutMs });
   const readEntity = entityReads(cached, consistency);
   app.use(catalogRoutes({ schema: schemaOf('catalog'), products: (schema) => productReads(readDb, schema), readEntity, readYourWrites: consistency }));
   app.use(ordersRoutes({ schema: schemaOf('orders'), orders: (schema) => orderReads(readDb, schema), readEntity, readYourWrites: consistency }));

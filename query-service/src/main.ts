@@ -1,4 +1,4 @@
-import { createLogger, exitOnStartupError, feedPartitions, listen, loadEngineConfig, openCache, openDatabases, openEventStore, stopOnSignals } from '@order-engine/shared';
+import { cacheReady, createLogger, exitOnStartupError, feedPartitions, listen, loadEngineConfig, openCache, openDatabases, openEventStore, stopOnSignals } from '@order-engine/shared';
 import { createQueryService, QUERY_SERVICE } from './app.js';
 
 // The query service on its own: the composition root, and the only place that reads the environment.
@@ -8,7 +8,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, { service: QUERY_SERVICE });
   const databases = await openDatabases(config);
   const cache = await openCache(config, logger, { projectionsInProcess: false });
-  const eventStore = openEventStore(config, databases);
+  // The event store serves only the history routes here, whose exports may run long statements.
+  const eventStore = openEventStore(config, databases.forLongStatements);
   const service = createQueryService({
     readDb: databases.readDb,
     eventStore,
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
     logger,
     readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
     feedPartitions: feedPartitions(config),
+    ready: config.CACHE === 'redis' ? { redis: cacheReady(cache) } : {},
+    readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
   const server = await listen(service.app, { host: config.HOST, port: config.QUERY_PORT });
   logger.info(`query service listening on ${server.url}`, { url: server.url, readDb: config.READ_DB, cache: config.CACHE });

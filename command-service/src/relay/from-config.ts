@@ -1,4 +1,4 @@
-import type { EngineConfig, EventStore, Logger } from '@order-engine/shared';
+import type { EngineConfig, EventStore, Logger, ReadinessCheck } from '@order-engine/shared';
 import { kafkaProducer } from './kafka-producer.js';
 import { postgresLease } from './lease.js';
 import { createRelay, type Relay, type RelayStatus } from './relay.js';
@@ -42,3 +42,11 @@ export const relayHealth = ({ checkpoint, heldBack, ...status }: RelayStatus): R
   checkpoint: checkpoint?.toString(),
   ...(heldBack ? { heldBack: { ...heldBack, position: heldBack.position.toString() } } : {}),
 });
+
+/** For GET /ready: the relay holds the lease or stands by for it; anything else (retrying, fenced) fails, saying why. */
+export const relayLeaseReady =
+  (relay: Relay): ReadinessCheck =>
+  () => {
+    const { state, lastError } = relay.status();
+    if (state !== 'active' && state !== 'standby') throw new Error(`relay ${state}${lastError ? `: ${lastError}` : ''}`);
+  };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { relayHealth } from './from-config.js';
+import { relayHealth, relayLeaseReady } from './from-config.js';
+import type { Relay, RelayStatus } from './relay.js';
 
 describe('relayHealth', () => {
   it('gives the relay status as JSON, positions as decimal strings, with what holds $all back when something does', () => {
@@ -14,5 +15,26 @@ describe('relayHealth', () => {
       heldBack: { position: '42', since: '2026-11-30T12:00:00.000Z', blocker: { ...blocker, since: '2026-11-30T12:00:00.000Z' } },
     });
     expect(JSON.parse(JSON.stringify(relayHealth({ state: 'standby', checkpoint: undefined, eventsRelayed: 0 })))).toEqual({ state: 'standby', eventsRelayed: 0 });
+  });
+});
+
+describe('relayLeaseReady', () => {
+  const relayIn = (status: Omit<RelayStatus, 'checkpoint' | 'eventsRelayed'>): Relay => ({
+    start: () => {},
+    stop: async () => {},
+    status: () => ({ checkpoint: undefined, eventsRelayed: 0, ...status }),
+  });
+
+  it('passes while the relay holds the lease or stands by for it', () => {
+    expect(() => relayLeaseReady(relayIn({ state: 'active' }))()).not.toThrow();
+    expect(() => relayLeaseReady(relayIn({ state: 'standby' }))()).not.toThrow();
+  });
+
+  it('fails naming the state and the last error while the relay retries, was fenced or stopped', () => {
+    expect(() => relayLeaseReady(relayIn({ state: 'retrying', lastError: 'PostgreSQL unavailable: connect ECONNREFUSED' }))()).toThrow(
+      'relay retrying: PostgreSQL unavailable: connect ECONNREFUSED',
+    );
+    expect(() => relayLeaseReady(relayIn({ state: 'fenced' }))()).toThrow('relay fenced');
+    expect(() => relayLeaseReady(relayIn({ state: 'stopped' }))()).toThrow('relay stopped');
   });
 });

@@ -38,6 +38,8 @@ export interface KafkaFeedOptions {
   maxBatchMs?: number;
   connectionTimeoutMs?: number;
   retry?: RetryOptions;
+  /** Told true once this member has joined its group, false once it left it or its consumer failed (for GET /ready). */
+  onMembership?: (member: boolean) => void;
 }
 
 /** Kafka failed under a feed; the consumer resubscribes (its committed offsets make that lose nothing). */
@@ -83,7 +85,9 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
     // Per partition: the highest position a batch the consumer finished carried. Only finished batches count, so a
     // batch given up in a rebalance and refetched in smaller pieces cannot lift `through` past what was delivered.
     const finished = new Map<number, GlobalPosition>();
+    const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => options.onMembership?.(true));
     const removeCrashListener = consumer.on(consumer.events.CRASH, ({ payload }) => {
+      options.onMembership?.(false);
       if (!payload.restart) batches.close(new KafkaFeedFailed(`Kafka consumer of ${groupId} crashed: ${reason(payload.error)}`, { cause: payload.error }));
     });
 
@@ -167,6 +171,8 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       // Whatever was handed over but not pulled past stays uncommitted: the next owner of its partition redelivers it.
       batches.close();
       removeCrashListener();
+      removeJoinListener();
+      options.onMembership?.(false);
       // Leaving the group (rather than vanishing) hands the partitions to the other members at once.
       await consumer.disconnect().catch((error: unknown) => logger.warn('leaving the consumer group failed', { error: reason(error) }));
     }

@@ -4,8 +4,8 @@ import { memoryCache } from '../cache/memory-cache.js';
 import { connectRedis, redisCache } from '../cache/redis-cache.js';
 import type { EngineConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
-import { pgSql } from '../sql/pg-sql.js';
-import { openPgliteWorker } from '../sql/pglite-worker-sql.js';
+import { pgPool, pgSql, type PgTimeouts } from '../sql/pg-sql.js';
+import { openPgliteWorker, type PgliteWorkerOptions, type PgliteWorkerSql } from '../sql/pglite-worker-sql.js';
 import type { Sql } from '../sql/sql.js';
 import type { EventStore } from '../event-store/event-store.js';
 import { connectEsdb, esdbEventStore } from '../event-store/esdb/esdb-event-store.js';
@@ -19,6 +19,13 @@ export interface Databases {
   eventDb: Sql;
   /** Holds the read models; the same database as eventDb when both are PGlite or both PostgreSQL. */
   readDb: Sql;
+  /**
+   * The same databases under PG_LONG_STATEMENT_TIMEOUT_MS, for statements that may run long (rebuild pages and
+   * verify, history exports); on PGlite, which has no timeouts, the same Sql.
+   */
+  forLongStatements: Pick<Databases, 'eventDb' | 'readDb'>;
+  /** The PGlite worker, when one is open. */
+  pglite?: PgliteWorkerSql;
   close(): Promise<void>;
 }
 
@@ -29,24 +36,39 @@ export interface Databases {
 export const pgliteDirectory = (config: Pick<EngineConfig, 'DATA_DIR'>): string | undefined =>
   config.DATA_DIR.startsWith('memory://') ? undefined : join(config.DATA_DIR, 'pglite');
 
-export async function openDatabases(config: EngineConfig): Promise<Databases> {
+/** The bounds of the pools a configuration names: `long` for statements that may run long. */
+export function pgTimeouts(config: EngineConfig, kind: 'request' | 'long' = 'request'): PgTimeouts {
+  if (kind === 'long') {
+    const bound = config.PG_LONG_STATEMENT_TIMEOUT_MS;
+    return { connectMs: config.PG_CONNECT_TIMEOUT_MS, statementMs: bound, queryMs: bound + 1_000 };
+  }
+  return { connectMs: config.PG_CONNECT_TIMEOUT_MS, statementMs: config.PG_STATEMENT_TIMEOUT_MS, queryMs: config.PG_QUERY_TIMEOUT_MS };
+}
+
+/** `pglite.onWorkerLost` hears of a PGlite worker that died under the process (the embedded engine then stops). */
+export async function openDatabases(config: EngineConfig, options: { pglite?: PgliteWorkerOptions } = {}): Promise<Databases> {
   const commandDb = config.EVENT_STORE === 'pglite' ? 'pglite' : 'postgres';
   const uses = (kind: 'pglite' | 'postgres') => commandDb === kind || config.READ_DB === kind;
-  const pglite = uses('pglite') ? await openPgliteWorker(pgliteDirectory(config)) : undefined;
+  const pglite = uses('pglite') ? await openPgliteWorker(pgliteDirectory(config), options.pglite) : undefined;
   // loadEngineConfig already refused postgres or esdb without DATABASE_URL.
-  const postgres = uses('postgres') ? pgSql(config.DATABASE_URL as string) : undefined;
-  const pick = (kind: 'pglite' | 'postgres') => (kind === 'pglite' ? pglite : postgres) as Sql;
+  const url = config.DATABASE_URL as string;
+  const postgres = uses('postgres') ? pgSql(pgPool(url, pgTimeouts(config))) : undefined;
+  // A few connections: rebuilds and exports are rare, and each holds one at a time.
+  const postgresLong = uses('postgres') ? pgSql(pgPool(url, pgTimeouts(config, 'long'), 4)) : undefined;
+  const pick = (kind: 'pglite' | 'postgres', long = false) => (kind === 'pglite' ? pglite : long ? postgresLong : postgres) as Sql;
   return {
     eventDb: pick(commandDb),
     readDb: pick(config.READ_DB),
+    forLongStatements: { eventDb: pick(commandDb, true), readDb: pick(config.READ_DB, true) },
+    pglite,
     async close() {
-      await Promise.all([pglite?.close(), postgres?.close()]);
+      await Promise.all([pglite?.close(), postgres?.close(), postgresLong?.close()]);
     },
   };
 }
 
 /** The event store the configuration names: PostgreSQL tables in eventDb (PGlite or a server), or EventStoreDB. */
-export function openEventStore(config: EngineConfig, databases: Databases): EventStore {
+export function openEventStore(config: EngineConfig, databases: Pick<Databases, 'eventDb'>): EventStore {
   if (config.EVENT_STORE === 'esdb') return esdbEventStore(connectEsdb(config.ESDB_URL as string));
   return postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA });
 }

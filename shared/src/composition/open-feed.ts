@@ -3,6 +3,7 @@ import { kafkaFeed } from '../bus/kafka-feed.js';
 import { deleteConsumerGroup } from '../bus/kafka-groups.js';
 import type { EngineConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+import type { FeedMembership } from './feed-membership.js';
 
 // Picks where a consumer (a projection runner, the fulfilment saga) reads events from. With BUS=inprocess the
 // services fall back to the event store's own subscription (storeFeed), so these return undefined.
@@ -11,9 +12,9 @@ type BusConfig = Pick<EngineConfig, 'BUS' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC' | 'K
 
 /**
  * With BUS=kafka, a Kafka feed in consumer group `<KAFKA_GROUP_PREFIX>.<name>`: one group per consumer, which decodes
- * only the events the consumer `wants`.
+ * only the events the consumer `wants`, and reports whether it is a member of its group to `membership`, by `name`.
  */
-export function feedFor(config: BusConfig, name: string, logger: Logger, wants?: EventInterest): EventFeed | undefined {
+export function feedFor(config: BusConfig, name: string, logger: Logger, wants?: EventInterest, membership?: FeedMembership): EventFeed | undefined {
   if (config.BUS !== 'kafka') return undefined;
   // loadEngineConfig already refused BUS=kafka without KAFKA_BROKERS.
   const sessionTimeoutMs = config.KAFKA_SESSION_TIMEOUT_MS;
@@ -26,6 +27,7 @@ export function feedFor(config: BusConfig, name: string, logger: Logger, wants?:
     // A member that vanished (a crash, a SIGKILL) keeps its partitions this long; heartbeats go at least thrice in it.
     sessionTimeoutMs,
     heartbeatIntervalMs: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
+    onMembership: membership?.reporter(name),
   });
 }
 

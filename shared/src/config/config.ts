@@ -41,6 +41,14 @@ export const EngineConfig = z
     // Redis entries expire this long after their last write (0: never), which bounds how long an entry whose update was
     // lost can be served; a miss only costs a read of the read model, which fills the entry again.
     CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(86_400),
+    // Bounds on every wait for PostgreSQL: a server that stops answering fails requests with 503 instead of hanging
+    // them. The client-side bound sits above the server's, so a slow statement is cancelled cleanly first.
+    PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+    PG_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(6_000),
+    // Rebuilds (pages, verify) and history exports run statements that may take far longer than a request's.
+    PG_LONG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
+    READY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
     EVENT_STORE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('eventstore'),
     READ_MODEL_PREFIX: z.string().regex(/^([a-z_][a-z0-9_]*)?$/).default(''),
     CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
@@ -71,6 +79,9 @@ export const EngineConfig = z
     }
     if (config.RELAY_IN_PROCESS && config.EVENT_STORE === 'pglite') {
       ctx.addIssue({ code: 'custom', path: ['RELAY_IN_PROCESS'], message: 'needs EVENT_STORE postgres or esdb: the relay lease lives in PostgreSQL, beside a shared event store' });
+    }
+    if (config.PG_QUERY_TIMEOUT_MS < config.PG_STATEMENT_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['PG_QUERY_TIMEOUT_MS'], message: 'must be at least PG_STATEMENT_TIMEOUT_MS: the server cancels a slow statement before the client gives up on the connection' });
     }
     if (config.CACHE === 'redis' && !config.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when CACHE is redis' });

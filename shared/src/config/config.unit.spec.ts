@@ -50,3 +50,15 @@ describe('loadEngineConfig: RELAY_IN_PROCESS', () => {
     expect(() => loadEngineConfig({ ...distributed, EVENT_STORE: 'pglite', RELAY_IN_PROCESS: 'true' })).toThrow(/RELAY_IN_PROCESS: needs EVENT_STORE postgres or esdb/);
   });
 });
+
+describe('loadEngineConfig: PostgreSQL timeouts', () => {
+  it('bounds connecting, statements and answers by a few seconds by default, and long statements by minutes', () => {
+    expect(loadEngineConfig({})).toMatchObject({ PG_CONNECT_TIMEOUT_MS: 5_000, PG_STATEMENT_TIMEOUT_MS: 5_000, PG_QUERY_TIMEOUT_MS: 6_000, PG_LONG_STATEMENT_TIMEOUT_MS: 300_000, READY_TIMEOUT_MS: 2_000 });
+    expect(loadEngineConfig({ PG_STATEMENT_TIMEOUT_MS: '1000', PG_QUERY_TIMEOUT_MS: '1500' })).toMatchObject({ PG_STATEMENT_TIMEOUT_MS: 1_000, PG_QUERY_TIMEOUT_MS: 1_500 });
+  });
+
+  it('refuses a client-side bound below the server-side one, and a bound of nothing, naming the setting', () => {
+    expect(() => loadEngineConfig({ PG_STATEMENT_TIMEOUT_MS: '8000' })).toThrow(/PG_QUERY_TIMEOUT_MS: must be at least PG_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadEngineConfig({ PG_CONNECT_TIMEOUT_MS: '0' })).toThrow(/PG_CONNECT_TIMEOUT_MS/);
+  });
+});

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logging/logger.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { HttpProblem } from './problem.js';
+import { readyRoute, type ReadinessChecks } from './readiness.js';
 
 export const BODY_LIMIT = '1mb';
 
@@ -27,6 +28,10 @@ const jsonBody: RequestHandler = (req, res, next) => {
 export interface AppOptions {
   /** More fields for the GET /health answer, read at each request (e.g. cache counters). */
   health?: () => Record<string, unknown>;
+  /** What GET /ready asks, by the name it reports (database, cache, Kafka membership, ...); none: always ready. */
+  ready?: ReadinessChecks;
+  /** How long each readiness check may take before it counts as failing (default 2 s). */
+  readyTimeoutMs?: number;
 }
 
 /** An Express app with the project's JSON parsing, health route and problem answers. Add routes, then call finishApp. */
@@ -38,6 +43,7 @@ export function createApp(service: string, options: AppOptions = {}): Express {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service, ...options.health?.() });
   });
+  app.get('/ready', readyRoute(service, options.ready ?? {}, options.readyTimeoutMs ?? 2_000));
   return app;
 }
 

@@ -13,6 +13,7 @@ import {
 } from '../domain/errors.js';
 import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/errors.js';
 import type { Logger } from '../logging/logger.js';
+import { SqlUnavailable } from '../sql/pg-sql.js';
 import { HttpProblem, problemType, type Problem } from './problem.js';
 
 const domainStatus = (error: DomainError): number => {
@@ -62,6 +63,7 @@ export function toProblem(error: unknown): Problem {
     return { type: problemType(error.code), title: error.title, status: error.status, detail: error.message, ...error.extensions };
   }
   if (error instanceof EventStoreUnavailable) return problem(503, 'unavailable', 'the event store is unavailable; retry later');
+  if (error instanceof SqlUnavailable) return problem(503, 'unavailable', 'the database is unavailable; retry later');
   if (isHttpError(error) && error.status >= 400 && error.status < 500) {
     if (error.type === 'entity.parse.failed') return problem(400, 'malformed-json', 'the body is not valid JSON');
     if (error.type === 'entity.too.large') return problem(413, 'body-too-large', 'the body is larger than the limit');

@@ -14,6 +14,29 @@ export class SqlUnavailable extends Error {
   }
 }
 
+/** Bounds on every wait for PostgreSQL, so a server that stops answering fails requests instead of hanging them. */
+export interface PgTimeouts {
+  /** Connecting, and waiting for a free pooled connection. */
+  connectMs: number;
+  /** Server side (statement_timeout): the server cancels a statement that runs longer. */
+  statementMs: number;
+  /** Client side: a statement with no answer after this long fails and its connection is dropped (a hung server). */
+  queryMs: number;
+}
+
+/** A pool whose every connection carries the bounds; `max` connections at most (pg's default 10). */
+export function pgPool(connectionString: string, timeouts: PgTimeouts, max?: number): pg.Pool {
+  return new pg.Pool({
+    connectionString,
+    max,
+    connectionTimeoutMillis: timeouts.connectMs,
+    statement_timeout: timeouts.statementMs,
+    query_timeout: timeouts.queryMs,
+    // A peer that vanished without a FIN is noticed by the kernel, not only by the next query's timeout.
+    keepAlive: true,
+  });
+}
+
 /** Wraps a pool (or a connection string, for which it makes one). close() ends the pool. */
 export function pgSql(poolOrUrl: pg.Pool | string): Sql {
   const pool = typeof poolOrUrl === 'string' ? new pg.Pool({ connectionString: poolOrUrl }) : poolOrUrl;
@@ -50,7 +73,9 @@ export function pgSql(poolOrUrl: pg.Pool | string): Sql {
         await client.query('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch((rollbackError: unknown) => (broken = rollbackError));
+        // A connection that failed or stopped answering cannot roll back: dropping it ends the transaction on the server.
+        if (isConnectionError(error)) broken = error;
+        else await client.query('rollback').catch((rollbackError: unknown) => (broken = rollbackError));
         return rethrow(error);
       } finally {
         // A client whose rollback failed is in an unknown state: destroy it instead of returning it to the pool.
@@ -144,13 +169,15 @@ function rethrow(error: unknown): never {
 }
 
 function isConnectionError(error: unknown): boolean {
+  if (error instanceof SqlUnavailable) return true;
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    // SQLSTATE class 08 = connection exception; 57P01-03 = server shutting down or starting; 53300 = too many connections.
-    return connectionErrorCodes.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code);
+    // SQLSTATE class 08 = connection exception; 57P01-03 = server shutting down or starting; 53300 = too many connections;
+    // 57014 = statement_timeout (the server too busy or a lock held too long: retrying later may help).
+    return connectionErrorCodes.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '57014'].includes(code);
   }
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(error.message);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(error.message);
 }
 
 function toParam(value: unknown): unknown {

@@ -15,8 +15,18 @@ import { assertIdentifier, type Row, type Sql, type SqlExecutor } from './sql.js
 type Unnumbered<R> = R extends WorkerRequest ? Omit<R, 'id'> : never;
 type Request = Unnumbered<WorkerRequest>;
 
+export interface PgliteWorkerOptions {
+  /** Called once when the worker dies under its callers (not on close()): every call fails from then on. */
+  onWorkerLost?: (error: Error) => void;
+}
+
+/** The Sql of a PGlite worker, with a test hook that kills the worker as a crash would. */
+export interface PgliteWorkerSql extends Sql {
+  terminateWorker(): Promise<void>;
+}
+
 /** Opens PGlite in a worker on a data directory (created if missing), or in memory without one. */
-export async function openPgliteWorker(dataDir?: string): Promise<Sql> {
+export async function openPgliteWorker(dataDir?: string, options: PgliteWorkerOptions = {}): Promise<PgliteWorkerSql> {
   const worker = spawn({ dataDir });
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   const listeners = new Map<number, (payload: string) => void>();
@@ -34,6 +44,7 @@ export async function openPgliteWorker(dataDir?: string): Promise<Sql> {
       else call?.reject(toError(message.error));
     });
     const stop = (error: Error) => {
+      if (stopped === undefined) options.onWorkerLost?.(error);
       stopped ??= error;
       reject(stopped);
       for (const call of pending.values()) call.reject(stopped);
@@ -88,6 +99,9 @@ export async function openPgliteWorker(dataDir?: string): Promise<Sql> {
         listeners.delete(listener);
         await call({ op: 'unlisten', listener });
       };
+    },
+    async terminateWorker() {
+      await worker.terminate();
     },
     async close() {
       if (stopped !== undefined) return;
