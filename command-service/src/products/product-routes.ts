@@ -1,9 +1,10 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { Cents, Currency, HttpProblem, OrderId, Quantity, Sku, reservationOf, type StockReservationRejected } from '@order-engine/shared';
-import type { CommandHandler } from '../handling/command-handler.js';
+import { Cents, Currency, HttpProblem, OrderId, Quantity, Sku, reservationOf, type ProductCommand, type StockReservationRejected } from '@order-engine/shared';
+import type { CommandHandler, ProductResult } from '../handling/command-handler.js';
 import { commandAnswer } from '../http/command-answer.js';
 import { requestMetadata } from '../http/request-metadata.js';
+import { recoveredEvents } from '../idempotency/idempotency-middleware.js';
 
 // Path params and bodies are validated here, at the edge: strict objects, so an unknown field is a 400.
 const SkuParams = z.strictObject({ sku: Sku });
@@ -32,31 +33,36 @@ const rejectionProblem = ({ data }: StockReservationRejected, answer: Record<str
 
 export function productRoutes(commands: CommandHandler): Router {
   const router = Router();
+  // A command whose earlier attempt appended (and lost its answer) is answered from those events, not run again.
+  const execute = (req: Request, res: Response, command: ProductCommand): Promise<ProductResult> => {
+    const recovered = recoveredEvents(res);
+    return recovered ? commands.recoveredProduct(recovered) : commands.product(command, requestMetadata(req));
+  };
 
   router.post('/products', async (req, res) => {
     const data = RegisterBody.parse(req.body);
-    const result = await commands.product({ type: 'RegisterProduct', data }, requestMetadata(req));
+    const result = await execute(req, res, { type: 'RegisterProduct', data });
     res.status(201).location(`/products/${data.sku}`).json(commandAnswer(result, { sku: data.sku }));
   });
 
   router.post('/products/:sku/price', async (req, res) => {
     const { sku } = SkuParams.parse(req.params);
     const { priceCents } = PriceBody.parse(req.body);
-    const result = await commands.product({ type: 'ChangePrice', data: { sku, priceCents } }, requestMetadata(req));
+    const result = await execute(req, res, { type: 'ChangePrice', data: { sku, priceCents } });
     res.json(commandAnswer(result, { sku, priceCents }));
   });
 
   router.post('/products/:sku/restock', async (req, res) => {
     const { sku } = SkuParams.parse(req.params);
     const { quantity } = RestockBody.parse(req.body);
-    const result = await commands.product({ type: 'Restock', data: { sku, quantity } }, requestMetadata(req));
+    const result = await execute(req, res, { type: 'Restock', data: { sku, quantity } });
     res.json(commandAnswer(result, { sku, quantity }));
   });
 
   router.post('/products/:sku/reservations', async (req, res) => {
     const { sku } = SkuParams.parse(req.params);
     const { orderId, quantity } = ReserveBody.parse(req.body);
-    const result = await commands.product({ type: 'ReserveStock', data: { sku, orderId, quantity } }, requestMetadata(req));
+    const result = await execute(req, res, { type: 'ReserveStock', data: { sku, orderId, quantity } });
     const [decided] = result.decided;
     // A refusal is recorded as an event (the saga reacts to it), and answered as a conflict that names its position.
     if (decided?.type === 'StockReservationRejected') throw rejectionProblem(decided, commandAnswer(result));
@@ -72,7 +78,7 @@ export function productRoutes(commands: CommandHandler): Router {
   router.delete('/products/:sku/reservations/:orderId', async (req, res) => {
     const { sku, orderId } = ReservationParams.parse(req.params);
     emptyBody(req.body);
-    const result = await commands.product({ type: 'ReleaseStock', data: { sku, orderId } }, requestMetadata(req));
+    const result = await execute(req, res, { type: 'ReleaseStock', data: { sku, orderId } });
     const [decided] = result.decided;
     const released = decided?.type === 'StockReleased' ? decided.data.quantity : 0;
     res.json(commandAnswer(result, { sku, orderId, released: released > 0, quantity: released }));
@@ -81,7 +87,7 @@ export function productRoutes(commands: CommandHandler): Router {
   router.post('/products/:sku/discontinue', async (req, res) => {
     const { sku } = SkuParams.parse(req.params);
     emptyBody(req.body);
-    const result = await commands.product({ type: 'DiscontinueProduct', data: { sku } }, requestMetadata(req));
+    const result = await execute(req, res, { type: 'DiscontinueProduct', data: { sku } });
     res.json(commandAnswer(result, { sku, status: 'discontinued' }));
   });
 
