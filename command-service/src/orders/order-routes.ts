@@ -26,7 +26,6 @@ const EmptyBody = z.strictObject({});
 export function orderRoutes(commands: CommandHandler, newId: () => string = randomUUID): Router {
   const router = Router();
 
-  // 202: the order is recorded, but confirmation happens asynchronously (the fulfilment saga reserves its stock).
   const place = async (body: z.infer<typeof PlaceBody>, metadata: EventMetadata): Promise<OrderResult> => {
     const orderId = body.orderId ?? newId();
     const { currency, lines } = await priceLines(body.lines, commands.loadProduct);
@@ -35,6 +34,7 @@ export function orderRoutes(commands: CommandHandler, newId: () => string = rand
     return commands.order({ type: 'PlaceOrder', data: { orderId, customerId: body.customerId, currency, lines } }, metadata, known);
   };
 
+  // 202: the order is recorded, but confirmation happens asynchronously (the fulfilment saga reserves its stock).
   router.post('/orders', async (req, res) => {
     const body = PlaceBody.parse(req.body);
     // An earlier attempt that appended (and lost its answer) is answered from its events, with the id it made.
