@@ -70,7 +70,9 @@ const DEFAULT_IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
 export function createCommandService(options: CommandServiceOptions): CommandService {
   const { eventStore, sql, prefix = '', logger, retries = DEFAULT_RETRIES, now, newId = randomUUID } = options;
   const commands = commandHandler(eventStore, { retries, now, newId, soleWriter: options.soleWriter });
-  const keys = sqlIdempotencyStore(sql, { prefix, leaseMs: options.idempotencyLeaseMs });
+  // On a store that indexes the key (PostgreSQL), a command's events record that it ran: they commit together.
+  const eventsOf = eventStore.eventsOfIdempotencyKey?.bind(eventStore);
+  const keys = sqlIdempotencyStore(sql, { prefix, leaseMs: options.idempotencyLeaseMs, eventsOf });
   const checkpoints = sqlCheckpointStore(sql, { prefix });
 
   const ready = { eventStore: eventStoreReady(eventStore), database: databaseReady(sql), ...options.ready };

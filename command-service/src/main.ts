@@ -11,6 +11,7 @@ import {
   stopOnSignals,
 } from '@order-engine/shared';
 import { createCommandService } from './app.js';
+import { killedAfterAppendOf } from './idempotency/kill-after-append.js';
 import { relayFromConfig, relayHealth, relayLeaseReady, type RelayConfig } from './relay/from-config.js';
 import { isFulfilmentEventType } from './saga/fulfilment.js';
 
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const config = loadEngineConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL, { service: 'command-service' });
   const databases = await openDatabases(config);
-  const eventStore = openEventStore(config, databases);
+  const eventStore = killedAfterAppendOf(config.FAULT_KILL_AFTER_APPEND_KEY, openEventStore(config, databases));
   // The config checks made sure a relay in process has Kafka's brokers and PostgreSQL for its lease.
   const relay = config.RELAY_IN_PROCESS ? relayFromConfig(config as RelayConfig, eventStore, logger) : undefined;
   // GET /ready also asks whether the saga is a member of its consumer group, and the relay holds or awaits its lease.

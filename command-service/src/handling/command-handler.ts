@@ -12,9 +12,11 @@ import {
   type Product,
   type ProductCommand,
   type ProductEvent,
+  type RecordedEvent,
   type StreamRevision,
 } from '@order-engine/shared';
 import { DEFAULT_RETRIES, handleCommands, type BatchedCommand, type HandleResult } from './handle-command.js';
+import { recoveredResult } from './recovered-result.js';
 import { loadStream, stateCache, type StateCache, type StreamState } from './stream-state.js';
 import { streamBatcher } from './stream-batcher.js';
 
@@ -32,6 +34,9 @@ export interface CommandHandler {
    * will do, where it would otherwise be read again in case other processes wrote.
    */
   loadOrder(orderId: string, atLeast?: StreamRevision): Promise<StreamState<Order>>;
+  /** The result of a product command that appended these events before its answer was lost; nothing is decided. */
+  recoveredProduct(appended: readonly RecordedEvent[]): Promise<ProductResult>;
+  recoveredOrder(appended: readonly RecordedEvent[]): Promise<OrderResult>;
 }
 
 export interface CommandHandlerOptions {
@@ -76,5 +81,7 @@ export function commandHandler(store: EventStore, options: CommandHandlerOptions
     order: (command, metadata, known) => orderCommands(orderStream(command.data.orderId), { command, metadata, known }),
     loadProduct: async (sku) => cached(products, productStream(sku)) ?? loadStream(store, productDecider, productStream(sku), products),
     loadOrder: async (orderId, atLeast) => cached(orders, orderStream(orderId), atLeast) ?? loadStream(store, orderDecider, orderStream(orderId), orders),
+    recoveredProduct: (appended) => recoveredResult(store, productDecider, appended),
+    recoveredOrder: (appended) => recoveredResult(store, orderDecider, appended),
   };
 }

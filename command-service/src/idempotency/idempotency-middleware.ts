@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import { HttpProblem, problemType, type Logger } from '@order-engine/shared';
+import { HttpProblem, problemType, type Logger, type RecordedEvent } from '@order-engine/shared';
 import { readIdempotencyKey } from '../http/request-metadata.js';
 import { BodyTooDeep, requestFingerprint } from './fingerprint.js';
 import type { IdempotencyStore, StoredAnswer } from './idempotency-store.js';
@@ -7,6 +7,13 @@ import type { IdempotencyStore, StoredAnswer } from './idempotency-store.js';
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const REPLAYED = 'Idempotent-Replayed';
 const KEPT_HEADERS = ['content-type', 'location'];
+const RECOVERED = 'idempotencyRecoveredEvents';
+
+/**
+ * The events this request's command appended in an earlier attempt whose answer was lost (its process died between
+ * the append and the answer): the route answers from them (CommandHandler.recovered*) instead of running it again.
+ */
+export const recoveredEvents = (res: Response): readonly RecordedEvent[] | undefined => res.locals[RECOVERED] as RecordedEvent[] | undefined;
 
 // A retry makes sense after these, so they are not kept: the next request with the key executes again.
 const isRetryable = (status: number, body: unknown): boolean =>
@@ -49,6 +56,11 @@ export function idempotency(store: IdempotencyStore, logger: Logger): RequestHan
     if (claim.kind === 'in-progress') {
       res.setHeader('Retry-After', '1');
       throw new HttpProblem(409, 'idempotency-key-in-use', 'Conflict', 'a request with this Idempotency-Key is still being executed; retry shortly');
+    }
+
+    if (claim.kind === 'recover') {
+      res.locals[RECOVERED] = claim.events;
+      res.setHeader(REPLAYED, 'true');
     }
 
     // Keep the answer before sending it: a repeat that arrives right after the client got it must find it stored.

@@ -1,4 +1,4 @@
-import { coalescer, SqlUnavailable, type Sql } from '@order-engine/shared';
+import { coalescer, SqlUnavailable, type RecordedEvent, type Sql } from '@order-engine/shared';
 import { commandsSchema, migrateSchema } from '../storage/commands-schema.js';
 
 /** The first answer given to a request, replayed for every repeat. */
@@ -13,14 +13,22 @@ export type Claim =
   | { kind: 'claimed' }
   | { kind: 'replay'; answer: StoredAnswer }
   | { kind: 'mismatch' }
-  | { kind: 'in-progress' };
+  | { kind: 'in-progress' }
+  /** Its command appended these events, but no answer was kept (its process died, or lost the append's answer). */
+  | { kind: 'recover'; events: RecordedEvent[] };
+
+/** The events a key's command appended since the key was taken; [] when it appended none (yet). */
+export type EventsOfKey = (key: string, since: Date) => Promise<RecordedEvent[]>;
 
 export interface IdempotencyStore {
   migrate(): Promise<void>;
   /** Takes the key for this request, or says why not. */
   claim(key: string, fingerprint: string): Promise<Claim>;
   complete(key: string, answer: StoredAnswer): Promise<void>;
-  /** Gives the key up (the request failed in a way worth retrying). */
+  /**
+   * Gives the key up (the request failed in a way worth retrying), unless its command's events were appended: a
+   * repeat then recovers the answer from them.
+   */
   release(key: string): Promise<void>;
   /**
    * Forgets the keys of requests started more than olderThanMs ago (a repeat then executes again), a batch per
@@ -37,16 +45,20 @@ interface KeyRow {
   status: number | null;
   headers: Record<string, string> | null;
   body: string | null;
+  started_ms: number;
   expired: boolean;
 }
 
 /**
  * @param leaseMs a key left 'running' longer than this belongs to a request whose process died: it may be taken over.
+ * @param eventsOf where a key's events are found (the event store, where it indexes the key): a key left 'running'
+ *   whose command appended is answered from them, whatever its lease, rather than run again.
  */
-export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs?: number }): IdempotencyStore {
+export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs?: number; eventsOf?: EventsOfKey }): IdempotencyStore {
   const schema = commandsSchema(options.prefix);
   const table = `${schema}.idempotency_keys`;
   const leaseMs = options.leaseMs ?? 60_000;
+  const eventsOf: EventsOfKey = options.eventsOf ?? (async () => []);
 
   // Each command writes its key twice, claimed and then done. Concurrent requests share those writes (see
   // coalescer.ts): one statement marks the finished ones done and claims the new ones, so under load a key costs a
@@ -96,7 +108,8 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
   const find = async (key: string): Promise<KeyRow | undefined> =>
     (
       await sql.query<KeyRow & Record<string, unknown>>(
-        `SELECT fingerprint, state, status, headers, body, started_at < now() - ($2::int * interval '1 millisecond') AS expired
+        `SELECT fingerprint, state, status, headers, body, trunc(extract(epoch FROM started_at) * 1000)::float8 AS started_ms,
+             started_at < now() - ($2::int * interval '1 millisecond') AS expired
            FROM ${table} WHERE key = $1`,
         [key, leaseMs],
       )
@@ -128,6 +141,8 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
         if (!row) continue;
         if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
         if (row.state === 'done') return { kind: 'replay', answer: { status: row.status ?? 200, headers: row.headers ?? {}, body: row.body ?? '' } };
+        const events = await eventsOf(key, new Date(row.started_ms));
+        if (events.length > 0) return { kind: 'recover', events };
         if (row.expired && (await takeOver(key, fingerprint))) return { kind: 'claimed' };
         return { kind: 'in-progress' };
       }
@@ -139,6 +154,8 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
     },
 
     async release(key) {
+      const row = await find(key);
+      if (row?.state !== 'running' || (await eventsOf(key, new Date(row.started_ms))).length > 0) return;
       await sql.query(`DELETE FROM ${table} WHERE key = $1 AND state = 'running'`, [key]);
     },
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { CancelOrder, CustomerId, MAX_ORDER_LINES, OrderId, PayOrder, Quantity, ShipOrder, Sku, orderDecider, type OrderCommand } from '@order-engine/shared';
-import type { CommandHandler } from '../handling/command-handler.js';
+import { CancelOrder, CustomerId, MAX_ORDER_LINES, OrderId, PayOrder, Quantity, ShipOrder, Sku, orderDecider, type EventMetadata, type OrderCommand } from '@order-engine/shared';
+import type { CommandHandler, OrderResult } from '../handling/command-handler.js';
 import { commandAnswer } from '../http/command-answer.js';
 import { requestMetadata } from '../http/request-metadata.js';
+import { recoveredEvents } from '../idempotency/idempotency-middleware.js';
 import { priceLines } from './price-lines.js';
 
 const IdParams = z.strictObject({ id: OrderId });
@@ -26,15 +27,22 @@ const EmptyBody = z.strictObject({});
 export function orderRoutes(commands: CommandHandler, newId: () => string = randomUUID): Router {
   const router = Router();
 
-  // 202: the order is recorded, but confirmation happens asynchronously (the fulfilment saga reserves its stock).
-  router.post('/orders', async (req, res) => {
-    const body = PlaceBody.parse(req.body);
-    const metadata = requestMetadata(req);
+  const place = async (body: z.infer<typeof PlaceBody>, metadata: EventMetadata): Promise<OrderResult> => {
     const orderId = body.orderId ?? newId();
     const { currency, lines } = await priceLines(body.lines, commands.loadProduct);
     // An id made here names no stream yet: no need to read it (the append still expects no stream).
     const known = body.orderId === undefined ? { state: orderDecider.initialState, revision: -1, position: 0n } : undefined;
-    const result = await commands.order({ type: 'PlaceOrder', data: { orderId, customerId: body.customerId, currency, lines } }, metadata, known);
+    return commands.order({ type: 'PlaceOrder', data: { orderId, customerId: body.customerId, currency, lines } }, metadata, known);
+  };
+
+  // 202: the order is recorded, but confirmation happens asynchronously (the fulfilment saga reserves its stock).
+  router.post('/orders', async (req, res) => {
+    const body = PlaceBody.parse(req.body);
+    // An earlier attempt that appended (and lost its answer) is answered from its events, with the id it made.
+    const recovered = recoveredEvents(res);
+    const result = recovered ? await commands.recoveredOrder(recovered) : await place(body, requestMetadata(req));
+    if (result.state.status === 'none') throw new Error('a placed order has a stream');
+    const { orderId } = result.state;
     res.status(202).location(`/orders/${orderId}`).json(commandAnswer(result, { orderId, status: 'placed' }));
   });
 
@@ -50,7 +58,8 @@ export function orderRoutes(commands: CommandHandler, newId: () => string = rand
     router.post(`/orders/:id/${action}`, async (req, res) => {
       const { id } = IdParams.parse(req.params);
       const command = toCommand(id, req.body);
-      const result = await commands.order(command, requestMetadata(req));
+      const recovered = recoveredEvents(res);
+      const result = recovered ? await commands.recoveredOrder(recovered) : await commands.order(command, requestMetadata(req));
       res.json(commandAnswer(result, { orderId: id, status: result.state.status }));
     });
   }

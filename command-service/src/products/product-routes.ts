@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { ChangePrice, HoldId, PlaceHold, RegisterProduct, Restock, Sku } from '@order-engine/shared';
-import type { CommandHandler } from '../handling/command-handler.js';
+import { ChangePrice, HoldId, PlaceHold, RegisterProduct, Restock, Sku, type ProductCommand } from '@order-engine/shared';
+import type { CommandHandler, ProductResult } from '../handling/command-handler.js';
 import { commandAnswer } from '../http/command-answer.js';
 import { requestMetadata } from '../http/request-metadata.js';
+import { recoveredEvents } from '../idempotency/idempotency-middleware.js';
 
 // Bodies are the domain commands' own data schemas, less what the path names: each rule is written once, in the
 // domain, and strict, so an unknown field is a 400. Order reservations are the fulfilment saga's alone: no route.
@@ -20,33 +21,40 @@ const emptyBody = (body: unknown) => EmptyBody.parse(body ?? {});
 
 export function productRoutes(commands: CommandHandler, newId: () => string = randomUUID): Router {
   const router = Router();
+  // A command whose earlier attempt appended (and lost its answer) is answered from those events, not run again.
+  const execute = (req: Request, res: Response, command: ProductCommand): Promise<ProductResult> => {
+    const recovered = recoveredEvents(res);
+    return recovered ? commands.recoveredProduct(recovered) : commands.product(command, requestMetadata(req));
+  };
 
   router.post('/products', async (req, res) => {
     const data = RegisterBody.parse(req.body);
-    const result = await commands.product({ type: 'RegisterProduct', data }, requestMetadata(req));
+    const result = await execute(req, res, { type: 'RegisterProduct', data });
     res.status(201).location(`/products/${data.sku}`).json(commandAnswer(result, { sku: data.sku }));
   });
 
   router.post('/products/:sku/price', async (req, res) => {
     const { sku } = SkuParams.parse(req.params);
     const { priceCents } = PriceBody.parse(req.body);
-    const result = await commands.product({ type: 'ChangePrice', data: { sku, priceCents } }, requestMetadata(req));
+    const result = await execute(req, res, { type: 'ChangePrice', data: { sku, priceCents } });
     res.json(commandAnswer(result, { sku, priceCents }));
   });
 
   router.post('/products/:sku/restock', async (req, res) => {
     const { sku } = SkuParams.parse(req.params);
     const { quantity } = RestockBody.parse(req.body);
-    const result = await commands.product({ type: 'Restock', data: { sku, quantity } }, requestMetadata(req));
+    const result = await execute(req, res, { type: 'Restock', data: { sku, quantity } });
     res.json(commandAnswer(result, { sku, quantity }));
   });
 
   // 201 when the hold is new, 200 when the same hold (id and quantity) was already placed: a retry is harmless.
   router.post('/products/:sku/holds', async (req, res) => {
     const { sku } = SkuParams.parse(req.params);
-    const { holdId = newId(), quantity, reason } = HoldBody.parse(req.body);
-    const result = await commands.product({ type: 'PlaceHold', data: { sku, holdId, quantity, reason } }, requestMetadata(req));
-    const placed = result.decided.length > 0;
+    const { holdId: asked = newId(), quantity, reason } = HoldBody.parse(req.body);
+    const result = await execute(req, res, { type: 'PlaceHold', data: { sku, holdId: asked, quantity, reason } });
+    const [placed] = result.decided;
+    // A recovered answer names the id its first attempt made.
+    const holdId = placed?.type === 'StockHeld' ? placed.data.holdId : asked;
     res
       .status(placed ? 201 : 200)
       .location(`/products/${sku}/holds/${holdId}`)
@@ -56,7 +64,7 @@ export function productRoutes(commands: CommandHandler, newId: () => string = ra
   router.delete('/products/:sku/holds/:holdId', async (req, res) => {
     const { sku, holdId } = HoldParams.parse(req.params);
     emptyBody(req.body);
-    const result = await commands.product({ type: 'ReleaseHold', data: { sku, holdId } }, requestMetadata(req));
+    const result = await execute(req, res, { type: 'ReleaseHold', data: { sku, holdId } });
     const [decided] = result.decided;
     res.json(commandAnswer(result, { sku, holdId, released: true, quantity: decided?.type === 'StockHoldReleased' ? decided.data.quantity : 0 }));
   });
@@ -64,7 +72,7 @@ export function productRoutes(commands: CommandHandler, newId: () => string = ra
   router.post('/products/:sku/discontinue', async (req, res) => {
     const { sku } = SkuParams.parse(req.params);
     emptyBody(req.body);
-    const result = await commands.product({ type: 'DiscontinueProduct', data: { sku } }, requestMetadata(req));
+    const result = await execute(req, res, { type: 'DiscontinueProduct', data: { sku } });
     res.json(commandAnswer(result, { sku, status: 'discontinued' }));
   });
 

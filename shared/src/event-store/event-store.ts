@@ -97,6 +97,11 @@ export interface EventStore {
    * (stores that order $all by transaction, as the PostgreSQL one does); undefined when nothing waits.
    */
   heldBack?(after: GlobalPosition): Promise<HeldBack | undefined>;
+  /**
+   * The events appended with this `metadata.idempotencyKey` and recorded at or after `since`, in position order
+   * (stores that index the key, as the PostgreSQL one does): they commit with the events, so they survive a crash.
+   */
+  eventsOfIdempotencyKey?(key: string, since: Date): Promise<RecordedEvent[]>;
   close(): Promise<void>;
 }
 

@@ -4,6 +4,7 @@ import type { EsdbClient } from './client.js';
 import { toEventStoreError } from './errors.js';
 import { toEventData } from './event-mapping.js';
 import { toEsdbExpectedRevision } from './expected-revision.js';
+import { idempotentEventIds } from './idempotent-ids.js';
 import { readStream } from './read-stream.js';
 
 // ESDB's append answers with the stream's new revision and one position (the last event's), but the port returns
@@ -21,7 +22,8 @@ export async function appendEvents(
   expected: ExpectedRevision = 'any',
 ): Promise<AppendResult> {
   if (events.length === 0) throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
-  const toWrite = events.map(toEventData);
+  const derived = idempotentEventIds(streamId, events);
+  const toWrite = events.map((event, i) => toEventData({ ...event, eventId: derived[i] }));
   const ids = toWrite.map((event) => event.id);
   if (new Set(ids).size < ids.length) throw new Error(`append to ${streamId}: duplicate event id`);
 

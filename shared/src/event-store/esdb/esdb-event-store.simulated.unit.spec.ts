@@ -5,6 +5,7 @@ import { eventStoreContract } from '../event-store.contract.js';
 import type { NewEvent, RecordedEvent } from '../event-store.js';
 import { esdbEventStore } from './esdb-event-store.js';
 import { fakeEsdbClient } from './fake-esdb-client.js';
+import { idempotentEventIds } from './idempotent-ids.js';
 
 // The adapter's own logic (paging, skipping system events, batching, error conversion) on a stand-in for the
 // server (fake-esdb-client.ts). Pages of 3 entries make every read cross page boundaries and system events.
@@ -98,5 +99,33 @@ describe('ESDB adapter on a simulated server', () => {
       if (seen.length === 300) break;
     }
     expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i));
+  });
+});
+
+describe('ESDB adapter: event ids derived from the Idempotency-Key', () => {
+  const keyed = (key: string, n: number): NewEvent => ({ type: 'StockAdded', version: 1, data: { n }, metadata: { idempotencyKey: key } });
+
+  it("an append sent again with the same key and expected revision (its acknowledgement lost) is the server's duplicate: nothing written, the first write answered", async () => {
+    const store = esdbEventStore(fakeEsdbClient().client);
+    await store.append('product-a', [placed(0)]);
+    const first = await store.append('product-a', [keyed('k', 1), keyed('k', 2)], { expectedRevision: 0 });
+    const again = await store.append('product-a', [keyed('k', 1), keyed('k', 2)], { expectedRevision: 0 });
+    expect(again).toEqual(first);
+    expect((await store.readStream('product-a')).map((event) => event.data)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+  });
+
+  it('without a key, the same append sent again is a conflict', async () => {
+    const store = esdbEventStore(fakeEsdbClient().client);
+    await store.append('product-a', [placed(1)], { expectedRevision: 'no_stream' });
+    await expect(store.append('product-a', [placed(1)], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(WrongExpectedRevision);
+  });
+
+  it("derives an id per stream, key and place among the key's events, and keeps an id given", () => {
+    const ids = idempotentEventIds('product-a', [keyed('k', 1), keyed('k', 2), keyed('j', 3), placed(4), { ...keyed('k', 5), eventId: 'given' }]);
+    expect(ids.slice(0, 3)).toEqual(idempotentEventIds('product-a', [keyed('k', 9), keyed('k', 9), keyed('j', 9)]));
+    expect(new Set(ids.slice(0, 3)).size).toBe(3);
+    expect(ids.slice(3)).toEqual([undefined, 'given']);
+    expect(idempotentEventIds('product-b', [keyed('k', 1)])[0]).not.toBe(ids[0]);
+    for (const id of ids.slice(0, 3)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

@@ -94,6 +94,14 @@ export function fakeEsdbClient(options: { streamReadPositions?: boolean } = {}):
       checkUp();
       const stream = streams.get(streamName);
       const current = stream ? BigInt(stream.length - 1) : 'no_stream';
+      // ESDB's duplicate check: the events already written right after the expected revision, with these very ids,
+      // make the append a repeat, acknowledged with the revision of the first write and writing nothing.
+      const after = expectedRevision === 'no_stream' ? 0 : typeof expectedRevision === 'bigint' ? Number(expectedRevision) + 1 : undefined;
+      const already = after === undefined ? [] : (stream ?? []).slice(after, after + events.length);
+      if (already.length === events.length && already.every((record, i) => record.id === events[i]!.id)) {
+        const last = already.at(-1)!;
+        return { success: true, nextExpectedRevision: last.revision, position: { commit: last.position, prepare: last.position } };
+      }
       const ok =
         expectedRevision === 'any' ||
         (expectedRevision === 'no_stream' && current === 'no_stream') ||

@@ -89,6 +89,31 @@ function postgresEventStoreSpec(name: string, connect: () => Promise<Sql>): void
     await sql.exec(`drop schema ${schema} cascade`);
   });
 
+  it(`${name}: finds each Idempotency-Key's own events, committed with them, among concurrent appends`, async () => {
+    const sql = await connect();
+    const schema = freshName('es');
+    const store = postgresEventStore(sql, { schema });
+    await store.headPosition();
+    const keyed = (idempotencyKey: string, n: number) => ({ type: 'StockAdded', version: 1, data: { n }, metadata: { idempotencyKey } });
+    const before = new Date();
+    // Concurrent appends go in one call of append_events; a refused one writes nothing, its key included.
+    const [a, b] = await Promise.all([
+      store.append('product-a', [keyed('k1', 1), keyed('k2', 2), keyed('k2', 3)], { expectedRevision: 'no_stream' }),
+      store.append('product-b', [keyed('k3', 4)]),
+      store.append('product-c', [keyed('k4', 5)], { expectedRevision: 7 }).catch((error: unknown) => error),
+    ]);
+    const after = new Date(Date.now() + 1);
+    const found = async (key: string, since = before) => (await store.eventsOfIdempotencyKey!(key, since)).map((event) => event.data);
+    expect(await found('k1')).toEqual([{ n: 1 }]);
+    expect(await found('k2')).toEqual([{ n: 2 }, { n: 3 }]);
+    expect(await store.eventsOfIdempotencyKey!('k2', before)).toEqual(a!.events.slice(1));
+    expect(await store.eventsOfIdempotencyKey!('k3', before)).toEqual(b!.events);
+    expect(await found('k4')).toEqual([]);
+    expect(await found('k2', after)).toEqual([]);
+    await store.close();
+    await sql.exec(`drop schema ${schema} cascade`);
+  });
+
   it(`${name}: a caught-up subscriber wakes on a notification, long before its next poll`, async () => {
     const sql = await connect();
     const schema = freshName('es');

@@ -4,6 +4,7 @@ import type { AppendResult, EventStore, RecordedEvent } from '../event-store.js'
 import { appendBatch, type AppendRequest } from './append.js';
 import { EventStoreUnavailable } from '../errors.js';
 import { toEventStoreError } from './errors.js';
+import { eventsOfIdempotencyKey } from './events-of-key.js';
 import { headPosition } from './head-position.js';
 import { heldBack } from './held-back.js';
 import { channelOf, notifier } from './notify.js';
@@ -76,6 +77,7 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
     readAll: (readOptions) => read(() => readAll(sql, schema, readOptions)),
     headPosition: () => read(() => headPosition(sql, schema)),
     heldBack: (after) => read(() => heldBack(sql, schema, after)),
+    eventsOfIdempotencyKey: (key, since) => read(() => eventsOfIdempotencyKey(sql, schema, key, since)),
     async *subscribeToAll(subscribeOptions) {
       await ready();
       yield* subscribeToAll(

@@ -20,7 +20,7 @@ import { appendFunctionDdl } from './append-function.js';
 // - the sequence must hand out values in call order, i.e. `cache 1` (a session cache would not).
 
 /** Bump when the DDL below changes, so that existing stores run it again. */
-const schemaVersion = 'order-engine eventstore v4';
+const schemaVersion = 'order-engine eventstore v5';
 
 /**
  * Creates (or updates) the schema, tables, indexes and function. Idempotent, and a no-op when the schema is current:
@@ -74,6 +74,9 @@ create table if not exists ${s}.events (
 create index if not exists events_type_position_idx on ${s}.events (type, position);
 -- Stream-prefix reads of $all (LIKE 'order-%' needs pattern ops to use an index).
 create index if not exists events_stream_prefix_idx on ${s}.events (stream_id text_pattern_ops, position);
+-- The events of an Idempotency-Key (only HTTP commands carry one): a retry after a crash finds what its command wrote.
+create index if not exists events_idempotency_key_idx on ${s}.events ((metadata->>'idempotencyKey'), position)
+  where metadata ? 'idempotencyKey';
 
 -- Earlier versions of the function (v1 appended to one stream per call); a new return type needs a drop.
 drop function if exists ${s}.append_events(text, text, int, jsonb);
