@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     prefix: config.READ_MODEL_PREFIX,
     logger,
     // BUS=kafka: one consumer group per projection, so each projection's workers split the partitions.
-    feedFor: (key, wants) => feedFor(config, `projection.${key}`, logger, wants),
+    feedFor: (key, wants) => feedFor(config, `projection.${key}`, logger, eventStore, wants),
     feedPartitions: feedPartitions(config),
     removeFeed: removeGroup && ((key) => removeGroup(`projection.${key}`)),
     rebuild: rebuildSettings(config),
