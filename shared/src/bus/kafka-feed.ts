@@ -150,7 +150,7 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
     /** What the partition lost before the slice, from the event store; false when a batch of it was abandoned. */
     async function fillGap(partition: number, slice: KafkaMessage[], payload: EachBatchPayload): Promise<boolean> {
       if (!gaps) return true;
-      for await (const missing of gaps.before(partition, slice, finished.get(partition) ?? 0n)) {
+      for await (const missing of gaps.before(partition, slice, finished.get(partition) ?? 0n, payload.heartbeat)) {
         if (!(await deliver(missing, payload))) return false;
       }
       return true;

@@ -63,7 +63,7 @@ export interface GapFiller {
    * Batches from the event store of the events the partition lost before this slice (the first past the checkpoint
    * after a discontinuity); nothing while its offsets continue.
    */
-  before(partition: number, slice: readonly KafkaMessage[], delivered: GlobalPosition): AsyncGenerator<FeedBatch>;
+  before(partition: number, slice: readonly KafkaMessage[], delivered: GlobalPosition, heartbeat: () => Promise<void>): AsyncGenerator<FeedBatch>;
   /** The consumer finished the slice: a next slice that starts right after it continues the partition. */
   passed(partition: number, slice: readonly KafkaMessage[]): void;
 }
@@ -102,7 +102,7 @@ export function gapFiller(options: GapFillerOptions): GapFiller {
   const unchecked = new Map<number, GlobalPosition>();
 
   /** The partition's events in (checkpoint, to] from `$all`, once one shows that Kafka lost them. */
-  async function* fill(partition: number, checkpoint: GlobalPosition, to: GlobalPosition, reached: Reached, expected: bigint | undefined): AsyncGenerator<FeedBatch> {
+  async function* fill(partition: number, checkpoint: GlobalPosition, to: GlobalPosition, reached: Reached, expected: bigint | undefined, heartbeat: () => Promise<void>): AsyncGenerator<FeedBatch> {
     const admin = await options.admin();
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
     const partitions = topics[0]?.partitions.length ?? 0;
@@ -112,6 +112,8 @@ export function gapFiller(options: GapFillerOptions): GapFiller {
     while (after < to) {
       const page = await store.readAll({ after, to, limit: batchSize });
       if (page.length === 0) break;
+      // Pages without an event of this partition hand nothing over: the group must still hear from this member.
+      await heartbeat();
       after = page.at(-1)!.position;
       const lost = page.filter((event) => partitionOfStream(event.streamId, partitions) === partition);
       if (missing === 0 && lost.length > 0) {
@@ -131,11 +133,11 @@ export function gapFiller(options: GapFillerOptions): GapFiller {
       if (missing > 0) yield { events: wants ? lost.filter((event) => wants(event.streamId, event.type)) : lost, partition, through: after };
       if (page.length < batchSize) break;
     }
-    if (missing > 0) logger.warn('caught up from the event store: back on Kafka', { topic, partition, events: missing, through: after, offset: reached.offset });
+    if (missing > 0) logger.info('caught up from the event store: back on Kafka', { topic, partition, events: missing, through: after, offset: reached.offset });
   }
 
   return {
-    async *before(partition, slice, delivered) {
+    async *before(partition, slice, delivered, heartbeat) {
       const first = slice[0];
       if (!first) return;
       const expected = next.get(partition);
@@ -152,7 +154,7 @@ export function gapFiller(options: GapFillerOptions): GapFiller {
       unchecked.delete(partition);
       // A watermark says its partition holds every event up to it; an event, every one before it.
       const to = reached.kind === 'watermark' ? reached.position : reached.position - 1n;
-      if (to > checkpoint) yield* fill(partition, checkpoint, to, reached, expected);
+      if (to > checkpoint) yield* fill(partition, checkpoint, to, reached, expected, heartbeat);
     },
     passed(partition, slice) {
       const last = slice.at(-1);

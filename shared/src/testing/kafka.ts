@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import type { KafkaFeedOptions } from '../bus/kafka-feed.js';
 import { eventMessage, watermarkMessage, type OutgoingMessage } from '../bus/event-message.js';
@@ -30,6 +31,13 @@ export interface TestTopic {
   committed(groupId: string): Promise<number[]>;
   /** Members of a group that have partitions assigned, once the group is stable. */
   stableMembers(groupId: string): Promise<number>;
+  /**
+   * Once the group has no member left, moves its committed offsets to the end of every partition, as expired offsets
+   * under auto.offset.reset=latest would (or an operator's reset); answers them.
+   */
+  resetToLatest(groupId: string): Promise<number[]>;
+  /** Deletes every record the topic holds now, as retention would: the log of each partition starts after them. */
+  deleteRecords(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +74,20 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
       if (group?.state !== 'Stable') return 0;
       const assigned = (buffer: Buffer) => (AssignerProtocol.MemberAssignment.decode(buffer)?.assignment[topic]?.length ?? 0) > 0;
       return group.members.filter((member) => assigned(member.memberAssignment)).length;
+    },
+    async resetToLatest(groupId) {
+      const deadline = Date.now() + 20_000;
+      while ((await admin.describeGroups([groupId])).groups[0]?.state !== 'Empty') {
+        if (Date.now() > deadline) throw new Error(`consumer group ${groupId} still has members`);
+        await delay(100);
+      }
+      const latest = (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition);
+      await admin.setOffsets({ groupId, topic, partitions: latest.map(({ partition, high }) => ({ partition, offset: high })) });
+      return latest.map(({ high }) => Number(high));
+    },
+    async deleteRecords() {
+      // -1: up to the partition's high watermark.
+      await admin.deleteTopicRecords({ topic, partitions: Array.from({ length: partitions }, (_, partition) => ({ partition, offset: '-1' })) });
     },
     async close() {
       await producer.disconnect();
