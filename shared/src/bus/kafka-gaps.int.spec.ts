@@ -177,4 +177,26 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
       expect(Number(warning.earliestOffset)).toBeGreaterThan(committed[warning.partition!]!);
     }
   });
+
+  it('reads from $all what a deleted and recreated topic lost before the group read it, and says so', async () => {
+    const { store, topic, appendAndRelay, consumer } = await setUp();
+    const groupId = freshName('group');
+    await appendAndRelay(10);
+    const first = consumer(groupId);
+    await first.caughtUp();
+    await first.stop();
+
+    // Events arrive while the group is away, and go with the topic; the relay carries on into the new one.
+    await appendAndRelay(14);
+    await topic.recreate();
+    expect(await topic.committed(groupId)).toEqual(Array.from({ length: PARTITIONS }, () => -1));
+    await appendAndRelay(4);
+
+    const second = consumer(groupId);
+    await second.caughtUp();
+    await expect.poll(() => (handled.get(groupId) ?? []).length, { timeout: 30_000 }).toBe(28);
+    await second.stop();
+    await expectEveryEventHandledOnce(store, groupId);
+    expect(gapWarnings().length).toBeGreaterThan(0);
+  });
 });

@@ -38,6 +38,8 @@ export interface TestTopic {
   resetToLatest(groupId: string): Promise<number[]>;
   /** Deletes every record the topic holds now, as retention would: the log of each partition starts after them. */
   deleteRecords(): Promise<void>;
+  /** Deletes the topic, with every record and every group's offsets of it, and creates it again, empty. */
+  recreate(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,8 +50,12 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
   const admin: Admin = kafka.admin();
   await admin.connect();
   await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  const newProducer = async () => {
+    const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await created.connect();
+    return created;
+  };
+  let producer: Producer = await newProducer();
   const send = async (messages: readonly OutgoingMessage[]) => {
     await producer.send({ topic, acks: -1, messages: messages.map((message) => ({ ...message })) });
   };
@@ -88,6 +94,18 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
     async deleteRecords() {
       // -1: up to the partition's high watermark.
       await admin.deleteTopicRecords({ topic, partitions: Array.from({ length: partitions }, (_, partition) => ({ partition, offset: '-1' })) });
+    },
+    async recreate() {
+      await admin.deleteTopics({ topics: [topic] });
+      // The broker removes a deleted topic in the background: until then, creating it again answers "exists".
+      const deadline = Date.now() + 30_000;
+      while (!(await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]).catch(() => false))) {
+        if (Date.now() > deadline) throw new Error(`topic ${topic} could not be created again`);
+        await delay(200);
+      }
+      // The old producer's sequence numbers belong to the deleted partitions.
+      await producer.disconnect();
+      producer = await newProducer();
     },
     async close() {
       await producer.disconnect();
