@@ -100,13 +100,22 @@ export function gapFiller(options: GapFillerOptions): GapFiller {
   // Per partition: the offset after the last slice passed, and the checkpoint a discontinuity is still to be checked at.
   const next = new Map<number, bigint>();
   const unchecked = new Map<number, GlobalPosition>();
+  // Asked once per subscription: a topic keeps the partition count it was created with.
+  let partitionCount: Promise<number> | undefined;
+  const partitionsOf = (admin: Admin) =>
+    (partitionCount ??= admin.fetchTopicMetadata({ topics: [topic] }).then(({ topics }) => {
+      const count = topics[0]?.partitions.length ?? 0;
+      if (count === 0) throw new Error(`Kafka reports no partitions of ${topic}: cannot check it for gaps`);
+      return count;
+    })).catch((error: unknown) => {
+      partitionCount = undefined; // the next check asks again
+      throw error;
+    });
 
   /** The partition's events in (checkpoint, to] from `$all`, once one shows that Kafka lost them. */
   async function* fill(partition: number, checkpoint: GlobalPosition, to: GlobalPosition, reached: Reached, expected: bigint | undefined, heartbeat: () => Promise<void>): AsyncGenerator<FeedBatch> {
     const admin = await options.admin();
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    const partitions = topics[0]?.partitions.length ?? 0;
-    if (partitions === 0) throw new Error(`Kafka reports no partitions of ${topic}: cannot check partition ${partition} for a gap`);
+    const partitions = await partitionsOf(admin);
     let after = checkpoint;
     let missing = 0;
     while (after < to) {
