@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     logger,
     retries: config.COMMAND_RETRIES,
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
-    feed: feedFor(config, 'saga', logger, (_streamId, type) => isFulfilmentEventType(type), membership),
+    feed: feedFor(config, 'saga', logger, eventStore, (_streamId, type) => isFulfilmentEventType(type), membership),
     feedPartitions: feedPartitions(config),
     health: relay && (() => ({ relay: relayHealth(relay.relay.status()) })),
     ready: {

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     prefix: config.READ_MODEL_PREFIX,
     logger,
     // BUS=kafka: one consumer group per projection, so each projection's workers split the partitions.
-    feedFor: (key, wants) => feedFor(config, groupOf(key), logger, wants, membership),
+    feedFor: (key, wants) => feedFor(config, groupOf(key), logger, eventStore, wants, membership),
     feedPartitions: feedPartitions(config),
     removeFeed: removeGroup && ((key) => removeGroup(groupOf(key))),
     rebuild: rebuildSettings(config),

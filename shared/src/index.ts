@@ -30,6 +30,7 @@ export * from './bus/event-feed.js';
 export * from './bus/fan-out-feed.js';
 export * from './bus/event-message.js';
 export { kafkaFeed, KafkaFeedFailed, type KafkaFeedOptions } from './bus/kafka-feed.js';
+export type { GapStore } from './bus/kafka-gaps.js';
 export { deleteConsumerGroup } from './bus/kafka-groups.js';
 export { createTopicsWithLeaders } from './bus/kafka-topics.js';
 export { kafkaLogCreator } from './bus/kafka-log.js';

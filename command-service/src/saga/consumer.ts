@@ -77,7 +77,8 @@ export function checkpointedConsumer(options: ConsumerOptions): Consumer {
     while (!signal.aborted) {
       try {
         for (const [source, position] of await checkpoints.loadAll(name)) advance(source, position);
-        for await (const round of untilAborted(feed(handled.get(name) ?? 0n, signal), signal)) {
+        const checkpointOf = async (partition: number) => (await checkpoints.loadAll(name)).get(checkpointKey(name, partition)) ?? 0n;
+        for await (const round of untilAborted(feed(handled.get(name) ?? 0n, signal, checkpointOf), signal)) {
           // What a source has handled already (redelivered after a rebalance or a restart) is not handled again, and
           // a watermark it has passed changes nothing.
           const moves = new Map<string, GlobalPosition>();

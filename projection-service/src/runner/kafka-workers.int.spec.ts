@@ -28,8 +28,8 @@ const logger = process.env.LOG_LEVEL === 'debug' ? createLogger('debug') : silen
 /** Notes the partitions a worker was handed batches of, as `<projection>#p<partition>`. */
 const recording =
   (feed: EventFeed, key: string, seen: Set<string>): EventFeed =>
-  async function* (after, signal) {
-    for await (const round of feed(after, signal)) {
+  async function* (after, signal, checkpointOf) {
+    for await (const round of feed(after, signal, checkpointOf)) {
       for (const batch of round) seen.add(`${key}#p${batch.partition}`);
       yield round;
     }
@@ -91,7 +91,7 @@ describeWithService('KAFKA_BROKERS', 'projection workers on Kafka', (brokers) =>
           cache: memoryCache({ maxEntries: 100 }),
           prefix,
           logger,
-          feedFor: (key, wants) => recording(kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId: groupOf(key), logger, batchSize: 2, wants }), key, partitions),
+          feedFor: (key, wants) => recording(kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId: groupOf(key), logger, batchSize: 2, wants, eventStore: store }), key, partitions),
           feedPartitions: PARTITIONS,
           backoff: { initialMs: 10, maxMs: 200 },
         });
@@ -153,6 +153,33 @@ describeWithService('KAFKA_BROKERS', 'projection workers on Kafka', (brokers) =>
       await new Promise((resolve) => setTimeout(resolve, 15));
     }
     await joining;
+    await expect.poll(effective, { timeout: 20_000 }).toEqual(keys.map(() => head));
+    const dump = await dumpReadModels(sql, prefix);
+    expect({ ...dump, checkpoints: [] }).toEqual({ ...(await embeddedRun(sql, store, head)), checkpoints: [] });
+  });
+
+  it('projects every event after its groups lost their offsets: what Kafka skipped comes from the event store', async () => {
+    const sql = await openSql();
+    const store = memoryEventStore();
+    const { topic, prefix, keys, groupOf, startWorker, effective } = await distributed(sql, store);
+    // The relay's job, by hand, so that the test knows what Kafka holds when it moves the offsets.
+    const relayAfter = async (after: bigint) => topic.relay(await store.readAll({ after }));
+    const first = await startWorker();
+    const third = Math.floor(sampleHistory.length / 3);
+    const early = await appendHistory(store, sampleHistory.slice(0, third));
+    await relayAfter(0n);
+    await expect.poll(effective, { timeout: 20_000 }).toEqual(keys.map(() => early));
+    await first.stop();
+
+    // While no worker runs, events arrive, then every group's offsets move to the end of the log (expired offsets
+    // under auto.offset.reset=latest, or an operator's reset): Kafka alone would never bring those events again.
+    const middle = await appendHistory(store, sampleHistory.slice(third, 2 * third));
+    await relayAfter(early);
+    await Promise.all(keys.map((key) => topic.resetToLatest(groupOf(key))));
+    const head = await appendHistory(store, sampleHistory.slice(2 * third));
+    await relayAfter(middle);
+
+    await startWorker();
     await expect.poll(effective, { timeout: 20_000 }).toEqual(keys.map(() => head));
     const dump = await dumpReadModels(sql, prefix);
     expect({ ...dump, checkpoints: [] }).toEqual({ ...(await embeddedRun(sql, store, head)), checkpoints: [] });

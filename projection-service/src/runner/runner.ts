@@ -140,7 +140,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         // from its committed offsets instead, which never pass the rows' checkpoints).
         const after = uncachedAfter.get(key) ?? applied.get(key) ?? 0n;
         logger.debug('subscribing', { after });
-        for await (const round of untilAborted(feed(after, signal), signal)) {
+        const checkpointOf = async (partition: number) => (await readSourceRows(sql, admin, key)).get(checkpointKey(key, partition))?.position ?? 0n;
+        for await (const round of untilAborted(feed(after, signal, checkpointOf), signal)) {
           // A batch its source has passed already (a restart, a rebalance) changes no row: no transaction for it.
           // (Inside the transaction the rows' checkpoints skip anything applied in the meantime.) But the rows of
           // its events that the source's last transaction applied are cached again, as they are now.

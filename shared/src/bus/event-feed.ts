@@ -27,8 +27,14 @@ export type EventInterest = (streamId: string, type: string) => boolean;
 /** Batches of different sources, delivered and acknowledged together; never empty. */
 export type FeedRound = readonly FeedBatch[];
 
-/** `after` is the consumer's stored checkpoint; a Kafka feed resumes from committed offsets instead. */
-export type EventFeed = (after: GlobalPosition, signal: AbortSignal) => AsyncIterable<FeedRound>;
+/** Where the consumer's checkpoint of a Kafka partition stands now, as its stored rows say (0n before any). */
+export type PartitionCheckpoint = (partition: number) => Promise<GlobalPosition>;
+
+/**
+ * `after` is the consumer's stored checkpoint; a Kafka feed resumes from committed offsets instead, and checks with
+ * `checkpointOf` that they did not skip past what the consumer has handled (kafka-gaps.ts).
+ */
+export type EventFeed = (after: GlobalPosition, signal: AbortSignal, checkpointOf?: PartitionCheckpoint) => AsyncIterable<FeedRound>;
 
 /** The embedded feed: the event store's catch-up subscription, one global partition. */
 export const storeFeed =

@@ -1,3 +1,4 @@
+import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import type { GlobalPosition, RecordedEvent } from '../event-store/event-store.js';
 
 // The Kafka wire format shared by the relay (producer) and the feeds (consumers).
@@ -31,6 +32,14 @@ export function eventMessage(event: RecordedEvent): OutgoingMessage {
 export function watermarkMessage(partition: number, position: GlobalPosition): OutgoingMessage {
   return { key: null, partition, value: JSON.stringify({ position: position.toString() }), headers: { kind: 'watermark', position: position.toString() } };
 }
+
+const byKey = Partitioners.DefaultPartitioner();
+const partitionsOf = (count: number): PartitionMetadata[] =>
+  Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+
+/** The partition of a topic with `partitions` partitions that holds a stream's events: the relay's producer's choice. */
+export const partitionOfStream = (streamId: string, partitions: number): number =>
+  byKey({ topic: '', partitionMetadata: partitionsOf(partitions), message: { key: streamId, value: null } });
 
 export class MalformedMessage extends Error {
   constructor(reason: string) {

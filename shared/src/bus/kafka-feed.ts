@@ -1,14 +1,16 @@
-import { Kafka, logLevel, type EachBatchPayload, type RetryOptions } from 'kafkajs';
+import { Kafka, logLevel, type EachBatchPayload, type KafkaMessage, type RetryOptions } from 'kafkajs';
 import type { GlobalPosition } from '../event-store/event-store.js';
 import type { Logger } from '../logging/logger.js';
 import type { EventFeed, EventInterest, FeedBatch } from './event-feed.js';
 import { handoff, type Delivery } from './handoff.js';
 import { feedBatchOf, slices } from './kafka-batch.js';
+import { gapFiller, lazyAdmin, type GapFiller, type GapStore } from './kafka-gaps.js';
 import { kafkaLogCreator } from './kafka-log.js';
 import './kafkajs-idle-timer.js'; // before any client connects: see there
 
 // The distributed EventFeed: a kafkajs consumer group member per subscription. Offsets live in Kafka, so the
-// consumer's own checkpoint (`after`) is ignored; a group's first member reads the topic from the beginning.
+// consumer's own checkpoint (`after`) is ignored; a group's first member reads the topic from the beginning. Where a
+// partition's offsets jump (lost offsets, lost data), what Kafka no longer has comes from the event store: kafka-gaps.ts.
 // Every partition of one fetch goes to the consumer in one round (one transaction of a projection, not one per
 // partition), and offsets are committed on an interval rather than per batch: a consumer's checkpoint rows skip what a
 // redelivery brings again, so the offsets only bound how much comes again after a crash or a rebalance.
@@ -20,6 +22,11 @@ export interface KafkaFeedOptions {
   groupId: string;
   logger: Logger;
   clientId?: string;
+  /**
+   * Where the feed reads the events a partition lost before the consumer got them (kafka-gaps.ts): without it, such
+   * a gap goes unnoticed.
+   */
+  eventStore?: GapStore;
   /** The events the consumer reads: the others are not decoded, only their positions count (default: all). */
   wants?: EventInterest;
   /** Most messages of one partition handed over in one FeedBatch (a round holds one per partition). */
@@ -68,7 +75,7 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
     logCreator: kafkaLogCreator(logger),
   });
 
-  return async function* (_after, signal) {
+  return async function* (after, signal, checkpointOf) {
     if (signal.aborted) return;
     const consumer = kafka.consumer({
       groupId,
@@ -86,6 +93,20 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
     // batch given up in a rebalance and refetched in smaller pieces cannot lift `through` past what was delivered.
     const finished = new Map<number, GlobalPosition>();
     const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => options.onMembership?.(true));
+    // Opened only for a gap check, which asks the broker about the topic and the group's offsets.
+    const admin = lazyAdmin(kafka);
+    const gaps: GapFiller | undefined =
+      options.eventStore &&
+      gapFiller({
+        store: options.eventStore,
+        topic,
+        groupId,
+        logger,
+        batchSize,
+        wants: options.wants,
+        checkpointOf: async (partition) => (checkpointOf ? checkpointOf(partition) : after),
+        admin: admin.open,
+      });
     const removeCrashListener = consumer.on(consumer.events.CRASH, ({ payload }) => {
       options.onMembership?.(false);
       if (!payload.restart) batches.close(new KafkaFeedFailed(`Kafka consumer of ${groupId} crashed: ${reason(payload.error)}`, { cause: payload.error }));
@@ -123,18 +144,33 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       }
     }
 
+    /** Hands a batch over and waits until the consumer finished it; false when it was abandoned. */
+    async function deliver(batch: FeedBatch, payload: EachBatchPayload): Promise<boolean> {
+      if (!(await finishedWith(batches.offer(batch), payload))) return false;
+      finished.set(batch.partition!, batch.through);
+      return true;
+    }
+
+    /** What the partition lost before the slice, from the event store; false when a batch of it was abandoned. */
+    async function fillGap(partition: number, slice: KafkaMessage[], payload: EachBatchPayload): Promise<boolean> {
+      if (!gaps) return true;
+      for await (const missing of gaps.before(partition, slice, finished.get(partition) ?? 0n, payload.heartbeat)) {
+        if (!(await deliver(missing, payload))) return false;
+      }
+      return true;
+    }
+
     async function eachBatch(payload: EachBatchPayload): Promise<void> {
       const { partition, messages } = payload.batch;
       for (const slice of slices(messages, batchSize)) {
         if (batches.closed || !payload.isRunning() || payload.isStale()) break;
+        if (!(await fillGap(partition, slice, payload))) break;
         const batch = feedBatchOf(partition, slice, finished.get(partition) ?? 0n, logger, options.wants);
-        if (batch) {
-          if (!(await finishedWith(batches.offer(batch), payload))) break;
-          finished.set(partition, batch.through);
-        }
+        if (batch && !(await deliver(batch, payload))) break;
         // The consumer has committed its transaction for this slice (it pulled the next round): now Kafka may too,
         // with the next commit on the interval.
         payload.resolveOffset(slice.at(-1)!.offset);
+        gaps?.passed(partition, slice);
         await payload.commitOffsetsIfNecessary();
       }
       // Leaving the group: what this member finished is committed now rather than redone by the next owner.
@@ -173,6 +209,7 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       removeCrashListener();
       removeJoinListener();
       options.onMembership?.(false);
+      await admin.close();
       // Leaving the group (rather than vanishing) hands the partitions to the other members at once.
       await consumer.disconnect().catch((error: unknown) => logger.warn('leaving the consumer group failed', { error: reason(error) }));
     }

@@ -1,5 +1,6 @@
 import type { EventFeed, EventInterest } from '../bus/event-feed.js';
 import { kafkaFeed } from '../bus/kafka-feed.js';
+import type { GapStore } from '../bus/kafka-gaps.js';
 import { deleteConsumerGroup } from '../bus/kafka-groups.js';
 import type { EngineConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
@@ -12,9 +13,10 @@ type BusConfig = Pick<EngineConfig, 'BUS' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC' | 'K
 
 /**
  * With BUS=kafka, a Kafka feed in consumer group `<KAFKA_GROUP_PREFIX>.<name>`: one group per consumer, which decodes
- * only the events the consumer `wants`, and reports whether it is a member of its group to `membership`, by `name`.
+ * only the events the consumer `wants`, reads from `eventStore` what a partition lost before the consumer got it, and
+ * reports whether it is a member of its group to `membership`, by `name`.
  */
-export function feedFor(config: BusConfig, name: string, logger: Logger, wants?: EventInterest, membership?: FeedMembership): EventFeed | undefined {
+export function feedFor(config: BusConfig, name: string, logger: Logger, eventStore: GapStore, wants?: EventInterest, membership?: FeedMembership): EventFeed | undefined {
   if (config.BUS !== 'kafka') return undefined;
   // loadEngineConfig already refused BUS=kafka without KAFKA_BROKERS.
   const sessionTimeoutMs = config.KAFKA_SESSION_TIMEOUT_MS;
@@ -23,6 +25,7 @@ export function feedFor(config: BusConfig, name: string, logger: Logger, wants?:
     topic: config.KAFKA_TOPIC,
     groupId: groupIdOf(config, name),
     logger,
+    eventStore,
     wants,
     // A member that vanished (a crash, a SIGKILL) keeps its partitions this long; heartbeats go at least thrice in it.
     sessionTimeoutMs,

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import type { KafkaFeedOptions } from '../bus/kafka-feed.js';
 import { eventMessage, watermarkMessage, type OutgoingMessage } from '../bus/event-message.js';
@@ -30,6 +31,15 @@ export interface TestTopic {
   committed(groupId: string): Promise<number[]>;
   /** Members of a group that have partitions assigned, once the group is stable. */
   stableMembers(groupId: string): Promise<number>;
+  /**
+   * Once the group has no member left, moves its committed offsets to the end of every partition, as expired offsets
+   * under auto.offset.reset=latest would (or an operator's reset); answers them.
+   */
+  resetToLatest(groupId: string): Promise<number[]>;
+  /** Deletes every record the topic holds now, as retention would: the log of each partition starts after them. */
+  deleteRecords(): Promise<void>;
+  /** Deletes the topic, with every record and every group's offsets of it, and creates it again, empty. */
+  recreate(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,8 +50,12 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
   const admin: Admin = kafka.admin();
   await admin.connect();
   await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  const newProducer = async () => {
+    const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await created.connect();
+    return created;
+  };
+  let producer: Producer = await newProducer();
   const send = async (messages: readonly OutgoingMessage[]) => {
     await producer.send({ topic, acks: -1, messages: messages.map((message) => ({ ...message })) });
   };
@@ -66,6 +80,32 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
       if (group?.state !== 'Stable') return 0;
       const assigned = (buffer: Buffer) => (AssignerProtocol.MemberAssignment.decode(buffer)?.assignment[topic]?.length ?? 0) > 0;
       return group.members.filter((member) => assigned(member.memberAssignment)).length;
+    },
+    async resetToLatest(groupId) {
+      const deadline = Date.now() + 20_000;
+      while ((await admin.describeGroups([groupId])).groups[0]?.state !== 'Empty') {
+        if (Date.now() > deadline) throw new Error(`consumer group ${groupId} still has members`);
+        await delay(100);
+      }
+      const latest = (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition);
+      await admin.setOffsets({ groupId, topic, partitions: latest.map(({ partition, high }) => ({ partition, offset: high })) });
+      return latest.map(({ high }) => Number(high));
+    },
+    async deleteRecords() {
+      // -1: up to the partition's high watermark.
+      await admin.deleteTopicRecords({ topic, partitions: Array.from({ length: partitions }, (_, partition) => ({ partition, offset: '-1' })) });
+    },
+    async recreate() {
+      await admin.deleteTopics({ topics: [topic] });
+      // The broker removes a deleted topic in the background: until then, creating it again answers "exists".
+      const deadline = Date.now() + 30_000;
+      while (!(await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]).catch(() => false))) {
+        if (Date.now() > deadline) throw new Error(`topic ${topic} could not be created again`);
+        await delay(200);
+      }
+      // The old producer's sequence numbers belong to the deleted partitions.
+      await producer.disconnect();
+      producer = await newProducer();
     },
     async close() {
       await producer.disconnect();
