@@ -126,7 +126,9 @@ describeWithService('KAFKA_BROKERS', 'rebuilds with projection workers on Kafka'
     for (const key of keysAt(2)) expect((await topic.committed(groupOf(key))).every((offset) => offset >= 0)).toBe(true);
 
     const live = await dumpReadModels(sql, w.prefix);
-    expect(live.dead_letters).toEqual([]);
+    // The errors say why, should an event ever be set aside here.
+    const errors = await sql.query(`select projection, event_type, error from ${adminSchema(w.prefix)}.dead_letters`);
+    expect(errors).toEqual([]);
     expect(tablesOf(live)).toEqual(await freshReplay(w, head, { dropSchemas: databaseUrl !== undefined }));
   });
 });
