@@ -22,7 +22,8 @@ export interface Engine {
   queryUrl: string;
   projectionUrl: string;
   eventStore: EventStore;
-  stop(): Promise<void>;
+  /** Lets requests in flight finish for graceMs at most (default 0: cuts them), then stops everything. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export async function startEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
@@ -44,6 +45,7 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     prefix,
     logger: logger.child({ service: 'command-service' }),
     retries: config.COMMAND_RETRIES,
+    admission: { concurrency: config.COMMAND_CONCURRENCY, queueLimit: config.COMMAND_QUEUE_LIMIT },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     feed: fanOut.feed,
     // PGlite is this process's own database, and every append goes through this command service.
@@ -91,8 +93,8 @@ export async function startEngine(config: EngineConfig, logger: Logger): Promise
     queryUrl: query.url,
     projectionUrl: projection.url,
     eventStore,
-    async stop() {
-      await Promise.all(servers.map((server) => server.close()));
+    async stop(graceMs = 0) {
+      await Promise.all(servers.map((server) => server.close(graceMs)));
       await commands.saga.stop();
       await commands.housekeeping.stop();
       await projections.stop();

@@ -6,7 +6,7 @@ async function main(): Promise<void> {
   const config = loadEngineConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL);
   const engine = await startEngine(config, logger);
-  stopOnSignals(logger, engine.stop);
+  stopOnSignals(logger, () => engine.stop(config.SHUTDOWN_GRACE_MS), { graceMs: config.SHUTDOWN_GRACE_MS });
 
   const storage = config.EVENT_STORE === 'pglite' ? `PGlite in ${config.DATA_DIR}` : 'PostgreSQL';
   process.stdout.write(

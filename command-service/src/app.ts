@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { createApp, finishApp, storeFeed, supervisor, type EventFeed, type EventStore, type Logger, type Sql, type Supervisor } from '@order-engine/shared';
+import { admission, admissionLimiter, createApp, finishApp, storeFeed, supervisor, type AdmissionLimits, type EventFeed, type EventStore, type Logger, type Sql, type Supervisor } from '@order-engine/shared';
 import { commandHandler, type CommandHandler } from './handling/command-handler.js';
 import { DEFAULT_RETRIES } from './handling/handle-command.js';
 import { idempotency } from './idempotency/idempotency-middleware.js';
@@ -35,6 +35,8 @@ export interface CommandServiceOptions {
   soleWriter?: boolean;
   /** More fields for GET /health, read at each request (the relay's status when it runs in this process). */
   health?: () => Record<string, unknown>;
+  /** Commands handled at once and waiting; past them a command is answered 503 (default 64 and 256). */
+  admission?: Pick<AdmissionLimits, 'concurrency' | 'queueLimit'>;
 }
 
 export interface CommandService {
@@ -50,6 +52,8 @@ export interface CommandService {
 export const FULFILMENT_SAGA = 'fulfilment-saga';
 
 const DEFAULT_IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
+/** A command that waits longer for a slot is refused: with its handling, still answered well within a second. */
+export const MAX_COMMAND_WAIT_MS = 500;
 
 export function createCommandService(options: CommandServiceOptions): CommandService {
   const { eventStore, sql, prefix = '', logger, retries = DEFAULT_RETRIES, now, newId = randomUUID } = options;
@@ -57,7 +61,10 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   const keys = sqlIdempotencyStore(sql, { prefix, leaseMs: options.idempotencyLeaseMs });
   const checkpoints = sqlCheckpointStore(sql, { prefix });
 
-  const app = createApp('command-service', { health: options.health });
+  const limiter = admissionLimiter({ concurrency: 64, queueLimit: 256, ...options.admission, maxWaitMs: MAX_COMMAND_WAIT_MS });
+  const app = createApp('command-service', { health: () => ({ admission: limiter.status(), ...options.health?.() }) });
+  // Before the idempotency middleware: a refused command claims no key, so its retry runs as the first try.
+  app.use(admission(limiter));
   app.use(idempotency(keys, logger));
   app.use(productRoutes(commands));
   app.use(orderRoutes(commands, newId));

@@ -51,22 +51,46 @@ export function finishApp(app: Express, logger: Logger): Express {
 export interface RunningServer {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and lets the requests in flight finish, for graceMs at most (default 0: cut them
+   * at once), then closes every connection.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function listen(app: Express, options: { host: string; port: number }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server: Server = app.listen(options.port, options.host);
+    let closing = false;
+    let inFlight = 0;
+    let drained = () => {};
+    server.on('request', (_req, res) => {
+      inFlight++;
+      // While stopping, an answer also closes its connection, so a kept-alive client sends nothing more here.
+      if (closing) res.shouldKeepAlive = false;
+      res.once('close', () => {
+        inFlight--;
+        if (!closing) return;
+        // The answer's connection turns idle only after this event; an idle connection is closed rather than kept.
+        setImmediate(() => server.closeIdleConnections());
+        if (inFlight === 0) drained();
+      });
+    });
     server.once('error', reject);
     server.once('listening', () => {
       const { port } = server.address() as AddressInfo;
       resolve({
         url: `http://${options.host}:${port}`,
         port,
-        close: () =>
+        close: (graceMs = 0) =>
           new Promise<void>((done, fail) => {
+            closing = true;
             server.close((error) => (error ? fail(error) : done()));
-            server.closeAllConnections();
+            const cut = setTimeout(() => server.closeAllConnections(), inFlight === 0 ? 0 : graceMs);
+            drained = () => {
+              clearTimeout(cut);
+              server.closeAllConnections();
+            };
           }),
       });
     });
