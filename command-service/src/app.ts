@@ -35,7 +35,7 @@ export interface CommandServiceOptions {
   soleWriter?: boolean;
   /** More fields for GET /health, read at each request (the relay's status when it runs in this process). */
   health?: () => Record<string, unknown>;
-  /** Commands handled at once and waiting; past them a command is answered 503 (default 64 and 256). */
+  /** Commands handled at once and waiting; past them a command is answered 503 (default 256 and 1,024). */
   admission?: Pick<AdmissionLimits, 'concurrency' | 'queueLimit'>;
 }
 
@@ -61,7 +61,7 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   const keys = sqlIdempotencyStore(sql, { prefix, leaseMs: options.idempotencyLeaseMs });
   const checkpoints = sqlCheckpointStore(sql, { prefix });
 
-  const limiter = admissionLimiter({ concurrency: 64, queueLimit: 256, ...options.admission, maxWaitMs: MAX_COMMAND_WAIT_MS });
+  const limiter = admissionLimiter({ concurrency: 256, queueLimit: 1_024, ...options.admission, maxWaitMs: MAX_COMMAND_WAIT_MS });
   const app = createApp('command-service', { health: () => ({ admission: limiter.status(), ...options.health?.() }) });
   // Before the idempotency middleware: a refused command claims no key, so its retry runs as the first try.
   app.use(admission(limiter));
