@@ -84,7 +84,7 @@ export const noCache: Cache = {
 /**
  * Runs stop once on SIGINT or SIGTERM, then exits 0. Requests in flight get graceMs (see RunningServer.close); should
  * the whole stop (consumers leaving their groups, the relay's lease) still not be done 15 s after that, something
- * hangs, and the process exits 1 rather than wait to be killed. A second signal ends it at once.
+ * hangs, and the process exits 1 rather than wait to be killed. The same signal again ends it at once.
  */
 export function stopOnSignals(logger: Logger, stop: () => Promise<void>, { graceMs = 0 } = {}): void {
   const hardStopAfterMs = graceMs + 15_000;
