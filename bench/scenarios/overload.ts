@@ -85,7 +85,8 @@ async function measure(mode: Mode, start: () => Promise<RunningStack>, log: Benc
 }
 
 function figures(mode: Mode, capacity: Trial | undefined, offered: number, result: LoadResult): Figure[] {
-  const round = (value: number) => Math.round(value * 10) / 10;
+  // No samples (no refusal, say) reads 0: JSON has no NaN.
+  const round = (value: number) => (Number.isFinite(value) ? Math.round(value * 10) / 10 : 0);
   const others = Object.entries(result.statuses).filter(([status]) => status !== '202' && status !== '503');
   const found: Figure[] = capacity
     ? [{ name: `${mode}.capacity`, value: capacity.rate, unit: 'commands/s', note: `highest rate with visible p99 ≤ ${TARGETS[mode]} ms (${round(percentile(capacity.result.lags, 99))} ms)` }]
