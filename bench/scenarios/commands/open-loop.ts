@@ -52,6 +52,7 @@ export interface LoadResult {
   refusals: { latencies: number[]; withoutRetryAfter: number };
   /** POST /orders that got no answer at all (connection refused, reset or timed out), warm-up included. */
   socketErrors: number;
+  firstSocketError?: string;
 }
 
 export interface OrderLine {
@@ -103,6 +104,7 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
   let polls = 0;
   let measured = 0;
   let socketErrors = 0;
+  let firstSocketError: string | undefined;
   const statuses: Record<number, number> = {};
   const refusals = { latencies: [] as number[], withoutRetryAfter: 0 };
   let lastAnswer = windowStart;
@@ -140,6 +142,7 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
       answer = await client.post(`${stack.commandUrl}/orders`, body(i), { 'idempotency-key': randomUUID() });
     } catch (error) {
       socketErrors += 1;
+      firstSocketError ??= error instanceof Error ? error.message : String(error);
       return fail(error instanceof Error ? error.message : String(error));
     }
     const answeredAt = performance.now();
@@ -185,6 +188,7 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
     statuses,
     refusals,
     socketErrors,
+    firstSocketError,
   };
 }
 
