@@ -25,7 +25,8 @@ export interface Engine {
   projectionUrl: string;
   eventStore: EventStore;
   databases: Databases;
-  stop(): Promise<void>;
+  /** Lets requests in flight finish for graceMs at most (default 0: cuts them), then stops everything. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export interface EngineOptions {
@@ -59,6 +60,7 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
     prefix,
     logger: logger.child({ service: 'command-service' }),
     retries: config.COMMAND_RETRIES,
+    admission: { concurrency: config.COMMAND_CONCURRENCY, queueLimit: config.COMMAND_QUEUE_LIMIT },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     feed: fanOut.feed,
     // PGlite is this process's own database, and every append goes through this command service.
@@ -112,8 +114,8 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
     projectionUrl: projection.url,
     eventStore,
     databases,
-    async stop() {
-      await Promise.all(servers.map((server) => server.close()));
+    async stop(graceMs = 0) {
+      await Promise.all(servers.map((server) => server.close(graceMs)));
       await commands.saga.stop();
       await commands.housekeeping.stop();
       await projections.stop();

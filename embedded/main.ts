@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   };
   const engine = await startEngine(config, logger, { onDatabaseLost });
   started = engine;
-  stopOnSignals(logger, engine.stop);
+  stopOnSignals(logger, () => engine.stop(config.SHUTDOWN_GRACE_MS), { graceMs: config.SHUTDOWN_GRACE_MS });
 
   const storage = config.EVENT_STORE === 'pglite' ? `PGlite in ${config.DATA_DIR}` : 'PostgreSQL';
   process.stdout.write(

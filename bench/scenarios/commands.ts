@@ -21,16 +21,16 @@ const MODES = (process.env.BENCH_COMMANDS_MODES ?? 'embedded,distributed').split
 const RELAY = process.env.BENCH_COMMANDS_RELAY === 'process' ? 'process' : 'in-process';
 // A directory to write a CPU profile of every process of the stacks into (see commands/cpu-profile.mjs).
 const PROFILE_DIR = process.env.BENCH_COMMANDS_PROFILE_DIR;
-const SKUS = Array.from({ length: 40 }, (_, i) => `bench-${String(i).padStart(2, '0')}`);
+export const SKUS = Array.from({ length: 40 }, (_, i) => `bench-${String(i).padStart(2, '0')}`);
 // The warm-up ramps the rate up to RATE (see commands/open-loop.ts): at full rate from the first second, the services'
 // cold code (not yet optimised by the JIT) builds a backlog of several seconds that the window would then measure.
 const load: LoadOptions = { rate: RATE, warmupSeconds: 10, seconds: SECONDS, pollMs: 5, visibleTimeoutMs: 10_000 };
-const TARGETS = { embedded: 100, distributed: 250 } as const;
+export const TARGETS = { embedded: 100, distributed: 250 } as const;
 
-type Mode = keyof typeof TARGETS;
+export type Mode = keyof typeof TARGETS;
 
 /** Products registered and stocked far beyond what the run orders, so no order is rejected. */
-async function stockProducts(client: HttpClient, commandUrl: string): Promise<void> {
+export async function stockProducts(client: HttpClient, commandUrl: string): Promise<void> {
   await Promise.all(
     SKUS.map(async (sku, i) => {
       const registered = await client.post(`${commandUrl}/products`, { sku, name: `Bench product ${i}`, category: 'bench', priceCents: 500 + i * 10, currency: 'EUR' });
@@ -47,7 +47,7 @@ async function stockProducts(client: HttpClient, commandUrl: string): Promise<vo
  * joined their groups (the broker holds a new group back for group.initial.rebalance.delay.ms, 3 s by default); a load
  * started before that measures the catch-up of a backlog, not the steady state.
  */
-async function pipelineReady(client: HttpClient, { commandUrl, queryUrl }: RunningStack, timeoutMs = 60_000): Promise<void> {
+export async function pipelineReady(client: HttpClient, { commandUrl, queryUrl }: RunningStack, timeoutMs = 60_000): Promise<void> {
   const placed = await client.post(`${commandUrl}/orders`, { customerId: 'bench-probe', lines: [{ sku: SKUS[0], quantity: 1 }] }, { 'idempotency-key': randomUUID() });
   if (placed.status < 200 || placed.status >= 300) throw new Error(`probe order: ${placed.status} ${placed.body}`);
   const { orderId, position } = JSON.parse(placed.body) as { orderId: string; position: string };

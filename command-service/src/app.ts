@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import {
+  admission,
+  admissionLimiter,
   createApp,
   databaseReady,
   eventStoreReady,
   finishApp,
   storeFeed,
   supervisor,
+  type AdmissionLimits,
   type EventFeed,
   type EventStore,
   type Logger,
@@ -51,6 +54,8 @@ export interface CommandServiceOptions {
   /** More checks for GET /ready (Kafka membership, the relay's lease) beside the event store's and the database's. */
   ready?: ReadinessChecks;
   readyTimeoutMs?: number;
+  /** Commands handled at once and waiting; past them a command is answered 503 (default 256 and 1,024). */
+  admission?: Pick<AdmissionLimits, 'concurrency' | 'queueLimit'>;
 }
 
 export interface CommandService {
@@ -66,6 +71,8 @@ export interface CommandService {
 export const FULFILMENT_SAGA = 'fulfilment-saga';
 
 const DEFAULT_IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
+/** A command that waits longer for a slot is refused: with its handling, still answered well within a second. */
+export const MAX_COMMAND_WAIT_MS = 500;
 
 export function createCommandService(options: CommandServiceOptions): CommandService {
   const { eventStore, sql, prefix = '', logger, retries = DEFAULT_RETRIES, now, newId = randomUUID } = options;
@@ -76,7 +83,11 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   const checkpoints = sqlCheckpointStore(sql, { prefix });
 
   const ready = { eventStore: eventStoreReady(eventStore), database: databaseReady(sql), ...options.ready };
-  const app = createApp('command-service', { health: options.health, ready, readyTimeoutMs: options.readyTimeoutMs });
+  const limiter = admissionLimiter({ concurrency: 256, queueLimit: 1_024, ...options.admission, maxWaitMs: MAX_COMMAND_WAIT_MS });
+  const health = () => ({ admission: limiter.status(), ...options.health?.() });
+  const app = createApp('command-service', { health, ready, readyTimeoutMs: options.readyTimeoutMs });
+  // Before the idempotency middleware: a refused command claims no key, so its retry runs as the first try.
+  app.use(admission(limiter));
   app.use(idempotency(keys, logger));
   app.use(productRoutes(commands, newId));
   app.use(orderRoutes(commands, newId));

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     prefix: config.READ_MODEL_PREFIX,
     logger,
     retries: config.COMMAND_RETRIES,
+    admission: { concurrency: config.COMMAND_CONCURRENCY, queueLimit: config.COMMAND_QUEUE_LIMIT },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     feed: feedFor(config, 'saga', logger, eventStore, (_streamId, type) => isFulfilmentEventType(type), membership),
     feedPartitions: feedPartitions(config),
@@ -52,14 +53,16 @@ async function main(): Promise<void> {
   const server = await listen(service.app, { host: config.HOST, port: config.COMMAND_PORT });
   logger.info(`command service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE, bus: config.BUS, relayInProcess: config.RELAY_IN_PROCESS });
 
-  stopOnSignals(logger, async () => {
-    await server.close();
+  // Requests in flight finish first; then the saga commits its offsets as it leaves, and the relay frees its lease.
+  const stop = async () => {
+    await server.close(config.SHUTDOWN_GRACE_MS);
     await service.saga.stop();
     await relay?.close();
     await service.housekeeping.stop();
     await eventStore.close();
     await databases.close();
-  });
+  };
+  stopOnSignals(logger, stop, { graceMs: config.SHUTDOWN_GRACE_MS });
 }
 
 main().catch(exitOnStartupError);

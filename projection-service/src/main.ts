@@ -52,14 +52,15 @@ async function main(): Promise<void> {
   const server = await listen(service.app, { host: config.HOST, port: config.PROJECTION_PORT });
   logger.info(`projection service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE, readDb: config.READ_DB, bus: config.BUS });
 
-  stopOnSignals(logger, async () => {
-    await server.close();
+  const stop = async () => {
+    await server.close(config.SHUTDOWN_GRACE_MS);
     await service.stop();
     if (rebuildStore !== eventStore) await rebuildStore.close();
     await eventStore.close();
     await cache.close();
     await databases.close();
-  });
+  };
+  stopOnSignals(logger, stop, { graceMs: config.SHUTDOWN_GRACE_MS });
 }
 
 main().catch(exitOnStartupError);

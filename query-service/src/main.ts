@@ -24,13 +24,15 @@ async function main(): Promise<void> {
   const server = await listen(service.app, { host: config.HOST, port: config.QUERY_PORT });
   logger.info(`query service listening on ${server.url}`, { url: server.url, readDb: config.READ_DB, cache: config.CACHE });
 
-  stopOnSignals(logger, async () => {
-    await server.close();
+  // Queries and exports in flight finish first (for SHUTDOWN_GRACE_MS at most).
+  const stop = async () => {
+    await server.close(config.SHUTDOWN_GRACE_MS);
     await service.close();
     await eventStore.close();
     await cache.close();
     await databases.close();
-  });
+  };
+  stopOnSignals(logger, stop, { graceMs: config.SHUTDOWN_GRACE_MS });
 }
 
 main().catch(exitOnStartupError);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HttpClient } from './http.js';
+import type { Answer, HttpClient } from './http.js';
 
 // An open-loop load of PlaceOrder commands: command i is due at start + i/rate whatever happened to the ones before,
 // and its latency counts from that due time, not from when it was actually sent, so a server that falls behind is
@@ -46,6 +46,13 @@ export interface LoadResult {
   invisible: number;
   /** Polls per measured order. */
   pollsPerOrder: number;
+  /** POST /orders answers of the measured window by status. */
+  statuses: Record<number, number>;
+  /** ms from due time to a 503, and how many 503s lacked Retry-After, in the measured window. */
+  refusals: { latencies: number[]; withoutRetryAfter: number };
+  /** POST /orders that got no answer at all (connection refused, reset or timed out), warm-up included. */
+  socketErrors: number;
+  firstSocketError?: string;
 }
 
 export interface OrderLine {
@@ -96,6 +103,10 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
   let invisible = 0;
   let polls = 0;
   let measured = 0;
+  let socketErrors = 0;
+  let firstSocketError: string | undefined;
+  const statuses: Record<number, number> = {};
+  const refusals = { latencies: [] as number[], withoutRetryAfter: 0 };
   let lastAnswer = windowStart;
   const fail = (message: string) => {
     errors += 1;
@@ -125,15 +136,27 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
   const place = async (i: number, due: number): Promise<void> => {
     const counted = due >= windowStart;
     if (counted) measured += 1;
+    let answer: Answer;
     try {
       // As a careful client would: a retry after a lost answer could then never place the order twice.
-      const answer = await client.post(`${stack.commandUrl}/orders`, body(i), { 'idempotency-key': randomUUID() });
-      const answeredAt = performance.now();
-      if (answer.status < 200 || answer.status >= 300) return fail(`POST /orders: ${answer.status} ${answer.body.slice(0, 200)}`);
-      if (counted) {
-        latencies.push(answeredAt - due);
-        lastAnswer = Math.max(lastAnswer, answeredAt);
-      }
+      answer = await client.post(`${stack.commandUrl}/orders`, body(i), { 'idempotency-key': randomUUID() });
+    } catch (error) {
+      socketErrors += 1;
+      firstSocketError ??= error instanceof Error ? error.message : String(error);
+      return fail(error instanceof Error ? error.message : String(error));
+    }
+    const answeredAt = performance.now();
+    if (counted) statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+    if (counted && answer.status === 503) {
+      refusals.latencies.push(answeredAt - due);
+      if (!answer.headers['retry-after']) refusals.withoutRetryAfter += 1;
+    }
+    if (answer.status < 200 || answer.status >= 300) return fail(`POST /orders: ${answer.status} ${answer.body.slice(0, 200)}`);
+    if (counted) {
+      latencies.push(answeredAt - due);
+      lastAnswer = Math.max(lastAnswer, answeredAt);
+    }
+    try {
       const placed = JSON.parse(answer.body) as { orderId: string; position: string };
       await visible(placed.orderId, placed.position, answeredAt, counted);
     } catch (error) {
@@ -162,6 +185,10 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
     firstError,
     invisible,
     pollsPerOrder: lags.length === 0 ? 0 : polls / measured,
+    statuses,
+    refusals,
+    socketErrors,
+    firstSocketError,
   };
 }
 

@@ -103,13 +103,22 @@ export const noCache: Cache = {
   close: async () => {},
 };
 
-/** Runs stop once on SIGINT or SIGTERM, then exits. */
-export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
+/**
+ * Runs stop once on SIGINT or SIGTERM, then exits 0. Requests in flight get graceMs (see RunningServer.close); should
+ * the whole stop (consumers leaving their groups, the relay's lease) still not be done 15 s after that, something
+ * hangs, and the process exits 1 rather than wait to be killed. The same signal again ends it at once.
+ */
+export function stopOnSignals(logger: Logger, stop: () => Promise<void>, { graceMs = 0 } = {}): void {
+  const hardStopAfterMs = graceMs + 15_000;
   let stopping = false;
   const onSignal = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
+    setTimeout(() => {
+      logger.error('stop did not finish in time: exiting anyway', { afterMs: hardStopAfterMs });
+      process.exit(1);
+    }, hardStopAfterMs).unref();
     stop()
       .then(() => process.exit(0))
       .catch((error: unknown) => {

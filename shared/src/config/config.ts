@@ -54,6 +54,11 @@ export const EngineConfig = z
     CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
     READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
     COMMAND_RETRIES: z.coerce.number().int().min(0).max(100).default(10),
+    // Load shedding: commands handled at once, and how many may wait for a slot (half a second at most) before a 503.
+    COMMAND_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(256),
+    COMMAND_QUEUE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(1_024),
+    // On SIGTERM, how long requests and exports in flight may take to finish before their connections are cut.
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     // How long an Idempotency-Key is remembered; a repeat after that executes again. At least an hour, at most a year.
     IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().int().min(1).max(8_760).default(24),
     // Test only (the crash tests): command-service SIGKILLs itself once an append carrying this Idempotency-Key commits.

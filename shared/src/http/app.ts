@@ -1,6 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from '../logging/logger.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { HttpProblem } from './problem.js';
@@ -57,22 +57,46 @@ export function finishApp(app: Express, logger: Logger): Express {
 export interface RunningServer {
   url: string;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and lets the requests in flight finish, for graceMs at most (default 0: cut them
+   * at once), then closes every connection.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function listen(app: Express, options: { host: string; port: number }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server: Server = app.listen(options.port, options.host);
+    const idle = new Set<Socket>();
+    let closing = false;
+    // A kept-alive connection between requests is idle; a new one is not until it has had its first answer, since its
+    // request may still be on the way.
+    server.on('connection', (socket: Socket) => socket.once('close', () => idle.delete(socket)));
+    server.on('request', (req, res) => {
+      idle.delete(req.socket);
+      // While stopping, an answer also closes its connection, so a kept-alive client sends nothing more here.
+      if (closing) res.shouldKeepAlive = false;
+      res.once('close', () => {
+        if (req.socket.destroyed) return;
+        idle.add(req.socket);
+        if (closing) req.socket.end();
+      });
+    });
     server.once('error', reject);
     server.once('listening', () => {
       const { port } = server.address() as AddressInfo;
       resolve({
         url: `http://${options.host}:${port}`,
         port,
-        close: () =>
+        close: (graceMs = 0) =>
           new Promise<void>((done, fail) => {
-            server.close((error) => (error ? fail(error) : done()));
-            server.closeAllConnections();
+            closing = true;
+            for (const socket of idle) socket.destroy();
+            const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+            server.once('close', () => clearTimeout(cut));
+            // net's close, not http's: http's also drops every connection whose first request has not been read yet.
+            // Its callback comes once every connection has ended.
+            NetServer.prototype.close.call(server, (error) => (error ? fail(error) : done()));
           }),
       });
     });

@@ -11,6 +11,7 @@ import {
   ProductUnavailable,
   StockLimitExceeded,
 } from '../domain/errors.js';
+import { Overloaded } from '../async/admission-limiter.js';
 import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { SqlUnavailable } from '../sql/pg-sql.js';
@@ -64,6 +65,7 @@ export function toProblem(error: unknown): Problem {
   }
   if (error instanceof EventStoreUnavailable) return problem(503, 'unavailable', 'the event store is unavailable; retry later');
   if (error instanceof SqlUnavailable) return problem(503, 'unavailable', 'the database is unavailable; retry later');
+  if (error instanceof Overloaded) return problem(503, 'overloaded', error.message);
   if (isHttpError(error) && error.status >= 400 && error.status < 500) {
     if (error.type === 'entity.parse.failed') return problem(400, 'malformed-json', 'the body is not valid JSON');
     if (error.type === 'entity.too.large') return problem(413, 'body-too-large', 'the body is larger than the limit');
@@ -77,7 +79,8 @@ export const errorHandler =
   (logger: Logger): ErrorRequestHandler =>
   (error, req, res, _next) => {
     const body = toProblem(error);
-    if (body.status >= 500) logger.error('request failed', { method: req.method, path: req.path, error: String((error as Error)?.stack ?? error) });
+    // Refusals under overload come by the thousand a second and are expected: logging each would add to the load.
+    if (body.status >= 500 && !(error instanceof Overloaded)) logger.error('request failed', { method: req.method, path: req.path, error: String((error as Error)?.stack ?? error) });
     if (body.status === 503) res.setHeader('Retry-After', '1');
     res.status(body.status).type('application/problem+json').json(body);
   };

@@ -1,0 +1,88 @@
+// Load shedding. Past capacity, work queued in front of a service only grows: every request waits longer, until
+// clients time out and hang up. A limiter admits a bounded number of calls at once and lets a bounded number wait,
+// each for a bounded time; past that, a call is refused at once, so a client hears "retry later" within a second.
+
+export interface AdmissionLimits {
+  /** Calls admitted at once. */
+  concurrency: number;
+  /** Calls that may wait for a slot; 0: refuse as soon as every slot is taken. */
+  queueLimit: number;
+  /** A waiting call is refused once it has waited this long. */
+  maxWaitMs: number;
+}
+
+/** Refused for lack of capacity: the caller should retry after retryAfterSeconds. */
+export class Overloaded extends Error {
+  readonly retryAfterSeconds = 1;
+  constructor(readonly reason: 'queue-full' | 'waited-too-long') {
+    super(reason === 'queue-full' ? 'too many requests are waiting; retry in a second' : 'no capacity came free in time; retry in a second');
+    this.name = 'Overloaded';
+  }
+}
+
+export interface AdmissionStatus {
+  inFlight: number;
+  waiting: number;
+  /** Calls refused since start. */
+  refused: number;
+}
+
+export interface AdmissionLimiter {
+  /** Resolves with a release (call it once the work is done; repeated calls do nothing), or rejects with Overloaded. */
+  admit(): Promise<() => void>;
+  status(): AdmissionStatus;
+}
+
+interface Waiter {
+  grant(release: () => void): void;
+  timer: NodeJS.Timeout;
+}
+
+export function admissionLimiter({ concurrency, queueLimit, maxWaitMs }: AdmissionLimits): AdmissionLimiter {
+  if (!(concurrency >= 1)) throw new Error(`admission concurrency must be at least 1 (got ${concurrency})`);
+  let inFlight = 0;
+  let refused = 0;
+  const waiting: Waiter[] = [];
+
+  // A slot passes straight from a finished call to the first waiter, so a newcomer can never overtake the queue.
+  const slot = (): (() => void) => {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = waiting.shift();
+      if (!next) {
+        inFlight--;
+        return;
+      }
+      clearTimeout(next.timer);
+      next.grant(slot());
+    };
+  };
+
+  const refuse = (reason: Overloaded['reason']) => {
+    refused++;
+    return Promise.reject(new Overloaded(reason));
+  };
+
+  return {
+    admit() {
+      if (inFlight < concurrency) {
+        inFlight++;
+        return Promise.resolve(slot());
+      }
+      if (waiting.length >= queueLimit) return refuse('queue-full');
+      return new Promise((resolve, reject) => {
+        const waiter: Waiter = {
+          grant: resolve,
+          timer: setTimeout(() => {
+            waiting.splice(waiting.indexOf(waiter), 1);
+            refuse('waited-too-long').catch(reject);
+          }, maxWaitMs),
+        };
+        waiting.push(waiter);
+      });
+    },
+    status: () => ({ inFlight, waiting: waiting.length, refused }),
+  };
+}
