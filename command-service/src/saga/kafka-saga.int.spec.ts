@@ -26,7 +26,8 @@ describeWithService('KAFKA_BROKERS', 'fulfilment saga on Kafka', (brokers) => {
     await postgres?.close();
   });
 
-  it('takes orders to confirmed or rejected, and checkpoints every partition', async () => {
+  /** A fresh event store schema and Kafka topic, both removed after the test. */
+  async function setUp() {
     const sql = await openSql();
     const prefix = `${freshName('cs')}_`;
     const store = postgresEventStore(sql, { schema: `${prefix}events`, pollIntervalMs: 20 });
@@ -36,6 +37,11 @@ describeWithService('KAFKA_BROKERS', 'fulfilment saga on Kafka', (brokers) => {
     });
     const topic = await createTestTopic(brokers, PARTITIONS);
     cleanups.push(() => topic.close());
+    return { sql, prefix, store, topic };
+  }
+
+  it('takes orders to confirmed or rejected, and checkpoints every partition', async () => {
+    const { sql, prefix, store, topic } = await setUp();
     const pump = pumpToKafka(store, topic);
     cleanups.push(() => pump.stop());
     const feed = kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId: freshName('saga'), logger, eventStore: store });
@@ -65,15 +71,7 @@ describeWithService('KAFKA_BROKERS', 'fulfilment saga on Kafka', (brokers) => {
   });
 
   it('confirms an order placed while its group lost its offsets: the saga gets it from the event store', async () => {
-    const sql = await openSql();
-    const prefix = `${freshName('cs')}_`;
-    const store = postgresEventStore(sql, { schema: `${prefix}events`, pollIntervalMs: 20 });
-    cleanups.push(async () => {
-      await store.close();
-      await sql.exec(`DROP SCHEMA IF EXISTS ${prefix}events CASCADE; DROP SCHEMA IF EXISTS ${prefix}commands CASCADE;`);
-    });
-    const topic = await createTestTopic(brokers, PARTITIONS);
-    cleanups.push(() => topic.close());
+    const { sql, prefix, store, topic } = await setUp();
     const firstPump = pumpToKafka(store, topic);
     const groupId = freshName('saga');
     const feed = kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId, logger, eventStore: store });
