@@ -10,7 +10,7 @@ import { cacheDifferences, effectsOf, undecidedOrders } from './fault-checks.js'
 import { faultTable, type FaultRow } from './fault-table.js';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.js';
 import { distributedEnv, entryPoints, freePort, startService, type ServiceProcess } from './processes.js';
-import { steadyLoad, type SteadyLoad } from './steady-load.js';
+import { steadyLoad, type PhaseCounters, type SentCommand, type SteadyLoad } from './steady-load.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 // The distributed stack as OS processes under steady load, through one fault after another. PostgreSQL and Redis
@@ -26,7 +26,8 @@ interface Fault {
 }
 
 const RECOVERY_BOUND_MS = 45_000;
-const GIVE_UP_AFTER_MS = 30_000;
+// Longer than command-service's idempotency lease (60 s), after which a key a dead request left running is free again.
+const GIVE_UP_AFTER_MS = 75_000;
 const REQUEST_TIMEOUT_MS = 5_000;
 const SIGTERM_BOUND_MS = 20_000;
 
@@ -153,34 +154,37 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
       ];
 
       /** After a row that did not recover: every service restarted, so the next row measures its own fault. */
-      async function restartEverything(load: SteadyLoad) {
+      async function restartEverything(load: SteadyLoad, problems: string[]) {
         pgProxy!.setMode('forward');
         redisProxy!.setMode('forward');
         for (const name of services.keys()) {
           await service(name).kill('SIGKILL');
-          await service(name).restart();
+          await service(name)
+            .restart()
+            .catch((error: unknown) => problems.push(`${name}-service did not start again: ${message(error)}`));
         }
         const since = Date.now();
         await within(RECOVERY_BOUND_MS, () => load.recoveredAt(since));
       }
 
-      async function rowOf(fault: string, load: SteadyLoad, recoveredMs: number | undefined, problems: string[]): Promise<FaultRow> {
-        await within(GIVE_UP_AFTER_MS + REQUEST_TIMEOUT_MS, () => (load.pending(fault) === 0 ? true : undefined));
-        const commands = load.commands.filter((c) => c.phase === fault);
+      /** A row of the table, once every command of it has its final answer. */
+      async function rowOf(fault: string, commands: readonly SentCommand[], counters: PhaseCounters, recoveredMs: number | undefined | null, problems: string[]): Promise<FaultRow> {
         const effects = await effectsOf(sql!, env.EVENT_STORE_SCHEMA, commands);
-        const counters = load.countersOf(fault);
-        const gaveUp = commands.filter((c) => c.outcome === 'gave-up').length;
         if (effects.lost.length > 0) problems.push(`lost ${effects.lost.slice(0, 3).join(', ')}`);
         if (effects.doubled.length > 0) problems.push(`doubled ${effects.doubled.slice(0, 3).join(', ')}`);
-        if (counters.errors5xx > 0) problems.push(`5xx: ${counters.examples.slice(0, 2).join(' / ')}`);
-        if (gaveUp > 0) problems.push(`${gaveUp} commands without an answer after ${GIVE_UP_AFTER_MS / 1000} s of retries`);
+        if (counters.errors5xx > 0) problems.push(`${counters.errors5xx} answers 5xx, e.g. ${counters.examples.slice(0, 2).join(', ')}`);
+        const refused = commands.filter((c) => c.outcome === 'refused');
+        if (refused.length > 0) problems.push(`${refused.length} refused, e.g. ${refused.slice(0, 2).map((c) => `${c.status} ${c.refusal}`).join(', ')}`);
         if (recoveredMs === undefined) problems.push(`no command acknowledged and read back within ${RECOVERY_BOUND_MS / 1000} s of the fault's end`);
-        return { fault, sent: commands.length, acknowledged: effects.acknowledged, lost: effects.lost.length, doubled: effects.doubled.length, errors5xx: counters.errors5xx, status503: counters.status503, recoveredMs, problems };
+        const unanswered = commands.filter((c) => c.outcome === 'gave-up').length;
+        const figures = { sent: commands.length, acknowledged: effects.acknowledged, unanswered, lost: effects.lost.length, doubled: effects.doubled.length };
+        return { fault, ...figures, errors5xx: counters.errors5xx, status503: counters.status503, recoveredMs, problems };
       }
 
       it('loses and doubles nothing through every fault, recovers by itself, and ends equal to a fresh replay', async () => {
         const started = Date.now();
         const rows: FaultRow[] = [];
+        const outcomes: { fault: string; recoveredMs: number | undefined; problems: string[] }[] = [];
         const finalChecks: string[] = [];
         const report = () => console.log(`fault suite (${((Date.now() - started) / 1000).toFixed(0)} s)\n${faultTable(rows, RECOVERY_BOUND_MS)}\n${finalChecks.join('\n')}`);
         onTestFailed(() => {
@@ -222,24 +226,22 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
             problems.push(`the fault could not be run: ${message(error)}`);
           }
           const recoveredAt = await within(RECOVERY_BOUND_MS, () => load.recoveredAt(ended));
-          if (recoveredAt === undefined) await restartEverything(load);
-          else await sleep(1_000);
+          if (recoveredAt === undefined) {
+            const { acknowledged, readsOk } = load.progressSince(ended);
+            problems.push(`after the fault, ${acknowledged} new commands acknowledged and ${readsOk} reads saw their writes; every service restarted`);
+            await restartEverything(load, problems);
+          } else await sleep(1_000);
           load.setPhase(`after ${fault.name}`);
-          rows.push(await rowOf(fault.name, load, recoveredAt && recoveredAt - ended, problems));
+          outcomes.push({ fault: fault.name, recoveredMs: recoveredAt && recoveredAt - ended, problems });
         }
 
+        // Rows are counted once every command has its final answer: a retried command may outlast its own row.
         load.setPhase('final');
         const unsettled = await load.stop(GIVE_UP_AFTER_MS + REQUEST_TIMEOUT_MS);
-        const everything = await effectsOf(sql!, env.EVENT_STORE_SCHEMA, load.commands);
-        const totals = load.totals();
-        const problems = [
-          ...(unsettled > 0 ? [`${unsettled} requests still in flight`] : []),
-          ...(everything.lost.length > 0 ? [`lost ${everything.lost.slice(0, 3).join(', ')}`] : []),
-          ...(everything.doubled.length > 0 ? [`doubled ${everything.doubled.slice(0, 3).join(', ')}`] : []),
-          ...(totals.errors5xx > 0 ? [`5xx answers`] : []),
-        ];
-        const whole = { sent: load.commands.length, acknowledged: everything.acknowledged, lost: everything.lost.length, doubled: everything.doubled.length };
-        rows.push({ fault: 'whole run', ...whole, errors5xx: totals.errors5xx, status503: totals.status503, recoveredMs: 0, problems });
+        for (const { fault, recoveredMs, problems } of outcomes) {
+          rows.push(await rowOf(fault, load.commands.filter((c) => c.phase === fault), load.countersOf(fault), recoveredMs, problems));
+        }
+        rows.push(await rowOf('whole run', load.commands, load.totals(), null, unsettled > 0 ? [`${unsettled} requests still in flight`] : []));
 
         const undecided = await within(90_000, async () => ((await undecidedOrders(sql!, env.EVENT_STORE_SCHEMA)).length === 0 ? [] : undefined), 1_000);
         finalChecks.push(`every placed order decided: ${undecided ? 'yes' : (await undecidedOrders(sql!, env.EVENT_STORE_SCHEMA)).length + ' not'}`);

@@ -19,6 +19,8 @@ export interface SentCommand {
   orderId?: string;
   sku?: string;
   position?: string;
+  /** The problem type of a 4xx that ended it: every command the load sends is valid, so a fault caused it. */
+  refusal?: string;
 }
 
 export interface PhaseCounters {
@@ -65,9 +67,11 @@ export function steadyLoad(options: LoadOptions) {
     if (!found) counters.set(name, (found = { errors5xx: 0, status503: 0, networkErrors: 0, readsOk: 0, readsFailed: 0, examples: [] }));
     return found;
   };
-  const note = (what: string) => {
+  /** Keeps a few failed answers per phase, as status, request and problem type. */
+  const note = (status: number, request: string, body: string) => {
     const c = countersOf(phase);
-    if (c.examples.length < 5) c.examples.push(what);
+    const type = /"type":"([^"]*)"/.exec(body)?.[1] ?? body.slice(0, 80);
+    if (c.examples.length < 5) c.examples.push(`${status} on ${request} (${type})`);
   };
 
   async function attempt(command: SentCommand, path: string, body: unknown): Promise<'final' | 'retry'> {
@@ -87,7 +91,7 @@ export function steadyLoad(options: LoadOptions) {
       }
       if (response.status >= 500) {
         countersOf(phase).errors5xx++;
-        note(`${response.status} on POST ${path}: ${text.slice(0, 200)}`);
+        note(response.status, `POST ${path}`, text);
         return 'retry';
       }
       // The key's first request is still running (its answer not yet stored): ask again.
@@ -100,7 +104,7 @@ export function steadyLoad(options: LoadOptions) {
         if (command.kind === 'order') command.orderId = answer.orderId;
       } else {
         command.outcome = 'refused';
-        note(`${response.status} on POST ${path}: ${text.slice(0, 200)}`);
+        command.refusal = /"type":"([^"]*)"/.exec(text)?.[1] ?? text.slice(0, 80);
       }
       return 'final';
     } catch {
@@ -156,7 +160,7 @@ export function steadyLoad(options: LoadOptions) {
       const text = await response.text();
       if (response.status >= 500 && response.status !== 503) {
         countersOf(phase).errors5xx++;
-        note(`${response.status} on GET /orders: ${text.slice(0, 200)}`);
+        note(response.status, 'GET /orders/:id', text);
       }
       if (response.status === 200 && response.headers.get('x-stale') !== 'true') {
         countersOf(phase).readsOk++;
@@ -215,6 +219,11 @@ export function steadyLoad(options: LoadOptions) {
         readsFailed: sum((c) => c.readsFailed),
         examples: all.flatMap((c) => c.examples),
       };
+    },
+    /** What worked after `since`, for a fault that did not recover: commands acknowledged, reads of one's writes. */
+    progressSince(since: number) {
+      const acknowledged = commands.filter((c) => c.firstSentAt >= since && c.outcome === 'acknowledged').length;
+      return { acknowledged, readsOk: goodReads.filter((r) => r.sentAt >= since).length };
     },
     /** Commands of the phase that have no final answer yet. */
     pending: (name: string) => commands.filter((c) => c.phase === name && c.outcome === undefined).length,

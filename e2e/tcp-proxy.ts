@@ -1,9 +1,12 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 // A TCP proxy in front of a server the tests share, so a test can fail the connections of its own services only:
-// hang (sockets stay open and no byte moves: a server that stopped answering) or cut (every connection is destroyed
-// and new ones are refused: what a restart looks like to a client), then forward again. Connections that hung stay
-// hung for good, as half-open connections do after a partition: a client must time them out and connect again.
+// hang (a client's sockets stay open and no byte comes back: a server that stopped answering) or cut (every connection
+// is destroyed and new ones are refused: what a restart looks like to a client), then forward again.
+//
+// A hung connection stays silent for good, as a half-open one does after a partition: the client must time it out and
+// connect again. Its server side is closed at once, so the shared server rolls back whatever that connection had
+// open and no lock or old snapshot of it holds back anyone else.
 
 export type ProxyMode = 'forward' | 'hang' | 'cut';
 
@@ -14,46 +17,52 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-interface Pair {
+interface Connection {
   client: Socket;
-  upstream: Socket;
-  stuck: boolean;
+  upstream?: Socket;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let mode: ProxyMode = 'forward';
-  const pairs = new Set<Pair>();
+  const open = new Set<Connection>();
+  const silent = new Set<Socket>();
 
-  const drop = (pair: Pair) => {
-    pair.client.destroy();
-    pair.upstream.destroy();
-    pairs.delete(pair);
+  const drop = (connection: Connection) => {
+    connection.client.destroy();
+    connection.upstream?.destroy();
+    open.delete(connection);
   };
-  // Paused sockets read nothing, so while hanging the bytes wait in the kernel's buffers and nobody gets an answer.
-  const flow = (pair: Pair) => {
-    if (mode === 'hang') pair.stuck = true;
-    for (const socket of [pair.client, pair.upstream]) {
-      if (pair.stuck) socket.pause();
-      else socket.resume();
-    }
+  /** The client keeps its socket; nothing it sends goes anywhere, and nothing comes back. */
+  const silence = (client: Socket) => {
+    client.removeAllListeners('data');
+    client.pause();
+    silent.add(client);
+    client.on('error', () => silent.delete(client));
+    client.on('close', () => silent.delete(client));
+  };
+  const hang = (connection: Connection) => {
+    open.delete(connection);
+    connection.client.unpipe();
+    connection.upstream?.unpipe();
+    connection.upstream?.removeAllListeners('close');
+    connection.upstream?.removeAllListeners('error');
+    connection.upstream?.on('error', () => undefined);
+    connection.upstream?.destroy();
+    silence(connection.client);
   };
 
   const server: Server = createServer((client) => {
-    if (mode === 'cut') {
-      client.destroy();
-      return;
-    }
+    if (mode === 'cut') return client.destroy();
+    if (mode === 'hang') return silence(client);
     const upstream = connect(target.port, target.host);
-    const pair: Pair = { client, upstream, stuck: false };
-    pairs.add(pair);
-    // By hand rather than pipe(): pipe() resumes a source on its own, which would undo a hang.
-    client.on('data', (chunk) => upstream.write(chunk));
-    upstream.on('data', (chunk) => client.write(chunk));
+    const connection: Connection = { client, upstream };
+    open.add(connection);
+    client.pipe(upstream);
+    upstream.pipe(client);
     for (const socket of [client, upstream]) {
-      socket.on('error', () => drop(pair));
-      socket.on('close', () => drop(pair));
+      socket.on('error', () => drop(connection));
+      socket.on('close', () => drop(connection));
     }
-    flow(pair);
   });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -65,11 +74,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     mode: () => mode,
     setMode(next) {
       mode = next;
-      if (mode === 'cut') for (const pair of [...pairs]) drop(pair);
-      else for (const pair of pairs) flow(pair);
+      if (mode === 'cut') for (const connection of [...open]) drop(connection);
+      if (mode === 'hang') for (const connection of [...open]) hang(connection);
     },
     async close() {
-      for (const pair of [...pairs]) drop(pair);
+      for (const connection of [...open]) drop(connection);
+      for (const socket of silent) socket.destroy();
       await new Promise<void>((done) => server.close(() => done()));
     },
   };
