@@ -17,18 +17,18 @@ export interface Effects {
 }
 
 export async function effectsOf(sql: SqlExecutor, eventSchema: string, commands: readonly SentCommand[]): Promise<Effects> {
-  const rows = await sql.query<{ key: string; type: string; stream_id: string }>(
-    `select metadata->>'idempotencyKey' as key, type, stream_id from ${eventSchema}.events
+  const rows = await sql.query<{ key: string; type: string; stream_id: string; at: string }>(
+    `select metadata->>'idempotencyKey' as key, type, stream_id, to_char(recorded_at, 'HH24:MI:SS.MS') as at from ${eventSchema}.events
       where type in ('OrderPlaced', 'StockAdded') and metadata->>'idempotencyKey' = any($1::text[])`,
     [commands.map((c) => c.key)],
   );
-  const found = new Map<string, { type: string; streamId: string }[]>();
-  for (const row of rows) found.set(row.key, [...(found.get(row.key) ?? []), { type: row.type, streamId: row.stream_id }]);
+  const found = new Map<string, { type: string; streamId: string; at: string }[]>();
+  for (const row of rows) found.set(row.key, [...(found.get(row.key) ?? []), { type: row.type, streamId: row.stream_id, at: row.at }]);
   const lost: string[] = [];
   const doubled: string[] = [];
   for (const command of commands) {
     const effects = (found.get(command.key) ?? []).filter((e) => e.type === effectType[command.kind]);
-    if (effects.length > 1) doubled.push(`${command.kind} ${command.key}: ${effects.map((e) => e.streamId).join(', ')}`);
+    if (effects.length > 1) doubled.push(`${command.kind} ${command.key}: ${effects.map((e) => `${e.streamId} at ${e.at}`).join(', ')}`);
     if (command.outcome !== 'acknowledged') continue;
     const stream = command.kind === 'order' ? `order-${command.orderId}` : `product-${command.sku}`;
     if (!effects.some((e) => e.streamId === stream)) lost.push(`${command.kind} ${command.key} (${stream})`);
