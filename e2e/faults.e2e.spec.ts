@@ -153,10 +153,11 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         ...(['command', 'projection', 'query'] as const).map((name) => processFault('SIGTERM', name)),
       ];
 
-      /** After a row that did not recover: every service restarted, so the next row measures its own fault. */
+      /** After a row that did not recover: every fault ended and every service restarted, so the next row measures its own fault. */
       async function restartEverything(load: SteadyLoad, problems: string[]) {
         pgProxy!.setMode('forward');
         redisProxy!.setMode('forward');
+        await broker!.start().catch((error: unknown) => problems.push(`the Kafka broker did not start again: ${message(error)}`));
         for (const name of services.keys()) {
           await service(name).kill('SIGKILL');
           await service(name)

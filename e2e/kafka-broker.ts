@@ -17,7 +17,7 @@ export interface KafkaBroker {
   brokers: string;
   /** Stops the JVM (SIGTERM: a controlled shutdown; SIGKILL after 30 s) and waits until it has exited. */
   stop(): Promise<void>;
-  /** Starts it again on the same ports and data, and waits until it answers metadata requests. */
+  /** Starts it again (unless it runs) on the same ports and data, and waits until it answers metadata requests. */
   start(): Promise<void>;
   /** Stops it and deletes its data. */
   close(): Promise<void>;
@@ -86,6 +86,7 @@ export async function startKafkaBroker(timeoutMs = 90_000): Promise<KafkaBroker>
   let child: ChildProcess | undefined;
   let log = '';
   const start = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) return;
     const launched = spawn('java', [...jvm, 'kafka.Kafka', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = launched;
     const keep = (chunk: Buffer) => {
