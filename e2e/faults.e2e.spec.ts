@@ -187,9 +187,13 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         const rows: FaultRow[] = [];
         const outcomes: { fault: string; recoveredMs: number | undefined; problems: string[] }[] = [];
         const finalChecks: string[] = [];
-        const report = () => console.log(`fault suite (${((Date.now() - started) / 1000).toFixed(0)} s)\n${faultTable(rows, RECOVERY_BOUND_MS)}\n${finalChecks.join('\n')}`);
+        let reported = false;
+        const report = () => {
+          reported = true;
+          console.log(`fault suite (${((Date.now() - started) / 1000).toFixed(0)} s)\n${faultTable(rows, RECOVERY_BOUND_MS)}\n${finalChecks.join('\n')}`);
+        };
         onTestFailed(() => {
-          report();
+          if (!reported) report();
           for (const s of services.values()) console.error(`--- ${s.name} output (tail) ---\n${s.output().slice(-3_000)}`);
         });
 
