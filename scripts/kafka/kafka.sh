@@ -5,6 +5,7 @@
 #   scripts/kafka/kafka.sh start    # idempotent; stdout carries only: export KAFKA_BROKERS=127.0.0.1:9092
 #   scripts/kafka/kafka.sh stop     # stops the broker this script started (pid file); leaves others alone
 #   scripts/kafka/kafka.sh status   # exit 0 and the export line if a broker answers on 127.0.0.1:9092
+#   scripts/kafka/kafka.sh jars     # fetches the jars if needed; stdout carries only their folder (for a broker of one's own)
 #
 # Everything but the export line goes to stderr, so `eval "$(scripts/kafka/kafka.sh start)"` works.
 # Environment (all optional):
@@ -315,5 +316,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) say "usage: scripts/kafka/kafka.sh start|stop|status"; exit 2 ;;
+  jars) need_java; fetch_jars; echo "$LIB" ;;
+  *) say "usage: scripts/kafka/kafka.sh start|stop|status|jars"; exit 2 ;;
 esac
