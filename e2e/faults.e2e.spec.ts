@@ -4,14 +4,13 @@ import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { createProjectionService } from '@order-engine/projection-service';
 import { dropReadModels, dumpReadModels, tablesOf } from '@order-engine/projection-service/testing';
 import { loadEngineConfig, memoryCache, pgSql, postgresEventStore, redisCacheKeyPrefix, silentLogger, type EventStore, type Sql } from '@order-engine/shared';
-import { describeWithService, freshName } from '@order-engine/shared/testing';
+import { describeWithService, freshName, startTcpProxy, type TcpProxy } from '@order-engine/shared/testing';
 import { requestJson } from '../embedded/http-client.js';
 import { cacheDifferences, effectsOf, undecidedOrders } from './fault-checks.js';
 import { faultTable, type FaultRow } from './fault-table.js';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.js';
 import { distributedEnv, entryPoints, freePort, startService, type ServiceProcess } from './processes.js';
 import { steadyLoad, type PhaseCounters, type SentCommand, type SteadyLoad } from './steady-load.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 // The distributed stack as OS processes under steady load, through one fault after another. PostgreSQL and Redis
 // are the machine's, reached through proxies of the suite's own, so their faults touch only this stack; Kafka is a
@@ -31,12 +30,6 @@ const GIVE_UP_AFTER_MS = 75_000;
 const REQUEST_TIMEOUT_MS = 5_000;
 const SIGTERM_BOUND_MS = 20_000;
 
-const viaProxy = (url: string, port: number) => {
-  const proxied = new URL(url);
-  proxied.hostname = '127.0.0.1';
-  proxied.port = String(port);
-  return proxied.toString();
-};
 const target = (url: string, defaultPort: number) => ({ host: new URL(url).hostname, port: Number(new URL(url).port || defaultPort) });
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 
@@ -69,8 +62,8 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         pgProxy = await startTcpProxy(target(databaseUrl, 5432));
         redisProxy = await startTcpProxy(target(redisUrl, 6379));
         env = {
-          ...distributedEnv(id, viaProxy(databaseUrl, pgProxy.port), broker.brokers),
-          REDIS_URL: viaProxy(redisUrl, redisProxy.port),
+          ...distributedEnv(id, pgProxy.url(databaseUrl), broker.brokers),
+          REDIS_URL: redisProxy.url(redisUrl),
           CACHE: 'redis',
           CACHE_KEY_PREFIX: `${id}:`,
           RELAY_IN_PROCESS: 'true',
@@ -118,12 +111,16 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         }
       }
 
-      const proxyFault = (name: string, proxy: () => TcpProxy, mode: 'cut' | 'hang', holdMs: number): Fault => ({
+      const proxyFault = (name: string, proxy: () => TcpProxy, mode: 'cut' | 'hold', forMs: number): Fault => ({
         name,
         async run() {
-          proxy().setMode(mode);
-          await sleep(holdMs);
-          proxy().setMode('forward');
+          if (mode === 'cut') {
+            await proxy().cut(forMs);
+          } else {
+            proxy().hold();
+            await sleep(forMs);
+            proxy().resume();
+          }
           return Date.now();
         },
       });
@@ -138,7 +135,7 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
       });
       const faults: Fault[] = [
         proxyFault('PostgreSQL restart', () => pgProxy!, 'cut', 5_000),
-        proxyFault('PostgreSQL hang', () => pgProxy!, 'hang', 10_000),
+        proxyFault('PostgreSQL hang', () => pgProxy!, 'hold', 10_000),
         proxyFault('Redis down', () => redisProxy!, 'cut', 5_000),
         {
           name: 'Kafka broker restart',
@@ -155,8 +152,8 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
 
       /** After a row that did not recover: every fault ended and every service restarted, so the next row measures its own fault. */
       async function restartEverything(load: SteadyLoad, problems: string[]) {
-        pgProxy!.setMode('forward');
-        redisProxy!.setMode('forward');
+        pgProxy!.resume();
+        redisProxy!.resume();
         await broker!.start().catch((error: unknown) => problems.push(`the Kafka broker did not start again: ${message(error)}`));
         for (const name of services.keys()) {
           await service(name).kill('SIGKILL');

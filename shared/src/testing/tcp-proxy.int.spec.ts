@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { afterEach, beforeEach, expect, it, describe } from 'vitest';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
-// The proxy the outage tests rely on, in front of a local echo server: hold must keep connections open and delay
-// what is sent (not refuse or drop it), and cut must drop connections and refuse new ones for a while.
+// The proxy the outage tests rely on, in front of a local echo server: hold must keep client connections open and
+// silent (not refuse or reset them) while closing the server side, and cut must reset them and refuse new ones a while.
 
 let echo: Server;
 let proxy: TcpProxy;
@@ -30,20 +30,29 @@ const nextData = (socket: Socket, withinMs: number) =>
   Promise.race([once(socket, 'data').then(([chunk]) => String(chunk)), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), withinMs))]);
 
 describe('startTcpProxy', () => {
-  it('forwards, holds what is sent while the connection stays open, and delivers it on resume', async () => {
+  it('forwards; on hold goes silent without refusing, closing the server side; on resume reaches the server again', async () => {
+    const upstreams = () => new Promise<number>((resolve) => echo.getConnections((_error, count) => resolve(count)));
     const socket = await connect();
     socket.write('one');
     expect(await nextData(socket, 1_000)).toBe('one');
 
     proxy.hold();
+    // The server's side is gone (so it rolls back what that connection had open); the client's stays open and silent.
+    await expect.poll(upstreams).toBe(0);
+    const during = await connect();
     socket.write('two');
+    during.write('three');
     expect(await nextData(socket, 300)).toBeUndefined();
-    expect(socket.destroyed).toBe(false);
-    expect(proxy.connections()).toBe(1);
+    expect(await nextData(during, 1)).toBeUndefined();
+    expect([socket.destroyed, during.destroyed, proxy.connections()]).toEqual([false, false, 0]);
 
     proxy.resume();
-    expect(await nextData(socket, 1_000)).toBe('two');
-    socket.destroy();
+    const after = await connect();
+    after.write('four');
+    expect(await nextData(after, 1_000)).toBe('four');
+    // What went silent stays silent: its client must time it out, as after a partition.
+    expect(await nextData(socket, 300)).toBeUndefined();
+    for (const client of [socket, during, after]) client.destroy();
   });
 
   it('drops every connection on a cut and refuses new ones until the restart is over', async () => {

@@ -1,9 +1,12 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
-// A TCP proxy a test controls, in front of a real server (PostgreSQL, Redis), to play its faults without touching the
-// server itself, which other tests share: a server that stops answering (hold: the connections stay open and what is
-// sent waits, as with a frozen process or a dropped route, rather than being refused) and a restart (cut: every
-// connection is dropped and new ones are refused for a while).
+// A TCP proxy a test controls, in front of a real server (PostgreSQL, Redis), to play that server's faults without
+// touching the server, which other tests share:
+// - hold: a server that stopped answering. The client's sockets stay open, and nothing it sends gets an answer: not
+//   refused, not reset, just silent for good, as after a network partition (the client must time out and reconnect).
+//   The server side is closed at once, so the shared server rolls back whatever those connections had open: an open
+//   transaction would otherwise hold back every event-store reader on that server for as long as the hold lasts.
+// - cut: a restart. Every connection is reset and new ones are refused for a while.
 
 export interface TcpProxy {
   /** Where clients connect instead of the server: 127.0.0.1 and a free port. */
@@ -11,13 +14,13 @@ export interface TcpProxy {
   readonly port: number;
   /** Replaces the server's host:port in a URL with the proxy's. */
   url(serverUrl: string): string;
-  /** Stops forwarding in both directions; connections stay open and what is sent waits for resume(). */
+  /** The server stops answering: open connections go silent, and new ones are accepted but silent too. */
   hold(): void;
-  /** Forwards what waited, and everything from then on. */
+  /** New connections reach the server again; those that went silent stay silent. */
   resume(): void;
-  /** Drops every connection, then refuses new ones for refuseMs (a restart), then forwards again. */
+  /** Resets every connection, then refuses new ones for refuseMs (a restart), then forwards again. */
   cut(refuseMs: number): Promise<void>;
-  /** Connections open now (client side). */
+  /** Connections that reach the server now. */
   connections(): number;
   close(): Promise<void>;
 }
@@ -25,44 +28,49 @@ export interface TcpProxy {
 interface Pair {
   client: Socket;
   server: Socket;
-  /** What arrived while held, per direction, in order. */
-  toServer: Buffer[];
-  toClient: Buffer[];
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
+  const silent = new Set<Socket>();
   let held = false;
 
+  /** The client keeps its socket; nothing it sends goes anywhere, and nothing comes back. */
+  const silence = (client: Socket) => {
+    client.removeAllListeners('data');
+    client.pause();
+    silent.add(client);
+    client.on('error', () => silent.delete(client));
+    client.on('close', () => silent.delete(client));
+  };
+  const drop = (pair: Pair) => {
+    pairs.delete(pair);
+    pair.client.destroy();
+    pair.server.destroy();
+  };
+  const hang = (pair: Pair) => {
+    pairs.delete(pair);
+    pair.client.unpipe();
+    pair.server.unpipe();
+    pair.client.removeAllListeners('close');
+    pair.server.removeAllListeners('close');
+    pair.server.removeAllListeners('error');
+    pair.server.on('error', () => undefined);
+    pair.server.destroy();
+    silence(pair.client);
+  };
+
   const server: Server = createServer((client) => {
+    if (held) return silence(client);
     const upstream = createConnection(target);
-    const pair: Pair = { client, server: upstream, toServer: [], toClient: [] };
+    const pair: Pair = { client, server: upstream };
     pairs.add(pair);
-    const forward = (to: Socket, queue: Buffer[]) => (chunk: Buffer) => {
-      if (held) queue.push(chunk);
-      else to.write(chunk);
-    };
-    client.on('data', forward(upstream, pair.toServer));
-    upstream.on('data', forward(client, pair.toClient));
-    // A side that closes while held closes the other once what waited has gone through (see resume).
-    const closeOther = (other: Socket) => () => {
-      if (!held) other.end();
-    };
-    client.on('end', closeOther(upstream));
-    upstream.on('end', closeOther(client));
-    const drop = () => {
-      pairs.delete(pair);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', drop);
-    upstream.on('error', drop);
-    client.on('close', () => {
-      if (!held) drop();
-    });
-    upstream.on('close', () => {
-      if (!held) drop();
-    });
+    client.pipe(upstream);
+    upstream.pipe(client);
+    for (const socket of [client, upstream]) {
+      socket.on('error', () => drop(pair));
+      socket.on('close', () => drop(pair));
+    }
   });
   const listenOn = (port: number) =>
     new Promise<void>((resolve, reject) => {
@@ -75,12 +83,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   await listenOn(0);
   const { port } = server.address() as { port: number };
 
-  const dropAll = () => {
-    for (const pair of pairs) {
+  const resetAll = () => {
+    for (const pair of [...pairs]) {
+      pairs.delete(pair);
       pair.client.resetAndDestroy();
       pair.server.destroy();
     }
-    pairs.clear();
   };
 
   return {
@@ -94,22 +102,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     hold() {
       held = true;
+      for (const pair of [...pairs]) hang(pair);
     },
     resume() {
       held = false;
-      for (const pair of [...pairs]) {
-        for (const chunk of pair.toServer.splice(0)) if (!pair.server.destroyed) pair.server.write(chunk);
-        for (const chunk of pair.toClient.splice(0)) if (!pair.client.destroyed) pair.client.write(chunk);
-        // A side that went away while held: the other learns of it now.
-        if (pair.client.readableEnded || pair.client.destroyed) pair.server.end();
-        if (pair.server.readableEnded || pair.server.destroyed) pair.client.end();
-      }
     },
     async cut(refuseMs) {
       held = false;
       // Not listening: connection attempts are refused, as by a server that is restarting.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      dropAll();
+      resetAll();
       await closed;
       await new Promise((resolve) => setTimeout(resolve, refuseMs));
       await listenOn(port);
@@ -117,7 +119,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     connections: () => pairs.size,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      dropAll();
+      resetAll();
+      for (const socket of silent) socket.destroy();
       await closed;
     },
   };
