@@ -4,7 +4,7 @@ import { benchEventData, benchEventMetadata, type Contender } from './contender.
 
 // The limit: plain INSERTs into a table with the engine's columns and indexes, in autocommit, with revisions counted
 // in the client (no read, no check, no function). One row per statement for single events, one multi-row INSERT for
-// a batch. Its global read is the naive `position > last` poll that ARCHITECTURE.md warns about: under concurrent
+// a batch. Its global read is the naive `position > last` poll that docs/architecture.md warns about: under concurrent
 // appenders it can skip rows that commit late, which the global-read scenario counts.
 
 export async function rawContender(databaseUrl: string, poolSize: number): Promise<Contender> {

@@ -7,7 +7,7 @@ import type { Figure, Scenario } from '../scenario.js';
 // - Correctness: 16 appenders write single events while a live reader follows the global read; then the reader
 //   gets until it has been idle for a while, and every event it missed or saw twice is counted. Run twice: as is,
 //   and with every commit held back 0–5 ms after its insert (a deferred trigger, as a slow client, a busy disk or a
-//   long transaction would): the global-order pitfall of ARCHITECTURE.md, which only the engine's read closes.
+//   long transaction would): the global-order pitfall of docs/architecture.md, which only the engine's read closes.
 // Target (issue 6): 0 missed and 0 duplicated events in the engine's global read.
 
 const LOAD = Number(process.env.BENCH_GLOBAL_READ_EVENTS ?? 200_000);

@@ -3,7 +3,7 @@ import { watchHeldBack } from './held-back-watch.js';
 import type { EventProducer } from './kafka-producer.js';
 import type { HeldLease, Lease } from './lease.js';
 
-// The relay: `$all` → Kafka, at-least-once and in per-stream order (ARCHITECTURE.md, Guarantees: Relay).
+// The relay: `$all` → Kafka, at-least-once and in per-stream order (docs/architecture.md, Relay: event store to Kafka).
 // While it holds the lease it follows the event store's catch-up subscription from its checkpoint and, per batch:
 // 1. sends the events (key = stream id, so a stream stays in one partition, in position = revision order), and after
 //    them, in the same send, a watermark with the batch's last position to every partition: a partition appends its

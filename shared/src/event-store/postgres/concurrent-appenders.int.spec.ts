@@ -8,7 +8,7 @@ import { WrongExpectedRevision } from '../errors.js';
 import type { EventStore, ExpectedRevision, NewEvent, RecordedEvent } from '../event-store.js';
 import { postgresEventStore } from './postgres-event-store.js';
 
-// The global-order pitfall (ARCHITECTURE.md) on a real server: many appenders commit concurrently, some of them
+// The global-order pitfall (docs/architecture.md, Global order of `$all` on PostgreSQL) on a real server: many appenders commit concurrently, some of them
 // late, while a subscriber follows $all. The subscriber must see every committed event once, in position order.
 //
 // To show the test can fail, a naive reader (`position > last`, no tx_id guard) follows the same appends; it must

@@ -3,7 +3,7 @@ import { appendFunctionDdl } from './append-function.js';
 
 // DDL for the PostgreSQL event store: one schema per store, so tests and blue/green copies never share tables.
 //
-// Why `position > last` is safe to read here (ARCHITECTURE.md, "The PostgreSQL global-order pitfall"):
+// Why `position > last` is safe to read here (docs/architecture.md, "Global order of `$all` on PostgreSQL"):
 // a position comes from nextval at insert but becomes visible at commit, so a reader could see position 8 commit
 // before 7 and skip 7 for ever. append_events therefore takes a session-level advisory lock, assigns the
 // transaction's xid (pg_current_xact_id), inserts the events and unlocks, all before commit. Inside the lock, xid
