@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { Redis } from 'ioredis';
 import { createProjectionService } from '@order-engine/projection-service';
-import { dumpReadModels, dropReadModels } from '@order-engine/projection-service/testing';
+import { dumpReadModels } from '@order-engine/projection-service/testing';
 import {
   decodeEvent,
   loadEngineConfig,
@@ -18,7 +18,7 @@ import {
 } from '@order-engine/shared';
 import { describeWithService, freshName } from '@order-engine/shared/testing';
 import { eventually, requestJson } from '../embedded/http-client.js';
-import { distributedEnv, entryPoints, freePort, startService, type ServiceProcess } from './processes.js';
+import { distributedEnv, dropDistributedSchemas, entryPoints, freePort, startService, type ServiceProcess } from './processes.js';
 
 // The distributed stack as separate processes: command-service, relay, two projection workers and query-service,
 // on PostgreSQL (event store and read models), Kafka and Redis. Each run gets its own schemas, topic, consumer
@@ -71,11 +71,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       await exec('redis-cli', ['-p', String(redisPort), 'shutdown', 'nosave']).catch(() => undefined);
       await store?.close();
       if (sql) {
-        await dropReadModels(sql, env.READ_MODEL_PREFIX);
-        await dropReadModels(sql, `${env.READ_MODEL_PREFIX}replay_`);
-        for (const schema of [env.EVENT_STORE_SCHEMA, `${env.READ_MODEL_PREFIX}commands`, `${env.READ_MODEL_PREFIX}relay`]) {
-          await sql.exec(`drop schema if exists ${schema} cascade`);
-        }
+        await dropDistributedSchemas(sql, env);
         await sql.close();
       }
     });

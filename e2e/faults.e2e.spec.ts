@@ -2,14 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { createProjectionService } from '@order-engine/projection-service';
-import { dropReadModels, dumpReadModels, tablesOf } from '@order-engine/projection-service/testing';
+import { dumpReadModels, tablesOf } from '@order-engine/projection-service/testing';
 import { loadEngineConfig, memoryCache, pgSql, postgresEventStore, redisCacheKeyPrefix, silentLogger, type EventStore, type Sql } from '@order-engine/shared';
 import { describeWithService, freshName, startTcpProxy, type TcpProxy } from '@order-engine/shared/testing';
 import { requestJson } from '../embedded/http-client.js';
 import { cacheDifferences, effectsOf, undecidedOrders } from './fault-checks.js';
 import { faultTable, type FaultRow } from './fault-table.js';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.js';
-import { distributedEnv, entryPoints, freePort, startService, type ServiceProcess } from './processes.js';
+import { distributedEnv, dropDistributedSchemas, entryPoints, freePort, startService, type ServiceProcess } from './processes.js';
 import { steadyLoad, type PhaseCounters, type SentCommand, type SteadyLoad } from './steady-load.js';
 
 // The distributed stack as OS processes under steady load, through one fault after another. PostgreSQL and Redis
@@ -93,11 +93,7 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         }
         await store?.close();
         if (sql) {
-          await dropReadModels(sql, env.READ_MODEL_PREFIX);
-          await dropReadModels(sql, `${env.READ_MODEL_PREFIX}replay_`);
-          for (const schema of [env.EVENT_STORE_SCHEMA, `${env.READ_MODEL_PREFIX}commands`, `${env.READ_MODEL_PREFIX}relay`]) {
-            await sql.exec(`drop schema if exists ${schema} cascade`);
-          }
+          await dropDistributedSchemas(sql, env);
           await sql.close();
         }
       }, 60_000);

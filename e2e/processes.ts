@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { dropReadModels } from '@order-engine/projection-service/testing';
+import type { SqlExecutor } from '@order-engine/shared';
 
 // Runs the engine's services as real OS processes, so a test can SIGKILL one mid-load and start it again.
 
@@ -43,6 +45,15 @@ export function distributedEnv(id: string, databaseUrl: string, kafkaBrokers: st
     SEED_DEMO: 'false',
     HOST: '127.0.0.1',
   };
+}
+
+/** Drops what a distributed deployment of distributedEnv made in PostgreSQL, and the read models of a replay beside it. */
+export async function dropDistributedSchemas(sql: SqlExecutor, env: { READ_MODEL_PREFIX: string; EVENT_STORE_SCHEMA: string }): Promise<void> {
+  await dropReadModels(sql, env.READ_MODEL_PREFIX);
+  await dropReadModels(sql, `${env.READ_MODEL_PREFIX}replay_`);
+  for (const schema of [env.EVENT_STORE_SCHEMA, `${env.READ_MODEL_PREFIX}commands`, `${env.READ_MODEL_PREFIX}relay`]) {
+    await sql.exec(`drop schema if exists ${schema} cascade`);
+  }
 }
 
 export interface ServiceProcess {
