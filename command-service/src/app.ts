@@ -54,7 +54,7 @@ export interface CommandServiceOptions {
   /** More checks for GET /ready (Kafka membership, the relay's lease) beside the event store's and the database's. */
   ready?: ReadinessChecks;
   readyTimeoutMs?: number;
-  /** Commands handled at once and waiting; past them a command is answered 503 (default 256 and 1,024). */
+  /** Commands handled at once and waiting; past them a command is answered 503 (default 256 and 64). */
   admission?: Pick<AdmissionLimits, 'concurrency' | 'queueLimit'>;
 }
 
@@ -83,7 +83,7 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   const checkpoints = sqlCheckpointStore(sql, { prefix });
 
   const ready = { eventStore: eventStoreReady(eventStore), database: databaseReady(sql), ...options.ready };
-  const limiter = admissionLimiter({ concurrency: 256, queueLimit: 1_024, ...options.admission, maxWaitMs: MAX_COMMAND_WAIT_MS });
+  const limiter = admissionLimiter({ concurrency: 256, queueLimit: 64, ...options.admission, maxWaitMs: MAX_COMMAND_WAIT_MS });
   const health = () => ({ admission: limiter.status(), ...options.health?.() });
   const app = createApp('command-service', { health, ready, readyTimeoutMs: options.readyTimeoutMs });
   // Before the idempotency middleware: a refused command claims no key, so its retry runs as the first try.
