@@ -115,19 +115,31 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
 
   const gapWarnings = () => lines.filter((line) => line.level === 'warn' && line.msg.startsWith('Kafka partition lost events'));
 
+  /** A member of the group reads until it has caught up, then leaves. */
+  async function readAndLeave(consumer: (groupId: string) => ReturnType<typeof checkpointedReader>, groupId: string) {
+    const member = consumer(groupId);
+    await member.caughtUp();
+    await member.stop();
+  }
+
+  /** A member of the group reads until the group has handled `total` events, leaves, and each was handled once. */
+  async function readAllAndLeave(consumer: (groupId: string) => ReturnType<typeof checkpointedReader>, store: EventStore, groupId: string, total: number) {
+    const member = consumer(groupId);
+    await member.caughtUp();
+    await expect.poll(() => (handled.get(groupId) ?? []).length, { timeout: 30_000 }).toBe(total);
+    await member.stop();
+    await expectEveryEventHandledOnce(store, groupId);
+  }
+
   it('reads from $all what a group whose offsets were reset to the latest never handled, and says so', async () => {
     const { store, topic, appendAndRelay, consumer } = await setUp();
     const groupId = freshName('group');
     await appendAndRelay(20);
-    const first = consumer(groupId);
-    await first.caughtUp();
-    await first.stop();
+    await readAndLeave(consumer, groupId);
 
     // A plain restart continues from the committed offsets: no gap, no event store read.
     await appendAndRelay(6);
-    const second = consumer(groupId);
-    await second.caughtUp();
-    await second.stop();
+    await readAndLeave(consumer, groupId);
     expect(gapWarnings()).toEqual([]);
 
     // Events arrive while the group is away; then its offsets are moved to the end of the log (as if they had
@@ -137,11 +149,7 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
     expect(await topic.committed(groupId)).toEqual(latest);
     await appendAndRelay(5);
 
-    const third = consumer(groupId);
-    await third.caughtUp();
-    await expect.poll(() => (handled.get(groupId) ?? []).length, { timeout: 30_000 }).toBe(46);
-    await third.stop();
-    await expectEveryEventHandledOnce(store, groupId);
+    await readAllAndLeave(consumer, store, groupId, 46);
     const warnings = gapWarnings();
     expect(warnings.length).toBeGreaterThan(0);
     for (const warning of warnings) {
@@ -155,9 +163,7 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
     const { store, topic, appendAndRelay, consumer } = await setUp();
     const groupId = freshName('group');
     await appendAndRelay(12);
-    const first = consumer(groupId);
-    await first.caughtUp();
-    await first.stop();
+    await readAndLeave(consumer, groupId);
 
     // The group is away while events arrive, and the topic loses them (retention, or an operator's deleteRecords):
     // its committed offsets fall below the log's start, so Kafka restarts it at the earliest offset left.
@@ -166,11 +172,7 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
     await topic.deleteRecords();
     await appendAndRelay(6);
 
-    const second = consumer(groupId);
-    await second.caughtUp();
-    await expect.poll(() => (handled.get(groupId) ?? []).length, { timeout: 30_000 }).toBe(36);
-    await second.stop();
-    await expectEveryEventHandledOnce(store, groupId);
+    await readAllAndLeave(consumer, store, groupId, 36);
     const warnings = gapWarnings();
     expect(warnings.length).toBeGreaterThan(0);
     for (const warning of warnings) {
@@ -182,9 +184,7 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
     const { store, topic, appendAndRelay, consumer } = await setUp();
     const groupId = freshName('group');
     await appendAndRelay(10);
-    const first = consumer(groupId);
-    await first.caughtUp();
-    await first.stop();
+    await readAndLeave(consumer, groupId);
 
     // Events arrive while the group is away, and go with the topic; the relay carries on into the new one.
     await appendAndRelay(14);
@@ -192,11 +192,7 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
     expect(await topic.committed(groupId)).toEqual(Array.from({ length: PARTITIONS }, () => -1));
     await appendAndRelay(4);
 
-    const second = consumer(groupId);
-    await second.caughtUp();
-    await expect.poll(() => (handled.get(groupId) ?? []).length, { timeout: 30_000 }).toBe(28);
-    await second.stop();
-    await expectEveryEventHandledOnce(store, groupId);
+    await readAllAndLeave(consumer, store, groupId, 28);
     expect(gapWarnings().length).toBeGreaterThan(0);
   });
 });
