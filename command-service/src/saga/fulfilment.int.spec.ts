@@ -171,17 +171,24 @@ onEveryDatabase('fulfilment saga', (database) => {
     if (status === 'rejected') expect(order).toMatchObject({ status: 'rejected' });
   });
 
-  it('decides an order whose id had a reservation settled before it was placed', async () => {
-    const { service, store } = await withService(database());
-    await registerProduct(service, 'A', 10);
-    const early = [
-      encodeEvent({ type: 'StockReserved', data: { sku: 'A', orderId: 'o-settled', quantity: 2 } }),
-      encodeEvent({ type: 'StockReleased', data: { sku: 'A', orderId: 'o-settled', quantity: 2 } }),
-    ];
-    await store.append(productStream('A'), early, { expectedRevision: 1 });
-    await placeOrder(service, [{ sku: 'A', quantity: 2 }], 'o-settled');
-    await orderReaches(store, 'o-settled', 'rejected');
-  });
+  // Lagging, the saga meets the settled StockReserved when the order already exists: it must not confirm on it.
+  it.each([['keeps up', true], ['lags behind', false]] as const)(
+    'decides an order whose id had a reservation settled before it was placed, when the saga %s',
+    async (_case, sagaRunning) => {
+      const { service, store } = await withService(database(), { saga: sagaRunning });
+      await registerProduct(service, 'A', 10);
+      const early = [
+        encodeEvent({ type: 'StockReserved', data: { sku: 'A', orderId: 'o-settled', quantity: 2 } }),
+        encodeEvent({ type: 'StockReleased', data: { sku: 'A', orderId: 'o-settled', quantity: 2 } }),
+      ];
+      await store.append(productStream('A'), early, { expectedRevision: 1 });
+      await placeOrder(service, [{ sku: 'A', quantity: 2 }], 'o-settled');
+      if (!sagaRunning) service.service.saga.start();
+      await orderReaches(store, 'o-settled', 'rejected');
+      await sagaSettled(service, store);
+      expect(await available(store, 'A')).toMatchObject({ onHand: 10, reserved: 0, reservations: {} });
+    },
+  );
 
   it('frees no stock of a live order for a forged or replayed OrderCancelled or OrderShipped', async () => {
     const { service, store } = await withService(database());

@@ -49,8 +49,11 @@ const order = (command: OrderCommand): SagaCommand => ({ target: 'order', comman
 const rejectionReason = (reason: 'insufficient_stock' | 'discontinued', sku: string, requested: number, available: number): string =>
   reason === 'discontinued' ? `product ${sku} is discontinued` : `insufficient stock for ${sku}: requested ${requested}, available ${available}`;
 
-/** What the saga does about one event, given the order's current state, read from its stream. Pure. */
-export function fulfilmentReactions(event: FulfilmentEvent, current: Order): SagaCommand[] {
+/**
+ * What the saga does about one event, given the order's current state, read from its stream. For a StockReserved,
+ * `held` is what the product holds for the order as it stands after it: the event may be stale. Pure.
+ */
+export function fulfilmentReactions(event: FulfilmentEvent, current: Order, held?: number): SagaCommand[] {
   // Every reaction concerns an order that exists: a reservation for an unknown order is left alone.
   if (current.status === 'none') return [];
   const { orderId } = event.data;
@@ -62,13 +65,15 @@ export function fulfilmentReactions(event: FulfilmentEvent, current: Order): Sag
       // Redelivered after the order moved on (rejected, cancelled): reserving again would leak stock.
       return current.status === 'placed' ? eachLine((sku, quantity) => product({ type: 'ReserveStock', data: { sku, orderId, quantity } })) : [];
     case 'StockReserved': {
-      const { sku, quantity } = event.data;
+      const { sku } = event.data;
       const line = lineOf(sku);
       if (!line) return [];
       // The order ended while this reservation was on its way: give the stock back.
       if (current.status === 'rejected' || current.status === 'cancelled') return [product({ type: 'ReleaseStock', data: { sku, orderId } })];
       if (current.status !== 'placed' || current.reserved.includes(sku)) return [];
-      return [reservedOrRejected(current, line, quantity)];
+      // A reservation the product no longer holds (settled before this order was placed) decides nothing: the
+      // order's own ReserveStock will.
+      return held === undefined ? [] : [reservedOrRejected(current, line, held)];
     }
     case 'StockReservationRejected': {
       const { sku, reason, requested, available } = event.data;
@@ -130,6 +135,8 @@ interface Cause {
   eventId: string;
   /** Its revision when it is an event of the order's stream: an order folded up to it is recent enough. */
   orderRevision?: number;
+  /** For a StockReserved the saga just decided: what the product holds for the order after it. */
+  held?: number;
 }
 
 const isOrderEvent = (recorded: Pick<RecordedEvent, 'streamId'>, orderId: string) => recorded.streamId === orderStream(orderId);
@@ -144,12 +151,12 @@ function executor(commands: CommandHandler, logger: Logger): Execute {
   const execute: Execute = async (reaction, metadata, order) => {
     try {
       if (reaction.target === 'product') {
-        const result = await commands.product(reaction.command, metadata);
-        if (reaction.command.type === 'ReserveStock' && result.decided.length === 0) {
-          const held = result.state.status === 'none' ? undefined : reservationOf(result.state, reaction.command.data.orderId);
-          return afterQuiet(reaction.command, held, metadata);
-        }
-        return result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '' }));
+        const { command } = reaction;
+        const result = await commands.product(command, metadata);
+        const caused = (held?: number) => result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '', held }));
+        if (command.type !== 'ReserveStock') return caused();
+        const held = result.state.status === 'none' ? undefined : reservationOf(result.state, command.data.orderId);
+        return result.decided.length === 0 ? afterQuiet(command, held, metadata) : caused(held);
       }
       const result = await commands.order(reaction.command, metadata, order);
       return result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '', orderRevision: result.events[i]?.revision }));
@@ -181,6 +188,10 @@ function executor(commands: CommandHandler, logger: Logger): Execute {
  */
 export function fulfilmentSaga(commands: CommandHandler, logger: Logger, options: { remember?: number } = {}): (recorded: RecordedEvent) => Promise<void> {
   const execute = executor(commands, logger);
+  const heldNow = async ({ sku, orderId }: { sku: string; orderId: string }) => {
+    const { state } = await commands.loadProduct(sku);
+    return state.status === 'none' ? undefined : reservationOf(state, orderId);
+  };
   const reactedTo = new LRUCache<string, true>({ max: options.remember ?? 10_000 });
   return async (recorded) => {
     if (!isFulfilmentEventType(recorded.type) || reactedTo.has(recorded.eventId)) return;
@@ -199,7 +210,9 @@ export function fulfilmentSaga(commands: CommandHandler, logger: Logger, options
       if (!isFulfilmentEvent(cause.event)) continue;
       let order: StreamState<Order> | undefined = await commands.loadOrder(cause.event.data.orderId, cause.orderRevision);
       const metadata: EventMetadata = { correlationId, causationId: cause.eventId, actor: 'fulfilment-saga' };
-      const reactions = fulfilmentReactions(cause.event, order.state);
+      // A StockReserved from the feed may be long settled; one the saga just decided comes with the product's state.
+      const held = cause.event.type !== 'StockReserved' ? undefined : cause.eventId === recorded.eventId ? await heldNow(cause.event.data) : cause.held;
+      const reactions = fulfilmentReactions(cause.event, order.state, held);
       if (reactions.every((reaction) => reaction.target === 'product')) {
         // One command per line, each on its own product stream: side by side, so their appends can share a commit.
         // Their events are reacted to in line order all the same.

@@ -61,18 +61,22 @@ describe('fulfilment saga decisions', () => {
 
   describe('StockReserved', () => {
     it('marks the line reserved on a placed order', () => {
-      expect(fulfilmentReactions(stockReserved('MUG', 3), order(placed))).toEqual([{ target: 'order', command: { type: 'MarkLineReserved', data: { orderId, sku: 'MUG', quantity: 3 } } }]);
+      expect(fulfilmentReactions(stockReserved('MUG', 3), order(placed), 3)).toEqual([{ target: 'order', command: { type: 'MarkLineReserved', data: { orderId, sku: 'MUG', quantity: 3 } } }]);
+    });
+
+    it('decides nothing on a reservation the product no longer holds: one settled before the order was placed', () => {
+      expect(fulfilmentReactions(stockReserved('MUG', 3), order(placed), undefined)).toEqual([]);
     });
 
     it('does nothing for a line already marked', () => {
-      expect(fulfilmentReactions(stockReserved('MUG', 3), order(placed, lineReserved('MUG', 3)))).toEqual([]);
+      expect(fulfilmentReactions(stockReserved('MUG', 3), order(placed, lineReserved('MUG', 3)), 3)).toEqual([]);
     });
 
     it.each([
       ['rejected', [placed, rejected]],
       ['cancelled', [placed, cancelled]],
     ] as const)('releases the stock when the order is already %s', (_status, history) => {
-      expect(fulfilmentReactions(stockReserved('KETTLE', 2), order(...history))).toEqual([
+      expect(fulfilmentReactions(stockReserved('KETTLE', 2), order(...history), 2)).toEqual([
         { target: 'product', command: { type: 'ReleaseStock', data: { sku: 'KETTLE', orderId } } },
       ]);
     });
@@ -82,18 +86,18 @@ describe('fulfilment saga decisions', () => {
       ['paid', [...fullyReserved, paid]],
       ['shipped', [...fullyReserved, paid, shipped]],
     ] as const)('does nothing when redelivered once the order is %s', (_status, history) => {
-      expect(fulfilmentReactions(stockReserved('KETTLE', 2), order(...history))).toEqual([]);
+      expect(fulfilmentReactions(stockReserved('KETTLE', 2), order(...history), 2)).toEqual([]);
     });
 
-    it.each([1, 4])('rejects the order when the reservation holds %i units for a line of 3: only the full quantity reserves it', (quantity) => {
-      expect(fulfilmentReactions(stockReserved('MUG', quantity), order(placed))).toEqual([
+    it.each([1, 4])('rejects the order when the product holds %i units for a line of 3: only the full quantity reserves it', (quantity) => {
+      expect(fulfilmentReactions(stockReserved('MUG', quantity), order(placed), quantity)).toEqual([
         { target: 'order', command: { type: 'RejectOrder', data: { orderId, sku: 'MUG', reason: `stock for MUG is reserved for this order as ${quantity}, not 3` } } },
       ]);
     });
 
     it('leaves alone a reservation for an order that does not exist or lacks that line', () => {
-      expect(fulfilmentReactions(stockReserved('KETTLE', 2, 'o-unknown'), none)).toEqual([]);
-      expect(fulfilmentReactions(stockReserved('TOASTER', 1), order(placed))).toEqual([]);
+      expect(fulfilmentReactions(stockReserved('KETTLE', 2, 'o-unknown'), none, 2)).toEqual([]);
+      expect(fulfilmentReactions(stockReserved('TOASTER', 1), order(placed), 1)).toEqual([]);
     });
   });
 
