@@ -60,7 +60,7 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
     prefix,
     logger: logger.child({ service: 'command-service' }),
     retries: config.COMMAND_RETRIES,
-    admission: { concurrency: config.COMMAND_CONCURRENCY, queueLimit: config.COMMAND_QUEUE_LIMIT },
+    admission: { concurrency: config.COMMAND_CONCURRENCY, queueLimit: config.COMMAND_QUEUE_LIMIT, latencyTargetMs: config.COMMAND_LATENCY_TARGET_MS || undefined },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     feed: fanOut.feed,
     // PGlite is this process's own database, and every append goes through this command service.

@@ -55,7 +55,7 @@ export interface CommandServiceOptions {
   ready?: ReadinessChecks;
   readyTimeoutMs?: number;
   /** Commands handled at once and waiting; past them a command is answered 503 (default 256 and 64). */
-  admission?: Pick<AdmissionLimits, 'concurrency' | 'queueLimit'>;
+  admission?: Pick<AdmissionLimits, 'concurrency' | 'queueLimit' | 'latencyTargetMs'>;
 }
 
 export interface CommandService {
@@ -85,9 +85,8 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   const ready = { eventStore: eventStoreReady(eventStore), database: databaseReady(sql), ...options.ready };
   const limiter = admissionLimiter({ concurrency: 256, queueLimit: 64, ...options.admission, maxWaitMs: MAX_COMMAND_WAIT_MS });
   const health = () => ({ admission: limiter.status(), ...options.health?.() });
-  const app = createApp('command-service', { health, ready, readyTimeoutMs: options.readyTimeoutMs });
-  // Before the idempotency middleware: a refused command claims no key, so its retry runs as the first try.
-  app.use(admission(limiter));
+  // Before the body is parsed and the idempotency key claimed: a refusal is cheap, and its retry runs as the first try.
+  const app = createApp('command-service', { health, ready, readyTimeoutMs: options.readyTimeoutMs, admission: admission(limiter) });
   app.use(idempotency(keys, logger));
   app.use(productRoutes(commands, newId));
   app.use(orderRoutes(commands, newId));

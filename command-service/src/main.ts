@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     prefix: config.READ_MODEL_PREFIX,
     logger,
     retries: config.COMMAND_RETRIES,
-    admission: { concurrency: config.COMMAND_CONCURRENCY, queueLimit: config.COMMAND_QUEUE_LIMIT },
+    admission: { concurrency: config.COMMAND_CONCURRENCY, queueLimit: config.COMMAND_QUEUE_LIMIT, latencyTargetMs: config.COMMAND_LATENCY_TARGET_MS || undefined },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     feed: feedFor(config, 'saga', logger, eventStore, (_streamId, type) => isFulfilmentEventType(type), membership),
     feedPartitions: feedPartitions(config),

@@ -167,8 +167,10 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
   const inFlight: Promise<void>[] = [];
   const dueAt = (i: number) => begin + dueAfterStart(i);
   for (let i = 0; i < total; ) {
+    // Always yield while the next command is not due: above 1,000/s it is due in under a millisecond, and a loop
+    // that spun until then would keep every request it made from being written.
     const wait = dueAt(i) - performance.now();
-    if (wait > 1) await sleep(wait);
+    if (wait > 0) await sleep(wait);
     // Everything due by now goes out at once, each with its own due time.
     for (let due = dueAt(i); i < total && due <= performance.now(); i++, due = dueAt(i)) {
       inFlight.push(place(i, due));

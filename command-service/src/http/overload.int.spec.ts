@@ -11,7 +11,9 @@ import { startCommandService, type RunningCommandService } from '../testing/test
 // or refused with 503 and Retry-After within a second, and a refusal writes nothing. Queries keep being answered.
 
 const FLOOD = 200;
-const FLOOD_EVERY_MS = 5;
+// Bursts of more than the service holds (concurrency + queue), so that the flood is past capacity on any machine.
+const BURST = 20;
+const BURST_EVERY_MS = 20;
 const LIMITS = { concurrency: 2, queueLimit: 8 };
 
 let sql: Sql;
@@ -77,11 +79,11 @@ describe('a command service past its capacity', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
-    // Open loop, as clients arrive: one order every FLOOD_EVERY_MS whatever the answers, many times what fits.
+    // Open loop, as clients arrive: a burst every BURST_EVERY_MS whatever the answers, many times what fits.
     const sent: Promise<Outcome>[] = [];
     for (let i = 0; i < FLOOD; i++) {
       sent.push(placeOrder(i));
-      await new Promise((resolve) => setTimeout(resolve, FLOOD_EVERY_MS));
+      if ((i + 1) % BURST === 0) await new Promise((resolve) => setTimeout(resolve, BURST_EVERY_MS));
     }
     const flood = await Promise.all(sent);
     flooding = false;

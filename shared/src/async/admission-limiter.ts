@@ -1,10 +1,17 @@
 // Load shedding. Past capacity, work queued in front of a service only grows: every request waits longer, until
 // clients time out and hang up. A limiter admits a bounded number of calls at once and lets a bounded number wait,
 // each for a bounded time; past that, a call is refused at once, so a client hears "retry later" within a second.
+// With a latency target, the number admitted adapts (additive increase, multiplicative decrease, as TCP does): more
+// calls at once than the service can run only make each one slower, so a call slower than the target lowers the limit.
 
 export interface AdmissionLimits {
-  /** Calls admitted at once. */
+  /** Calls admitted at once: the most, when the limit adapts. */
   concurrency: number;
+  /** Adapt the limit so that an admitted call takes about this long (ms); none: a fixed limit. */
+  latencyTargetMs?: number;
+  /** The least the adaptive limit falls to (default 16, or concurrency when smaller). */
+  minConcurrency?: number;
+  now?: () => number;
   /** Calls that may wait for a slot; 0: refuse as soon as every slot is taken. */
   queueLimit: number;
   /** A waiting call is refused once it has waited this long. */
@@ -21,6 +28,8 @@ export class Overloaded extends Error {
 }
 
 export interface AdmissionStatus {
+  /** Calls admitted at once now: concurrency, or less while the limit adapts. */
+  limit: number;
   inFlight: number;
   waiting: number;
   /** Calls refused since start. */
@@ -38,25 +47,41 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-export function admissionLimiter({ concurrency, queueLimit, maxWaitMs }: AdmissionLimits): AdmissionLimiter {
+export function admissionLimiter({ concurrency, queueLimit, maxWaitMs, latencyTargetMs, minConcurrency = 16, now = performance.now.bind(performance) }: AdmissionLimits): AdmissionLimiter {
   if (!(concurrency >= 1)) throw new Error(`admission concurrency must be at least 1 (got ${concurrency})`);
+  const floor = Math.min(minConcurrency, concurrency);
+  let limit = concurrency;
+  let lastDecrease = -Infinity;
   let inFlight = 0;
   let refused = 0;
   const waiting: Waiter[] = [];
 
+  // One decrease per target interval: the calls that were already slow together count as one signal.
+  const observe = (tookMs: number) => {
+    if (latencyTargetMs === undefined) return;
+    const at = now();
+    if (tookMs > latencyTargetMs) {
+      if (at - lastDecrease < latencyTargetMs) return;
+      limit = Math.max(floor, Math.floor(limit * 0.9));
+      lastDecrease = at;
+    } else if (limit < concurrency && (waiting.length > 0 || inFlight + 1 >= limit)) limit++;
+  };
+
   // A slot passes straight from a finished call to the first waiter, so a newcomer can never overtake the queue.
   const slot = (): (() => void) => {
+    const admittedAt = now();
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = waiting.shift();
-      if (!next) {
-        inFlight--;
-        return;
+      inFlight--;
+      observe(now() - admittedAt);
+      while (inFlight < limit && waiting.length > 0) {
+        const next = waiting.shift()!;
+        clearTimeout(next.timer);
+        inFlight++;
+        next.grant(slot());
       }
-      clearTimeout(next.timer);
-      next.grant(slot());
     };
   };
 
@@ -67,7 +92,7 @@ export function admissionLimiter({ concurrency, queueLimit, maxWaitMs }: Admissi
 
   return {
     admit() {
-      if (inFlight < concurrency) {
+      if (inFlight < limit && waiting.length === 0) {
         inFlight++;
         return Promise.resolve(slot());
       }
@@ -83,6 +108,6 @@ export function admissionLimiter({ concurrency, queueLimit, maxWaitMs }: Admissi
         waiting.push(waiter);
       });
     },
-    status: () => ({ inFlight, waiting: waiting.length, refused }),
+    status: () => ({ limit, inFlight, waiting: waiting.length, refused }),
   };
 }

@@ -28,7 +28,7 @@ describe('admissionLimiter', () => {
     expect(calls.map((c) => (c.release ? 'admitted' : c.refused ? 'refused' : 'waiting'))).toEqual(['admitted', 'admitted', 'waiting', 'refused']);
     expect(calls[3]!.refused).toBeInstanceOf(Overloaded);
     expect((calls[3]!.refused as Overloaded).reason).toBe('queue-full');
-    expect(limiter.status()).toEqual({ inFlight: 2, waiting: 1, refused: 1 });
+    expect(limiter.status()).toEqual({ limit: expect.any(Number), inFlight: 2, waiting: 1, refused: 1 });
   });
 
   it('hands a released slot to the first waiter, in arrival order, before any newcomer', async () => {
@@ -41,7 +41,7 @@ describe('admissionLimiter', () => {
     const newcomer = attempt(limiter);
     await settle();
     expect([second.release, third.release, newcomer.release].map(Boolean)).toEqual([true, false, false]);
-    expect(limiter.status()).toEqual({ inFlight: 1, waiting: 2, refused: 0 });
+    expect(limiter.status()).toEqual({ limit: expect.any(Number), inFlight: 1, waiting: 2, refused: 0 });
   });
 
   it('refuses a call that waited maxWaitMs, and forgets it', async () => {
@@ -54,9 +54,9 @@ describe('admissionLimiter', () => {
     vi.advanceTimersByTime(1);
     await settle();
     expect((waiting.refused as Overloaded).reason).toBe('waited-too-long');
-    expect(limiter.status()).toEqual({ inFlight: 1, waiting: 0, refused: 1 });
+    expect(limiter.status()).toEqual({ limit: expect.any(Number), inFlight: 1, waiting: 0, refused: 1 });
     running.release!();
-    expect(limiter.status()).toEqual({ inFlight: 0, waiting: 0, refused: 1 });
+    expect(limiter.status()).toEqual({ limit: expect.any(Number), inFlight: 0, waiting: 0, refused: 1 });
   });
 
   it('frees one slot per admitted call however often its release is called', async () => {
@@ -77,5 +77,55 @@ describe('admissionLimiter', () => {
     const refused = attempt(limiter);
     await settle();
     expect((refused.refused as Overloaded).reason).toBe('queue-full');
+  });
+
+  describe('with a latency target', () => {
+    /** A limiter on a clock the test moves, with `busy` calls admitted and one more waiting. */
+    async function loaded(busy: number) {
+      let clock = 0;
+      const limiter = admissionLimiter({ concurrency: 100, queueLimit: 1_000, maxWaitMs: 60_000, latencyTargetMs: 250, minConcurrency: 10, now: () => clock });
+      const calls = Array.from({ length: busy }, () => attempt(limiter));
+      await settle();
+      return { limiter, calls, advance: (ms: number) => (clock += ms) };
+    }
+
+    it('lowers the limit by a tenth for calls slower than the target, once per target interval', async () => {
+      const { limiter, calls, advance } = await loaded(100);
+      attempt(limiter);
+      advance(400);
+      calls[0]!.release!();
+      calls[1]!.release!();
+      // Two slow calls at once are one signal: 100 → 90, and neither freed slot goes to the waiter.
+      expect(limiter.status()).toMatchObject({ limit: 90, inFlight: 98, waiting: 1 });
+      advance(250);
+      calls[2]!.release!();
+      expect(limiter.status().limit).toBe(81);
+    });
+
+    it('never falls below its floor, and climbs back by one per fast call while calls wait', async () => {
+      const { limiter, calls, advance } = await loaded(100);
+      const waiters = Array.from({ length: 30 }, () => attempt(limiter));
+      for (const call of calls.slice(0, 40)) {
+        advance(300);
+        call.release!();
+      }
+      expect(limiter.status()).toMatchObject({ limit: 10, inFlight: 60 });
+      for (const call of calls.slice(40)) call.release!();
+      await settle();
+      expect(limiter.status()).toMatchObject({ limit: 10, inFlight: 10, waiting: 20 });
+      // The first ten waiters run now, and fast: each raises the limit by one, and more waiters are let in.
+      advance(10);
+      for (const waiter of waiters.slice(0, 10)) waiter.release!();
+      await settle();
+      expect(limiter.status()).toMatchObject({ limit: 20, inFlight: 20, waiting: 0 });
+    });
+
+    it('stays at its concurrency while calls are fast', async () => {
+      const { limiter, calls, advance } = await loaded(100);
+      attempt(limiter);
+      advance(10);
+      for (const call of calls.slice(0, 50)) call.release!();
+      expect(limiter.status()).toMatchObject({ limit: 100, inFlight: 51, waiting: 0 });
+    });
   });
 });

@@ -57,6 +57,8 @@ export const EngineConfig = z
     // Load shedding: commands handled at once, and how many may wait for a slot (half a second at most) before a 503.
     COMMAND_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(256),
     COMMAND_QUEUE_LIMIT: z.coerce.number().int().min(0).max(100_000).default(64),
+    // 0 keeps COMMAND_CONCURRENCY fixed.
+    COMMAND_LATENCY_TARGET_MS: z.coerce.number().int().min(0).max(60_000).default(250),
     // On SIGTERM, how long requests and exports in flight may take to finish before their connections are cut.
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     // How long an Idempotency-Key is remembered; a repeat after that executes again. At least an hour, at most a year.

@@ -32,6 +32,8 @@ export interface AppOptions {
   ready?: ReadinessChecks;
   /** How long each readiness check may take before it counts as failing (default 2 s). */
   readyTimeoutMs?: number;
+  /** Runs before the body is read: a request refused there (load shedding) costs no parsing. */
+  admission?: RequestHandler;
 }
 
 /** An Express app with the project's JSON parsing, health route and problem answers. Add routes, then call finishApp. */
@@ -39,6 +41,7 @@ export function createApp(service: string, options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  if (options.admission) app.use(options.admission);
   app.use(jsonBody);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service, ...options.health?.() });
