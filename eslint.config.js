@@ -13,8 +13,17 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': [
         'error',
-        { selector: "ThrowStatement > Literal", message: 'Throw an Error subclass, never a string.' },
+        { selector: 'ThrowStatement > Literal', message: 'Throw an Error subclass, never a string.' },
       ],
+    },
+  },
+  {
+    // Type-aware rules: a promise nobody awaits or catches loses its error.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
 );

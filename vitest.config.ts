@@ -4,7 +4,18 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['**/src/**/*.unit.spec.ts', 'examples/**/*.unit.spec.ts', 'cli/**/*.unit.spec.ts', 'embedded/**/*.unit.spec.ts'], exclude: ['**/node_modules/**'] } },
+      {
+        test: {
+          name: 'unit',
+          include: [
+            '**/src/**/*.unit.spec.ts',
+            'examples/**/*.unit.spec.ts',
+            'cli/**/*.unit.spec.ts',
+            'embedded/**/*.unit.spec.ts',
+          ],
+          exclude: ['**/node_modules/**'],
+        },
+      },
       {
         test: {
           name: 'int',

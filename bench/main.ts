@@ -17,13 +17,19 @@ const log = (message: string) => process.stderr.write(`   ${message}\n`);
  */
 function runIsolated(scenario: Scenario): Promise<Figure[]> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ONE_SCENARIO, scenario.name], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), ONE_SCENARIO, scenario.name],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('error', fail);
-    child.once('exit', (code) => (code === 0 ? done(JSON.parse(out) as Figure[]) : fail(new Error(`scenario ${scenario.name} exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? done(JSON.parse(out) as Figure[]) : fail(new Error(`scenario ${scenario.name} exited with ${code}`)),
+    );
   });
 }
 
@@ -40,11 +46,18 @@ async function main(): Promise<void> {
   const asked = process.argv.slice(2);
   const unknown = asked.filter((name) => !scenarios.some((s) => s.name === name));
   if (unknown.length > 0) {
-    process.stderr.write(`unknown scenario(s): ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}\n`);
+    process.stderr.write(
+      `unknown scenario(s): ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}\n`,
+    );
     process.exit(2);
   }
   const chosen = asked.length > 0 ? scenarios.filter((s) => asked.includes(s.name)) : scenarios;
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
   const results: Record<string, Figure[] | { skipped: string }> = {};
   for (const scenario of chosen) {
     const missing = scenario.needs.filter((name) => !process.env[name]);
@@ -58,12 +71,16 @@ async function main(): Promise<void> {
   }
 
   const rows = Object.entries(results).flatMap(([scenario, figures]) =>
-    'skipped' in figures ? [[scenario, 'skipped', '', figures.skipped]] : figures.map((f) => [scenario, f.name, `${formatNumber(f.value)} ${f.unit}`, f.note ?? '']),
+    'skipped' in figures
+      ? [[scenario, 'skipped', '', figures.skipped]]
+      : figures.map((f) => [scenario, f.name, `${formatNumber(f.value)} ${f.unit}`, f.note ?? '']),
   );
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), 8));
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
   process.stdout.write(`\n${line(['scenario', 'figure', 'value', 'note'])}\n${rows.map(line).join('\n')}\n`);
-  process.stdout.write(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}\n`);
+  process.stdout.write(
+    `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}\n`,
+  );
 
   const out = resolve(import.meta.dirname, 'results/latest.json');
   await mkdir(resolve(import.meta.dirname, 'results'), { recursive: true });
@@ -71,7 +88,8 @@ async function main(): Promise<void> {
   process.stdout.write(`written: ${out}\n`);
 }
 
-const formatNumber = (value: number): string => (Number.isInteger(value) ? value.toLocaleString('en-US') : value.toLocaleString('en-US', { maximumFractionDigits: 2 }));
+const formatNumber = (value: number): string =>
+  Number.isInteger(value) ? value.toLocaleString('en-US') : value.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

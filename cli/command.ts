@@ -54,9 +54,14 @@ export function usage<T>(parse: () => T): T {
     return parse();
   } catch (error) {
     if (error instanceof ZodError) {
-      throw new UsageError(error.issues.map((issue) => `${issue.path.length > 0 ? `--${String(issue.path[0])}` : 'options'}: ${issue.message}`).join('\n'));
+      throw new UsageError(
+        error.issues
+          .map((issue) => `${issue.path.length > 0 ? `--${String(issue.path[0])}` : 'options'}: ${issue.message}`)
+          .join('\n'),
+      );
     }
-    if ((error as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message);
+    if ((error as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError((error as Error).message);
     throw error;
   }
 }

@@ -12,14 +12,19 @@ import { runWith, scratchDirectory } from './testing.js';
 // another process (`npm start`) has open, since PGlite does not lock it and two processes would corrupt it.
 
 const cliRoot = resolve(import.meta.dirname, '..');
-const exportWith = (env: Record<string, string>) => runWith(['history', 'export'], { openEventStore: () => openConfiguredEventStore(env) });
+const exportWith = (env: Record<string, string>) =>
+  runWith(['history', 'export'], { openEventStore: () => openConfiguredEventStore(env) });
 
 /** Appends an order and waits until $all shows it (on a shared server, other transactions can hold it back a moment). */
 async function appendOrder(sql: Sql, schema = 'eventstore') {
   const store = postgresEventStore(sql, { schema });
-  const { position } = await store.append('order-o-1', [encodeEvent(placed('o-1', 'lamp', 1, 2500)), encodeEvent(confirmed('o-1'))]);
+  const { position } = await store.append('order-o-1', [
+    encodeEvent(placed('o-1', 'lamp', 1, 2500)),
+    encodeEvent(confirmed('o-1')),
+  ]);
   const deadline = Date.now() + 10_000;
-  while ((await store.headPosition()) < position && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  while ((await store.headPosition()) < position && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 5));
   await store.close();
 }
 
@@ -32,7 +37,12 @@ describe('the CLI on PGlite', () => {
 
     const run = await exportWith({ DATA_DIR: dataDir });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.trim().split('\n').map((line) => JSON.parse(line).type)).toEqual(['OrderPlaced', 'OrderConfirmed']);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).type),
+    ).toEqual(['OrderPlaced', 'OrderConfirmed']);
   });
 
   it('refuses a data directory another process has open, and says what to do', async () => {
@@ -52,9 +62,15 @@ describe('the CLI on PGlite', () => {
 
   it('refuses a directory without an event store, and an in-memory one, instead of reading an empty store', async () => {
     const missing = await exportWith({ DATA_DIR: join(scratchDirectory(), 'nothing') });
-    expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/^no event store in .*nothing\/pglite: start the engine once/)]);
+    expect([missing.code, missing.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^no event store in .*nothing\/pglite: start the engine once/),
+    ]);
     const inMemory = await exportWith({ DATA_DIR: 'memory://' });
-    expect([inMemory.code, inMemory.stderr]).toEqual([1, expect.stringMatching(/DATA_DIR=memory:\/\/ keeps nothing between processes/)]);
+    expect([inMemory.code, inMemory.stderr]).toEqual([
+      1,
+      expect.stringMatching(/DATA_DIR=memory:\/\/ keeps nothing between processes/),
+    ]);
   });
 
   it('reports a configuration error plainly', async () => {
@@ -68,7 +84,10 @@ describe('the CLI on PGlite', () => {
     const engine = await openPglite(join(dataDir, 'pglite'));
     await appendOrder(engine);
     const cli = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: cliRoot, env: { ...process.env, DATA_DIR: dataDir, INIT_CWD: dataDir } }).then(
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+        cwd: cliRoot,
+        env: { ...process.env, DATA_DIR: dataDir, INIT_CWD: dataDir },
+      }).then(
         (done) => ({ code: 0, ...done }),
         (failed: { code: number; stdout: string; stderr: string }) => failed,
       );
@@ -94,8 +113,18 @@ describeWithService('DATABASE_URL', 'the CLI on PostgreSQL', (url) => {
   it('exports from the configured schema, while other processes may use the database', async () => {
     sql = pgSql(url);
     await appendOrder(sql, schema);
-    const run = await exportWith({ EVENT_STORE: 'postgres', DATABASE_URL: url, EVENT_STORE_SCHEMA: schema, DATA_DIR: 'memory://' });
+    const run = await exportWith({
+      EVENT_STORE: 'postgres',
+      DATABASE_URL: url,
+      EVENT_STORE_SCHEMA: schema,
+      DATA_DIR: 'memory://',
+    });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.trim().split('\n').map((line) => JSON.parse(line).streamId)).toEqual(['order-o-1', 'order-o-1']);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).streamId),
+    ).toEqual(['order-o-1', 'order-o-1']);
   });
 });

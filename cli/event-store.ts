@@ -1,6 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectEsdb, esdbEventStore, loadEngineConfig, openDatabases, openEventStore, pgliteDirectory, type EngineConfig } from '@order-engine/shared';
+import {
+  connectEsdb,
+  esdbEventStore,
+  loadEngineConfig,
+  openDatabases,
+  openEventStore,
+  pgliteDirectory,
+  type EngineConfig,
+} from '@order-engine/shared';
 import { CliFailure, type OpenedEventStore } from './command.js';
 
 // The CLI reads the event store directly, configured like the engine (EVENT_STORE, DATABASE_URL, DATA_DIR, ...).
@@ -29,10 +37,14 @@ export async function openConfiguredEventStore(env: Record<string, string | unde
 export function assertPgliteAvailable(config: Pick<EngineConfig, 'DATA_DIR'>): void {
   const directory = pgliteDirectory(config);
   if (directory === undefined) {
-    throw new CliFailure(`DATA_DIR=${config.DATA_DIR} keeps nothing between processes: there is no history for the CLI to read. Point DATA_DIR at the engine's data directory.`);
+    throw new CliFailure(
+      `DATA_DIR=${config.DATA_DIR} keeps nothing between processes: there is no history for the CLI to read. Point DATA_DIR at the engine's data directory.`,
+    );
   }
   if (!existsSync(join(directory, 'PG_VERSION'))) {
-    throw new CliFailure(`no event store in ${directory}: start the engine once (npm start), or set DATA_DIR (or EVENT_STORE=postgres and DATABASE_URL) to where the events are.`);
+    throw new CliFailure(
+      `no event store in ${directory}: start the engine once (npm start), or set DATA_DIR (or EVENT_STORE=postgres and DATABASE_URL) to where the events are.`,
+    );
   }
   const lock = join(directory, 'postmaster.pid');
   if (existsSync(lock)) {

@@ -4,7 +4,10 @@ import { progressLine, rate, through } from './progress.js';
 
 function stderr(isTTY: boolean) {
   const written: string[] = [];
-  const stream = Object.assign(new Writable({ write: (chunk: Buffer, _encoding, done) => (written.push(chunk.toString()), done()) }), { isTTY });
+  const stream = Object.assign(
+    new Writable({ write: (chunk: Buffer, _encoding, done) => (written.push(chunk.toString()), done()) }),
+    { isTTY },
+  );
   return { stream, written };
 }
 

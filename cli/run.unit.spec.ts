@@ -32,7 +32,10 @@ describe('the command router', () => {
       [['history', 'show', 'customer', 'alice'], /say order <orderId> or product <sku>/],
       [['history', 'show', 'order', 'o 1'], /is not an order id/],
       [['history', 'show', 'order', 'o-1', '--at', '2026-02-30'], /--at/],
-      [['history', 'show', 'order', 'o-1', '--at', '2026-02-01', '--revision', '2'], /--revision: give at or revision, not both/],
+      [
+        ['history', 'show', 'order', 'o-1', '--at', '2026-02-01', '--revision', '2'],
+        /--revision: give at or revision, not both/,
+      ],
       [['history', 'purge'], /unknown action "purge"/],
       [['replay'], /--reducer FILE is required/],
       [['replay', '--reducer', 'x.js', '--limit', '0'], /--limit: limit is at least 1/],

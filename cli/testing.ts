@@ -31,7 +31,15 @@ function capture() {
 /** A fresh directory for files a spec writes (relative paths resolve there). */
 export const scratchDirectory = (): string => mkdtempSync(join(tmpdir(), 'order-engine-cli-'));
 
-export async function runWith(argv: string[], options: { store?: EventStore; cwd?: string; signal?: AbortSignal; openEventStore?: CliContext['openEventStore'] } = {}): Promise<CliRun> {
+export async function runWith(
+  argv: string[],
+  options: {
+    store?: EventStore;
+    cwd?: string;
+    signal?: AbortSignal;
+    openEventStore?: CliContext['openEventStore'];
+  } = {},
+): Promise<CliRun> {
   const stdout = capture();
   const stderr = capture();
   const state = { opened: false, closed: false };

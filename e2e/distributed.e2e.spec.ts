@@ -18,7 +18,14 @@ import {
 } from '@order-engine/shared';
 import { describeWithService, freshName } from '@order-engine/shared/testing';
 import { eventually, requestJson } from '../embedded/http-client.js';
-import { distributedEnv, dropDistributedSchemas, entryPoints, freePort, startService, type ServiceProcess } from './processes.js';
+import {
+  distributedEnv,
+  dropDistributedSchemas,
+  entryPoints,
+  freePort,
+  startService,
+  type ServiceProcess,
+} from './processes.js';
 
 // The distributed stack as separate processes: command-service, relay, two projection workers and query-service,
 // on PostgreSQL (event store and read models), Kafka and Redis. Each run gets its own schemas, topic, consumer
@@ -48,22 +55,50 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
 
     beforeAll(async () => {
       redisPort = await freePort();
-      await exec('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no']);
+      await exec('redis-server', [
+        '--daemonize',
+        'yes',
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(redisPort),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ]);
       const withRedis = { ...env, REDIS_URL: `redis://127.0.0.1:${redisPort}` };
       cacheKeyPrefix = redisCacheKeyPrefix(loadEngineConfig(withRedis));
       sql = pgSql(databaseUrl);
       store = postgresEventStore(sql, { schema: env.EVENT_STORE_SCHEMA });
 
       const commandPort = await freePort();
-      command = await startService('command', entryPoints.command, { ...withRedis, COMMAND_PORT: String(commandPort) }, commandPort);
+      command = await startService(
+        'command',
+        entryPoints.command,
+        { ...withRedis, COMMAND_PORT: String(commandPort) },
+        commandPort,
+      );
       relay = await startService('relay', entryPoints.relay, withRedis);
       workers = [];
       for (let i = 0; i < 2; i++) {
         const port = await freePort();
-        workers.push(await startService(`projection-${i}`, entryPoints.projection, { ...withRedis, PROJECTION_PORT: String(port) }, port));
+        workers.push(
+          await startService(
+            `projection-${i}`,
+            entryPoints.projection,
+            { ...withRedis, PROJECTION_PORT: String(port) },
+            port,
+          ),
+        );
       }
       const queryPort = await freePort();
-      query = await startService('query', entryPoints.query, { ...withRedis, QUERY_PORT: String(queryPort) }, queryPort);
+      query = await startService(
+        'query',
+        entryPoints.query,
+        { ...withRedis, QUERY_PORT: String(queryPort) },
+        queryPort,
+      );
     });
 
     afterAll(async () => {
@@ -79,9 +114,14 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
     /** An order as the event store, its read-model row and the Redis entry have it (for a failure's report). */
     const whereIs = async (orderId: string) => {
       const events = (await store.readStream(orderStream(orderId))).map((e) => e.type);
-      const [row] = await sql.query(`select status, revision from ${env.READ_MODEL_PREFIX}orders_v1.orders where order_id = $1`, [orderId]);
+      const [row] = await sql.query(
+        `select status, revision from ${env.READ_MODEL_PREFIX}orders_v1.orders where order_id = $1`,
+        [orderId],
+      );
       const key = `${cacheKeyPrefix}${env.READ_MODEL_PREFIX}orders_v1:order:${orderId}`;
-      const { stdout } = await exec('redis-cli', ['-p', String(redisPort), 'hget', key, 'version']).catch((e: Error) => ({ stdout: e.message }));
+      const { stdout } = await exec('redis-cli', ['-p', String(redisPort), 'hget', key, 'version']).catch(
+        (e: Error) => ({ stdout: e.message }),
+      );
       return `stream ${events.join(' ')}; row ${JSON.stringify(row)}; cached version ${stdout.trim() || 'none'}`;
     };
     const post = (path: string, body?: unknown) => requestJson<Json>(`${command.url}${path}`, { method: 'POST', body });
@@ -100,7 +140,17 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
         for (const p of processes()) console.error(`--- ${p.name} output (tail) ---\n${p.output().slice(-4_000)}`);
       });
       for (const [i, sku] of skus.entries()) {
-        expect((await post('/products', { sku, name: `Product ${i}`, category: i % 2 ? 'odd' : 'even', priceCents: 100 + i, currency: 'EUR' })).status).toBe(201);
+        expect(
+          (
+            await post('/products', {
+              sku,
+              name: `Product ${i}`,
+              category: i % 2 ? 'odd' : 'even',
+              priceCents: 100 + i,
+              currency: 'EUR',
+            })
+          ).status,
+        ).toBe(201);
         // Some products run short, so both confirmations and rejections happen.
         expect((await post(`/products/${sku}/restock`, { quantity: i < 15 ? 100 : 10 })).status).toBe(200);
       }
@@ -125,7 +175,13 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
               killed = true;
               await Promise.all([relay.kill('SIGKILL'), workers[0]!.kill('SIGKILL')]);
               stage('relay and worker 0 killed');
-              setTimeout(() => void Promise.all([relay.restart(), workers[0]!.restart()]).then(() => stage('relay and worker 0 restarted')), 1_500);
+              setTimeout(
+                () =>
+                  void Promise.all([relay.restart(), workers[0]!.restart()]).then(() =>
+                    stage('relay and worker 0 restarted'),
+                  ),
+                1_500,
+              );
             }
             await placeOne(n);
           }
@@ -139,10 +195,14 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       const finals = await eventually(
         async () => {
           const answers = await Promise.all(orderIds.map((orderId) => get(`/orders/${orderId}`)));
-          const pending = answers.filter((a) => a.status !== 200 || !['confirmed', 'rejected'].includes(a.body.status as string));
+          const pending = answers.filter(
+            (a) => a.status !== 200 || !['confirmed', 'rejected'].includes(a.body.status as string),
+          );
           stuck = pending.map((a) => a.body.orderId as string);
           lastCheck = `${pending.length} orders not final at ${((Date.now() - started) / 1000).toFixed(1)} s, e.g. ${JSON.stringify(pending.slice(0, 2).map((a) => a.body))}`;
-          return answers.every((a) => a.status === 200 && ['confirmed', 'rejected'].includes(a.body.status as string)) ? answers.map((a) => a.body) : undefined;
+          return answers.every((a) => a.status === 200 && ['confirmed', 'rejected'].includes(a.body.status as string))
+            ? answers.map((a) => a.body)
+            : undefined;
         },
         { timeoutMs: 120_000, intervalMs: 1_000 },
       ).catch(async (error: unknown) => {
@@ -162,12 +222,18 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       }
       const reservedBySku = new Map<string, number>();
       for (const order of finals.filter((o) => o.status === 'confirmed')) {
-        for (const line of order.lines as { sku: string; quantity: number }[]) reservedBySku.set(line.sku, (reservedBySku.get(line.sku) ?? 0) + line.quantity);
+        for (const line of order.lines as { sku: string; quantity: number }[])
+          reservedBySku.set(line.sku, (reservedBySku.get(line.sku) ?? 0) + line.quantity);
       }
       await eventually(
         async () => {
           const products = await Promise.all(skus.map((sku) => get(`/products/${sku}`)));
-          return products.every((p) => p.body.reserved === (reservedBySku.get(p.body.sku as string) ?? 0) && (p.body.available as number) >= 0) ? true : undefined;
+          return products.every(
+            (p) =>
+              p.body.reserved === (reservedBySku.get(p.body.sku as string) ?? 0) && (p.body.available as number) >= 0,
+          )
+            ? true
+            : undefined;
         },
         { timeoutMs: 60_000, intervalMs: 500 },
       );
@@ -176,7 +242,13 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       // The read models equal a fresh replay of the event store.
       const head = await store.headPosition();
       const replayPrefix = `${env.READ_MODEL_PREFIX}replay_`;
-      const replay = createProjectionService({ eventStore: store, readDb: sql, cache: memoryCache({ maxEntries: 10 }), prefix: replayPrefix, logger: silentLogger });
+      const replay = createProjectionService({
+        eventStore: store,
+        readDb: sql,
+        cache: memoryCache({ maxEntries: 10 }),
+        prefix: replayPrefix,
+        logger: silentLogger,
+      });
       await replay.start();
       expect(await replay.waitFor(head, 60_000)).toBe(true);
       await replay.stop();
@@ -189,7 +261,8 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
         { timeoutMs: 60_000, intervalMs: 500 },
       );
       const fresh = await dumpReadModels(sql, replayPrefix);
-      for (const table of ['products', 'orders', 'sales_orders', 'sales_daily']) expect(live[table], table).toEqual(fresh[table]);
+      for (const table of ['products', 'orders', 'sales_orders', 'sales_daily'])
+        expect(live[table], table).toEqual(fresh[table]);
     }, 360_000);
 
     it('answers every query while Redis is stopped, and fills the cache again when it returns', async () => {
@@ -213,7 +286,18 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       expect(failures).toBe(0);
       expect(answered).toBe(18 * paths.length);
 
-      await exec('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no']);
+      await exec('redis-server', [
+        '--daemonize',
+        'yes',
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(redisPort),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ]);
       const hit = await eventually(
         async () => {
           await get(`/products/${skus[0]}`);
@@ -236,7 +320,11 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       const partitions = Number(/with (\d+) partitions/.exec(metadata)?.[1]);
       expect(partitions).toBeGreaterThan(1);
 
-      const { stdout } = await exec('kcat', ['-b', kafkaBrokers, '-C', '-t', env.KAFKA_TOPIC, '-e', '-q', '-f', '%p\t%k\t%h\n'], { maxBuffer: 256 * 1024 * 1024 });
+      const { stdout } = await exec(
+        'kcat',
+        ['-b', kafkaBrokers, '-C', '-t', env.KAFKA_TOPIC, '-e', '-q', '-f', '%p\t%k\t%h\n'],
+        { maxBuffer: 256 * 1024 * 1024 },
+      );
       const seen = new Map<string, { partition: string; revisions: number[] }>();
       for (const line of stdout.split('\n').filter(Boolean)) {
         const [partition, key] = line.split('\t') as [string, string];
@@ -247,7 +335,11 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       }
       expect(seen.size).toBe(520); // 20 products + 500 orders
       // Revision order per stream, read from the values themselves.
-      const { stdout: values } = await exec('kcat', ['-b', kafkaBrokers, '-C', '-t', env.KAFKA_TOPIC, '-e', '-q', '-f', '%k\t%s\n'], { maxBuffer: 256 * 1024 * 1024 });
+      const { stdout: values } = await exec(
+        'kcat',
+        ['-b', kafkaBrokers, '-C', '-t', env.KAFKA_TOPIC, '-e', '-q', '-f', '%k\t%s\n'],
+        { maxBuffer: 256 * 1024 * 1024 },
+      );
       const last = new Map<string, number>();
       for (const line of values.split('\n').filter(Boolean)) {
         const [key, value] = line.split('\t') as [string, string];

@@ -16,19 +16,25 @@ export interface Effects {
   doubled: string[];
 }
 
-export async function effectsOf(sql: SqlExecutor, eventSchema: string, commands: readonly SentCommand[]): Promise<Effects> {
+export async function effectsOf(
+  sql: SqlExecutor,
+  eventSchema: string,
+  commands: readonly SentCommand[],
+): Promise<Effects> {
   const rows = await sql.query<{ key: string; type: string; stream_id: string; at: string }>(
     `select metadata->>'idempotencyKey' as key, type, stream_id, to_char(recorded_at, 'HH24:MI:SS.MS') as at from ${eventSchema}.events
       where type in ('OrderPlaced', 'StockAdded') and metadata->>'idempotencyKey' = any($1::text[])`,
     [commands.map((c) => c.key)],
   );
   const found = new Map<string, { type: string; streamId: string; at: string }[]>();
-  for (const row of rows) found.set(row.key, [...(found.get(row.key) ?? []), { type: row.type, streamId: row.stream_id, at: row.at }]);
+  for (const row of rows)
+    found.set(row.key, [...(found.get(row.key) ?? []), { type: row.type, streamId: row.stream_id, at: row.at }]);
   const lost: string[] = [];
   const doubled: string[] = [];
   for (const command of commands) {
     const effects = (found.get(command.key) ?? []).filter((e) => e.type === effectType[command.kind]);
-    if (effects.length > 1) doubled.push(`${command.kind} ${command.key}: ${effects.map((e) => `${e.streamId} at ${e.at}`).join(', ')}`);
+    if (effects.length > 1)
+      doubled.push(`${command.kind} ${command.key}: ${effects.map((e) => `${e.streamId} at ${e.at}`).join(', ')}`);
     if (command.outcome !== 'acknowledged') continue;
     const stream = command.kind === 'order' ? `order-${command.orderId}` : `product-${command.sku}`;
     if (!effects.some((e) => e.streamId === stream)) lost.push(`${command.kind} ${command.key} (${stream})`);
@@ -50,7 +56,12 @@ export async function undecidedOrders(sql: SqlExecutor, eventSchema: string): Pr
  * `liveKeyPrefix` is what the stack's keys start with in Redis (Redis prefix + read-model prefix); a key's rest, after
  * the replay's read-model prefix, names the same view there.
  */
-export async function cacheDifferences(redis: Redis, liveKeyPrefix: string, replay: Cache, replayPrefix: string): Promise<{ compared: number; different: string[] }> {
+export async function cacheDifferences(
+  redis: Redis,
+  liveKeyPrefix: string,
+  replay: Cache,
+  replayPrefix: string,
+): Promise<{ compared: number; different: string[] }> {
   const different: string[] = [];
   let compared = 0;
   let cursor = '0';
@@ -63,8 +74,14 @@ export async function cacheDifferences(redis: Redis, liveKeyPrefix: string, repl
       if (!version || json === null || json === undefined) continue;
       const expected = await replay.get(`${replayPrefix}${key.slice(liveKeyPrefix.length)}`);
       compared++;
-      const same = expected !== undefined && expected.version === Number(version) && isDeepStrictEqual(expected.value, JSON.parse(json));
-      if (!same) different.push(`${key}: cached version ${version}, replay ${expected ? `version ${expected.version}` : 'has no entry'}`);
+      const same =
+        expected !== undefined &&
+        expected.version === Number(version) &&
+        isDeepStrictEqual(expected.value, JSON.parse(json));
+      if (!same)
+        different.push(
+          `${key}: cached version ${version}, replay ${expected ? `version ${expected.version}` : 'has no entry'}`,
+        );
     }
   } while (cursor !== '0');
   return { compared, different };

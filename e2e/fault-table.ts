@@ -23,7 +23,8 @@ export interface FaultRow {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function faultTable(rows: readonly FaultRow[], recoveryBoundMs: number): string {
-  const header = '| fault | commands sent | acknowledged | unanswered | lost | doubled | 5xx (not 503) | 503 | time to recover | result |';
+  const header =
+    '| fault | commands sent | acknowledged | unanswered | lost | doubled | 5xx (not 503) | 503 | time to recover | result |';
   const lines = rows.map((r) =>
     [
       r.fault,
@@ -34,7 +35,11 @@ export function faultTable(rows: readonly FaultRow[], recoveryBoundMs: number): 
       r.doubled,
       r.errors5xx,
       r.status503,
-      r.recoveredMs === null ? '' : r.recoveredMs === undefined ? `not within ${seconds(recoveryBoundMs)}` : seconds(r.recoveredMs),
+      r.recoveredMs === null
+        ? ''
+        : r.recoveredMs === undefined
+          ? `not within ${seconds(recoveryBoundMs)}`
+          : seconds(r.recoveredMs),
       r.problems.length === 0 ? 'pass' : `FAIL: ${r.problems.join('; ').replaceAll('|', '/')}`,
     ].join(' | '),
   );

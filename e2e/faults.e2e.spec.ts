@@ -3,13 +3,29 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { createProjectionService } from '@order-engine/projection-service';
 import { dumpReadModels, tablesOf } from '@order-engine/projection-service/testing';
-import { loadEngineConfig, memoryCache, pgSql, postgresEventStore, redisCacheKeyPrefix, silentLogger, type EventStore, type Sql } from '@order-engine/shared';
+import {
+  loadEngineConfig,
+  memoryCache,
+  pgSql,
+  postgresEventStore,
+  redisCacheKeyPrefix,
+  silentLogger,
+  type EventStore,
+  type Sql,
+} from '@order-engine/shared';
 import { describeWithService, freshName, startTcpProxy, type TcpProxy } from '@order-engine/shared/testing';
 import { requestJson } from '../embedded/http-client.js';
 import { cacheDifferences, effectsOf, undecidedOrders } from './fault-checks.js';
 import { faultTable, type FaultRow } from './fault-table.js';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.js';
-import { distributedEnv, dropDistributedSchemas, entryPoints, freePort, startService, type ServiceProcess } from './processes.js';
+import {
+  distributedEnv,
+  dropDistributedSchemas,
+  entryPoints,
+  freePort,
+  startService,
+  type ServiceProcess,
+} from './processes.js';
 import { steadyLoad, type PhaseCounters, type SentCommand, type SteadyLoad } from './steady-load.js';
 
 // The distributed stack as OS processes under steady load, through one fault after another. PostgreSQL and Redis
@@ -30,11 +46,18 @@ const GIVE_UP_AFTER_MS = 75_000;
 const REQUEST_TIMEOUT_MS = 5_000;
 const SIGTERM_BOUND_MS = 20_000;
 
-const target = (url: string, defaultPort: number) => ({ host: new URL(url).hostname, port: Number(new URL(url).port || defaultPort) });
+const target = (url: string, defaultPort: number) => ({
+  host: new URL(url).hostname,
+  port: Number(new URL(url).port || defaultPort),
+});
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 
 /** Polls check until it returns a value, or undefined once boundMs have passed. */
-async function within<T>(boundMs: number, check: () => Promise<T | undefined> | T | undefined, intervalMs = 250): Promise<T | undefined> {
+async function within<T>(
+  boundMs: number,
+  check: () => Promise<T | undefined> | T | undefined,
+  intervalMs = 250,
+): Promise<T | undefined> {
   const deadline = Date.now() + boundMs;
   for (;;) {
     const value = await check();
@@ -77,7 +100,10 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         const ports = { command: 'COMMAND_PORT', projection: 'PROJECTION_PORT', query: 'QUERY_PORT' } as const;
         for (const name of ['command', 'projection', 'query'] as const) {
           const port = await freePort();
-          services.set(name, await startService(`${name}-service`, entryPoints[name], { ...env, [ports[name]]: String(port) }, port));
+          services.set(
+            name,
+            await startService(`${name}-service`, entryPoints[name], { ...env, [ports[name]]: String(port) }, port),
+          );
         }
       }, 240_000);
 
@@ -100,7 +126,12 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
 
       /** SIGTERM waits (bounded) for a graceful exit; past the bound the process is SIGKILLed and the row fails. */
       async function stop(name: ServiceName, signal: 'SIGKILL' | 'SIGTERM', problems: string[]) {
-        const exited = await Promise.race([service(name).kill(signal).then(() => true), sleep(SIGTERM_BOUND_MS).then(() => false)]);
+        const exited = await Promise.race([
+          service(name)
+            .kill(signal)
+            .then(() => true),
+          sleep(SIGTERM_BOUND_MS).then(() => false),
+        ]);
         if (!exited) {
           problems.push(`did not exit within ${SIGTERM_BOUND_MS / 1000} s of ${signal}`);
           await service(name).kill('SIGKILL');
@@ -150,7 +181,9 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
       async function restartEverything(load: SteadyLoad, problems: string[]) {
         pgProxy!.resume();
         redisProxy!.resume();
-        await broker!.start().catch((error: unknown) => problems.push(`the Kafka broker did not start again: ${message(error)}`));
+        await broker!
+          .start()
+          .catch((error: unknown) => problems.push(`the Kafka broker did not start again: ${message(error)}`));
         for (const name of services.keys()) {
           await service(name).kill('SIGKILL');
           await service(name)
@@ -162,17 +195,46 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
       }
 
       /** A row of the table, once every command of it has its final answer. */
-      async function rowOf(fault: string, commands: readonly SentCommand[], counters: PhaseCounters, recoveredMs: number | undefined | null, problems: string[]): Promise<FaultRow> {
+      async function rowOf(
+        fault: string,
+        commands: readonly SentCommand[],
+        counters: PhaseCounters,
+        recoveredMs: number | undefined | null,
+        problems: string[],
+      ): Promise<FaultRow> {
         const effects = await effectsOf(sql!, env.EVENT_STORE_SCHEMA, commands);
         if (effects.lost.length > 0) problems.push(`lost ${effects.lost.slice(0, 3).join(', ')}`);
         if (effects.doubled.length > 0) problems.push(`doubled ${effects.doubled.slice(0, 3).join(', ')}`);
-        if (counters.errors5xx > 0) problems.push(`${counters.errors5xx} answers 5xx, e.g. ${counters.examples.slice(0, 2).join(', ')}`);
+        if (counters.errors5xx > 0)
+          problems.push(`${counters.errors5xx} answers 5xx, e.g. ${counters.examples.slice(0, 2).join(', ')}`);
         const refused = commands.filter((c) => c.outcome === 'refused');
-        if (refused.length > 0) problems.push(`${refused.length} refused, e.g. ${refused.slice(0, 2).map((c) => `${c.status} ${c.refusal}`).join(', ')}`);
-        if (recoveredMs === undefined) problems.push(`no command acknowledged and read back within ${RECOVERY_BOUND_MS / 1000} s of the fault's end`);
+        if (refused.length > 0)
+          problems.push(
+            `${refused.length} refused, e.g. ${refused
+              .slice(0, 2)
+              .map((c) => `${c.status} ${c.refusal}`)
+              .join(', ')}`,
+          );
+        if (recoveredMs === undefined)
+          problems.push(
+            `no command acknowledged and read back within ${RECOVERY_BOUND_MS / 1000} s of the fault's end`,
+          );
         const unanswered = commands.filter((c) => c.outcome === 'gave-up').length;
-        const figures = { sent: commands.length, acknowledged: effects.acknowledged, unanswered, lost: effects.lost.length, doubled: effects.doubled.length };
-        return { fault, ...figures, errors5xx: counters.errors5xx, status503: counters.status503, recoveredMs, problems };
+        const figures = {
+          sent: commands.length,
+          acknowledged: effects.acknowledged,
+          unanswered,
+          lost: effects.lost.length,
+          doubled: effects.doubled.length,
+        };
+        return {
+          fault,
+          ...figures,
+          errors5xx: counters.errors5xx,
+          status503: counters.status503,
+          recoveredMs,
+          problems,
+        };
       }
 
       it('loses and doubles nothing through every fault, recovers by itself, and ends equal to a fresh replay', async () => {
@@ -183,17 +245,30 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         let reported = false;
         const report = () => {
           reported = true;
-          console.log(`fault suite (${((Date.now() - started) / 1000).toFixed(0)} s)\n${faultTable(rows, RECOVERY_BOUND_MS)}\n${finalChecks.join('\n')}`);
+          console.log(
+            `fault suite (${((Date.now() - started) / 1000).toFixed(0)} s)\n${faultTable(rows, RECOVERY_BOUND_MS)}\n${finalChecks.join('\n')}`,
+          );
         };
         onTestFailed(() => {
           if (!reported) report();
-          for (const s of services.values()) console.error(`--- ${s.name} output (tail) ---\n${s.output().slice(-3_000)}`);
+          for (const s of services.values())
+            console.error(`--- ${s.name} output (tail) ---\n${s.output().slice(-3_000)}`);
         });
 
         const skus = Array.from({ length: 10 }, (_, i) => `sku-${i}`);
         const post = (path: string, body: unknown) => requestJson(`${service('command').url}${path}`, { body });
         for (const [i, sku] of skus.entries()) {
-          expect((await post('/products', { sku, name: `Product ${i}`, category: 'fault', priceCents: 100 + i, currency: 'EUR' })).status).toBe(201);
+          expect(
+            (
+              await post('/products', {
+                sku,
+                name: `Product ${i}`,
+                category: 'fault',
+                priceCents: 100 + i,
+                currency: 'EUR',
+              })
+            ).status,
+          ).toBe(201);
           // Some products run short, so the saga both confirms and rejects.
           expect((await post(`/products/${sku}/restock`, { quantity: i < 6 ? 5_000 : 20 })).status).toBe(200);
         }
@@ -226,7 +301,9 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
           const recoveredAt = await within(RECOVERY_BOUND_MS, () => load.recoveredAt(ended));
           if (recoveredAt === undefined) {
             const { acknowledged, readsOk } = load.progressSince(ended);
-            problems.push(`after the fault, ${acknowledged} new commands acknowledged and ${readsOk} reads saw their writes; every service restarted`);
+            problems.push(
+              `after the fault, ${acknowledged} new commands acknowledged and ${readsOk} reads saw their writes; every service restarted`,
+            );
             await restartEverything(load, problems);
           } else await sleep(1_000);
           load.setPhase(`after ${fault.name}`);
@@ -237,16 +314,40 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         load.setPhase('final');
         const unsettled = await load.stop(GIVE_UP_AFTER_MS + REQUEST_TIMEOUT_MS);
         for (const { fault, recoveredMs, problems } of outcomes) {
-          rows.push(await rowOf(fault, load.commands.filter((c) => c.phase === fault), load.countersOf(fault), recoveredMs, problems));
+          rows.push(
+            await rowOf(
+              fault,
+              load.commands.filter((c) => c.phase === fault),
+              load.countersOf(fault),
+              recoveredMs,
+              problems,
+            ),
+          );
         }
-        rows.push(await rowOf('whole run', load.commands, load.totals(), null, unsettled > 0 ? [`${unsettled} requests still in flight`] : []));
+        rows.push(
+          await rowOf(
+            'whole run',
+            load.commands,
+            load.totals(),
+            null,
+            unsettled > 0 ? [`${unsettled} requests still in flight`] : [],
+          ),
+        );
 
-        const undecided = await within(90_000, async () => ((await undecidedOrders(sql!, env.EVENT_STORE_SCHEMA)).length === 0 ? [] : undefined), 1_000);
-        finalChecks.push(`every placed order decided: ${undecided ? 'yes' : (await undecidedOrders(sql!, env.EVENT_STORE_SCHEMA)).length + ' not'}`);
+        const undecided = await within(
+          90_000,
+          async () => ((await undecidedOrders(sql!, env.EVENT_STORE_SCHEMA)).length === 0 ? [] : undefined),
+          1_000,
+        );
+        finalChecks.push(
+          `every placed order decided: ${undecided ? 'yes' : (await undecidedOrders(sql!, env.EVENT_STORE_SCHEMA)).length + ' not'}`,
+        );
         const caughtUp = await within(
           90_000,
           async () => {
-            const statuses = await requestJson<{ lagEvents: number }[]>(`${service('projection').url}/projections`).catch(() => undefined);
+            const statuses = await requestJson<{ lagEvents: number }[]>(
+              `${service('projection').url}/projections`,
+            ).catch(() => undefined);
             return statuses?.status === 200 && statuses.body.every((s) => s.lagEvents === 0) ? true : undefined;
           },
           1_000,
@@ -256,23 +357,37 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         const head = await store!.headPosition();
         const replayPrefix = `${env.READ_MODEL_PREFIX}replay_`;
         const replayCache = memoryCache({ maxEntries: 200_000 });
-        const replay = createProjectionService({ eventStore: store!, readDb: sql!, cache: replayCache, prefix: replayPrefix, logger: silentLogger });
+        const replay = createProjectionService({
+          eventStore: store!,
+          readDb: sql!,
+          cache: replayCache,
+          prefix: replayPrefix,
+          logger: silentLogger,
+        });
         await replay.start();
         const replayed = await replay.waitFor(head, 90_000);
         await replay.stop();
         const live = await dumpReadModels(sql!, env.READ_MODEL_PREFIX);
         const fresh = await dumpReadModels(sql!, replayPrefix);
-        const differentTables = Object.keys(tablesOf(live)).filter((t) => JSON.stringify(live[t]) !== JSON.stringify(fresh[t]));
-        finalChecks.push(`read models equal a fresh replay: ${differentTables.length === 0 ? 'yes' : `no (${differentTables.join(', ')})`}`);
+        const differentTables = Object.keys(tablesOf(live)).filter(
+          (t) => JSON.stringify(live[t]) !== JSON.stringify(fresh[t]),
+        );
+        finalChecks.push(
+          `read models equal a fresh replay: ${differentTables.length === 0 ? 'yes' : `no (${differentTables.join(', ')})`}`,
+        );
         await redis!.connect();
         const liveKeyPrefix = `${redisCacheKeyPrefix(loadEngineConfig(env))}${env.READ_MODEL_PREFIX}`;
         const cache = await cacheDifferences(redis!, liveKeyPrefix, replayCache, replayPrefix);
         // Failed cache writes are retried until Redis takes them, so every product and order has its entry in the end.
         const views = live.products!.length + live.orders!.length;
-        finalChecks.push(`Redis entries equal to the replay's: ${cache.compared - cache.different.length} of ${cache.compared}, for ${views} products and orders`);
+        finalChecks.push(
+          `Redis entries equal to the replay's: ${cache.compared - cache.different.length} of ${cache.compared}, for ${views} products and orders`,
+        );
         report();
 
-        expect(rows.filter((r) => r.problems.length > 0).map((r) => `${r.fault}: ${r.problems.join('; ')}`)).toEqual([]);
+        expect(rows.filter((r) => r.problems.length > 0).map((r) => `${r.fault}: ${r.problems.join('; ')}`)).toEqual(
+          [],
+        );
         expect(undecided).toEqual([]);
         expect(caughtUp).toBe(true);
         expect(replayed).toBe(true);
@@ -284,4 +399,3 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
     });
   });
 });
-

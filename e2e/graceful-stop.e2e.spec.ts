@@ -25,13 +25,24 @@ describeWithService('DATABASE_URL', 'command-service on its own, on SIGTERM', (d
     beforeAll(async () => {
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
-      const settings = { ...env, RELAY_IN_PROCESS: 'true', COMMAND_PORT: String(port), SHUTDOWN_GRACE_MS: String(GRACE_MS), LOG_LEVEL: 'info' };
-      service = spawn(process.execPath, ['--import', 'tsx', entryPoints.command], { cwd: root, env: { ...process.env, ...settings }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const settings = {
+        ...env,
+        RELAY_IN_PROCESS: 'true',
+        COMMAND_PORT: String(port),
+        SHUTDOWN_GRACE_MS: String(GRACE_MS),
+        LOG_LEVEL: 'info',
+      };
+      service = spawn(process.execPath, ['--import', 'tsx', entryPoints.command], {
+        cwd: root,
+        env: { ...process.env, ...settings },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       service.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       service.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      for (const deadline = Date.now() + 60_000; ; ) {
+      for (const deadline = Date.now() + 60_000; ;) {
         if ((await sendOnNewConnection(`${url}/health`)).outcome === 200) break;
-        if (service.exitCode !== null || Date.now() > deadline) throw new Error(`command-service did not start:\n${output}`);
+        if (service.exitCode !== null || Date.now() > deadline)
+          throw new Error(`command-service did not start:\n${output}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     });
@@ -39,7 +50,12 @@ describeWithService('DATABASE_URL', 'command-service on its own, on SIGTERM', (d
     afterAll(async () => {
       if (service?.exitCode === null && service.signalCode === null) service.kill('SIGKILL');
       const sql = pgSql(databaseUrl);
-      for (const schema of [env.EVENT_STORE_SCHEMA, `${env.READ_MODEL_PREFIX}commands`, `${env.READ_MODEL_PREFIX}relay`]) await sql.exec(`drop schema if exists ${schema} cascade`);
+      for (const schema of [
+        env.EVENT_STORE_SCHEMA,
+        `${env.READ_MODEL_PREFIX}commands`,
+        `${env.READ_MODEL_PREFIX}relay`,
+      ])
+        await sql.exec(`drop schema if exists ${schema} cascade`);
       await sql.close();
       const admin = new Kafka({ brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
@@ -49,12 +65,17 @@ describeWithService('DATABASE_URL', 'command-service on its own, on SIGTERM', (d
 
     it('answers every order in flight, then stops its consumers and relay, and exits 0 within the grace', async () => {
       const post = (path: string, body: unknown) => send(`${url}${path}`, { method: 'POST', body });
-      expect((await post('/products', { sku: 'lamp', name: 'Lamp', category: 'stop', priceCents: 100, currency: 'EUR' })).outcome).toBe(201);
+      expect(
+        (await post('/products', { sku: 'lamp', name: 'Lamp', category: 'stop', priceCents: 100, currency: 'EUR' }))
+          .outcome,
+      ).toBe(201);
       expect((await post('/products/lamp/restock', { quantity: 10_000 })).outcome).toBe(200);
       // Connections the service has accepted (see embedded/graceful-stop.e2e.spec.ts).
       await Promise.all(Array.from({ length: 150 }, () => send(`${url}/health`)));
 
-      const orders = Array.from({ length: 150 }, (_, i) => post('/orders', { customerId: `c-${i}`, lines: [{ sku: 'lamp', quantity: 1 }] }));
+      const orders = Array.from({ length: 150 }, (_, i) =>
+        post('/orders', { customerId: `c-${i}`, lines: [{ sku: 'lamp', quantity: 1 }] }),
+      );
       await Promise.race(orders);
       const exited = terminate(service);
       const answers = await Promise.all(orders);

@@ -12,16 +12,26 @@ export interface InFlight {
 
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 
-export function send(url: string, { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<InFlight> {
+export function send(
+  url: string,
+  { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+): Promise<InFlight> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  const sized = payload === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
+  const sized =
+    payload === undefined
+      ? headers
+      : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
   return new Promise((resolve) => {
     const req = request(url, { method, headers: sized, agent }, (res) => {
       res.resume();
       res.once('end', () => resolve({ outcome: res.statusCode ?? 0, at: performance.now() }));
-      res.once('error', (error: NodeJS.ErrnoException) => resolve({ outcome: error.code ?? error.message, at: performance.now() }));
+      res.once('error', (error: NodeJS.ErrnoException) =>
+        resolve({ outcome: error.code ?? error.message, at: performance.now() }),
+      );
     });
-    req.once('error', (error: NodeJS.ErrnoException) => resolve({ outcome: error.code ?? error.message, at: performance.now() }));
+    req.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ outcome: error.code ?? error.message, at: performance.now() }),
+    );
     req.end(payload);
   });
 }
@@ -33,13 +43,17 @@ export function sendOnNewConnection(url: string): Promise<InFlight> {
       res.resume();
       res.once('end', () => resolve({ outcome: res.statusCode ?? 0, at: performance.now() }));
     });
-    req.once('error', (error: NodeJS.ErrnoException) => resolve({ outcome: error.code ?? error.message, at: performance.now() }));
+    req.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ outcome: error.code ?? error.message, at: performance.now() }),
+    );
     req.end();
   });
 }
 
 /** Sends SIGTERM and resolves with the exit code and the ms until the exit. */
-export function terminate(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; signalledAt: number }> {
+export function terminate(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; signalledAt: number }> {
   const signalledAt = performance.now();
   return new Promise((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal, ms: performance.now() - signalledAt, signalledAt }));

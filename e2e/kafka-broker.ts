@@ -60,7 +60,12 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 const clusterId = () => `A${randomBytes(16).toString('base64url').slice(1, 22)}`;
 
 async function answersMetadata(brokers: string): Promise<boolean> {
-  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, connectionTimeout: 1_000, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    retry: { retries: 0 },
+  }).admin();
   try {
     await admin.connect();
     return (await admin.describeCluster()).brokers.length > 0;
@@ -79,7 +84,15 @@ export async function startKafkaBroker(timeoutMs = 90_000): Promise<KafkaBroker>
   const conf = join(dir, 'server.properties');
   await writeFile(conf, properties(port, controllerPort, join(dir, 'data')));
   await writeFile(join(dir, 'log4j.properties'), log4j);
-  const jvm = ['-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, '-cp', `${lib}/*`];
+  const jvm = [
+    '-Xmx384m',
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`,
+    '-cp',
+    `${lib}/*`,
+  ];
   await exec('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', conf], { timeout: 60_000 });
 
   const brokers = `127.0.0.1:${port}`;
@@ -96,8 +109,10 @@ export async function startKafkaBroker(timeoutMs = 90_000): Promise<KafkaBroker>
     launched.stderr.on('data', keep);
     const deadline = Date.now() + timeoutMs;
     while (!(await answersMetadata(brokers))) {
-      if (launched.exitCode !== null) throw new Error(`the test's Kafka broker exited with ${launched.exitCode}:\n${log}`);
-      if (Date.now() > deadline) throw new Error(`the test's Kafka broker did not answer on ${brokers} within ${timeoutMs} ms:\n${log}`);
+      if (launched.exitCode !== null)
+        throw new Error(`the test's Kafka broker exited with ${launched.exitCode}:\n${log}`);
+      if (Date.now() > deadline)
+        throw new Error(`the test's Kafka broker did not answer on ${brokers} within ${timeoutMs} ms:\n${log}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   };

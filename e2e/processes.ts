@@ -48,7 +48,10 @@ export function distributedEnv(id: string, databaseUrl: string, kafkaBrokers: st
 }
 
 /** Drops what a distributed deployment of distributedEnv made in PostgreSQL, and the read models of a replay beside it. */
-export async function dropDistributedSchemas(sql: SqlExecutor, env: { READ_MODEL_PREFIX: string; EVENT_STORE_SCHEMA: string }): Promise<void> {
+export async function dropDistributedSchemas(
+  sql: SqlExecutor,
+  env: { READ_MODEL_PREFIX: string; EVENT_STORE_SCHEMA: string },
+): Promise<void> {
   await dropReadModels(sql, env.READ_MODEL_PREFIX);
   await dropReadModels(sql, `${env.READ_MODEL_PREFIX}replay_`);
   for (const schema of [env.EVENT_STORE_SCHEMA, `${env.READ_MODEL_PREFIX}commands`, `${env.READ_MODEL_PREFIX}relay`]) {
@@ -64,10 +67,16 @@ export interface ServiceProcess {
   restart(): Promise<void>;
 }
 
-async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
+async function waitForHealth(
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before it was healthy:\n${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`process exited with ${child.exitCode} before it was healthy:\n${output()}`);
     try {
       if ((await fetch(`${url}/health`)).ok) return;
     } catch {
@@ -79,14 +88,23 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 }
 
 /** Starts one service process with env; when port is given, waits until GET /health answers. */
-export async function startService(name: string, entry: string, env: Record<string, string>, port?: number): Promise<ServiceProcess> {
+export async function startService(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  port?: number,
+): Promise<ServiceProcess> {
   let child: ChildProcess;
   let log = '';
   const url = port === undefined ? undefined : `http://127.0.0.1:${port}`;
   const launch = async () => {
     // `node --import tsx`, not the tsx CLI: the CLI runs the service in a child process, which a SIGKILL of the CLI
     // would leave running.
-    child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const keep = (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-20_000);
     };

@@ -64,7 +64,11 @@ export function steadyLoad(options: LoadOptions) {
 
   const countersOf = (name: string): PhaseCounters => {
     let found = counters.get(name);
-    if (!found) counters.set(name, (found = { errors5xx: 0, status503: 0, networkErrors: 0, readsOk: 0, readsFailed: 0, examples: [] }));
+    if (!found)
+      counters.set(
+        name,
+        (found = { errors5xx: 0, status503: 0, networkErrors: 0, readsOk: 0, readsFailed: 0, examples: [] }),
+      );
     return found;
   };
   /** Keeps a few failed answers per phase, as status, request and problem type. */
@@ -137,7 +141,10 @@ export function steadyLoad(options: LoadOptions) {
 
   function placeOrder(i: number) {
     const sku = options.skus[i % options.skus.length]!;
-    void send(newCommand('order'), '/orders', { customerId: `customer-${i % 40}`, lines: [{ sku, quantity: 1 + (i % 3) }] });
+    void send(newCommand('order'), '/orders', {
+      customerId: `customer-${i % 40}`,
+      lines: [{ sku, quantity: 1 + (i % 3) }],
+    });
   }
 
   function restock(i: number) {

@@ -11,26 +11,37 @@ let engine: Engine;
 const lost: Error[] = [];
 
 beforeAll(async () => {
-  const config = loadEngineConfig({ DATA_DIR: 'memory://', COMMAND_PORT: '0', QUERY_PORT: '0', PROJECTION_PORT: '0', SEED_DEMO: 'false', LOG_LEVEL: 'silent' });
+  const config = loadEngineConfig({
+    DATA_DIR: 'memory://',
+    COMMAND_PORT: '0',
+    QUERY_PORT: '0',
+    PROJECTION_PORT: '0',
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'silent',
+  });
   engine = await startEngine(config, silentLogger, { onDatabaseLost: (error) => lost.push(error) });
 });
 afterAll(async () => {
   await engine?.stop();
 });
 
-const ready = async (url: string) => requestJson<{ status: string; failing: string[] }>(`${url}/ready`, { method: 'GET' });
+const ready = async (url: string) =>
+  requestJson<{ status: string; failing: string[] }>(`${url}/ready`, { method: 'GET' });
 
 describe('embedded engine, PGlite worker lost', () => {
   it('answers 200 on /ready while the worker lives, then 503 naming the databases once it dies, and reports the loss once', async () => {
     const urls = [engine.commandUrl, engine.queryUrl, engine.projectionUrl];
-    for (const url of urls) expect(await ready(url)).toMatchObject({ status: 200, body: { status: 'ready', failing: [] } });
+    for (const url of urls)
+      expect(await ready(url)).toMatchObject({ status: 200, body: { status: 'ready', failing: [] } });
     expect(lost).toEqual([]);
 
     await engine.databases.pglite!.terminateWorker();
 
     expect((await ready(engine.commandUrl)).body.failing).toEqual(expect.arrayContaining(['eventStore', 'database']));
     expect((await ready(engine.queryUrl)).body.failing).toEqual(expect.arrayContaining(['readDatabase', 'eventStore']));
-    expect((await ready(engine.projectionUrl)).body.failing).toEqual(expect.arrayContaining(['readDatabase', 'eventStore']));
+    expect((await ready(engine.projectionUrl)).body.failing).toEqual(
+      expect.arrayContaining(['readDatabase', 'eventStore']),
+    );
     for (const url of urls) expect((await ready(url)).status).toBe(503);
     expect(lost).toHaveLength(1);
     expect(lost[0]?.message).toMatch(/PGlite worker exited/);

@@ -13,14 +13,27 @@ const catalog = [
 ];
 
 const orders = [
-  { customerId: 'alice', lines: [{ sku: 'espresso-machine', quantity: 1 }, { sku: 'coffee-grinder', quantity: 1 }] },
-  { customerId: 'bob', lines: [{ sku: 'notebook', quantity: 5 }, { sku: 'desk-lamp', quantity: 1 }] },
+  {
+    customerId: 'alice',
+    lines: [
+      { sku: 'espresso-machine', quantity: 1 },
+      { sku: 'coffee-grinder', quantity: 1 },
+    ],
+  },
+  {
+    customerId: 'bob',
+    lines: [
+      { sku: 'notebook', quantity: 5 },
+      { sku: 'desk-lamp', quantity: 1 },
+    ],
+  },
   { customerId: 'alice', lines: [{ sku: 'headphones', quantity: 1 }] },
 ];
 
 async function send(url: string, body: unknown): Promise<Record<string, unknown>> {
   const answer = await requestJson(url, { body });
-  if (answer.status >= 400) throw new Error(`demo seed: POST ${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  if (answer.status >= 400)
+    throw new Error(`demo seed: POST ${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body;
 }
 

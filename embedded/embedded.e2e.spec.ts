@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fold, productDecider, ProductEvent, availableOf, decodeEvent, productStream, loadEngineConfig, silentLogger } from '@order-engine/shared';
+import {
+  fold,
+  productDecider,
+  ProductEvent,
+  availableOf,
+  decodeEvent,
+  productStream,
+  loadEngineConfig,
+  silentLogger,
+} from '@order-engine/shared';
 import { startEngine, type Engine } from './engine.js';
 import { eventually, requestJson } from './http-client.js';
 
@@ -7,7 +16,14 @@ import { eventually, requestJson } from './http-client.js';
 let engine: Engine;
 
 beforeAll(async () => {
-  const config = loadEngineConfig({ DATA_DIR: 'memory://', COMMAND_PORT: '0', QUERY_PORT: '0', PROJECTION_PORT: '0', SEED_DEMO: 'false', LOG_LEVEL: 'silent' });
+  const config = loadEngineConfig({
+    DATA_DIR: 'memory://',
+    COMMAND_PORT: '0',
+    QUERY_PORT: '0',
+    PROJECTION_PORT: '0',
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'silent',
+  });
   engine = await startEngine(config, silentLogger);
 });
 afterAll(async () => {
@@ -15,12 +31,15 @@ afterAll(async () => {
 });
 
 type Json = Record<string, unknown>;
-const command = (path: string, body?: unknown, method = 'POST') => requestJson<Json>(`${engine.commandUrl}${path}`, { method, body });
+const command = (path: string, body?: unknown, method = 'POST') =>
+  requestJson<Json>(`${engine.commandUrl}${path}`, { method, body });
 const query = (path: string, minPosition?: string) =>
   requestJson<Json>(`${engine.queryUrl}${path}`, minPosition ? { headers: { 'x-min-position': minPosition } } : {});
 
 async function registerProduct(sku: string, stock: number, priceCents = 1250) {
-  expect((await command('/products', { sku, name: `Product ${sku}`, category: 'e2e', priceCents, currency: 'EUR' })).status).toBe(201);
+  expect(
+    (await command('/products', { sku, name: `Product ${sku}`, category: 'e2e', priceCents, currency: 'EUR' })).status,
+  ).toBe(201);
   if (stock > 0) expect((await command(`/products/${sku}/restock`, { quantity: stock })).status).toBe(200);
 }
 
@@ -36,7 +55,11 @@ describe('embedded engine, end to end', () => {
 
     const placed = await command('/orders', { customerId: 'alice', lines: [{ sku: 'lamp', quantity: 2 }] });
     expect(placed.status).toBe(202);
-    expect(placed.body).toMatchObject({ status: 'placed', orderId: expect.any(String), position: expect.stringMatching(/^\d+$/) });
+    expect(placed.body).toMatchObject({
+      status: 'placed',
+      orderId: expect.any(String),
+      position: expect.stringMatching(/^\d+$/),
+    });
     const orderId = placed.body.orderId as string;
 
     const confirmed = await orderWhen(orderId, ['confirmed']);
@@ -50,7 +73,11 @@ describe('embedded engine, end to end', () => {
     const tooMany = await command('/orders', { customerId: 'bob', lines: [{ sku: 'lamp', quantity: 10 }] });
     expect(tooMany.status).toBe(202);
     await orderWhen(tooMany.body.orderId as string, ['rejected']);
-    expect((await query('/products/lamp', tooMany.body.position as string)).body).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
+    expect((await query('/products/lamp', tooMany.body.position as string)).body).toMatchObject({
+      onHand: 5,
+      reserved: 2,
+      available: 3,
+    });
 
     expect((await command(`/orders/${orderId}/pay`, { amountCents: 2500 })).status).toBe(200);
     const shipped = await command(`/orders/${orderId}/ship`, { carrier: 'DHL', trackingNumber: 'JD0001' });
@@ -65,17 +92,37 @@ describe('embedded engine, end to end', () => {
     const cancel = await command(`/orders/${orderId}/cancel`, { reason: 'changed my mind' });
     expect(cancel.status).toBe(409);
     expect(cancel.headers.get('content-type')).toContain('application/problem+json');
-    expect(cancel.body).toMatchObject({ status: 409, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+    expect(cancel.body).toMatchObject({
+      status: 409,
+      type: expect.any(String),
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
 
     const history = (await query(`/orders/${orderId}`)).body.history as { status: string }[];
     expect(history.map((entry) => entry.status)).toEqual(['placed', 'confirmed', 'paid', 'shipped']);
 
     // The same order as analysts see it: folded from the event store, at any revision.
-    expect((await query(`/history/orders/${orderId}`)).body).toMatchObject({ revision: 4, state: { status: 'shipped' } });
-    expect((await query(`/history/orders/${orderId}?revision=0`)).body).toMatchObject({ revision: 0, state: { status: 'placed' } });
+    expect((await query(`/history/orders/${orderId}`)).body).toMatchObject({
+      revision: 4,
+      state: { status: 'shipped' },
+    });
+    expect((await query(`/history/orders/${orderId}?revision=0`)).body).toMatchObject({
+      revision: 0,
+      state: { status: 'placed' },
+    });
     const exported = await fetch(`${engine.queryUrl}/history/events?stream=order-${orderId}`);
-    const lines = (await exported.text()).trim().split('\n').map((line) => JSON.parse(line) as { type: string });
-    expect(lines.map((event) => event.type)).toEqual(['OrderPlaced', 'OrderLineReserved', 'OrderConfirmed', 'OrderPaid', 'OrderShipped']);
+    const lines = (await exported.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string });
+    expect(lines.map((event) => event.type)).toEqual([
+      'OrderPlaced',
+      'OrderLineReserved',
+      'OrderConfirmed',
+      'OrderPaid',
+      'OrderShipped',
+    ]);
   });
 
   it('confirms exactly as many of 200 concurrent single-unit orders as there is stock, never going below zero', async () => {
@@ -90,13 +137,16 @@ describe('embedded engine, end to end', () => {
     })();
 
     const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => command('/orders', { customerId: `rush-${i % 7}`, lines: [{ sku: 'scarce', quantity: 1 }] })),
+      Array.from({ length: 200 }, (_, i) =>
+        command('/orders', { customerId: `rush-${i % 7}`, lines: [{ sku: 'scarce', quantity: 1 }] }),
+      ),
     );
     expect(answers.every((a) => a.status === 202)).toBe(true);
     // One order at a time: 200 pollers every 20 ms, in the engine's own process, would keep its main thread busy
     // answering them, and starve the saga and projections whose database round trips wait for that thread.
     const finals = [];
-    for (const answer of answers) finals.push(await orderWhen(answer.body.orderId as string, ['confirmed', 'rejected']));
+    for (const answer of answers)
+      finals.push(await orderWhen(answer.body.orderId as string, ['confirmed', 'rejected']));
     watching = false;
     await watcher;
 
@@ -110,7 +160,9 @@ describe('embedded engine, end to end', () => {
     expect(lowest).toBeGreaterThanOrEqual(0);
 
     // Every intermediate state of the product, not only the ones the watcher happened to see.
-    const events = (await engine.eventStore.readStream(productStream('scarce'))).map((e) => ProductEvent.parse(decodeEvent(e)));
+    const events = (await engine.eventStore.readStream(productStream('scarce'))).map((e) =>
+      ProductEvent.parse(decodeEvent(e)),
+    );
     let state = productDecider.initialState;
     for (const event of events) {
       state = productDecider.evolve(state, event);
@@ -127,17 +179,41 @@ describe('embedded engine, end to end', () => {
       fetch(`${engine.commandUrl}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
 
     const cases: [string, () => Promise<Response>][] = [
-      ['wrong types', () => raw('/products', JSON.stringify({ sku: 1, name: [], category: {}, priceCents: '12', currency: 'EUR' }))],
-      ['negative price', () => raw('/products', JSON.stringify({ sku: 'neg', name: 'n', category: 'c', priceCents: -1, currency: 'EUR' }))],
-      ['enormous price', () => raw('/products', JSON.stringify({ sku: 'big', name: 'n', category: 'c', priceCents: 1e30, currency: 'EUR' }))],
+      [
+        'wrong types',
+        () => raw('/products', JSON.stringify({ sku: 1, name: [], category: {}, priceCents: '12', currency: 'EUR' })),
+      ],
+      [
+        'negative price',
+        () =>
+          raw('/products', JSON.stringify({ sku: 'neg', name: 'n', category: 'c', priceCents: -1, currency: 'EUR' })),
+      ],
+      [
+        'enormous price',
+        () =>
+          raw('/products', JSON.stringify({ sku: 'big', name: 'n', category: 'c', priceCents: 1e30, currency: 'EUR' })),
+      ],
       ['fractional quantity', () => raw('/products/guarded/restock', JSON.stringify({ quantity: 1.5 }))],
-      ['enormous quantity', () => raw('/products/guarded/restock', JSON.stringify({ quantity: Number.MAX_SAFE_INTEGER }))],
+      [
+        'enormous quantity',
+        () => raw('/products/guarded/restock', JSON.stringify({ quantity: Number.MAX_SAFE_INTEGER })),
+      ],
       ['unknown field', () => raw('/products/guarded/restock', JSON.stringify({ quantity: 1, admin: true }))],
       ['malformed JSON', () => raw('/products/guarded/restock', '{"quantity": ')],
       ['not JSON', () => raw('/products/guarded/restock', 'quantity=1', 'text/plain')],
-      ['oversized body', () => raw('/products', JSON.stringify({ sku: 'x', name: 'a'.repeat(1_100_000), category: 'c', priceCents: 1, currency: 'EUR' }))],
+      [
+        'oversized body',
+        () =>
+          raw(
+            '/products',
+            JSON.stringify({ sku: 'x', name: 'a'.repeat(1_100_000), category: 'c', priceCents: 1, currency: 'EUR' }),
+          ),
+      ],
       ['unknown sku on restock', () => raw('/products/nope/restock', JSON.stringify({ quantity: 1 }))],
-      ['unknown sku in an order', () => raw('/orders', JSON.stringify({ customerId: 'c', lines: [{ sku: 'nope', quantity: 1 }] }))],
+      [
+        'unknown sku in an order',
+        () => raw('/orders', JSON.stringify({ customerId: 'c', lines: [{ sku: 'nope', quantity: 1 }] })),
+      ],
       ['empty order', () => raw('/orders', JSON.stringify({ customerId: 'c', lines: [] }))],
       ['unknown order', () => raw('/orders/no-such-order/pay', JSON.stringify({ amountCents: 100 }))],
       ['bad sku in path', () => raw('/products/%20bad%20/restock', JSON.stringify({ quantity: 1 }))],
@@ -150,13 +226,20 @@ describe('embedded engine, end to end', () => {
       expect(response.status, name).toBeLessThan(500);
       expect(response.headers.get('content-type'), name).toContain('application/problem+json');
       const body = (await response.json()) as Json;
-      expect(body, name).toMatchObject({ type: expect.any(String), title: expect.any(String), status: response.status, detail: expect.any(String) });
+      expect(body, name).toMatchObject({
+        type: expect.any(String),
+        title: expect.any(String),
+        status: response.status,
+        detail: expect.any(String),
+      });
     }
     expect(await engine.eventStore.headPosition()).toBe(head);
   });
 
   it('shows every projection with its checkpoint and lag', async () => {
-    const answer = await requestJson<{ name: string; checkpoint: string; lagEvents: number }[]>(`${engine.projectionUrl}/projections`);
+    const answer = await requestJson<{ name: string; checkpoint: string; lagEvents: number }[]>(
+      `${engine.projectionUrl}/projections`,
+    );
     expect(answer.status).toBe(200);
     expect(answer.body.map((p) => p.name).sort()).toEqual(['catalog', 'orders', 'sales']);
   });

@@ -46,7 +46,10 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
   const pglite = config.EVENT_STORE === 'pglite';
   // PGlite belongs to this process: subscribers need no NOTIFY. (It runs one statement at a time, which its Sql's
   // parallelism tells the store: appends that arrive while one is running all go in the next call.)
-  const eventStore = postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA, singleProcess: pglite });
+  const eventStore = postgresEventStore(databases.eventDb, {
+    schema: config.EVENT_STORE_SCHEMA,
+    singleProcess: pglite,
+  });
   const cache = await openCache(config, logger, { projectionsInProcess: true });
   const prefix = config.READ_MODEL_PREFIX;
   // One subscription on the store for the saga and every projection runner, rather than one each. Its linger lets the
@@ -60,7 +63,11 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
     prefix,
     logger: logger.child({ service: 'command-service' }),
     retries: config.COMMAND_RETRIES,
-    admission: { concurrency: config.COMMAND_CONCURRENCY, queueLimit: config.COMMAND_QUEUE_LIMIT, latencyTargetMs: config.COMMAND_LATENCY_TARGET_MS || undefined },
+    admission: {
+      concurrency: config.COMMAND_CONCURRENCY,
+      queueLimit: config.COMMAND_QUEUE_LIMIT,
+      latencyTargetMs: config.COMMAND_LATENCY_TARGET_MS || undefined,
+    },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     feed: fanOut.feed,
     // PGlite is this process's own database, and every append goes through this command service.

@@ -30,7 +30,11 @@ beforeAll(async () => {
     SHUTDOWN_GRACE_MS: String(GRACE_MS),
     READ_YOUR_WRITES_TIMEOUT_MS: String(WAIT_MS),
   };
-  engine = spawn(process.execPath, ['--import', 'tsx', 'embedded/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  engine = spawn(process.execPath, ['--import', 'tsx', 'embedded/main.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   engine.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   urls = await new Promise((done, fail) => {
@@ -52,15 +56,22 @@ afterAll(async () => {
 describe('npm start, on SIGTERM', () => {
   it('stops accepting, answers every request in flight and exits 0 within the grace', async () => {
     const post = (path: string, body: unknown) => send(`${urls.command}${path}`, { method: 'POST', body });
-    expect((await post('/products', { sku: 'lamp', name: 'Lamp', category: 'stop', priceCents: 100, currency: 'EUR' })).outcome).toBe(201);
+    expect(
+      (await post('/products', { sku: 'lamp', name: 'Lamp', category: 'stop', priceCents: 100, currency: 'EUR' }))
+        .outcome,
+    ).toBe(201);
     expect((await post('/products/lamp/restock', { quantity: 10_000 })).outcome).toBe(200);
 
     // Connections the engine has accepted (a busy Node takes about one new connection per turn of its event loop;
     // closing the listener resets those still queued in the kernel, requests never received).
     await Promise.all(Array.from({ length: 105 }, () => send(`${urls.command}/health`)));
     await Promise.all(Array.from({ length: 5 }, () => send(`${urls.query}/health`)));
-    const waiting = Array.from({ length: 5 }, (_, i) => send(`${urls.query}/orders/never-${i}`, { headers: { 'x-min-position': '999999999' } }));
-    const orders = Array.from({ length: 100 }, (_, i) => post('/orders', { customerId: `c-${i}`, lines: [{ sku: 'lamp', quantity: 1 }] }));
+    const waiting = Array.from({ length: 5 }, (_, i) =>
+      send(`${urls.query}/orders/never-${i}`, { headers: { 'x-min-position': '999999999' } }),
+    );
+    const orders = Array.from({ length: 100 }, (_, i) =>
+      post('/orders', { customerId: `c-${i}`, lines: [{ sku: 'lamp', quantity: 1 }] }),
+    );
     // Once one order is answered, the engine has read every request: they all arrived on open connections at once.
     await Promise.race(orders);
     const exited = terminate(engine);

@@ -19,7 +19,10 @@ export async function requestJson<T = Record<string, unknown>>(
 }
 
 /** Polls until check returns a value (not undefined) or the time is up. */
-export async function eventually<T>(check: () => Promise<T | undefined>, { timeoutMs = 10_000, intervalMs = 20 } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  { timeoutMs = 10_000, intervalMs = 20 } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

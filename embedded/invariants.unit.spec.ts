@@ -32,26 +32,51 @@ type Step =
   | { kind: 'order'; action: 'pay' | 'ship' | 'deliver' | 'cancel'; orderId: string };
 
 const sku = fc.constantFrom(...skus);
-const productStep: fc.Arbitrary<Step> = fc.oneof(
-  sku.map((s) => ({ type: 'RegisterProduct' as const, data: { sku: s, name: `Product ${s}`, category: 'test', priceCents: 100, currency: 'EUR' } })),
-  fc.record({ s: sku, quantity }).map(({ s, quantity }) => ({ type: 'Restock' as const, data: { sku: s, quantity } })),
-  fc.record({ s: sku, price: fc.integer({ min: 1, max: 500 }) }).map(({ s, price }) => ({ type: 'ChangePrice' as const, data: { sku: s, priceCents: price } })),
-  fc.record({ s: sku, holdId: fc.constantFrom(...holdIds), quantity }).map(({ s, holdId, quantity }) => ({
-    type: 'PlaceHold' as const,
-    data: { sku: s, holdId, quantity, reason: 'property test' },
-  })),
-  fc.record({ s: sku, holdId: fc.constantFrom(...holdIds) }).map(({ s, holdId }) => ({ type: 'ReleaseHold' as const, data: { sku: s, holdId } })),
-  sku.map((s) => ({ type: 'DiscontinueProduct' as const, data: { sku: s } })),
-).map((command): Step => ({ kind: 'product', command }));
+const productStep: fc.Arbitrary<Step> = fc
+  .oneof(
+    sku.map((s) => ({
+      type: 'RegisterProduct' as const,
+      data: { sku: s, name: `Product ${s}`, category: 'test', priceCents: 100, currency: 'EUR' },
+    })),
+    fc
+      .record({ s: sku, quantity })
+      .map(({ s, quantity }) => ({ type: 'Restock' as const, data: { sku: s, quantity } })),
+    fc
+      .record({ s: sku, price: fc.integer({ min: 1, max: 500 }) })
+      .map(({ s, price }) => ({ type: 'ChangePrice' as const, data: { sku: s, priceCents: price } })),
+    fc.record({ s: sku, holdId: fc.constantFrom(...holdIds), quantity }).map(({ s, holdId, quantity }) => ({
+      type: 'PlaceHold' as const,
+      data: { sku: s, holdId, quantity, reason: 'property test' },
+    })),
+    fc
+      .record({ s: sku, holdId: fc.constantFrom(...holdIds) })
+      .map(({ s, holdId }) => ({ type: 'ReleaseHold' as const, data: { sku: s, holdId } })),
+    sku.map((s) => ({ type: 'DiscontinueProduct' as const, data: { sku: s } })),
+  )
+  .map((command): Step => ({ kind: 'product', command }));
 const placeStep: fc.Arbitrary<Step> = fc
-  .record({ orderId: fc.constantFrom(...orderIds), lines: fc.uniqueArray(fc.record({ sku, quantity }), { minLength: 1, maxLength: 3, selector: (line) => line.sku }) })
+  .record({
+    orderId: fc.constantFrom(...orderIds),
+    lines: fc.uniqueArray(fc.record({ sku, quantity }), { minLength: 1, maxLength: 3, selector: (line) => line.sku }),
+  })
   .map(({ orderId, lines }) => ({ kind: 'place', orderId, lines }));
 const orderStep: fc.Arbitrary<Step> = fc
-  .record({ action: fc.constantFrom('pay', 'ship', 'deliver', 'cancel' as const), orderId: fc.constantFrom(...orderIds) })
+  .record({
+    action: fc.constantFrom('pay', 'ship', 'deliver', 'cancel' as const),
+    orderId: fc.constantFrom(...orderIds),
+  })
   .map(({ action, orderId }) => ({ kind: 'order', action, orderId }));
-const step = fc.oneof({ arbitrary: productStep, weight: 4 }, { arbitrary: placeStep, weight: 3 }, { arbitrary: orderStep, weight: 3 });
+const step = fc.oneof(
+  { arbitrary: productStep, weight: 4 },
+  { arbitrary: placeStep, weight: 3 },
+  { arbitrary: orderStep, weight: 3 },
+);
 /** What the saga's feed does after a step: how many pending events it delivers, in which order, and which it redelivers. */
-const delivery = fc.record({ count: fc.nat({ max: 12 }), picks: fc.array(fc.nat(), { minLength: 12, maxLength: 12 }), redeliver: fc.nat({ max: 3 }) });
+const delivery = fc.record({
+  count: fc.nat({ max: 12 }),
+  picks: fc.array(fc.nat(), { minLength: 12, maxLength: 12 }),
+  redeliver: fc.nat({ max: 3 }),
+});
 
 type Delivery = { count: number; picks: number[]; redeliver: number };
 
@@ -89,7 +114,8 @@ async function run(steps: { step: Step; delivery: Delivery }[]) {
     await perform(step);
     await collect();
     for (let i = 0; i < feed.count && pending.length > 0; i++) await deliverOne(feed.picks[i % feed.picks.length]!);
-    for (let i = 0; i < feed.redeliver && delivered.length > 0; i++) pending.push(delivered[feed.picks[i]! % delivered.length]!);
+    for (let i = 0; i < feed.redeliver && delivered.length > 0; i++)
+      pending.push(delivered[feed.picks[i]! % delivered.length]!);
     await checkSafety();
   }
   while (pending.length > 0) await deliverOne(0);
@@ -102,13 +128,21 @@ async function run(steps: { step: Step; delivery: Delivery }[]) {
       const products = await Promise.all(s.lines.map(async (line) => (await commands.loadProduct(line.sku)).state));
       // The route refuses unknown or discontinued products before deciding: so does this.
       if (products.some((product) => product.status !== 'active')) return;
-      const lines = s.lines.map((line, i) => ({ ...line, unitPriceCents: (products[i] as { priceCents: number }).priceCents }));
-      return refusedOk(() => commands.order({ type: 'PlaceOrder', data: { orderId: s.orderId, customerId: 'c-1', currency: 'EUR', lines } }));
+      const lines = s.lines.map((line, i) => ({
+        ...line,
+        unitPriceCents: (products[i] as { priceCents: number }).priceCents,
+      }));
+      return refusedOk(() =>
+        commands.order({ type: 'PlaceOrder', data: { orderId: s.orderId, customerId: 'c-1', currency: 'EUR', lines } }),
+      );
     }
     const order = (await commands.loadOrder(s.orderId)).state;
     const orderId = s.orderId;
     const command: OrderCommand = {
-      pay: { type: 'PayOrder' as const, data: { orderId, amountCents: order.status === 'none' ? 1 : order.totalCents } },
+      pay: {
+        type: 'PayOrder' as const,
+        data: { orderId, amountCents: order.status === 'none' ? 1 : order.totalCents },
+      },
       ship: { type: 'ShipOrder' as const, data: { orderId, carrier: 'DHL', trackingNumber: 'T-1' } },
       deliver: { type: 'DeliverOrder' as const, data: { orderId } },
       cancel: { type: 'CancelOrder' as const, data: { orderId, reason: 'changed my mind' } },
@@ -125,17 +159,28 @@ async function run(steps: { step: Step; delivery: Delivery }[]) {
     for (const s of skus) {
       const product = (await commands.loadProduct(s)).state;
       if (product.status === 'none') continue;
-      const own = events.filter((event) => (event.data as { sku?: string }).sku === s && event.streamId === `product-${s}`) as RecordedDomainEvent<ProductEvent>[];
-      const sum = (type: ProductEvent['type']) => own.filter((event) => event.type === type).reduce((total, event) => total + (event.data as { quantity: number }).quantity, 0);
+      const own = events.filter(
+        (event) => (event.data as { sku?: string }).sku === s && event.streamId === `product-${s}`,
+      ) as RecordedDomainEvent<ProductEvent>[];
+      const sum = (type: ProductEvent['type']) =>
+        own
+          .filter((event) => event.type === type)
+          .reduce((total, event) => total + (event.data as { quantity: number }).quantity, 0);
       expect(availableOf(product), `available of ${s}`).toBeGreaterThanOrEqual(0);
       expect(product.onHand, `on hand of ${s}`).toBe(sum('StockAdded') - sum('StockShipped'));
       // Each order's quantity leaves the shelf at most once, and only an order that shipped.
-      const shipments = own.filter((event) => event.type === 'StockShipped') as RecordedDomainEvent<Extract<ProductEvent, { type: 'StockShipped' }>>[];
+      const shipments = own.filter((event) => event.type === 'StockShipped') as RecordedDomainEvent<
+        Extract<ProductEvent, { type: 'StockShipped' }>
+      >[];
       expect(new Set(shipments.map((event) => event.data.orderId)).size).toBe(shipments.length);
       for (const shipment of shipments) {
         const order = (await commands.loadOrder(shipment.data.orderId)).state;
-        expect(order.status === 'shipped' || order.status === 'delivered', `${shipment.data.orderId} shipped`).toBe(true);
-        expect(order.status !== 'none' && order.lines.find((line) => line.sku === s)?.quantity).toBe(shipment.data.quantity);
+        expect(order.status === 'shipped' || order.status === 'delivered', `${shipment.data.orderId} shipped`).toBe(
+          true,
+        );
+        expect(order.status !== 'none' && order.lines.find((line) => line.sku === s)?.quantity).toBe(
+          shipment.data.quantity,
+        );
       }
     }
   }
@@ -151,15 +196,25 @@ async function run(steps: { step: Step; delivery: Delivery }[]) {
         const key = event.streamId;
         productRows.set(key, projectProduct(productRows.get(key), event as RecordedDomainEvent<ProductEvent>));
       } else {
-        orderRows.set(event.streamId, projectOrder(orderRows.get(event.streamId), event as RecordedDomainEvent<OrderEvent>));
+        orderRows.set(
+          event.streamId,
+          projectOrder(orderRows.get(event.streamId), event as RecordedDomainEvent<OrderEvent>),
+        );
       }
     }
     for (const orderId of orderIds) {
       const order = (await commands.loadOrder(orderId)).state;
       if (order.status === 'none') continue;
       expect(order.status, `order ${orderId} is decided`).not.toBe('placed');
-      if (order.status === 'confirmed' || order.status === 'paid' || order.status === 'shipped' || order.status === 'delivered') {
-        expect([...order.reserved].sort(), `order ${orderId} has every line reserved`).toEqual(order.lines.map((line) => line.sku).sort());
+      if (
+        order.status === 'confirmed' ||
+        order.status === 'paid' ||
+        order.status === 'shipped' ||
+        order.status === 'delivered'
+      ) {
+        expect([...order.reserved].sort(), `order ${orderId} has every line reserved`).toEqual(
+          order.lines.map((line) => line.sku).sort(),
+        );
       }
       expect(orderRows.get(`order-${orderId}`)).toMatchObject({ status: order.status, totalCents: order.totalCents });
       // Shipped or delivered: every line left its shelf once; otherwise, none did.

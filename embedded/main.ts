@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   // a few seconds so a stop that hangs cannot stall, and exit non-zero.
   const onDatabaseLost = () => {
     const stopping = started ? started.stop().catch(() => undefined) : Promise.resolve();
-    void Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 3_000))]).then(() => process.exit(DATABASE_LOST_EXIT_CODE));
+    void Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 3_000))]).then(() =>
+      process.exit(DATABASE_LOST_EXIT_CODE),
+    );
   };
   const engine = await startEngine(config, logger, { onDatabaseLost });
   started = engine;

@@ -56,9 +56,16 @@ export function reduce(state, event) {
 
 /** @param {Accumulator} state */
 export function done(state) {
-  if (state.orders === 0) return { orders: 0, averageMs: null, averageHours: null, fastestHours: null, slowestHours: null };
+  if (state.orders === 0)
+    return { orders: 0, averageMs: null, averageHours: null, fastestHours: null, slowestHours: null };
   const averageMs = Math.round(state.totalMs / state.orders);
-  return { orders: state.orders, averageMs, averageHours: hours(averageMs), fastestHours: hours(state.fastestMs), slowestHours: hours(state.slowestMs) };
+  return {
+    orders: state.orders,
+    averageMs,
+    averageHours: hours(averageMs),
+    fastestHours: hours(state.fastestMs),
+    slowestHours: hours(state.slowestMs),
+  };
 }
 
 /** @param {number} ms */

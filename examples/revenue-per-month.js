@@ -69,5 +69,9 @@ export function done(totals) {
 function add(totals, key, change) {
   const [month = '', currency = ''] = key.split(' ');
   const current = totals.months.get(key) ?? { month, currency, orders: 0, revenueCents: 0 };
-  totals.months.set(key, { ...current, orders: current.orders + change.orders, revenueCents: current.revenueCents + change.revenueCents });
+  totals.months.set(key, {
+    ...current,
+    orders: current.orders + change.orders,
+    revenueCents: current.revenueCents + change.revenueCents,
+  });
 }

@@ -82,6 +82,10 @@ function count(state, order, sign) {
   for (const line of order.lines) {
     const key = `${line.sku} ${order.currency}`;
     const sales = state.sales.get(key) ?? { sku: line.sku, units: 0, revenueCents: 0, currency: order.currency };
-    state.sales.set(key, { ...sales, units: sales.units + sign * line.quantity, revenueCents: sales.revenueCents + sign * line.quantity * line.unitPriceCents });
+    state.sales.set(key, {
+      ...sales,
+      units: sales.units + sign * line.quantity,
+      revenueCents: sales.revenueCents + sign * line.quantity * line.unitPriceCents,
+    });
   }
 }

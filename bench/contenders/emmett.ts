@@ -26,7 +26,11 @@ export async function emmettContender(databaseUrl: string, poolSize: number): Pr
   return {
     name: 'Emmett',
     async append(streamId, count) {
-      const events = Array.from({ length: count }, () => ({ type: 'OrderPlaced', data: benchEventData, metadata: benchEventMetadata }));
+      const events = Array.from({ length: count }, () => ({
+        type: 'OrderPlaced',
+        data: benchEventData,
+        metadata: benchEventMetadata,
+      }));
       await store.appendToStream(streamId, events);
     },
     async follow(onEvents, signal) {

@@ -12,11 +12,17 @@ export async function engineContender(databaseUrl: string, poolSize: number): Pr
   return {
     name: 'engine',
     async append(streamId, count) {
-      const events = Array.from({ length: count }, () => ({ type: 'OrderPlaced', version: 1, data: benchEventData, metadata: benchEventMetadata }));
+      const events = Array.from({ length: count }, () => ({
+        type: 'OrderPlaced',
+        version: 1,
+        data: benchEventData,
+        metadata: benchEventMetadata,
+      }));
       await store.append(streamId, events);
     },
     async follow(onEvents, signal) {
-      for await (const batch of store.subscribeToAll({ signal, batchSize: 1_000 })) onEvents(batch.map((event) => event.eventId));
+      for await (const batch of store.subscribeToAll({ signal, batchSize: 1_000 }))
+        onEvents(batch.map((event) => event.eventId));
     },
     table: `${schema}.events`,
     exec: (text) => sql.exec(text),

@@ -7,7 +7,11 @@ export type { Contender } from './contender.js';
 
 /** The three contenders, each in its own fresh schema or database on the same server, with pools of the same size. */
 export async function openContenders(databaseUrl: string, poolSize: number): Promise<Contender[]> {
-  return [await engineContender(databaseUrl, poolSize), await emmettContender(databaseUrl, poolSize), await rawContender(databaseUrl, poolSize)];
+  return [
+    await engineContender(databaseUrl, poolSize),
+    await emmettContender(databaseUrl, poolSize),
+    await rawContender(databaseUrl, poolSize),
+  ];
 }
 
 export async function closeContenders(contenders: readonly Contender[]): Promise<void> {

@@ -41,7 +41,10 @@ export async function rawContender(databaseUrl: string, poolSize: number): Promi
         params.push(randomUUID(), first + i);
         return `($${params.length - 1}, $1, $${params.length}, 'OrderPlaced', 1, $2, $3)`;
       });
-      await pool.query(`insert into ${schema}.events (event_id, stream_id, revision, type, version, data, metadata) values ${rows.join(', ')}`, params);
+      await pool.query(
+        `insert into ${schema}.events (event_id, stream_id, revision, type, version, data, metadata) values ${rows.join(', ')}`,
+        params,
+      );
     },
     async follow(onEvents, signal) {
       let after = '0';

@@ -19,10 +19,34 @@ interface Workload {
 }
 
 const workloads: Workload[] = [
-  { key: 'single_sequential', label: 'single-event appends, 1 writer', writers: 1, appendsPerWriter: 1_500, eventsPerAppend: 1 },
-  { key: 'single_concurrent16', label: 'single-event appends, 16 writers', writers: 16, appendsPerWriter: 400, eventsPerAppend: 1 },
-  { key: 'batch10_sequential', label: '10-event appends, 1 writer', writers: 1, appendsPerWriter: 500, eventsPerAppend: 10 },
-  { key: 'batch10_concurrent16', label: '10-event appends, 16 writers', writers: 16, appendsPerWriter: 100, eventsPerAppend: 10 },
+  {
+    key: 'single_sequential',
+    label: 'single-event appends, 1 writer',
+    writers: 1,
+    appendsPerWriter: 1_500,
+    eventsPerAppend: 1,
+  },
+  {
+    key: 'single_concurrent16',
+    label: 'single-event appends, 16 writers',
+    writers: 16,
+    appendsPerWriter: 400,
+    eventsPerAppend: 1,
+  },
+  {
+    key: 'batch10_sequential',
+    label: '10-event appends, 1 writer',
+    writers: 1,
+    appendsPerWriter: 500,
+    eventsPerAppend: 10,
+  },
+  {
+    key: 'batch10_concurrent16',
+    label: '10-event appends, 16 writers',
+    writers: 16,
+    appendsPerWriter: 100,
+    eventsPerAppend: 10,
+  },
 ];
 
 /** Events per second of one workload on one contender. */
@@ -31,7 +55,8 @@ async function appendRate(contender: Contender, workload: Workload, round: numbe
   const started = performance.now();
   await Promise.all(
     Array.from({ length: workload.writers }, async (_, writer) => {
-      for (let i = 0; i < perWriter; i++) await contender.append(`bench-${workload.key}-${round}-${writer}-${i % 50}`, workload.eventsPerAppend);
+      for (let i = 0; i < perWriter; i++)
+        await contender.append(`bench-${workload.key}-${round}-${writer}-${i % 50}`, workload.eventsPerAppend);
     }),
   );
   const seconds = (performance.now() - started) / 1_000;
@@ -54,16 +79,29 @@ export const append: Scenario = {
       for (const workload of workloads) {
         const rates = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
         for (let round = 0; round < ROUNDS; round++) {
-          for (const contender of contenders) rates.get(contender.name)!.push(await appendRate(contender, workload, round));
+          for (const contender of contenders)
+            rates.get(contender.name)!.push(await appendRate(contender, workload, round));
         }
         const [engine, emmett, raw] = contenders.map((c) => median(rates.get(c.name)!)) as [number, number, number];
-        log(`${workload.label}: engine ${Math.round(engine)}, Emmett ${Math.round(emmett)}, raw ${Math.round(raw)} events/s`);
+        log(
+          `${workload.label}: engine ${Math.round(engine)}, Emmett ${Math.round(emmett)}, raw ${Math.round(raw)} events/s`,
+        );
         figures.push(
           { name: `${workload.key}.engine`, value: Math.round(engine), unit: 'events/s', note: workload.label },
           { name: `${workload.key}.emmett`, value: Math.round(emmett), unit: 'events/s' },
           { name: `${workload.key}.raw_insert`, value: Math.round(raw), unit: 'events/s' },
-          { name: `${workload.key}.engine_vs_emmett`, value: round2(engine / emmett), unit: '×', note: targets[workload.key]?.emmett },
-          { name: `${workload.key}.engine_vs_raw`, value: round2(engine / raw), unit: '×', note: targets[workload.key]?.raw },
+          {
+            name: `${workload.key}.engine_vs_emmett`,
+            value: round2(engine / emmett),
+            unit: '×',
+            note: targets[workload.key]?.emmett,
+          },
+          {
+            name: `${workload.key}.engine_vs_raw`,
+            value: round2(engine / raw),
+            unit: '×',
+            note: targets[workload.key]?.raw,
+          },
         );
       }
       return figures;

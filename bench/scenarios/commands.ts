@@ -33,7 +33,13 @@ export type Mode = keyof typeof TARGETS;
 export async function stockProducts(client: HttpClient, commandUrl: string): Promise<void> {
   await Promise.all(
     SKUS.map(async (sku, i) => {
-      const registered = await client.post(`${commandUrl}/products`, { sku, name: `Bench product ${i}`, category: 'bench', priceCents: 500 + i * 10, currency: 'EUR' });
+      const registered = await client.post(`${commandUrl}/products`, {
+        sku,
+        name: `Bench product ${i}`,
+        category: 'bench',
+        priceCents: 500 + i * 10,
+        currency: 'EUR',
+      });
       if (registered.status !== 201) throw new Error(`register ${sku}: ${registered.status} ${registered.body}`);
       const restocked = await client.post(`${commandUrl}/products/${sku}/restock`, { quantity: 1_000_000 });
       if (restocked.status !== 200) throw new Error(`restock ${sku}: ${restocked.status} ${restocked.body}`);
@@ -47,8 +53,16 @@ export async function stockProducts(client: HttpClient, commandUrl: string): Pro
  * joined their groups (the broker holds a new group back for group.initial.rebalance.delay.ms, 3 s by default); a load
  * started before that measures the catch-up of a backlog, not the steady state.
  */
-export async function pipelineReady(client: HttpClient, { commandUrl, queryUrl }: RunningStack, timeoutMs = 60_000): Promise<void> {
-  const placed = await client.post(`${commandUrl}/orders`, { customerId: 'bench-probe', lines: [{ sku: SKUS[0], quantity: 1 }] }, { 'idempotency-key': randomUUID() });
+export async function pipelineReady(
+  client: HttpClient,
+  { commandUrl, queryUrl }: RunningStack,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const placed = await client.post(
+    `${commandUrl}/orders`,
+    { customerId: 'bench-probe', lines: [{ sku: SKUS[0], quantity: 1 }] },
+    { 'idempotency-key': randomUUID() },
+  );
   if (placed.status < 200 || placed.status >= 300) throw new Error(`probe order: ${placed.status} ${placed.body}`);
   const { orderId, position } = JSON.parse(placed.body) as { orderId: string; position: string };
   const deadline = Date.now() + timeoutMs;
@@ -56,11 +70,18 @@ export async function pipelineReady(client: HttpClient, { commandUrl, queryUrl }
     for (;;) {
       const answer = await client.get(url, { 'x-min-position': minPosition });
       if (answer.status === 200 && answer.headers['x-stale'] !== 'true' && done(answer)) return answer;
-      if (Date.now() > deadline) throw new Error(`the stack did not get ready within ${timeoutMs / 1_000} s: ${url} answers ${answer.status} ${answer.body.slice(0, 200)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the stack did not get ready within ${timeoutMs / 1_000} s: ${url} answers ${answer.status} ${answer.body.slice(0, 200)}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
-  const confirmed = await until(`${queryUrl}/orders/${orderId}`, position, (answer) => (JSON.parse(answer.body) as { status: string }).status === 'confirmed');
+  const confirmed = await until(
+    `${queryUrl}/orders/${orderId}`,
+    position,
+    (answer) => (JSON.parse(answer.body) as { status: string }).status === 'confirmed',
+  );
   const through = String(confirmed.headers['x-read-position']);
   await until(`${queryUrl}/products/${SKUS[0]}`, through, () => true);
   await until(`${queryUrl}/stats/sales`, through, () => true);
@@ -75,7 +96,9 @@ async function measure(mode: Mode, start: () => Promise<RunningStack>, log: Benc
   try {
     await stockProducts(client, stack.commandUrl);
     await pipelineReady(client, stack);
-    log(`${mode}: ${RATE} commands/s for ${SECONDS} s measured, after ${load.warmupSeconds} s of warm-up rising from ${RATE / 10}/s`);
+    log(
+      `${mode}: ${RATE} commands/s for ${SECONDS} s measured, after ${load.warmupSeconds} s of warm-up rising from ${RATE / 10}/s`,
+    );
     const cpuBefore = await stack.cpuSeconds();
     const result = await openLoop(stack, client, orderBodies(SKUS), load);
     const cpuAfter = await stack.cpuSeconds();
@@ -94,7 +117,8 @@ async function measure(mode: Mode, start: () => Promise<RunningStack>, log: Benc
   }
 }
 
-const cpuBreakdown = (perProcess: [string, number][]) => `${perProcess.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')} ms`;
+const cpuBreakdown = (perProcess: [string, number][]) =>
+  `${perProcess.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')} ms`;
 
 function figures(mode: Mode, result: Measured): Figure[] {
   const round = (value: number) => Math.round(value * 10) / 10;
@@ -102,19 +126,46 @@ function figures(mode: Mode, result: Measured): Figure[] {
   const cpu: Figure[] =
     result.cpu.length === 0
       ? []
-      : [{ name: `${mode}.cpu_per_command`, value: round(result.cpu.reduce((sum, [, ms]) => sum + ms, 0)), unit: 'ms', note: cpuBreakdown(result.cpu) }];
+      : [
+          {
+            name: `${mode}.cpu_per_command`,
+            value: round(result.cpu.reduce((sum, [, ms]) => sum + ms, 0)),
+            unit: 'ms',
+            note: cpuBreakdown(result.cpu),
+          },
+        ];
   return [
-    { name: `${mode}.commands_per_s`, value: round(result.achievedPerSecond), unit: 'commands/s', note: `offered ${RATE}/s for ${SECONDS} s, open loop` },
-    { name: `${mode}.latency_p50`, value: round(percentile(result.latencies, 50)), unit: 'ms', note: 'POST /orders, from its due time to the answer' },
+    {
+      name: `${mode}.commands_per_s`,
+      value: round(result.achievedPerSecond),
+      unit: 'commands/s',
+      note: `offered ${RATE}/s for ${SECONDS} s, open loop`,
+    },
+    {
+      name: `${mode}.latency_p50`,
+      value: round(percentile(result.latencies, 50)),
+      unit: 'ms',
+      note: 'POST /orders, from its due time to the answer',
+    },
     { name: `${mode}.latency_p99`, value: round(percentile(result.latencies, 99)), unit: 'ms' },
-    { name: `${mode}.visible_lag_p50`, value: round(percentile(result.lags, 50)), unit: 'ms', note: 'answer → 200 of GET /orders/:id with X-Min-Position' },
+    {
+      name: `${mode}.visible_lag_p50`,
+      value: round(percentile(result.lags, 50)),
+      unit: 'ms',
+      note: 'answer → 200 of GET /orders/:id with X-Min-Position',
+    },
     {
       name: `${mode}.visible_lag_p99`,
       value: round(percentile(result.lags, 99)),
       unit: 'ms',
       note: `target ≤ ${target} at ${RATE} commands/s${result.invisible > 0 ? `; ${result.invisible} orders not visible within ${load.visibleTimeoutMs / 1_000} s` : ''}`,
     },
-    { name: `${mode}.errors`, value: result.errors, unit: 'requests', note: result.firstError ? `non-2xx or failed; first: ${result.firstError.slice(0, 120)}` : 'non-2xx or failed' },
+    {
+      name: `${mode}.errors`,
+      value: result.errors,
+      unit: 'requests',
+      note: result.firstError ? `non-2xx or failed; first: ${result.firstError.slice(0, 120)}` : 'non-2xx or failed',
+    },
     ...cpu,
   ];
 }
@@ -125,18 +176,35 @@ export const commands: Scenario = {
   // The distributed half needs DATABASE_URL, REDIS_URL and KAFKA_BROKERS; without them it is reported as skipped.
   needs: [],
   async run({ log }) {
-    const stackEnv: Record<string, string> = PROFILE_DIR ? { NODE_OPTIONS: `--import ${resolve(import.meta.dirname, 'commands/cpu-profile.mjs')}`, CPU_PROFILE_DIR: PROFILE_DIR } : {};
+    const stackEnv: Record<string, string> = PROFILE_DIR
+      ? {
+          NODE_OPTIONS: `--import ${resolve(import.meta.dirname, 'commands/cpu-profile.mjs')}`,
+          CPU_PROFILE_DIR: PROFILE_DIR,
+        }
+      : {};
     const result: Figure[] = [];
-    if (MODES.includes('embedded')) result.push(...figures('embedded', await measure('embedded', () => startEmbedded(stackEnv), log)));
+    if (MODES.includes('embedded'))
+      result.push(...figures('embedded', await measure('embedded', () => startEmbedded(stackEnv), log)));
     if (!MODES.includes('distributed')) return result;
     const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, KAFKA_BROKERS: kafkaBrokers } = process.env;
     if (!databaseUrl || !redisUrl || !kafkaBrokers) {
       log('distributed: skipped; set DATABASE_URL, REDIS_URL and KAFKA_BROKERS (npm run services:start)');
-      result.push({ name: 'distributed', value: 0, unit: 'skipped', note: 'set DATABASE_URL, REDIS_URL and KAFKA_BROKERS (npm run services:start)' });
+      result.push({
+        name: 'distributed',
+        value: 0,
+        unit: 'skipped',
+        note: 'set DATABASE_URL, REDIS_URL and KAFKA_BROKERS (npm run services:start)',
+      });
       return result;
     }
-    log(`distributed: the relay runs ${RELAY === 'process' ? 'as a process of its own' : 'inside command-service (RELAY_IN_PROCESS=true)'}`);
-    const distributed = await measure('distributed', () => startDistributed({ relay: RELAY, databaseUrl, redisUrl, kafkaBrokers, env: stackEnv }), log);
+    log(
+      `distributed: the relay runs ${RELAY === 'process' ? 'as a process of its own' : 'inside command-service (RELAY_IN_PROCESS=true)'}`,
+    );
+    const distributed = await measure(
+      'distributed',
+      () => startDistributed({ relay: RELAY, databaseUrl, redisUrl, kafkaBrokers, env: stackEnv }),
+      log,
+    );
     return [...result, ...figures('distributed', distributed)];
   },
 };

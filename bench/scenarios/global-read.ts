@@ -81,7 +81,12 @@ export const globalRead: Scenario = {
         await contender.bulkLoad(LOAD);
         const rate = await catchUpRate(contender, LOAD);
         log(`catch-up, ${contender.name}: ${Math.round(rate)} events/s`);
-        figures.push({ name: `catch_up.${label(contender.name)}`, value: Math.round(rate), unit: 'events/s', note: `${LOAD.toLocaleString('en-US')} events, pages of 1,000` });
+        figures.push({
+          name: `catch_up.${label(contender.name)}`,
+          value: Math.round(rate),
+          unit: 'events/s',
+          note: `${LOAD.toLocaleString('en-US')} events, pages of 1,000`,
+        });
       }
     } finally {
       await closeContenders(contenders);
@@ -94,10 +99,17 @@ export const globalRead: Scenario = {
           if (lateMs > 0) await delayCommits(contender, lateMs);
           const { missed, duplicated } = await liveRead(contender);
           const when = lateMs > 0 ? `commits_late_${lateMs}ms` : 'commits_as_is';
-          log(`live read, ${when}, ${contender.name}: ${missed} missed, ${duplicated} duplicated of ${APPENDERS * APPENDS_EACH}`);
+          log(
+            `live read, ${when}, ${contender.name}: ${missed} missed, ${duplicated} duplicated of ${APPENDERS * APPENDS_EACH}`,
+          );
           const target = contender.name === 'engine' ? 'target 0' : undefined;
           figures.push(
-            { name: `${when}.${label(contender.name)}.missed`, value: missed, unit: 'events', note: target ?? `of ${APPENDERS * APPENDS_EACH}` },
+            {
+              name: `${when}.${label(contender.name)}.missed`,
+              value: missed,
+              unit: 'events',
+              note: target ?? `of ${APPENDERS * APPENDS_EACH}`,
+            },
             { name: `${when}.${label(contender.name)}.duplicated`, value: duplicated, unit: 'events', note: target },
           );
         }

@@ -1,7 +1,17 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { createApp, finishApp, listen, migrateEventStore, pgSql, postgresEventStore, silentLogger, type EventStore, type Sql } from '@order-engine/shared';
+import {
+  createApp,
+  finishApp,
+  listen,
+  migrateEventStore,
+  pgSql,
+  postgresEventStore,
+  silentLogger,
+  type EventStore,
+  type Sql,
+} from '@order-engine/shared';
 import { historyRoutes } from '../../query-service/src/history/index.js';
 import type { Figure, Scenario } from '../scenario.js';
 
@@ -39,12 +49,32 @@ export const historyExport: Scenario = {
         const ndjson = await measure(`${server.url}/history/events`, log);
         const csv = await measure(`${server.url}/history/events?format=csv`, log);
         return [
-          { name: 'ndjson.events_per_s', value: Math.round(ndjson.eventsPerSecond), unit: 'events/s', note: 'target ≥ 50,000' },
-          { name: 'ndjson.peak_rss', value: ndjson.peakRssMiB, unit: 'MiB', note: `target < 300 (${ndjson.baselineRssMiB} MiB before the export)` },
-          { name: 'ndjson.throughput', value: ndjson.mibPerSecond, unit: 'MiB/s', note: `${ndjson.mib} MiB in ${ndjson.seconds} s` },
+          {
+            name: 'ndjson.events_per_s',
+            value: Math.round(ndjson.eventsPerSecond),
+            unit: 'events/s',
+            note: 'target ≥ 50,000',
+          },
+          {
+            name: 'ndjson.peak_rss',
+            value: ndjson.peakRssMiB,
+            unit: 'MiB',
+            note: `target < 300 (${ndjson.baselineRssMiB} MiB before the export)`,
+          },
+          {
+            name: 'ndjson.throughput',
+            value: ndjson.mibPerSecond,
+            unit: 'MiB/s',
+            note: `${ndjson.mib} MiB in ${ndjson.seconds} s`,
+          },
           { name: 'csv.events_per_s', value: Math.round(csv.eventsPerSecond), unit: 'events/s' },
           { name: 'csv.peak_rss', value: csv.peakRssMiB, unit: 'MiB' },
-          { name: 'process.max_rss', value: Math.round(process.resourceUsage().maxRSS / 1024), unit: 'MiB', note: 'whole run, setup included' },
+          {
+            name: 'process.max_rss',
+            value: Math.round(process.resourceUsage().maxRSS / 1024),
+            unit: 'MiB',
+            note: 'whole run, setup included',
+          },
         ] satisfies Figure[];
       } finally {
         await server.close();
@@ -85,10 +115,15 @@ async function seed(sql: Sql, schema: string, log: (message: string) => void): P
 
 /** $all shows only events older than every running transaction: another one on a shared server may hold it back. */
 async function visible(store: EventStore, sql: Sql, schema: string): Promise<void> {
-  const [{ last } = { last: '0' }] = await sql.query<{ last: string }>(`select max(position)::text as last from ${schema}.events`);
+  const [{ last } = { last: '0' }] = await sql.query<{ last: string }>(
+    `select max(position)::text as last from ${schema}.events`,
+  );
   const deadline = Date.now() + 60_000;
   while ((await store.headPosition()) < BigInt(last)) {
-    if (Date.now() > deadline) throw new Error('the seeded events did not become visible in $all within a minute: a long transaction is running');
+    if (Date.now() > deadline)
+      throw new Error(
+        'the seeded events did not become visible in $all within a minute: a long transaction is running',
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -120,7 +155,9 @@ async function measure(url: string, log: (message: string) => void): Promise<Mea
       peakRssMiB: round(peak / 2 ** 20),
       baselineRssMiB: round(baseline / 2 ** 20),
     };
-    log(`${url.replace(/^http:\/\/[^/]+/, '')}: ${events.toLocaleString('en-US')} events in ${result.seconds} s, ${Math.round(result.eventsPerSecond).toLocaleString('en-US')} events/s, peak RSS ${result.peakRssMiB} MiB`);
+    log(
+      `${url.replace(/^http:\/\/[^/]+/, '')}: ${events.toLocaleString('en-US')} events in ${result.seconds} s, ${Math.round(result.eventsPerSecond).toLocaleString('en-US')} events/s, peak RSS ${result.peakRssMiB} MiB`,
+    );
     return result;
   } finally {
     clearInterval(sampler);
@@ -144,6 +181,8 @@ function readInChild(url: string): Promise<{ status: number; lines: number; byte
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`the client exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`the client exited with ${code}`)),
+    );
   });
 }

@@ -33,22 +33,33 @@ const refused = (result: LoadResult) => result.statuses[503] ?? 0;
 
 /** Whether a run at this rate was within capacity: the target met and every command accepted in time. */
 const sustained = (mode: Mode, { rate, result }: Trial) =>
-  percentile(result.lags, 99) <= TARGETS[mode] && result.errors === 0 && result.invisible === 0 && result.achievedPerSecond >= 0.95 * rate;
+  percentile(result.lags, 99) <= TARGETS[mode] &&
+  result.errors === 0 &&
+  result.invisible === 0 &&
+  result.achievedPerSecond >= 0.95 * rate;
 
 const run = (stack: RunningStack, client: HttpClient, rate: number, load: { warmupSeconds: number; seconds: number }) =>
   openLoop(stack, client, orderBodies(SKUS, rate), { rate, ...load, pollMs: 5, visibleTimeoutMs: 10_000 });
 
-async function findCapacity(mode: Mode, stack: RunningStack, client: HttpClient, log: BenchContext['log']): Promise<Trial | undefined> {
+async function findCapacity(
+  mode: Mode,
+  stack: RunningStack,
+  client: HttpClient,
+  log: BenchContext['log'],
+): Promise<Trial | undefined> {
   const attempt = async (rate: number, warmupSeconds = TRIAL.warmupSeconds): Promise<Trial | undefined> => {
     const result = await run(stack, client, rate, { ...TRIAL, warmupSeconds });
     const trial = { rate, result };
     const held = sustained(mode, trial);
-    log(`${mode}: ${rate}/s: ${result.achievedPerSecond.toFixed(1)} accepted/s, visible p99 ${ms(result.lags, 99)} ms, ${refused(result)} refused, ${result.errors} errors: ${held ? 'held' : 'missed'}`);
+    log(
+      `${mode}: ${rate}/s: ${result.achievedPerSecond.toFixed(1)} accepted/s, visible p99 ${ms(result.lags, 99)} ms, ${refused(result)} refused, ${result.errors} errors: ${held ? 'held' : 'missed'}`,
+    );
     return held ? trial : undefined;
   };
   let best = await attempt(START, FIRST_WARMUP_SECONDS);
   // A machine busier than the series assumes: halve the rate until one holds.
-  for (let rate = Math.floor(START / 2); !best && rate >= MIN_RATE; rate = Math.floor(rate / 2)) best = await attempt(rate);
+  for (let rate = Math.floor(START / 2); !best && rate >= MIN_RATE; rate = Math.floor(rate / 2))
+    best = await attempt(rate);
   if (!best || best.rate < START) return best;
   for (let rate = Math.round(START * STEP); rate <= 5_000; rate = Math.round(rate * STEP)) {
     const trial = await attempt(rate);
@@ -65,12 +76,20 @@ async function measure(mode: Mode, start: () => Promise<RunningStack>, log: Benc
     await stockProducts(client, stack.commandUrl);
     await pipelineReady(client, stack);
     const capacity = FIXED_RATE === undefined ? await findCapacity(mode, stack, client, log) : undefined;
-    if (FIXED_RATE === undefined && !capacity) return [{ name: `${mode}.capacity`, value: 0, unit: 'commands/s', note: `not even ${MIN_RATE}/s met the target` }];
+    if (FIXED_RATE === undefined && !capacity)
+      return [
+        { name: `${mode}.capacity`, value: 0, unit: 'commands/s', note: `not even ${MIN_RATE}/s met the target` },
+      ];
     const offered = FIXED_RATE ?? capacity!.rate * 2;
     log(`${mode}: ${capacity ? `capacity ${capacity.rate}/s; ` : ''}offering ${offered}/s for ${SECONDS} s`);
     // Without a search before it, the services are cold: the rate ramps up as in the search's first run.
-    const result = await run(stack, client, offered, { warmupSeconds: capacity ? 0 : FIRST_WARMUP_SECONDS, seconds: SECONDS });
-    const statuses = Object.entries(result.statuses).map(([status, count]) => `${status}: ${count}`).join(', ');
+    const result = await run(stack, client, offered, {
+      warmupSeconds: capacity ? 0 : FIRST_WARMUP_SECONDS,
+      seconds: SECONDS,
+    });
+    const statuses = Object.entries(result.statuses)
+      .map(([status, count]) => `${status}: ${count}`)
+      .join(', ');
     log(
       `${mode}: ${result.achievedPerSecond.toFixed(1)} accepted/s of ${offered}/s offered; accepted latency p50 ${ms(result.latencies, 50)} p99 ${ms(result.latencies, 99)} ms; ` +
         `answers ${statuses}; refusals p99 ${ms(result.refusals.latencies, 99)} max ${ms(result.refusals.latencies, 100)} ms, ${result.refusals.withoutRetryAfter} without Retry-After; ` +
@@ -88,24 +107,67 @@ function figures(mode: Mode, capacity: Trial | undefined, offered: number, resul
   const round = (value: number) => (Number.isFinite(value) ? Math.round(value * 10) / 10 : 0);
   const others = Object.entries(result.statuses).filter(([status]) => status !== '202' && status !== '503');
   const found: Figure[] = capacity
-    ? [{ name: `${mode}.capacity`, value: capacity.rate, unit: 'commands/s', note: `highest rate with visible p99 ≤ ${TARGETS[mode]} ms (${round(percentile(capacity.result.lags, 99))} ms)` }]
+    ? [
+        {
+          name: `${mode}.capacity`,
+          value: capacity.rate,
+          unit: 'commands/s',
+          note: `highest rate with visible p99 ≤ ${TARGETS[mode]} ms (${round(percentile(capacity.result.lags, 99))} ms)`,
+        },
+      ]
     : [];
   return [
     ...found,
-    { name: `${mode}.accepted_per_s`, value: round(result.achievedPerSecond), unit: 'commands/s', note: `offered ${offered}/s for ${SECONDS} s, open loop` },
-    { name: `${mode}.accepted_p99`, value: round(percentile(result.latencies, 99)), unit: 'ms', note: `p50 ${round(percentile(result.latencies, 50))} ms; from due time to the 202` },
-    { name: `${mode}.accepted_visible_p99`, value: round(percentile(result.lags, 99)), unit: 'ms', note: `${result.invisible} not visible within 10 s` },
+    {
+      name: `${mode}.accepted_per_s`,
+      value: round(result.achievedPerSecond),
+      unit: 'commands/s',
+      note: `offered ${offered}/s for ${SECONDS} s, open loop`,
+    },
+    {
+      name: `${mode}.accepted_p99`,
+      value: round(percentile(result.latencies, 99)),
+      unit: 'ms',
+      note: `p50 ${round(percentile(result.latencies, 50))} ms; from due time to the 202`,
+    },
+    {
+      name: `${mode}.accepted_visible_p99`,
+      value: round(percentile(result.lags, 99)),
+      unit: 'ms',
+      note: `${result.invisible} not visible within 10 s`,
+    },
     { name: `${mode}.answers_202`, value: result.statuses[202] ?? 0, unit: 'requests' },
-    { name: `${mode}.answers_503`, value: refused(result), unit: 'requests', note: `${result.refusals.withoutRetryAfter} without Retry-After` },
-    { name: `${mode}.answers_other`, value: others.reduce((sum, [, count]) => sum + count, 0), unit: 'requests', note: others.map(([status, count]) => `${status}: ${count}`).join(', ') },
-    { name: `${mode}.refusal_max`, value: round(percentile(result.refusals.latencies, 100)), unit: 'ms', note: `p99 ${round(percentile(result.refusals.latencies, 99))} ms; target < 1,000` },
-    { name: `${mode}.socket_errors`, value: result.socketErrors, unit: 'requests', note: `no answer at all; target 0${result.firstSocketError ? `; first: ${result.firstSocketError.slice(0, 100)}` : ''}` },
+    {
+      name: `${mode}.answers_503`,
+      value: refused(result),
+      unit: 'requests',
+      note: `${result.refusals.withoutRetryAfter} without Retry-After`,
+    },
+    {
+      name: `${mode}.answers_other`,
+      value: others.reduce((sum, [, count]) => sum + count, 0),
+      unit: 'requests',
+      note: others.map(([status, count]) => `${status}: ${count}`).join(', '),
+    },
+    {
+      name: `${mode}.refusal_max`,
+      value: round(percentile(result.refusals.latencies, 100)),
+      unit: 'ms',
+      note: `p99 ${round(percentile(result.refusals.latencies, 99))} ms; target < 1,000`,
+    },
+    {
+      name: `${mode}.socket_errors`,
+      value: result.socketErrors,
+      unit: 'requests',
+      note: `no answer at all; target 0${result.firstSocketError ? `; first: ${result.firstSocketError.slice(0, 100)}` : ''}`,
+    },
   ];
 }
 
 export const overload: Scenario = {
   name: 'overload',
-  description: 'PlaceOrder at twice the capacity found (open loop): accepted rate and latency, answers by status, refusals, socket errors; embedded and distributed',
+  description:
+    'PlaceOrder at twice the capacity found (open loop): accepted rate and latency, answers by status, refusals, socket errors; embedded and distributed',
   // The distributed half needs DATABASE_URL, REDIS_URL and KAFKA_BROKERS; without them it is reported as skipped.
   needs: [],
   async run({ log }) {
@@ -115,8 +177,23 @@ export const overload: Scenario = {
     const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, KAFKA_BROKERS: kafkaBrokers } = process.env;
     if (!databaseUrl || !redisUrl || !kafkaBrokers) {
       log('distributed: skipped; set DATABASE_URL, REDIS_URL and KAFKA_BROKERS (npm run services:start)');
-      return [...result, { name: 'distributed', value: 0, unit: 'skipped', note: 'set DATABASE_URL, REDIS_URL and KAFKA_BROKERS (npm run services:start)' }];
+      return [
+        ...result,
+        {
+          name: 'distributed',
+          value: 0,
+          unit: 'skipped',
+          note: 'set DATABASE_URL, REDIS_URL and KAFKA_BROKERS (npm run services:start)',
+        },
+      ];
     }
-    return [...result, ...(await measure('distributed', () => startDistributed({ relay: 'in-process', databaseUrl, redisUrl, kafkaBrokers }), log))];
+    return [
+      ...result,
+      ...(await measure(
+        'distributed',
+        () => startDistributed({ relay: 'in-process', databaseUrl, redisUrl, kafkaBrokers }),
+        log,
+      )),
+    ];
   },
 };

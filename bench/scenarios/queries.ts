@@ -42,12 +42,24 @@ const skuOf = (i: number) => `sku-${String(i).padStart(5, '0')}`;
 const paths = Array.from({ length: PRODUCTS }, (_, i) => `/products/${skuOf(i)}`);
 
 /** Registers every product and stocks it, through the catalog projection's own writer; returns its cache writes. */
-async function loadCatalog(sql: Sql, prefix: string): Promise<{ key: string; entry: { version: number; value: unknown } }[]> {
+async function loadCatalog(
+  sql: Sql,
+  prefix: string,
+): Promise<{ key: string; entry: { version: number; value: unknown } }[]> {
   await migrateReadModels(sql, prefix);
   const record = eventRecorder();
   const events = Array.from({ length: PRODUCTS }, (_, i) => {
     const sku = skuOf(i);
-    const registered: DomainEvent = { type: 'ProductRegistered', data: { sku, name: `Product ${i}`, category: ['kitchen', 'garden', 'tools', 'toys'][i % 4]!, priceCents: 500 + (i % 100) * 25, currency: 'EUR' } };
+    const registered: DomainEvent = {
+      type: 'ProductRegistered',
+      data: {
+        sku,
+        name: `Product ${i}`,
+        category: ['kitchen', 'garden', 'tools', 'toys'][i % 4]!,
+        priceCents: 500 + (i % 100) * 25,
+        currency: 'EUR',
+      },
+    };
     const stocked: DomainEvent = { type: 'StockAdded', data: { sku, quantity: 10 + (i % 50) } };
     return [record(registered), record(stocked)];
   }).flat();
@@ -57,11 +69,17 @@ async function loadCatalog(sql: Sql, prefix: string): Promise<{ key: string; ent
 function generateLoad(plan: LoadPlan): Promise<Record<string, Result>> {
   return new Promise((resolvePromise, reject) => {
     const runner = resolve(import.meta.dirname, 'queries/load.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', runner, JSON.stringify(plan)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', runner, JSON.stringify(plan)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(JSON.parse(output) as Record<string, Result>) : reject(new Error(`the load generator exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolvePromise(JSON.parse(output) as Record<string, Result>)
+        : reject(new Error(`the load generator exited with ${code}`)),
+    );
   });
 }
 
@@ -110,7 +128,13 @@ export const queries: Scenario = {
       const apps: Record<string, Express> = { bare_express: bareExpress(sample) };
       const services: Record<string, QueryService> = {};
       const serve = (name: string, cache: Cache) => {
-        const service = createQueryService({ readDb: sql, cache, prefix, logger: silentLogger, readYourWritesTimeoutMs: 2_000 });
+        const service = createQueryService({
+          readDb: sql,
+          cache,
+          prefix,
+          logger: silentLogger,
+          readYourWritesTimeoutMs: 2_000,
+        });
         undo.push(() => service.close());
         services[name] = service;
         apps[name] = service.app;
@@ -140,25 +164,56 @@ export const queries: Scenario = {
         await allAnswer(name, server.url);
         targets[name] = server.url;
       }
-      log(`${PRODUCTS.toLocaleString('en-US')} products in ${catalogProjection.schema(prefix)}; answer ${JSON.stringify(sample).length} bytes; ${CONNECTIONS} connections; ${ROUNDS} slices of ${SLICE_SECONDS} s per server, in turn`);
-      const results = await generateLoad({ targets, paths, connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, sliceSeconds: SLICE_SECONDS, rounds: ROUNDS });
+      log(
+        `${PRODUCTS.toLocaleString('en-US')} products in ${catalogProjection.schema(prefix)}; answer ${JSON.stringify(sample).length} bytes; ${CONNECTIONS} connections; ${ROUNDS} slices of ${SLICE_SECONDS} s per server, in turn`,
+      );
+      const results = await generateLoad({
+        targets,
+        paths,
+        connections: CONNECTIONS,
+        warmupSeconds: WARMUP_SECONDS,
+        sliceSeconds: SLICE_SECONDS,
+        rounds: ROUNDS,
+      });
 
       const figures: Figure[] = [];
       const bare = results.bare_express!.requests.total / results.bare_express!.duration;
       for (const [name, result] of Object.entries(results)) {
         const reqPerSecond = Math.round(result.requests.total / result.duration);
         const errors = result.non2xx + result.errors;
-        log(`${name}: ${reqPerSecond.toLocaleString('en-US')} req/s, p99 ${result.latency.p99} ms, ${result.requests.total.toLocaleString('en-US')} requests, ${errors} errors`);
+        log(
+          `${name}: ${reqPerSecond.toLocaleString('en-US')} req/s, p99 ${result.latency.p99} ms, ${result.requests.total.toLocaleString('en-US')} requests, ${errors} errors`,
+        );
         figures.push(
-          { name: `${name}.req_per_s`, value: reqPerSecond, unit: 'req/s', note: `${result.requests.total.toLocaleString('en-US')} requests in ${round2(result.duration)} s` },
+          {
+            name: `${name}.req_per_s`,
+            value: reqPerSecond,
+            unit: 'req/s',
+            note: `${result.requests.total.toLocaleString('en-US')} requests in ${round2(result.duration)} s`,
+          },
           { name: `${name}.p99_ms`, value: result.latency.p99, unit: 'ms' },
         );
         if (name !== 'bare_express') {
-          figures.push({ name: `${name}.ratio_to_bare`, value: round2(reqPerSecond / bare), unit: '×', note: name === 'cached_memory' ? `target ≥ ${TARGET_RATIO}` : undefined });
+          figures.push({
+            name: `${name}.ratio_to_bare`,
+            value: round2(reqPerSecond / bare),
+            unit: '×',
+            note: name === 'cached_memory' ? `target ≥ ${TARGET_RATIO}` : undefined,
+          });
         }
         const counters = services[name]?.cacheCounters();
-        if (counters && name !== 'uncached') figures.push({ name: `${name}.hit_rate`, value: Math.round((counters.hits / Math.max(counters.hits + counters.misses, 1)) * 1000) / 10, unit: '%' });
-        figures.push({ name: `${name}.errors`, value: errors, unit: 'answers', note: 'non-2xx, connection errors, timeouts' });
+        if (counters && name !== 'uncached')
+          figures.push({
+            name: `${name}.hit_rate`,
+            value: Math.round((counters.hits / Math.max(counters.hits + counters.misses, 1)) * 1000) / 10,
+            unit: '%',
+          });
+        figures.push({
+          name: `${name}.errors`,
+          value: errors,
+          unit: 'answers',
+          note: 'non-2xx, connection errors, timeouts',
+        });
       }
       return figures;
     } finally {

@@ -1,8 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { createProjectionService, liveProjections, migrateReadModels, type ProjectionService } from '@order-engine/projection-service';
+import {
+  createProjectionService,
+  liveProjections,
+  migrateReadModels,
+  type ProjectionService,
+} from '@order-engine/projection-service';
 import { bulkLoad, dropReadModels, generatedHistory, type HistoryStep } from '@order-engine/projection-service/testing';
-import { memoryCache, pgSql, postgresEventStore, silentLogger, type ProjectionName, type Sql } from '@order-engine/shared';
+import {
+  memoryCache,
+  pgSql,
+  postgresEventStore,
+  silentLogger,
+  type ProjectionName,
+  type Sql,
+} from '@order-engine/shared';
 import type { BenchContext, Figure, Scenario } from '../scenario.js';
 
 // Rebuild on real PostgreSQL: 1,000,000 events bulk-loaded into a fresh event store (products with stock movements,
@@ -30,7 +42,11 @@ const seconds = (since: number) => (performance.now() - since) / 1_000;
  * COPY of the events into a table of the same columns, from a file the server writes and reads itself: once into a
  * bare table (raw COPY, the ceiling of any write) and once into one with the event store's indexes. Seconds each.
  */
-async function rawCopy(sql: Sql, storeSchema: string, log: BenchContext['log']): Promise<{ bare: number; indexed: number } | undefined> {
+async function rawCopy(
+  sql: Sql,
+  storeSchema: string,
+  log: BenchContext['log'],
+): Promise<{ bare: number; indexed: number } | undefined> {
   const file = `/tmp/order-engine-bench-${randomUUID()}.copy`;
   const timed = async (like: string): Promise<number> => {
     const scratch = `${storeSchema}.copy_target`;
@@ -60,7 +76,8 @@ async function rebuildAll(service: ProjectionService, names: readonly Projection
   await Promise.all(jobs.map(({ job }) => service.rebuilds.settled(job.id)));
   for (const { job } of jobs) {
     const ended = await service.rebuilds.find(job.id);
-    if (ended?.status !== 'done') throw new Error(`rebuild of ${job.projection} ended ${ended?.status}: ${ended?.error}`);
+    if (ended?.status !== 'done')
+      throw new Error(`rebuild of ${job.projection} ended ${ended?.status}: ${ended?.error}`);
   }
 }
 
@@ -86,31 +103,72 @@ export const rebuild: Scenario = {
       const copy = await rawCopy(sql, storeSchema, log);
       const copyRate = copy && events / copy.bare;
       if (copy) {
-        log(`raw COPY of the same ${events.toLocaleString('en-US')} rows: ${copy.bare.toFixed(1)} s into a bare table (${Math.round(events / copy.bare).toLocaleString('en-US')} rows/s), ${copy.indexed.toFixed(1)} s with the event store's indexes (${Math.round(events / copy.indexed).toLocaleString('en-US')} rows/s)`);
+        log(
+          `raw COPY of the same ${events.toLocaleString('en-US')} rows: ${copy.bare.toFixed(1)} s into a bare table (${Math.round(events / copy.bare).toLocaleString('en-US')} rows/s), ${copy.indexed.toFixed(1)} s with the event store's indexes (${Math.round(events / copy.indexed).toLocaleString('en-US')} rows/s)`,
+        );
       }
 
       const store = postgresEventStore(sql, { schema: storeSchema });
       // No live runners: the rebuild alone is measured (the live v1 stands at 0, so every switch is immediate).
-      const service = createProjectionService({ eventStore: store, readDb: sql, cache: memoryCache({ maxEntries: 10 }), prefix, logger: silentLogger });
+      const service = createProjectionService({
+        eventStore: store,
+        readDb: sql,
+        cache: memoryCache({ maxEntries: 10 }),
+        prefix,
+        logger: silentLogger,
+      });
       await migrateReadModels(sql, prefix);
-      const note = (rate: number) => `target ≥ ${TARGET.toLocaleString('en-US')}${copyRate ? `; ${(rate / copyRate).toFixed(2)}× raw COPY` : ''}`;
+      const note = (rate: number) =>
+        `target ≥ ${TARGET.toLocaleString('en-US')}${copyRate ? `; ${(rate / copyRate).toFixed(2)}× raw COPY` : ''}`;
       for (const projection of liveProjections) {
         started = performance.now();
         await rebuildAll(service, [projection.name]);
         const rate = events / seconds(started);
-        log(`${projection.name}: ${seconds(started).toFixed(1)} s, ${Math.round(rate).toLocaleString('en-US')} events/s`);
-        figures.push({ name: `rebuild.${projection.name}.events_per_s`, value: Math.round(rate), unit: 'events/s', note: note(rate) });
+        log(
+          `${projection.name}: ${seconds(started).toFixed(1)} s, ${Math.round(rate).toLocaleString('en-US')} events/s`,
+        );
+        figures.push({
+          name: `rebuild.${projection.name}.events_per_s`,
+          value: Math.round(rate),
+          unit: 'events/s',
+          note: note(rate),
+        });
       }
       started = performance.now();
-      await rebuildAll(service, liveProjections.map((p) => p.name));
+      await rebuildAll(
+        service,
+        liveProjections.map((p) => p.name),
+      );
       const together = events / seconds(started);
-      log(`all three at once: ${seconds(started).toFixed(1)} s, ${Math.round(together).toLocaleString('en-US')} events/s`);
-      figures.push({ name: 'rebuild.all_at_once.events_per_s', value: Math.round(together), unit: 'events/s', note: `each event into all three projections; ${note(together)}` });
+      log(
+        `all three at once: ${seconds(started).toFixed(1)} s, ${Math.round(together).toLocaleString('en-US')} events/s`,
+      );
+      figures.push({
+        name: 'rebuild.all_at_once.events_per_s',
+        value: Math.round(together),
+        unit: 'events/s',
+        note: `each event into all three projections; ${note(together)}`,
+      });
       if (copy) {
-        figures.push({ name: 'raw_copy.rows_per_s', value: Math.round(events / copy.bare), unit: 'rows/s', note: 'COPY FROM a server file into a bare table of the events columns' });
-        figures.push({ name: 'raw_copy_indexed.rows_per_s', value: Math.round(events / copy.indexed), unit: 'rows/s', note: "the same into a table with the event store's five indexes" });
+        figures.push({
+          name: 'raw_copy.rows_per_s',
+          value: Math.round(events / copy.bare),
+          unit: 'rows/s',
+          note: 'COPY FROM a server file into a bare table of the events columns',
+        });
+        figures.push({
+          name: 'raw_copy_indexed.rows_per_s',
+          value: Math.round(events / copy.indexed),
+          unit: 'rows/s',
+          note: "the same into a table with the event store's five indexes",
+        });
       }
-      figures.push({ name: 'raw_multirow_insert.rows_per_s', value: Math.round(events / insertSeconds), unit: 'rows/s', note: 'the load: 5,000-row unnest inserts from Node' });
+      figures.push({
+        name: 'raw_multirow_insert.rows_per_s',
+        value: Math.round(events / insertSeconds),
+        unit: 'rows/s',
+        note: 'the load: 5,000-row unnest inserts from Node',
+      });
       await service.stop();
       await store.close();
       return figures;

@@ -1,10 +1,24 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeEvent, memoryEventStore, type DomainEvent, type EventStore, type RecordedEvent } from '@order-engine/shared';
+import {
+  encodeEvent,
+  memoryEventStore,
+  type DomainEvent,
+  type EventStore,
+  type RecordedEvent,
+} from '@order-engine/shared';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { toEnvelope } from '../../query-service/src/history/index.js';
 import { parseCsv } from '../../query-service/src/history/testing/csv.js';
-import { cancelled, confirmed, lineReserved, placed, registered, stockAdded, stockReserved } from '../../query-service/src/history/testing/domain-events.js';
+import {
+  cancelled,
+  confirmed,
+  lineReserved,
+  placed,
+  registered,
+  stockAdded,
+  stockReserved,
+} from '../../query-service/src/history/testing/domain-events.js';
 import { runWith, scratchDirectory } from '../testing.js';
 
 // `history export` and `history show` against an event store (the memory one: the CLI's own opening of the
@@ -17,7 +31,10 @@ let times: Date[];
 async function appendApart(...groups: [string, DomainEvent[]][]) {
   for (const [streamId, domainEvents] of groups) {
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const { events: recorded } = await store.append(streamId, domainEvents.map((event) => encodeEvent(event)));
+    const { events: recorded } = await store.append(
+      streamId,
+      domainEvents.map((event) => encodeEvent(event)),
+    );
     times.push(recorded[0]!.recordedAt);
   }
 }
@@ -63,11 +80,19 @@ describe('history export', () => {
   });
 
   it('applies the filters as the HTTP export does', async () => {
-    const exported = async (...args: string[]) => ndjson((await runWith(['history', 'export', ...args], { store })).stdout).map((e) => e.type);
-    expect(await exported('--type', 'OrderPlaced', '--type', 'OrderCancelled')).toEqual(['OrderPlaced', 'OrderCancelled']);
+    const exported = async (...args: string[]) =>
+      ndjson((await runWith(['history', 'export', ...args], { store })).stdout).map((e) => e.type);
+    expect(await exported('--type', 'OrderPlaced', '--type', 'OrderCancelled')).toEqual([
+      'OrderPlaced',
+      'OrderCancelled',
+    ]);
     expect(await exported('--type', 'OrderPlaced,StockAdded')).toEqual(['StockAdded', 'OrderPlaced']);
     expect(await exported('--stream', 'product-')).toEqual(['ProductRegistered', 'StockAdded', 'StockReserved']);
-    expect(await exported('--from', times[3]!.toISOString())).toEqual(['OrderLineReserved', 'OrderConfirmed', 'OrderCancelled']);
+    expect(await exported('--from', times[3]!.toISOString())).toEqual([
+      'OrderLineReserved',
+      'OrderConfirmed',
+      'OrderCancelled',
+    ]);
     expect(await exported('--to', times[1]!.toISOString())).toEqual(['ProductRegistered', 'StockAdded']);
     expect(await exported('--after', '5', '--limit', '1')).toEqual(['OrderConfirmed']);
   });
@@ -94,7 +119,11 @@ describe('history show', () => {
   it('prints an order as it was at a time, and as it is now', async () => {
     const between = await runWith(['history', 'show', 'order', 'o-1', '--at', times[3]!.toISOString()], { store });
     expect(between.code).toBe(0);
-    expect(JSON.parse(between.stdout)).toMatchObject({ streamId: 'order-o-1', revision: 2, state: { status: 'confirmed' } });
+    expect(JSON.parse(between.stdout)).toMatchObject({
+      streamId: 'order-o-1',
+      revision: 2,
+      state: { status: 'confirmed' },
+    });
     const now = await runWith(['history', 'show', 'order', 'o-1'], { store });
     expect(JSON.parse(now.stdout).state.status).toBe('cancelled');
   });

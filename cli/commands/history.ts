@@ -5,7 +5,16 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { OrderId, Sku } from '@order-engine/shared';
-import { EventsQuery, orderAt, pagesOfAll, PointQuery, productAt, writeEvents, type TimeTravel, type WriteOutcome } from '../../query-service/src/history/index.js';
+import {
+  EventsQuery,
+  orderAt,
+  pagesOfAll,
+  PointQuery,
+  productAt,
+  writeEvents,
+  type TimeTravel,
+  type WriteOutcome,
+} from '../../query-service/src/history/index.js';
 import { CliFailure, usage, UsageError, type CliContext, type Command } from '../command.js';
 import { progressLine, rate, through } from '../progress.js';
 import { rangeOptions } from './range-options.js';
@@ -29,12 +38,20 @@ show prints the entity's state folded from its events up to TIME (or revision N;
     const [action, ...rest] = args;
     if (action === 'export') return exportHistory(rest, context);
     if (action === 'show') return show(rest, context);
-    throw new UsageError(action === undefined ? 'history: say export or show' : `history: unknown action ${JSON.stringify(action)}`);
+    throw new UsageError(
+      action === undefined ? 'history: say export or show' : `history: unknown action ${JSON.stringify(action)}`,
+    );
   },
 };
 
 async function exportHistory(args: string[], context: CliContext): Promise<number> {
-  const { values } = usage(() => parseArgs({ args, options: { ...rangeOptions, format: { type: 'string' }, out: { type: 'string', short: 'o' } }, strict: true }));
+  const { values } = usage(() =>
+    parseArgs({
+      args,
+      options: { ...rangeOptions, format: { type: 'string' }, out: { type: 'string', short: 'o' } },
+      strict: true,
+    }),
+  );
   const { out, ...filters } = values;
   const { format, ...range } = usage(() => EventsQuery.parse(filters));
   const target = out === undefined ? undefined : resolve(context.cwd, out);
@@ -47,7 +64,11 @@ async function exportHistory(args: string[], context: CliContext): Promise<numbe
     const run = (sink: Writable) =>
       writeEvents(sink, pagesOfAll(opened.store, range, { upTo: head }), format, {
         signal: context.signal,
-        onPage: (page, events) => progress.update(() => `exported ${rate(events, startedAt)}, ${through(page[page.length - 1]!.position, after, head)} of $all`),
+        onPage: (page, events) =>
+          progress.update(
+            () =>
+              `exported ${rate(events, startedAt)}, ${through(page[page.length - 1]!.position, after, head)} of $all`,
+          ),
       });
     const outcome = await (target ? toFile(target, run) : run(context.stdout)).catch((error: unknown) => {
       // The reader of stdout went away (`| head`): that is the end of the export, not a failure.
@@ -56,7 +77,11 @@ async function exportHistory(args: string[], context: CliContext): Promise<numbe
     });
     if (!outcome) return 0;
     const where = target ? ` to ${target}` : '';
-    progress.done(outcome.complete ? `exported ${rate(outcome.events, startedAt)}${where}` : `stopped after ${rate(outcome.events, startedAt)}; nothing written${where}`);
+    progress.done(
+      outcome.complete
+        ? `exported ${rate(outcome.events, startedAt)}${where}`
+        : `stopped after ${rate(outcome.events, startedAt)}; nothing written${where}`,
+    );
     return outcome.complete ? 0 : 130;
   } finally {
     await opened.close();
@@ -81,20 +106,35 @@ async function toFile(target: string, run: (sink: Writable) => Promise<WriteOutc
 }
 
 async function show(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = usage(() => parseArgs({ args, options: { at: { type: 'string' }, revision: { type: 'string' } }, allowPositionals: true, strict: true }));
+  const { values, positionals } = usage(() =>
+    parseArgs({
+      args,
+      options: { at: { type: 'string' }, revision: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   const [kind, id, ...extra] = positionals;
-  if ((kind !== 'order' && kind !== 'product') || id === undefined || extra.length > 0) throw new UsageError('history show: say order <orderId> or product <sku>');
-  if (!(kind === 'order' ? OrderId : Sku).safeParse(id).success) throw new UsageError(`history show: ${JSON.stringify(id)} is not ${kind === 'order' ? 'an order id' : 'a sku'}`);
+  if ((kind !== 'order' && kind !== 'product') || id === undefined || extra.length > 0)
+    throw new UsageError('history show: say order <orderId> or product <sku>');
+  if (!(kind === 'order' ? OrderId : Sku).safeParse(id).success)
+    throw new UsageError(`history show: ${JSON.stringify(id)} is not ${kind === 'order' ? 'an order id' : 'a sku'}`);
   const point = usage(() => PointQuery.parse(values));
   const opened = await context.openEventStore();
   try {
-    const result: TimeTravel<unknown> = kind === 'order' ? await orderAt(opened.store, id, point) : await productAt(opened.store, id, point);
+    const result: TimeTravel<unknown> =
+      kind === 'order' ? await orderAt(opened.store, id, point) : await productAt(opened.store, id, point);
     if (result.found) {
       context.stdout.write(`${JSON.stringify(result.entity, null, 2)}\n`);
       return 0;
     }
-    if (result.reason === 'beyond') throw new UsageError(`--revision: ${kind} ${id} has revisions 0 to ${result.lastRevision}`);
-    throw new CliFailure(result.reason === 'unknown' ? `${kind} ${id} does not exist` : `${kind} ${id} did not exist yet at ${'at' in point ? point.at.toISOString() : 'that point'}`);
+    if (result.reason === 'beyond')
+      throw new UsageError(`--revision: ${kind} ${id} has revisions 0 to ${result.lastRevision}`);
+    throw new CliFailure(
+      result.reason === 'unknown'
+        ? `${kind} ${id} does not exist`
+        : `${kind} ${id} did not exist yet at ${'at' in point ? point.at.toISOString() : 'that point'}`,
+    );
   } finally {
     await opened.close();
   }

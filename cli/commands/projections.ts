@@ -15,10 +15,14 @@ const urlOption = { url: { type: 'string' } } as const;
 
 /** --url, else PROJECTION_URL, else the service's default address on this machine. */
 const baseUrl = (url: string | undefined, env: CliContext['env']): string =>
-  (url ?? env.PROJECTION_URL ?? `http://${env.HOST ?? '127.0.0.1'}:${env.PROJECTION_PORT ?? '3002'}`).replace(/\/+$/, '');
+  (url ?? env.PROJECTION_URL ?? `http://${env.HOST ?? '127.0.0.1'}:${env.PROJECTION_PORT ?? '3002'}`).replace(
+    /\/+$/,
+    '',
+  );
 
 export const command: Command = {
-  summary: 'rebuild a projection blue/green with a progress bar (--verify compares it with the live one), or show status',
+  summary:
+    'rebuild a projection blue/green with a progress bar (--verify compares it with the live one), or show status',
   usage: `usage:
   npm run cli -- projections rebuild <${NAMES.join('|')}> [--verify] [--url URL]
   npm run cli -- projections status [--json] [--url URL]
@@ -32,14 +36,21 @@ URL is the projection service (default: PROJECTION_URL, else http://127.0.0.1:$P
     const [action, ...rest] = args;
     if (action === 'rebuild') return rebuild(rest, context);
     if (action === 'status') return status(rest, context);
-    throw new UsageError(action === undefined ? 'projections: say rebuild or status' : `projections: unknown action ${JSON.stringify(action)}`);
+    throw new UsageError(
+      action === undefined
+        ? 'projections: say rebuild or status'
+        : `projections: unknown action ${JSON.stringify(action)}`,
+    );
   },
 };
 
 async function rebuild(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = usage(() => parseArgs({ args, options: { ...urlOption, verify: { type: 'boolean' } }, allowPositionals: true, strict: true }));
+  const { values, positionals } = usage(() =>
+    parseArgs({ args, options: { ...urlOption, verify: { type: 'boolean' } }, allowPositionals: true, strict: true }),
+  );
   const [name, ...extra] = positionals;
-  if (name === undefined || !NAMES.includes(name) || extra.length > 0) throw new UsageError(`projections rebuild: name one projection (${NAMES.join(', ')})`);
+  if (name === undefined || !NAMES.includes(name) || extra.length > 0)
+    throw new UsageError(`projections rebuild: name one projection (${NAMES.join(', ')})`);
   const url = baseUrl(values.url, context.env);
   const api = projectionApi(url);
   const started = await api.rebuild(name, values.verify === true);
@@ -51,7 +62,9 @@ async function rebuild(args: string[], context: CliContext): Promise<number> {
   while (job.status === 'running') {
     progress.update(() => progressBar(job));
     if (!(await pause(POLL_MS, context.signal))) {
-      progress.done(`stopped watching; the rebuild goes on in the projection service (job ${job.jobId}): npm run cli -- projections status`);
+      progress.done(
+        `stopped watching; the rebuild goes on in the projection service (job ${job.jobId}): npm run cli -- projections status`,
+      );
       return 130;
     }
     job = await api.job(name, job.jobId);
@@ -67,7 +80,9 @@ async function rebuild(args: string[], context: CliContext): Promise<number> {
 }
 
 async function status(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = usage(() => parseArgs({ args, options: { ...urlOption, json: { type: 'boolean' } }, allowPositionals: true, strict: true }));
+  const { values, positionals } = usage(() =>
+    parseArgs({ args, options: { ...urlOption, json: { type: 'boolean' } }, allowPositionals: true, strict: true }),
+  );
   if (positionals.length > 0) throw new UsageError('projections status takes no arguments');
   const statuses = await projectionApi(baseUrl(values.url, context.env)).statuses();
   context.stdout.write(values.json ? `${JSON.stringify(statuses, null, 2)}\n` : statusTable(statuses));

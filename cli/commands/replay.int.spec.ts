@@ -14,7 +14,8 @@ const examples = join(import.meta.dirname, '../../examples');
 
 beforeEach(async () => {
   const memory = memoryEventStore();
-  for (const event of knownHistory()) await memory.append(event.streamId, [{ type: event.type, version: event.version, data: event.data }]);
+  for (const event of knownHistory())
+    await memory.append(event.streamId, [{ type: event.type, version: event.version, data: event.data }]);
   reads = [];
   store = { ...memory, readAll: (options) => (reads.push(options ?? {}), memory.readAll(options)) };
 });
@@ -29,14 +30,26 @@ describe('replay', () => {
       { sku: 'vase', units: 1, revenueCents: 4000, currency: 'EUR' },
     ]);
     expect(run.stderr).toMatch(/^replayed 13 events in/);
-    expect(reads[0]!.filter?.types).toEqual(['OrderPlaced', 'OrderPaid', 'OrderRejected', 'OrderCancelled', 'OrderShipped']);
+    expect(reads[0]!.filter?.types).toEqual([
+      'OrderPlaced',
+      'OrderPaid',
+      'OrderRejected',
+      'OrderCancelled',
+      'OrderShipped',
+    ]);
     expect(run.closed).toBe(true);
   });
 
   it('resolves the reducer from the directory the command was typed in, and --type overrides its types', async () => {
     const cwd = scratchDirectory();
-    writeFileSync(join(cwd, 'count.mjs'), 'export const init = () => ({}); export const reduce = (n, e) => ({ ...n, [e.type]: (n[e.type] ?? 0) + 1 });');
-    const run = await runWith(['replay', '--reducer', './count.mjs', '--type', 'OrderPaid,OrderShipped', '--stream', 'order-o-'], { store, cwd });
+    writeFileSync(
+      join(cwd, 'count.mjs'),
+      'export const init = () => ({}); export const reduce = (n, e) => ({ ...n, [e.type]: (n[e.type] ?? 0) + 1 });',
+    );
+    const run = await runWith(
+      ['replay', '--reducer', './count.mjs', '--type', 'OrderPaid,OrderShipped', '--stream', 'order-o-'],
+      { store, cwd },
+    );
     expect(JSON.parse(run.stdout)).toEqual({ OrderPaid: 4, OrderShipped: 2 });
     expect(reads[0]!.filter).toEqual({ types: ['OrderPaid', 'OrderShipped'], streamPrefix: 'order-o-' });
   });

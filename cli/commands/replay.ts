@@ -10,7 +10,7 @@ import { loadReducer, resultJson, runReducer } from '../replay/reducer.js';
 // `replay --reducer FILE`: folds history (or a slice of it) through the user's reducer and prints the result as JSON.
 
 export const command: Command = {
-  summary: "fold history through your own reducer (a .js file) and print the result as JSON",
+  summary: 'fold history through your own reducer (a .js file) and print the result as JSON',
   usage: `usage:
   npm run cli -- replay --reducer FILE [--type TYPE]... [--stream PREFIX] [--from TIME] [--to TIME] [--after POSITION] [--limit N]
 
@@ -41,10 +41,18 @@ examples/top-selling-products.js, examples/placed-to-shipped.js.`,
       const after = range.after ?? 0n;
       const progress = progressLine(context.stderr);
       const startedAt = Date.now();
-      const pages = pagesOfAll(opened.store, { ...range, types: range.types ?? reducer.types?.slice() }, { upTo: head });
+      const pages = pagesOfAll(
+        opened.store,
+        { ...range, types: range.types ?? reducer.types?.slice() },
+        { upTo: head },
+      );
       const outcome = await runReducer(reducer, pages, {
         signal: context.signal,
-        onPage: (page, events) => progress.update(() => `replayed ${rate(events, startedAt)}, ${through(page[page.length - 1]!.position, after, head)} of $all`),
+        onPage: (page, events) =>
+          progress.update(
+            () =>
+              `replayed ${rate(events, startedAt)}, ${through(page[page.length - 1]!.position, after, head)} of $all`,
+          ),
       });
       if (!outcome.complete) {
         progress.done(`stopped after ${rate(outcome.events, startedAt)}: no result`);

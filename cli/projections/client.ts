@@ -25,14 +25,29 @@ export interface VerifyView {
   position: string;
   exact: boolean;
   identical: boolean;
-  tables: { table: string; liveRows: number; rebuiltRows: number; differing: number; inFlight: number; samples: { key: unknown; live: unknown; rebuilt: unknown }[] }[];
+  tables: {
+    table: string;
+    liveRows: number;
+    rebuiltRows: number;
+    differing: number;
+    inFlight: number;
+    samples: { key: unknown; live: unknown; rebuilt: unknown }[];
+  }[];
 }
 
 export interface StatusView {
   name: string;
   version: number;
   status: 'live' | 'rebuilding';
-  rebuild?: { jobId: string; targetVersion: number; eventsDone: number; eventsTotal: number; eventsPerSecond: number; etaSeconds: number | null; stale: boolean };
+  rebuild?: {
+    jobId: string;
+    targetVersion: number;
+    eventsDone: number;
+    eventsTotal: number;
+    eventsPerSecond: number;
+    etaSeconds: number | null;
+    stale: boolean;
+  };
   checkpoint: string;
   headPosition: string;
   lagEvents: number;
@@ -47,7 +62,9 @@ export interface ProjectionApi {
 
 /** The problem a 4xx/5xx answer carries (RFC 9457 style), or its status line. */
 const problemOf = (status: number, body: unknown): string =>
-  typeof body === 'object' && body !== null && 'detail' in body ? String((body as { detail: unknown }).detail) : `HTTP ${status}`;
+  typeof body === 'object' && body !== null && 'detail' in body
+    ? String((body as { detail: unknown }).detail)
+    : `HTTP ${status}`;
 
 export function projectionApi(baseUrl: string, signal?: AbortSignal): ProjectionApi {
   const call = async <T>(method: string, path: string): Promise<T> => {
@@ -56,7 +73,10 @@ export function projectionApi(baseUrl: string, signal?: AbortSignal): Projection
       response = await fetch(`${baseUrl}${path}`, { method, ...(signal ? { signal } : {}) });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new CliFailure(`cannot reach the projection service at ${baseUrl} (${(error as Error).cause ?? (error as Error).message}): is it running? Point --url at it.`, { cause: error });
+      throw new CliFailure(
+        `cannot reach the projection service at ${baseUrl} (${(error as Error).cause ?? (error as Error).message}): is it running? Point --url at it.`,
+        { cause: error },
+      );
     }
     const text = await response.text();
     const body: unknown = text ? JSON.parse(text) : undefined;

@@ -14,7 +14,10 @@ export function duration(seconds: number | null): string {
 }
 
 /** [██████░░░░]  52.3%  523,000/1,000,000 events  24,120 events/s  ETA 20s */
-export function progressBar(job: Pick<JobView, 'eventsDone' | 'eventsTotal' | 'eventsPerSecond' | 'etaSeconds'>, width = 24): string {
+export function progressBar(
+  job: Pick<JobView, 'eventsDone' | 'eventsTotal' | 'eventsPerSecond' | 'etaSeconds'>,
+  width = 24,
+): string {
   const fraction = job.eventsTotal > 0 ? Math.min(1, job.eventsDone / job.eventsTotal) : 0;
   const filled = Math.round(fraction * width);
   const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
@@ -36,7 +39,14 @@ export function statusTable(statuses: readonly StatusView[]): string {
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return `${rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`;
+  return `${rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 export function verifyReport(report: VerifyView): string {
@@ -45,14 +55,24 @@ export function verifyReport(report: VerifyView): string {
       ? `verify: the rebuilt version equals the live one at position ${report.position}`
       : `verify: the rebuilt version differs from the live one at position ${report.position}`,
   ];
-  if (!report.exact) lines.push('  (the live version stood at different positions per partition: rows without a position may differ in flight)');
+  if (!report.exact)
+    lines.push(
+      '  (the live version stood at different positions per partition: rows without a position may differ in flight)',
+    );
   for (const table of report.tables) {
     const inFlight = table.inFlight > 0 ? `, ${count(table.inFlight)} in flight` : '';
-    lines.push(`  ${table.table}: ${count(table.liveRows)} live rows, ${count(table.rebuiltRows)} rebuilt, ${count(table.differing)} differing${inFlight}`);
+    lines.push(
+      `  ${table.table}: ${count(table.liveRows)} live rows, ${count(table.rebuiltRows)} rebuilt, ${count(table.differing)} differing${inFlight}`,
+    );
     for (const sample of table.samples) {
-      lines.push(`    ${JSON.stringify(sample.key)}`, `      live:    ${JSON.stringify(sample.live)}`, `      rebuilt: ${JSON.stringify(sample.rebuilt)}`);
+      lines.push(
+        `    ${JSON.stringify(sample.key)}`,
+        `      live:    ${JSON.stringify(sample.live)}`,
+        `      rebuilt: ${JSON.stringify(sample.rebuilt)}`,
+      );
     }
-    if (table.samples.length < table.differing) lines.push(`    … and ${count(table.differing - table.samples.length)} more`);
+    if (table.samples.length < table.differing)
+      lines.push(`    … and ${count(table.differing - table.samples.length)} more`);
   }
   return `${lines.join('\n')}\n`;
 }

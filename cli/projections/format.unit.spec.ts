@@ -3,25 +3,51 @@ import { duration, progressBar, statusTable, verifyReport } from './format.js';
 
 describe('projections command output', () => {
   it('draws a progress bar with done/total, rate and ETA', () => {
-    expect(progressBar({ eventsDone: 523_000, eventsTotal: 1_000_000, eventsPerSecond: 24_120, etaSeconds: 20 }, 10)).toBe(
-      '[█████░░░░░]  52.3%  523,000/1,000,000 events  24,120 events/s  ETA 20s',
+    expect(
+      progressBar({ eventsDone: 523_000, eventsTotal: 1_000_000, eventsPerSecond: 24_120, etaSeconds: 20 }, 10),
+    ).toBe('[█████░░░░░]  52.3%  523,000/1,000,000 events  24,120 events/s  ETA 20s');
+    expect(progressBar({ eventsDone: 0, eventsTotal: 0, eventsPerSecond: 0, etaSeconds: null }, 4)).toBe(
+      '[░░░░]   0.0%  0/0 events  0 events/s  ETA ?',
     );
-    expect(progressBar({ eventsDone: 0, eventsTotal: 0, eventsPerSecond: 0, etaSeconds: null }, 4)).toBe('[░░░░]   0.0%  0/0 events  0 events/s  ETA ?');
-    expect(progressBar({ eventsDone: 12, eventsTotal: 10, eventsPerSecond: 1, etaSeconds: 0 }, 4)).toMatch(/^\[████\] 100\.0%/);
+    expect(progressBar({ eventsDone: 12, eventsTotal: 10, eventsPerSecond: 1, etaSeconds: 0 }, 4)).toMatch(
+      /^\[████\] 100\.0%/,
+    );
   });
 
   it('writes durations for people', () => {
-    expect([duration(0), duration(42.4), duration(65), duration(7_380), duration(null)]).toEqual(['0s', '42s', '1m 05s', '2h 03m', '?']);
+    expect([duration(0), duration(42.4), duration(65), duration(7_380), duration(null)]).toEqual([
+      '0s',
+      '42s',
+      '1m 05s',
+      '2h 03m',
+      '?',
+    ]);
   });
 
   it('tabulates statuses, with a rebuild in progress', () => {
     const table = statusTable([
-      { name: 'catalog', version: 2, status: 'live', checkpoint: '100', headPosition: '100', lagEvents: 0, lagSeconds: 0 },
+      {
+        name: 'catalog',
+        version: 2,
+        status: 'live',
+        checkpoint: '100',
+        headPosition: '100',
+        lagEvents: 0,
+        lagSeconds: 0,
+      },
       {
         name: 'orders',
         version: 1,
         status: 'rebuilding',
-        rebuild: { jobId: 'j', targetVersion: 2, eventsDone: 25, eventsTotal: 100, eventsPerSecond: 5, etaSeconds: 15, stale: true },
+        rebuild: {
+          jobId: 'j',
+          targetVersion: 2,
+          eventsDone: 25,
+          eventsTotal: 100,
+          eventsPerSecond: 5,
+          etaSeconds: 15,
+          stale: true,
+        },
         checkpoint: '90',
         headPosition: '100',
         lagEvents: 10,
@@ -41,7 +67,16 @@ describe('projections command output', () => {
       position: '42',
       exact: true,
       identical: false,
-      tables: [{ table: 'products', liveRows: 3, rebuiltRows: 3, differing: 2, inFlight: 0, samples: [{ key: { sku: 'a' }, live: { name: 'a' }, rebuilt: { name: 'A' } }] }],
+      tables: [
+        {
+          table: 'products',
+          liveRows: 3,
+          rebuiltRows: 3,
+          differing: 2,
+          inFlight: 0,
+          samples: [{ key: { sku: 'a' }, live: { name: 'a' }, rebuilt: { name: 'A' } }],
+        },
+      ],
     });
     expect(report).toBe(
       [

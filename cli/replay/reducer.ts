@@ -1,4 +1,11 @@
-import { decodeEvent, isDomainEventType, UnreadableEvent, type DomainEvent, type DomainEventType, type RecordedEvent } from '@order-engine/shared';
+import {
+  decodeEvent,
+  isDomainEventType,
+  UnreadableEvent,
+  type DomainEvent,
+  type DomainEventType,
+  type RecordedEvent,
+} from '@order-engine/shared';
 import { CliFailure } from '../command.js';
 
 // A user's reducer folds history into a report: a plain ESM file exporting `init`, `reduce`, and optionally `done`
@@ -25,15 +32,21 @@ export async function loadReducer(url: URL): Promise<Reducer> {
   const module = (await import(url.href).catch((error: unknown) => {
     throw new CliFailure(`cannot load the reducer ${url.pathname}: ${(error as Error).message}`, { cause: error });
   })) as Record<string, unknown>;
-  const exported = (isObject(module.default) && 'reduce' in module.default ? module.default : module) as Record<string, unknown>;
+  const exported = (isObject(module.default) && 'reduce' in module.default ? module.default : module) as Record<
+    string,
+    unknown
+  >;
   const { init, reduce, done, types } = exported;
   const problems = [
     typeof reduce !== 'function' && 'export a function reduce(accumulator, event)',
     init === undefined && 'export init: a function returning the first accumulator (or a plain value)',
     done !== undefined && typeof done !== 'function' && 'done, when exported, must be a function',
-    types !== undefined && !(Array.isArray(types) && types.every((t) => typeof t === 'string' && isDomainEventType(t))) && 'types, when exported, must list known event types',
+    types !== undefined &&
+      !(Array.isArray(types) && types.every((t) => typeof t === 'string' && isDomainEventType(t))) &&
+      'types, when exported, must list known event types',
   ].filter((problem): problem is string => typeof problem === 'string');
-  if (problems.length > 0) throw new CliFailure(`${url.pathname} is not a reducer:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new CliFailure(`${url.pathname} is not a reducer:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return {
     init: typeof init === 'function' ? (init as () => unknown) : () => structuredClone(init),
     reduce: reduce as Reducer['reduce'],
@@ -72,14 +85,18 @@ function step(reducer: Reducer, accumulator: unknown, recorded: RecordedEvent): 
   try {
     event = toHistoryEvent(recorded);
   } catch (error) {
-    if (error instanceof UnreadableEvent) throw new CliFailure(`cannot decode the ${where}: ${error.message}`, { cause: error });
+    if (error instanceof UnreadableEvent)
+      throw new CliFailure(`cannot decode the ${where}: ${error.message}`, { cause: error });
     throw error;
   }
   let next: unknown;
   try {
     next = reducer.reduce(accumulator, event);
   } catch (error) {
-    throw new CliFailure(`the reducer failed on the ${where}:\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { cause: error });
+    throw new CliFailure(
+      `the reducer failed on the ${where}:\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      { cause: error },
+    );
   }
   if (isObject(next) && typeof (next as { then?: unknown }).then === 'function') {
     throw new CliFailure(`the reducer returned a promise for the ${where}: reduce must be synchronous`);

@@ -83,10 +83,20 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   const checkpoints = sqlCheckpointStore(sql, { prefix });
 
   const ready = { eventStore: eventStoreReady(eventStore), database: databaseReady(sql), ...options.ready };
-  const limiter = admissionLimiter({ concurrency: 256, queueLimit: 64, ...options.admission, maxWaitMs: MAX_COMMAND_WAIT_MS });
+  const limiter = admissionLimiter({
+    concurrency: 256,
+    queueLimit: 64,
+    ...options.admission,
+    maxWaitMs: MAX_COMMAND_WAIT_MS,
+  });
   const health = () => ({ admission: limiter.status(), ...options.health?.() });
   // Before the body is parsed and the idempotency key claimed: a refusal is cheap, and its retry runs as the first try.
-  const app = createApp('command-service', { health, ready, readyTimeoutMs: options.readyTimeoutMs, admission: admission(limiter) });
+  const app = createApp('command-service', {
+    health,
+    ready,
+    readyTimeoutMs: options.readyTimeoutMs,
+    admission: admission(limiter),
+  });
   app.use(idempotency(keys, logger));
   app.use(productRoutes(commands, newId));
   app.use(orderRoutes(commands, newId));

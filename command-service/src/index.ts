@@ -1,6 +1,12 @@
 export { createCommandService, FULFILMENT_SAGA, type CommandService, type CommandServiceOptions } from './app.js';
 export { handleCommand, DEFAULT_RETRIES, type HandleOptions, type HandleResult } from './handling/handle-command.js';
-export { commandHandler, type CommandHandler, type CommandHandlerOptions, type OrderResult, type ProductResult } from './handling/command-handler.js';
+export {
+  commandHandler,
+  type CommandHandler,
+  type CommandHandlerOptions,
+  type OrderResult,
+  type ProductResult,
+} from './handling/command-handler.js';
 export { loadStream, stateCache, type StateCache, type StreamState } from './handling/stream-state.js';
 export { checkpointedConsumer, type Consumer, type ConsumerStatus } from './saga/consumer.js';
 export { sqlCheckpointStore, type CheckpointStore } from './saga/checkpoints.js';

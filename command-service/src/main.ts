@@ -34,7 +34,11 @@ async function main(): Promise<void> {
     prefix: config.READ_MODEL_PREFIX,
     logger,
     retries: config.COMMAND_RETRIES,
-    admission: { concurrency: config.COMMAND_CONCURRENCY, queueLimit: config.COMMAND_QUEUE_LIMIT, latencyTargetMs: config.COMMAND_LATENCY_TARGET_MS || undefined },
+    admission: {
+      concurrency: config.COMMAND_CONCURRENCY,
+      queueLimit: config.COMMAND_QUEUE_LIMIT,
+      latencyTargetMs: config.COMMAND_LATENCY_TARGET_MS || undefined,
+    },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
     feed: feedFor(config, 'saga', logger, eventStore, (_streamId, type) => isFulfilmentEventType(type), membership),
     feedPartitions: feedPartitions(config),
@@ -51,7 +55,12 @@ async function main(): Promise<void> {
   service.saga.start();
   service.housekeeping.start();
   const server = await listen(service.app, { host: config.HOST, port: config.COMMAND_PORT });
-  logger.info(`command service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE, bus: config.BUS, relayInProcess: config.RELAY_IN_PROCESS });
+  logger.info(`command service listening on ${server.url}`, {
+    url: server.url,
+    eventStore: config.EVENT_STORE,
+    bus: config.BUS,
+    relayInProcess: config.RELAY_IN_PROCESS,
+  });
 
   // Requests in flight finish first; then the saga commits its offsets as it leaves, and the relay frees its lease.
   const stop = async () => {

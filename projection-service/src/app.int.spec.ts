@@ -21,7 +21,14 @@ describe('projection-service admin API', () => {
     const readDb = await pglite();
     const prefix = `${freshName('t')}_`;
     const eventStore = memoryEventStore();
-    service = createProjectionService({ eventStore, readDb, cache: memoryCache({ maxEntries: 100 }), prefix, logger: silentLogger, batchSize: 5 });
+    service = createProjectionService({
+      eventStore,
+      readDb,
+      cache: memoryCache({ maxEntries: 100 }),
+      prefix,
+      logger: silentLogger,
+      batchSize: 5,
+    });
     server = await listen(service.app, { host: '127.0.0.1', port: 0 });
     return { readDb, prefix, eventStore, service, url: server.url };
   }
@@ -49,7 +56,14 @@ describe('projection-service admin API', () => {
     const ageSeconds = (Date.now() - oldest!.recordedAt.getTime()) / 1000;
     expect(behind.map((p) => p.name)).toEqual(['catalog', 'orders', 'sales']);
     for (const status of behind) {
-      expect(status).toMatchObject({ version: 1, schema: `${prefix}${status.name}_v1`, status: 'live', checkpoint: '0', headPosition: head.toString(), lagEvents: Number(head) });
+      expect(status).toMatchObject({
+        version: 1,
+        schema: `${prefix}${status.name}_v1`,
+        status: 'live',
+        checkpoint: '0',
+        headPosition: head.toString(),
+        lagEvents: Number(head),
+      });
       expect(status.lagSeconds).toBeGreaterThanOrEqual(0.02);
       expect(status.lagSeconds).toBeLessThanOrEqual(ageSeconds);
     }
@@ -57,7 +71,13 @@ describe('projection-service admin API', () => {
     await running.start();
     expect(await running.waitFor(head, 20_000)).toBe(true);
     const caughtUp = await getProjections(url);
-    for (const status of caughtUp) expect(status).toMatchObject({ checkpoint: head.toString(), headPosition: head.toString(), lagEvents: 0, lagSeconds: 0 });
+    for (const status of caughtUp)
+      expect(status).toMatchObject({
+        checkpoint: head.toString(),
+        headPosition: head.toString(),
+        lagEvents: 0,
+        lagSeconds: 0,
+      });
   });
 
   it('answers an unknown route with a problem', async () => {

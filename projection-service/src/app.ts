@@ -1,4 +1,12 @@
-import { createApp, finishApp, HttpProblem, projectionNames, type Logger, type ProjectionName, type ReadinessChecks } from '@order-engine/shared';
+import {
+  createApp,
+  finishApp,
+  HttpProblem,
+  projectionNames,
+  type Logger,
+  type ProjectionName,
+  type ReadinessChecks,
+} from '@order-engine/shared';
 import type { Express } from 'express';
 import { z } from 'zod';
 import type { DeadLetters } from './admin/dead-letters.js';
@@ -60,13 +68,17 @@ export function createProjectionApp(deps: ProjectionAppDeps): Express {
     const verify = RebuildQuery.parse(req.query).verify ?? RebuildBody.parse(req.body)?.verify ?? false;
     const { job, resumed } = await rebuilds.request(name, { verify });
     const location = `/projections/${name}/rebuilds/${job.id}`;
-    res.status(202).location(location).json({ ...jobView(job), resumed, location });
+    res
+      .status(202)
+      .location(location)
+      .json({ ...jobView(job), resumed, location });
   });
 
   app.get('/projections/:name/rebuilds/:jobId', async (req, res) => {
     const { name, jobId } = JobParams.parse(req.params);
     const job = await rebuilds.find(jobId);
-    if (!job || job.projection !== name) throw new HttpProblem(404, 'not-found', 'Not Found', `${name} has no rebuild ${jobId}`);
+    if (!job || job.projection !== name)
+      throw new HttpProblem(404, 'not-found', 'Not Found', `${name} has no rebuild ${jobId}`);
     res.json(jobView(job));
   });
 
@@ -80,7 +92,8 @@ export function createProjectionApp(deps: ProjectionAppDeps): Express {
   app.post('/projections/:name/dead-letters/:id/retry', async (req, res) => {
     const { name, id } = LetterParams.parse(req.params);
     const outcome = await deadLetters.retry(name, id);
-    if (!outcome.retried) throw new HttpProblem(422, 'dead-letter-still-failing', 'Unprocessable Content', outcome.error, { id });
+    if (!outcome.retried)
+      throw new HttpProblem(422, 'dead-letter-still-failing', 'Unprocessable Content', outcome.error, { id });
     res.json({ id, ...outcome });
   });
 

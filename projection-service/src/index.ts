@@ -1,7 +1,19 @@
 // What the embedded composition root and the other services use from projection-service.
-export { createProjectionService, defaultRebuildSettings, rebuildSettings, type ProjectionService, type ProjectionServiceOptions, type RebuildSettings } from './service.js';
+export {
+  createProjectionService,
+  defaultRebuildSettings,
+  rebuildSettings,
+  type ProjectionService,
+  type ProjectionServiceOptions,
+  type RebuildSettings,
+} from './service.js';
 export { migrateReadModels } from './read-models/migrate.js';
-export { createProjectionRunner, type CheckpointAdvance, type ProjectionRunner, type ProjectionRunnerOptions } from './runner/runner.js';
+export {
+  createProjectionRunner,
+  type CheckpointAdvance,
+  type ProjectionRunner,
+  type ProjectionRunnerOptions,
+} from './runner/runner.js';
 export { readCheckpoint } from './runner/checkpoints.js';
 export { projectionStatuses, type ProjectionStatus, type RebuildProgress } from './admin/projection-status.js';
 export type { DeadLetterView } from './admin/dead-letters.js';

@@ -43,14 +43,21 @@ async function main(): Promise<void> {
     rebuildWith: { eventStore: rebuildStore, readDb: databases.forLongStatements.readDb },
     ready: {
       ...(config.CACHE === 'redis' && { redis: cacheReady(cache) }),
-      ...(config.BUS === 'kafka' && { kafka: membership.check(() => service.runners.map((runner) => groupOf(runner.key))) }),
+      ...(config.BUS === 'kafka' && {
+        kafka: membership.check(() => service.runners.map((runner) => groupOf(runner.key))),
+      }),
     },
     readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
 
   await service.start();
   const server = await listen(service.app, { host: config.HOST, port: config.PROJECTION_PORT });
-  logger.info(`projection service listening on ${server.url}`, { url: server.url, eventStore: config.EVENT_STORE, readDb: config.READ_DB, bus: config.BUS });
+  logger.info(`projection service listening on ${server.url}`, {
+    url: server.url,
+    eventStore: config.EVENT_STORE,
+    readDb: config.READ_DB,
+    bus: config.BUS,
+  });
 
   const stop = async () => {
     await server.close(config.SHUTDOWN_GRACE_MS);

@@ -43,10 +43,18 @@ export interface RebuildSettings {
   superviseEveryMs: number;
 }
 
-export const defaultRebuildSettings: RebuildSettings = { pageSize: 10_000, staleAfterMs: 15_000, heartbeatMs: 2_000, retireAfterMs: 5_000, superviseEveryMs: 500 };
+export const defaultRebuildSettings: RebuildSettings = {
+  pageSize: 10_000,
+  staleAfterMs: 15_000,
+  heartbeatMs: 2_000,
+  retireAfterMs: 5_000,
+  superviseEveryMs: 500,
+};
 
 /** The rebuild settings a configuration names (REBUILD_PAGE_SIZE, REBUILD_STALE_AFTER_MS, REBUILD_RETIRE_AFTER_MS). */
-export const rebuildSettings = (config: Pick<EngineConfig, 'REBUILD_PAGE_SIZE' | 'REBUILD_STALE_AFTER_MS' | 'REBUILD_RETIRE_AFTER_MS'>): Partial<RebuildSettings> => ({
+export const rebuildSettings = (
+  config: Pick<EngineConfig, 'REBUILD_PAGE_SIZE' | 'REBUILD_STALE_AFTER_MS' | 'REBUILD_RETIRE_AFTER_MS'>,
+): Partial<RebuildSettings> => ({
   pageSize: config.REBUILD_PAGE_SIZE,
   staleAfterMs: config.REBUILD_STALE_AFTER_MS,
   // A beat well inside the stale limit: a slow query or two must not make a live job look dead.
@@ -112,19 +120,24 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
   const backoff = options.backoff ?? { initialMs: 100, maxMs: 5_000 };
   const embedded = storeFeed((subscription) => eventStore.subscribeToAll(subscription), options.batchSize);
 
-  const live = liveRunners(projections, (projection, version) =>
-    createProjectionRunner({
-      projection,
-      version,
-      sql: readDb,
-      prefix,
-      feed: options.feedFor?.(projection.schema(prefix, version), (streamId) => streamId.startsWith(projection.streamPrefix)) ?? embedded,
-      feedPartitions,
-      cache,
-      logger,
-      backoff,
-      onAdvance: options.onAdvance,
-    }),
+  const live = liveRunners(
+    projections,
+    (projection, version) =>
+      createProjectionRunner({
+        projection,
+        version,
+        sql: readDb,
+        prefix,
+        feed:
+          options.feedFor?.(projection.schema(prefix, version), (streamId) =>
+            streamId.startsWith(projection.streamPrefix),
+          ) ?? embedded,
+        feedPartitions,
+        cache,
+        logger,
+        backoff,
+        onAdvance: options.onAdvance,
+      }),
     logger,
   );
   const followRegistry = async () => live.follow(await readLiveVersions(readDb, admin));
@@ -148,14 +161,29 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
   const housekeeping = supervisor(
     {
       'following the registry': followRegistry,
-      'dropping retired versions': () => dropRetiredSchemas(readDb, prefix, settings.retireAfterMs, { cache, removeFeed: options.removeFeed, failing: failingLeftovers }, logger),
+      'dropping retired versions': () =>
+        dropRetiredSchemas(
+          readDb,
+          prefix,
+          settings.retireAfterMs,
+          { cache, removeFeed: options.removeFeed, failing: failingLeftovers },
+          logger,
+        ),
       'resuming stale rebuilds': () => rebuilds.resumeStale(),
     },
     settings.superviseEveryMs,
     logger,
   );
   const app = createProjectionApp({
-    statuses: () => projectionStatuses({ sql: readDb, eventStore, prefix, projections, feedPartitions, staleAfterMs: settings.staleAfterMs }),
+    statuses: () =>
+      projectionStatuses({
+        sql: readDb,
+        eventStore,
+        prefix,
+        projections,
+        feedPartitions,
+        staleAfterMs: settings.staleAfterMs,
+      }),
     rebuilds,
     deadLetters: deadLetters({ sql: readDb, eventStore, prefix, projections, cache, logger }),
     logger,

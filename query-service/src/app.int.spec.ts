@@ -34,7 +34,18 @@ describe('query service without its read database', () => {
   });
 
   it('still serves what the cache holds', async () => {
-    const product = { sku: 'HAM-1', name: 'Hammer', category: 'tools', priceCents: 100, currency: 'EUR', onHand: 1, reserved: 0, available: 1, status: 'active', revision: 1 };
+    const product = {
+      sku: 'HAM-1',
+      name: 'Hammer',
+      category: 'tools',
+      priceCents: 100,
+      currency: 'EUR',
+      onHand: 1,
+      reserved: 0,
+      available: 1,
+      status: 'active',
+      revision: 1,
+    };
     await cache.set('catalog_v1:product:HAM-1', { version: 1, value: product });
     const response = await fetch(`${url}/products/HAM-1`);
     expect([response.status, response.headers.get('x-cache')]).toEqual([200, 'hit']);
@@ -52,7 +63,11 @@ describeOnReadDbs('query service before the projection service has created the r
   it('answers 503 problems instead of errors', async () => {
     const f = fixture();
     await f.db.exec(`drop schema ${f.schemas.catalog} cascade; drop schema ${f.schemas.admin} cascade;`);
-    for (const [path, headers] of [['/products', {}], ['/products/HAM-1', {}], ['/orders/O-1', { 'X-Min-Position': '1' }]] as const) {
+    for (const [path, headers] of [
+      ['/products', {}],
+      ['/products/HAM-1', {}],
+      ['/orders/O-1', { 'X-Min-Position': '1' }],
+    ] as const) {
       const { status, headers: answered, body } = await f.get(path, headers);
       expect({ path, status }).toEqual({ path, status: 503 });
       expect(answered.get('retry-after')).toBe('1');

@@ -94,7 +94,14 @@ const readDbUnavailable: ErrorRequestHandler = (error, _req, _res, next) => {
   if (error instanceof SqlUnavailable) {
     next(new HttpProblem(503, 'unavailable', 'Service Unavailable', 'the read database is unavailable; retry later'));
   } else if (MISSING_READ_MODEL.has((error as { code?: unknown })?.code as string)) {
-    next(new HttpProblem(503, 'read-model-unavailable', 'Service Unavailable', 'the read models are not set up yet; retry once the projection service runs'));
+    next(
+      new HttpProblem(
+        503,
+        'read-model-unavailable',
+        'Service Unavailable',
+        'the read models are not set up yet; retry once the projection service runs',
+      ),
+    );
   } else {
     next(error);
   }
@@ -102,7 +109,9 @@ const readDbUnavailable: ErrorRequestHandler = (error, _req, _res, next) => {
 
 export function createQueryService(options: QueryServiceOptions): QueryService {
   const { readDb, cache, prefix, logger, readYourWritesTimeoutMs, versions, now = () => new Date() } = options;
-  const live = versions ? fixedSchemas(prefix, versions) : liveSchemas({ sql: readDb, prefix, logger, ttlMs: options.registryTtlMs });
+  const live = versions
+    ? fixedSchemas(prefix, versions)
+    : liveSchemas({ sql: readDb, prefix, logger, ttlMs: options.registryTtlMs });
   // Requests wait for a projection by name; each read of its checkpoint goes to the live version's, so a wait that
   // spans a rebuild's switch follows it (the old version's checkpoint stops moving at the switch).
   const checkpointOf = sqlCheckpoints(readDb, adminSchema(prefix), options.feedPartitions);
@@ -113,16 +122,47 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     return reported.get(schema) ?? checkpointOf(schema);
   };
   const waiter = checkpointWaiter({ readCheckpoint, logger, pollIntervalMs: options.checkpointPollMs });
-  const consistency = readYourWrites(waiter, readYourWritesTimeoutMs, options.cacheKeepsUpWithReports, (name) => live.of(name as ProjectionName));
+  const consistency = readYourWrites(waiter, readYourWritesTimeoutMs, options.cacheKeepsUpWithReports, (name) =>
+    live.of(name as ProjectionName),
+  );
   const cached = cacheAside({ cache, logger, timeoutMs: options.cacheTimeoutMs });
   const schemaOf = (name: ProjectionName) => () => live.of(name);
 
-  const ready = { readDatabase: databaseReady(readDb), ...(options.eventStore && { eventStore: eventStoreReady(options.eventStore) }), ...options.ready };
-  const app = createApp(QUERY_SERVICE, { health: () => ({ cache: cached.counters() }), ready, readyTimeoutMs: options.readyTimeoutMs });
+  const ready = {
+    readDatabase: databaseReady(readDb),
+    ...(options.eventStore && { eventStore: eventStoreReady(options.eventStore) }),
+    ...options.ready,
+  };
+  const app = createApp(QUERY_SERVICE, {
+    health: () => ({ cache: cached.counters() }),
+    ready,
+    readyTimeoutMs: options.readyTimeoutMs,
+  });
   const readEntity = entityReads(cached, consistency);
-  app.use(catalogRoutes({ schema: schemaOf('catalog'), products: (schema) => productReads(readDb, schema), readEntity, readYourWrites: consistency }));
-  app.use(ordersRoutes({ schema: schemaOf('orders'), orders: (schema) => orderReads(readDb, schema), readEntity, readYourWrites: consistency }));
-  app.use(statsRoutes({ schema: schemaOf('sales'), sales: (schema) => salesReads(readDb, schema), readYourWrites: consistency, now }));
+  app.use(
+    catalogRoutes({
+      schema: schemaOf('catalog'),
+      products: (schema) => productReads(readDb, schema),
+      readEntity,
+      readYourWrites: consistency,
+    }),
+  );
+  app.use(
+    ordersRoutes({
+      schema: schemaOf('orders'),
+      orders: (schema) => orderReads(readDb, schema),
+      readEntity,
+      readYourWrites: consistency,
+    }),
+  );
+  app.use(
+    statsRoutes({
+      schema: schemaOf('sales'),
+      sales: (schema) => salesReads(readDb, schema),
+      readYourWrites: consistency,
+      now,
+    }),
+  );
   if (options.eventStore) app.use(historyRoutes({ eventStore: options.eventStore, logger }));
   app.use(readDbUnavailable);
   finishApp(app, logger);

@@ -1,4 +1,15 @@
-import { cacheReady, createLogger, exitOnStartupError, feedPartitions, listen, loadEngineConfig, openCache, openDatabases, openEventStore, stopOnSignals } from '@order-engine/shared';
+import {
+  cacheReady,
+  createLogger,
+  exitOnStartupError,
+  feedPartitions,
+  listen,
+  loadEngineConfig,
+  openCache,
+  openDatabases,
+  openEventStore,
+  stopOnSignals,
+} from '@order-engine/shared';
 import { createQueryService, QUERY_SERVICE } from './app.js';
 
 // The query service on its own: the composition root, and the only place that reads the environment.
@@ -22,7 +33,11 @@ async function main(): Promise<void> {
     readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
   const server = await listen(service.app, { host: config.HOST, port: config.QUERY_PORT });
-  logger.info(`query service listening on ${server.url}`, { url: server.url, readDb: config.READ_DB, cache: config.CACHE });
+  logger.info(`query service listening on ${server.url}`, {
+    url: server.url,
+    readDb: config.READ_DB,
+    cache: config.CACHE,
+  });
 
   // Queries and exports in flight finish first (for SHUTDOWN_GRACE_MS at most).
   const stop = async () => {

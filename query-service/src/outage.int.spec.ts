@@ -22,7 +22,10 @@ import { aProduct, createReadModelTables, dropReadModelSchemas, insertProduct } 
 // (the real servers are shared by other tests and are never touched).
 
 const timeouts = { connectMs: 500, statementMs: 1_000, queryMs: 1_000 };
-const serverOf = (url: string, defaultPort: number) => ({ host: new URL(url).hostname, port: Number(new URL(url).port || defaultPort) });
+const serverOf = (url: string, defaultPort: number) => ({
+  host: new URL(url).hostname,
+  port: Number(new URL(url).port || defaultPort),
+});
 
 async function eventually(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -52,7 +55,12 @@ describeWithService('DATABASE_URL', 'query service, PostgreSQL or Redis out of r
     await direct.close();
   });
 
-  async function serve(readDb: Sql, cache: Cache, ready = {}): Promise<{ get(path: string): Promise<{ status: number; headers: Headers; body: any }> }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  async function serve(
+    readDb: Sql,
+    cache: Cache,
+    ready = {},
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ): Promise<{ get(path: string): Promise<{ status: number; headers: Headers; body: any }> }> {
     const service: QueryService = createQueryService({
       readDb,
       cache,
@@ -85,7 +93,10 @@ describeWithService('DATABASE_URL', 'query service, PostgreSQL or Redis out of r
     cleanups.push(() => readDb.close());
     const api = await serve(readDb, noCache);
     expect((await api.get('/products/lamp')).status).toBe(200);
-    expect(await api.get('/ready')).toMatchObject({ status: 200, body: { status: 'ready', failing: [], checks: { readDatabase: 'ok' } } });
+    expect(await api.get('/ready')).toMatchObject({
+      status: 200,
+      body: { status: 'ready', failing: [], checks: { readDatabase: 'ok' } },
+    });
 
     proxy.hold();
     const started = Date.now();
@@ -93,7 +104,10 @@ describeWithService('DATABASE_URL', 'query service, PostgreSQL or Redis out of r
     expect(held.status).toBe(503);
     expect(held.headers.get('retry-after')).toBe('1');
     expect(Date.now() - started).toBeLessThan(timeouts.queryMs + 1_500);
-    expect(await api.get('/ready')).toMatchObject({ status: 503, body: { status: 'unavailable', failing: ['readDatabase'] } });
+    expect(await api.get('/ready')).toMatchObject({
+      status: 503,
+      body: { status: 'unavailable', failing: ['readDatabase'] },
+    });
 
     proxy.resume();
     await eventually(async () => (await api.get('/products/lamp')).status === 200);
@@ -106,7 +120,10 @@ describeWithService('DATABASE_URL', 'query service, PostgreSQL or Redis out of r
       const cache = redisCache(await connectRedis(proxy.url(redisUrl)), { keyPrefix: `${freshName('qoutage')}:` });
       cleanups.push(() => cache.close());
       const api = await serve(direct, cache, { redis: cacheReady(cache) });
-      expect(await api.get('/ready')).toMatchObject({ status: 200, body: { checks: { readDatabase: 'ok', redis: 'ok' } } });
+      expect(await api.get('/ready')).toMatchObject({
+        status: 200,
+        body: { checks: { readDatabase: 'ok', redis: 'ok' } },
+      });
 
       proxy.hold();
       expect(await api.get('/ready')).toMatchObject({ status: 503, body: { failing: ['redis'] } });

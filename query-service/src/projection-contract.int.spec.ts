@@ -17,7 +17,8 @@ describeOnReadDbs('query service over rows written by the projection service', (
     for (const projection of liveProjections) {
       const schema = projection.schema(f.prefix);
       expect(Object.values(f.schemas)).toContain(schema);
-      for (const write of await f.db.transaction((tx) => projection.apply(tx, schema, events))) writes.set(write.key, write.entry);
+      for (const write of await f.db.transaction((tx) => projection.apply(tx, schema, events)))
+        writes.set(write.key, write.entry);
     }
     expect(writes.size).toBeGreaterThan(0);
 
@@ -31,12 +32,18 @@ describeOnReadDbs('query service over rows written by the projection service', (
 
     const lists = [await f.get('/products'), await f.get('/customers/alice/orders')];
     for (const { body } of lists) {
-      for (const item of body.items) expect(item).toEqual(writes.get(item.sku ? `${f.schemas.catalog}:product:${item.sku}` : `${f.schemas.orders}:order:${item.orderId}`)?.value);
+      for (const item of body.items)
+        expect(item).toEqual(
+          writes.get(
+            item.sku ? `${f.schemas.catalog}:product:${item.sku}` : `${f.schemas.orders}:order:${item.orderId}`,
+          )?.value,
+        );
     }
 
     const { body: sales } = await f.get('/stats/sales?from=2026-03-01&to=2026-03-01');
     expect(sales.days.length).toBeGreaterThan(0);
-    const sum = (field: 'units' | 'revenueCents') => sales.days.reduce((total: number, day: SalesDayView) => total + day[field], 0);
+    const sum = (field: 'units' | 'revenueCents') =>
+      sales.days.reduce((total: number, day: SalesDayView) => total + day[field], 0);
     expect(sales.totals).toEqual([{ currency: 'EUR', units: sum('units'), revenueCents: sum('revenueCents') }]);
   });
 });

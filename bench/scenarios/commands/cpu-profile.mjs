@@ -16,7 +16,11 @@ if (dir) {
   process.once('exit', () => {
     // An in-thread session answers synchronously, so this completes before the process is gone.
     session.post('Profiler.stop', (error, result) => {
-      if (!error) writeFileSync(join(dir, `${process.argv[1]?.split('/').at(-1) ?? 'node'}-${process.pid}-${threadId}.cpuprofile`), JSON.stringify(result.profile));
+      if (!error)
+        writeFileSync(
+          join(dir, `${process.argv[1]?.split('/').at(-1) ?? 'node'}-${process.pid}-${threadId}.cpuprofile`),
+          JSON.stringify(result.profile),
+        );
     });
   });
 }

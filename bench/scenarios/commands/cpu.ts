@@ -20,12 +20,18 @@ export async function cpuSeconds(childName: (cmdline: string) => string): Promis
     for (const pid of await readdir('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       // A process may end between the listing and the read: it is simply not counted.
-      const [stat, cmdline] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/cmdline`, 'utf8')]).catch(() => ['', '']);
+      const [stat, cmdline] = await Promise.all([
+        readFile(`/proc/${pid}/stat`, 'utf8'),
+        readFile(`/proc/${pid}/cmdline`, 'utf8'),
+      ]).catch(() => ['', '']);
       if (!stat) continue;
       // After the command name (which may hold spaces): state, ppid, ..., utime and stime are the 12th and 13th.
       const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
       const command = `${cmdline.replaceAll('\0', ' ')} `;
-      const name = Number(fields[1]) === process.pid ? childName(command) : servers.find(([pattern]) => pattern.test(command))?.[1];
+      const name =
+        Number(fields[1]) === process.pid
+          ? childName(command)
+          : servers.find(([pattern]) => pattern.test(command))?.[1];
       if (name) add(name, (Number(fields[11]) + Number(fields[12])) / 100); // USER_HZ is 100 on Linux
     }
   } catch {

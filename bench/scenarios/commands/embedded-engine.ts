@@ -9,14 +9,24 @@ import { startEngine } from '../../../embedded/engine.js';
 // its URLs as one JSON line on stdout; SIGTERM stops it and removes the directory.
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'order-engine-bench-'));
-  const config = loadEngineConfig({ LOG_LEVEL: 'warn', ...process.env, DATA_DIR: dataDir, COMMAND_PORT: '0', QUERY_PORT: '0', PROJECTION_PORT: '0', SEED_DEMO: 'false' });
+  const config = loadEngineConfig({
+    LOG_LEVEL: 'warn',
+    ...process.env,
+    DATA_DIR: dataDir,
+    COMMAND_PORT: '0',
+    QUERY_PORT: '0',
+    PROJECTION_PORT: '0',
+    SEED_DEMO: 'false',
+  });
   const logger = createLogger(config.LOG_LEVEL);
   const engine = await startEngine(config, logger);
   stopOnSignals(logger, async () => {
     await engine.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
-  process.stdout.write(`${JSON.stringify({ commandUrl: engine.commandUrl, queryUrl: engine.queryUrl, projectionUrl: engine.projectionUrl })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ commandUrl: engine.commandUrl, queryUrl: engine.queryUrl, projectionUrl: engine.projectionUrl })}\n`,
+  );
 }
 
 main().catch(exitOnStartupError);

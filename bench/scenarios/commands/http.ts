@@ -20,11 +20,16 @@ export function httpClient({ maxSockets = 512, timeoutMs = 30_000 } = {}): HttpC
   const send = (url: string, method: string, body?: unknown, extra: Record<string, string> = {}): Promise<Answer> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers = payload === undefined ? extra : { ...extra, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+      const headers =
+        payload === undefined
+          ? extra
+          : { ...extra, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
       const req = request(url, { method, agent, headers, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }),
+        );
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));

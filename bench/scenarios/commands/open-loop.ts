@@ -61,7 +61,10 @@ export interface OrderLine {
 }
 
 /** 1–3 distinct lines over the skus, from a seeded generator so every run places the same orders. */
-export function orderBodies(skus: readonly string[], seed = 7): (i: number) => { customerId: string; lines: OrderLine[] } {
+export function orderBodies(
+  skus: readonly string[],
+  seed = 7,
+): (i: number) => { customerId: string; lines: OrderLine[] } {
   let state = seed;
   const random = () => {
     state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -71,7 +74,10 @@ export function orderBodies(skus: readonly string[], seed = 7): (i: number) => {
     const count = 1 + Math.floor(random() * 3);
     const chosen = new Set<string>();
     while (chosen.size < count) chosen.add(skus[Math.floor(random() * skus.length)]!);
-    return { customerId: `customer-${i % 50}`, lines: [...chosen].map((sku) => ({ sku, quantity: 1 + Math.floor(random() * 3) })) };
+    return {
+      customerId: `customer-${i % 50}`,
+      lines: [...chosen].map((sku) => ({ sku, quantity: 1 + Math.floor(random() * 3) })),
+    };
   };
 }
 
@@ -90,7 +96,12 @@ export function dueTimes(rate: number, warmupSeconds: number): { due: (i: number
   return { due, warmupCount };
 }
 
-export async function openLoop(stack: Stack, client: HttpClient, body: (i: number) => unknown, options: LoadOptions): Promise<LoadResult> {
+export async function openLoop(
+  stack: Stack,
+  client: HttpClient,
+  body: (i: number) => unknown,
+  options: LoadOptions,
+): Promise<LoadResult> {
   const { rate, warmupSeconds, seconds, pollMs, visibleTimeoutMs } = options;
   const { due: dueAfterStart, warmupCount } = dueTimes(rate, warmupSeconds);
   const total = warmupCount + Math.round(rate * seconds);
@@ -123,7 +134,8 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
         if (counted) lags.push(now - answeredAt);
         return;
       }
-      if (answer.status !== 404 && answer.status !== 200) return fail(`GET /orders/${orderId}: ${answer.status} ${answer.body.slice(0, 200)}`);
+      if (answer.status !== 404 && answer.status !== 200)
+        return fail(`GET /orders/${orderId}: ${answer.status} ${answer.body.slice(0, 200)}`);
       if (!stale) return fail(`GET /orders/${orderId}: 404 although the read model has passed the order's position`);
       if (now - answeredAt > visibleTimeoutMs) {
         if (counted) invisible += 1;
@@ -151,7 +163,8 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
       refusals.latencies.push(answeredAt - due);
       if (!answer.headers['retry-after']) refusals.withoutRetryAfter += 1;
     }
-    if (answer.status < 200 || answer.status >= 300) return fail(`POST /orders: ${answer.status} ${answer.body.slice(0, 200)}`);
+    if (answer.status < 200 || answer.status >= 300)
+      return fail(`POST /orders: ${answer.status} ${answer.body.slice(0, 200)}`);
     if (counted) {
       latencies.push(answeredAt - due);
       lastAnswer = Math.max(lastAnswer, answeredAt);
@@ -166,7 +179,7 @@ export async function openLoop(stack: Stack, client: HttpClient, body: (i: numbe
 
   const inFlight: Promise<void>[] = [];
   const dueAt = (i: number) => begin + dueAfterStart(i);
-  for (let i = 0; i < total; ) {
+  for (let i = 0; i < total;) {
     // Always yield while the next command is not due: above 1,000/s it is due in under a millisecond, and a loop
     // that spun until then would keep every request it made from being written.
     const wait = dueAt(i) - performance.now();

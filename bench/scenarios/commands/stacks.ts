@@ -62,7 +62,13 @@ export interface DistributedSettings {
  * query-service as separate processes on PostgreSQL, Kafka and Redis, with schemas, topic, consumer groups and Redis
  * keys of their own, all removed by stop().
  */
-export async function startDistributed({ relay, databaseUrl, redisUrl, kafkaBrokers, env: extra = {} }: DistributedSettings): Promise<RunningStack> {
+export async function startDistributed({
+  relay,
+  databaseUrl,
+  redisUrl,
+  kafkaBrokers,
+  env: extra = {},
+}: DistributedSettings): Promise<RunningStack> {
   const id = `bench_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   const env: Record<string, string> = {
     ...distributedEnv(id, databaseUrl, kafkaBrokers),
@@ -79,25 +85,48 @@ export async function startDistributed({ relay, databaseUrl, redisUrl, kafkaBrok
   try {
     const commandPort = await freePort();
     const inProcess = String(relay === 'in-process');
-    processes.push(await startService('command', entryPoints.command, { ...env, RELAY_IN_PROCESS: inProcess, COMMAND_PORT: String(commandPort) }, commandPort));
+    processes.push(
+      await startService(
+        'command',
+        entryPoints.command,
+        { ...env, RELAY_IN_PROCESS: inProcess, COMMAND_PORT: String(commandPort) },
+        commandPort,
+      ),
+    );
     if (relay === 'process') processes.push(await startService('relay', entryPoints.relay, env));
     const projectionPort = await freePort();
-    processes.push(await startService('projection', entryPoints.projection, { ...env, PROJECTION_PORT: String(projectionPort) }, projectionPort));
+    processes.push(
+      await startService(
+        'projection',
+        entryPoints.projection,
+        { ...env, PROJECTION_PORT: String(projectionPort) },
+        projectionPort,
+      ),
+    );
     const queryPort = await freePort();
-    processes.push(await startService('query', entryPoints.query, { ...env, QUERY_PORT: String(queryPort) }, queryPort));
+    processes.push(
+      await startService('query', entryPoints.query, { ...env, QUERY_PORT: String(queryPort) }, queryPort),
+    );
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
   }
-  const nameOf = (cmdline: string) => (Object.entries(entryPoints).find(([, entry]) => cmdline.includes(` ${entry} `))?.[0] ?? 'other');
-  return { commandUrl: processes[0]!.url!, queryUrl: processes.at(-1)!.url!, cpuSeconds: () => cpuSeconds(nameOf), stop };
+  const nameOf = (cmdline: string) =>
+    Object.entries(entryPoints).find(([, entry]) => cmdline.includes(` ${entry} `))?.[0] ?? 'other';
+  return {
+    commandUrl: processes[0]!.url!,
+    queryUrl: processes.at(-1)!.url!,
+    cpuSeconds: () => cpuSeconds(nameOf),
+    stop,
+  };
 }
 
 async function cleanUp(env: Record<string, string>, id: string): Promise<void> {
   const sql = pgSql(env.DATABASE_URL!);
   try {
     await dropReadModels(sql, env.READ_MODEL_PREFIX!);
-    for (const schema of [env.EVENT_STORE_SCHEMA!, `${env.READ_MODEL_PREFIX}commands`, `${env.READ_MODEL_PREFIX}relay`]) await sql.exec(`drop schema if exists ${schema} cascade`);
+    for (const schema of [env.EVENT_STORE_SCHEMA!, `${env.READ_MODEL_PREFIX}commands`, `${env.READ_MODEL_PREFIX}relay`])
+      await sql.exec(`drop schema if exists ${schema} cascade`);
   } finally {
     await sql.close();
   }

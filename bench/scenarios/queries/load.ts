@@ -22,7 +22,9 @@ export interface LoadPlan {
 const plan = JSON.parse(process.argv[2] ?? '') as LoadPlan;
 
 // In autocannon's API but not in @types/autocannon: adds raw results (skipAggregateResult) up into one.
-const { aggregateResult } = autocannon as unknown as { aggregateResult(results: Result[], options: { url: string; connections: number }): Result };
+const { aggregateResult } = autocannon as unknown as {
+  aggregateResult(results: Result[], options: { url: string; connections: number }): Result;
+};
 
 const load = (url: string, duration: number) => {
   let connection = 0;
@@ -47,13 +49,20 @@ const slices = new Map<string, Result[]>(targets.map(([name]) => [name, []]));
 // There and back (a b c, c b a, a b c…): what one server leaves to its successor (garbage to collect, warm caches in
 // PostgreSQL or Redis) lands on each target from both sides, and never from the uncached one on the bare handler.
 for (let round = 0; round < plan.rounds; round++) {
-  for (const [name, url] of round % 2 === 0 ? targets : [...targets].reverse()) slices.get(name)!.push(await load(url, plan.sliceSeconds));
+  for (const [name, url] of round % 2 === 0 ? targets : [...targets].reverse())
+    slices.get(name)!.push(await load(url, plan.sliceSeconds));
 }
 const results = Object.fromEntries(
   targets.map(([name, url]) => {
     const parts = slices.get(name)!;
     // aggregateResult keeps the first slice's duration: the whole is the sum of the slices.
-    return [name, { ...aggregateResult(parts, { url, connections: plan.connections }), duration: parts.reduce((sum, part) => sum + part.duration, 0) }];
+    return [
+      name,
+      {
+        ...aggregateResult(parts, { url, connections: plan.connections }),
+        duration: parts.reduce((sum, part) => sum + part.duration, 0),
+      },
+    ];
   }),
 );
 process.stdout.write(`${JSON.stringify(results)}\n`);

@@ -54,7 +54,13 @@ export interface CommandHandlerOptions {
 }
 
 export function commandHandler(store: EventStore, options: CommandHandlerOptions = {}): CommandHandler {
-  const { retries = DEFAULT_RETRIES, cacheSize = 10_000, now = () => new Date(), newId = randomUUID, soleWriter = false } = options;
+  const {
+    retries = DEFAULT_RETRIES,
+    cacheSize = 10_000,
+    now = () => new Date(),
+    newId = randomUUID,
+    soleWriter = false,
+  } = options;
   const products = stateCache<Product>(cacheSize);
   const orders = stateCache<Order>(cacheSize);
   // Commands decide on the cached fold whoever else writes: an append checks its expected revision, so a fold that
@@ -68,19 +74,33 @@ export function commandHandler(store: EventStore, options: CommandHandlerOptions
   const context = { now, newId, retries };
   // Concurrent commands on one stream go in batches (see stream-batcher.ts): one append per batch.
   const productCommands = streamBatcher<BatchedCommand<ProductCommand>, ProductResult>((streamId, batch) =>
-    handleCommands(store, productDecider, streamId, batch, { ...context, cache: products, known: products.get(streamId), knownMayLag: mayLag }),
+    handleCommands(store, productDecider, streamId, batch, {
+      ...context,
+      cache: products,
+      known: products.get(streamId),
+      knownMayLag: mayLag,
+    }),
   );
   // The order a caller passes as known (a fresh id's empty stream, or the stream it just read) is used when its command
   // runs alone; a batch decides on the cached fold, which the command before it in this process has moved on.
-  const orderCommands = streamBatcher<BatchedCommand<OrderCommand> & { known?: StreamState<Order> }, OrderResult>((streamId, batch) => {
-    const given = batch.length === 1 ? batch[0]!.known : undefined;
-    return handleCommands(store, orderDecider, streamId, batch, { ...context, cache: orders, known: given ?? orders.get(streamId), knownMayLag: given === undefined && mayLag });
-  });
+  const orderCommands = streamBatcher<BatchedCommand<OrderCommand> & { known?: StreamState<Order> }, OrderResult>(
+    (streamId, batch) => {
+      const given = batch.length === 1 ? batch[0]!.known : undefined;
+      return handleCommands(store, orderDecider, streamId, batch, {
+        ...context,
+        cache: orders,
+        known: given ?? orders.get(streamId),
+        knownMayLag: given === undefined && mayLag,
+      });
+    },
+  );
   return {
     product: (command, metadata) => productCommands(productStream(command.data.sku), { command, metadata }),
     order: (command, metadata, known) => orderCommands(orderStream(command.data.orderId), { command, metadata, known }),
-    loadProduct: async (sku) => cached(products, productStream(sku)) ?? loadStream(store, productDecider, productStream(sku), products),
-    loadOrder: async (orderId, atLeast) => cached(orders, orderStream(orderId), atLeast) ?? loadStream(store, orderDecider, orderStream(orderId), orders),
+    loadProduct: async (sku) =>
+      cached(products, productStream(sku)) ?? loadStream(store, productDecider, productStream(sku), products),
+    loadOrder: async (orderId, atLeast) =>
+      cached(orders, orderStream(orderId), atLeast) ?? loadStream(store, orderDecider, orderStream(orderId), orders),
     recoveredProduct: (appended) => recoveredResult(store, productDecider, appended),
     recoveredOrder: (appended) => recoveredResult(store, orderDecider, appended),
   };

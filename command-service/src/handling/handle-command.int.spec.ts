@@ -15,7 +15,10 @@ import { loadStream, stateCache } from './stream-state.js';
 
 const sku = 'KETTLE';
 const stream = productStream(sku);
-const register: ProductCommand = { type: 'RegisterProduct', data: { sku, name: 'Kettle', category: 'kitchen', priceCents: 2_499, currency: 'EUR' } };
+const register: ProductCommand = {
+  type: 'RegisterProduct',
+  data: { sku, name: 'Kettle', category: 'kitchen', priceCents: 2_499, currency: 'EUR' },
+};
 const restock = (quantity: number): ProductCommand => ({ type: 'Restock', data: { sku, quantity } });
 
 /** A store whose every append first meets a competing append to the same stream: it always conflicts. */
@@ -43,15 +46,26 @@ onEveryDatabase('handleCommand', (database) => {
     expect(result.position).toBe(result.events[0]?.position);
     expect(result.state).toMatchObject({ status: 'active', sku });
     const [stored] = await eventStore.readStream(stream);
-    expect(stored?.metadata).toEqual({ correlationId: 'corr-1', causationId: 'cause-1', idempotencyKey: 'key-1', actor: 'tester' });
+    expect(stored?.metadata).toEqual({
+      correlationId: 'corr-1',
+      causationId: 'cause-1',
+      idempotencyKey: 'key-1',
+      actor: 'tester',
+    });
   });
 
   it('answers the position of the last existing event when the decision is a no-op', async () => {
     const { eventStore } = database();
     const registered = await handleCommand(eventStore, productDecider, stream, register);
-    await handleCommand(eventStore, productDecider, productStream('OTHER'), { ...register, data: { ...register.data, sku: 'OTHER' } });
+    await handleCommand(eventStore, productDecider, productStream('OTHER'), {
+      ...register,
+      data: { ...register.data, sku: 'OTHER' },
+    });
     const noop = await handleCommand(eventStore, productDecider, stream, { type: 'DiscontinueProduct', data: { sku } });
-    const again = await handleCommand(eventStore, productDecider, stream, { type: 'DiscontinueProduct', data: { sku } });
+    const again = await handleCommand(eventStore, productDecider, stream, {
+      type: 'DiscontinueProduct',
+      data: { sku },
+    });
     expect(again.events).toEqual([]);
     expect(again.revision).toBe(1);
     expect(again.position).toBe(noop.position);
@@ -62,7 +76,11 @@ onEveryDatabase('handleCommand', (database) => {
     const { eventStore } = database();
     await handleCommand(eventStore, productDecider, stream, register);
     const writers = 25;
-    await Promise.all(Array.from({ length: writers }, (_, i) => handleCommand(eventStore, productDecider, stream, restock(i + 1), { retries: 100 })));
+    await Promise.all(
+      Array.from({ length: writers }, (_, i) =>
+        handleCommand(eventStore, productDecider, stream, restock(i + 1), { retries: 100 }),
+      ),
+    );
     const { state, revision } = await loadStream(eventStore, productDecider, stream);
     expect(revision).toBe(writers);
     expect(state).toMatchObject({ onHand: (writers * (writers + 1)) / 2 });
@@ -72,7 +90,9 @@ onEveryDatabase('handleCommand', (database) => {
     const { eventStore } = database();
     await handleCommand(eventStore, productDecider, stream, register);
     const raced = alwaysRaced(eventStore);
-    await expect(handleCommand(raced, productDecider, stream, restock(5), { retries: 2 })).rejects.toBeInstanceOf(WrongExpectedRevision);
+    await expect(handleCommand(raced, productDecider, stream, restock(5), { retries: 2 })).rejects.toBeInstanceOf(
+      WrongExpectedRevision,
+    );
     expect(raced.appends()).toBe(3);
     const events = (await eventStore.readStream(stream)).map(decodeEvent);
     expect(events.filter((event) => event.type === 'StockAdded').map((event) => event.data)).toEqual([
@@ -89,7 +109,13 @@ onEveryDatabase('handleCommand', (database) => {
     await handleCommand(eventStore, productDecider, stream, restock(2), { cache });
     // Another process appends behind this cache's back.
     await handleCommand(eventStore, productDecider, stream, restock(3));
-    const result = await handleCommand(eventStore, productDecider, stream, { type: 'ReserveStock', data: { sku, orderId: 'o-1', quantity: 5 } }, { cache });
+    const result = await handleCommand(
+      eventStore,
+      productDecider,
+      stream,
+      { type: 'ReserveStock', data: { sku, orderId: 'o-1', quantity: 5 } },
+      { cache },
+    );
     expect(result.decided).toEqual([{ type: 'StockReserved', data: { sku, orderId: 'o-1', quantity: 5 } }]);
     expect(result.revision).toBe(3);
     expect(cache.get(stream)).toMatchObject({ revision: 3, position: result.position });
@@ -134,7 +160,10 @@ onEveryDatabase('handleCommand', (database) => {
     await handler.product(restock(5));
     expect(reads).toBe(1); // the registration, whose stream was not cached yet
     // Another process reserves behind this handler's back: its fold knows of no reservation for o-1.
-    await handleCommand(eventStore, productDecider, stream, { type: 'ReserveStock', data: { sku, orderId: 'o-1', quantity: 2 } });
+    await handleCommand(eventStore, productDecider, stream, {
+      type: 'ReserveStock',
+      data: { sku, orderId: 'o-1', quantity: 2 },
+    });
     // On the cached fold, releasing o-1 is a no-op; on the stream as it is, it gives the 2 back.
     const released = await handler.product({ type: 'ReleaseStock', data: { sku, orderId: 'o-1' } });
     expect(released.decided).toEqual([{ type: 'StockReleased', data: { sku, orderId: 'o-1', quantity: 2 } }]);
@@ -148,7 +177,10 @@ onEveryDatabase('handleCommand', (database) => {
     // A fold from before the registration: restocking an unregistered product is refused.
     const before = { state: productDecider.initialState, revision: -1, position: 0n };
     await expect(handleCommand(eventStore, productDecider, stream, restock(2), { known: before })).rejects.toThrow();
-    const restocked = await handleCommand(eventStore, productDecider, stream, restock(2), { known: before, knownMayLag: true });
+    const restocked = await handleCommand(eventStore, productDecider, stream, restock(2), {
+      known: before,
+      knownMayLag: true,
+    });
     expect([restocked.revision, restocked.state]).toMatchObject([1, { onHand: 2 }]);
   });
 
@@ -157,7 +189,10 @@ onEveryDatabase('handleCommand', (database) => {
     await handleCommand(eventStore, productDecider, stream, register);
     let appends = 0;
     const counting: EventStore = { ...eventStore, append: (...args) => (appends++, eventStore.append(...args)) };
-    const reserve = (orderId: string, quantity: number): ProductCommand => ({ type: 'ReserveStock', data: { sku, orderId, quantity } });
+    const reserve = (orderId: string, quantity: number): ProductCommand => ({
+      type: 'ReserveStock',
+      data: { sku, orderId, quantity },
+    });
     const outcomes = await handleCommands(counting, productDecider, stream, [
       { command: restock(3), metadata: { causationId: 'restock' } },
       { command: reserve('o-1', 2), metadata: { causationId: 'o-1' } },

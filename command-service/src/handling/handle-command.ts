@@ -48,7 +48,8 @@ export interface HandleResult<S, E> {
 export const DEFAULT_RETRIES = 10;
 
 // Jitter spreads the retries of appenders that collided, so they do not collide again in lock step.
-const backoff = (attempt: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
+const backoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
 
 /** One command of a batch on one stream, with the metadata its events carry. */
 export interface BatchedCommand<C> {
@@ -81,7 +82,14 @@ export async function handleCommands<S, C, E extends DomainEvent>(
   commands: readonly BatchedCommand<C>[],
   options: Omit<HandleOptions<S>, 'metadata'> = {},
 ): Promise<(HandleResult<S, E> | Error)[]> {
-  const { now = () => new Date(), newId = randomUUID, retries = DEFAULT_RETRIES, cache, known, knownMayLag = false } = options;
+  const {
+    now = () => new Date(),
+    newId = randomUUID,
+    retries = DEFAULT_RETRIES,
+    cache,
+    known,
+    knownMayLag = false,
+  } = options;
   for (let attempt = 0; ; attempt++) {
     const current = attempt === 0 && known ? known : await loadStream(store, decider, streamId, cache);
     const unverified = attempt === 0 && known !== undefined && knownMayLag;
@@ -92,15 +100,22 @@ export async function handleCommands<S, C, E extends DomainEvent>(
       const decided = decisions[i]!;
       return decided instanceof Error ? [] : decided.map((event) => encodeEvent(event, metadata));
     });
-    if (events.length === 0) return decisions.map((decided) => (decided instanceof Error ? decided : { events: [], decided, ...current }));
+    if (events.length === 0)
+      return decisions.map((decided) => (decided instanceof Error ? decided : { events: [], decided, ...current }));
     try {
-      const appended = await store.append(streamId, events, { expectedRevision: current.revision === -1 ? 'no_stream' : current.revision });
+      const appended = await store.append(streamId, events, {
+        expectedRevision: current.revision === -1 ? 'no_stream' : current.revision,
+      });
       let state = current;
       let next = 0;
       const outcomes = decisions.map((decided) => {
         if (decided instanceof Error) return decided;
         const recorded = appended.events.slice(next, (next += decided.length));
-        state = evolveFrom(decider, state, recorded.map((event, i) => ({ ...event, ...(decided[i] as E) })));
+        state = evolveFrom(
+          decider,
+          state,
+          recorded.map((event, i) => ({ ...event, ...(decided[i] as E) })),
+        );
         return { events: recorded, decided, ...state };
       });
       cache?.set(streamId, state);

@@ -14,7 +14,11 @@ export async function recoveredResult<S, C, E extends DomainEvent>(
   const last = appended.at(-1);
   if (!last) throw new RangeError('a recovered command appended at least one event');
   const stream = await store.readStream(last.streamId, { limit: last.revision + 1 });
-  const folded = evolveFrom(decider, { state: decider.initialState, revision: -1, position: 0n }, stream.map(decodeEvent));
+  const folded = evolveFrom(
+    decider,
+    { state: decider.initialState, revision: -1, position: 0n },
+    stream.map(decodeEvent),
+  );
   const decided = appended.map((event) => {
     const { type, data } = decodeEvent(event);
     return { type, data } as E;

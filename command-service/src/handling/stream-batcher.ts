@@ -21,7 +21,10 @@ export function streamBatcher<I, R>(run: BatchRun<I, R>, { maxBatch = 100 } = {}
   async function drain(key: string, batch: Pending[]): Promise<void> {
     for (; batch.length > 0; batch = busy.get(key)!.splice(0, maxBatch)) {
       try {
-        const outcomes = await run(key, batch.map((pending) => pending.item));
+        const outcomes = await run(
+          key,
+          batch.map((pending) => pending.item),
+        );
         batch.forEach((pending, i) => {
           const outcome = outcomes[i] as R | Error;
           if (outcome instanceof Error) pending.reject(outcome);

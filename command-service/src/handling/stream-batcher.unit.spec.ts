@@ -30,7 +30,9 @@ describe('streamBatcher', () => {
   });
 
   it('an Error outcome fails its own caller only', async () => {
-    const batcher = streamBatcher<string, string>(async (_key, items) => items.map((item) => (item === 'bad' ? new Error(`refused ${item}`) : item)));
+    const batcher = streamBatcher<string, string>(async (_key, items) =>
+      items.map((item) => (item === 'bad' ? new Error(`refused ${item}`) : item)),
+    );
     const outcomes = await Promise.allSettled([batcher('s', 'first'), batcher('s', 'bad'), batcher('s', 'good')]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason).toEqual(new Error('refused bad'));

@@ -1,5 +1,13 @@
 import { LRUCache } from 'lru-cache';
-import { decodeEvent, fold, type Decider, type DomainEvent, type EventStore, type GlobalPosition, type StreamRevision } from '@order-engine/shared';
+import {
+  decodeEvent,
+  fold,
+  type Decider,
+  type DomainEvent,
+  type EventStore,
+  type GlobalPosition,
+  type StreamRevision,
+} from '@order-engine/shared';
 
 /** A stream folded up to `revision`; `position` is the global position of that last event (0n for no stream). */
 export interface StreamState<S> {
@@ -37,7 +45,11 @@ export function stateCache<S>(max = 10_000): StateCache<S> {
 type DomainDecider<S, E extends DomainEvent> = Pick<Decider<S, never, E>, 'initialState' | 'evolve'>;
 
 /** Applies recorded events (already decoded) to a known state. */
-export function evolveFrom<S, E extends DomainEvent>(decider: DomainDecider<S, E>, from: StreamState<S>, events: readonly { type: string; data: unknown; revision: number; position: bigint }[]): StreamState<S> {
+export function evolveFrom<S, E extends DomainEvent>(
+  decider: DomainDecider<S, E>,
+  from: StreamState<S>,
+  events: readonly { type: string; data: unknown; revision: number; position: bigint }[],
+): StreamState<S> {
   const last = events.at(-1);
   if (!last) return from;
   const domainEvents = events.map(({ type, data }) => ({ type, data }) as E);

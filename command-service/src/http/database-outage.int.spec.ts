@@ -27,7 +27,13 @@ describeWithService('DATABASE_URL', 'command service, PostgreSQL out of reach', 
     prefix = `${freshName('outage')}_`;
     eventStore = postgresEventStore(sql, { schema: `${prefix}events`, pollIntervalMs: 50 });
     service = await startCommandService({ eventStore, sql, prefix, saga: false, readyTimeoutMs: 2_000 });
-    expect((await service.request('/products', { body: { sku: 'lamp', name: 'Lamp', category: 'office', priceCents: 100, currency: 'EUR' } })).status).toBe(201);
+    expect(
+      (
+        await service.request('/products', {
+          body: { sku: 'lamp', name: 'Lamp', category: 'office', priceCents: 100, currency: 'EUR' },
+        })
+      ).status,
+    ).toBe(201);
   });
 
   afterEach(async () => {
@@ -36,12 +42,17 @@ describeWithService('DATABASE_URL', 'command service, PostgreSQL out of reach', 
     await eventStore.close();
     await sql.close();
     await proxy.close();
-    await direct.exec(`drop schema if exists ${prefix}events cascade; drop schema if exists ${prefix}commands cascade;`);
+    await direct.exec(
+      `drop schema if exists ${prefix}events cascade; drop schema if exists ${prefix}commands cascade;`,
+    );
     await direct.close();
   });
 
   const restock = (correlationId = randomUUID()) =>
-    service.request<{ position?: string }>('/products/lamp/restock', { body: { quantity: 1 }, headers: { 'x-correlation-id': correlationId } });
+    service.request<{ position?: string }>('/products/lamp/restock', {
+      body: { quantity: 1 },
+      headers: { 'x-correlation-id': correlationId },
+    });
 
   it('answers 503 with Retry-After within the timeout while PostgreSQL holds every packet, and serves again by itself once it answers', async () => {
     proxy.hold();
@@ -94,7 +105,8 @@ describeWithService('DATABASE_URL', 'command service, PostgreSQL out of reach', 
        from ${prefix}events.events where type = 'StockAdded' group by 1`,
     );
     const stored = new Map(rows.map((row) => [row.correlation_id, row]));
-    for (const [correlationId, position] of acknowledged) expect(stored.get(correlationId)).toEqual({ correlation_id: correlationId, events: 1, position });
+    for (const [correlationId, position] of acknowledged)
+      expect(stored.get(correlationId)).toEqual({ correlation_id: correlationId, events: 1, position });
     expect(rows.every((row) => row.events === 1 && sent.includes(row.correlation_id))).toBe(true);
     expect((await service.request('/ready', { method: 'GET' })).status).toBe(200);
   });

@@ -1,7 +1,16 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueryService, type QueryService } from '@order-engine/query-service';
-import { listen, memoryCache, openPgliteWorker, postgresEventStore, silentLogger, type EventStore, type RunningServer, type Sql } from '@order-engine/shared';
+import {
+  listen,
+  memoryCache,
+  openPgliteWorker,
+  postgresEventStore,
+  silentLogger,
+  type EventStore,
+  type RunningServer,
+  type Sql,
+} from '@order-engine/shared';
 import { freshName } from '@order-engine/shared/testing';
 import { registerProduct } from '../testing/scenario.js';
 import { startCommandService, type RunningCommandService } from '../testing/test-command-service.js';
@@ -26,7 +35,14 @@ beforeAll(async () => {
   const prefix = `${freshName('overload')}_`;
   eventStore = postgresEventStore(sql, { schema: `${prefix}events`, singleProcess: true });
   commands = await startCommandService({ eventStore, sql, prefix, admission: LIMITS, soleWriter: true });
-  const service = createQueryService({ readDb: sql, eventStore, cache: memoryCache({ maxEntries: 100 }), prefix, logger: silentLogger, readYourWritesTimeoutMs: 1_000 });
+  const service = createQueryService({
+    readDb: sql,
+    eventStore,
+    cache: memoryCache({ maxEntries: 100 }),
+    prefix,
+    logger: silentLogger,
+    readYourWritesTimeoutMs: 1_000,
+  });
   queries = { service, server: await listen(service.app, { host: '127.0.0.1', port: 0 }) };
 });
 
@@ -45,13 +61,30 @@ interface Outcome {
 }
 
 /** One request on a connection of its own (no pool to queue in), timed from send to the answer's last byte. */
-function timed(url: string, { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Outcome> {
+function timed(
+  url: string,
+  { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Outcome> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const req = request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false }, (res) => {
-      res.resume();
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] ?? null, ms: performance.now() - started }));
-    });
+    const req = request(
+      url,
+      {
+        method,
+        headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.once('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: res.headers['retry-after'] ?? null,
+            ms: performance.now() - started,
+          }),
+        );
+      },
+    );
     req.once('error', () => resolve({ status: 'socket error', retryAfter: null, ms: performance.now() - started }));
     req.end(body);
   });
@@ -100,7 +133,9 @@ describe('a command service past its capacity', () => {
     expect(queried.filter((o) => o.status !== 200)).toEqual([]);
 
     // A refusal writes nothing, and its Idempotency-Key stays free: a retry runs as a first try.
-    const placed = (await eventStore.readAll({ after: head, limit: 10_000 })).filter((event) => event.type === 'OrderPlaced');
+    const placed = (await eventStore.readAll({ after: head, limit: 10_000 })).filter(
+      (event) => event.type === 'OrderPlaced',
+    );
     expect(placed.length).toBe(accepted.length);
     const retried = await placeOrder(flood.indexOf(refused[0]!));
     expect(retried.status).toBe(202);

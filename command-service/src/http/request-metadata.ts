@@ -15,9 +15,15 @@ function headerToken(req: Request, name: string): string | undefined {
   if (value === undefined) return undefined;
   const parsed = HeaderToken.safeParse(value);
   if (!parsed.success) {
-    throw new HttpProblem(400, 'invalid-header', 'Bad Request', `the ${name} header must be 1 to 200 visible ASCII characters`, {
-      errors: [{ path: `headers.${name}`, message: parsed.error.issues[0]?.message ?? 'invalid' }],
-    });
+    throw new HttpProblem(
+      400,
+      'invalid-header',
+      'Bad Request',
+      `the ${name} header must be 1 to 200 visible ASCII characters`,
+      {
+        errors: [{ path: `headers.${name}`, message: parsed.error.issues[0]?.message ?? 'invalid' }],
+      },
+    );
   }
   return parsed.data;
 }

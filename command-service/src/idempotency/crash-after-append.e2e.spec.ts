@@ -43,12 +43,20 @@ function crashAfterAppend(name: string, deployment: () => Promise<Deployment>): 
     current = await deployment();
     const port = await freePort();
     const start = async (killAfterKey: string) => {
-      const service = await startService('command', entryPoints.command, { ...current!.env, COMMAND_PORT: String(port), FAULT_KILL_AFTER_APPEND_KEY: killAfterKey }, port);
+      const service = await startService(
+        'command',
+        entryPoints.command,
+        { ...current!.env, COMMAND_PORT: String(port), FAULT_KILL_AFTER_APPEND_KEY: killAfterKey },
+        port,
+      );
       processes.push(service);
       return service;
     };
     const post = (path: string, body: unknown, key?: string) =>
-      requestJson(`http://127.0.0.1:${port}${path}`, { body, headers: key === undefined ? {} : { 'idempotency-key': key } });
+      requestJson(`http://127.0.0.1:${port}${path}`, {
+        body,
+        headers: key === undefined ? {} : { 'idempotency-key': key },
+      });
     /** The request whose append kills the process: it gets no answer at all. */
     const dying = async (service: ServiceProcess, path: string, body: unknown, key: string) => {
       await expect(post(path, body, key)).rejects.toThrow();
@@ -75,7 +83,12 @@ function crashAfterAppend(name: string, deployment: () => Promise<Deployment>): 
     expect([moreStock, moreOrders]).toEqual([[], []]);
     expect(stockAdded?.metadata.idempotencyKey).toBe('restock-1');
     const { orderId } = orderPlaced!.data as { orderId: string };
-    expectReplayOf(restocked, 200, { sku: 'kettle', quantity: 5, revision: stockAdded!.revision, position: stockAdded!.position.toString() });
+    expectReplayOf(restocked, 200, {
+      sku: 'kettle',
+      quantity: 5,
+      revision: stockAdded!.revision,
+      position: stockAdded!.position.toString(),
+    });
     expectReplayOf(placed, 202, { orderId, status: 'placed', revision: 0, position: orderPlaced!.position.toString() });
     expect(placed.headers.get('location')).toBe(`/orders/${orderId}`);
     expect([repeated.status, repeated.body]).toEqual([202, placed.body]);
@@ -110,12 +123,21 @@ describe('command-service killed between an append and its answer', () => {
     crashAfterAppend('PostgreSQL', async () => {
       const id = freshName('crash');
       const sql = pgSql(databaseUrl);
-      const env = { ...quiet, EVENT_STORE: 'postgres', READ_DB: 'postgres', DATABASE_URL: databaseUrl, EVENT_STORE_SCHEMA: `${id}_events`, READ_MODEL_PREFIX: `${id}_` };
+      const env = {
+        ...quiet,
+        EVENT_STORE: 'postgres',
+        READ_DB: 'postgres',
+        DATABASE_URL: databaseUrl,
+        EVENT_STORE_SCHEMA: `${id}_events`,
+        READ_MODEL_PREFIX: `${id}_`,
+      };
       return {
         env,
         events: () => readEvents(sql, env.EVENT_STORE_SCHEMA),
         async cleanup() {
-          await sql.exec(`drop schema if exists ${env.EVENT_STORE_SCHEMA} cascade; drop schema if exists ${env.READ_MODEL_PREFIX}commands cascade`);
+          await sql.exec(
+            `drop schema if exists ${env.EVENT_STORE_SCHEMA} cascade; drop schema if exists ${env.READ_MODEL_PREFIX}commands cascade`,
+          );
           await sql.close();
         },
       };

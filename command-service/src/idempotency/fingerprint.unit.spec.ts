@@ -3,8 +3,12 @@ import { BodyTooDeep, canonicalJson, requestFingerprint } from './fingerprint.js
 
 describe('request fingerprint', () => {
   it('does not depend on the order of object keys', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}');
-    expect(requestFingerprint('POST', '/orders', { a: 1, b: 2 })).toBe(requestFingerprint('POST', '/orders', { b: 2, a: 1 }));
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}',
+    );
+    expect(requestFingerprint('POST', '/orders', { a: 1, b: 2 })).toBe(
+      requestFingerprint('POST', '/orders', { b: 2, a: 1 }),
+    );
   });
 
   it('differs with the method, the path or the body', () => {

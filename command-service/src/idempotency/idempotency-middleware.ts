@@ -13,11 +13,13 @@ const RECOVERED = 'idempotencyRecoveredEvents';
  * The events this request's command appended in an earlier attempt whose answer was lost (its process died between
  * the append and the answer): the route answers from them (CommandHandler.recovered*) instead of running it again.
  */
-export const recoveredEvents = (res: Response): readonly RecordedEvent[] | undefined => res.locals[RECOVERED] as RecordedEvent[] | undefined;
+export const recoveredEvents = (res: Response): readonly RecordedEvent[] | undefined =>
+  res.locals[RECOVERED] as RecordedEvent[] | undefined;
 
 // A retry makes sense after these, so they are not kept: the next request with the key executes again.
 const isRetryable = (status: number, body: unknown): boolean =>
-  status >= 500 || (status === 409 && (body as { type?: unknown } | null)?.type === problemType('concurrency-conflict'));
+  status >= 500 ||
+  (status === 409 && (body as { type?: unknown } | null)?.type === problemType('concurrency-conflict'));
 
 function answerOf(res: Response, body: unknown): StoredAnswer {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
@@ -51,11 +53,21 @@ export function idempotency(store: IdempotencyStore, logger: Logger): RequestHan
     const claim = await store.claim(key, fingerprintOf(req.method, req.originalUrl, req.body));
     if (claim.kind === 'replay') return replay(res, claim.answer);
     if (claim.kind === 'mismatch') {
-      throw new HttpProblem(422, 'idempotency-key-reused', 'Unprocessable Content', 'this Idempotency-Key was already used for a different request');
+      throw new HttpProblem(
+        422,
+        'idempotency-key-reused',
+        'Unprocessable Content',
+        'this Idempotency-Key was already used for a different request',
+      );
     }
     if (claim.kind === 'in-progress') {
       res.setHeader('Retry-After', '1');
-      throw new HttpProblem(409, 'idempotency-key-in-use', 'Conflict', 'a request with this Idempotency-Key is still being executed; retry shortly');
+      throw new HttpProblem(
+        409,
+        'idempotency-key-in-use',
+        'Conflict',
+        'a request with this Idempotency-Key is still being executed; retry shortly',
+      );
     }
 
     if (claim.kind === 'recover') {

@@ -54,7 +54,10 @@ interface KeyRow {
  * @param eventsOf where a key's events are found (the event store, where it indexes the key): a key left 'running'
  *   whose command appended is answered from them, whatever its lease, rather than run again.
  */
-export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs?: number; eventsOf?: EventsOfKey }): IdempotencyStore {
+export function sqlIdempotencyStore(
+  sql: Sql,
+  options: { prefix: string; leaseMs?: number; eventsOf?: EventsOfKey },
+): IdempotencyStore {
   const schema = commandsSchema(options.prefix);
   const table = `${schema}.idempotency_keys`;
   const leaseMs = options.leaseMs ?? 60_000;
@@ -140,7 +143,11 @@ export function sqlIdempotencyStore(sql: Sql, options: { prefix: string; leaseMs
         const row = await find(key);
         if (!row) continue;
         if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
-        if (row.state === 'done') return { kind: 'replay', answer: { status: row.status ?? 200, headers: row.headers ?? {}, body: row.body ?? '' } };
+        if (row.state === 'done')
+          return {
+            kind: 'replay',
+            answer: { status: row.status ?? 200, headers: row.headers ?? {}, body: row.body ?? '' },
+          };
         const events = await eventsOf(key, new Date(row.started_ms));
         if (events.length > 0) return { kind: 'recover', events };
         if (row.expired && (await takeOver(key, fingerprint))) return { kind: 'claimed' };

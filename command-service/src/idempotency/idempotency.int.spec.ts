@@ -14,7 +14,8 @@ async function registered(database: TestDatabase): Promise<RunningCommandService
   return service;
 }
 
-const eventTypes = async (store: EventStore, sku = product.sku) => (await store.readStream(productStream(sku))).map((event) => event.type);
+const eventTypes = async (store: EventStore, sku = product.sku) =>
+  (await store.readStream(productStream(sku))).map((event) => event.type);
 
 onEveryDatabase('Idempotency-Key', (database) => {
   it('without a key, every request executes', async () => {
@@ -26,8 +27,14 @@ onEveryDatabase('Idempotency-Key', (database) => {
 
   it('a repeat gets the first answer, marked as replayed, and executes nothing', async () => {
     const service = await registered(database());
-    const first = await service.request('/products/LAMP/restock', { body: { quantity: 4 }, headers: withKey('restock-1') });
-    const repeat = await service.request('/products/LAMP/restock', { body: { quantity: 4 }, headers: withKey('restock-1') });
+    const first = await service.request('/products/LAMP/restock', {
+      body: { quantity: 4 },
+      headers: withKey('restock-1'),
+    });
+    const repeat = await service.request('/products/LAMP/restock', {
+      body: { quantity: 4 },
+      headers: withKey('restock-1'),
+    });
     expect(first.status).toBe(200);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     expect(repeat.status).toBe(200);
@@ -65,9 +72,13 @@ onEveryDatabase('Idempotency-Key', (database) => {
   it('concurrent duplicates execute once: the others are told it is in progress, or get the replay', async () => {
     const service = await registered(database());
     const answers = await Promise.all(
-      Array.from({ length: 12 }, () => service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('burst') })),
+      Array.from({ length: 12 }, () =>
+        service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('burst') }),
+      ),
     );
-    const executed = answers.filter((answer) => answer.status === 200 && answer.headers.get('idempotent-replayed') === null);
+    const executed = answers.filter(
+      (answer) => answer.status === 200 && answer.headers.get('idempotent-replayed') === null,
+    );
     const replayed = answers.filter((answer) => answer.headers.get('idempotent-replayed') === 'true');
     const inProgress = answers.filter((answer) => answer.status === 409);
     expect(executed).toHaveLength(1);
@@ -79,7 +90,13 @@ onEveryDatabase('Idempotency-Key', (database) => {
   it('concurrent claims and answers share statements, and each key still gets exactly its own outcome', async () => {
     const { sql, prefix } = database();
     let statements = 0;
-    const counting = { ...sql, query: ((text: string, params?: readonly unknown[]) => (statements++, sql.query(text, params))) as typeof sql.query };
+    const counting = {
+      ...sql,
+      query: ((text: string, params?: readonly unknown[]) => (
+        statements++,
+        sql.query(text, params)
+      )) as typeof sql.query,
+    };
     const store = sqlIdempotencyStore(counting, { prefix });
     await store.migrate();
     statements = 0;
@@ -89,10 +106,15 @@ onEveryDatabase('Idempotency-Key', (database) => {
     expect(claims.slice(0, 30).every((claim) => claim.kind === 'claimed')).toBe(true);
     expect(claims.slice(30).map((claim) => claim.kind)).toEqual(['claimed', 'in-progress', 'in-progress']);
     // A body JSON holds, whatever text it carries (jsonb would refuse \u0000).
-    const answerOf = (key: string) => ({ status: 201, headers: { location: `/orders/${key}` }, body: JSON.stringify({ key, note: 'nul \u0000 here' }) });
+    const answerOf = (key: string) => ({
+      status: 201,
+      headers: { location: `/orders/${key}` },
+      body: JSON.stringify({ key, note: 'nul \u0000 here' }),
+    });
     await Promise.all(keys.map((key) => store.complete(key, answerOf(key))));
     expect(statements).toBeLessThan(2 * keys.length);
-    for (const key of keys) expect(await store.claim(key, `fp-${key}`)).toEqual({ kind: 'replay', answer: answerOf(key) });
+    for (const key of keys)
+      expect(await store.claim(key, `fp-${key}`)).toEqual({ kind: 'replay', answer: answerOf(key) });
     expect(await store.claim('key-1', 'another request')).toEqual({ kind: 'mismatch' });
   });
 
@@ -118,7 +140,10 @@ onEveryDatabase('Idempotency-Key', (database) => {
     const first = await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('early') });
     expect(first.status).toBe(404);
     await service.request('/products', { body: product });
-    const repeat = await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('early') });
+    const repeat = await service.request('/products/LAMP/restock', {
+      body: { quantity: 1 },
+      headers: withKey('early'),
+    });
     expect(repeat.status).toBe(404);
     expect(repeat.headers.get('content-type')).toContain('application/problem+json');
     expect(repeat.headers.get('idempotent-replayed')).toBe('true');
@@ -142,10 +167,16 @@ onEveryDatabase('Idempotency-Key', (database) => {
 
   it('survives a restart: another instance on the same database replays the answer', async () => {
     const before = await registered(database());
-    const first = await before.request('/products/LAMP/restock', { body: { quantity: 2 }, headers: withKey('durable') });
+    const first = await before.request('/products/LAMP/restock', {
+      body: { quantity: 2 },
+      headers: withKey('durable'),
+    });
     await before.stop();
     const after = await database().start({ saga: false });
-    const repeat = await after.request('/products/LAMP/restock', { body: { quantity: 2 }, headers: withKey('durable') });
+    const repeat = await after.request('/products/LAMP/restock', {
+      body: { quantity: 2 },
+      headers: withKey('durable'),
+    });
     expect(repeat.headers.get('idempotent-replayed')).toBe('true');
     expect(repeat.body).toEqual(first.body);
     expect(await eventTypes(database().eventStore)).toEqual(['ProductRegistered', 'StockAdded']);
@@ -155,7 +186,10 @@ onEveryDatabase('Idempotency-Key', (database) => {
     const { sql, prefix } = database();
     const service = await registered(database());
     const fingerprint = requestFingerprint('POST', '/products/LAMP/restock', { quantity: 1 });
-    await sql.query(`INSERT INTO ${prefix}commands.idempotency_keys (key, fingerprint, state, started_at) VALUES ('fresh', $1, 'running', now()), ('stale', $1, 'running', now() - interval '1 hour')`, [fingerprint]);
+    await sql.query(
+      `INSERT INTO ${prefix}commands.idempotency_keys (key, fingerprint, state, started_at) VALUES ('fresh', $1, 'running', now()), ('stale', $1, 'running', now() - interval '1 hour')`,
+      [fingerprint],
+    );
     const fresh = await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('fresh') });
     expect(fresh.status).toBe(409);
     expect(fresh.headers.get('retry-after')).toBe('1');
@@ -167,14 +201,24 @@ onEveryDatabase('Idempotency-Key', (database) => {
     const { sql, prefix } = database();
     const service = await database().start({ saga: false, idempotencyKeyTtlMs: 3_600_000 });
     expect((await service.request('/products', { body: product })).status).toBe(201);
-    for (const key of ['old', 'young']) expect((await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey(key) })).status).toBe(200);
-    await sql.query(`UPDATE ${prefix}commands.idempotency_keys SET started_at = now() - interval '2 hours' WHERE key = 'old'`);
+    for (const key of ['old', 'young'])
+      expect(
+        (await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey(key) })).status,
+      ).toBe(200);
+    await sql.query(
+      `UPDATE ${prefix}commands.idempotency_keys SET started_at = now() - interval '2 hours' WHERE key = 'old'`,
+    );
     await service.service.housekeeping.tick();
     const old = await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('old') });
     const young = await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('young') });
     expect([old.status, old.headers.get('idempotent-replayed')]).toEqual([200, null]);
     expect([young.status, young.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
-    expect(await eventTypes(database().eventStore)).toEqual(['ProductRegistered', 'StockAdded', 'StockAdded', 'StockAdded']);
+    expect(await eventTypes(database().eventStore)).toEqual([
+      'ProductRegistered',
+      'StockAdded',
+      'StockAdded',
+      'StockAdded',
+    ]);
   });
 
   it('expires old keys in batches, done or left running, and keeps the younger ones', async () => {
@@ -187,7 +231,10 @@ onEveryDatabase('Idempotency-Key', (database) => {
        INSERT INTO ${table} (key, fingerprint, state, started_at) VALUES ('young-done', 'f', 'done', now() - interval '1 hour'), ('young-running', 'f', 'running', now());`,
     );
     expect(await keys.expire(86_400_000)).toBe(5_003);
-    expect((await sql.query<{ key: string }>(`SELECT key FROM ${table} ORDER BY key`)).map((row) => row.key)).toEqual(['young-done', 'young-running']);
+    expect((await sql.query<{ key: string }>(`SELECT key FROM ${table} ORDER BY key`)).map((row) => row.key)).toEqual([
+      'young-done',
+      'young-running',
+    ]);
     expect(await keys.expire(86_400_000)).toBe(0);
   });
 
@@ -206,7 +253,10 @@ onEveryDatabase('Idempotency-Key', (database) => {
 
   it('accepts a key of 200 visible characters', async () => {
     const service = await registered(database());
-    const answer = await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('~'.repeat(200)) });
+    const answer = await service.request('/products/LAMP/restock', {
+      body: { quantity: 1 },
+      headers: withKey('~'.repeat(200)),
+    });
     expect(answer.status).toBe(200);
   });
 });

@@ -42,17 +42,26 @@ onEveryDatabase('Idempotency-Key of a command whose answer was lost', (database)
     const { eventStore } = database();
     expect((await (await database().start({ saga: false })).request('/products', { body: product })).status).toBe(201);
     const service = await database().start({ saga: false, eventStore: losingAcknowledgements(eventStore) });
-    const first = await service.request('/products/LAMP/restock', { body: { quantity: 3 }, headers: withKey('lost-ack') });
+    const first = await service.request('/products/LAMP/restock', {
+      body: { quantity: 3 },
+      headers: withKey('lost-ack'),
+    });
     expect(first.status).toBe(500);
 
-    const retry = await service.request('/products/LAMP/restock', { body: { quantity: 3 }, headers: withKey('lost-ack') });
+    const retry = await service.request('/products/LAMP/restock', {
+      body: { quantity: 3 },
+      headers: withKey('lost-ack'),
+    });
     const events = await eventStore.readStream(productStream('LAMP'));
     expect(events.map((event) => event.type)).toEqual(['ProductRegistered', 'StockAdded']);
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual({ sku: 'LAMP', quantity: 3, revision: 1, position: events[1]!.position.toString() });
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     // The recovered answer is kept like any other.
-    const repeat = await service.request('/products/LAMP/restock', { body: { quantity: 3 }, headers: withKey('lost-ack') });
+    const repeat = await service.request('/products/LAMP/restock', {
+      body: { quantity: 3 },
+      headers: withKey('lost-ack'),
+    });
     expect([repeat.status, repeat.body]).toEqual([200, retry.body]);
   });
 
@@ -83,16 +92,29 @@ onEveryDatabase('Idempotency-Key of a command whose answer was lost', (database)
     const { eventStore, sql, prefix } = database();
     const service = await database().start({ saga: false, idempotencyKeyTtlMs: 3_600_000 });
     expect((await service.request('/products', { body: product })).status).toBe(201);
-    expect((await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('again') })).status).toBe(200);
-    await sql.query(`UPDATE ${prefix}commands.idempotency_keys SET started_at = now() - interval '2 hours' WHERE key = 'again'`);
+    expect(
+      (await service.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('again') })).status,
+    ).toBe(200);
+    await sql.query(
+      `UPDATE ${prefix}commands.idempotency_keys SET started_at = now() - interval '2 hours' WHERE key = 'again'`,
+    );
     await service.service.housekeeping.tick();
 
     let failures = 1;
-    const failing: EventStore = { ...eventStore, append: (...args) => (failures-- > 0 ? Promise.reject(new Error('disk on fire')) : eventStore.append(...args)) };
+    const failing: EventStore = {
+      ...eventStore,
+      append: (...args) => (failures-- > 0 ? Promise.reject(new Error('disk on fire')) : eventStore.append(...args)),
+    };
     const flaky = await database().start({ saga: false, eventStore: failing });
-    expect((await flaky.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('again') })).status).toBe(500);
+    expect(
+      (await flaky.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('again') })).status,
+    ).toBe(500);
     const retry = await flaky.request('/products/LAMP/restock', { body: { quantity: 1 }, headers: withKey('again') });
     expect([retry.status, retry.headers.get('idempotent-replayed'), retry.body.revision]).toEqual([200, null, 2]);
-    expect((await eventStore.readStream(productStream('LAMP'))).map((event) => event.type)).toEqual(['ProductRegistered', 'StockAdded', 'StockAdded']);
+    expect((await eventStore.readStream(productStream('LAMP'))).map((event) => event.type)).toEqual([
+      'ProductRegistered',
+      'StockAdded',
+      'StockAdded',
+    ]);
   });
 });

@@ -10,7 +10,9 @@ onEveryDatabase('concurrent orders', (database) => {
     await registerProduct(service, 'SCARCE', 50);
 
     const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => service.request('/orders', { body: { customerId: `c-${i}`, lines: [{ sku: 'SCARCE', quantity: 1 }] } })),
+      Array.from({ length: 200 }, (_, i) =>
+        service.request('/orders', { body: { customerId: `c-${i}`, lines: [{ sku: 'SCARCE', quantity: 1 }] } }),
+      ),
     );
     expect(answers.map((answer) => answer.status)).toEqual(Array(200).fill(202));
     const orderIds = answers.map((answer) => answer.body.orderId as string);

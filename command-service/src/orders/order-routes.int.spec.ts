@@ -6,7 +6,9 @@ import type { JsonRequest } from '../testing/http.js';
 import { orderOf, orderReaches, placeOrder, registerProduct } from '../testing/scenario.js';
 import type { RunningCommandService } from '../testing/test-command-service.js';
 
-const order = (lines: unknown, extra: Record<string, unknown> = {}) => ({ body: { customerId: 'c-1', lines, ...extra } });
+const order = (lines: unknown, extra: Record<string, unknown> = {}) => ({
+  body: { customerId: 'c-1', lines, ...extra },
+});
 const line = (sku: string, quantity = 1) => ({ sku, quantity });
 
 /** A catalog for the bad-input cases: LAMP and MUG in EUR, DOLLAR in USD, OLD discontinued, HUGE at the maximum price. */
@@ -48,7 +50,12 @@ const badRequests: [string, string, JsonRequest, number, string?][] = [
   ['a bad order id in the path', '/orders/__proto__/pay', { body: { amountCents: 1 } }, 400],
   ['an order id of 65 characters in the path', `/orders/${'o'.repeat(65)}/deliver`, {}, 400],
   ['shipping with a blank carrier', '/orders/o-1/ship', { body: { carrier: '  ', trackingNumber: 'T' } }, 400],
-  ['shipping with an endless tracking number', '/orders/o-1/ship', { body: { carrier: 'DHL', trackingNumber: 'T'.repeat(101) } }, 400],
+  [
+    'shipping with an endless tracking number',
+    '/orders/o-1/ship',
+    { body: { carrier: 'DHL', trackingNumber: 'T'.repeat(101) } },
+    400,
+  ],
   ['shipping an unpaid order', '/orders/o-1/ship', { body: { carrier: 'DHL', trackingNumber: 'T' } }, 409],
   ['delivering with a body', '/orders/o-1/deliver', { body: { when: 'now' } }, 400],
   ['delivering an unshipped order', '/orders/o-1/deliver', {}, 409],
@@ -56,7 +63,12 @@ const badRequests: [string, string, JsonRequest, number, string?][] = [
   ['cancelling with a reason of 501 characters', '/orders/o-1/cancel', { body: { reason: 'r'.repeat(501) } }, 400],
   ['cancelling with a reason holding NUL', '/orders/o-1/cancel', { body: { reason: 'no\u0000thanks' } }, 400],
   ['cancelling with a reason holding a lone surrogate', '/orders/o-1/cancel', { body: { reason: 'no \ud800' } }, 400],
-  ['shipping with a carrier holding NUL', '/orders/o-1/ship', { body: { carrier: 'D\u0000HL', trackingNumber: 'T' } }, 400],
+  [
+    'shipping with a carrier holding NUL',
+    '/orders/o-1/ship',
+    { body: { carrier: 'D\u0000HL', trackingNumber: 'T' } },
+    400,
+  ],
   ['cancelling an unknown order', '/orders/nope/cancel', { body: { reason: 'r' } }, 404],
   ['placing an order id twice', '/orders', order([line('LAMP')], { orderId: 'o-1' }), 409],
   ['an unknown action', '/orders/o-1/refund', { body: {} }, 404],
@@ -68,10 +80,19 @@ onEveryDatabase('order routes', (database) => {
     await registerProduct(service, 'LAMP', 5, 1_250);
     const answer = await service.request('/orders', order([line('LAMP', 2)]));
     expectCommandAnswer(answer, 202);
-    expect(answer.body).toMatchObject({ orderId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'placed', revision: 0 });
+    expect(answer.body).toMatchObject({
+      orderId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      status: 'placed',
+      revision: 0,
+    });
     expect(answer.headers.get('location')).toBe(`/orders/${answer.body.orderId as string}`);
     const placed = await orderOf(database().eventStore, answer.body.orderId as string);
-    expect(placed).toMatchObject({ customerId: 'c-1', currency: 'EUR', totalCents: 2_500, lines: [{ sku: 'LAMP', quantity: 2, unitPriceCents: 1_250 }] });
+    expect(placed).toMatchObject({
+      customerId: 'c-1',
+      currency: 'EUR',
+      totalCents: 2_500,
+      lines: [{ sku: 'LAMP', quantity: 2, unitPriceCents: 1_250 }],
+    });
   });
 
   it('prices each line from the catalog as it stands, and keeps a client-chosen order id', async () => {
@@ -81,7 +102,10 @@ onEveryDatabase('order routes', (database) => {
     await service.request('/products/MUG/price', { body: { priceCents: 450 } });
     const orderId = await placeOrder(service, [line('LAMP', 1), line('MUG', 3)], 'my-order-1');
     expect(orderId).toBe('my-order-1');
-    expect(await orderOf(database().eventStore, orderId)).toMatchObject({ totalCents: 1_250 + 3 * 450, lines: [{ unitPriceCents: 1_250 }, { unitPriceCents: 450 }] });
+    expect(await orderOf(database().eventStore, orderId)).toMatchObject({
+      totalCents: 1_250 + 3 * 450,
+      lines: [{ unitPriceCents: 1_250 }, { unitPriceCents: 450 }],
+    });
   });
 
   it('pays, ships, delivers; each answer names the new status, revision and position', async () => {
@@ -125,22 +149,37 @@ onEveryDatabase('order routes', (database) => {
     ]);
   });
 
-  it.each(badRequests)('refuses %s with a problem answer and appends nothing', async (_case, path, request, status, errorPath) => {
-    const service = await database().start({ saga: false });
-    await catalog(service);
-    await placeOrder(service, [line('LAMP')], 'o-1');
-    await expectNothingAppended(service, database().eventStore, async () => {
-      const answer = await service.request(path, { method: 'POST', ...request });
-      expectProblem(answer, status);
-      if (errorPath) expect(answer.body.errors).toEqual([expect.objectContaining({ path: errorPath })]);
-    });
-  });
+  it.each(badRequests)(
+    'refuses %s with a problem answer and appends nothing',
+    async (_case, path, request, status, errorPath) => {
+      const service = await database().start({ saga: false });
+      await catalog(service);
+      await placeOrder(service, [line('LAMP')], 'o-1');
+      await expectNothingAppended(service, database().eventStore, async () => {
+        const answer = await service.request(path, { method: 'POST', ...request });
+        expectProblem(answer, status);
+        if (errorPath) expect(answer.body.errors).toEqual([expect.objectContaining({ path: errorPath })]);
+      });
+    },
+  );
 
   it('answers 4xx, never 5xx, to any shape of body on any route', async () => {
     const service = await database().start({ saga: false });
     await catalog(service);
     await placeOrder(service, [line('LAMP')], 'o-1');
-    const bodies = ['null', '[]', '{}', '0', '"x"', 'true', '{"a":{"b":[1,{"c":null}]}}', '{"lines":null}', '{"lines":[null]}', '{"quantity":{}}', '{"amountCents":[]}'];
+    const bodies = [
+      'null',
+      '[]',
+      '{}',
+      '0',
+      '"x"',
+      'true',
+      '{"a":{"b":[1,{"c":null}]}}',
+      '{"lines":null}',
+      '{"lines":[null]}',
+      '{"quantity":{}}',
+      '{"amountCents":[]}',
+    ];
     const routes = [
       '/products',
       '/products/LAMP/price',

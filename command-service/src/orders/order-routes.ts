@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { CancelOrder, CustomerId, MAX_ORDER_LINES, OrderId, PayOrder, Quantity, ShipOrder, Sku, orderDecider, type EventMetadata, type OrderCommand } from '@order-engine/shared';
+import {
+  CancelOrder,
+  CustomerId,
+  MAX_ORDER_LINES,
+  OrderId,
+  PayOrder,
+  Quantity,
+  ShipOrder,
+  Sku,
+  orderDecider,
+  type EventMetadata,
+  type OrderCommand,
+} from '@order-engine/shared';
 import type { CommandHandler, OrderResult } from '../handling/command-handler.js';
 import { commandAnswer } from '../http/command-answer.js';
 import { requestMetadata } from '../http/request-metadata.js';
@@ -31,8 +43,13 @@ export function orderRoutes(commands: CommandHandler, newId: () => string = rand
     const orderId = body.orderId ?? newId();
     const { currency, lines } = await priceLines(body.lines, commands.loadProduct);
     // An id made here names no stream yet: no need to read it (the append still expects no stream).
-    const known = body.orderId === undefined ? { state: orderDecider.initialState, revision: -1, position: 0n } : undefined;
-    return commands.order({ type: 'PlaceOrder', data: { orderId, customerId: body.customerId, currency, lines } }, metadata, known);
+    const known =
+      body.orderId === undefined ? { state: orderDecider.initialState, revision: -1, position: 0n } : undefined;
+    return commands.order(
+      { type: 'PlaceOrder', data: { orderId, customerId: body.customerId, currency, lines } },
+      metadata,
+      known,
+    );
   };
 
   // 202: the order is recorded, but confirmation happens asynchronously (the fulfilment saga reserves its stock).
@@ -43,7 +60,10 @@ export function orderRoutes(commands: CommandHandler, newId: () => string = rand
     const result = recovered ? await commands.recoveredOrder(recovered) : await place(body, requestMetadata(req));
     if (result.state.status === 'none') throw new Error('a placed order has a stream');
     const { orderId } = result.state;
-    res.status(202).location(`/orders/${orderId}`).json(commandAnswer(result, { orderId, status: 'placed' }));
+    res
+      .status(202)
+      .location(`/orders/${orderId}`)
+      .json(commandAnswer(result, { orderId, status: 'placed' }));
   });
 
   /** The routes that move an existing order along: each parses its body into the command's data. */
@@ -59,7 +79,9 @@ export function orderRoutes(commands: CommandHandler, newId: () => string = rand
       const { id } = IdParams.parse(req.params);
       const command = toCommand(id, req.body);
       const recovered = recoveredEvents(res);
-      const result = recovered ? await commands.recoveredOrder(recovered) : await commands.order(command, requestMetadata(req));
+      const result = recovered
+        ? await commands.recoveredOrder(recovered)
+        : await commands.order(command, requestMetadata(req));
       res.json(commandAnswer(result, { orderId: id, status: result.state.status }));
     });
   }

@@ -1,4 +1,11 @@
-import { HttpProblem, ProductUnavailable, type FieldError, type PricedLine, type Product, type StreamRevision } from '@order-engine/shared';
+import {
+  HttpProblem,
+  ProductUnavailable,
+  type FieldError,
+  type PricedLine,
+  type Product,
+  type StreamRevision,
+} from '@order-engine/shared';
 
 export interface RequestedLine {
   sku: string;
@@ -18,10 +25,17 @@ export async function priceLines(lines: readonly RequestedLine[], loadProduct: L
   const products = await Promise.all(lines.map(async (line) => (await loadProduct(line.sku)).state));
   const unknown: FieldError[] = [];
   products.forEach((product, i) => {
-    if (product.status === 'none') unknown.push({ path: `lines.${i}.sku`, message: `product ${lines[i]?.sku} does not exist` });
+    if (product.status === 'none')
+      unknown.push({ path: `lines.${i}.sku`, message: `product ${lines[i]?.sku} does not exist` });
   });
   if (unknown.length > 0) {
-    throw new HttpProblem(422, 'unknown-product', 'Unprocessable Content', `the order names ${unknown.length} unknown product(s)`, { errors: unknown });
+    throw new HttpProblem(
+      422,
+      'unknown-product',
+      'Unprocessable Content',
+      `the order names ${unknown.length} unknown product(s)`,
+      { errors: unknown },
+    );
   }
   const registered = products.filter((product) => product.status !== 'none');
   const discontinued = registered.find((product) => product.status === 'discontinued');
@@ -30,13 +44,24 @@ export async function priceLines(lines: readonly RequestedLine[], loadProduct: L
   const currency = registered[0]?.currency ?? '';
   const foreign: FieldError[] = [];
   registered.forEach((product, i) => {
-    if (product.currency !== currency) foreign.push({ path: `lines.${i}.sku`, message: `priced in ${product.currency}, the order is in ${currency}` });
+    if (product.currency !== currency)
+      foreign.push({ path: `lines.${i}.sku`, message: `priced in ${product.currency}, the order is in ${currency}` });
   });
   if (foreign.length > 0) {
-    throw new HttpProblem(422, 'mixed-currencies', 'Unprocessable Content', 'all products of an order must be priced in one currency', { errors: foreign });
+    throw new HttpProblem(
+      422,
+      'mixed-currencies',
+      'Unprocessable Content',
+      'all products of an order must be priced in one currency',
+      { errors: foreign },
+    );
   }
   return {
     currency,
-    lines: lines.map((line, i) => ({ sku: line.sku, quantity: line.quantity, unitPriceCents: registered[i]?.priceCents ?? 0 })),
+    lines: lines.map((line, i) => ({
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPriceCents: registered[i]?.priceCents ?? 0,
+    })),
   };
 }

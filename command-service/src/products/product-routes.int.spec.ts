@@ -10,7 +10,9 @@ import { encodeEvent, MAX_ON_HAND, MAX_QUANTITY, type EventStore } from '@order-
 // The stock bound, reached with the largest restocks a command may carry (appended at once, as the decider would).
 async function fillToTheBound(service: RunningCommandService, store: EventStore, sku: string): Promise<void> {
   await registerProduct(service, sku, 0);
-  const restocks = Array.from({ length: MAX_ON_HAND / MAX_QUANTITY }, () => encodeEvent({ type: 'StockAdded', data: { sku, quantity: MAX_QUANTITY } }));
+  const restocks = Array.from({ length: MAX_ON_HAND / MAX_QUANTITY }, () =>
+    encodeEvent({ type: 'StockAdded', data: { sku, quantity: MAX_QUANTITY } }),
+  );
   await store.append(productStream(sku), restocks, { expectedRevision: 0 });
 }
 
@@ -22,9 +24,19 @@ const badRequests: [string, string, JsonRequest, number][] = [
   ['a negative price', '/products', { body: { ...lamp, sku: 'X', priceCents: -1 } }, 400],
   ['a fractional price', '/products', { body: { ...lamp, sku: 'X', priceCents: 19.99 } }, 400],
   ['an enormous price', '/products', { body: { ...lamp, sku: 'X', priceCents: 1e15 } }, 400],
-  ['a price beyond float range', '/products', { raw: '{"sku":"X","name":"n","category":"c","priceCents":1e400,"currency":"EUR"}' }, 400],
+  [
+    'a price beyond float range',
+    '/products',
+    { raw: '{"sku":"X","name":"n","category":"c","priceCents":1e400,"currency":"EUR"}' },
+    400,
+  ],
   ['an unknown field', '/products', { body: { ...lamp, sku: 'X', colour: 'red' } }, 400],
-  ['a __proto__ field', '/products', { raw: `{"sku":"X","name":"n","category":"c","priceCents":1,"currency":"EUR","__proto__":{"admin":true}}` }, 400],
+  [
+    'a __proto__ field',
+    '/products',
+    { raw: `{"sku":"X","name":"n","category":"c","priceCents":1,"currency":"EUR","__proto__":{"admin":true}}` },
+    400,
+  ],
   ['a missing field', '/products', { body: { sku: 'X', name: 'n', category: 'c', currency: 'EUR' } }, 400],
   ['a sku with a slash', '/products', { body: { ...lamp, sku: '../etc' } }, 400],
   ['a sku of 65 characters', '/products', { body: { ...lamp, sku: 'S'.repeat(65) } }, 400],
@@ -34,7 +46,12 @@ const badRequests: [string, string, JsonRequest, number][] = [
   ['a JSON string body', '/products', { raw: '"LAMP"' }, 400],
   ['no body', '/products', {}, 400],
   ['malformed JSON', '/products', { raw: '{"sku": "X",' }, 400],
-  ['a body that is not JSON', '/products', { raw: 'sku=X', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415],
+  [
+    'a body that is not JSON',
+    '/products',
+    { raw: 'sku=X', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    415,
+  ],
   ['a body over 1 MB', '/products', { raw: JSON.stringify({ ...lamp, sku: 'X', name: 'x'.repeat(1_100_000) }) }, 413],
   ['a deeply nested body', '/products', { raw: '['.repeat(50_000) + ']'.repeat(50_000) }, 400],
   ['registering a sku twice', '/products', { body: lamp }, 409],
@@ -52,20 +69,40 @@ const badRequests: [string, string, JsonRequest, number][] = [
   ['a restock of null', '/products/LAMP/restock', { body: { quantity: null } }, 400],
   ['a name with NUL', '/products', { body: { ...lamp, sku: 'X', name: 'Lamp\u0000' } }, 400],
   ['a name with a lone surrogate', '/products', { body: { ...lamp, sku: 'X', name: 'Lamp \ud800' } }, 400],
-  ['a category with a control character', '/products', { body: { ...lamp, sku: 'X', category: 'home\u001b[31m' } }, 400],
+  [
+    'a category with a control character',
+    '/products',
+    { body: { ...lamp, sku: 'X', category: 'home\u001b[31m' } },
+    400,
+  ],
   ['a restock past the bound of stock on hand', '/products/FULL/restock', { body: { quantity: 1 } }, 422],
   ['a hold without a quantity', '/products/LAMP/holds', { body: { reason: 'display' } }, 400],
   ['a hold without a reason', '/products/LAMP/holds', { body: { quantity: 1 } }, 400],
   ['a hold with a reason holding NUL', '/products/LAMP/holds', { body: { quantity: 1, reason: 'a\u0000b' } }, 400],
-  ['a hold with a bad hold id', '/products/LAMP/holds', { body: { holdId: '-x', quantity: 1, reason: 'display' } }, 400],
+  [
+    'a hold with a bad hold id',
+    '/products/LAMP/holds',
+    { body: { holdId: '-x', quantity: 1, reason: 'display' } },
+    400,
+  ],
   ['a hold of zero', '/products/LAMP/holds', { body: { quantity: 0, reason: 'display' } }, 400],
   ['a hold beyond the stock', '/products/LAMP/holds', { body: { quantity: 6, reason: 'display' } }, 409],
   ['a hold for an unknown sku', '/products/NOPE/holds', { body: { quantity: 1, reason: 'display' } }, 404],
-  ['a hold with an order field', '/products/LAMP/holds', { body: { orderId: 'o-1', quantity: 1, reason: 'display' } }, 400],
+  [
+    'a hold with an order field',
+    '/products/LAMP/holds',
+    { body: { orderId: 'o-1', quantity: 1, reason: 'display' } },
+    400,
+  ],
   ['a release of an unknown hold', '/products/LAMP/holds/h-9', { method: 'DELETE' }, 404],
   ['a release with a body', '/products/LAMP/holds/h-1', { method: 'DELETE', body: { quantity: 1 } }, 400],
   ['a release with a bad hold id', '/products/LAMP/holds/__proto__', { method: 'DELETE' }, 400],
-  ['a reservation by hand (the saga alone reserves for orders)', '/products/LAMP/reservations', { body: { orderId: 'o-1', quantity: 1 } }, 404],
+  [
+    'a reservation by hand (the saga alone reserves for orders)',
+    '/products/LAMP/reservations',
+    { body: { orderId: 'o-1', quantity: 1 } },
+    404,
+  ],
   ['a release of an order reservation by hand', '/products/LAMP/reservations/o-1', { method: 'DELETE' }, 404],
   ['a discontinue with fields', '/products/LAMP/discontinue', { body: { reason: 'old' } }, 400],
   ['a discontinue of an unknown sku', '/products/NOPE/discontinue', {}, 404],
@@ -92,21 +129,43 @@ onEveryDatabase('product routes', (database) => {
     expect(samePrice.body).toMatchObject({ revision: 1, position: price.body.position });
     expectCommandAnswer(await service.request('/products/LAMP/restock', { body: { quantity: 7 } }), 200);
     expectCommandAnswer(await service.request('/products/LAMP/discontinue'), 200);
-    expect(await productOf(database().eventStore, 'LAMP')).toMatchObject({ status: 'discontinued', priceCents: 2_499, onHand: 7 });
-    expectProblem(await service.request('/products/LAMP/restock', { body: { quantity: 1 } }), 409, '/problems/product-unavailable');
+    expect(await productOf(database().eventStore, 'LAMP')).toMatchObject({
+      status: 'discontinued',
+      priceCents: 2_499,
+      onHand: 7,
+    });
+    expectProblem(
+      await service.request('/products/LAMP/restock', { body: { quantity: 1 } }),
+      409,
+      '/problems/product-unavailable',
+    );
   });
 
   it('holds stock: 201 with its id, 200 when placed again, 409 when short; release gives it back', async () => {
     const service = await database().start({ saga: false });
     await registerProduct(service, 'LAMP', 5);
-    const held = await service.request('/products/LAMP/holds', { body: { holdId: 'h-1', quantity: 2, reason: 'shop window' } });
+    const held = await service.request('/products/LAMP/holds', {
+      body: { holdId: 'h-1', quantity: 2, reason: 'shop window' },
+    });
     expectCommandAnswer(held, 201);
     expect(held.headers.get('location')).toBe('/products/LAMP/holds/h-1');
-    expect(held.body).toMatchObject({ sku: 'LAMP', holdId: 'h-1', quantity: 2, reason: 'shop window', alreadyHeld: false });
-    const again = await service.request('/products/LAMP/holds', { body: { holdId: 'h-1', quantity: 2, reason: 'shop window' } });
+    expect(held.body).toMatchObject({
+      sku: 'LAMP',
+      holdId: 'h-1',
+      quantity: 2,
+      reason: 'shop window',
+      alreadyHeld: false,
+    });
+    const again = await service.request('/products/LAMP/holds', {
+      body: { holdId: 'h-1', quantity: 2, reason: 'shop window' },
+    });
     expectCommandAnswer(again, 200);
     expect(again.body).toMatchObject({ alreadyHeld: true, position: held.body.position });
-    expectProblem(await service.request('/products/LAMP/holds', { body: { holdId: 'h-1', quantity: 3, reason: 'shop window' } }), 409, '/problems/already-exists');
+    expectProblem(
+      await service.request('/products/LAMP/holds', { body: { holdId: 'h-1', quantity: 3, reason: 'shop window' } }),
+      409,
+      '/problems/already-exists',
+    );
     const generated = await service.request('/products/LAMP/holds', { body: { quantity: 3, reason: 'damaged' } });
     expectCommandAnswer(generated, 201);
     expect(generated.body.holdId).toMatch(/^[0-9a-f-]{36}$/);
@@ -118,14 +177,24 @@ onEveryDatabase('product routes', (database) => {
     expectCommandAnswer(released, 200);
     expect(released.body).toMatchObject({ holdId: 'h-1', released: true, quantity: 2 });
     expectProblem(await service.request('/products/LAMP/holds/h-1', { method: 'DELETE' }), 404, '/problems/not-found');
-    expect(await eventTypesOf(database().eventStore, productStream('LAMP'))).toEqual(['ProductRegistered', 'StockAdded', 'StockHeld', 'StockHeld', 'StockHoldReleased']);
+    expect(await eventTypesOf(database().eventStore, productStream('LAMP'))).toEqual([
+      'ProductRegistered',
+      'StockAdded',
+      'StockHeld',
+      'StockHeld',
+      'StockHoldReleased',
+    ]);
   });
 
   it('refuses a hold on a discontinued product as product-unavailable', async () => {
     const service = await database().start({ saga: false });
     await registerProduct(service, 'LAMP', 3);
     await service.request('/products/LAMP/discontinue');
-    expectProblem(await service.request('/products/LAMP/holds', { body: { quantity: 1, reason: 'display' } }), 409, '/problems/product-unavailable');
+    expectProblem(
+      await service.request('/products/LAMP/holds', { body: { quantity: 1, reason: 'display' } }),
+      409,
+      '/problems/product-unavailable',
+    );
   });
 
   it.each(badRequests)('refuses %s with a problem answer and appends nothing', async (_case, path, request, status) => {
@@ -141,8 +210,20 @@ onEveryDatabase('product routes', (database) => {
     const service = await database().start({ saga: false });
     await registerProduct(service, 'LAMP', 5);
     await expectNothingAppended(service, database().eventStore, async () => {
-      expectProblem(await service.request('/products/LAMP/restock', { raw: '['.repeat(1_000) + ']'.repeat(1_000), headers: { 'idempotency-key': 'deep' } }), 400);
-      expectProblem(await service.request('/products/LAMP/restock', { body: { quantity: -1 }, headers: { 'idempotency-key': 'neg' } }), 400);
+      expectProblem(
+        await service.request('/products/LAMP/restock', {
+          raw: '['.repeat(1_000) + ']'.repeat(1_000),
+          headers: { 'idempotency-key': 'deep' },
+        }),
+        400,
+      );
+      expectProblem(
+        await service.request('/products/LAMP/restock', {
+          body: { quantity: -1 },
+          headers: { 'idempotency-key': 'neg' },
+        }),
+        400,
+      );
     });
   });
 });

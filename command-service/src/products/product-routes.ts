@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { ChangePrice, HoldId, PlaceHold, RegisterProduct, Restock, Sku, type ProductCommand } from '@order-engine/shared';
+import {
+  ChangePrice,
+  HoldId,
+  PlaceHold,
+  RegisterProduct,
+  Restock,
+  Sku,
+  type ProductCommand,
+} from '@order-engine/shared';
 import type { CommandHandler, ProductResult } from '../handling/command-handler.js';
 import { commandAnswer } from '../http/command-answer.js';
 import { requestMetadata } from '../http/request-metadata.js';
@@ -30,7 +38,10 @@ export function productRoutes(commands: CommandHandler, newId: () => string = ra
   router.post('/products', async (req, res) => {
     const data = RegisterBody.parse(req.body);
     const result = await execute(req, res, { type: 'RegisterProduct', data });
-    res.status(201).location(`/products/${data.sku}`).json(commandAnswer(result, { sku: data.sku }));
+    res
+      .status(201)
+      .location(`/products/${data.sku}`)
+      .json(commandAnswer(result, { sku: data.sku }));
   });
 
   router.post('/products/:sku/price', async (req, res) => {
@@ -66,7 +77,14 @@ export function productRoutes(commands: CommandHandler, newId: () => string = ra
     emptyBody(req.body);
     const result = await execute(req, res, { type: 'ReleaseHold', data: { sku, holdId } });
     const [decided] = result.decided;
-    res.json(commandAnswer(result, { sku, holdId, released: true, quantity: decided?.type === 'StockHoldReleased' ? decided.data.quantity : 0 }));
+    res.json(
+      commandAnswer(result, {
+        sku,
+        holdId,
+        released: true,
+        quantity: decided?.type === 'StockHoldReleased' ? decided.data.quantity : 0,
+      }),
+    );
   });
 
   router.post('/products/:sku/discontinue', async (req, res) => {

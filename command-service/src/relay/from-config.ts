@@ -48,5 +48,6 @@ export const relayLeaseReady =
   (relay: Relay): ReadinessCheck =>
   () => {
     const { state, lastError } = relay.status();
-    if (state !== 'active' && state !== 'standby') throw new Error(`relay ${state}${lastError ? `: ${lastError}` : ''}`);
+    if (state !== 'active' && state !== 'standby')
+      throw new Error(`relay ${state}${lastError ? `: ${lastError}` : ''}`);
   };

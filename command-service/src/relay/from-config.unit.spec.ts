@@ -5,16 +5,36 @@ import type { Relay, RelayStatus } from './relay.js';
 describe('relayHealth', () => {
   it('gives the relay status as JSON, positions as decimal strings, with what holds $all back when something does', () => {
     const since = new Date('2026-11-30T12:00:00Z');
-    const blocker = { kind: 'backend' as const, id: '4242', owner: 'postgres', application: 'psql', state: 'idle in transaction', since, query: 'update t set x = 1' };
-    const health = relayHealth({ state: 'active', checkpoint: 41n, eventsRelayed: 41, leasePid: 7, heldBack: { position: 42n, since, blocker } });
+    const blocker = {
+      kind: 'backend' as const,
+      id: '4242',
+      owner: 'postgres',
+      application: 'psql',
+      state: 'idle in transaction',
+      since,
+      query: 'update t set x = 1',
+    };
+    const health = relayHealth({
+      state: 'active',
+      checkpoint: 41n,
+      eventsRelayed: 41,
+      leasePid: 7,
+      heldBack: { position: 42n, since, blocker },
+    });
     expect(JSON.parse(JSON.stringify(health))).toEqual({
       state: 'active',
       checkpoint: '41',
       eventsRelayed: 41,
       leasePid: 7,
-      heldBack: { position: '42', since: '2026-11-30T12:00:00.000Z', blocker: { ...blocker, since: '2026-11-30T12:00:00.000Z' } },
+      heldBack: {
+        position: '42',
+        since: '2026-11-30T12:00:00.000Z',
+        blocker: { ...blocker, since: '2026-11-30T12:00:00.000Z' },
+      },
     });
-    expect(JSON.parse(JSON.stringify(relayHealth({ state: 'standby', checkpoint: undefined, eventsRelayed: 0 })))).toEqual({ state: 'standby', eventsRelayed: 0 });
+    expect(
+      JSON.parse(JSON.stringify(relayHealth({ state: 'standby', checkpoint: undefined, eventsRelayed: 0 }))),
+    ).toEqual({ state: 'standby', eventsRelayed: 0 });
   });
 });
 
@@ -31,9 +51,9 @@ describe('relayLeaseReady', () => {
   });
 
   it('fails naming the state and the last error while the relay retries, was fenced or stopped', () => {
-    expect(() => relayLeaseReady(relayIn({ state: 'retrying', lastError: 'PostgreSQL unavailable: connect ECONNREFUSED' }))()).toThrow(
-      'relay retrying: PostgreSQL unavailable: connect ECONNREFUSED',
-    );
+    expect(() =>
+      relayLeaseReady(relayIn({ state: 'retrying', lastError: 'PostgreSQL unavailable: connect ECONNREFUSED' }))(),
+    ).toThrow('relay retrying: PostgreSQL unavailable: connect ECONNREFUSED');
     expect(() => relayLeaseReady(relayIn({ state: 'fenced' }))()).toThrow('relay fenced');
     expect(() => relayLeaseReady(relayIn({ state: 'stopped' }))()).toThrow('relay stopped');
   });

@@ -26,7 +26,8 @@ export function watchHeldBack(options: HeldBackWatchOptions): () => void {
   let reported = false;
 
   const clear = () => {
-    if (reported) logger.info('$all moves again: the transaction that held it back has ended', { checkpoint: checkpoint() });
+    if (reported)
+      logger.info('$all moves again: the transaction that held it back has ended', { checkpoint: checkpoint() });
     seen = undefined;
     reported = false;
     onChange(undefined);
@@ -60,7 +61,9 @@ export function watchHeldBack(options: HeldBackWatchOptions): () => void {
     if (busy) return;
     busy = true;
     look()
-      .catch((error: unknown) => logger.debug('could not ask the event store what holds $all back', { error: String(error) }))
+      .catch((error: unknown) =>
+        logger.debug('could not ask the event store what holds $all back', { error: String(error) }),
+      )
       .finally(() => (busy = false));
   }, intervalMs);
   timer.unref();

@@ -19,8 +19,19 @@ describeWithService('KAFKA_BROKERS', 'Kafka producer adapter', (brokersVar) => {
     await admin.disconnect();
   });
 
-  const producerOn = (topic: string, partitions: number, overrides: Partial<Parameters<typeof kafkaProducer>[0]> = {}) => {
-    const producer = kafkaProducer({ brokers, topic, partitions, replicationFactor: 1, logger: silentLogger, ...overrides });
+  const producerOn = (
+    topic: string,
+    partitions: number,
+    overrides: Partial<Parameters<typeof kafkaProducer>[0]> = {},
+  ) => {
+    const producer = kafkaProducer({
+      brokers,
+      topic,
+      partitions,
+      replicationFactor: 1,
+      logger: silentLogger,
+      ...overrides,
+    });
     producers.push(producer);
     return producer;
   };

@@ -97,13 +97,19 @@ export function kafkaProducer(options: KafkaProducerOptions): EventProducer {
       const exists = (await admin.listTopics()).includes(topic);
       const created =
         !exists &&
-        (await createTopicsWithLeaders(admin, [{ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor }]));
+        (await createTopicsWithLeaders(admin, [
+          { topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor },
+        ]));
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       const count = metadata.topics.find((entry) => entry.name === topic)?.partitions.length ?? 0;
       if (count === 0) throw new KafkaUnavailable(`topic ${topic} has no partitions`, true);
       if (created) logger.info('created Kafka topic', { topic, partitions: count });
       else if (count !== options.partitions) {
-        logger.warn('Kafka topic exists with another partition count; watermarks follow the broker', { topic, partitions: count, configured: options.partitions });
+        logger.warn('Kafka topic exists with another partition count; watermarks follow the broker', {
+          topic,
+          partitions: count,
+          configured: options.partitions,
+        });
       }
       return count;
     } finally {
@@ -195,7 +201,12 @@ function unavailable(message: string, error: unknown): KafkaUnavailable {
 export function kafkaLogCreator(logger: Logger): logCreator {
   return () =>
     ({ namespace, level, log }) => {
-      const { message, timestamp: _timestamp, logger: _name, ...fields } = log as { message: string; timestamp?: string; logger?: string };
+      const {
+        message,
+        timestamp: _timestamp,
+        logger: _name,
+        ...fields
+      } = log as { message: string; timestamp?: string; logger?: string };
       // We limit retries on purpose (see `retry` above) and resend from the checkpoint: this warning is expected.
       if (message.startsWith('Limiting retries for the idempotent producer')) return;
       const write = level === logLevel.ERROR ? logger.error : level === logLevel.WARN ? logger.warn : logger.debug;

@@ -6,7 +6,12 @@ describe('chunking a send by size', () => {
 
   it('keeps the order and never exceeds the limit, except for one oversized message alone', () => {
     const messages = ['aaaa', 'bb', 'cccccc', 'dddddddddddd', 'e'].map(message);
-    expect(chunksOf(messages, 6).map((chunk) => chunk.map((entry) => entry.value).join(''))).toEqual(['aaaabb', 'cccccc', 'dddddddddddd', 'e']);
+    expect(chunksOf(messages, 6).map((chunk) => chunk.map((entry) => entry.value).join(''))).toEqual([
+      'aaaabb',
+      'cccccc',
+      'dddddddddddd',
+      'e',
+    ]);
   });
 
   it('counts bytes, not characters', () => {

@@ -36,7 +36,12 @@ describeWithService('DATABASE_URL', 'relay lease (PostgreSQL advisory lock)', (u
     return got;
   };
   const storedCheckpoint = async (name: string) =>
-    (await sql.query<{ position: string }>(`SELECT position::text AS position FROM ${relaySchema(prefix)}.checkpoints WHERE name = $1`, [name]))[0]?.position;
+    (
+      await sql.query<{ position: string }>(
+        `SELECT position::text AS position FROM ${relaySchema(prefix)}.checkpoints WHERE name = $1`,
+        [name],
+      )
+    )[0]?.position;
 
   it('is held by one holder at a time; a standby takes it when the holder releases it', async () => {
     const first = await acquire('relay');
@@ -85,7 +90,11 @@ describeWithService('DATABASE_URL', 'relay lease (PostgreSQL advisory lock)', (u
     setTimeout(() => controller.abort(), 150);
     await expect(waiting).resolves.toBeUndefined();
 
-    const unreachable = postgresLease({ connectionString: 'postgres://postgres@127.0.0.1:1/postgres', prefix, logger: silentLogger });
+    const unreachable = postgresLease({
+      connectionString: 'postgres://postgres@127.0.0.1:1/postgres',
+      prefix,
+      logger: silentLogger,
+    });
     await expect(unreachable.acquire('relay', new AbortController().signal)).rejects.toThrow(SqlUnavailable);
   });
 });

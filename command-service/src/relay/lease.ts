@@ -102,7 +102,15 @@ export function postgresLease(options: PostgresLeaseOptions): Lease {
 
 function heldLease(
   client: pg.Client,
-  lease: { name: string; pid: number; lost: AbortController; loseWith: (reason: Error) => void; end: () => Promise<void>; heartbeatMs: number; table: string },
+  lease: {
+    name: string;
+    pid: number;
+    lost: AbortController;
+    loseWith: (reason: Error) => void;
+    end: () => Promise<void>;
+    heartbeatMs: number;
+    table: string;
+  },
 ): HeldLease {
   const { name, lost, loseWith, end, table } = lease;
   // A connection whose peer vanished without a FIN only fails when used: probe it, and fence on the first failure.
@@ -127,7 +135,10 @@ function heldLease(
     lost: lost.signal,
     loadCheckpoint: () =>
       guarded(async () => {
-        const { rows } = await client.query<{ position: string }>(`select position::text as position from ${table} where name = $1`, [name]);
+        const { rows } = await client.query<{ position: string }>(
+          `select position::text as position from ${table} where name = $1`,
+          [name],
+        );
         return rows[0] ? BigInt(rows[0].position) : 0n;
       }),
     saveCheckpoint: (position) =>
@@ -166,6 +177,7 @@ function toSqlUnavailable(context: string, error: unknown): Error {
   if (error instanceof SqlUnavailable) return error;
   // SQL errors with a SQLSTATE other than connection failures (a bug, a permission) pass through unchanged.
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P')) return error as Error;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P'))
+    return error as Error;
   return new SqlUnavailable(`${context}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }

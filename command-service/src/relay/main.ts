@@ -28,20 +28,30 @@ function loadRelayConfig(env: Record<string, string | undefined>): RelayConfig {
     return config as RelayConfig;
   } catch (error) {
     if (!(error instanceof ConfigError) || error.problems === problems) throw error;
-    throw new ConfigError([...problems, ...error.problems.map((problem) => problem.replace('required when BUS is kafka', 'required: the relay publishes to Kafka'))]);
+    throw new ConfigError([
+      ...problems,
+      ...error.problems.map((problem) =>
+        problem.replace('required when BUS is kafka', 'required: the relay publishes to Kafka'),
+      ),
+    ]);
   }
 }
 
 async function main(): Promise<void> {
   const config = loadRelayConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL, { service: 'relay' });
-  if (process.env.BUS && process.env.BUS !== 'kafka') logger.warn('BUS is ignored: the relay always feeds Kafka', { BUS: process.env.BUS });
+  if (process.env.BUS && process.env.BUS !== 'kafka')
+    logger.warn('BUS is ignored: the relay always feeds Kafka', { BUS: process.env.BUS });
   // The relay reads no read models: pointing READ_DB at the same server keeps openDatabases from opening a PGlite.
   const databases = await openDatabases({ ...config, READ_DB: 'postgres' });
   const eventStore = openEventStore(config, databases);
   const { relay, close } = relayFromConfig(config, eventStore, logger);
   relay.start();
-  logger.info('relay started', { eventStore: config.EVENT_STORE, topic: config.KAFKA_TOPIC, brokers: config.KAFKA_BROKERS });
+  logger.info('relay started', {
+    eventStore: config.EVENT_STORE,
+    topic: config.KAFKA_TOPIC,
+    brokers: config.KAFKA_BROKERS,
+  });
 
   stopOnSignals(logger, async () => {
     await close();

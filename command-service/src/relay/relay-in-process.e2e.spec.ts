@@ -29,7 +29,12 @@ describeWithService('DATABASE_URL', 'command-service relaying in process', (data
       await reader?.close();
       await store?.close();
       if (sql) {
-        for (const schema of [env.EVENT_STORE_SCHEMA, `${env.READ_MODEL_PREFIX}commands`, relaySchema(env.READ_MODEL_PREFIX)]) await sql.exec(`drop schema if exists ${schema} cascade`);
+        for (const schema of [
+          env.EVENT_STORE_SCHEMA,
+          `${env.READ_MODEL_PREFIX}commands`,
+          relaySchema(env.READ_MODEL_PREFIX),
+        ])
+          await sql.exec(`drop schema if exists ${schema} cascade`);
         await sql.close();
       }
     });
@@ -39,7 +44,12 @@ describeWithService('DATABASE_URL', 'command-service relaying in process', (data
 
     it('publishes what the command service appends, and a relay process standing by takes over when it is SIGKILLed', async () => {
       const port = await freePort();
-      const command = await startService('command', entryPoints.command, { ...env, RELAY_IN_PROCESS: 'true', COMMAND_PORT: String(port) }, port);
+      const command = await startService(
+        'command',
+        entryPoints.command,
+        { ...env, RELAY_IN_PROCESS: 'true', COMMAND_PORT: String(port) },
+        port,
+      );
       processes.push(command);
       const placed = await fetch(`${command.url}/products`, {
         method: 'POST',
@@ -51,7 +61,9 @@ describeWithService('DATABASE_URL', 'command-service relaying in process', (data
       await reader.until(topic, relayed('product-sku-1'));
       // The checkpoint is saved once Kafka has acknowledged, which a consumer may see first.
       await eventually(async () => {
-        const health = (await (await fetch(`${command.url}/health`)).json()) as { relay?: { state: string; checkpoint?: string } };
+        const health = (await (await fetch(`${command.url}/health`)).json()) as {
+          relay?: { state: string; checkpoint?: string };
+        };
         expect(health.relay).toMatchObject({ state: 'active', checkpoint: expect.stringMatching(/^[1-9]\d*$/) });
       });
 
@@ -59,9 +71,17 @@ describeWithService('DATABASE_URL', 'command-service relaying in process', (data
       processes.push(standby);
       await command.kill('SIGKILL');
       // The killed process's lease connection ends with it; the standby takes the lease and goes on from the checkpoint.
-      await store.append('product-sku-2', [{ type: 'ProductRegistered', version: 1, data: { sku: 'sku-2', name: 'Mug', category: 'kitchen', priceCents: 900, currency: 'EUR' } }]);
+      await store.append('product-sku-2', [
+        {
+          type: 'ProductRegistered',
+          version: 1,
+          data: { sku: 'sku-2', name: 'Mug', category: 'kitchen', priceCents: 900, currency: 'EUR' },
+        },
+      ]);
       const received = await reader.until(topic, relayed('product-sku-2'), 30_000);
-      expect(new Set(eventsOf(received).map((r) => r.message.event.streamId))).toEqual(new Set(['product-sku-1', 'product-sku-2']));
+      expect(new Set(eventsOf(received).map((r) => r.message.event.streamId))).toEqual(
+        new Set(['product-sku-1', 'product-sku-2']),
+      );
     });
   });
 });

@@ -4,7 +4,15 @@ import { describeWithService, freshName } from '@order-engine/shared/testing';
 import { kafkaProducer, type EventProducer } from './kafka-producer.js';
 import { postgresLease, relaySchema, type Lease } from './lease.js';
 import { createRelay, type Relay } from './relay.js';
-import { appendInterleaved, duplicatesIn, eventually, expectEveryEvent, expectPerStreamOrder, readTopics, type TopicReader } from './relay-testing.js';
+import {
+  appendInterleaved,
+  duplicatesIn,
+  eventually,
+  expectEveryEvent,
+  expectPerStreamOrder,
+  readTopics,
+  type TopicReader,
+} from './relay-testing.js';
 
 const PARTITIONS = 3;
 
@@ -75,25 +83,41 @@ describeWithService('KAFKA_BROKERS', 'relay: one active instance, fast takeover'
       await Promise.all(producers.map((producer) => producer.close()));
       await reader?.close();
       await eventStore?.close();
-      await sql?.exec(`DROP SCHEMA IF EXISTS ${prefix}events CASCADE; DROP SCHEMA IF EXISTS ${relaySchema(prefix)} CASCADE;`);
+      await sql?.exec(
+        `DROP SCHEMA IF EXISTS ${prefix}events CASCADE; DROP SCHEMA IF EXISTS ${relaySchema(prefix)} CASCADE;`,
+      );
       await sql?.close();
     });
 
     const startRelay = (producer: EventProducer, lease: Lease): Relay => {
       producers.push(producer);
-      const relay = createRelay({ eventStore, producer, lease, logger: silentLogger, name: 'relay', batchSize: 20, backoff: { initialMs: 50, maxMs: 400 } });
+      const relay = createRelay({
+        eventStore,
+        producer,
+        lease,
+        logger: silentLogger,
+        name: 'relay',
+        batchSize: 20,
+        backoff: { initialMs: 50, maxMs: 400 },
+      });
       relays.push(relay);
       relay.start();
       return relay;
     };
 
     it('relays on one instance only; when its lease connection dies the standby takes over from the checkpoint and the fenced one saves nothing', async () => {
-      const newLease = () => postgresLease({ connectionString: url, prefix, pollIntervalMs: 200, logger: silentLogger });
-      const producerA = gatedProducer(kafkaProducer({ brokers, topic, partitions: PARTITIONS, replicationFactor: 1, logger: silentLogger }));
+      const newLease = () =>
+        postgresLease({ connectionString: url, prefix, pollIntervalMs: 200, logger: silentLogger });
+      const producerA = gatedProducer(
+        kafkaProducer({ brokers, topic, partitions: PARTITIONS, replicationFactor: 1, logger: silentLogger }),
+      );
       const savedByA: number[] = [];
       const a = startRelay(producerA, recordingLease(newLease(), savedByA));
       await eventually(() => expect(a.status().state).toBe('active'));
-      const b = startRelay(kafkaProducer({ brokers, topic, partitions: PARTITIONS, replicationFactor: 1, logger: silentLogger }), newLease());
+      const b = startRelay(
+        kafkaProducer({ brokers, topic, partitions: PARTITIONS, replicationFactor: 1, logger: silentLogger }),
+        newLease(),
+      );
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(b.status().state).toBe('standby');
 
@@ -124,7 +148,9 @@ describeWithService('KAFKA_BROKERS', 'relay: one active instance, fast takeover'
       expect(savedByA.filter((at) => at >= killedAt)).toEqual([]);
       expect(a.status().state).not.toBe('active');
       expect(a.status().eventsRelayed).toBe(first);
-      const [row] = await sql.query<{ position: string }>(`SELECT position::text AS position FROM ${relaySchema(prefix)}.checkpoints WHERE name = 'relay'`);
+      const [row] = await sql.query<{ position: string }>(
+        `SELECT position::text AS position FROM ${relaySchema(prefix)}.checkpoints WHERE name = 'relay'`,
+      );
       expect(row?.position).toBe(String(total));
       // Only A's fenced batch (the first events of the second round, however many its read picked up) went out twice.
       await eventually(() => expect(duplicatesIn(reader.received(topic))).toBeGreaterThan(0));

@@ -1,7 +1,15 @@
 import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { expect } from 'vitest';
-import { createLogger, createTopicsWithLeaders, parseMessage, type GlobalPosition, type IncomingMessage, type Logger, type RecordedEvent } from '@order-engine/shared';
+import {
+  createLogger,
+  createTopicsWithLeaders,
+  parseMessage,
+  type GlobalPosition,
+  type IncomingMessage,
+  type Logger,
+  type RecordedEvent,
+} from '@order-engine/shared';
 import { freshName } from '@order-engine/shared/testing';
 
 // Helpers for the relay's integration tests: a plain kafkajs consumer that reads what the relay published, and the
@@ -23,18 +31,26 @@ export interface TopicReader {
   close(): Promise<void>;
 }
 
-export const quietKafka = (brokers: string[]): Kafka => new Kafka({ clientId: freshName('relay_test'), brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1_000 });
+export const quietKafka = (brokers: string[]): Kafka =>
+  new Kafka({ clientId: freshName('relay_test'), brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1_000 });
 
 /**
  * Creates the topics (a group join takes seconds, so one consumer per test file reads the fresh topics of all its
  * tests) and consumes them from the beginning.
  */
-export async function readTopics(brokers: string[], topics: readonly string[], partitions: number): Promise<TopicReader> {
+export async function readTopics(
+  brokers: string[],
+  topics: readonly string[],
+  partitions: number,
+): Promise<TopicReader> {
   const created = [...topics];
   const kafka = quietKafka(brokers);
   const admin = kafka.admin();
   await admin.connect();
-  await createTopicsWithLeaders(admin, created.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })));
+  await createTopicsWithLeaders(
+    admin,
+    created.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+  );
   const consumer = kafka.consumer({ groupId: freshName('relay_test'), maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topics: created, fromBeginning: true });
@@ -76,7 +92,9 @@ export async function eventually<T>(probe: () => T | Promise<T>, timeoutMs = 10_
 }
 
 export const eventsOf = (received: Received[]): (Received & { message: { kind: 'event'; event: RecordedEvent } })[] =>
-  received.filter((entry): entry is Received & { message: { kind: 'event'; event: RecordedEvent } } => entry.message.kind === 'event');
+  received.filter(
+    (entry): entry is Received & { message: { kind: 'event'; event: RecordedEvent } } => entry.message.kind === 'event',
+  );
 
 /** Events delivered more than once (at-least-once allows them; the tests count them). */
 export const duplicatesIn = (received: Received[]): number => {
@@ -88,7 +106,8 @@ export const duplicatesIn = (received: Received[]): number => {
 export function expectEveryEvent(received: Received[], count: number): void {
   const positions = new Set(eventsOf(received).map((entry) => entry.message.event.position));
   expect(positions.size).toBe(count);
-  for (let position = 1n; position <= BigInt(count); position++) expect(positions.has(position), `position ${position}`).toBe(true);
+  for (let position = 1n; position <= BigInt(count); position++)
+    expect(positions.has(position), `position ${position}`).toBe(true);
 }
 
 /**
@@ -117,22 +136,37 @@ export function expectWatermarks(received: Received[], partitions: number, throu
   for (let partition = 0; partition < partitions; partition++) {
     const inPartition = received.filter((entry) => entry.partition === partition).sort((a, b) => a.offset - b.offset);
     const marks = inPartition.filter((entry) => entry.message.kind === 'watermark');
-    expect(marks.map((entry) => (entry.message as { position: bigint }).position), `partition ${partition}`).toContain(through);
+    expect(
+      marks.map((entry) => (entry.message as { position: bigint }).position),
+      `partition ${partition}`,
+    ).toContain(through);
     for (const mark of marks) {
       const position = (mark.message as { position: bigint }).position;
-      const late = eventsOf(inPartition).filter((entry) => entry.message.event.position <= position && entry.offset > mark.offset);
+      const late = eventsOf(inPartition).filter(
+        (entry) => entry.message.event.position <= position && entry.offset > mark.offset,
+      );
       // A late copy is fine when an earlier copy came before the watermark (a re-send); a first arrival is not.
       for (const entry of late) {
-        expect(eventsOf(inPartition).some((earlier) => earlier.offset < mark.offset && earlier.message.event.eventId === entry.message.event.eventId)).toBe(true);
+        expect(
+          eventsOf(inPartition).some(
+            (earlier) => earlier.offset < mark.offset && earlier.message.event.eventId === entry.message.event.eventId,
+          ),
+        ).toBe(true);
       }
     }
   }
 }
 
 /** Appends `rounds` events to each of `streams` streams, interleaved, so batches mix streams. Returns the count. */
-export async function appendInterleaved(store: { append: (streamId: string, events: { type: string; version: number; data: unknown }[]) => Promise<unknown> }, streams: number, rounds: number, tag = 's'): Promise<number> {
+export async function appendInterleaved(
+  store: { append: (streamId: string, events: { type: string; version: number; data: unknown }[]) => Promise<unknown> },
+  streams: number,
+  rounds: number,
+  tag = 's',
+): Promise<number> {
   for (let round = 0; round < rounds; round++) {
-    for (let stream = 0; stream < streams; stream++) await store.append(`order-${tag}${stream}`, [{ type: 'TestEvent', version: 1, data: { round } }]);
+    for (let stream = 0; stream < streams; stream++)
+      await store.append(`order-${tag}${stream}`, [{ type: 'TestEvent', version: 1, data: { round } }]);
   }
   return streams * rounds;
 }
@@ -144,7 +178,10 @@ export interface CapturedLogs {
 
 export function captureLogs(): CapturedLogs {
   const lines: Record<string, unknown>[] = [];
-  return { lines, logger: createLogger('debug', {}, (line) => lines.push(JSON.parse(line) as Record<string, unknown>)) };
+  return {
+    lines,
+    logger: createLogger('debug', {}, (line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
+  };
 }
 
 /** A port nothing listens on (bound, then closed): a Kafka "outage" that leaves the shared broker alone. */

@@ -45,7 +45,9 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
       test = { topic: topics[testIndex++] as string, prefix, eventStore };
       cleanups.push(async () => {
         await eventStore.close();
-        await sql.exec(`DROP SCHEMA IF EXISTS ${prefix}events CASCADE; DROP SCHEMA IF EXISTS ${relaySchema(prefix)} CASCADE;`);
+        await sql.exec(
+          `DROP SCHEMA IF EXISTS ${prefix}events CASCADE; DROP SCHEMA IF EXISTS ${relaySchema(prefix)} CASCADE;`,
+        );
       });
     });
     afterEach(async () => {
@@ -55,11 +57,19 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
     });
 
     const producer = (overrides: Partial<KafkaProducerOptions> = {}): EventProducer => {
-      const created = kafkaProducer({ brokers, topic: test.topic, partitions: PARTITIONS, replicationFactor: 1, logger: silentLogger, ...overrides });
+      const created = kafkaProducer({
+        brokers,
+        topic: test.topic,
+        partitions: PARTITIONS,
+        replicationFactor: 1,
+        logger: silentLogger,
+        ...overrides,
+      });
       cleanups.push(() => created.close());
       return created;
     };
-    const lease = (logger: Logger = silentLogger): Lease => postgresLease({ connectionString: url, prefix: test.prefix, pollIntervalMs: 100, logger });
+    const lease = (logger: Logger = silentLogger): Lease =>
+      postgresLease({ connectionString: url, prefix: test.prefix, pollIntervalMs: 100, logger });
     /** A lease whose held leases save their checkpoint through `save` (which may call the real save). */
     const leaseSaving = (save: (held: HeldLease, position: bigint) => Promise<void>): Lease => ({
       async acquire(name, signal) {
@@ -82,7 +92,11 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
       return created;
     };
     const storedCheckpoint = async () =>
-      (await sql.query<{ position: string }>(`SELECT position::text AS position FROM ${relaySchema(test.prefix)}.checkpoints WHERE name = 'relay'`))[0]?.position;
+      (
+        await sql.query<{ position: string }>(
+          `SELECT position::text AS position FROM ${relaySchema(test.prefix)}.checkpoints WHERE name = 'relay'`,
+        )
+      )[0]?.position;
 
     it('publishes every event keyed by stream id, each stream in one partition in revision order, with watermarks on every partition', async () => {
       const backlog = await appendInterleaved(test.eventStore, 7, 8);
@@ -98,14 +112,19 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
       expectPerStreamOrder(received);
       expect(duplicatesIn(received)).toBe(0);
       expect(new Set(received.map((entry) => entry.partition)).size).toBe(PARTITIONS);
-      await eventually(() => expect(running.status()).toMatchObject({ state: 'active', checkpoint: BigInt(total), eventsRelayed: total }));
+      await eventually(() =>
+        expect(running.status()).toMatchObject({ state: 'active', checkpoint: BigInt(total), eventsRelayed: total }),
+      );
       expect(await storedCheckpoint()).toBe(String(total));
     });
 
     it('sends the appends that arrive while it lingers after a batch as one batch', async () => {
       const inner = producer();
       let sends = 0;
-      const running = relay({ lingerMs: 500, producer: { ...inner, send: (messages) => (sends++, inner.send(messages)) } });
+      const running = relay({
+        lingerMs: 500,
+        producer: { ...inner, send: (messages) => (sends++, inner.send(messages)) },
+      });
       running.start();
       await appendInterleaved(test.eventStore, 1, 1);
       await eventually(() => expect(running.status().eventsRelayed).toBe(1));
@@ -126,7 +145,11 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
       });
       const inner = producer();
       let sends = 0;
-      const running = relay({ lease: slowSaves, lingerMs: 10, producer: { ...inner, send: (messages) => (sends++, inner.send(messages)) } });
+      const running = relay({
+        lease: slowSaves,
+        lingerMs: 10,
+        producer: { ...inner, send: (messages) => (sends++, inner.send(messages)) },
+      });
       running.start();
       await appendInterleaved(test.eventStore, 1, 1);
       await eventually(() => expect(sends).toBe(1));
@@ -193,7 +216,8 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
       await open.connect();
       cleanups.push(() => open.end());
       await open.query('begin');
-      const [{ pid }] = (await open.query<{ pid: number }>('select pg_backend_pid() as pid, pg_current_xact_id()')).rows as [{ pid: number }];
+      const [{ pid }] = (await open.query<{ pid: number }>('select pg_backend_pid() as pid, pg_current_xact_id()'))
+        .rows as [{ pid: number }];
       await appendInterleaved(test.eventStore, 1, 1, 'held');
       // Other tests' transactions may be older for a moment; this one stays.
       await eventually(() =>
@@ -202,7 +226,9 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
           blocker: { kind: 'backend', id: String(pid), application: 'left-open', state: 'idle in transaction' },
         }),
       );
-      const warnings = lines.filter((line) => line.level === 'warn' && String(line.msg).startsWith('$all is held back'));
+      const warnings = lines.filter(
+        (line) => line.level === 'warn' && String(line.msg).startsWith('$all is held back'),
+      );
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatchObject({ waitingAt: '2', checkpoint: '1' });
       expect(running.status().checkpoint).toBe(1n);
@@ -229,8 +255,17 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
       await eventually(() => expect(failures().length).toBeGreaterThanOrEqual(5), 15_000);
       const delays = failures().map((line) => line.retryInMs as number);
       expect(delays.slice(0, 5)).toEqual([50, 100, 200, 400, 400]);
-      expect(failures()[0]).toMatchObject({ level: 'error', errorName: 'KafkaUnavailable', retryable: true, error: expect.stringContaining('cannot connect to Kafka') });
-      expect(running.status()).toMatchObject({ checkpoint: 0n, eventsRelayed: 0, lastError: expect.stringContaining('cannot connect to Kafka') });
+      expect(failures()[0]).toMatchObject({
+        level: 'error',
+        errorName: 'KafkaUnavailable',
+        retryable: true,
+        error: expect.stringContaining('cannot connect to Kafka'),
+      });
+      expect(running.status()).toMatchObject({
+        checkpoint: 0n,
+        eventsRelayed: 0,
+        lastError: expect.stringContaining('cannot connect to Kafka'),
+      });
       expect(['retrying', 'standby', 'active']).toContain(running.status().state);
       expect(await storedCheckpoint()).toBeUndefined();
     });

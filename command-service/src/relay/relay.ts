@@ -1,4 +1,14 @@
-import { eventMessage, sleep, untilAborted, watermarkMessage, type EventStore, type GlobalPosition, type HeldBack, type Logger, type RecordedEvent } from '@order-engine/shared';
+import {
+  eventMessage,
+  sleep,
+  untilAborted,
+  watermarkMessage,
+  type EventStore,
+  type GlobalPosition,
+  type HeldBack,
+  type Logger,
+  type RecordedEvent,
+} from '@order-engine/shared';
 import { watchHeldBack } from './held-back-watch.js';
 import type { EventProducer } from './kafka-producer.js';
 import type { HeldLease, Lease } from './lease.js';
@@ -73,7 +83,15 @@ class LeaseLost extends Error {
 }
 
 export function createRelay(options: RelayOptions): Relay {
-  const { eventStore, producer, lease, name, batchSize = 500, lingerMs = 10, backoff = { initialMs: 200, maxMs: 10_000 } } = options;
+  const {
+    eventStore,
+    producer,
+    lease,
+    name,
+    batchSize = 500,
+    lingerMs = 10,
+    backoff = { initialMs: 200, maxMs: 10_000 },
+  } = options;
   const rejoinDelayMs = options.rejoinDelayMs ?? 2_000;
   const stopGraceMs = options.stopGraceMs ?? 5_000;
   const logger = options.logger.child({ component: 'relay', relay: name });
@@ -121,7 +139,10 @@ export function createRelay(options: RelayOptions): Relay {
     let saveFailure: unknown;
     let failure: { error: unknown } | undefined;
     try {
-      for await (const batch of untilAborted(eventStore.subscribeToAll({ after, batchSize, signal: session }), session)) {
+      for await (const batch of untilAborted(
+        eventStore.subscribeToAll({ after, batchSize, signal: session }),
+        session,
+      )) {
         await sending;
         if (saveFailure !== undefined) throw saveFailure;
         fenced();
@@ -142,7 +163,9 @@ export function createRelay(options: RelayOptions): Relay {
     }
     // Whatever is still in flight ends with this term: a failure in it is this term's failure, unless the term failed
     // already (then that error is the one that counts).
-    const late = (await Promise.allSettled([sending, saving])).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    const late = (await Promise.allSettled([sending, saving])).find(
+      (outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected',
+    );
     if (failure) throw failure.error;
     if (late && !stop.aborted) throw late.reason;
   }
@@ -150,7 +173,10 @@ export function createRelay(options: RelayOptions): Relay {
   async function sendBatch(batch: RecordedEvent[], current: HeldLease): Promise<void> {
     const last = batch.at(-1);
     if (!last) return;
-    await producer.send([...batch.map(eventMessage), ...Array.from({ length: producer.partitions() }, (_, partition) => watermarkMessage(partition, last.position))]);
+    await producer.send([
+      ...batch.map(eventMessage),
+      ...Array.from({ length: producer.partitions() }, (_, partition) => watermarkMessage(partition, last.position)),
+    ]);
     // A relay fenced while sending must not even try: the save would fail anyway, this just says why.
     if (current.lost.aborted) throw new LeaseLost(current.lost.reason);
   }
@@ -186,14 +212,24 @@ export function createRelay(options: RelayOptions): Relay {
         if (error instanceof LeaseLost || held?.lost.aborted) {
           // Fenced, not failed: step back so the standby, which has been polling, takes over.
           status.state = 'fenced';
-          logger.warn('relay lease lost: stopped relaying, will compete for it again', { error: status.lastError, rejoinInMs: rejoinDelayMs });
+          logger.warn('relay lease lost: stopped relaying, will compete for it again', {
+            error: status.lastError,
+            rejoinInMs: rejoinDelayMs,
+          });
           pause = rejoinDelayMs;
           failures = 0;
         } else {
           failures += 1;
           pause = Math.min(backoff.initialMs * 2 ** (failures - 1), backoff.maxMs);
           const retryable = (error as { retryable?: unknown }).retryable !== false;
-          logger.error('relay failed: restarting from the checkpoint', { error: status.lastError, errorName: (error as Error)?.name, retryable, attempt: failures, retryInMs: pause, checkpoint: status.checkpoint });
+          logger.error('relay failed: restarting from the checkpoint', {
+            error: status.lastError,
+            errorName: (error as Error)?.name,
+            retryable,
+            attempt: failures,
+            retryInMs: pause,
+            checkpoint: status.checkpoint,
+          });
           status.state = 'retrying';
         }
       } finally {
@@ -224,7 +260,9 @@ export function createRelay(options: RelayOptions): Relay {
       // A kafkajs send cannot be aborted: give it a moment, then fence by releasing the lease so the standby can take
       // over at once; the send's batch is never checkpointed by this relay (its save would fail).
       let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), stopGraceMs)));
+      const graceOver = new Promise<'timeout'>(
+        (resolve) => (timer = setTimeout(() => resolve('timeout'), stopGraceMs)),
+      );
       if ((await Promise.race([running, graceOver])) === 'timeout') {
         logger.warn('relay still sending at stop: releasing the lease anyway', { graceMs: stopGraceMs });
         await held?.release();

@@ -17,7 +17,11 @@ export function sqlCheckpointStore(sql: Sql, options: { prefix: string }): Check
   const table = `${schema}.checkpoints`;
   return {
     migrate: () =>
-      migrateSchema(sql, schema, `CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());`),
+      migrateSchema(
+        sql,
+        schema,
+        `CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());`,
+      ),
     loadAll: (name) => readCheckpointRows(sql, table, [name], 'name'),
     async save(positions) {
       // Never move backwards: a slow, older instance must not make the live one redo its work. Rows in key order, so

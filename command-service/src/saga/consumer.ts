@@ -1,4 +1,13 @@
-import { checkpointKey, effectiveCheckpoint, sleep, untilAborted, type EventFeed, type GlobalPosition, type Logger, type RecordedEvent } from '@order-engine/shared';
+import {
+  checkpointKey,
+  effectiveCheckpoint,
+  sleep,
+  untilAborted,
+  type EventFeed,
+  type GlobalPosition,
+  type Logger,
+  type RecordedEvent,
+} from '@order-engine/shared';
 import type { CheckpointStore } from './checkpoints.js';
 
 export interface ConsumerStatus {
@@ -40,7 +49,16 @@ export interface ConsumerOptions {
  * or the Kafka partitions of one fetch) once the whole round is handled: at-least-once, resumable.
  */
 export function checkpointedConsumer(options: ConsumerOptions): Consumer {
-  const { name, feed, feedPartitions, checkpoints, handle, keyOf = () => '', logger, backoff = { initialMs: 100, maxMs: 5_000 } } = options;
+  const {
+    name,
+    feed,
+    feedPartitions,
+    checkpoints,
+    handle,
+    keyOf = () => '',
+    logger,
+    backoff = { initialMs: 100, maxMs: 5_000 },
+  } = options;
   let controller: AbortController | undefined;
   let loop: Promise<void> | undefined;
   const state: ConsumerStatus = { running: false, position: 0n };
@@ -77,7 +95,8 @@ export function checkpointedConsumer(options: ConsumerOptions): Consumer {
     while (!signal.aborted) {
       try {
         for (const [source, position] of await checkpoints.loadAll(name)) advance(source, position);
-        const checkpointOf = async (partition: number) => (await checkpoints.loadAll(name)).get(checkpointKey(name, partition)) ?? 0n;
+        const checkpointOf = async (partition: number) =>
+          (await checkpoints.loadAll(name)).get(checkpointKey(name, partition)) ?? 0n;
         for await (const round of untilAborted(feed(handled.get(name) ?? 0n, signal, checkpointOf), signal)) {
           // What a source has handled already (redelivered after a rebalance or a restart) is not handled again, and
           // a watermark it has passed changes nothing.

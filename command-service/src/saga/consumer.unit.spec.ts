@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger, type EventFeed, type FeedRound, type GlobalPosition, type RecordedEvent } from '@order-engine/shared';
+import {
+  silentLogger,
+  type EventFeed,
+  type FeedRound,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '@order-engine/shared';
 import type { CheckpointStore } from './checkpoints.js';
 import { checkpointedConsumer } from './consumer.js';
 
@@ -15,7 +21,9 @@ const event = (position: number): RecordedEvent => ({
   metadata: {},
 });
 
-function memoryCheckpoints(start = 0n): CheckpointStore & { saved: GlobalPosition[]; rows: Map<string, GlobalPosition> } {
+function memoryCheckpoints(
+  start = 0n,
+): CheckpointStore & { saved: GlobalPosition[]; rows: Map<string, GlobalPosition> } {
   const saved: GlobalPosition[] = [];
   const rows = new Map<string, GlobalPosition>(start > 0n ? [['test', start]] : []);
   return {
@@ -33,8 +41,7 @@ function memoryCheckpoints(start = 0n): CheckpointStore & { saved: GlobalPositio
 }
 
 /** A feed over a fixed history that then waits (like a caught-up subscription) until aborted. */
-const historyFeed =
-  (history: RecordedEvent[][]): EventFeed =>
+const historyFeed = (history: RecordedEvent[][]): EventFeed =>
   async function* (after, signal) {
     for (const batch of history) {
       const fresh = batch.filter((e) => e.position > after);
@@ -44,8 +51,7 @@ const historyFeed =
   };
 
 /** A feed as Kafka gives it: rounds of batches tagged with their partition, watermarks as batches without events. */
-const partitionedFeed =
-  (rounds: FeedRound[]): EventFeed =>
+const partitionedFeed = (rounds: FeedRound[]): EventFeed =>
   async function* (_after, signal) {
     yield* rounds;
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
@@ -106,7 +112,12 @@ describe('checkpointed consumer', () => {
     await consumer.stop();
     expect(handled).toEqual([1n, 3n, 4n, 6n]);
     expect(checkpoints.saved).toEqual([3n, 3n, 5n, 6n]);
-    expect(checkpoints.rows).toEqual(new Map([['test#p0', 6n], ['test#p1', 3n]]));
+    expect(checkpoints.rows).toEqual(
+      new Map([
+        ['test#p0', 6n],
+        ['test#p1', 3n],
+      ]),
+    );
 
     const resumed = checkpointedConsumer({
       name: 'test',
@@ -244,7 +255,9 @@ describe('checkpointed consumer', () => {
     const consumer = checkpointedConsumer({
       name: 'test',
       // A feed that never yields and never looks at the signal.
-      feed: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<FeedRound>>(() => undefined) }) }),
+      feed: () => ({
+        [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<FeedRound>>(() => undefined) }),
+      }),
       checkpoints: memoryCheckpoints(),
       handle: async () => undefined,
       logger: silentLogger,

@@ -12,9 +12,20 @@ function counting(commands: CommandHandler): CommandHandler & { orderReads: () =
 async function placedOrder() {
   const store = memoryEventStore();
   const commands = commandHandler(store);
-  await commands.product({ type: 'RegisterProduct', data: { sku: 'A', name: 'A', category: 'c', priceCents: 100, currency: 'EUR' } });
+  await commands.product({
+    type: 'RegisterProduct',
+    data: { sku: 'A', name: 'A', category: 'c', priceCents: 100, currency: 'EUR' },
+  });
   await commands.product({ type: 'Restock', data: { sku: 'A', quantity: 5 } });
-  const placed = await commands.order({ type: 'PlaceOrder', data: { orderId: 'o-1', customerId: 'c-1', currency: 'EUR', lines: [{ sku: 'A', quantity: 2, unitPriceCents: 100 }] } });
+  const placed = await commands.order({
+    type: 'PlaceOrder',
+    data: {
+      orderId: 'o-1',
+      customerId: 'c-1',
+      currency: 'EUR',
+      lines: [{ sku: 'A', quantity: 2, unitPriceCents: 100 }],
+    },
+  });
   return { store, commands, placed: placed.events[0] as RecordedEvent };
 }
 
@@ -29,7 +40,11 @@ it('does not look again at the events it reacted to in the same pass when the fe
   for (const event of await store.readAll({ after: placed.position })) await handle(event);
   expect(saga.orderReads()).toBe(readsInPass);
   expect(await store.headPosition()).toBe(head);
-  expect((await store.readStream(orderStream('o-1'))).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderLineReserved', 'OrderConfirmed']);
+  expect((await store.readStream(orderStream('o-1'))).map((event) => event.type)).toEqual([
+    'OrderPlaced',
+    'OrderLineReserved',
+    'OrderConfirmed',
+  ]);
 });
 
 it('a saga that did not make the pass itself (a restart) reads those events again and finds nothing to do', async () => {
@@ -46,16 +61,37 @@ it('a saga that did not make the pass itself (a restart) reads those events agai
 it("reads the order stream again only for a product's event: an event of the order's own stream is reacted to on a fold that has it", async () => {
   const store = memoryEventStore();
   let orderStreamReads = 0;
-  const counted: EventStore = { ...store, readStream: (streamId, options) => (streamId.startsWith('order-') && orderStreamReads++, store.readStream(streamId, options)) };
+  const counted: EventStore = {
+    ...store,
+    readStream: (streamId, options) => (
+      streamId.startsWith('order-') && orderStreamReads++,
+      store.readStream(streamId, options)
+    ),
+  };
   const commands = commandHandler(counted);
-  await commands.product({ type: 'RegisterProduct', data: { sku: 'A', name: 'A', category: 'c', priceCents: 100, currency: 'EUR' } });
+  await commands.product({
+    type: 'RegisterProduct',
+    data: { sku: 'A', name: 'A', category: 'c', priceCents: 100, currency: 'EUR' },
+  });
   await commands.product({ type: 'Restock', data: { sku: 'A', quantity: 5 } });
-  const placed = await commands.order({ type: 'PlaceOrder', data: { orderId: 'o-1', customerId: 'c-1', currency: 'EUR', lines: [{ sku: 'A', quantity: 2, unitPriceCents: 100 }] } });
+  const placed = await commands.order({
+    type: 'PlaceOrder',
+    data: {
+      orderId: 'o-1',
+      customerId: 'c-1',
+      currency: 'EUR',
+      lines: [{ sku: 'A', quantity: 2, unitPriceCents: 100 }],
+    },
+  });
   const before = orderStreamReads;
   await fulfilmentSaga(commands, silentLogger)(placed.events[0]!);
   // OrderPlaced: the fold placing it left; StockReserved, an event of the product's stream: the order read again.
   expect(orderStreamReads - before).toBe(1);
-  expect((await store.readStream(orderStream('o-1'))).map((event) => event.type)).toEqual(['OrderPlaced', 'OrderLineReserved', 'OrderConfirmed']);
+  expect((await store.readStream(orderStream('o-1'))).map((event) => event.type)).toEqual([
+    'OrderPlaced',
+    'OrderLineReserved',
+    'OrderConfirmed',
+  ]);
   // A handler that never saw the order (another process placed it) reads it for the OrderPlaced too.
   const elsewhere = commandHandler(counted);
   await commands.order({ type: 'CancelOrder', data: { orderId: 'o-1', reason: 'changed my mind' } });

@@ -1,10 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { EventStoreUnavailable, availableOf, encodeEvent, orderStream, productStream, silentLogger, storeFeed, type EventFeed, type EventStore, type RecordedEvent } from '@order-engine/shared';
+import {
+  EventStoreUnavailable,
+  availableOf,
+  encodeEvent,
+  orderStream,
+  productStream,
+  silentLogger,
+  storeFeed,
+  type EventFeed,
+  type EventStore,
+  type RecordedEvent,
+} from '@order-engine/shared';
 import { commandHandler } from '../handling/command-handler.js';
 import { onEveryDatabase, type TestDatabase } from '../testing/databases.js';
 import { eventually } from '../testing/http.js';
-import { eventTypesOf, orderOf, orderReaches, placeOrder, productOf, registerProduct, sagaSettled, headIncluding } from '../testing/scenario.js';
+import {
+  eventTypesOf,
+  orderOf,
+  orderReaches,
+  placeOrder,
+  productOf,
+  registerProduct,
+  sagaSettled,
+  headIncluding,
+} from '../testing/scenario.js';
 import type { RunningCommandService } from '../testing/test-command-service.js';
 import { sqlCheckpointStore } from './checkpoints.js';
 import { checkpointedConsumer } from './consumer.js';
@@ -13,15 +33,22 @@ import { fulfilmentSaga } from './fulfilment.js';
 const available = async (store: EventStore, sku: string) => {
   const product = await productOf(store, sku);
   if (product.status === 'none') throw new Error(`no product ${sku}`);
-  return { onHand: product.onHand, reserved: product.onHand - availableOf(product), available: availableOf(product), reservations: product.reservations.toObject() };
+  return {
+    onHand: product.onHand,
+    reserved: product.onHand - availableOf(product),
+    available: availableOf(product),
+    reservations: product.reservations.toObject(),
+  };
 };
 
 /** Every batch twice, and every event twice inside it: what an at-least-once feed may do at worst. */
-const doubled =
-  (store: EventStore): EventFeed =>
+const doubled = (store: EventStore): EventFeed =>
   async function* (after, signal) {
     for await (const round of storeFeed((options) => store.subscribeToAll(options))(after, signal)) {
-      const twice = round.map((batch) => ({ ...batch, events: batch.events.flatMap((event): RecordedEvent[] => [event, event]) }));
+      const twice = round.map((batch) => ({
+        ...batch,
+        events: batch.events.flatMap((event): RecordedEvent[] => [event, event]),
+      }));
       yield twice;
       yield twice;
     }
@@ -32,17 +59,33 @@ async function fulfilmentScenario(service: RunningCommandService, store: EventSt
   await registerProduct(service, 'A', 5);
   await registerProduct(service, 'B', 1);
   await registerProduct(service, 'C', 10);
-  await placeOrder(service, [{ sku: 'A', quantity: 2 }, { sku: 'C', quantity: 1 }], 'o-ok');
+  await placeOrder(
+    service,
+    [
+      { sku: 'A', quantity: 2 },
+      { sku: 'C', quantity: 1 },
+    ],
+    'o-ok',
+  );
   await orderReaches(store, 'o-ok', 'confirmed');
   await placeOrder(service, [{ sku: 'B', quantity: 3 }], 'o-short');
   await orderReaches(store, 'o-short', 'rejected');
-  await placeOrder(service, [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 2 }], 'o-mixed');
+  await placeOrder(
+    service,
+    [
+      { sku: 'A', quantity: 1 },
+      { sku: 'B', quantity: 2 },
+    ],
+    'o-mixed',
+  );
   await orderReaches(store, 'o-mixed', 'rejected');
   await placeOrder(service, [{ sku: 'C', quantity: 4 }], 'o-cancel');
   await orderReaches(store, 'o-cancel', 'confirmed');
   expect((await service.request('/orders/o-cancel/cancel', { body: { reason: 'changed my mind' } })).status).toBe(200);
   expect((await service.request('/orders/o-ok/pay', { body: { amountCents: 3_000 } })).status).toBe(200);
-  expect((await service.request('/orders/o-ok/ship', { body: { carrier: 'DHL', trackingNumber: 'T-1' } })).status).toBe(200);
+  expect((await service.request('/orders/o-ok/ship', { body: { carrier: 'DHL', trackingNumber: 'T-1' } })).status).toBe(
+    200,
+  );
   await sagaSettled(service, store);
 }
 
@@ -53,7 +96,9 @@ async function snapshot(store: EventStore) {
     streams.map(async (streamId) => ({
       streamId,
       types: await eventTypesOf(store, streamId),
-      state: streamId.startsWith('product-') ? await productOf(store, streamId.slice('product-'.length)) : await orderOf(store, streamId.slice('order-'.length)),
+      state: streamId.startsWith('product-')
+        ? await productOf(store, streamId.slice('product-'.length))
+        : await orderOf(store, streamId.slice('order-'.length)),
     })),
   );
 }
@@ -67,16 +112,27 @@ onEveryDatabase('fulfilment saga', (database) => {
     const { service, store } = await withService(database());
     await registerProduct(service, 'A', 5);
     await registerProduct(service, 'C', 3);
-    const orderId = await placeOrder(service, [{ sku: 'A', quantity: 2 }, { sku: 'C', quantity: 3 }]);
+    const orderId = await placeOrder(service, [
+      { sku: 'A', quantity: 2 },
+      { sku: 'C', quantity: 3 },
+    ]);
     const order = await orderReaches(store, orderId, 'confirmed');
     expect(order).toMatchObject({ reserved: expect.arrayContaining(['A', 'C']) });
     expect(await available(store, 'A')).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
     expect(await available(store, 'C')).toMatchObject({ onHand: 3, reserved: 3, available: 0 });
-    expect(await eventTypesOf(store, orderStream(orderId))).toEqual(['OrderPlaced', 'OrderLineReserved', 'OrderLineReserved', 'OrderConfirmed']);
+    expect(await eventTypesOf(store, orderStream(orderId))).toEqual([
+      'OrderPlaced',
+      'OrderLineReserved',
+      'OrderLineReserved',
+      'OrderConfirmed',
+    ]);
     const [, reservedEvent] = await store.readStream(orderStream(orderId));
     const [placedEvent] = await store.readStream(orderStream(orderId));
     // The saga's events are caused by the product's StockReserved and share the order's correlation id.
-    expect(reservedEvent?.metadata).toMatchObject({ actor: 'fulfilment-saga', correlationId: placedEvent?.metadata.correlationId });
+    expect(reservedEvent?.metadata).toMatchObject({
+      actor: 'fulfilment-saga',
+      correlationId: placedEvent?.metadata.correlationId,
+    });
   });
 
   it('rejects an order whose stock is short, leaving the stock untouched', async () => {
@@ -86,7 +142,11 @@ onEveryDatabase('fulfilment saga', (database) => {
     expect(await orderReaches(store, orderId, 'rejected')).toBeTruthy();
     await sagaSettled(service, store);
     expect(await available(store, 'B')).toMatchObject({ onHand: 1, reserved: 0, available: 1 });
-    expect(await eventTypesOf(store, productStream('B'))).toEqual(['ProductRegistered', 'StockAdded', 'StockReservationRejected']);
+    expect(await eventTypesOf(store, productStream('B'))).toEqual([
+      'ProductRegistered',
+      'StockAdded',
+      'StockReservationRejected',
+    ]);
     const [, rejected] = await store.readStream(orderStream(orderId));
     expect(rejected?.data).toMatchObject({ sku: 'B', reason: 'insufficient stock for B: requested 2, available 1' });
   });
@@ -95,7 +155,10 @@ onEveryDatabase('fulfilment saga', (database) => {
     const { service, store } = await withService(database());
     await registerProduct(service, 'A', 5);
     await registerProduct(service, 'B', 1);
-    const orderId = await placeOrder(service, [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 2 }]);
+    const orderId = await placeOrder(service, [
+      { sku: 'A', quantity: 2 },
+      { sku: 'B', quantity: 2 },
+    ]);
     await orderReaches(store, orderId, 'rejected');
     await sagaSettled(service, store);
     expect(await available(store, 'A')).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
@@ -119,7 +182,9 @@ onEveryDatabase('fulfilment saga', (database) => {
     const orderId = await placeOrder(service, [{ sku: 'A', quantity: 2 }]);
     await orderReaches(store, orderId, 'confirmed');
     expect((await service.request(`/orders/${orderId}/pay`, { body: { amountCents: 2_500 } })).status).toBe(200);
-    expect((await service.request(`/orders/${orderId}/ship`, { body: { carrier: 'DHL', trackingNumber: 'JD01' } })).status).toBe(200);
+    expect(
+      (await service.request(`/orders/${orderId}/ship`, { body: { carrier: 'DHL', trackingNumber: 'JD01' } })).status,
+    ).toBe(200);
     await sagaSettled(service, store);
     expect((await eventTypesOf(store, productStream('A'))).at(-1)).toBe('StockShipped');
     expect(await available(store, 'A')).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
@@ -134,7 +199,9 @@ onEveryDatabase('fulfilment saga', (database) => {
     expect((await service.request(`/products/A/reservations/${first}`, { method: 'DELETE' })).status).toBe(404);
     expect((await service.request(`/products/A/holds/${first}`, { method: 'DELETE' })).status).toBe(404);
     expect((await service.request(`/orders/${first}/pay`, { body: { amountCents: 500 } })).status).toBe(200);
-    expect((await service.request(`/orders/${first}/ship`, { body: { carrier: 'DHL', trackingNumber: 'T-1' } })).status).toBe(200);
+    expect(
+      (await service.request(`/orders/${first}/ship`, { body: { carrier: 'DHL', trackingNumber: 'T-1' } })).status,
+    ).toBe(200);
     await sagaSettled(service, store);
     expect(await available(store, 'A')).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
     const second = await placeOrder(service, [{ sku: 'A', quantity: 5 }]);
@@ -146,12 +213,20 @@ onEveryDatabase('fulfilment saga', (database) => {
     await registerProduct(service, 'A', 5);
     const confirmed = await placeOrder(service, [{ sku: 'A', quantity: 2 }]);
     await orderReaches(store, confirmed, 'confirmed');
-    expect((await service.request('/products/A/holds', { body: { holdId: confirmed, quantity: 3, reason: 'display' } })).status).toBe(201);
+    expect(
+      (await service.request('/products/A/holds', { body: { holdId: confirmed, quantity: 3, reason: 'display' } }))
+        .status,
+    ).toBe(201);
     const short = await placeOrder(service, [{ sku: 'A', quantity: 1 }]);
     await orderReaches(store, short, 'rejected');
     expect((await service.request(`/products/A/holds/${confirmed}`, { method: 'DELETE' })).status).toBe(200);
     await sagaSettled(service, store);
-    expect(await available(store, 'A')).toMatchObject({ onHand: 5, reserved: 2, available: 3, reservations: { [confirmed]: 2 } });
+    expect(await available(store, 'A')).toMatchObject({
+      onHand: 5,
+      reserved: 2,
+      available: 3,
+      reservations: { [confirmed]: 2 },
+    });
   });
 
   // Histories written before reservations were the saga's alone may hold one under an order id before its order exists.
@@ -162,17 +237,26 @@ onEveryDatabase('fulfilment saga', (database) => {
   ] as const)('decides an order whose id already holds a reservation of %s', async (_case, held, ordered, status) => {
     const { service, store } = await withService(database());
     await registerProduct(service, 'A', 1_000);
-    await store.append(productStream('A'), [encodeEvent({ type: 'StockReserved', data: { sku: 'A', orderId: 'o-early', quantity: held } })], { expectedRevision: 1 });
+    await store.append(
+      productStream('A'),
+      [encodeEvent({ type: 'StockReserved', data: { sku: 'A', orderId: 'o-early', quantity: held } })],
+      { expectedRevision: 1 },
+    );
     await placeOrder(service, [{ sku: 'A', quantity: ordered }], 'o-early');
     const order = await orderReaches(store, 'o-early', status);
     await sagaSettled(service, store);
     // Rejected, its reservation is released; confirmed, it holds exactly its line.
-    expect(await available(store, 'A')).toMatchObject(status === 'confirmed' ? { reserved: 3, reservations: { 'o-early': 3 } } : { reserved: 0, reservations: {} });
+    expect(await available(store, 'A')).toMatchObject(
+      status === 'confirmed' ? { reserved: 3, reservations: { 'o-early': 3 } } : { reserved: 0, reservations: {} },
+    );
     if (status === 'rejected') expect(order).toMatchObject({ status: 'rejected' });
   });
 
   // Lagging, the saga meets the settled StockReserved when the order already exists: it must not confirm on it.
-  it.each([['keeps up', true], ['lags behind', false]] as const)(
+  it.each([
+    ['keeps up', true],
+    ['lags behind', false],
+  ] as const)(
     'decides an order whose id had a reservation settled before it was placed, when the saga %s',
     async (_case, sagaRunning) => {
       const { service, store } = await withService(database(), { saga: sagaRunning });
@@ -262,7 +346,10 @@ onEveryDatabase('fulfilment saga', (database) => {
     let failures = 0;
     const flaky: EventStore = {
       ...eventStore,
-      append: (...args) => (failures > 0 ? (failures--, Promise.reject(new EventStoreUnavailable('store restarting'))) : eventStore.append(...args)),
+      append: (...args) =>
+        failures > 0
+          ? (failures--, Promise.reject(new EventStoreUnavailable('store restarting')))
+          : eventStore.append(...args),
     };
     const { service, store } = await withService(database(), { saga: false, eventStore: flaky });
     await registerProduct(service, 'A', 5);

@@ -46,8 +46,15 @@ export const isFulfilmentEvent = (event: DomainEvent): event is FulfilmentEvent 
 const product = (command: ProductCommand): SagaCommand => ({ target: 'product', command });
 const order = (command: OrderCommand): SagaCommand => ({ target: 'order', command });
 
-const rejectionReason = (reason: 'insufficient_stock' | 'discontinued', sku: string, requested: number, available: number): string =>
-  reason === 'discontinued' ? `product ${sku} is discontinued` : `insufficient stock for ${sku}: requested ${requested}, available ${available}`;
+const rejectionReason = (
+  reason: 'insufficient_stock' | 'discontinued',
+  sku: string,
+  requested: number,
+  available: number,
+): string =>
+  reason === 'discontinued'
+    ? `product ${sku} is discontinued`
+    : `insufficient stock for ${sku}: requested ${requested}, available ${available}`;
 
 /**
  * What the saga does about one event, given the order's current state, read from its stream. For a StockReserved,
@@ -63,13 +70,16 @@ export function fulfilmentReactions(event: FulfilmentEvent, current: Order, held
   switch (event.type) {
     case 'OrderPlaced':
       // Redelivered after the order moved on (rejected, cancelled): reserving again would leak stock.
-      return current.status === 'placed' ? eachLine((sku, quantity) => product({ type: 'ReserveStock', data: { sku, orderId, quantity } })) : [];
+      return current.status === 'placed'
+        ? eachLine((sku, quantity) => product({ type: 'ReserveStock', data: { sku, orderId, quantity } }))
+        : [];
     case 'StockReserved': {
       const { sku } = event.data;
       const line = lineOf(sku);
       if (!line) return [];
       // The order ended while this reservation was on its way: give the stock back.
-      if (current.status === 'rejected' || current.status === 'cancelled') return [product({ type: 'ReleaseStock', data: { sku, orderId } })];
+      if (current.status === 'rejected' || current.status === 'cancelled')
+        return [product({ type: 'ReleaseStock', data: { sku, orderId } })];
       if (current.status !== 'placed' || current.reserved.includes(sku)) return [];
       // A reservation the product no longer holds (settled before this order was placed) decides nothing: the
       // order's own ReserveStock will.
@@ -78,15 +88,24 @@ export function fulfilmentReactions(event: FulfilmentEvent, current: Order, held
     case 'StockReservationRejected': {
       const { sku, reason, requested, available } = event.data;
       if (current.status !== 'placed' || !lineOf(sku)) return [];
-      return [order({ type: 'RejectOrder', data: { orderId, sku, reason: rejectionReason(reason, sku, requested, available) } })];
+      return [
+        order({
+          type: 'RejectOrder',
+          data: { orderId, sku, reason: rejectionReason(reason, sku, requested, available) },
+        }),
+      ];
     }
     // Releases and shipments follow the order's own state, not the event that arrived: a replayed or forged
     // OrderCancelled must not free a live order's stock. Lines never reserved are no-ops for the product decider.
     case 'OrderRejected':
     case 'OrderCancelled':
-      return current.status === 'rejected' || current.status === 'cancelled' ? eachLine((sku) => product({ type: 'ReleaseStock', data: { sku, orderId } })) : [];
+      return current.status === 'rejected' || current.status === 'cancelled'
+        ? eachLine((sku) => product({ type: 'ReleaseStock', data: { sku, orderId } }))
+        : [];
     case 'OrderShipped':
-      return current.status === 'shipped' || current.status === 'delivered' ? eachLine((sku) => product({ type: 'ShipStock', data: { sku, orderId } })) : [];
+      return current.status === 'shipped' || current.status === 'delivered'
+        ? eachLine((sku) => product({ type: 'ShipStock', data: { sku, orderId } }))
+        : [];
     default: {
       const unhandled: never = event;
       throw new Error(`unhandled fulfilment event ${JSON.stringify(unhandled)}`);
@@ -97,7 +116,11 @@ export function fulfilmentReactions(event: FulfilmentEvent, current: Order, held
 type PlacedOrder = Extract<Order, { lines: unknown }>;
 
 /** A line is reserved only by a reservation of its full quantity; anything else decides the order as rejected. */
-function reservedOrRejected(current: PlacedOrder, line: { sku: string; quantity: number }, held: number | undefined): SagaCommand {
+function reservedOrRejected(
+  current: PlacedOrder,
+  line: { sku: string; quantity: number },
+  held: number | undefined,
+): SagaCommand {
   const { orderId } = current;
   const { sku, quantity } = line;
   if (held === quantity) return order({ type: 'MarkLineReserved', data: { orderId, sku, quantity } });
@@ -139,7 +162,8 @@ interface Cause {
   held?: number;
 }
 
-const isOrderEvent = (recorded: Pick<RecordedEvent, 'streamId'>, orderId: string) => recorded.streamId === orderStream(orderId);
+const isOrderEvent = (recorded: Pick<RecordedEvent, 'streamId'>, orderId: string) =>
+  recorded.streamId === orderStream(orderId);
 
 /**
  * Runs one reaction; a domain refusal is logged and yields no events (it will be the same on every retry). `order` is
@@ -153,24 +177,38 @@ function executor(commands: CommandHandler, logger: Logger): Execute {
       if (reaction.target === 'product') {
         const { command } = reaction;
         const result = await commands.product(command, metadata);
-        const caused = (held?: number) => result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '', held }));
+        const caused = (held?: number) =>
+          result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '', held }));
         if (command.type !== 'ReserveStock') return caused();
         const held = result.state.status === 'none' ? undefined : reservationOf(result.state, command.data.orderId);
         return result.decided.length === 0 ? afterQuiet(command, held, metadata) : caused(held);
       }
       const result = await commands.order(reaction.command, metadata, order);
-      return result.decided.map((event, i) => ({ event, eventId: result.events[i]?.eventId ?? '', orderRevision: result.events[i]?.revision }));
+      return result.decided.map((event, i) => ({
+        event,
+        eventId: result.events[i]?.eventId ?? '',
+        orderRevision: result.events[i]?.revision,
+      }));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      logger.warn('fulfilment saga command refused', { causationId: metadata.causationId, command: reaction.command.type, error: error.message });
+      logger.warn('fulfilment saga command refused', {
+        causationId: metadata.causationId,
+        command: reaction.command.type,
+        error: error.message,
+      });
       // A product that refuses a reservation (one that does not exist) must not leave the order undecided.
       return reaction.command.type === 'ReserveStock' ? afterQuiet(reaction.command, undefined, metadata) : [];
     }
   };
-  const afterQuiet = async (command: ReserveStock, held: number | undefined, metadata: EventMetadata): Promise<Cause[]> => {
+  const afterQuiet = async (
+    command: ReserveStock,
+    held: number | undefined,
+    metadata: EventMetadata,
+  ): Promise<Cause[]> => {
     const current = await commands.loadOrder(command.data.orderId);
     const caused: Cause[] = [];
-    for (const reaction of afterQuietReservation(command, held, current.state)) caused.push(...(await execute(reaction, metadata)));
+    for (const reaction of afterQuietReservation(command, held, current.state))
+      caused.push(...(await execute(reaction, metadata)));
     return caused;
   };
   return execute;
@@ -186,7 +224,11 @@ function executor(commands: CommandHandler, logger: Logger): Execute {
  * The chains are short and end by themselves: reserve → mark/reject → release.
  * Infrastructure errors propagate: the consumer retries from its checkpoint.
  */
-export function fulfilmentSaga(commands: CommandHandler, logger: Logger, options: { remember?: number } = {}): (recorded: RecordedEvent) => Promise<void> {
+export function fulfilmentSaga(
+  commands: CommandHandler,
+  logger: Logger,
+  options: { remember?: number } = {},
+): (recorded: RecordedEvent) => Promise<void> {
   const execute = executor(commands, logger);
   const heldNow = async ({ sku, orderId }: { sku: string; orderId: string }) => {
     const { state } = await commands.loadProduct(sku);
@@ -200,23 +242,40 @@ export function fulfilmentSaga(commands: CommandHandler, logger: Logger, options
       event = decodeEvent(recorded);
     } catch (error) {
       // Retrying cannot make an unreadable event readable: skipping it is the only way forward.
-      if (error instanceof UnreadableEvent) return logger.error('fulfilment saga skips an unreadable event', { eventId: recorded.eventId, error: error.message });
+      if (error instanceof UnreadableEvent)
+        return logger.error('fulfilment saga skips an unreadable event', {
+          eventId: recorded.eventId,
+          error: error.message,
+        });
       throw error;
     }
     const correlationId = recorded.metadata.correlationId ?? recorded.eventId;
     const root: Cause = { event, eventId: recorded.eventId };
-    const pending: Cause[] = [isFulfilmentEvent(event) && isOrderEvent(recorded, event.data.orderId) ? { ...root, orderRevision: recorded.revision } : root];
+    const pending: Cause[] = [
+      isFulfilmentEvent(event) && isOrderEvent(recorded, event.data.orderId)
+        ? { ...root, orderRevision: recorded.revision }
+        : root,
+    ];
     for (let cause = pending.shift(); cause; cause = pending.shift()) {
       if (!isFulfilmentEvent(cause.event)) continue;
-      let order: StreamState<Order> | undefined = await commands.loadOrder(cause.event.data.orderId, cause.orderRevision);
+      let order: StreamState<Order> | undefined = await commands.loadOrder(
+        cause.event.data.orderId,
+        cause.orderRevision,
+      );
       const metadata: EventMetadata = { correlationId, causationId: cause.eventId, actor: 'fulfilment-saga' };
       // A StockReserved from the feed may be long settled; one the saga just decided comes with the product's state.
-      const held = cause.event.type !== 'StockReserved' ? undefined : cause.eventId === recorded.eventId ? await heldNow(cause.event.data) : cause.held;
+      const held =
+        cause.event.type !== 'StockReserved'
+          ? undefined
+          : cause.eventId === recorded.eventId
+            ? await heldNow(cause.event.data)
+            : cause.held;
       const reactions = fulfilmentReactions(cause.event, order.state, held);
       if (reactions.every((reaction) => reaction.target === 'product')) {
         // One command per line, each on its own product stream: side by side, so their appends can share a commit.
         // Their events are reacted to in line order all the same.
-        for (const caused of await Promise.all(reactions.map((reaction) => execute(reaction, metadata)))) pending.push(...caused);
+        for (const caused of await Promise.all(reactions.map((reaction) => execute(reaction, metadata))))
+          pending.push(...caused);
       } else {
         for (const reaction of reactions) {
           pending.push(...(await execute(reaction, metadata, order)));

@@ -24,15 +24,24 @@ const placed: OrderPlaced = {
   type: 'OrderPlaced',
   data: { orderId, customerId: 'c-1', lines, currency: 'EUR', totalCents, placedAt: '2026-01-15T10:00:00.000Z' },
 };
-const lineReserved = (sku: string, quantity: number): OrderEvent => ({ type: 'OrderLineReserved', data: { orderId, sku, quantity } });
+const lineReserved = (sku: string, quantity: number): OrderEvent => ({
+  type: 'OrderLineReserved',
+  data: { orderId, sku, quantity },
+});
 const confirmed: OrderEvent = { type: 'OrderConfirmed', data: { orderId } };
 const rejected: OrderRejected = { type: 'OrderRejected', data: { orderId, reason: 'insufficient stock', sku: 'MUG' } };
 const cancelled: OrderCancelled = { type: 'OrderCancelled', data: { orderId, reason: 'changed my mind' } };
 const paid: OrderEvent = { type: 'OrderPaid', data: { orderId, amountCents: totalCents, currency: 'EUR' } };
 const shipped: OrderShipped = { type: 'OrderShipped', data: { orderId, carrier: 'DHL', trackingNumber: 'T-1' } };
 
-const stockReserved = (sku: string, quantity: number, forOrder = orderId): StockReserved => ({ type: 'StockReserved', data: { sku, orderId: forOrder, quantity } });
-const stockRejected = (sku: string, reason: 'insufficient_stock' | 'discontinued' = 'insufficient_stock'): StockReservationRejected => ({
+const stockReserved = (sku: string, quantity: number, forOrder = orderId): StockReserved => ({
+  type: 'StockReserved',
+  data: { sku, orderId: forOrder, quantity },
+});
+const stockRejected = (
+  sku: string,
+  reason: 'insufficient_stock' | 'discontinued' = 'insufficient_stock',
+): StockReservationRejected => ({
   type: 'StockReservationRejected',
   data: { sku, orderId, requested: 3, available: 1, reason },
 });
@@ -61,7 +70,9 @@ describe('fulfilment saga decisions', () => {
 
   describe('StockReserved', () => {
     it('marks the line reserved on a placed order', () => {
-      expect(fulfilmentReactions(stockReserved('MUG', 3), order(placed), 3)).toEqual([{ target: 'order', command: { type: 'MarkLineReserved', data: { orderId, sku: 'MUG', quantity: 3 } } }]);
+      expect(fulfilmentReactions(stockReserved('MUG', 3), order(placed), 3)).toEqual([
+        { target: 'order', command: { type: 'MarkLineReserved', data: { orderId, sku: 'MUG', quantity: 3 } } },
+      ]);
     });
 
     it('decides nothing on a reservation the product no longer holds: one settled before the order was placed', () => {
@@ -89,11 +100,20 @@ describe('fulfilment saga decisions', () => {
       expect(fulfilmentReactions(stockReserved('KETTLE', 2), order(...history), 2)).toEqual([]);
     });
 
-    it.each([1, 4])('rejects the order when the product holds %i units for a line of 3: only the full quantity reserves it', (quantity) => {
-      expect(fulfilmentReactions(stockReserved('MUG', quantity), order(placed), quantity)).toEqual([
-        { target: 'order', command: { type: 'RejectOrder', data: { orderId, sku: 'MUG', reason: `stock for MUG is reserved for this order as ${quantity}, not 3` } } },
-      ]);
-    });
+    it.each([1, 4])(
+      'rejects the order when the product holds %i units for a line of 3: only the full quantity reserves it',
+      (quantity) => {
+        expect(fulfilmentReactions(stockReserved('MUG', quantity), order(placed), quantity)).toEqual([
+          {
+            target: 'order',
+            command: {
+              type: 'RejectOrder',
+              data: { orderId, sku: 'MUG', reason: `stock for MUG is reserved for this order as ${quantity}, not 3` },
+            },
+          },
+        ]);
+      },
+    );
 
     it('leaves alone a reservation for an order that does not exist or lacks that line', () => {
       expect(fulfilmentReactions(stockReserved('KETTLE', 2, 'o-unknown'), none, 2)).toEqual([]);
@@ -104,7 +124,13 @@ describe('fulfilment saga decisions', () => {
   describe('StockReservationRejected', () => {
     it('rejects the placed order, naming the sku and why', () => {
       expect(fulfilmentReactions(stockRejected('MUG'), order(placed, lineReserved('KETTLE', 2)))).toEqual([
-        { target: 'order', command: { type: 'RejectOrder', data: { orderId, sku: 'MUG', reason: 'insufficient stock for MUG: requested 3, available 1' } } },
+        {
+          target: 'order',
+          command: {
+            type: 'RejectOrder',
+            data: { orderId, sku: 'MUG', reason: 'insufficient stock for MUG: requested 3, available 1' },
+          },
+        },
       ]);
     });
 
@@ -169,7 +195,10 @@ describe('fulfilment saga decisions', () => {
   });
 
   describe('a reservation that recorded nothing (the product already had one, or had settled one, for this order id)', () => {
-    const reserve = (sku: string, quantity: number): ReserveStock => ({ type: 'ReserveStock', data: { sku, orderId, quantity } });
+    const reserve = (sku: string, quantity: number): ReserveStock => ({
+      type: 'ReserveStock',
+      data: { sku, orderId, quantity },
+    });
 
     it('marks the line reserved when the product holds exactly its quantity for the order', () => {
       expect(afterQuietReservation(reserve('MUG', 3), 3, order(placed))).toEqual([
@@ -182,7 +211,9 @@ describe('fulfilment saga decisions', () => {
       [900, 'stock for MUG is reserved for this order as 900, not 3'],
       [undefined, 'no stock of MUG could be reserved for this order'],
     ] as const)('rejects the order when the product holds %s for it', (held, reason) => {
-      expect(afterQuietReservation(reserve('MUG', 3), held, order(placed))).toEqual([{ target: 'order', command: { type: 'RejectOrder', data: { orderId, sku: 'MUG', reason } } }]);
+      expect(afterQuietReservation(reserve('MUG', 3), held, order(placed))).toEqual([
+        { target: 'order', command: { type: 'RejectOrder', data: { orderId, sku: 'MUG', reason } } },
+      ]);
     });
 
     it('does nothing once the order moved on or the line is marked', () => {
@@ -194,7 +225,14 @@ describe('fulfilment saga decisions', () => {
 
   it('decides the same when it sees the same event twice against the same state', () => {
     const state = order(placed, lineReserved('KETTLE', 2));
-    for (const event of [placed, stockReserved('MUG', 3), stockRejected('MUG'), rejected, cancelled, shipped] as const) {
+    for (const event of [
+      placed,
+      stockReserved('MUG', 3),
+      stockRejected('MUG'),
+      rejected,
+      cancelled,
+      shipped,
+    ] as const) {
       expect(fulfilmentReactions(event, state)).toEqual(fulfilmentReactions(event, state));
     }
   });

@@ -1,6 +1,22 @@
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { availableOf, createLogger, kafkaFeed, pgSql, postgresEventStore, silentLogger, type Sql } from '@order-engine/shared';
-import { createTestTopic, describeWithService, fastKafkaFeed, freshName, pumpToKafka, serviceUrl, sharedPglite } from '@order-engine/shared/testing';
+import {
+  availableOf,
+  createLogger,
+  kafkaFeed,
+  pgSql,
+  postgresEventStore,
+  silentLogger,
+  type Sql,
+} from '@order-engine/shared';
+import {
+  createTestTopic,
+  describeWithService,
+  fastKafkaFeed,
+  freshName,
+  pumpToKafka,
+  serviceUrl,
+  sharedPglite,
+} from '@order-engine/shared/testing';
 import { FULFILMENT_SAGA } from '../app.js';
 import { orderReaches, placeOrder, productOf, registerProduct, sagaSettled, visibleHead } from '../testing/scenario.js';
 import { startCommandService } from '../testing/test-command-service.js';
@@ -44,14 +60,42 @@ describeWithService('KAFKA_BROKERS', 'fulfilment saga on Kafka', (brokers) => {
     const { sql, prefix, store, topic } = await setUp();
     const pump = pumpToKafka(store, topic);
     cleanups.push(() => pump.stop());
-    const feed = kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId: freshName('saga'), logger, eventStore: store });
-    const service = await startCommandService({ eventStore: store, sql, prefix, logger, feed, feedPartitions: PARTITIONS });
+    const feed = kafkaFeed({
+      ...fastKafkaFeed,
+      brokers: topic.brokers,
+      topic: topic.topic,
+      groupId: freshName('saga'),
+      logger,
+      eventStore: store,
+    });
+    const service = await startCommandService({
+      eventStore: store,
+      sql,
+      prefix,
+      logger,
+      feed,
+      feedPartitions: PARTITIONS,
+    });
     cleanups.push(() => service.stop());
 
     await registerProduct(service, 'A', 5);
     await registerProduct(service, 'B', 1);
-    await placeOrder(service, [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }], 'o-ok');
-    await placeOrder(service, [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 5 }], 'o-short');
+    await placeOrder(
+      service,
+      [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 1 },
+      ],
+      'o-ok',
+    );
+    await placeOrder(
+      service,
+      [
+        { sku: 'A', quantity: 1 },
+        { sku: 'B', quantity: 5 },
+      ],
+      'o-short',
+    );
     await orderReaches(store, 'o-ok', 'confirmed');
     await orderReaches(store, 'o-short', 'rejected');
     await sagaSettled(service, store);
@@ -74,8 +118,22 @@ describeWithService('KAFKA_BROKERS', 'fulfilment saga on Kafka', (brokers) => {
     const { sql, prefix, store, topic } = await setUp();
     const firstPump = pumpToKafka(store, topic);
     const groupId = freshName('saga');
-    const feed = kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId, logger, eventStore: store });
-    const service = await startCommandService({ eventStore: store, sql, prefix, logger, feed, feedPartitions: PARTITIONS });
+    const feed = kafkaFeed({
+      ...fastKafkaFeed,
+      brokers: topic.brokers,
+      topic: topic.topic,
+      groupId,
+      logger,
+      eventStore: store,
+    });
+    const service = await startCommandService({
+      eventStore: store,
+      sql,
+      prefix,
+      logger,
+      feed,
+      feedPartitions: PARTITIONS,
+    });
     cleanups.push(() => service.stop());
     await registerProduct(service, 'A', 5);
     await placeOrder(service, [{ sku: 'A', quantity: 1 }], 'o-before');
@@ -99,6 +157,8 @@ describeWithService('KAFKA_BROKERS', 'fulfilment saga on Kafka', (brokers) => {
     await orderReaches(store, 'o-away', 'confirmed');
     await sagaSettled(service, store);
     const product = await productOf(store, 'A');
-    expect(product.status === 'none' ? undefined : { onHand: product.onHand, available: availableOf(product) }).toEqual({ onHand: 5, available: 1 });
+    expect(product.status === 'none' ? undefined : { onHand: product.onHand, available: availableOf(product) }).toEqual(
+      { onHand: 5, available: 1 },
+    );
   });
 });

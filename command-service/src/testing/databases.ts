@@ -22,7 +22,9 @@ function freshDatabase(sql: Sql, cleanups: (() => Promise<void>)[]): TestDatabas
   cleanups.push(async () => {
     await Promise.all(running.map((service) => service.stop()));
     await eventStore.close();
-    await sql.exec(`DROP SCHEMA IF EXISTS ${eventStoreSchema} CASCADE; DROP SCHEMA IF EXISTS ${prefix}commands CASCADE;`);
+    await sql.exec(
+      `DROP SCHEMA IF EXISTS ${eventStoreSchema} CASCADE; DROP SCHEMA IF EXISTS ${prefix}commands CASCADE;`,
+    );
   });
   return {
     sql,

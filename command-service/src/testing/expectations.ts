@@ -8,11 +8,20 @@ import type { RunningCommandService } from './test-command-service.js';
 export function expectProblem(answer: JsonAnswer, status: number, type?: string): void {
   expect(answer.status, JSON.stringify(answer.body)).toBe(status);
   expect(answer.headers.get('content-type')).toContain('application/problem+json');
-  expect(answer.body).toMatchObject({ status, type: type ?? expect.any(String), title: expect.any(String), detail: expect.any(String) });
+  expect(answer.body).toMatchObject({
+    status,
+    type: type ?? expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
 }
 
 /** Runs `act` and checks the event store did not move past what the service had answered before. */
-export async function expectNothingAppended(service: RunningCommandService, store: EventStore, act: () => Promise<unknown>): Promise<void> {
+export async function expectNothingAppended(
+  service: RunningCommandService,
+  store: EventStore,
+  act: () => Promise<unknown>,
+): Promise<void> {
   const before = await visibleHead(service, store);
   await act();
   expect(await store.headPosition()).toBe(before);

@@ -14,7 +14,10 @@ export interface JsonRequest {
 }
 
 /** fetch with a JSON body and a JSON answer (an empty body reads as null). */
-export async function requestJson<T = Record<string, unknown>>(url: string, request: JsonRequest = {}): Promise<JsonAnswer<T>> {
+export async function requestJson<T = Record<string, unknown>>(
+  url: string,
+  request: JsonRequest = {},
+): Promise<JsonAnswer<T>> {
   const { method = 'POST', body, raw, headers = {} } = request;
   const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
   const response = await fetch(url, {
@@ -27,7 +30,11 @@ export async function requestJson<T = Record<string, unknown>>(url: string, requ
 }
 
 /** Polls until `probe` returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, intervalMs = 20): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  intervalMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -37,7 +44,8 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -16,19 +16,40 @@ import type { RunningCommandService } from './test-command-service.js';
 
 // Steps of the specs, spelled as a client would take them: over HTTP, checked against the event store.
 
-export async function registerProduct(service: RunningCommandService, sku: string, stock: number, priceCents = 1_000, currency = 'EUR'): Promise<void> {
-  expect((await service.request('/products', { body: { sku, name: `Product ${sku}`, category: 'test', priceCents, currency } })).status).toBe(201);
-  if (stock > 0) expect((await service.request(`/products/${sku}/restock`, { body: { quantity: stock } })).status).toBe(200);
+export async function registerProduct(
+  service: RunningCommandService,
+  sku: string,
+  stock: number,
+  priceCents = 1_000,
+  currency = 'EUR',
+): Promise<void> {
+  expect(
+    (
+      await service.request('/products', {
+        body: { sku, name: `Product ${sku}`, category: 'test', priceCents, currency },
+      })
+    ).status,
+  ).toBe(201);
+  if (stock > 0)
+    expect((await service.request(`/products/${sku}/restock`, { body: { quantity: stock } })).status).toBe(200);
 }
 
-export async function placeOrder(service: RunningCommandService, lines: { sku: string; quantity: number }[], orderId?: string): Promise<string> {
-  const answer = await service.request('/orders', { body: { customerId: 'customer-1', lines, ...(orderId ? { orderId } : {}) } });
+export async function placeOrder(
+  service: RunningCommandService,
+  lines: { sku: string; quantity: number }[],
+  orderId?: string,
+): Promise<string> {
+  const answer = await service.request('/orders', {
+    body: { customerId: 'customer-1', lines, ...(orderId ? { orderId } : {}) },
+  });
   expect(answer.status, JSON.stringify(answer.body)).toBe(202);
   return answer.body.orderId as string;
 }
 
-export const orderOf = async (store: EventStore, orderId: string): Promise<Order> => (await loadStream(store, orderDecider, orderStream(orderId))).state;
-export const productOf = async (store: EventStore, sku: string): Promise<Product> => (await loadStream(store, productDecider, productStream(sku))).state;
+export const orderOf = async (store: EventStore, orderId: string): Promise<Order> =>
+  (await loadStream(store, orderDecider, orderStream(orderId))).state;
+export const productOf = async (store: EventStore, sku: string): Promise<Product> =>
+  (await loadStream(store, productDecider, productStream(sku))).state;
 
 export const orderReaches = (store: EventStore, orderId: string, status: Order['status']) =>
   eventually(async () => {
@@ -58,7 +79,9 @@ export const sagaSettled = (service: RunningCommandService, store: EventStore) =
 
 /** The head once it shows every event of these streams (read directly, so the saga's own appends count too). */
 export async function headIncluding(store: EventStore, streamIds: readonly string[]): Promise<bigint> {
-  const lasts = await Promise.all(streamIds.map(async (streamId) => (await store.readStream(streamId)).at(-1)?.position ?? 0n));
+  const lasts = await Promise.all(
+    streamIds.map(async (streamId) => (await store.readStream(streamId)).at(-1)?.position ?? 0n),
+  );
   const newest = lasts.reduce((max, position) => (position > max ? position : max), 0n);
   return eventually(async () => {
     const head = await store.headPosition();

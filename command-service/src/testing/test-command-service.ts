@@ -31,7 +31,8 @@ export async function startCommandService(options: StartOptions): Promise<Runnin
   let lastPosition = 0n;
   const notePosition = (body: unknown) => {
     const position = (body as { position?: unknown } | null)?.position;
-    if (typeof position === 'string' && /^\d+$/.test(position) && BigInt(position) > lastPosition) lastPosition = BigInt(position);
+    if (typeof position === 'string' && /^\d+$/.test(position) && BigInt(position) > lastPosition)
+      lastPosition = BigInt(position);
   };
   return {
     url: server.url,

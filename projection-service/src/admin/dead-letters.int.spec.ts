@@ -1,5 +1,13 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { listen, memoryCache, memoryEventStore, pgSql, readModelSchemas, type RunningServer, type Sql } from '@order-engine/shared';
+import {
+  listen,
+  memoryCache,
+  memoryEventStore,
+  pgSql,
+  readModelSchemas,
+  type RunningServer,
+  type Sql,
+} from '@order-engine/shared';
 import { describeWithService, freshName, sharedPglite } from '@order-engine/shared/testing';
 import { catalogProjection } from '../projections/catalog/catalog-writer.js';
 import { liveProjections } from '../projections/index.js';
@@ -26,7 +34,16 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     const prefix = `${freshName('d')}_`;
     prefixes.push(prefix);
     const cache = memoryCache({ maxEntries: 100 });
-    const service = createProjectionService({ eventStore: store, readDb: sql, cache, prefix, logger: testLogger, projections, rebuild: fastRebuilds, backoff: { initialMs: 5, maxMs: 50 } });
+    const service = createProjectionService({
+      eventStore: store,
+      readDb: sql,
+      cache,
+      prefix,
+      logger: testLogger,
+      projections,
+      rebuild: fastRebuilds,
+      backoff: { initialMs: 5, maxMs: 50 },
+    });
     await service.start();
     const server = await listen(service.app, { host: '127.0.0.1', port: 0 });
     running.push({ server, service });
@@ -39,14 +56,19 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     const breakable: Projection = {
       ...catalogProjection,
       async apply(tx, schema, events) {
-        if (state.broken && events.some((event) => event.type === 'PriceChanged')) throw new Error('the PriceChanged handler is broken');
+        if (state.broken && events.some((event) => event.type === 'PriceChanged'))
+          throw new Error('the PriceChanged handler is broken');
         return catalogProjection.apply(tx, schema, events);
       },
     };
     const started = await start([breakable, ...liveProjections.slice(1)]);
     await appendHistory(started.store);
     // lamp's price change is followed by more lamp events: the retry must not lose them, nor they hide the retry.
-    const head = (await started.store.append('product-lamp', [{ type: 'StockAdded', version: 1, data: { sku: 'lamp', quantity: 5 } }])).position;
+    const head = (
+      await started.store.append('product-lamp', [
+        { type: 'StockAdded', version: 1, data: { sku: 'lamp', quantity: 5 } },
+      ])
+    ).position;
     expect(await started.service.waitFor(head, 20_000)).toBe(true);
     return { ...started, head, fix: () => (state.broken = false) };
   }
@@ -55,9 +77,20 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     const { sql, prefix, cache, store, url, head, fix } = await startBroken();
 
     const letters = (await requestJson(`${url}/projections/catalog/dead-letters`)).body.items;
-    expect(letters).toEqual([expect.objectContaining({ schema: `${prefix}catalog_v1`, eventType: 'PriceChanged', error: 'the PriceChanged handler is broken' })]);
+    expect(letters).toEqual([
+      expect.objectContaining({
+        schema: `${prefix}catalog_v1`,
+        eventType: 'PriceChanged',
+        error: 'the PriceChanged handler is broken',
+      }),
+    ]);
     expect((await requestJson(`${url}/projections/orders/dead-letters`)).body.items).toEqual([]);
-    const lamp = async () => (await sql.query<{ price_cents: string; on_hand: number; revision: number }>(`select price_cents::text, on_hand::int, revision from ${readModelSchemas(prefix).catalog}.products where sku = 'lamp'`))[0];
+    const lamp = async () =>
+      (
+        await sql.query<{ price_cents: string; on_hand: number; revision: number }>(
+          `select price_cents::text, on_hand::int, revision from ${readModelSchemas(prefix).catalog}.products where sku = 'lamp'`,
+        )
+      )[0];
     expect(await lamp()).toEqual({ price_cents: '2500', on_hand: 13, revision: 7 });
     expect((await dumpReadModels(sql, prefix)).orders).toHaveLength(4);
 
@@ -66,20 +99,38 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     expect(await jobEnded(url, 'catalog', job.jobId)).toMatchObject({ status: 'done' });
     await schemaDropped(sql, `${prefix}catalog_v1`);
     const [letter] = (await requestJson(`${url}/projections/catalog/dead-letters`)).body.items;
-    expect(letter).toMatchObject({ schema: `${prefix}catalog_v2`, eventType: 'PriceChanged', eventId: letters[0].eventId });
+    expect(letter).toMatchObject({
+      schema: `${prefix}catalog_v2`,
+      eventType: 'PriceChanged',
+      eventId: letters[0].eventId,
+    });
 
-    const stillBroken = await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' });
-    expect(stillBroken).toMatchObject({ status: 422, body: { type: '/problems/dead-letter-still-failing', detail: 'the PriceChanged handler is broken' } });
+    const stillBroken = await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, {
+      method: 'POST',
+    });
+    expect(stillBroken).toMatchObject({
+      status: 422,
+      body: { type: '/problems/dead-letter-still-failing', detail: 'the PriceChanged handler is broken' },
+    });
     expect((await requestJson(`${url}/projections/catalog/dead-letters`)).body.items).toHaveLength(1);
 
     fix();
     const retried = await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' });
-    expect(retried).toMatchObject({ status: 200, body: { retried: true, resolved: [letter.id], streamId: 'product-lamp' } });
+    expect(retried).toMatchObject({
+      status: 200,
+      body: { retried: true, resolved: [letter.id], streamId: 'product-lamp' },
+    });
     expect((await requestJson(`${url}/projections/catalog/dead-letters`)).body.items).toEqual([]);
     const schema = `${prefix}catalog_v2`;
-    expect((await sql.query(`select price_cents::text, on_hand::int, revision from ${schema}.products where sku = 'lamp'`))[0]).toEqual({ price_cents: '2700', on_hand: 13, revision: 7 });
+    expect(
+      (
+        await sql.query(`select price_cents::text, on_hand::int, revision from ${schema}.products where sku = 'lamp'`)
+      )[0],
+    ).toEqual({ price_cents: '2700', on_hand: 13, revision: 7 });
     expect((await cache.get(`${schema}:product:lamp`))?.value).toMatchObject({ priceCents: 2700, revision: 7 });
-    expect((await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' })).status).toBe(404);
+    expect(
+      (await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' })).status,
+    ).toBe(404);
 
     // Everything now equals a clean run of the fixed projection.
     const clean = await start(liveProjections, store);
@@ -93,7 +144,9 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     expect((await cache.get(key))?.value).toMatchObject({ priceCents: 2500, revision: 7 });
     fix();
     const [letter] = (await requestJson(`${url}/projections/catalog/dead-letters`)).body.items;
-    expect((await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' })).status).toBe(200);
+    expect(
+      (await requestJson(`${url}/projections/catalog/dead-letters/${letter.id}/retry`, { method: 'POST' })).status,
+    ).toBe(200);
     expect((await cache.get(key))?.value).toMatchObject({ priceCents: 2700, revision: 7 });
   });
 }

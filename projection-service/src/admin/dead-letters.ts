@@ -58,14 +58,20 @@ export function deadLetters({ sql, eventStore, prefix, projections, cache, logge
 
   const projectionNamed = (name: ProjectionName): Projection => {
     const projection = projections.find((candidate) => candidate.name === name);
-    if (!projection) throw new HttpProblem(404, 'not-found', 'Not Found', `this service runs no projection named ${name}`);
+    if (!projection)
+      throw new HttpProblem(404, 'not-found', 'Not Found', `this service runs no projection named ${name}`);
     return projection;
   };
 
   async function refold(projection: Projection, letter: DeadLetterView): Promise<RetryOutcome> {
     const [event] = await eventStore.readAll({ after: BigInt(letter.position) - 1n, limit: 1 });
     if (!event || event.eventId !== letter.eventId) {
-      throw new HttpProblem(409, 'dead-letter-event-missing', 'Conflict', `event ${letter.eventId} is no longer at position ${letter.position} in the event store`);
+      throw new HttpProblem(
+        409,
+        'dead-letter-event-missing',
+        'Conflict',
+        `event ${letter.eventId} is no longer at position ${letter.position} in the event store`,
+      );
     }
     const stream = await eventStore.readStream(event.streamId);
     // Events of the stream that still cannot be decoded stay out of the fold (and keep their letters); the letter's
@@ -98,11 +104,17 @@ export function deadLetters({ sql, eventStore, prefix, projections, cache, logge
   return {
     async list(name, limit) {
       projectionNamed(name);
-      return sql.query<DeadLetterView & Record<string, unknown>>(`select ${columns} from ${table} where projection ~ $1 order by id limit $2`, [schemaPattern(name), limit]);
+      return sql.query<DeadLetterView & Record<string, unknown>>(
+        `select ${columns} from ${table} where projection ~ $1 order by id limit $2`,
+        [schemaPattern(name), limit],
+      );
     },
     async retry(name, id) {
       const projection = projectionNamed(name);
-      const [letter] = await sql.query<DeadLetterView & Record<string, unknown>>(`select ${columns} from ${table} where id = $1::bigint and projection ~ $2`, [id, schemaPattern(name)]);
+      const [letter] = await sql.query<DeadLetterView & Record<string, unknown>>(
+        `select ${columns} from ${table} where id = $1::bigint and projection ~ $2`,
+        [id, schemaPattern(name)],
+      );
       if (!letter) throw new HttpProblem(404, 'not-found', 'Not Found', `${name} has no dead letter ${id}`);
       let outcome: RetryOutcome;
       try {
@@ -112,7 +124,10 @@ export function deadLetters({ sql, eventStore, prefix, projections, cache, logge
         outcome = { retried: false, error: message(error) };
       }
       if (!outcome.retried) {
-        await sql.query(`update ${table} set error = $2, failed_at = now() where id = $1::bigint`, [id, outcome.error.slice(0, 2_000)]);
+        await sql.query(`update ${table} set error = $2, failed_at = now() where id = $1::bigint`, [
+          id,
+          outcome.error.slice(0, 2_000),
+        ]);
         logger.warn('dead letter retried and still failing', { projection: name, id, error: outcome.error });
       } else {
         logger.info('dead letter retried and applied', { projection: name, id, resolved: outcome.resolved });

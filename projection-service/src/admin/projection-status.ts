@@ -1,4 +1,11 @@
-import { adminSchema, readEffectiveCheckpoints, readLiveVersions, type EventStore, type GlobalPosition, type SqlExecutor } from '@order-engine/shared';
+import {
+  adminSchema,
+  readEffectiveCheckpoints,
+  readLiveVersions,
+  type EventStore,
+  type GlobalPosition,
+  type SqlExecutor,
+} from '@order-engine/shared';
 import type { Projection } from '../projections/projection.js';
 import { jobTable, type RebuildJob } from '../rebuild/jobs.js';
 import { etaSeconds } from '../rebuild/progress.js';
@@ -67,7 +74,15 @@ export const rebuildProgress = (job: RebuildJob, schema: string): RebuildProgres
   stale: job.stale,
 });
 
-export async function projectionStatuses({ sql, eventStore, prefix, projections, feedPartitions, staleAfterMs = 15_000, now = () => new Date() }: StatusSources): Promise<ProjectionStatus[]> {
+export async function projectionStatuses({
+  sql,
+  eventStore,
+  prefix,
+  projections,
+  feedPartitions,
+  staleAfterMs = 15_000,
+  now = () => new Date(),
+}: StatusSources): Promise<ProjectionStatus[]> {
   const admin = adminSchema(prefix);
   const head = await eventStore.headPosition();
   const versions = await readLiveVersions(sql, admin);
@@ -83,7 +98,9 @@ export async function projectionStatuses({ sql, eventStore, prefix, projections,
     if (checkpoint >= head) return Promise.resolve(0);
     let lag = lagByCheckpoint.get(checkpoint);
     if (!lag) {
-      lag = eventStore.readAll({ after: checkpoint, limit: 1 }).then(([oldest]) => (oldest ? Math.max(0, (at.getTime() - oldest.recordedAt.getTime()) / 1000) : 0));
+      lag = eventStore
+        .readAll({ after: checkpoint, limit: 1 })
+        .then(([oldest]) => (oldest ? Math.max(0, (at.getTime() - oldest.recordedAt.getTime()) / 1000) : 0));
       lagByCheckpoint.set(checkpoint, lag);
     }
     return lag;

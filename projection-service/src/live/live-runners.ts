@@ -16,7 +16,11 @@ export interface LiveRunners {
   waitFor(position: GlobalPosition, timeoutMs?: number): Promise<boolean>;
 }
 
-export function liveRunners(projections: readonly Projection[], makeRunner: (projection: Projection, version: number) => ProjectionRunner, logger: Logger): LiveRunners {
+export function liveRunners(
+  projections: readonly Projection[],
+  makeRunner: (projection: Projection, version: number) => ProjectionRunner,
+  logger: Logger,
+): LiveRunners {
   const running = new Map<string, ProjectionRunner>();
   let queue: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -33,7 +37,12 @@ export function liveRunners(projections: readonly Projection[], makeRunner: (pro
       const next = makeRunner(projection, version);
       running.set(projection.name, next);
       next.start();
-      if (runner) logger.info('following the switch to a rebuilt version', { projection: projection.name, from: runner.version, to: version });
+      if (runner)
+        logger.info('following the switch to a rebuilt version', {
+          projection: projection.name,
+          from: runner.version,
+          to: version,
+        });
     }
   };
 
@@ -57,8 +66,11 @@ export function liveRunners(projections: readonly Projection[], makeRunner: (pro
         const runners = [...running.values()];
         const remaining = deadline - Date.now();
         // Short slices: a runner replaced by a switch meanwhile would never answer for the new version.
-        const reached = await Promise.all(runners.map((runner) => runner.waitFor(position, Math.max(0, Math.min(remaining, 200)))));
-        const unchanged = runners.length === running.size && runners.every((runner) => running.get(runner.projection.name) === runner);
+        const reached = await Promise.all(
+          runners.map((runner) => runner.waitFor(position, Math.max(0, Math.min(remaining, 200)))),
+        );
+        const unchanged =
+          runners.length === running.size && runners.every((runner) => running.get(runner.projection.name) === runner);
         if (reached.every(Boolean) && unchanged && runners.length > 0) return true;
         if (Date.now() >= deadline) return false;
       }

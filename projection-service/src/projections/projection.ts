@@ -71,4 +71,5 @@ export const keysOf = <E>(events: readonly E[], keyOf: (event: E) => string | un
 ];
 
 /** Selects a timestamptz as the ISO text Date.toISOString() gives, the same on pg and PGlite. */
-export const isoText = (column: string): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const isoText = (column: string): string =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

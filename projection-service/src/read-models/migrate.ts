@@ -9,13 +9,22 @@ import { seedRegistry } from '../registry/registry.js';
  * projection-service) wait instead of racing on `create schema`. Only live versions are created: after a rebuild
  * switched to v2 and dropped v1, a restart must not bring an empty v1 back.
  */
-export async function migrateReadModels(sql: Sql, prefix = '', projections: readonly Projection[] = liveProjections): Promise<LiveVersions> {
+export async function migrateReadModels(
+  sql: Sql,
+  prefix = '',
+  projections: readonly Projection[] = liveProjections,
+): Promise<LiveVersions> {
   return sql.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`read-models-migrate:${prefix}`]);
     const admin = adminSchema(prefix);
     await tx.exec(adminTables(admin));
-    const live = await seedRegistry(tx, admin, Object.fromEntries(projections.map((projection) => [projection.name, projection.version])));
-    for (const projection of projections) await projection.migrate(tx, projection.schema(prefix, live[projection.name]));
+    const live = await seedRegistry(
+      tx,
+      admin,
+      Object.fromEntries(projections.map((projection) => [projection.name, projection.version])),
+    );
+    for (const projection of projections)
+      await projection.migrate(tx, projection.schema(prefix, live[projection.name]));
     return live;
   });
 }

@@ -61,14 +61,26 @@ export interface JobTable {
    */
   insert(
     tx: SqlExecutor,
-    job: { id: string; projection: ProjectionName; fromVersion: number; targetVersion: number; verify: boolean; owner: string; eventsTotal: bigint },
+    job: {
+      id: string;
+      projection: ProjectionName;
+      fromVersion: number;
+      targetVersion: number;
+      verify: boolean;
+      owner: string;
+      eventsTotal: bigint;
+    },
   ): Promise<RebuildJob | undefined>;
   find(id: string): Promise<RebuildJob | undefined>;
   running(projection?: ProjectionName): Promise<RebuildJob[]>;
   /** Takes a stale running job over for `owner`; undefined when it is not stale (any more) or not running. */
   takeOver(id: string, owner: string): Promise<RebuildJob | undefined>;
   /** Heartbeat and progress; false when the job is no longer this owner's running job. */
-  beat(id: string, owner: string, progress?: { eventsDone: number; eventsTotal: number; eventsPerSecond: number }): Promise<boolean>;
+  beat(
+    id: string,
+    owner: string,
+    progress?: { eventsDone: number; eventsTotal: number; eventsPerSecond: number },
+  ): Promise<boolean>;
   /** Marks a running job done inside the switch transaction; false when the owner lost it. */
   finish(tx: SqlExecutor, id: string, owner: string, result: unknown, eventsDone: number): Promise<boolean>;
   fail(id: string, owner: string, error: string): Promise<boolean>;
@@ -96,7 +108,10 @@ export function jobTable(sql: SqlExecutor, admin: string, staleMs: number): JobT
     },
     find: (id) => one(`select ${select} from ${table} where id = $1::uuid`, [id]),
     async running(projection) {
-      const rows = await sql.query(`select ${select} from ${table} where status = 'running' and ($1::text is null or projection = $1) order by started_at`, [projection ?? null]);
+      const rows = await sql.query(
+        `select ${select} from ${table} where status = 'running' and ($1::text is null or projection = $1) order by started_at`,
+        [projection ?? null],
+      );
       return rows.map(toJob);
     },
     takeOver: (id, owner) =>
@@ -133,7 +148,10 @@ export function jobTable(sql: SqlExecutor, admin: string, staleMs: number): JobT
       return rows.length > 0;
     },
     async release(id, owner) {
-      await sql.query(`update ${table} set heartbeat_at = to_timestamp(0) where id = $1::uuid and owner = $2 and status = 'running'`, [id, owner]);
+      await sql.query(
+        `update ${table} set heartbeat_at = to_timestamp(0) where id = $1::uuid and owner = $2 and status = 'running'`,
+        [id, owner],
+      );
     },
   };
 }

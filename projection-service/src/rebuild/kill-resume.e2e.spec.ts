@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { memoryCache, pgSql, postgresEventStore, projectionNames, type EventStore, type Sql } from '@order-engine/shared';
+import {
+  memoryCache,
+  pgSql,
+  postgresEventStore,
+  projectionNames,
+  type EventStore,
+  type Sql,
+} from '@order-engine/shared';
 import { describeWithService, freshName } from '@order-engine/shared/testing';
 import { entryPoints, freePort, startService, type ServiceProcess } from '../../../e2e/processes.js';
 import { createProjectionService } from '../service.js';
@@ -57,31 +64,54 @@ describeWithService('DATABASE_URL', 'a rebuild whose process is killed', (databa
 
   it('resumes every rebuild from its checkpoint after a SIGKILL and ends with the rows of a clean replay', async () => {
     const url = service!.url!;
-    const jobs = await Promise.all(projectionNames.map(async (name) => (await requestJson(`${url}/projections/${name}/rebuild`, { method: 'POST' })).body));
+    const jobs = await Promise.all(
+      projectionNames.map(
+        async (name) => (await requestJson(`${url}/projections/${name}/rebuild`, { method: 'POST' })).body,
+      ),
+    );
     for (const job of jobs) expect(job).toMatchObject({ status: 'running', targetVersion: 2 });
 
     // Killed once every job has made progress, and before any has finished.
     await expect
-      .poll(async () => {
-        const [row] = await sql.query<{ progressing: number; done: number }>(
-          `select count(*) filter (where events_done > 0)::int as progressing, count(*) filter (where status <> 'running')::int as done from ${prefix}projections.rebuild_jobs`,
-        );
-        return row!.done > 0 ? 'too late' : row!.progressing;
-      }, { timeout: 60_000, interval: 10 })
+      .poll(
+        async () => {
+          const [row] = await sql.query<{ progressing: number; done: number }>(
+            `select count(*) filter (where events_done > 0)::int as progressing, count(*) filter (where status <> 'running')::int as done from ${prefix}projections.rebuild_jobs`,
+          );
+          return row!.done > 0 ? 'too late' : row!.progressing;
+        },
+        { timeout: 60_000, interval: 10 },
+      )
       .toBe(3);
     await service!.kill('SIGKILL');
-    const stopped = await sql.query<{ status: string; events_done: string; events_total: string }>(`select status, events_done::text, events_total::text from ${prefix}projections.rebuild_jobs`);
+    const stopped = await sql.query<{ status: string; events_done: string; events_total: string }>(
+      `select status, events_done::text, events_total::text from ${prefix}projections.rebuild_jobs`,
+    );
     expect(stopped.map((job) => job.status)).toEqual(['running', 'running', 'running']);
     const halfway = stopped.filter((job) => BigInt(job.events_done) < head);
     expect(halfway.length).toBeGreaterThan(0);
 
     await service!.restart();
-    for (const job of jobs) expect(await jobEnded(url, job.projection, job.jobId, 120_000)).toMatchObject({ status: 'done', eventsDone: Number(head) });
+    for (const job of jobs)
+      expect(await jobEnded(url, job.projection, job.jobId, 120_000)).toMatchObject({
+        status: 'done',
+        eventsDone: Number(head),
+      });
     expect(service!.output()).toContain('rebuild resumed');
     const statuses = (await requestJson(`${url}/projections`)).body as { version: number; status: string }[];
-    expect(statuses.map((s) => [s.version, s.status])).toEqual([[2, 'live'], [2, 'live'], [2, 'live']]);
+    expect(statuses.map((s) => [s.version, s.status])).toEqual([
+      [2, 'live'],
+      [2, 'live'],
+      [2, 'live'],
+    ]);
 
-    const clean = createProjectionService({ eventStore: store, readDb: sql, cache: memoryCache({ maxEntries: 10 }), prefix: `${prefix}clean_`, logger: testLogger });
+    const clean = createProjectionService({
+      eventStore: store,
+      readDb: sql,
+      cache: memoryCache({ maxEntries: 10 }),
+      prefix: `${prefix}clean_`,
+      logger: testLogger,
+    });
     await clean.start();
     expect(await clean.waitFor(head, 60_000)).toBe(true);
     await clean.stop();

@@ -42,7 +42,12 @@ const PROGRESS_EVERY_MS = 250;
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-export async function runRebuild(deps: RebuildDeps, projection: Projection, job: RebuildJob, options: { fresh: boolean; signal: AbortSignal }): Promise<void> {
+export async function runRebuild(
+  deps: RebuildDeps,
+  projection: Projection,
+  job: RebuildJob,
+  options: { fresh: boolean; signal: AbortSignal },
+): Promise<void> {
   const { sql, prefix, jobs } = deps;
   const admin = adminSchema(prefix);
   const schema = projection.schema(prefix, job.targetVersion);
@@ -79,10 +84,21 @@ export async function runRebuild(deps: RebuildDeps, projection: Projection, job:
 
   try {
     await prepareSchema(sql, admin, projection, job, schema, options.fresh);
-    logger.info(options.fresh ? 'rebuild started' : 'rebuild resumed', { fromVersion: job.fromVersion, targetVersion: job.targetVersion, verify: job.verify });
-    for (let failures = 0; ; ) {
+    logger.info(options.fresh ? 'rebuild started' : 'rebuild resumed', {
+      fromVersion: job.fromVersion,
+      targetVersion: job.targetVersion,
+      verify: job.verify,
+    });
+    for (let failures = 0; ;) {
       try {
-        const switched = await replayAndSwitch(deps, projection, job, { state, meter, report }, controller.signal, logger);
+        const switched = await replayAndSwitch(
+          deps,
+          projection,
+          job,
+          { state, meter, report },
+          controller.signal,
+          logger,
+        );
         if (!switched) break;
         logger.info('rebuild switched readers to the new version', { position: switched.toString(), ...progress() });
         await deps.onSwitched();
@@ -92,12 +108,18 @@ export async function runRebuild(deps: RebuildDeps, projection: Projection, job:
         if (!(await isInfrastructureFailure(sql, error))) throw error;
         failures += 1;
         logger.warn('rebuild interrupted; continuing from its checkpoint', { error: message(error), failures });
-        await sleep(Math.min(deps.backoff.maxMs, deps.backoff.initialMs * 2 ** Math.min(failures - 1, 20)), controller.signal);
+        await sleep(
+          Math.min(deps.backoff.maxMs, deps.backoff.initialMs * 2 ** Math.min(failures - 1, 20)),
+          controller.signal,
+        );
       }
     }
     // Stopped: a clean shutdown hands the job over at once; a job taken over is the other process's now.
     if (!state.lost) await jobs.release(job.id, job.owner).catch(() => undefined);
-    logger.info(state.lost ? 'rebuild taken over by another process' : 'rebuild stopped; it resumes from its checkpoint', progress());
+    logger.info(
+      state.lost ? 'rebuild taken over by another process' : 'rebuild stopped; it resumes from its checkpoint',
+      progress(),
+    );
   } catch (error) {
     logger.error('rebuild failed', { error: message(error) });
     if (await jobs.fail(job.id, job.owner, message(error)).catch(() => false)) {
@@ -111,11 +133,21 @@ export async function runRebuild(deps: RebuildDeps, projection: Projection, job:
 }
 
 /** Creates the version's schema; a fresh job first clears whatever an earlier, failed job left under that name. */
-async function prepareSchema(sql: Sql, admin: string, projection: Projection, job: RebuildJob, schema: string, fresh: boolean): Promise<void> {
+async function prepareSchema(
+  sql: Sql,
+  admin: string,
+  projection: Projection,
+  job: RebuildJob,
+  schema: string,
+  fresh: boolean,
+): Promise<void> {
   await sql.transaction(async (tx) => {
     // Never touch a live schema: the job's source version must still be the live one.
     const live = await lockLiveVersion(tx, admin, projection.name, projection.version);
-    if (live !== job.fromVersion) throw new Error(`the live version of ${projection.name} is ${live}, not ${job.fromVersion}: this job is out of date`);
+    if (live !== job.fromVersion)
+      throw new Error(
+        `the live version of ${projection.name} is ${live}, not ${job.fromVersion}: this job is out of date`,
+      );
     await lockSchemaName(tx, schema);
     await unretireSchema(tx, admin, schema);
     if (fresh) {
@@ -132,7 +164,11 @@ async function replayAndSwitch(
   deps: RebuildDeps,
   projection: Projection,
   job: RebuildJob,
-  { state, meter, report }: { state: { checkpoint: GlobalPosition; head: GlobalPosition }; meter: RateMeter; report: () => Promise<void> },
+  {
+    state,
+    meter,
+    report,
+  }: { state: { checkpoint: GlobalPosition; head: GlobalPosition }; meter: RateMeter; report: () => Promise<void> },
   signal: AbortSignal,
   logger: Logger,
 ): Promise<GlobalPosition | undefined> {
@@ -142,9 +178,19 @@ async function replayAndSwitch(
   const live = { version: job.fromVersion, schema: projection.schema(prefix, job.fromVersion) };
   const target: BatchTarget = { projection, sql, schema, admin, key: schema, logger };
   const applyPage = batchApplier(target);
-  const plan: SwitchPlan = { name: projection.name, target, targetVersion: job.targetVersion, live, job, jobs: deps.jobs, feedPartitions, verify: job.verify };
+  const plan: SwitchPlan = {
+    name: projection.name,
+    target,
+    targetVersion: job.targetVersion,
+    live,
+    job,
+    jobs: deps.jobs,
+    feedPartitions,
+    verify: job.verify,
+  };
   // A verifying rebuild stays at or below the live version's checkpoint, so that the switch can compare both at one position.
-  const liveCheckpoint = async () => (await readEffectiveCheckpoints(sql, admin, [live.schema], feedPartitions)).get(live.schema) ?? 0n;
+  const liveCheckpoint = async () =>
+    (await readEffectiveCheckpoints(sql, admin, [live.schema], feedPartitions)).get(live.schema) ?? 0n;
 
   state.checkpoint = await readCheckpoint(sql, admin, schema);
   meter.record(Number(state.checkpoint));
@@ -173,15 +219,23 @@ async function replayAndSwitch(
     // Like a page: only the projection's streams, and a short answer covers everything up to the head read first.
     const wanted = Math.min(pageSize * 5, Math.max(pageSize, Number(liveAt - state.checkpoint) + pageSize));
     const head = await eventStore.headPosition();
-    const pending: RecordedEvent[] = await eventStore.readAll({ after: state.checkpoint, to: head, limit: wanted, filter: { streamPrefix: projection.streamPrefix } });
+    const pending: RecordedEvent[] = await eventStore.readAll({
+      after: state.checkpoint,
+      to: head,
+      limit: wanted,
+      filter: { streamPrefix: projection.streamPrefix },
+    });
     const reach = pending.length < wanted ? head : pending.at(-1)!.position;
     let outcome;
     try {
       outcome = await sql.transaction((tx) => switchOver(tx, plan, state.checkpoint, pending, reach));
     } catch (error) {
-      if (error instanceof RebuildJobLost || reach <= state.checkpoint || (await isInfrastructureFailure(sql, error))) throw error;
+      if (error instanceof RebuildJobLost || reach <= state.checkpoint || (await isInfrastructureFailure(sql, error)))
+        throw error;
       // An event in hand cannot be applied: apply them the ordinary way, which sets it aside, then switch again.
-      logger.warn('the switch could not apply the last events; applying them one batch at a time first', { error: message(error) });
+      logger.warn('the switch could not apply the last events; applying them one batch at a time first', {
+        error: message(error),
+      });
       await applyPage([{ events: pending, through: reach }]);
       state.checkpoint = reach;
       continue;
@@ -193,7 +247,10 @@ async function replayAndSwitch(
     }
     // The live version passed the events in hand meanwhile: catch up further and try again.
     liveAt = outcome.liveAt;
-    logger.debug('the live version moved past the rebuild; catching up again', { liveAt: liveAt.toString(), checkpoint: state.checkpoint.toString() });
+    logger.debug('the live version moved past the rebuild; catching up again', {
+      liveAt: liveAt.toString(),
+      checkpoint: state.checkpoint.toString(),
+    });
   }
   return undefined;
 }

@@ -1,11 +1,36 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { adminSchema, kafkaFeed, memoryCache, pgSql, projectionNames, readEffectiveCheckpoints, type GlobalPosition, type Sql } from '@order-engine/shared';
-import { createTestTopic, describeWithService, fastKafkaFeed, freshName, pumpToKafka, serviceUrl, sharedPglite, type TestTopic } from '@order-engine/shared/testing';
+import {
+  adminSchema,
+  kafkaFeed,
+  memoryCache,
+  pgSql,
+  projectionNames,
+  readEffectiveCheckpoints,
+  type GlobalPosition,
+  type Sql,
+} from '@order-engine/shared';
+import {
+  createTestTopic,
+  describeWithService,
+  fastKafkaFeed,
+  freshName,
+  pumpToKafka,
+  serviceUrl,
+  sharedPglite,
+  type TestTopic,
+} from '@order-engine/shared/testing';
 import { liveProjections } from '../projections/index.js';
 import { createProjectionService } from '../service.js';
 import { generatedHistory } from '../testing/generated-history.js';
 import { dropReadModels, dumpReadModels, tablesOf } from '../testing/read-model-dump.js';
-import { jobEnded, rebuildWorld, requestJson, testLogger, type RebuildWorld, type RunningInstance } from '../testing/rebuild-world.js';
+import {
+  jobEnded,
+  rebuildWorld,
+  requestJson,
+  testLogger,
+  type RebuildWorld,
+  type RunningInstance,
+} from '../testing/rebuild-world.js';
 import { appendHistory } from '../testing/sample-history.js';
 
 // The live projection keeps running until the switch, and nothing is lost or applied twice across it: events keep
@@ -16,7 +41,13 @@ import { appendHistory } from '../testing/sample-history.js';
 /** The rows a fresh replay of the whole store gives, in a prefix of its own. */
 async function freshReplay(w: RebuildWorld, head: GlobalPosition, options: { dropSchemas: boolean }) {
   const prefix = `${freshName('fresh')}_`;
-  const service = createProjectionService({ eventStore: w.store, readDb: w.sql, cache: memoryCache({ maxEntries: 10 }), prefix, logger: testLogger });
+  const service = createProjectionService({
+    eventStore: w.store,
+    readDb: w.sql,
+    cache: memoryCache({ maxEntries: 10 }),
+    prefix,
+    logger: testLogger,
+  });
   await service.start();
   expect(await service.waitFor(head, 30_000)).toBe(true);
   await service.stop();
@@ -45,7 +76,9 @@ async function writeWhile(w: RebuildWorld, busy: Promise<unknown>): Promise<Glob
 }
 
 async function rebuildEverything(url: string): Promise<void> {
-  const jobs = await Promise.all(projectionNames.map((name) => requestJson(`${url}/projections/${name}/rebuild`, { method: 'POST' })));
+  const jobs = await Promise.all(
+    projectionNames.map((name) => requestJson(`${url}/projections/${name}/rebuild`, { method: 'POST' })),
+  );
   for (const { status, body } of jobs) {
     expect(status).toBe(202);
     expect(await jobEnded(url, body.projection, body.jobId, 120_000)).toMatchObject({ status: 'done' });
@@ -102,7 +135,11 @@ describeWithService('KAFKA_BROKERS', 'rebuilds with projection workers on Kafka'
 
   it('switches two Kafka workers to the rebuilt versions while events flow, losing and doubling nothing', async () => {
     const sql = databaseUrl ? (postgres ??= pgSql(databaseUrl)) : await pglite();
-    const w = (world = await rebuildWorld(sql, { products: 10, orders: 100 }, { dropSchemas: databaseUrl !== undefined }));
+    const w = (world = await rebuildWorld(
+      sql,
+      { products: 10, orders: 100 },
+      { dropSchemas: databaseUrl !== undefined },
+    ));
     const topic: TestTopic = await createTestTopic(brokers, PARTITIONS);
     cleanups.push(() => topic.close());
     const pump = pumpToKafka(w.store, topic);
@@ -111,19 +148,34 @@ describeWithService('KAFKA_BROKERS', 'rebuilds with projection workers on Kafka'
     const groupOf = (key: string) => `${group}.projection.${key}`;
     const worker = () =>
       w.instance({
-        feedFor: (key, wants) => kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId: groupOf(key), logger: testLogger, batchSize: 20, wants }),
+        feedFor: (key, wants) =>
+          kafkaFeed({
+            ...fastKafkaFeed,
+            brokers: topic.brokers,
+            topic: topic.topic,
+            groupId: groupOf(key),
+            logger: testLogger,
+            batchSize: 20,
+            wants,
+          }),
         feedPartitions: PARTITIONS,
       });
     const workers: RunningInstance[] = [await worker(), await worker()];
     const keysAt = (version: number) => liveProjections.map((projection) => projection.schema(w.prefix, version));
-    const effective = async (version: number) => [...(await readEffectiveCheckpoints(sql, adminSchema(w.prefix), keysAt(version), PARTITIONS)).values()];
+    const effective = async (version: number) => [
+      ...(await readEffectiveCheckpoints(sql, adminSchema(w.prefix), keysAt(version), PARTITIONS)).values(),
+    ];
     await expect.poll(() => effective(1), { timeout: 30_000 }).toEqual(keysAt(1).map(() => w.head));
 
     const head = await writeWhile(w, rebuildEverything(workers[0]!.url));
     // Both workers follow the switch (the second one through the registry) and the new groups catch up to the head.
-    for (const instance of workers) await expect.poll(() => instance.service.runners.map((runner) => runner.version), { timeout: 10_000 }).toEqual([2, 2, 2]);
+    for (const instance of workers)
+      await expect
+        .poll(() => instance.service.runners.map((runner) => runner.version), { timeout: 10_000 })
+        .toEqual([2, 2, 2]);
     await expect.poll(() => effective(2), { timeout: 30_000 }).toEqual(keysAt(2).map(() => head));
-    for (const key of keysAt(2)) expect((await topic.committed(groupOf(key))).every((offset) => offset >= 0)).toBe(true);
+    for (const key of keysAt(2))
+      expect((await topic.committed(groupOf(key))).every((offset) => offset >= 0)).toBe(true);
 
     const live = await dumpReadModels(sql, w.prefix);
     // The errors say why, should an event ever be set aside here.

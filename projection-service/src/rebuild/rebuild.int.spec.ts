@@ -6,7 +6,14 @@ import { catalogProjection } from '../projections/catalog/catalog-writer.js';
 import { liveProjections } from '../projections/index.js';
 import type { Projection } from '../projections/projection.js';
 import { dumpReadModels, tablesOf } from '../testing/read-model-dump.js';
-import { jobEnded, rebuildWorld, requestJson, schemaDropped, slowed, type RebuildWorld } from '../testing/rebuild-world.js';
+import {
+  jobEnded,
+  rebuildWorld,
+  requestJson,
+  schemaDropped,
+  slowed,
+  type RebuildWorld,
+} from '../testing/rebuild-world.js';
 
 // Rebuilds over HTTP, on PGlite and on PostgreSQL: blue/green to the next version, one at a time per projection
 // across instances, resumed from the checkpoint after a stop, and verified against the live version.
@@ -17,7 +24,8 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     await world?.close();
     world = undefined;
   });
-  const setUp = async (history?: { products: number; orders: number }) => (world = await rebuildWorld(await openSql(), history, options));
+  const setUp = async (history?: { products: number; orders: number }) =>
+    (world = await rebuildWorld(await openSql(), history, options));
 
   it('rebuilds every projection into its next version, switches to it, drops the old one and keeps the same rows', async () => {
     const w = await setUp();
@@ -30,10 +38,16 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     expect(await a.service.waitFor(w.head, 20_000)).toBe(true);
     const before = tablesOf(await dumpReadModels(w.sql, w.prefix));
     const oldSchemas = liveProjections.map((p) => p.schema(w.prefix, 1));
-    const oldKeys = [...cached].filter((key) => oldSchemas.some((schema) => key.startsWith(cacheKeys.ofVersion(schema))));
-    expect(new Set(oldKeys.map((key) => key.split(':')[0]))).toEqual(new Set(oldSchemas.filter((schema) => !schema.endsWith('sales_v1'))));
+    const oldKeys = [...cached].filter((key) =>
+      oldSchemas.some((schema) => key.startsWith(cacheKeys.ofVersion(schema))),
+    );
+    expect(new Set(oldKeys.map((key) => key.split(':')[0]))).toEqual(
+      new Set(oldSchemas.filter((schema) => !schema.endsWith('sales_v1'))),
+    );
 
-    const started = await Promise.all(liveProjections.map((p) => requestJson(`${a.url}/projections/${p.name}/rebuild`, { method: 'POST' })));
+    const started = await Promise.all(
+      liveProjections.map((p) => requestJson(`${a.url}/projections/${p.name}/rebuild`, { method: 'POST' })),
+    );
     for (const answer of started) {
       expect(answer.status).toBe(202);
       // How much there is to do is known from the first answer on.
@@ -47,13 +61,21 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
       });
     }
     const ended = await Promise.all(started.map(({ body }) => jobEnded(a.url, body.projection, body.jobId)));
-    for (const job of ended) expect(job).toMatchObject({ status: 'done', eventsDone: Number(w.head), eventsTotal: Number(w.head), etaSeconds: 0, error: null });
+    for (const job of ended)
+      expect(job).toMatchObject({
+        status: 'done',
+        eventsDone: Number(w.head),
+        eventsTotal: Number(w.head),
+        etaSeconds: 0,
+        error: null,
+      });
 
     const statuses = (await requestJson<ProjectionStatus[]>(`${a.url}/projections`)).body;
     expect(statuses.map(({ name, version, status, lagEvents }) => ({ name, version, status, lagEvents }))).toEqual(
       liveProjections.map((p) => ({ name: p.name, version: 2, status: 'live', lagEvents: 0 })),
     );
-    for (const schema of Object.values(readModelSchemas(w.prefix)).filter((s) => !s.endsWith('projections'))) await schemaDropped(w.sql, schema);
+    for (const schema of Object.values(readModelSchemas(w.prefix)).filter((s) => !s.endsWith('projections')))
+      await schemaDropped(w.sql, schema);
     // What the old versions left outside the database went with them: their cache entries and their feeds' leftovers.
     for (const key of oldKeys) expect(await w.cache.get(key)).toBeUndefined();
     expect(removedFeeds.sort()).toEqual(oldSchemas.sort());
@@ -62,11 +84,15 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     expect(after.checkpoints).toEqual(['catalog_v2', 'orders_v2', 'sales_v2'].map((key) => `${key}@${w.head}`));
 
     // The live runners moved to v2: new events land there.
-    const appended = await w.store.append('product-sku-0', [{ type: 'StockAdded', version: 1, data: { sku: 'sku-0', quantity: 7 } }]);
+    const appended = await w.store.append('product-sku-0', [
+      { type: 'StockAdded', version: 1, data: { sku: 'sku-0', quantity: 7 } },
+    ]);
     expect(await a.service.waitFor(appended.position, 10_000)).toBe(true);
     expect(a.service.runners.map((runner) => runner.key)).toEqual(liveProjections.map((p) => p.schema(w.prefix, 2)));
     // The rebuild cached nothing, so the v2 runners had no cache writes to redo: only the new event's row was cached.
-    expect([...cached].filter((key) => !oldKeys.includes(key))).toEqual([cacheKeys.product(catalogProjection.schema(w.prefix, 2), 'sku-0')]);
+    expect([...cached].filter((key) => !oldKeys.includes(key))).toEqual([
+      cacheKeys.product(catalogProjection.schema(w.prefix, 2), 'sku-0'),
+    ]);
   });
 
   it('keeps a retired version until its cache entries are deleted, then drops it', async () => {
@@ -78,12 +104,16 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     const a = await w.instance({
       cache: {
         ...w.cache,
-        deleteWithPrefix: (prefix) => (attempts++, cacheUp ? w.cache.deleteWithPrefix(prefix) : Promise.reject(new Error('cache down'))),
+        deleteWithPrefix: (prefix) => (
+          attempts++,
+          cacheUp ? w.cache.deleteWithPrefix(prefix) : Promise.reject(new Error('cache down'))
+        ),
       } satisfies Cache,
       removeFeed: async (schema) => void removedFeeds.push(schema),
       logger: createLogger('debug', {}, (line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
     });
-    const leftoverLines = (level: string) => lines.filter((line) => line.level === level && String(line.msg).includes('left outside its schema'));
+    const leftoverLines = (level: string) =>
+      lines.filter((line) => line.level === level && String(line.msg).includes('left outside its schema'));
     expect(await a.service.waitFor(w.head, 20_000)).toBe(true);
     const old = catalogProjection.schema(w.prefix, 1);
     const productKey = cacheKeys.product(old, 'sku-0');
@@ -119,8 +149,14 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     // Other projections rebuild meanwhile.
     expect((await requestJson(`${b.url}/projections/catalog/rebuild`, { method: 'POST' })).status).toBe(202);
 
-    const rebuilding = (await requestJson<ProjectionStatus[]>(`${b.url}/projections`)).body.find((s) => s.name === 'orders')!;
-    expect(rebuilding).toMatchObject({ version: 1, status: 'rebuilding', rebuild: { jobId: first.body.jobId, targetVersion: 2, schema: `${w.prefix}orders_v2`, stale: false } });
+    const rebuilding = (await requestJson<ProjectionStatus[]>(`${b.url}/projections`)).body.find(
+      (s) => s.name === 'orders',
+    )!;
+    expect(rebuilding).toMatchObject({
+      version: 1,
+      status: 'rebuilding',
+      rebuild: { jobId: first.body.jobId, targetVersion: 2, schema: `${w.prefix}orders_v2`, stale: false },
+    });
     expect(rebuilding.rebuild!.eventsTotal).toBe(Number(w.head));
     expect(rebuilding.rebuild!.eventsDone).toBeLessThan(Number(w.head));
 
@@ -134,11 +170,18 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
 
   it('resumes a rebuild stopped half-way from its checkpoint, in another instance, with the rows of a clean rebuild', async () => {
     const w = await setUp({ products: 12, orders: 150 });
-    const a = await w.instance({ projections: [liveProjections[0]!, slowed(liveProjections[1]!, 20), liveProjections[2]!] });
+    const a = await w.instance({
+      projections: [liveProjections[0]!, slowed(liveProjections[1]!, 20), liveProjections[2]!],
+    });
     expect(await a.service.waitFor(w.head, 30_000)).toBe(true);
     const before = tablesOf(await dumpReadModels(w.sql, w.prefix));
     const { body } = await requestJson(`${a.url}/projections/orders/rebuild`, { method: 'POST' });
-    await expect.poll(async () => (await requestJson(`${a.url}/projections/orders/rebuilds/${body.jobId}`)).body.eventsDone, { timeout: 20_000, interval: 5 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await requestJson(`${a.url}/projections/orders/rebuilds/${body.jobId}`)).body.eventsDone, {
+        timeout: 20_000,
+        interval: 5,
+      })
+      .toBeGreaterThan(0);
     await a.stop();
     const [halfway] = await w.sql.query<{ status: string; checkpoint: string }>(
       `select status, (select position::text from ${w.prefix}projections.checkpoints where projection = $2) as checkpoint
@@ -160,31 +203,64 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     const a = await w.instance();
     expect(await a.service.waitFor(w.head, 20_000)).toBe(true);
     const same = await requestJson(`${a.url}/projections/catalog/rebuild?verify=true`, { method: 'POST' });
-    const report = (await jobEnded(a.url, 'catalog', same.body.jobId)).result as { verify: { identical: boolean; exact: boolean; tables: { table: string; differing: number; liveRows: number }[] } };
-    expect(report.verify).toMatchObject({ identical: true, exact: true, tables: [{ table: 'products', differing: 0, liveRows: 12 }] });
+    const report = (await jobEnded(a.url, 'catalog', same.body.jobId)).result as {
+      verify: { identical: boolean; exact: boolean; tables: { table: string; differing: number; liveRows: number }[] };
+    };
+    expect(report.verify).toMatchObject({
+      identical: true,
+      exact: true,
+      tables: [{ table: 'products', differing: 0, liveRows: 12 }],
+    });
     await a.stop();
 
     // A new release names products in capitals: its rebuild differs from the live rows on every product's name.
     const shouting: Projection = {
       ...catalogProjection,
       apply: (tx, schema, events) =>
-        catalogProjection.apply(tx, schema, events.map((event) => (event.type === 'ProductRegistered' ? { ...event, data: { ...event.data, name: event.data.name.toUpperCase() } } : event))),
+        catalogProjection.apply(
+          tx,
+          schema,
+          events.map((event) =>
+            event.type === 'ProductRegistered'
+              ? { ...event, data: { ...event.data, name: event.data.name.toUpperCase() } }
+              : event,
+          ),
+        ),
     };
     const b = await w.instance({ projections: [shouting, ...liveProjections.slice(1)] });
-    const changed = await requestJson(`${b.url}/projections/catalog/rebuild`, { method: 'POST', body: { verify: true } });
+    const changed = await requestJson(`${b.url}/projections/catalog/rebuild`, {
+      method: 'POST',
+      body: { verify: true },
+    });
     const job = await jobEnded(b.url, 'catalog', changed.body.jobId);
-    const { verify } = job.result as { verify: { identical: boolean; tables: { differing: number; samples: { key: { sku: string }; live: { name: string }; rebuilt: { name: string } }[] }[] } };
+    const { verify } = job.result as {
+      verify: {
+        identical: boolean;
+        tables: {
+          differing: number;
+          samples: { key: { sku: string }; live: { name: string }; rebuilt: { name: string } }[];
+        }[];
+      };
+    };
     expect(verify.identical).toBe(false);
     expect(verify.tables[0]!.differing).toBe(12);
-    expect(verify.tables[0]!.samples[0]).toMatchObject({ key: { sku: 'sku-0' }, live: { name: 'Product 0' }, rebuilt: { name: 'PRODUCT 0' } });
+    expect(verify.tables[0]!.samples[0]).toMatchObject({
+      key: { sku: 'sku-0' },
+      live: { name: 'Product 0' },
+      rebuilt: { name: 'PRODUCT 0' },
+    });
   });
 
   it('answers 404 problems for an unknown projection, job or dead letter, and 400 for a malformed one', async () => {
     const w = await setUp({ products: 2, orders: 2 });
     const { url } = await w.instance();
     expect((await requestJson(`${url}/projections/nope/rebuild`, { method: 'POST' })).status).toBe(400);
-    expect((await requestJson(`${url}/projections/catalog/rebuilds/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
-    expect((await requestJson(`${url}/projections/catalog/dead-letters/99/retry`, { method: 'POST' })).status).toBe(404);
+    expect((await requestJson(`${url}/projections/catalog/rebuilds/00000000-0000-4000-8000-000000000000`)).status).toBe(
+      404,
+    );
+    expect((await requestJson(`${url}/projections/catalog/dead-letters/99/retry`, { method: 'POST' })).status).toBe(
+      404,
+    );
     expect((await requestJson(`${url}/projections/catalog/dead-letters/x/retry`, { method: 'POST' })).status).toBe(400);
     expect((await requestJson(`${url}/projections/catalog/rebuild?verify=maybe`, { method: 'POST' })).status).toBe(400);
   });

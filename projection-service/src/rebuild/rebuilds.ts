@@ -12,9 +12,15 @@ import { runRebuild, type RebuildDeps } from './rebuild-job.js';
 
 export class RebuildRunning extends HttpProblem {
   constructor(readonly job: RebuildJob) {
-    super(409, 'rebuild-running', 'Conflict', `a rebuild of ${job.projection} is already running (job ${job.id}, ${job.eventsDone} of ${job.eventsTotal} events)`, {
-      jobId: job.id,
-    });
+    super(
+      409,
+      'rebuild-running',
+      'Conflict',
+      `a rebuild of ${job.projection} is already running (job ${job.id}, ${job.eventsDone} of ${job.eventsTotal} events)`,
+      {
+        jobId: job.id,
+      },
+    );
   }
 }
 
@@ -46,12 +52,16 @@ export function createRebuilds(options: RebuildsOptions): Rebuilds {
 
   const projectionNamed = (name: ProjectionName): Projection => {
     const projection = projections.find((candidate) => candidate.name === name);
-    if (!projection) throw new HttpProblem(404, 'not-found', 'Not Found', `this service runs no projection named ${name}`);
+    if (!projection)
+      throw new HttpProblem(404, 'not-found', 'Not Found', `this service runs no projection named ${name}`);
     return projection;
   };
 
   const launch = (job: RebuildJob, fresh: boolean) => {
-    const running = runRebuild({ ...options, jobs }, projectionNamed(job.projection), job, { fresh, signal: controller.signal })
+    const running = runRebuild({ ...options, jobs }, projectionNamed(job.projection), job, {
+      fresh,
+      signal: controller.signal,
+    })
       .catch((error: unknown) => logger.error('rebuild crashed', { jobId: job.id, error: String(error) }))
       .finally(() => local.delete(job.id));
     local.set(job.id, running);
@@ -67,7 +77,8 @@ export function createRebuilds(options: RebuildsOptions): Rebuilds {
   return {
     async request(name, { verify }) {
       const projection = projectionNamed(name);
-      if (controller.signal.aborted) throw new HttpProblem(503, 'stopping', 'Service Unavailable', 'the projection service is stopping');
+      if (controller.signal.aborted)
+        throw new HttpProblem(503, 'stopping', 'Service Unavailable', 'the projection service is stopping');
       // Twice at most: a job that ends between the failed insert and the look-up frees the slot.
       for (let attempt = 0; attempt < 2; attempt++) {
         // Read before the job exists, so that its first view already says how much there is to do.
@@ -76,7 +87,15 @@ export function createRebuilds(options: RebuildsOptions): Rebuilds {
         // just made live (whose schema a fresh job would drop).
         const job = await sql.transaction(async (tx) => {
           const live = await lockLiveVersion(tx, admin, projection.name, projection.version);
-          return jobs.insert(tx, { id: randomUUID(), projection: projection.name, fromVersion: live, targetVersion: live + 1, verify, owner, eventsTotal: head });
+          return jobs.insert(tx, {
+            id: randomUUID(),
+            projection: projection.name,
+            fromVersion: live,
+            targetVersion: live + 1,
+            verify,
+            owner,
+            eventsTotal: head,
+          });
         });
         if (job) {
           launch(job, true);
@@ -91,13 +110,19 @@ export function createRebuilds(options: RebuildsOptions): Rebuilds {
         const now = await jobs.find(running.id);
         throw new RebuildRunning(now ?? running);
       }
-      throw new HttpProblem(503, 'rebuild-busy', 'Service Unavailable', `rebuilds of ${name} are starting and ending too fast; retry`);
+      throw new HttpProblem(
+        503,
+        'rebuild-busy',
+        'Service Unavailable',
+        `rebuilds of ${name} are starting and ending too fast; retry`,
+      );
     },
     find: (id) => jobs.find(id),
     async resumeStale() {
       for (const job of await jobs.running()) {
         if (!job.stale || !projections.some((projection) => projection.name === job.projection)) continue;
-        if (await takeOver(job)) logger.info('resuming a rebuild whose process stopped', { jobId: job.id, projection: job.projection });
+        if (await takeOver(job))
+          logger.info('resuming a rebuild whose process stopped', { jobId: job.id, projection: job.projection });
       }
     },
     async settled(id) {

@@ -25,7 +25,15 @@ interface Page {
 }
 
 /** Replays until the head (or the bound) read before a page is reached; returns the position applied through. */
-export async function replayPages({ store, after, pageSize, signal, filter, apply, bound }: ReplayOptions): Promise<GlobalPosition> {
+export async function replayPages({
+  store,
+  after,
+  pageSize,
+  signal,
+  filter,
+  apply,
+  bound,
+}: ReplayOptions): Promise<GlobalPosition> {
   const read = async (from: GlobalPosition): Promise<Page> => {
     const head = await store.headPosition();
     const limit = bound ? await bound() : head;
@@ -34,7 +42,9 @@ export async function replayPages({ store, after, pageSize, signal, filter, appl
     const events = await store.readAll({ after: from, to: ceiling, limit: pageSize, ...(filter ? { filter } : {}) });
     // A short page holds every matching event up to the ceiling: they were all settled when the head was read, so
     // the filtered-out events up to there are behind us too.
-    return events.length < pageSize ? { events, through: ceiling, last: true } : { events, through: events.at(-1)!.position, last: false };
+    return events.length < pageSize
+      ? { events, through: ceiling, last: true }
+      : { events, through: events.at(-1)!.position, last: false };
   };
   let cursor = after;
   let next: Promise<Page> | undefined = read(cursor);

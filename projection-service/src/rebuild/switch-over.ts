@@ -1,4 +1,11 @@
-import { checkpointKey, effectiveCheckpoint, type GlobalPosition, type ProjectionName, type RecordedEvent, type SqlExecutor } from '@order-engine/shared';
+import {
+  checkpointKey,
+  effectiveCheckpoint,
+  type GlobalPosition,
+  type ProjectionName,
+  type RecordedEvent,
+  type SqlExecutor,
+} from '@order-engine/shared';
 import { applyInTransaction, type BatchTarget } from '../runner/batch.js';
 import { saveCheckpoint } from '../runner/checkpoints.js';
 import { lockCheckpointRows, switchLiveVersion } from '../registry/registry.js';
@@ -45,7 +52,13 @@ export class RebuildJobLost extends Error {
  * version's), in order, as a filtered readAll gave them, and every event of `$all` up to `reach` is among them or
  * belongs to other streams.
  */
-export async function switchOver(tx: SqlExecutor, plan: SwitchPlan, checkpoint: GlobalPosition, pending: readonly RecordedEvent[], reach: GlobalPosition): Promise<SwitchOutcome> {
+export async function switchOver(
+  tx: SqlExecutor,
+  plan: SwitchPlan,
+  checkpoint: GlobalPosition,
+  pending: readonly RecordedEvent[],
+  reach: GlobalPosition,
+): Promise<SwitchOutcome> {
   const { target, live, feedPartitions } = plan;
   const liveRows = await lockCheckpointRows(tx, target.admin, live.schema);
   const liveMin = effectiveCheckpoint(live.schema, liveRows, feedPartitions);
@@ -57,10 +70,18 @@ export async function switchOver(tx: SqlExecutor, plan: SwitchPlan, checkpoint: 
   if (plan.verify) {
     // Both versions at one position: the live one's. A verifying rebuild's replay never passed it (see rebuild-job.ts).
     const upTo = liveMin > checkpoint ? liveMin : checkpoint;
-    await applyInTransaction(tx, target, [{ source: target.key, events: pending.filter((event) => event.position <= upTo), through: upTo }]);
+    await applyInTransaction(tx, target, [
+      { source: target.key, events: pending.filter((event) => event.position <= upTo), through: upTo },
+    ]);
     applied = upTo;
     const aligned = [...liveRows.values()].every((position) => position === liveMin) && checkpoint <= liveMin;
-    verify = await compareVersions(tx, { liveSchema: live.schema, rebuiltSchema: target.schema, tables: target.projection.tables, position: upTo, exact: aligned });
+    verify = await compareVersions(tx, {
+      liveSchema: live.schema,
+      rebuiltSchema: target.schema,
+      tables: target.projection.tables,
+      position: upTo,
+      exact: aligned,
+    });
   }
   const rest = pending.filter((event) => event.position > applied);
   const through = reach > applied ? reach : applied;
@@ -74,7 +95,10 @@ export async function switchOver(tx: SqlExecutor, plan: SwitchPlan, checkpoint: 
   if (feedPartitions !== undefined) {
     for (let partition = 0; partition < feedPartitions; partition++) {
       const key = checkpointKey(target.key, partition);
-      await tx.query(`insert into ${target.admin}.checkpoints (projection, position) values ($1, 0) on conflict (projection) do nothing`, [key]);
+      await tx.query(
+        `insert into ${target.admin}.checkpoints (projection, position) values ($1, 0) on conflict (projection) do nothing`,
+        [key],
+      );
       await saveCheckpoint(tx, target.admin, key, through);
     }
   }
@@ -82,7 +106,13 @@ export async function switchOver(tx: SqlExecutor, plan: SwitchPlan, checkpoint: 
   if (!(await switchLiveVersion(tx, target.admin, plan.name, live, plan.targetVersion))) {
     throw new Error(`the live version of ${plan.name} is no longer ${live.version}: another switch happened`);
   }
-  const result = { fromVersion: live.version, toVersion: plan.targetVersion, switchedAt: through.toString(), ...(verify ? { verify } : {}) };
-  if (!(await plan.jobs.finish(tx, plan.job.id, plan.job.owner, result, Number(through)))) throw new RebuildJobLost(plan.job.id);
+  const result = {
+    fromVersion: live.version,
+    toVersion: plan.targetVersion,
+    switchedAt: through.toString(),
+    ...(verify ? { verify } : {}),
+  };
+  if (!(await plan.jobs.finish(tx, plan.job.id, plan.job.owner, result, Number(through))))
+    throw new RebuildJobLost(plan.job.id);
   return { switched: true, position: through, ...(verify ? { verify } : {}) };
 }

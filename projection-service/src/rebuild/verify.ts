@@ -57,7 +57,11 @@ export async function compareVersions(tx: SqlExecutor, options: CompareOptions):
   };
 }
 
-async function compareTable(tx: SqlExecutor, options: CompareOptions, table: ProjectionTable): Promise<TableComparison> {
+async function compareTable(
+  tx: SqlExecutor,
+  options: CompareOptions,
+  table: ProjectionTable,
+): Promise<TableComparison> {
   const live = `${assertIdentifier(options.liveSchema)}.${assertIdentifier(table.name)}`;
   const rebuilt = `${assertIdentifier(options.rebuiltSchema)}.${assertIdentifier(table.name)}`;
   const keys = table.key.map(assertIdentifier);
@@ -66,7 +70,9 @@ async function compareTable(tx: SqlExecutor, options: CompareOptions, table: Pro
   // Rows the live version touched past the comparison position are in flight, not different (Kafka only: on the
   // event store's feed the live version's every row stands at or below its checkpoint).
   // (The position is a bigint of our own, safe to write into the statement.)
-  const inFlight = table.position ? `coalesce(l.${assertIdentifier(table.position)}, 0) > ${BigInt(options.position).toString()}::bigint` : 'false';
+  const inFlight = table.position
+    ? `coalesce(l.${assertIdentifier(table.position)}, 0) > ${BigInt(options.position).toString()}::bigint`
+    : 'false';
   const differing = `from ${live} l full join ${rebuilt} r on ${join} where to_jsonb(l) is distinct from to_jsonb(r)`;
   const [counts] = await tx.query<{ live_rows: string; rebuilt_rows: string; differing: string; in_flight: string }>(
     `select (select count(*) from ${live})::text as live_rows, (select count(*) from ${rebuilt})::text as rebuilt_rows,

@@ -28,26 +28,43 @@ export interface Leftovers {
 }
 
 /** Deletes the version's cache entries, then its feed's leftovers; false (logged) when either fails. */
-async function removeLeftovers(schema: string, { cache, removeFeed, failing = new Set() }: Leftovers, logger: Logger): Promise<boolean> {
+async function removeLeftovers(
+  schema: string,
+  { cache, removeFeed, failing = new Set() }: Leftovers,
+  logger: Logger,
+): Promise<boolean> {
   try {
     const entries = await cache.deleteWithPrefix(cacheKeys.ofVersion(schema));
     await removeFeed?.(schema);
     const recovered = failing.delete(schema);
-    if (entries > 0 || recovered) logger.info('removed what a retired projection version left outside its schema', { schema, entries });
+    if (entries > 0 || recovered)
+      logger.info('removed what a retired projection version left outside its schema', { schema, entries });
     return true;
   } catch (error) {
     const fields = { schema, error: error instanceof Error ? error.message : String(error) };
-    if (failing.has(schema)) logger.debug('still cannot remove what a retired projection version left outside its schema', fields);
-    else logger.warn('cannot remove what a retired projection version left outside its schema yet; trying again every round', fields);
+    if (failing.has(schema))
+      logger.debug('still cannot remove what a retired projection version left outside its schema', fields);
+    else
+      logger.warn(
+        'cannot remove what a retired projection version left outside its schema yet; trying again every round',
+        fields,
+      );
     failing.add(schema);
     return false;
   }
 }
 
 /** Serialises creating and dropping one schema (a rebuild recreating a version the janitor is about to drop). */
-export const lockSchemaName = (tx: SqlExecutor, schema: string) => tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`read-models-schema:${schema}`]);
+export const lockSchemaName = (tx: SqlExecutor, schema: string) =>
+  tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`read-models-schema:${schema}`]);
 
-export async function dropRetiredSchemas(sql: Sql, prefix: string, graceMs: number, leftovers: Leftovers, logger: Logger): Promise<string[]> {
+export async function dropRetiredSchemas(
+  sql: Sql,
+  prefix: string,
+  graceMs: number,
+  leftovers: Leftovers,
+  logger: Logger,
+): Promise<string[]> {
   const admin = adminSchema(prefix);
   const due = await sql.query<{ schema_name: string; projection: ProjectionName }>(
     `select schema_name, projection from ${admin}.retired_schemas where retired_at < now() - make_interval(secs => $1::double precision / 1000)`,
@@ -58,7 +75,11 @@ export async function dropRetiredSchemas(sql: Sql, prefix: string, graceMs: numb
   const dropped: string[] = [];
   for (const { schema_name: schema, projection } of due) {
     // (The live version is never touched, whatever the table says: the transaction below only takes its row out.)
-    if (projectionSchema(prefix, projection, live[projection]) !== schema && !(await removeLeftovers(schema, leftovers, logger))) continue;
+    if (
+      projectionSchema(prefix, projection, live[projection]) !== schema &&
+      !(await removeLeftovers(schema, leftovers, logger))
+    )
+      continue;
     const done = await sql.transaction(async (tx) => {
       await lockSchemaName(tx, schema);
       const [still] = await tx.query<{ projection: ProjectionName }>(

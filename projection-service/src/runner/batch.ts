@@ -10,7 +10,13 @@ import {
   type SqlExecutor,
 } from '@order-engine/shared';
 import type { CacheWrite, Projection } from '../projections/projection.js';
-import { advanceCheckpoints, lockCheckpoint, recordDeadLetters, saveCheckpoint, type DeadLetter } from './checkpoints.js';
+import {
+  advanceCheckpoints,
+  lockCheckpoint,
+  recordDeadLetters,
+  saveCheckpoint,
+  type DeadLetter,
+} from './checkpoints.js';
 import { isInfrastructureFailure } from './failures.js';
 
 // Applies one round of a feed: rows, dead letters and the checkpoints of the round's sources (the global feed, or the
@@ -32,7 +38,10 @@ export interface BatchTarget {
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Decodes the events the projection reads; those that cannot be decoded become dead letters. */
-function decodeRelevant(projection: Projection, batch: readonly RecordedEvent[]): { events: RecordedDomainEvent[]; poison: DeadLetter[] } {
+function decodeRelevant(
+  projection: Projection,
+  batch: readonly RecordedEvent[],
+): { events: RecordedDomainEvent[]; poison: DeadLetter[] } {
   const events: RecordedDomainEvent[] = [];
   const poison: DeadLetter[] = [];
   for (const event of batch) {
@@ -50,7 +59,11 @@ function decodeRelevant(projection: Projection, batch: readonly RecordedEvent[])
  * The cache entries of the rows these events feed, as the rows are now (the writes are version-guarded): for events
  * applied before, whose cache writes may have died with the process that committed them.
  */
-export async function cachedRows(db: SqlExecutor, target: BatchTarget, applied: readonly RecordedEvent[]): Promise<CacheWrite[]> {
+export async function cachedRows(
+  db: SqlExecutor,
+  target: BatchTarget,
+  applied: readonly RecordedEvent[],
+): Promise<CacheWrite[]> {
   const { events } = decodeRelevant(target.projection, applied);
   return events.length > 0 ? target.projection.cached(db, target.schema, events) : [];
 }
@@ -68,27 +81,52 @@ export interface SourceBatch {
  * and are skipped, so nothing is applied twice even before the rows' revision guards are asked; their rows are cached
  * again instead. Different sources hold different streams, so their events go to the projection together.
  */
-export async function applyInTransaction(tx: SqlExecutor, target: BatchTarget, batches: readonly SourceBatch[]): Promise<CacheWrite[]> {
+export async function applyInTransaction(
+  tx: SqlExecutor,
+  target: BatchTarget,
+  batches: readonly SourceBatch[],
+): Promise<CacheWrite[]> {
   const { projection, schema, admin, key, logger } = target;
-  const applied = await advanceCheckpoints(tx, admin, batches.map(({ source, through }) => ({ key: source, through })));
+  const applied = await advanceCheckpoints(
+    tx,
+    admin,
+    batches.map(({ source, through }) => ({ key: source, through })),
+  );
   const fresh: RecordedEvent[] = [];
   // Events applied before: whoever applied them may have died between its commit and its cache writes, which would
   // leave an older entry in the cache for good. Their rows go to the cache again, as they are now (version-guarded).
   const again: RecordedEvent[] = [];
-  for (const { source, events } of batches) for (const event of events) (event.position > (applied.get(source) ?? 0n) ? fresh : again).push(event);
+  for (const { source, events } of batches)
+    for (const event of events) (event.position > (applied.get(source) ?? 0n) ? fresh : again).push(event);
   const { events, poison } = decodeRelevant(projection, fresh);
   const writes = events.length > 0 ? await projection.apply(tx, schema, events) : [];
   if (again.length > 0) writes.push(...(await cachedRows(tx, target, again)));
   await recordDeadLetters(tx, admin, key, poison);
-  for (const { event, error } of poison) logger.error('event cannot be decoded; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error });
+  for (const { event, error } of poison)
+    logger.error('event cannot be decoded; dead-lettered', {
+      eventId: event.eventId,
+      position: event.position,
+      type: event.type,
+      error,
+    });
   return writes;
 }
 
 export function batchApplier(target: BatchTarget): (round: FeedRound) => Promise<CacheWrite[]> {
   const { sql, admin, key, logger } = target;
 
-  const setAside = async (source: string, event: RecordedEvent, through: GlobalPosition, error: unknown): Promise<CacheWrite[]> => {
-    logger.error('event cannot be applied; dead-lettered', { eventId: event.eventId, position: event.position, type: event.type, error: message(error) });
+  const setAside = async (
+    source: string,
+    event: RecordedEvent,
+    through: GlobalPosition,
+    error: unknown,
+  ): Promise<CacheWrite[]> => {
+    logger.error('event cannot be applied; dead-lettered', {
+      eventId: event.eventId,
+      position: event.position,
+      type: event.type,
+      error: message(error),
+    });
     await sql.transaction(async (tx) => {
       await lockCheckpoint(tx, admin, source);
       await recordDeadLetters(tx, admin, key, [{ event, error: message(error) }]);
@@ -99,7 +137,11 @@ export function batchApplier(target: BatchTarget): (round: FeedRound) => Promise
 
   // The source's checkpoint row is locked first: two workers of one source (a restart overlapping the old process,
   // a rebalance) apply one after the other. Different partitions hold different streams and run side by side.
-  const applySplitting = async (source: string, events: readonly RecordedEvent[], through: GlobalPosition): Promise<CacheWrite[]> => {
+  const applySplitting = async (
+    source: string,
+    events: readonly RecordedEvent[],
+    through: GlobalPosition,
+  ): Promise<CacheWrite[]> => {
     try {
       return await sql.transaction((tx) => applyInTransaction(tx, target, [{ source, events, through }]));
     } catch (error) {
@@ -110,7 +152,10 @@ export function batchApplier(target: BatchTarget): (round: FeedRound) => Promise
       const half = Math.ceil(events.length / 2);
       const first = events.slice(0, half);
       const second = events.slice(half);
-      logger.debug('batch failed; splitting it to set the failing events aside', { size: events.length, error: message(error) });
+      logger.debug('batch failed; splitting it to set the failing events aside', {
+        size: events.length,
+        error: message(error),
+      });
       const writes = await applySplitting(source, first, first.at(-1)!.position);
       // The second half carries the batch's `through`: a watermark may put it past the last event.
       return [...writes, ...(await applySplitting(source, second, through))];
@@ -118,7 +163,11 @@ export function batchApplier(target: BatchTarget): (round: FeedRound) => Promise
   };
 
   return async (round) => {
-    const batches = round.map(({ events, partition, through }) => ({ source: checkpointKey(key, partition), events, through }));
+    const batches = round.map(({ events, partition, through }) => ({
+      source: checkpointKey(key, partition),
+      events,
+      through,
+    }));
     const [only] = batches;
     if (batches.length === 1 && only) return applySplitting(only.source, only.events, only.through);
     try {

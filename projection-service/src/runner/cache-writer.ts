@@ -25,7 +25,13 @@ export interface CacheWriterOptions {
   maxPending?: number;
 }
 
-export function cacheWriter({ cache, logger, versionPrefix, retryMs = 1_000, maxPending = 10_000 }: CacheWriterOptions): CacheWriter {
+export function cacheWriter({
+  cache,
+  logger,
+  versionPrefix,
+  retryMs = 1_000,
+  maxPending = 10_000,
+}: CacheWriterOptions): CacheWriter {
   const unwritten = new Map<string, CachedEntry>();
   let overflowed = false;
   let timer: NodeJS.Timeout | undefined;
@@ -50,7 +56,12 @@ export function cacheWriter({ cache, logger, versionPrefix, retryMs = 1_000, max
       else overflowed = true;
     });
     if (failure === undefined) return true;
-    if (!outage) logger.warn('cache writes failed; retrying them, readers may get older entries meanwhile', { failed: unwritten.size, overflowed, error: String(failure) });
+    if (!outage)
+      logger.warn('cache writes failed; retrying them, readers may get older entries meanwhile', {
+        failed: unwritten.size,
+        overflowed,
+        error: String(failure),
+      });
     outage = true;
     schedule();
     return false;

@@ -17,7 +17,10 @@ function flakyCache() {
 
 function logs() {
   const lines: Record<string, unknown>[] = [];
-  return { lines, logger: createLogger('debug', {}, (line) => lines.push(JSON.parse(line) as Record<string, unknown>)) };
+  return {
+    lines,
+    logger: createLogger('debug', {}, (line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
+  };
 }
 
 describe('cacheWriter', () => {
@@ -48,7 +51,9 @@ describe('cacheWriter', () => {
     await vi.waitFor(() => expect(writer.pending()).toBe(0));
     expect((await cache.get('catalog_v1:product:a'))?.value).toBe('newer');
     expect((await cache.get('catalog_v1:product:b'))?.value).toBe('b');
-    expect(lines.filter((line) => line.level === 'warn').map((line) => line.msg)).toEqual(['cache writes failed; retrying them, readers may get older entries meanwhile']);
+    expect(lines.filter((line) => line.level === 'warn').map((line) => line.msg)).toEqual([
+      'cache writes failed; retrying them, readers may get older entries meanwhile',
+    ]);
     expect(lines.some((line) => line.msg === 'failed cache writes went through')).toBe(true);
   });
 
@@ -58,7 +63,9 @@ describe('cacheWriter', () => {
     await cache.set('catalog_v1:product:a', { version: 0, value: 'old' });
     await cache.set('orders_v1:order:x', { version: 0, value: 'other version' });
     state.down = true;
-    await writer.write(['b', 'c', 'a'].map((sku) => ({ key: `catalog_v1:product:${sku}`, entry: { version: 1, value: 'new' } })));
+    await writer.write(
+      ['b', 'c', 'a'].map((sku) => ({ key: `catalog_v1:product:${sku}`, entry: { version: 1, value: 'new' } })),
+    );
     expect(writer.pending()).toBe(2);
     state.down = false;
     await vi.waitFor(async () => expect(await cache.get('catalog_v1:product:a')).toBeUndefined());

@@ -11,7 +11,10 @@ export interface DeadLetter {
 
 /** Where one source of the projection stands; 0n before its first batch. */
 export async function readCheckpoint(sql: SqlExecutor, admin: string, key: string): Promise<GlobalPosition> {
-  const rows = await sql.query<{ position: string }>(`select position::text as position from ${admin}.checkpoints where projection = $1`, [key]);
+  const rows = await sql.query<{ position: string }>(
+    `select position::text as position from ${admin}.checkpoints where projection = $1`,
+    [key],
+  );
   return rows[0] ? BigInt(rows[0].position) : 0n;
 }
 
@@ -22,8 +25,14 @@ export async function readCheckpoint(sql: SqlExecutor, admin: string, key: strin
  * order or product (a stream lives in one partition), so they need not wait for each other.
  */
 export async function lockCheckpoint(tx: SqlExecutor, admin: string, key: string): Promise<GlobalPosition> {
-  await tx.query(`insert into ${admin}.checkpoints (projection, position) values ($1, 0) on conflict (projection) do nothing`, [key]);
-  const [row] = await tx.query<{ position: string }>(`select position::text as position from ${admin}.checkpoints where projection = $1 for update`, [key]);
+  await tx.query(
+    `insert into ${admin}.checkpoints (projection, position) values ($1, 0) on conflict (projection) do nothing`,
+    [key],
+  );
+  const [row] = await tx.query<{ position: string }>(
+    `select position::text as position from ${admin}.checkpoints where projection = $1 for update`,
+    [key],
+  );
   return BigInt(row?.position ?? '0');
 }
 
@@ -56,7 +65,11 @@ export interface CheckpointTarget {
  * moves each forward to its `through` and answers where each stood before. The transaction then applies only the
  * events after that; if it fails, the moves roll back with everything else.
  */
-export async function advanceCheckpoints(tx: SqlExecutor, admin: string, targets: readonly CheckpointTarget[]): Promise<Map<string, GlobalPosition>> {
+export async function advanceCheckpoints(
+  tx: SqlExecutor,
+  admin: string,
+  targets: readonly CheckpointTarget[],
+): Promise<Map<string, GlobalPosition>> {
   const advance = async (wanted: readonly CheckpointTarget[]) =>
     tx.query<{ key: string; position: string }>(
       `update ${admin}.checkpoints c set position = greatest(c.position, w.position), updated_at = now(),
@@ -85,7 +98,12 @@ export async function advanceCheckpoints(tx: SqlExecutor, admin: string, targets
 }
 
 /** Moves the checkpoint forward only: a redelivered older batch must not move it back. */
-export async function saveCheckpoint(tx: SqlExecutor, admin: string, key: string, position: GlobalPosition): Promise<void> {
+export async function saveCheckpoint(
+  tx: SqlExecutor,
+  admin: string,
+  key: string,
+  position: GlobalPosition,
+): Promise<void> {
   await tx.query(
     `update ${admin}.checkpoints set position = greatest(position, $2::bigint), updated_at = now() where projection = $1`,
     [key, position.toString()],
@@ -95,7 +113,12 @@ export async function saveCheckpoint(tx: SqlExecutor, admin: string, key: string
 const MAX_ERROR_LENGTH = 2_000;
 
 /** Records events that cannot be projected; a redelivered one is recorded once. */
-export async function recordDeadLetters(tx: SqlExecutor, admin: string, key: string, letters: readonly DeadLetter[]): Promise<void> {
+export async function recordDeadLetters(
+  tx: SqlExecutor,
+  admin: string,
+  key: string,
+  letters: readonly DeadLetter[],
+): Promise<void> {
   if (letters.length === 0) return;
   const records = letters.map(({ event, error }) => ({
     projection: key,

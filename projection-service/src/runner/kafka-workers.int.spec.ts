@@ -12,7 +12,16 @@ import {
   type EventStore,
   type Sql,
 } from '@order-engine/shared';
-import { createTestTopic, describeWithService, fastKafkaFeed, freshName, pumpToKafka, serviceUrl, sharedPglite, type TestTopic } from '@order-engine/shared/testing';
+import {
+  createTestTopic,
+  describeWithService,
+  fastKafkaFeed,
+  freshName,
+  pumpToKafka,
+  serviceUrl,
+  sharedPglite,
+  type TestTopic,
+} from '@order-engine/shared/testing';
 import { projectionStatuses } from '../admin/projection-status.js';
 import { liveProjections } from '../projections/index.js';
 import { migrateReadModels } from '../read-models/migrate.js';
@@ -26,8 +35,7 @@ const PARTITIONS = 4;
 const logger = process.env.LOG_LEVEL === 'debug' ? createLogger('debug') : silentLogger;
 
 /** Notes the partitions a worker was handed batches of, as `<projection>#p<partition>`. */
-const recording =
-  (feed: EventFeed, key: string, seen: Set<string>): EventFeed =>
+const recording = (feed: EventFeed, key: string, seen: Set<string>): EventFeed =>
   async function* (after, signal, checkpointOf) {
     for await (const round of feed(after, signal, checkpointOf)) {
       for (const batch of round) seen.add(`${key}#p${batch.partition}`);
@@ -59,7 +67,13 @@ describeWithService('KAFKA_BROKERS', 'projection workers on Kafka', (brokers) =>
   /** The read models a single embedded run (the event store's own subscription) gives over the same history. */
   async function embeddedRun(sql: Sql, store: EventStore, head: bigint) {
     const prefix = await readModels(sql);
-    const service = createProjectionService({ eventStore: store, readDb: sql, cache: memoryCache({ maxEntries: 100 }), prefix, logger });
+    const service = createProjectionService({
+      eventStore: store,
+      readDb: sql,
+      cache: memoryCache({ maxEntries: 100 }),
+      prefix,
+      logger,
+    });
     await service.start();
     expect(await service.waitFor(head, 20_000)).toBe(true);
     await service.stop();
@@ -91,7 +105,21 @@ describeWithService('KAFKA_BROKERS', 'projection workers on Kafka', (brokers) =>
           cache: memoryCache({ maxEntries: 100 }),
           prefix,
           logger,
-          feedFor: (key, wants) => recording(kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId: groupOf(key), logger, batchSize: 2, wants, eventStore: store }), key, partitions),
+          feedFor: (key, wants) =>
+            recording(
+              kafkaFeed({
+                ...fastKafkaFeed,
+                brokers: topic.brokers,
+                topic: topic.topic,
+                groupId: groupOf(key),
+                logger,
+                batchSize: 2,
+                wants,
+                eventStore: store,
+              }),
+              key,
+              partitions,
+            ),
           feedPartitions: PARTITIONS,
           backoff: { initialMs: 10, maxMs: 200 },
         });
@@ -100,7 +128,8 @@ describeWithService('KAFKA_BROKERS', 'projection workers on Kafka', (brokers) =>
         await worker.start();
         return worker;
       },
-      partitionsOf: (worker: number, key: string) => [...seen[worker]!].filter((entry) => entry.startsWith(`${key}#`)).length,
+      partitionsOf: (worker: number, key: string) =>
+        [...seen[worker]!].filter((entry) => entry.startsWith(`${key}#`)).length,
       effective: async () => [...(await readEffectiveCheckpoints(sql, adminSchema(prefix), keys, PARTITIONS)).values()],
     };
   }
@@ -119,7 +148,9 @@ describeWithService('KAFKA_BROKERS', 'projection workers on Kafka', (brokers) =>
     const half = Math.floor(sampleHistory.length / 2);
     const halfway = await appendHistory(store, sampleHistory.slice(0, half));
     await expect.poll(effective, { timeout: 20_000 }).toEqual(keys.map(() => halfway));
-    expect(keys.map((key) => [partitionsOf(0, key), partitionsOf(1, key)])).toEqual(keys.map(() => [PARTITIONS / 2, PARTITIONS / 2]));
+    expect(keys.map((key) => [partitionsOf(0, key), partitionsOf(1, key)])).toEqual(
+      keys.map(() => [PARTITIONS / 2, PARTITIONS / 2]),
+    );
 
     // One worker stops (leaving its groups): the other takes its partitions over from their committed offsets.
     await first.stop();
@@ -127,15 +158,27 @@ describeWithService('KAFKA_BROKERS', 'projection workers on Kafka', (brokers) =>
     await expect.poll(effective, { timeout: 20_000 }).toEqual(keys.map(() => head));
     expect(keys.map((key) => partitionsOf(1, key))).toEqual(keys.map(() => PARTITIONS));
 
-    const statuses = await projectionStatuses({ sql, eventStore: store, prefix, projections: liveProjections, feedPartitions: PARTITIONS });
-    expect(statuses.map((status) => [status.checkpoint, status.lagEvents])).toEqual(keys.map(() => [head.toString(), 0]));
+    const statuses = await projectionStatuses({
+      sql,
+      eventStore: store,
+      prefix,
+      projections: liveProjections,
+      feedPartitions: PARTITIONS,
+    });
+    expect(statuses.map((status) => [status.checkpoint, status.lagEvents])).toEqual(
+      keys.map(() => [head.toString(), 0]),
+    );
 
     const dump = await dumpReadModels(sql, prefix);
     const reference = await embeddedRun(sql, store, head);
     expect({ ...dump, checkpoints: [] }).toEqual({ ...reference, checkpoints: [] });
     expect(dump.products).toHaveLength(3);
     // One row per projection and partition, all at the head: the relay's last watermark reached every partition.
-    expect(dump.checkpoints).toEqual(keys.flatMap((key) => Array.from({ length: PARTITIONS }, (_, p) => `${key.slice(prefix.length)}#p${p}@${head}`)).sort());
+    expect(dump.checkpoints).toEqual(
+      keys
+        .flatMap((key) => Array.from({ length: PARTITIONS }, (_, p) => `${key.slice(prefix.length)}#p${p}@${head}`))
+        .sort(),
+    );
   });
 
   it('gives the rows of an embedded run when a worker joins while events flow (rebalances mid-stream)', async () => {

@@ -26,7 +26,8 @@ import { createProjectionRunner, type ProjectionRunner } from './runner.js';
 
 // The writers and the runner against a real database: PGlite always, PostgreSQL when DATABASE_URL is set.
 
-const storeFeed = (store: EventStore, batchSize = 4): EventFeed => subscriptionFeed((options) => store.subscribeToAll(options), batchSize);
+const storeFeed = (store: EventStore, batchSize = 4): EventFeed =>
+  subscriptionFeed((options) => store.subscribeToAll(options), batchSize);
 
 function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boolean }) {
   let prefix: string;
@@ -48,7 +49,15 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
   /** Starts every projection, each runner with a feed of its own. */
   function runAll(feedOf: () => EventFeed, cache: Cache, runPrefix = prefix): ProjectionRunner[] {
     const runners = liveProjections.map((projection) =>
-      createProjectionRunner({ projection, sql, prefix: runPrefix, feed: feedOf(), cache, logger: silentLogger, backoff: { initialMs: 1, maxMs: 20 } }),
+      createProjectionRunner({
+        projection,
+        sql,
+        prefix: runPrefix,
+        feed: feedOf(),
+        cache,
+        logger: silentLogger,
+        backoff: { initialMs: 1, maxMs: 20 },
+      }),
     );
     for (const runner of runners) runner.start();
     started.push(...runners);
@@ -62,7 +71,10 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
   async function reference(store: EventStore, head: bigint) {
     const cleanPrefix = `${freshName('ref')}_`;
     await migrateReadModels(sql, cleanPrefix);
-    await caughtUp(runAll(() => storeFeed(store, 500), memoryCache({ maxEntries: 10 }), cleanPrefix), head);
+    await caughtUp(
+      runAll(() => storeFeed(store, 500), memoryCache({ maxEntries: 10 }), cleanPrefix),
+      head,
+    );
     const dump = await dumpReadModels(sql, cleanPrefix);
     if (options.dropSchemas) await dropReadModels(sql, cleanPrefix);
     return dump;
@@ -71,14 +83,53 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
   it('projects a realistic history into products, orders and daily sales, and caches the views', async () => {
     const { store, cache } = await setUp();
     const head = await appendHistory(store);
-    await caughtUp(runAll(() => storeFeed(store), cache), head);
+    await caughtUp(
+      runAll(() => storeFeed(store), cache),
+      head,
+    );
     const s = readModelSchemas(prefix);
 
     const products = (await sql.query(`select * from ${s.catalog}.products order by sku`)).map(productViewFromRow);
     expect(products).toEqual([
-      { sku: 'lamp', name: 'Desk lamp', category: 'lighting', priceCents: 2700, currency: 'EUR', onHand: 8, reserved: 0, held: 0, available: 8, status: 'active', revision: 6 },
-      { sku: 'mug', name: 'Mug', category: 'kitchen', priceCents: 800, currency: 'EUR', onHand: 4, reserved: 2, held: 0, available: 2, status: 'active', revision: 5 },
-      { sku: 'vase', name: 'Vase', category: 'home', priceCents: 4000, currency: 'EUR', onHand: 0, reserved: 0, held: 0, available: 0, status: 'discontinued', revision: 1 },
+      {
+        sku: 'lamp',
+        name: 'Desk lamp',
+        category: 'lighting',
+        priceCents: 2700,
+        currency: 'EUR',
+        onHand: 8,
+        reserved: 0,
+        held: 0,
+        available: 8,
+        status: 'active',
+        revision: 6,
+      },
+      {
+        sku: 'mug',
+        name: 'Mug',
+        category: 'kitchen',
+        priceCents: 800,
+        currency: 'EUR',
+        onHand: 4,
+        reserved: 2,
+        held: 0,
+        available: 2,
+        status: 'active',
+        revision: 5,
+      },
+      {
+        sku: 'vase',
+        name: 'Vase',
+        category: 'home',
+        priceCents: 4000,
+        currency: 'EUR',
+        onHand: 0,
+        reserved: 0,
+        held: 0,
+        available: 0,
+        status: 'discontinued',
+        revision: 1,
+      },
     ]);
 
     const orders = (await sql.query(`select * from ${s.orders}.orders order by order_id`)).map(orderViewFromRow);
@@ -89,16 +140,29 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
       ['o-4', 'paid', 3],
     ]);
     const delivered = orders[0]!;
-    expect(delivered).toMatchObject({ customerId: 'alice', totalCents: 5800, currency: 'EUR', shipment: { carrier: 'DHL', trackingNumber: 'JD0001' } });
+    expect(delivered).toMatchObject({
+      customerId: 'alice',
+      totalCents: 5800,
+      currency: 'EUR',
+      shipment: { carrier: 'DHL', trackingNumber: 'JD0001' },
+    });
     expect(delivered.lines).toEqual([
       { sku: 'lamp', quantity: 2, unitPriceCents: 2500, lineTotalCents: 5000 },
       { sku: 'mug', quantity: 1, unitPriceCents: 800, lineTotalCents: 800 },
     ]);
-    expect(delivered.history.map((entry) => entry.status)).toEqual(['placed', 'confirmed', 'paid', 'shipped', 'delivered']);
+    expect(delivered.history.map((entry) => entry.status)).toEqual([
+      'placed',
+      'confirmed',
+      'paid',
+      'shipped',
+      'delivered',
+    ]);
     expect(orders[1]!.history.at(-1)).toMatchObject({ status: 'rejected', reason: 'insufficient_stock' });
     expect(orders[2]!.history.at(-1)).toMatchObject({ status: 'cancelled', reason: 'changed my mind' });
 
-    const byCustomer = await sql.query<{ order_id: string }>(`select order_id from ${s.orders}.orders where customer_id = 'alice' order by placed_at desc, order_id desc`);
+    const byCustomer = await sql.query<{ order_id: string }>(
+      `select order_id from ${s.orders}.orders where customer_id = 'alice' order by placed_at desc, order_id desc`,
+    );
     expect(byCustomer.map((row) => row.order_id)).toEqual(['o-3', 'o-1']);
 
     // o-3 was paid then cancelled: only o-1 and o-4 count, on whatever UTC day the payments were recorded.
@@ -110,9 +174,14 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
       { sku: 'mug', units: '3', revenue: '2400' },
     ]);
 
-    expect((await dumpReadModels(sql, prefix)).checkpoints).toEqual([`catalog_v1@${head}`, `orders_v1@${head}`, `sales_v1@${head}`]);
+    expect((await dumpReadModels(sql, prefix)).checkpoints).toEqual([
+      `catalog_v1@${head}`,
+      `orders_v1@${head}`,
+      `sales_v1@${head}`,
+    ]);
     // Each entry carries the position of its stream's last event, as its row does.
-    const positionOf = async (table: string, where: string) => BigInt((await sql.query<{ p: string }>(`select position::text as p from ${table} where ${where}`))[0]!.p);
+    const positionOf = async (table: string, where: string) =>
+      BigInt((await sql.query<{ p: string }>(`select position::text as p from ${table} where ${where}`))[0]!.p);
     const lampAt = await positionOf(`${s.catalog}.products`, `sku = 'lamp'`);
     const orderAt = await positionOf(`${s.orders}.orders`, `order_id = 'o-1'`);
     expect(await cache.get(`${s.catalog}:product:lamp`)).toEqual({ version: 6, value: products[0], position: lampAt });
@@ -151,8 +220,11 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     expect(reported.every((position, i) => i === 0 || position > reported[i - 1]!)).toBe(true);
     // What each product's revision was as of each reported position: the cache must have had exactly that.
     const events = await store.readAll();
-    const revisionAt = (sku: string, position: bigint) => events.filter((e) => e.streamId === `product-${sku}` && e.position <= position).at(-1)?.revision;
-    const expected = reported.map((position) => (position === 0n ? skus.map(() => undefined) : skus.map((sku) => revisionAt(sku, position))));
+    const revisionAt = (sku: string, position: bigint) =>
+      events.filter((e) => e.streamId === `product-${sku}` && e.position <= position).at(-1)?.revision;
+    const expected = reported.map((position) =>
+      position === 0n ? skus.map(() => undefined) : skus.map((sku) => revisionAt(sku, position)),
+    );
     expect(await Promise.all(cachedAt)).toEqual(expected);
   });
 
@@ -165,7 +237,10 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
         yield round;
       }
     };
-    await caughtUp(runAll(() => twice, cache), head);
+    await caughtUp(
+      runAll(() => twice, cache),
+      head,
+    );
     expect(await dumpReadModels(sql, prefix)).toEqual(await reference(store, head));
   });
 
@@ -198,12 +273,27 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
   it('holds a stock history past 2^31 units, written before stock was bounded, with no dead letter', async () => {
     const { store, cache } = await setUp();
     const sku = 'bulk';
-    const restocks = Array.from({ length: 2_200 }, () => ({ type: 'StockAdded', version: 1, data: { sku, quantity: 1_000_000 } }));
-    await store.append(`product-${sku}`, [{ type: 'ProductRegistered', version: 2, data: { sku, name: 'Bulk', category: 'x', priceCents: 1, currency: 'EUR' } }]);
+    const restocks = Array.from({ length: 2_200 }, () => ({
+      type: 'StockAdded',
+      version: 1,
+      data: { sku, quantity: 1_000_000 },
+    }));
+    await store.append(`product-${sku}`, [
+      {
+        type: 'ProductRegistered',
+        version: 2,
+        data: { sku, name: 'Bulk', category: 'x', priceCents: 1, currency: 'EUR' },
+      },
+    ]);
     const head = (await store.append(`product-${sku}`, restocks)).position;
-    await caughtUp(runAll(() => storeFeed(store, 500), cache), head);
+    await caughtUp(
+      runAll(() => storeFeed(store, 500), cache),
+      head,
+    );
     const s = readModelSchemas(prefix);
-    expect((await sql.query(`select on_hand::text, available::text from ${s.catalog}.products where sku = $1`, [sku]))[0]).toEqual({ on_hand: '2200000000', available: '2200000000' });
+    expect(
+      (await sql.query(`select on_hand::text, available::text from ${s.catalog}.products where sku = $1`, [sku]))[0],
+    ).toEqual({ on_hand: '2200000000', available: '2200000000' });
     expect((await dumpReadModels(sql, prefix)).dead_letters).toEqual([]);
     expect((await cache.get<{ onHand: number }>(cacheKeys.product(s.catalog, sku)))?.value.onHand).toBe(2_200_000_000);
   });
@@ -211,51 +301,92 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
   it('widens the stock columns of a catalog table made before they were bigint', async () => {
     const { sql } = await setUp();
     const s = readModelSchemas(prefix);
-    for (const column of ['on_hand', 'reserved', 'available']) await sql.exec(`alter table ${s.catalog}.products alter column ${column} type integer`);
+    for (const column of ['on_hand', 'reserved', 'available'])
+      await sql.exec(`alter table ${s.catalog}.products alter column ${column} type integer`);
     await migrateReadModels(sql, prefix);
-    const types = await sql.query(`select column_name, data_type from information_schema.columns where table_schema = $1 and table_name = 'products'
-      and column_name in ('on_hand', 'reserved', 'held', 'available') order by column_name`, [s.catalog]);
-    expect(types.map((row) => `${row.column_name} ${row.data_type}`)).toEqual(['available bigint', 'held bigint', 'on_hand bigint', 'reserved bigint']);
+    const types = await sql.query(
+      `select column_name, data_type from information_schema.columns where table_schema = $1 and table_name = 'products'
+      and column_name in ('on_hand', 'reserved', 'held', 'available') order by column_name`,
+      [s.catalog],
+    );
+    expect(types.map((row) => `${row.column_name} ${row.data_type}`)).toEqual([
+      'available bigint',
+      'held bigint',
+      'on_hand bigint',
+      'reserved bigint',
+    ]);
   });
 
   it('sets a poison event aside in dead_letters and projects the rest', async () => {
     const { store, cache } = await setUp();
     await appendHistory(store);
     // Cannot be decoded: an OrderPlaced without its lines.
-    const undecodable = (await store.append('order-o-5', [{ type: 'OrderPlaced', version: 1, data: { orderId: 'o-5' } }])).events[0]!;
+    const undecodable = (
+      await store.append('order-o-5', [{ type: 'OrderPlaced', version: 1, data: { orderId: 'o-5' } }])
+    ).events[0]!;
     // Decodes, but PostgreSQL refuses a NUL character in text: the batch fails and only this event is set aside.
     const unstorable = (
-      await store.append('product-bad', [{ type: 'ProductRegistered', version: 2, data: { sku: 'bad', name: 'bad\u0000name', category: 'x', priceCents: 1, currency: 'EUR' } }])
+      await store.append('product-bad', [
+        {
+          type: 'ProductRegistered',
+          version: 2,
+          data: { sku: 'bad', name: 'bad\u0000name', category: 'x', priceCents: 1, currency: 'EUR' },
+        },
+      ])
     ).events[0]!;
-    const head = (await store.append('product-lamp', [{ type: 'StockAdded', version: 1, data: { sku: 'lamp', quantity: 1 } }])).position;
+    const head = (
+      await store.append('product-lamp', [{ type: 'StockAdded', version: 1, data: { sku: 'lamp', quantity: 1 } }])
+    ).position;
 
-    await caughtUp(runAll(() => storeFeed(store, 500), cache), head);
-    const letter = (event: RecordedEvent, projection: string) => `${projection} ${event.eventId} ${event.position} ${event.type}`;
+    await caughtUp(
+      runAll(() => storeFeed(store, 500), cache),
+      head,
+    );
+    const letter = (event: RecordedEvent, projection: string) =>
+      `${projection} ${event.eventId} ${event.position} ${event.type}`;
     const dump = await dumpReadModels(sql, prefix);
     expect(dump.dead_letters).toEqual(
       [letter(unstorable, 'catalog_v1'), letter(undecodable, 'orders_v1'), letter(undecodable, 'sales_v1')].sort(),
     );
     const s = readModelSchemas(prefix);
-    expect(await sql.query(`select on_hand::int, revision from ${s.catalog}.products where sku = 'lamp'`)).toEqual([{ on_hand: 9, revision: 7 }]);
+    expect(await sql.query(`select on_hand::int, revision from ${s.catalog}.products where sku = 'lamp'`)).toEqual([
+      { on_hand: 9, revision: 7 },
+    ]);
     expect(await sql.query(`select sku from ${s.catalog}.products where sku = 'bad'`)).toEqual([]);
     expect(dump.orders).toHaveLength(4);
-    const [errorRow] = await sql.query<{ error: string }>(`select error from ${s.admin}.dead_letters where event_id = $1 and projection like '%orders_v1'`, [undecodable.eventId]);
+    const [errorRow] = await sql.query<{ error: string }>(
+      `select error from ${s.admin}.dead_letters where event_id = $1 and projection like '%orders_v1'`,
+      [undecodable.eventId],
+    );
     expect(errorRow!.error).toMatch(/OrderPlaced/);
   });
 
   it('applies a round of several Kafka partitions in one transaction, delivered twice or not, as the global feed does, and sets aside only a poison event', async () => {
     const { store, cache } = await setUp();
     await appendHistory(store);
-    await store.append('product-bad', [{ type: 'ProductRegistered', version: 2, data: { sku: 'bad', name: 'bad\u0000name', category: 'x', priceCents: 1, currency: 'EUR' } }]);
-    const head = (await store.append('product-lamp', [{ type: 'StockAdded', version: 1, data: { sku: 'lamp', quantity: 1 } }])).position;
+    await store.append('product-bad', [
+      {
+        type: 'ProductRegistered',
+        version: 2,
+        data: { sku: 'bad', name: 'bad\u0000name', category: 'x', priceCents: 1, currency: 'EUR' },
+      },
+    ]);
+    const head = (
+      await store.append('product-lamp', [{ type: 'StockAdded', version: 1, data: { sku: 'lamp', quantity: 1 } }])
+    ).position;
     const partitions = 3;
-    const partitionOf = (streamId: string) => [...streamId].reduce((sum, char) => sum + char.charCodeAt(0), 0) % partitions;
+    const partitionOf = (streamId: string) =>
+      [...streamId].reduce((sum, char) => sum + char.charCodeAt(0), 0) % partitions;
     let rounds = 0;
     // As Kafka delivers the store: each page of five events a round with one batch per partition (a watermark where
     // it has no events of the page), every round twice.
     const partitioned: EventFeed = async function* (_after, signal) {
       for await (const [page] of storeFeed(store, 5)(0n, signal)) {
-        const round = Array.from({ length: partitions }, (_, partition) => ({ events: page!.events.filter((event) => partitionOf(event.streamId) === partition), partition, through: page!.through }));
+        const round = Array.from({ length: partitions }, (_, partition) => ({
+          events: page!.events.filter((event) => partitionOf(event.streamId) === partition),
+          partition,
+          through: page!.through,
+        }));
         rounds += 1;
         yield round;
         yield round;
@@ -264,7 +395,16 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     let transactions = 0;
     const counting: Sql = { ...sql, transaction: (fn) => (transactions++, sql.transaction(fn)) };
     const runners = liveProjections.map((projection) =>
-      createProjectionRunner({ projection, sql: counting, prefix, feed: partitioned, feedPartitions: partitions, cache, logger: silentLogger, backoff: { initialMs: 1, maxMs: 20 } }),
+      createProjectionRunner({
+        projection,
+        sql: counting,
+        prefix,
+        feed: partitioned,
+        feedPartitions: partitions,
+        cache,
+        logger: silentLogger,
+        backoff: { initialMs: 1, maxMs: 20 },
+      }),
     );
     for (const runner of runners) runner.start();
     started.push(...runners);
@@ -284,19 +424,31 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
 
     /** Runs the catalog projection over feed until it has applied head, then stops it. */
     const run = async (feed: EventFeed, cache: Cache, head: bigint) => {
-      const runner = createProjectionRunner({ projection: catalogProjection, sql, prefix, feed, cache, logger: silentLogger });
+      const runner = createProjectionRunner({
+        projection: catalogProjection,
+        sql,
+        prefix,
+        feed,
+        cache,
+        logger: silentLogger,
+      });
       runner.start();
       expect(await runner.waitFor(head, 20_000)).toBe(true);
       await runner.stop();
     };
-    const cachedVersion = async (cache: Cache) => (await cache.get(cacheKeys.product(catalogProjection.schema(prefix), 'kettle')))?.version;
+    const cachedVersion = async (cache: Cache) =>
+      (await cache.get(cacheKeys.product(catalogProjection.schema(prefix), 'kettle')))?.version;
 
     /** Kettle registered and cached at version 0, then restocked by a run whose cache writes are lost: the row is at 1. */
     async function crashedRound() {
       const { store, cache } = await setUp();
-      const registered = await store.append('product-kettle', [{ type: 'ProductRegistered', version: 1, data: kettle }]);
+      const registered = await store.append('product-kettle', [
+        { type: 'ProductRegistered', version: 1, data: kettle },
+      ]);
       await run(storeFeed(store, 1), cache, registered.position);
-      const restocked = await store.append('product-kettle', [{ type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 5 } }]);
+      const restocked = await store.append('product-kettle', [
+        { type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 5 } },
+      ]);
       await run(storeFeed(store, 1), { ...cache, set: async () => true }, restocked.position);
       expect(await cachedVersion(cache)).toBe(0);
       return { store, cache, registered, restocked };
@@ -309,20 +461,40 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
         afters.push(after);
         return storeFeed(store, 1)(after, signal);
       };
-      const runner = createProjectionRunner({ projection: catalogProjection, sql, prefix, feed, cache, logger: silentLogger });
+      const runner = createProjectionRunner({
+        projection: catalogProjection,
+        sql,
+        prefix,
+        feed,
+        cache,
+        logger: silentLogger,
+      });
       runner.start();
       started.push(runner);
       // No new event comes: the restart alone mends the entry.
       await vi.waitFor(async () => expect(await cachedVersion(cache)).toBe(1), { timeout: 10_000 });
-      expect(((await cache.get<{ onHand: number }>(cacheKeys.product(catalogProjection.schema(prefix), 'kettle')))?.value)?.onHand).toBe(5);
+      expect(
+        (await cache.get<{ onHand: number }>(cacheKeys.product(catalogProjection.schema(prefix), 'kettle')))?.value
+          ?.onHand,
+      ).toBe(5);
       expect(afters).toEqual([registered.position]);
     });
 
     it('leaves no old entry: the next owner of a Kafka partition caches the rows of the round brought again, with or without new events', async () => {
       const { store, cache, restocked } = await crashedRound();
       // The next owner gets the events again from the last committed offset, in batches its checkpoint has passed.
-      const fromStart = (batchSize: number): EventFeed => (_after, signal) => storeFeed(store, batchSize)(0n, signal);
-      const runner = createProjectionRunner({ projection: catalogProjection, sql, prefix, feed: fromStart(1), cache, logger: silentLogger });
+      const fromStart =
+        (batchSize: number): EventFeed =>
+        (_after, signal) =>
+          storeFeed(store, batchSize)(0n, signal);
+      const runner = createProjectionRunner({
+        projection: catalogProjection,
+        sql,
+        prefix,
+        feed: fromStart(1),
+        cache,
+        logger: silentLogger,
+      });
       runner.start();
       started.push(runner);
       expect(await runner.waitFor(restocked.position)).toBe(true);
@@ -330,13 +502,18 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
       await runner.stop();
 
       // Again, but the owner gets the old round in one batch with a new event: its transaction caches both.
-      const again = await store.append('product-kettle', [{ type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 1 } }]);
+      const again = await store.append('product-kettle', [
+        { type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 1 } },
+      ]);
       await run(storeFeed(store, 1), { ...cache, set: async () => true }, again.position);
       expect(await cachedVersion(cache)).toBe(1);
       const other = await store.append('product-mug', [{ type: 'ProductRegistered', version: 1, data: mug }]);
       await run(fromStart(50), cache, other.position);
       expect(await cachedVersion(cache)).toBe(2);
-      expect(((await cache.get<{ onHand: number }>(cacheKeys.product(catalogProjection.schema(prefix), 'kettle')))?.value)?.onHand).toBe(6);
+      expect(
+        (await cache.get<{ onHand: number }>(cacheKeys.product(catalogProjection.schema(prefix), 'kettle')))?.value
+          ?.onHand,
+      ).toBe(6);
     });
   });
 
@@ -345,22 +522,44 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     const head = await appendHistory(store);
     const failing = memoryCache({ maxEntries: 10 });
     await failing.close(); // every call now rejects
-    await caughtUp(runAll(() => storeFeed(store), failing), head);
+    await caughtUp(
+      runAll(() => storeFeed(store), failing),
+      head,
+    );
     expect((await dumpReadModels(sql, prefix)).products).toHaveLength(3);
   });
 
   it('writes the cache entries that failed once the cache answers again, with no new event', async () => {
     const { store, cache } = await setUp();
     const state = { down: false };
-    const flaky: Cache = { ...cache, set: (key, entry) => (state.down ? Promise.reject(new Error('cache unreachable')) : cache.set(key, entry)) };
-    const runner = createProjectionRunner({ projection: catalogProjection, sql, prefix, feed: storeFeed(store, 1), cache: flaky, logger: silentLogger, cacheRetry: { retryMs: 20 } });
+    const flaky: Cache = {
+      ...cache,
+      set: (key, entry) => (state.down ? Promise.reject(new Error('cache unreachable')) : cache.set(key, entry)),
+    };
+    const runner = createProjectionRunner({
+      projection: catalogProjection,
+      sql,
+      prefix,
+      feed: storeFeed(store, 1),
+      cache: flaky,
+      logger: silentLogger,
+      cacheRetry: { retryMs: 20 },
+    });
     runner.start();
     started.push(runner);
     const key = cacheKeys.product(catalogProjection.schema(prefix), 'kettle');
-    await store.append('product-kettle', [{ type: 'ProductRegistered', version: 1, data: { sku: 'kettle', name: 'Kettle', category: 'kitchen', priceCents: 2_500, currency: 'EUR' } }]);
+    await store.append('product-kettle', [
+      {
+        type: 'ProductRegistered',
+        version: 1,
+        data: { sku: 'kettle', name: 'Kettle', category: 'kitchen', priceCents: 2_500, currency: 'EUR' },
+      },
+    ]);
     await vi.waitFor(async () => expect((await cache.get(key))?.version).toBe(0));
     state.down = true;
-    const restocked = await store.append('product-kettle', [{ type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 5 } }]);
+    const restocked = await store.append('product-kettle', [
+      { type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 5 } },
+    ]);
     expect(await runner.waitFor(restocked.position)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 100)); // its write and a few retries fail
     expect((await cache.get(key))?.version).toBe(0);
@@ -375,12 +574,21 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     const flaky: Sql = {
       ...sql,
       transaction: (fn) => {
-        if (++transactions % 4 === 0) return Promise.reject(Object.assign(new Error('connection terminated'), { retryable: true }));
+        if (++transactions % 4 === 0)
+          return Promise.reject(Object.assign(new Error('connection terminated'), { retryable: true }));
         return sql.transaction(fn);
       },
     };
     const runners = liveProjections.map((projection) =>
-      createProjectionRunner({ projection, sql: flaky, prefix, feed: storeFeed(store, 2), cache, logger: silentLogger, backoff: { initialMs: 1, maxMs: 5 } }),
+      createProjectionRunner({
+        projection,
+        sql: flaky,
+        prefix,
+        feed: storeFeed(store, 2),
+        cache,
+        logger: silentLogger,
+        backoff: { initialMs: 1, maxMs: 5 },
+      }),
     );
     for (const runner of runners) runner.start();
     started.push(...runners);
@@ -394,7 +602,10 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     const store = postgresEventStore(sql, { schema: storeSchema, pollIntervalMs: 20 });
     try {
       const head = await appendHistory(store);
-      await caughtUp(runAll(() => storeFeed(store, 7), cache), head);
+      await caughtUp(
+        runAll(() => storeFeed(store, 7), cache),
+        head,
+      );
       expect(await dumpReadModels(sql, prefix)).toEqual(await reference(store, head));
       expect((await cache.get(`${prefix}catalog_v1:product:mug`))?.version).toBe(5);
     } finally {

@@ -106,7 +106,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
   }
 
   // Writes after the commit; failed ones are retried in the background (cache-writer.ts). One per run of the runner.
-  const newCacheWriter = () => cacheWriter({ cache, logger, versionPrefix: cacheKeys.ofVersion(schema), ...options.cacheRetry });
+  const newCacheWriter = () =>
+    cacheWriter({ cache, logger, versionPrefix: cacheKeys.ofVersion(schema), ...options.cacheRetry });
   let writer = newCacheWriter();
   const writeCache = (writes: readonly CacheWrite[]) => writer.write(writes);
 
@@ -140,14 +141,16 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         // from its committed offsets instead, which never pass the rows' checkpoints).
         const after = uncachedAfter.get(key) ?? applied.get(key) ?? 0n;
         logger.debug('subscribing', { after });
-        const checkpointOf = async (partition: number) => (await readSourceRows(sql, admin, key)).get(checkpointKey(key, partition))?.position ?? 0n;
+        const checkpointOf = async (partition: number) =>
+          (await readSourceRows(sql, admin, key)).get(checkpointKey(key, partition))?.position ?? 0n;
         for await (const round of untilAborted(feed(after, signal, checkpointOf), signal)) {
           // A batch its source has passed already (a restart, a rebalance) changes no row: no transaction for it.
           // (Inside the transaction the rows' checkpoints skip anything applied in the meantime.) But the rows of
           // its events that the source's last transaction applied are cached again, as they are now.
           const work: FeedBatch[] = [];
           const passed: FeedBatch[] = [];
-          for (const batch of round) (batch.through > (applied.get(checkpointKey(key, batch.partition)) ?? -1n) ? work : passed).push(batch);
+          for (const batch of round)
+            (batch.through > (applied.get(checkpointKey(key, batch.partition)) ?? -1n) ? work : passed).push(batch);
           if (passed.length > 0) await cacheAgain(passed);
           if (work.length === 0) continue;
           const writes = await applyBatch(work);
@@ -163,7 +166,10 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       } catch (error) {
         if (signal.aborted) return;
         failures += 1;
-        logger.error('projection failed; retrying from its checkpoint', { error: error instanceof Error ? error.message : String(error), failures });
+        logger.error('projection failed; retrying from its checkpoint', {
+          error: error instanceof Error ? error.message : String(error),
+          failures,
+        });
       }
       await sleep(Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(failures - 1, 20)), signal);
     }

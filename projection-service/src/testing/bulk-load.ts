@@ -21,17 +21,37 @@ const insertRows = (schema: string) => `
   from unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::jsonb[], $6::timestamptz[]) with ordinality as u(s, r, t, v, d, ts, n)
   order by n`;
 
-export async function bulkLoad(sql: Sql, schema: string, steps: Iterable<HistoryStep>, options: BulkLoadOptions = {}): Promise<{ events: number; head: GlobalPosition }> {
+export async function bulkLoad(
+  sql: Sql,
+  schema: string,
+  steps: Iterable<HistoryStep>,
+  options: BulkLoadOptions = {},
+): Promise<{ events: number; head: GlobalPosition }> {
   const { start = new Date('2026-01-01T00:00:00.000Z'), stepMs = 1_000, rowsPerStatement = 5_000 } = options;
   await migrateEventStore(sql, schema);
   const [existing] = await sql.query<{ n: string }>(`select count(*)::text as n from ${schema}.events`);
-  if (existing?.n !== '0') throw new Error(`bulkLoad needs an empty event store; ${schema} holds ${existing?.n} events`);
+  if (existing?.n !== '0')
+    throw new Error(`bulkLoad needs an empty event store; ${schema} holds ${existing?.n} events`);
   const revisions = new Map<string, number>();
-  let rows: { streams: string[]; revisions: number[]; types: string[]; versions: number[]; data: string[]; times: string[] } = fresh();
+  let rows: {
+    streams: string[];
+    revisions: number[];
+    types: string[];
+    versions: number[];
+    data: string[];
+    times: string[];
+  } = fresh();
   let loaded = 0;
   const flush = async () => {
     if (rows.streams.length === 0) return;
-    await sql.query(insertRows(schema), [rows.streams, rows.revisions, rows.types, rows.versions, rows.data, rows.times]);
+    await sql.query(insertRows(schema), [
+      rows.streams,
+      rows.revisions,
+      rows.types,
+      rows.versions,
+      rows.data,
+      rows.times,
+    ]);
     loaded += rows.streams.length;
     options.onProgress?.(loaded);
     rows = fresh();
@@ -50,10 +70,19 @@ export async function bulkLoad(sql: Sql, schema: string, steps: Iterable<History
     if (rows.streams.length >= rowsPerStatement) await flush();
   }
   await flush();
-  const [head] = await sql.query<{ head: string }>(`select coalesce(max(position), 0)::text as head from ${schema}.events`);
+  const [head] = await sql.query<{ head: string }>(
+    `select coalesce(max(position), 0)::text as head from ${schema}.events`,
+  );
   return { events: loaded, head: BigInt(head?.head ?? '0') };
 }
 
 function fresh() {
-  return { streams: [] as string[], revisions: [] as number[], types: [] as string[], versions: [] as number[], data: [] as string[], times: [] as string[] };
+  return {
+    streams: [] as string[],
+    revisions: [] as number[],
+    types: [] as string[],
+    versions: [] as number[],
+    data: [] as string[],
+    times: [] as string[],
+  };
 }

@@ -35,7 +35,12 @@ interface Stock {
 
 const categories = ['kitchen', 'office', 'garden', 'lighting', 'tools', 'home'];
 
-export function* generatedHistory({ products, orders, seed = 1, idPrefix = '' }: GeneratedHistoryOptions): Generator<HistoryStep> {
+export function* generatedHistory({
+  products,
+  orders,
+  seed = 1,
+  idPrefix = '',
+}: GeneratedHistoryOptions): Generator<HistoryStep> {
   const next = random(seed);
   const pick = (n: number) => Math.floor(next() * n);
   const product = (sku: string, ...events: ProductEvent[]): HistoryStep => ({ streamId: productStream(sku), events });
@@ -46,7 +51,16 @@ export function* generatedHistory({ products, orders, seed = 1, idPrefix = '' }:
     const sku = `${idPrefix}sku-${i}`;
     const item: Stock = { sku, priceCents: 100 + pick(20_000), onHand: 0, reserved: 0 };
     stock.push(item);
-    yield product(sku, { type: 'ProductRegistered', data: { sku, name: `Product ${i}`, category: categories[i % categories.length]!, priceCents: item.priceCents, currency: 'EUR' } });
+    yield product(sku, {
+      type: 'ProductRegistered',
+      data: {
+        sku,
+        name: `Product ${i}`,
+        category: categories[i % categories.length]!,
+        priceCents: item.priceCents,
+        currency: 'EUR',
+      },
+    });
     const quantity = 20 + pick(200);
     item.onHand += quantity;
     yield product(sku, { type: 'StockAdded', data: { sku, quantity } });
@@ -55,16 +69,27 @@ export function* generatedHistory({ products, orders, seed = 1, idPrefix = '' }:
   for (let n = 0; n < orders; n++) {
     const orderId = `${idPrefix}order-${n}`;
     const chosen = new Map<string, { item: Stock; quantity: number }>();
-    for (let lines = 1 + pick(3); chosen.size < lines; ) {
+    for (let lines = 1 + pick(3); chosen.size < lines;) {
       const item = stock[pick(stock.length)]!;
       if (!chosen.has(item.sku)) chosen.set(item.sku, { item, quantity: 1 + pick(3) });
       if (chosen.size >= stock.length) break;
     }
-    const lines = [...chosen.values()].map(({ item, quantity }) => ({ sku: item.sku, quantity, unitPriceCents: item.priceCents }));
+    const lines = [...chosen.values()].map(({ item, quantity }) => ({
+      sku: item.sku,
+      quantity,
+      unitPriceCents: item.priceCents,
+    }));
     const totalCents = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
     yield order(orderId, {
       type: 'OrderPlaced',
-      data: { orderId, customerId: `customer-${pick(Math.max(1, orders / 4))}`, lines, currency: 'EUR', totalCents, placedAt: new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString() },
+      data: {
+        orderId,
+        customerId: `customer-${pick(Math.max(1, orders / 4))}`,
+        lines,
+        currency: 'EUR',
+        totalCents,
+        placedAt: new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString(),
+      },
     });
 
     const reserved: { item: Stock; quantity: number }[] = [];
@@ -72,7 +97,10 @@ export function* generatedHistory({ products, orders, seed = 1, idPrefix = '' }:
     for (const { item, quantity } of chosen.values()) {
       const available = item.onHand - item.reserved;
       if (available < quantity) {
-        yield product(item.sku, { type: 'StockReservationRejected', data: { sku: item.sku, orderId, requested: quantity, available, reason: 'insufficient_stock' } });
+        yield product(item.sku, {
+          type: 'StockReservationRejected',
+          data: { sku: item.sku, orderId, requested: quantity, available, reason: 'insufficient_stock' },
+        });
         refused = item.sku;
         break;
       }
@@ -124,7 +152,10 @@ export function* generatedHistory({ products, orders, seed = 1, idPrefix = '' }:
       if (next() < 0.01) {
         const previousPriceCents = item.priceCents;
         item.priceCents = Math.max(100, previousPriceCents + pick(2_000) - 1_000);
-        yield product(item.sku, { type: 'PriceChanged', data: { sku: item.sku, priceCents: item.priceCents, previousPriceCents } });
+        yield product(item.sku, {
+          type: 'PriceChanged',
+          data: { sku: item.sku, priceCents: item.priceCents, previousPriceCents },
+        });
       }
     }
   }

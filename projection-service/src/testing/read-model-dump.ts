@@ -16,7 +16,11 @@ const tables = (prefix: string, versions: LiveVersions): [string, string][] => {
 };
 
 /** The rows of the live versions (as the registry says; v1 without one), every checkpoint row and every dead letter. */
-export async function dumpReadModels(sql: SqlExecutor, prefix: string, versions?: LiveVersions): Promise<Record<string, string[]>> {
+export async function dumpReadModels(
+  sql: SqlExecutor,
+  prefix: string,
+  versions?: LiveVersions,
+): Promise<Record<string, string[]>> {
   const admin = readModelSchemas(prefix).admin;
   const live = versions ?? (await readLiveVersions(sql, admin));
   const dump: Record<string, string[]> = {};
@@ -38,11 +42,15 @@ export async function dumpReadModels(sql: SqlExecutor, prefix: string, versions?
 }
 
 /** Only the read-model tables of a dump: what two prefixes at different versions must agree on. */
-export const tablesOf = (dump: Record<string, string[]>): Record<string, string[]> => Object.fromEntries(readModelTables.map((table) => [table, dump[table] ?? []]));
+export const tablesOf = (dump: Record<string, string[]>): Record<string, string[]> =>
+  Object.fromEntries(readModelTables.map((table) => [table, dump[table] ?? []]));
 
 /** Drops every schema of a test prefix, at every version (real PostgreSQL outlives the test run). */
 export async function dropReadModels(sql: SqlExecutor, prefix: string): Promise<void> {
   if (prefix === '') throw new Error('dropReadModels needs a test prefix');
-  const versions = await sql.query<{ name: string }>(`select nspname as name from pg_namespace where nspname ~ $1`, [`^${prefix}(catalog|orders|sales)_v[0-9]+$`]);
-  for (const schema of [...versions.map((row) => row.name), readModelSchemas(prefix).admin]) await sql.exec(`drop schema if exists ${schema} cascade`);
+  const versions = await sql.query<{ name: string }>(`select nspname as name from pg_namespace where nspname ~ $1`, [
+    `^${prefix}(catalog|orders|sales)_v[0-9]+$`,
+  ]);
+  for (const schema of [...versions.map((row) => row.name), readModelSchemas(prefix).admin])
+    await sql.exec(`drop schema if exists ${schema} cascade`);
 }

@@ -24,7 +24,13 @@ import { dropReadModels } from './read-model-dump.js';
 
 export const testLogger: Logger = process.env.LOG_LEVEL === 'debug' ? createLogger('debug') : silentLogger;
 
-export const fastRebuilds = { pageSize: 40, staleAfterMs: 1_500, heartbeatMs: 100, retireAfterMs: 400, superviseEveryMs: 50 };
+export const fastRebuilds = {
+  pageSize: 40,
+  staleAfterMs: 1_500,
+  heartbeatMs: 100,
+  retireAfterMs: 400,
+  superviseEveryMs: 50,
+};
 
 /** The projection, taking `ms` longer over every batch: a rebuild that lasts long enough to be caught running. */
 export const slowed = (projection: Projection, ms: number): Projection => ({
@@ -53,7 +59,11 @@ export interface RebuildWorld {
   close(): Promise<void>;
 }
 
-export async function rebuildWorld(sql: Sql, history: GeneratedHistoryOptions = { products: 12, orders: 80 }, options: { dropSchemas: boolean }): Promise<RebuildWorld> {
+export async function rebuildWorld(
+  sql: Sql,
+  history: GeneratedHistoryOptions = { products: 12, orders: 80 },
+  options: { dropSchemas: boolean },
+): Promise<RebuildWorld> {
   const prefix = `${freshName('r')}_`;
   const storeSchema = `${prefix}events`;
   const { head } = await bulkLoad(sql, storeSchema, generatedHistory(history));
@@ -105,27 +115,40 @@ export async function rebuildWorld(sql: Sql, history: GeneratedHistoryOptions = 
   };
 }
 
-export interface JsonAnswer<B = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface JsonAnswer<B = any> {
   status: number;
   body: B;
 }
 
-export async function requestJson<B = any>(url: string, init: { method?: string; body?: unknown } = {}): Promise<JsonAnswer<B>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function requestJson<B = any>(
+  url: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<JsonAnswer<B>> {
   const response = await fetch(url, {
     method: init.method ?? 'GET',
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } }),
+    ...(init.body === undefined
+      ? {}
+      : { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } }),
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
 /** Polls a rebuild job until it is no longer running; its last view. */
-export async function jobEnded(baseUrl: string, name: string, jobId: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+export async function jobEnded(
+  baseUrl: string,
+  name: string,
+  jobId: string,
+  timeoutMs = 60_000,
+): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await requestJson(`${baseUrl}/projections/${name}/rebuilds/${jobId}`);
     if (body?.status !== 'running') return body;
-    if (Date.now() > deadline) throw new Error(`rebuild ${jobId} still running after ${timeoutMs} ms: ${JSON.stringify(body)}`);
+    if (Date.now() > deadline)
+      throw new Error(`rebuild ${jobId} still running after ${timeoutMs} ms: ${JSON.stringify(body)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { orderStream, ProductEvent, productStream, type DomainEvent, type RecordedDomainEvent } from '@order-engine/shared';
+import {
+  orderStream,
+  ProductEvent,
+  productStream,
+  type DomainEvent,
+  type RecordedDomainEvent,
+} from '@order-engine/shared';
 
 // Stamps domain events as an event store would (stream, revision per stream, dense positions, clock), for pure specs.
 
@@ -7,7 +13,9 @@ const productEventTypes = new Set<string>(ProductEvent.options.map((option) => o
 
 /** The stream a domain event belongs to, as the command side would write it. */
 export const streamOf = (event: DomainEvent): string =>
-  productEventTypes.has(event.type) ? productStream((event.data as { sku: string }).sku) : orderStream((event.data as { orderId: string }).orderId);
+  productEventTypes.has(event.type)
+    ? productStream((event.data as { sku: string }).sku)
+    : orderStream((event.data as { orderId: string }).orderId);
 
 export function eventRecorder(start = new Date('2026-03-01T10:00:00.000Z'), stepMs = 60_000) {
   let position = 0n;
@@ -18,6 +26,15 @@ export function eventRecorder(start = new Date('2026-03-01T10:00:00.000Z'), step
     revisions.set(streamId, revision);
     position += 1n;
     const recordedAt = at ?? new Date(start.getTime() + Number(position - 1n) * stepMs);
-    return { eventId: randomUUID(), version: 1, streamId, revision, position, recordedAt, metadata: {}, ...event } as RecordedDomainEvent<E>;
+    return {
+      eventId: randomUUID(),
+      version: 1,
+      streamId,
+      revision,
+      position,
+      recordedAt,
+      metadata: {},
+      ...event,
+    } as RecordedDomainEvent<E>;
   };
 }

@@ -38,12 +38,24 @@ export function catalogRoutes({ schema, products, readEntity, readYourWrites }: 
     await readYourWrites.settle(req, res, 'catalog');
     // One row more than asked says whether a next page exists.
     const rows = await products(await schema()).list({ ...filter, afterSku: cursor?.sku, limit: limit + 1 });
-    res.json(toPage(rows, limit, (product) => product, (product) => ({ sku: product.sku })));
+    res.json(
+      toPage(
+        rows,
+        limit,
+        (product) => product,
+        (product) => ({ sku: product.sku }),
+      ),
+    );
   });
 
   router.get('/products/:sku', async (req, res) => {
     const { sku } = ProductParams.parse(req.params);
-    const { json, cache } = await readEntity(req, res, { projection: 'catalog', schema, key: (live) => cacheKeys.product(live, sku), load: (live) => products(live).bySku(sku) });
+    const { json, cache } = await readEntity(req, res, {
+      projection: 'catalog',
+      schema,
+      key: (live) => cacheKeys.product(live, sku),
+      load: (live) => products(live).bySku(sku),
+    });
     res.setHeader('X-Cache', cache);
     if (json === undefined) throw new NotFound('product', sku);
     res.setHeader('Content-Type', JSON_CONTENT_TYPE).send(json);

@@ -21,7 +21,9 @@ async function allPages(f: QueryFixture, query: string): Promise<{ pages: Produc
   const pages: ProductView[][] = [];
   let cursor: string | null = null;
   do {
-    const answer: HttpAnswer<{ items: ProductView[]; nextCursor: string | null }> = await f.get(`/products?${query}${cursor ? `&cursor=${cursor}` : ''}`);
+    const answer: HttpAnswer<{ items: ProductView[]; nextCursor: string | null }> = await f.get(
+      `/products?${query}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     expect(answer.status).toBe(200);
     pages.push(answer.body.items);
     cursor = answer.body.nextCursor;
@@ -66,7 +68,14 @@ describeOnReadDbs('GET /products', (fixture) => {
 
   it('pages through every product exactly once, with and without filters', async () => {
     const f = fixture();
-    const many = Array.from({ length: 23 }, (_, i) => aProduct({ sku: `P-${String(i).padStart(3, '0')}`, category: i % 2 ? 'odd' : 'even', onHand: i % 3, reserved: 0 }));
+    const many = Array.from({ length: 23 }, (_, i) =>
+      aProduct({
+        sku: `P-${String(i).padStart(3, '0')}`,
+        category: i % 2 ? 'odd' : 'even',
+        onHand: i % 3,
+        reserved: 0,
+      }),
+    );
     await seed(f, many.toReversed());
 
     const { pages } = await allPages(f, 'limit=5');
@@ -116,7 +125,12 @@ describeOnReadDbs('GET /products', (fixture) => {
       const { status, headers, body } = await f.get(`/products?${query}`);
       expect({ query, status }).toEqual({ query, status: 400 });
       expect(headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(body).toMatchObject({ status: 400, title: 'Bad Request', type: expect.any(String), detail: expect.any(String) });
+      expect(body).toMatchObject({
+        status: 400,
+        title: 'Bad Request',
+        type: expect.any(String),
+        detail: expect.any(String),
+      });
     }
     const { body } = await f.get('/products?limit=0&cursor=zz');
     expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['cursor', 'limit']);
@@ -156,7 +170,8 @@ describeOnReadDbs('GET /products/:sku', (fixture) => {
     await insertProduct(f.db, f.schemas.catalog, aProduct({ sku: 'HAM-1', name: 'Crème brûlée 🍮' }));
     const [miss, hit] = [await fetch(`${f.url}/products/HAM-1`), await fetch(`${f.url}/products/HAM-1`)];
     expect([miss.headers.get('x-cache'), hit.headers.get('x-cache')]).toEqual(['miss', 'hit']);
-    for (const header of ['content-type', 'content-length', 'etag']) expect({ header, value: hit.headers.get(header) }).toEqual({ header, value: miss.headers.get(header) });
+    for (const header of ['content-type', 'content-length', 'etag'])
+      expect({ header, value: hit.headers.get(header) }).toEqual({ header, value: miss.headers.get(header) });
     expect(hit.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(await hit.text()).toBe(await miss.text());
   });

@@ -21,7 +21,9 @@ export interface ProductReads {
 export function productReads(db: SqlExecutor, catalogSchema: string): ProductReads {
   return {
     async bySku(sku) {
-      const rows = await db.query(`select ${productColumns} from ${catalogSchema}.products where sku = $1`, [sku], { prepare: true });
+      const rows = await db.query(`select ${productColumns} from ${catalogSchema}.products where sku = $1`, [sku], {
+        prepare: true,
+      });
       return rows[0] && productViewFromRow(rows[0]);
     },
     async list({ category, q, inStock, afterSku, limit }) {

@@ -23,7 +23,11 @@ export interface CachedRead {
 
 export interface CacheAside {
   /** bypass: skip the lookup (read-your-writes) but still refresh the cache with what PostgreSQL holds. */
-  read<T extends { revision: number }>(key: string, load: () => Promise<T | undefined>, options?: { bypass?: boolean }): Promise<CachedRead>;
+  read<T extends { revision: number }>(
+    key: string,
+    load: () => Promise<T | undefined>,
+    options?: { bypass?: boolean },
+  ): Promise<CachedRead>;
   /** The cached entry if it carries a position at or past minPosition (a hit); undefined otherwise, counting nothing. */
   readAt(key: string, minPosition: GlobalPosition): Promise<(CachedRead & { position: GlobalPosition }) | undefined>;
   counters(): CacheCounters;
@@ -110,7 +114,11 @@ export function cacheAside({ cache, logger, timeoutMs = 250 }: CacheAsideOptions
   };
 
   return {
-    async read<T extends { revision: number }>(key: string, load: () => Promise<T | undefined>, { bypass = false } = {}): Promise<CachedRead> {
+    async read<T extends { revision: number }>(
+      key: string,
+      load: () => Promise<T | undefined>,
+      { bypass = false } = {},
+    ): Promise<CachedRead> {
       if (!bypass) {
         const json = (await lookup(key))?.json;
         if (json !== undefined) {

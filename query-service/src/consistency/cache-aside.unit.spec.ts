@@ -5,7 +5,14 @@ import { cacheAside } from './cache-aside.js';
 const view = (revision: number) => ({ id: 'x', revision });
 const json = (revision: number) => JSON.stringify(view(revision));
 const down = () => Promise.reject(new Error('down'));
-const failing: Cache = { get: down, getJson: down, set: down, delete: down, deleteWithPrefix: down, close: async () => {} };
+const failing: Cache = {
+  get: down,
+  getJson: down,
+  set: down,
+  delete: down,
+  deleteWithPrefix: down,
+  close: async () => {},
+};
 
 describe('cache-aside reads', () => {
   it('load on a miss, store at the revision, then hit', async () => {

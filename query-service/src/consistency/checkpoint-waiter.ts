@@ -43,7 +43,11 @@ export interface CheckpointWaiterOptions {
   pollIntervalMs?: number;
 }
 
-export function checkpointWaiter({ readCheckpoint, logger, pollIntervalMs = 15 }: CheckpointWaiterOptions): CheckpointWaiter {
+export function checkpointWaiter({
+  readCheckpoint,
+  logger,
+  pollIntervalMs = 15,
+}: CheckpointWaiterOptions): CheckpointWaiter {
   const waiting = new Map<string, Set<Waiter>>();
   const latest = new Map<string, bigint>();
   const pollers = new Map<string, NodeJS.Timeout>();
@@ -57,7 +61,10 @@ export function checkpointWaiter({ readCheckpoint, logger, pollIntervalMs = 15 }
 
   const schedulePoll = (projection: string) => {
     if (closed || pollers.has(projection) || !waiting.get(projection)?.size) return;
-    pollers.set(projection, setTimeout(() => void poll(projection), pollIntervalMs));
+    pollers.set(
+      projection,
+      setTimeout(() => void poll(projection), pollIntervalMs),
+    );
   };
 
   // The poller's timer stays registered until its query is done, so one projection never has two polls in flight.
@@ -103,7 +110,10 @@ export function checkpointWaiter({ readCheckpoint, logger, pollIntervalMs = 15 }
             resolve(result);
           },
         };
-        const timer = setTimeout(() => waiter.settle({ position: latest.get(projection) ?? position, reached: false }), timeoutMs);
+        const timer = setTimeout(
+          () => waiter.settle({ position: latest.get(projection) ?? position, reached: false }),
+          timeoutMs,
+        );
         set.add(waiter);
         schedulePoll(projection);
       });

@@ -38,7 +38,9 @@ describe('checkpoint waiter', () => {
     start(20);
     positions.set('catalog_v1', 1n);
     const settled: string[] = [];
-    const waits = [3n, 5n, 3n].map((min, i) => waiter.waitFor('catalog_v1', min, 2_000).then((r) => settled.push(`${i}:${r.position}:${r.reached}`)));
+    const waits = [3n, 5n, 3n].map((min, i) =>
+      waiter.waitFor('catalog_v1', min, 2_000).then((r) => settled.push(`${i}:${r.position}:${r.reached}`)),
+    );
     await sleep(5);
     positions.set('catalog_v1', 4n);
     const readsBefore = reads;
@@ -73,7 +75,9 @@ describe('checkpoint waiter', () => {
     const others = [2n, 3n, 1n].map((min) => waiter.waitFor('catalog_v1', min, 2_000));
     expect(reads).toBe(1);
     positions.set('catalog_v1', 3n);
-    expect(await Promise.all([first, ...others])).toEqual([3n, 2n, 3n, 1n].map(() => ({ position: 3n, reached: true })));
+    expect(await Promise.all([first, ...others])).toEqual(
+      [3n, 2n, 3n, 1n].map(() => ({ position: 3n, reached: true })),
+    );
     expect(reads).toBe(2); // the first request's, then one poll for all four
   });
 

@@ -1,6 +1,12 @@
 import type { Request, Response } from 'express';
 import type { CacheAside, CachedRead } from './cache-aside.js';
-import { MIN_POSITION_HEADER, READ_POSITION_HEADER, STALE_HEADER, parseMinPosition, type ReadYourWrites } from './read-your-writes.js';
+import {
+  MIN_POSITION_HEADER,
+  READ_POSITION_HEADER,
+  STALE_HEADER,
+  parseMinPosition,
+  type ReadYourWrites,
+} from './read-your-writes.js';
 
 // Reads of one entity (a product, an order) through the cache. With X-Min-Position, the entity's cached entry answers
 // as soon as it carries a position at or past the request's: the view then holds every event of its stream up to
@@ -18,7 +24,11 @@ export interface EntityRead<T> {
   load: (schema: string) => Promise<T | undefined>;
 }
 
-export type ReadEntity = <T extends { revision: number }>(req: Request, res: Response, read: EntityRead<T>) => Promise<CachedRead>;
+export type ReadEntity = <T extends { revision: number }>(
+  req: Request,
+  res: Response,
+  read: EntityRead<T>,
+) => Promise<CachedRead>;
 
 export function entityReads(cached: CacheAside, readYourWrites: ReadYourWrites): ReadEntity {
   return async (req, res, { projection, schema, key, load }) => {

@@ -46,7 +46,12 @@ describeOnReadDbs(
       await f.cache.set(key, { version: 2, value: cached, position: 9n });
       // The checkpoint says 5: only the entry's own position can answer 9, at once and not stale.
       const answer = await f.get('/products/HAM-1', { 'X-Min-Position': '7' });
-      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale'), answer.headers.get('x-cache')]).toEqual([200, '9', null, 'hit']);
+      expect([
+        answer.status,
+        answer.headers.get('x-read-position'),
+        answer.headers.get('x-stale'),
+        answer.headers.get('x-cache'),
+      ]).toEqual([200, '9', null, 'hit']);
       expect(answer.body).toEqual(cached);
 
       // An entry behind the position does not answer: the read waits for the checkpoint, then takes the entry that
@@ -59,7 +64,12 @@ describeOnReadDbs(
           await setCheckpoint(f.db, f.schemas.admin, f.schemas.catalog, 12n);
         }),
       ]);
-      expect([waited.status, waited.headers.get('x-read-position'), waited.headers.get('x-stale'), waited.headers.get('x-cache')]).toEqual([200, '12', null, 'hit']);
+      expect([
+        waited.status,
+        waited.headers.get('x-read-position'),
+        waited.headers.get('x-stale'),
+        waited.headers.get('x-cache'),
+      ]).toEqual([200, '12', null, 'hit']);
       expect(waited.body).toEqual(later);
     });
 
@@ -94,7 +104,11 @@ describeOnReadDbs(
       ]);
       expect(Date.now() - started).toBeGreaterThanOrEqual(190);
       expect(Date.now() - started).toBeLessThan(2_000);
-      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale')]).toEqual([200, '7', null]);
+      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale')]).toEqual([
+        200,
+        '7',
+        null,
+      ]);
       expect(answer.body).toEqual(product);
     });
 
@@ -111,7 +125,11 @@ describeOnReadDbs(
       await f.cache.set(`${f.schemas.catalog}:product:HAM-1`, { version: 2, value: cached, position: 6n });
       f.service.checkpointAdvanced({ projection: 'catalog', schema: f.schemas.catalog, position: 7n });
       const answer = await answering;
-      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-cache')]).toEqual([200, '7', 'hit']);
+      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-cache')]).toEqual([
+        200,
+        '7',
+        'hit',
+      ]);
       expect(answer.body).toEqual(cached);
     });
 
@@ -125,7 +143,11 @@ describeOnReadDbs(
       await insertProduct(f.db, f.schemas.catalog, inTable, 7n);
       f.service.checkpointAdvanced({ projection: 'catalog', schema: f.schemas.catalog, position: 7n });
       const answer = await f.get('/products/HAM-1', { 'X-Min-Position': '7' });
-      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-cache')]).toEqual([200, '7', 'bypass']);
+      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-cache')]).toEqual([
+        200,
+        '7',
+        'bypass',
+      ]);
       expect(answer.body).toEqual(inTable);
       // The read put the newer version in the cache.
       expect((await f.cache.get(`${f.schemas.catalog}:product:HAM-1`))?.version).toBe(2);
@@ -146,7 +168,11 @@ describeOnReadDbs(
       expect([headers.get('x-stale'), headers.get('x-read-position')]).toEqual(['true', '5']);
 
       const missing = await f.get('/products/NEW-1', { 'X-Min-Position': '9' });
-      expect([missing.status, missing.headers.get('x-stale'), missing.headers.get('x-read-position')]).toEqual([404, 'true', '5']);
+      expect([missing.status, missing.headers.get('x-stale'), missing.headers.get('x-read-position')]).toEqual([
+        404,
+        'true',
+        '5',
+      ]);
     });
 
     it('waits for the projection each route reads: catalog, orders or sales', async () => {
@@ -170,14 +196,22 @@ describeOnReadDbs(
       await insertOrder(f.db, f.schemas.orders, anOrder({ orderId: 'ORD-1', customerId: 'C1', revision: 0 }), 1n);
       await setCheckpoint(f.db, f.schemas.admin, f.schemas.orders, 1n);
       const paid = anOrder({ orderId: 'ORD-1', customerId: 'C1', status: 'paid', revision: 3 });
-      const answers = Promise.all(Array.from({ length: 20 }, (_, i) => f.get(i % 2 ? '/orders/ORD-1' : '/customers/C1/orders', { 'X-Min-Position': '4' })));
+      const answers = Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          f.get(i % 2 ? '/orders/ORD-1' : '/customers/C1/orders', { 'X-Min-Position': '4' }),
+        ),
+      );
       await sleep(100);
       await f.db.transaction(async (tx) => {
         await insertOrder(tx, f.schemas.orders, paid, 4n);
         await setCheckpoint(tx, f.schemas.admin, f.schemas.orders, 4n);
       });
       for (const [i, answer] of (await answers).entries()) {
-        expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale')]).toEqual([200, '4', null]);
+        expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale')]).toEqual([
+          200,
+          '4',
+          null,
+        ]);
         expect(i % 2 ? answer.body : answer.body.items[0]).toEqual(paid);
       }
       expect(await f.cache.get(`${f.schemas.orders}:order:ORD-1`)).toEqual({ version: 3, value: paid });
@@ -197,7 +231,11 @@ describeOnReadDbs(
         f.get('/products/HAM-1', { 'X-Min-Position': '9' }),
         after(100, () => setCheckpoint(f.db, f.schemas.admin, `${catalog}#p2`, 10n)),
       ]);
-      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale')]).toEqual([200, '9', null]);
+      expect([answer.status, answer.headers.get('x-read-position'), answer.headers.get('x-stale')]).toEqual([
+        200,
+        '9',
+        null,
+      ]);
 
       await f.restart({ feedPartitions: 3, readYourWritesTimeoutMs: 100 });
       const stale = await f.get('/products/HAM-1', { 'X-Min-Position': '10' });
@@ -212,10 +250,16 @@ describeOnReadDbs(
           const { status, headers, body } = await f.get(path, { 'X-Min-Position': value });
           expect({ path, value, status }).toEqual({ path, value, status: 400 });
           expect(headers.get('content-type')).toMatch(/^application\/problem\+json/);
-          expect(body).toMatchObject({ status: 400, type: '/problems/invalid-min-position', errors: [{ path: 'header.x-min-position' }] });
+          expect(body).toMatchObject({
+            status: 400,
+            type: '/problems/invalid-min-position',
+            errors: [{ path: 'header.x-min-position' }],
+          });
         }
       }
-      expect((await f.get('/products', { 'X-Min-Position': '9223372036854775807' })).headers.get('x-stale')).toBe('true');
+      expect((await f.get('/products', { 'X-Min-Position': '9223372036854775807' })).headers.get('x-stale')).toBe(
+        'true',
+      );
     });
   },
   { readYourWritesTimeoutMs: 2_000 },

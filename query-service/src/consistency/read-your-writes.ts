@@ -15,9 +15,15 @@ export function parseMinPosition(header: string | undefined): bigint | undefined
   if (header === undefined) return undefined;
   const position = /^\d{1,19}$/.test(header) ? BigInt(header) : undefined;
   if (position === undefined || position > MAX_POSITION) {
-    throw new HttpProblem(400, 'invalid-min-position', 'Bad Request', 'X-Min-Position must be a decimal event position, as a command answer gives it', {
-      errors: [{ path: 'header.x-min-position', message: 'a decimal integer from 0 to 9223372036854775807' }],
-    });
+    throw new HttpProblem(
+      400,
+      'invalid-min-position',
+      'Bad Request',
+      'X-Min-Position must be a decimal event position, as a command answer gives it',
+      {
+        errors: [{ path: 'header.x-min-position', message: 'a decimal integer from 0 to 9223372036854775807' }],
+      },
+    );
   }
   return position;
 }
@@ -38,7 +44,12 @@ export interface ReadYourWrites {
  *   write it before they report a position), so a request that waited for its position may still be served from it.
  * @param liveSchemaOf the projection's live schema, as the waiter and the routes resolve it (it only moves forward).
  */
-export function readYourWrites(waiter: CheckpointWaiter, timeoutMs: number, cacheKeepsUp = false, liveSchemaOf?: (projection: string) => Promise<string>): ReadYourWrites {
+export function readYourWrites(
+  waiter: CheckpointWaiter,
+  timeoutMs: number,
+  cacheKeepsUp = false,
+  liveSchemaOf?: (projection: string) => Promise<string>,
+): ReadYourWrites {
   const settleAt = async (res: Response, projection: string, minPosition: bigint): Promise<boolean> => {
     const deadline = Date.now() + timeoutMs;
     // The route reads the live version resolved after the wait. If a rebuild's switch made another version live

@@ -7,14 +7,20 @@ import { readYourWrites } from './read-your-writes.js';
 
 const answer = () => {
   const headers = new Map<string, string>();
-  return { headers, res: { setHeader: (name: string, value: string) => headers.set(name, value) } as unknown as Response };
+  return {
+    headers,
+    res: { setHeader: (name: string, value: string) => headers.set(name, value) } as unknown as Response,
+  };
 };
 
 /** A waiter answering from a script, and recording each wait. */
 const scripted = (results: WaitResult[]) => {
   const waits: bigint[] = [];
   const waiter: CheckpointWaiter = {
-    waitFor: async (_projection, minPosition) => (waits.push(minPosition), results.shift() ?? { position: 0n, reached: false }),
+    waitFor: async (_projection, minPosition) => (
+      waits.push(minPosition),
+      results.shift() ?? { position: 0n, reached: false }
+    ),
     advanced: () => undefined,
     close: () => undefined,
   };

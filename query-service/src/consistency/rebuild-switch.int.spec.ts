@@ -1,8 +1,23 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { projectionNames, pgSql, readModelSchemas, silentLogger, listen, type RunningServer, type Sql } from '@order-engine/shared';
+import {
+  projectionNames,
+  pgSql,
+  readModelSchemas,
+  silentLogger,
+  listen,
+  type RunningServer,
+  type Sql,
+} from '@order-engine/shared';
 import { describeWithService, sharedPglite } from '@order-engine/shared/testing';
 import { liveProjections } from '@order-engine/projection-service';
-import { jobEnded, rebuildWorld, requestJson, schemaDropped, slowed, type RebuildWorld } from '@order-engine/projection-service/testing';
+import {
+  jobEnded,
+  rebuildWorld,
+  requestJson,
+  schemaDropped,
+  slowed,
+  type RebuildWorld,
+} from '@order-engine/projection-service/testing';
 import { createQueryService, type QueryService } from '../app.js';
 
 // The query service across a blue/green rebuild of every projection: readers hammering products, orders, a
@@ -11,7 +26,11 @@ import { createQueryService, type QueryService } from '../app.js';
 
 /** JSON with sorted keys: a view read from jsonb and the same view from the cache may list keys in another order. */
 const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
 
 function switchSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boolean }) {
   let world: RebuildWorld | undefined;
@@ -29,7 +48,15 @@ function switchSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boolea
     // Each batch takes 10 ms longer: the rebuild lasts long enough for many reads to land during it.
     const projections = await w.instance({ projections: liveProjections.map((projection) => slowed(projection, 10)) });
     expect(await projections.service.waitFor(w.head, 30_000)).toBe(true);
-    query = createQueryService({ readDb: w.sql, cache: w.cache, prefix: w.prefix, logger: silentLogger, readYourWritesTimeoutMs: 5_000, registryTtlMs: 50, checkpointPollMs: 10 });
+    query = createQueryService({
+      readDb: w.sql,
+      cache: w.cache,
+      prefix: w.prefix,
+      logger: silentLogger,
+      readYourWritesTimeoutMs: 5_000,
+      registryTtlMs: 50,
+      checkpointPollMs: 10,
+    });
     server = await listen(query.app, { host: '127.0.0.1', port: 0 });
     const url = server.url;
 
@@ -54,23 +81,31 @@ function switchSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boolea
     const reader = async (offset: number) => {
       for (let i = offset; reading; i++) {
         const path = paths[i % paths.length]!;
-        const answer = await requestJson(`${url}${path}`).catch((error: unknown) => ({ status: 0, body: String(error) }));
+        const answer = await requestJson(`${url}${path}`).catch((error: unknown) => ({
+          status: 0,
+          body: String(error),
+        }));
         reads += 1;
         if (answer.status !== 200) failures.push(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-        else if (canonical(answer.body) !== before.get(path)) failures.push(`${path}: changed to ${JSON.stringify(answer.body)}`);
+        else if (canonical(answer.body) !== before.get(path))
+          failures.push(`${path}: changed to ${JSON.stringify(answer.body)}`);
       }
     };
     let writes = 0;
     let onHand = (await requestJson(`${url}/products/sku-11`)).body.onHand as number;
     const writer = async () => {
       while (reading) {
-        const { position } = await w.store.append('product-sku-11', [{ type: 'StockAdded', version: 1, data: { sku: 'sku-11', quantity: 1 } }]);
+        const { position } = await w.store.append('product-sku-11', [
+          { type: 'StockAdded', version: 1, data: { sku: 'sku-11', quantity: 1 } },
+        ]);
         onHand += 1;
         writes += 1;
         const response = await fetch(`${url}/products/sku-11`, { headers: { 'X-Min-Position': position.toString() } });
         const body = (await response.json()) as { onHand: number };
         if (response.status !== 200 || response.headers.get('x-stale') || body.onHand !== onHand) {
-          failures.push(`read-your-writes at ${position}: ${response.status} stale=${response.headers.get('x-stale')} onHand=${body.onHand}, wanted ${onHand}`);
+          failures.push(
+            `read-your-writes at ${position}: ${response.status} stale=${response.headers.get('x-stale')} onHand=${body.onHand}, wanted ${onHand}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -79,10 +114,14 @@ function switchSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boolea
 
     await new Promise((resolve) => setTimeout(resolve, 100));
     const readsBefore = reads;
-    const jobs = await Promise.all(projectionNames.map((name) => requestJson(`${projections.url}/projections/${name}/rebuild`, { method: 'POST' })));
-    for (const { body } of jobs) expect((await jobEnded(projections.url, body.projection, body.jobId)).status).toBe('done');
+    const jobs = await Promise.all(
+      projectionNames.map((name) => requestJson(`${projections.url}/projections/${name}/rebuild`, { method: 'POST' })),
+    );
+    for (const { body } of jobs)
+      expect((await jobEnded(projections.url, body.projection, body.jobId)).status).toBe('done');
     const readsDuring = reads - readsBefore;
-    for (const schema of projectionNames.map((name) => readModelSchemas(w.prefix)[name])) await schemaDropped(w.sql, schema);
+    for (const schema of projectionNames.map((name) => readModelSchemas(w.prefix)[name]))
+      await schemaDropped(w.sql, schema);
     await new Promise((resolve) => setTimeout(resolve, 200));
     reading = false;
     await Promise.all(load);
@@ -90,7 +129,11 @@ function switchSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boolea
     expect(failures).toEqual([]);
     expect(readsDuring).toBeGreaterThan(50);
     expect(writes).toBeGreaterThan(3);
-    for (const path of paths) expect({ path, body: canonical((await requestJson(`${url}${path}`)).body) }).toEqual({ path, body: before.get(path) });
+    for (const path of paths)
+      expect({ path, body: canonical((await requestJson(`${url}${path}`)).body) }).toEqual({
+        path,
+        body: before.get(path),
+      });
     // Served from the new versions' cache keys now.
     const hit = await fetch(`${url}/products/sku-0`);
     expect(hit.headers.get('x-cache')).toBe('hit');

@@ -18,9 +18,16 @@ export interface AllPagesOptions {
  * $all in pages, for a range of history. The next page is requested as soon as the previous one arrives, so the
  * store reads while the caller writes: at most two pages are held at once.
  */
-export async function* pagesOfAll(store: EventStore, range: EventsRange, options: AllPagesOptions): AsyncGenerator<RecordedEvent[]> {
+export async function* pagesOfAll(
+  store: EventStore,
+  range: EventsRange,
+  options: AllPagesOptions,
+): AsyncGenerator<RecordedEvent[]> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  const filter = range.types || range.streamPrefix !== undefined ? { types: range.types, streamPrefix: range.streamPrefix } : undefined;
+  const filter =
+    range.types || range.streamPrefix !== undefined
+      ? { types: range.types, streamPrefix: range.streamPrefix }
+      : undefined;
   const read = (after: GlobalPosition, limit: number) =>
     store.readAll({ after, to: options.upTo, limit, filter, recordedFrom: range.from, recordedBefore: range.to });
 
@@ -47,8 +54,12 @@ function prefetch<T>(read: Promise<T>): Promise<T> {
 }
 
 /** One stream in revision order, in pages. */
-export async function* pagesOfStream(store: EventStore, streamId: string, pageSize = DEFAULT_PAGE_SIZE): AsyncGenerator<RecordedEvent[]> {
-  for (let fromRevision = 0; ; ) {
+export async function* pagesOfStream(
+  store: EventStore,
+  streamId: string,
+  pageSize = DEFAULT_PAGE_SIZE,
+): AsyncGenerator<RecordedEvent[]> {
+  for (let fromRevision = 0; ;) {
     const page = await store.readStream(streamId, { fromRevision, limit: pageSize });
     if (page.length > 0) yield page;
     if (page.length < pageSize) return;
@@ -60,7 +71,9 @@ export async function* pagesOfStream(store: EventStore, streamId: string, pageSi
  * Reads the first page before anything is sent, so that a failing store (or an unknown stream) can still be
  * answered with a problem status; then hands back every page, the first one included.
  */
-export async function startPages(pages: AsyncGenerator<RecordedEvent[]>): Promise<{ empty: boolean; pages: AsyncGenerator<RecordedEvent[]> }> {
+export async function startPages(
+  pages: AsyncGenerator<RecordedEvent[]>,
+): Promise<{ empty: boolean; pages: AsyncGenerator<RecordedEvent[]> }> {
   const first = await pages.next();
   async function* all(): AsyncGenerator<RecordedEvent[]> {
     if (first.done) return;

@@ -22,10 +22,24 @@ function recordingStore() {
 describe('pagesOfAll', () => {
   it('reads $all in pages up to the given head, honouring after and limit', async () => {
     const { store, reads } = recordingStore();
-    await store.append('order-1', Array.from({ length: 10 }, (_, i) => placed(i + 1)));
-    expect(numbers(await collect(pagesOfAll(store, {}, { upTo: 10n, pageSize: 4 })))).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]);
-    expect(numbers(await collect(pagesOfAll(store, {}, { upTo: 8n, pageSize: 4 })))).toEqual([[1, 2, 3, 4], [5, 6, 7, 8]]);
-    expect(numbers(await collect(pagesOfAll(store, { after: 2n, limit: 5 }, { upTo: 10n, pageSize: 2 })))).toEqual([[3, 4], [5, 6], [7]]);
+    await store.append(
+      'order-1',
+      Array.from({ length: 10 }, (_, i) => placed(i + 1)),
+    );
+    expect(numbers(await collect(pagesOfAll(store, {}, { upTo: 10n, pageSize: 4 })))).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10],
+    ]);
+    expect(numbers(await collect(pagesOfAll(store, {}, { upTo: 8n, pageSize: 4 })))).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
+    expect(numbers(await collect(pagesOfAll(store, { after: 2n, limit: 5 }, { upTo: 10n, pageSize: 2 })))).toEqual([
+      [3, 4],
+      [5, 6],
+      [7],
+    ]);
     expect(reads.at(-1)).toMatchObject({ after: 6n, limit: 1, to: 10n });
   });
 
@@ -34,12 +48,24 @@ describe('pagesOfAll', () => {
     const from = new Date('2026-01-01T00:00:00Z');
     const to = new Date('2026-02-01T00:00:00Z');
     await collect(pagesOfAll(store, { types: ['OrderPaid'], streamPrefix: 'order-', from, to }, { upTo: 5n }));
-    expect(reads).toEqual([{ after: 0n, to: 5n, limit: 500, filter: { types: ['OrderPaid'], streamPrefix: 'order-' }, recordedFrom: from, recordedBefore: to }]);
+    expect(reads).toEqual([
+      {
+        after: 0n,
+        to: 5n,
+        limit: 500,
+        filter: { types: ['OrderPaid'], streamPrefix: 'order-' },
+        recordedFrom: from,
+        recordedBefore: to,
+      },
+    ]);
   });
 
   it('reads the next page while the caller handles the current one, and no further when the caller stops', async () => {
     const { store, reads } = recordingStore();
-    await store.append('order-1', Array.from({ length: 10 }, (_, i) => placed(i + 1)));
+    await store.append(
+      'order-1',
+      Array.from({ length: 10 }, (_, i) => placed(i + 1)),
+    );
     const pages = pagesOfAll(store, {}, { upTo: 10n, pageSize: 2 });
     await pages.next();
     expect(reads).toHaveLength(2); // the first page, and the next one ahead
@@ -51,7 +77,10 @@ describe('pagesOfAll', () => {
     const store = memoryEventStore();
     await store.append('order-1', [placed(1), placed(2)]);
     let calls = 0;
-    const failing: EventStore = { ...store, readAll: (options) => (++calls === 2 ? Promise.reject(new Error('down')) : store.readAll(options)) };
+    const failing: EventStore = {
+      ...store,
+      readAll: (options) => (++calls === 2 ? Promise.reject(new Error('down')) : store.readAll(options)),
+    };
     const pages = pagesOfAll(failing, {}, { upTo: 2n, pageSize: 1 });
     await pages.next();
     await pages.return(undefined);
@@ -66,7 +95,10 @@ describe('pagesOfStream', () => {
     await store.append('order-1', [placed(1), placed(2), placed(3)]);
     await store.append('order-2', [placed(9)]);
     await store.append('order-1', [placed(4)]);
-    expect(numbers(await collect(pagesOfStream(store, 'order-1', 2)))).toEqual([[1, 2], [3, 4]]);
+    expect(numbers(await collect(pagesOfStream(store, 'order-1', 2)))).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(await collect(pagesOfStream(store, 'order-3', 2))).toEqual([]);
   });
 });
@@ -79,6 +111,8 @@ describe('startPages', () => {
     expect(started.empty).toBe(false);
     expect(numbers(await collect(started.pages))).toEqual([[1, 2], [3]]);
     expect((await startPages(pagesOfStream(store, 'order-9', 2))).empty).toBe(true);
-    await expect(startPages(pagesOfStream({ ...store, readStream: () => Promise.reject(new Error('down')) }, 'order-1'))).rejects.toThrow('down');
+    await expect(
+      startPages(pagesOfStream({ ...store, readStream: () => Promise.reject(new Error('down')) }, 'order-1')),
+    ).rejects.toThrow('down');
   });
 });

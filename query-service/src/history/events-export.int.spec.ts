@@ -4,7 +4,15 @@ import { expect, it } from 'vitest';
 import { toEnvelope, type EventEnvelope } from './formats.js';
 import { parseCsv } from './testing/csv.js';
 import { describeOnEventStores, type HistoryFixture } from './testing/history-fixture.js';
-import { cancelled, confirmed, lineReserved, placed, registered, stockAdded, stockReserved } from './testing/domain-events.js';
+import {
+  cancelled,
+  confirmed,
+  lineReserved,
+  placed,
+  registered,
+  stockAdded,
+  stockReserved,
+} from './testing/domain-events.js';
 
 // GET /history/events and /history/streams/:id: exports in global (or revision) order, as NDJSON or CSV, filtered.
 // Pages of 3 events (the fixture's) make every export cross page boundaries.
@@ -39,7 +47,17 @@ describeOnEventStores('history export', (fixture) => {
     expect(answer.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
     expect(answer.headers.get('x-head-position')).toBe(all.at(-1)!.position.toString());
     expect(lines(answer.text)).toEqual(envelopes(all));
-    expect(Object.keys(lines(answer.text)[0]!)).toEqual(['eventId', 'type', 'version', 'streamId', 'revision', 'position', 'recordedAt', 'data', 'metadata']);
+    expect(Object.keys(lines(answer.text)[0]!)).toEqual([
+      'eventId',
+      'type',
+      'version',
+      'streamId',
+      'revision',
+      'position',
+      'recordedAt',
+      'data',
+      'metadata',
+    ]);
   });
 
   it('writes the same events as CSV, with a header row and the data as JSON cells', async () => {
@@ -49,9 +67,29 @@ describeOnEventStores('history export', (fixture) => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
     const [header, ...rows] = parseCsv(answer.text);
-    expect(header).toEqual(['eventId', 'type', 'version', 'streamId', 'revision', 'position', 'recordedAt', 'data', 'metadata']);
+    expect(header).toEqual([
+      'eventId',
+      'type',
+      'version',
+      'streamId',
+      'revision',
+      'position',
+      'recordedAt',
+      'data',
+      'metadata',
+    ]);
     expect(rows).toEqual(
-      envelopes(all).map((e) => [e.eventId, e.type, String(e.version), e.streamId, String(e.revision), e.position, e.recordedAt, JSON.stringify(e.data), JSON.stringify(e.metadata)]),
+      envelopes(all).map((e) => [
+        e.eventId,
+        e.type,
+        String(e.version),
+        e.streamId,
+        String(e.revision),
+        e.position,
+        e.recordedAt,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+      ]),
     );
   });
 
@@ -61,12 +99,18 @@ describeOnEventStores('history export', (fixture) => {
     const exported = async (query: string) => lines((await f.get(`/history/events?after=${f.start}&${query}`)).text);
     const only = (keep: (e: RecordedEvent) => boolean) => envelopes(all.filter(keep));
 
-    expect(await exported('type=OrderPlaced&type=OrderCancelled')).toEqual(only((e) => e.type === 'OrderPlaced' || e.type === 'OrderCancelled'));
-    expect(await exported('type=OrderPlaced,OrderCancelled')).toEqual(only((e) => e.type === 'OrderPlaced' || e.type === 'OrderCancelled'));
+    expect(await exported('type=OrderPlaced&type=OrderCancelled')).toEqual(
+      only((e) => e.type === 'OrderPlaced' || e.type === 'OrderCancelled'),
+    );
+    expect(await exported('type=OrderPlaced,OrderCancelled')).toEqual(
+      only((e) => e.type === 'OrderPlaced' || e.type === 'OrderCancelled'),
+    );
     expect(await exported(`stream=order-${orderId}`)).toEqual(only((e) => e.streamId === `order-${orderId}`));
     expect(await exported(`stream=product-${sku}&type=StockReserved`)).toEqual(only((e) => e.type === 'StockReserved'));
     expect(await exported('limit=4')).toEqual(envelopes(all.slice(0, 4)));
-    expect(lines((await f.get(`/history/events?after=${all[2]!.position}&limit=2`)).text)).toEqual(envelopes(all.slice(3, 5)));
+    expect(lines((await f.get(`/history/events?after=${all[2]!.position}&limit=2`)).text)).toEqual(
+      envelopes(all.slice(3, 5)),
+    );
     expect(await exported(`stream=${freshName('nothing')}`)).toEqual([]);
   });
 
@@ -78,7 +122,9 @@ describeOnEventStores('history export', (fixture) => {
 
     expect(await exported(`from=${iso(timeOf(3))}`)).toEqual(envelopes(groups.slice(3).flat()));
     expect(await exported(`to=${iso(timeOf(1))}`)).toEqual(envelopes(groups[0]!));
-    expect(await exported(`from=${iso(timeOf(1))}&to=${iso(timeOf(3))}&type=OrderPlaced`)).toEqual(envelopes(groups[1]!));
+    expect(await exported(`from=${iso(timeOf(1))}&to=${iso(timeOf(3))}&type=OrderPlaced`)).toEqual(
+      envelopes(groups[1]!),
+    );
     expect(await exported(`from=${iso(new Date(timeOf(4).getTime() + 1))}`)).toEqual([]);
   });
 
@@ -87,7 +133,9 @@ describeOnEventStores('history export', (fixture) => {
     const { all } = await story(f);
     const answer = await fetch(`${f.url}/history/events?after=${f.start}`);
     const head = answer.headers.get('x-head-position');
-    await f.store.append(`order-${freshName('late')}`, [{ type: 'OrderConfirmed', version: 1, data: { orderId: 'late' } }]);
+    await f.store.append(`order-${freshName('late')}`, [
+      { type: 'OrderConfirmed', version: 1, data: { orderId: 'late' } },
+    ]);
     expect(head).toBe(all.at(-1)!.position.toString());
     expect(lines(await answer.text()).map((e) => e.position)).toEqual(all.map((e) => e.position.toString()));
   });
@@ -134,7 +182,10 @@ describeOnEventStores('history export', (fixture) => {
       expect(answer.headers.get('content-type')).toMatch(/application\/problem\+json/);
       const problem = JSON.parse(answer.text);
       expect(problem).toMatchObject({ status: 400, type: '/problems/validation-failed' });
-      expect(problem.errors.map((e: { path: string }) => e.path), query).toContain(path);
+      expect(
+        problem.errors.map((e: { path: string }) => e.path),
+        query,
+      ).toContain(path);
     }
     const systemStream = await f.get('/history/streams/%24all');
     expect([systemStream.status, JSON.parse(systemStream.text).errors[0].path]).toEqual([400, 'streamId']);

@@ -48,7 +48,17 @@ const ndjson: EventFormat = {
   },
 };
 
-const csvColumns = ['eventId', 'type', 'version', 'streamId', 'revision', 'position', 'recordedAt', 'data', 'metadata'] as const;
+const csvColumns = [
+  'eventId',
+  'type',
+  'version',
+  'streamId',
+  'revision',
+  'position',
+  'recordedAt',
+  'data',
+  'metadata',
+] as const;
 
 /** RFC 4180: a field with a comma, quote or line break is quoted, and its quotes doubled. */
 export function csvField(text: string): string {
@@ -58,7 +68,13 @@ export function csvField(text: string): string {
 /** data and metadata are JSON text in their cells; the rest are plain values. */
 const csvRow = (event: RecordedEvent): string => {
   const envelope = toEnvelope(event);
-  return csvColumns.map((column) => csvField(column === 'data' || column === 'metadata' ? JSON.stringify(envelope[column]) : String(envelope[column]))).join(',');
+  return csvColumns
+    .map((column) =>
+      csvField(
+        column === 'data' || column === 'metadata' ? JSON.stringify(envelope[column]) : String(envelope[column]),
+      ),
+    )
+    .join(',');
 };
 
 const csv: EventFormat = {

@@ -20,7 +20,10 @@ describe('NDJSON', () => {
   it('writes one envelope per line, the position as a decimal string', () => {
     const text = eventFormats.ndjson.page([event(), event({ revision: 1 })]);
     expect(text.endsWith('\n')).toBe(true);
-    const [first, second] = text.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const [first, second] = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(first).toEqual({
       eventId: '6f1c0a4e-1111-4a4a-8888-000000000001',
       type: 'OrderPlaced',
@@ -40,7 +43,17 @@ describe('CSV', () => {
   it('quotes fields with commas, quotes or line breaks, so any data reads back intact', () => {
     const text = eventFormats.csv.header + eventFormats.csv.page([event()]);
     const [header, row] = parseCsv(text);
-    expect(header).toEqual(['eventId', 'type', 'version', 'streamId', 'revision', 'position', 'recordedAt', 'data', 'metadata']);
+    expect(header).toEqual([
+      'eventId',
+      'type',
+      'version',
+      'streamId',
+      'revision',
+      'position',
+      'recordedAt',
+      'data',
+      'metadata',
+    ]);
     expect(row).toEqual([
       '6f1c0a4e-1111-4a4a-8888-000000000001',
       'OrderPlaced',

@@ -14,7 +14,14 @@ const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{
 export function parseInstant(text: string): Date | undefined {
   const match = INSTANT.exec(text);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const millis = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
   const zone = match[8] ?? 'Z';
   const [zoneHours, zoneMinutes] = zone === 'Z' ? [0, 0] : [Number(zone.slice(1, 3)), Number(zone.slice(4, 6))];
@@ -26,7 +33,8 @@ export function parseInstant(text: string): Date | undefined {
   return new Date(local.getTime() - offsetMinutes * 60_000);
 }
 
-const instantHint = 'an ISO 8601 time with a zone, such as 2026-03-01T12:00:00Z, or a day such as 2026-03-01 (UTC midnight)';
+const instantHint =
+  'an ISO 8601 time with a zone, such as 2026-03-01T12:00:00Z, or a day such as 2026-03-01 (UTC midnight)';
 
 export const instantParam = z.string().transform((text, ctx) => {
   const instant = parseInstant(text);
@@ -53,16 +61,24 @@ const countParam = (what: string, max: number) =>
     .transform(Number)
     .pipe(z.number().int().max(max, `${what} is at most ${max}`));
 
-export const exportLimitParam = countParam('limit', Number.MAX_SAFE_INTEGER).pipe(z.number().min(1, 'limit is at least 1'));
+export const exportLimitParam = countParam('limit', Number.MAX_SAFE_INTEGER).pipe(
+  z.number().min(1, 'limit is at least 1'),
+);
 export const revisionParam = countParam('revision', 2 ** 31 - 1);
 
 /** Event types, repeated (`type=A&type=B`) or comma-separated (`type=A,B`); each one the domain knows. */
 export const typesParam = z
   .union([z.string(), z.array(z.string())])
-  .transform((value) => (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(',')).map((item) => item.trim()))
+  .transform((value) =>
+    (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(',')).map((item) => item.trim()),
+  )
   .pipe(
     z
-      .array(z.string().refine(isDomainEventType, { error: (issue) => `unknown event type ${JSON.stringify(issue.input)}; known: ${domainEventTypes.join(', ')}` }))
+      .array(
+        z.string().refine(isDomainEventType, {
+          error: (issue) => `unknown event type ${JSON.stringify(issue.input)}; known: ${domainEventTypes.join(', ')}`,
+        }),
+      )
       .min(1),
   )
   .transform((types) => [...new Set(types)] as DomainEventType[]);
@@ -75,7 +91,9 @@ export const streamPrefixParam = z
   .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
 
 /** A stream id: the alphabet of the domain's stream names, and never an EventStoreDB system stream (`$...`). */
-export const streamIdParam = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a stream id such as order-o-1 or product-lamp');
+export const streamIdParam = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a stream id such as order-o-1 or product-lamp');
 
 export const formatParam = z.enum(['ndjson', 'csv']).default('ndjson');
 export type HistoryFormat = z.infer<typeof formatParam>;
@@ -97,7 +115,11 @@ export interface EventsRange {
 /** `from` must come before `to`; shared by the HTTP and CLI schemas. */
 const orderedTimes = (range: { from?: Date; to?: Date }, ctx: z.RefinementCtx) => {
   if (range.from && range.to && range.from >= range.to) {
-    ctx.addIssue({ code: 'custom', path: ['to'], message: `to (${range.to.toISOString()}) must be after from (${range.from.toISOString()}); to is exclusive` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['to'],
+      message: `to (${range.to.toISOString()}) must be after from (${range.from.toISOString()}); to is exclusive`,
+    });
   }
 };
 
@@ -113,7 +135,12 @@ export const EventsQuery = z
     format: formatParam,
   })
   .superRefine(orderedTimes)
-  .transform(({ type, stream, format, ...range }): EventsRange & { format: HistoryFormat } => ({ ...range, types: type, streamPrefix: stream, format }));
+  .transform(({ type, stream, format, ...range }): EventsRange & { format: HistoryFormat } => ({
+    ...range,
+    types: type,
+    streamPrefix: stream,
+    format,
+  }));
 
 export const StreamQuery = z.strictObject({ format: formatParam });
 
@@ -123,6 +150,9 @@ export type PointInHistory = { at: Date } | { revision: number } | { latest: tru
 export const PointQuery = z
   .strictObject({ at: instantParam.optional(), revision: revisionParam.optional() })
   .superRefine((query, ctx) => {
-    if (query.at && query.revision !== undefined) ctx.addIssue({ code: 'custom', path: ['revision'], message: 'give at or revision, not both' });
+    if (query.at && query.revision !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['revision'], message: 'give at or revision, not both' });
   })
-  .transform(({ at, revision }): PointInHistory => (at ? { at } : revision !== undefined ? { revision } : { latest: true }));
+  .transform(({ at, revision }): PointInHistory =>
+    at ? { at } : revision !== undefined ? { revision } : { latest: true },
+  );

@@ -3,7 +3,14 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { DEFAULT_PAGE_SIZE, pagesOfAll, pagesOfStream, startPages } from './event-pages.js';
 import { eventFormats } from './formats.js';
-import { EventsQuery, PointQuery, StreamQuery, streamIdParam, type HistoryFormat, type PointInHistory } from './params.js';
+import {
+  EventsQuery,
+  PointQuery,
+  StreamQuery,
+  streamIdParam,
+  type HistoryFormat,
+  type PointInHistory,
+} from './params.js';
 import { orderAt, productAt, type EntityAt, type TimeTravel } from './time-travel.js';
 import { writeEvents } from './write-events.js';
 
@@ -58,12 +65,23 @@ export function historyRoutes({ eventStore, logger, pageSize = DEFAULT_PAGE_SIZE
 function found<View>(result: TimeTravel<View>, what: string, point: PointInHistory): EntityAt<View> {
   if (result.found) return result.entity;
   if (result.reason === 'beyond') {
-    throw new HttpProblem(400, 'validation-failed', 'Bad Request', `${what} has revisions 0 to ${result.lastRevision}`, {
-      errors: [{ path: 'revision', message: `at most ${result.lastRevision}` }],
-    });
+    throw new HttpProblem(
+      400,
+      'validation-failed',
+      'Bad Request',
+      `${what} has revisions 0 to ${result.lastRevision}`,
+      {
+        errors: [{ path: 'revision', message: `at most ${result.lastRevision}` }],
+      },
+    );
   }
   const when = 'at' in point ? ` at ${point.at.toISOString()}` : '';
-  throw new HttpProblem(404, 'not-found', 'Not Found', result.reason === 'unknown' ? `${what} does not exist` : `${what} did not exist yet${when}`);
+  throw new HttpProblem(
+    404,
+    'not-found',
+    'Not Found',
+    result.reason === 'unknown' ? `${what} does not exist` : `${what} did not exist yet${when}`,
+  );
 }
 
 /**
@@ -71,7 +89,12 @@ function found<View>(result: TimeTravel<View>, what: string, point: PointInHisto
  * before this); after it the status is sent already, so a failure cuts the body off, and the client sees an
  * incomplete chunked answer instead of a short one that looks whole.
  */
-async function stream(res: Response, pages: AsyncGenerator<RecordedEvent[]>, format: HistoryFormat, logger: Logger): Promise<void> {
+async function stream(
+  res: Response,
+  pages: AsyncGenerator<RecordedEvent[]>,
+  format: HistoryFormat,
+  logger: Logger,
+): Promise<void> {
   res.status(200).setHeader('Content-Type', eventFormats[format].contentType);
   res.setHeader('Cache-Control', 'no-store');
   try {

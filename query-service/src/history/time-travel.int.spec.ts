@@ -1,7 +1,17 @@
 import { freshName } from '@order-engine/shared/testing';
 import { expect, it } from 'vitest';
 import { describeOnEventStores, type HistoryFixture } from './testing/history-fixture.js';
-import { cancelled, confirmed, lineReserved, placed, priceChanged, registered, stockAdded, stockReleased, stockReserved } from './testing/domain-events.js';
+import {
+  cancelled,
+  confirmed,
+  lineReserved,
+  placed,
+  priceChanged,
+  registered,
+  stockAdded,
+  stockReleased,
+  stockReserved,
+} from './testing/domain-events.js';
 
 // GET /history/orders/:id and /history/products/:sku: the entity folded by its decider up to a time or a revision.
 
@@ -22,7 +32,14 @@ async function cancelledOrderStory(f: HistoryFixture) {
   return {
     sku,
     orderId,
-    times: { stocked: time(stocked), placed: time(placedAt), reserved: time(reservedAt), confirmed: time(confirmedAt), repriced: time(repricedAt), cancelled: time(cancelledAt) },
+    times: {
+      stocked: time(stocked),
+      placed: time(placedAt),
+      reserved: time(reservedAt),
+      confirmed: time(confirmedAt),
+      repriced: time(repricedAt),
+      cancelled: time(cancelledAt),
+    },
   };
 }
 
@@ -36,9 +53,15 @@ describeOnEventStores('time travel', (fixture) => {
 
     const between = await f.get(`/history/orders/${orderId}?at=${iso(times.repriced)}`);
     expect(between.status).toBe(200);
-    expect(json(between)).toMatchObject({ streamId: `order-${orderId}`, revision: 2, state: { status: 'confirmed', orderId, totalCents: 5000 } });
+    expect(json(between)).toMatchObject({
+      streamId: `order-${orderId}`,
+      revision: 2,
+      state: { status: 'confirmed', orderId, totalCents: 5000 },
+    });
     expect(json(await f.get(`/history/orders/${orderId}?at=${iso(times.confirmed)}`)).state.status).toBe('confirmed');
-    expect(json(await f.get(`/history/orders/${orderId}?at=${iso(new Date(times.confirmed.getTime() - 1))}`)).state.status).toBe('placed');
+    expect(
+      json(await f.get(`/history/orders/${orderId}?at=${iso(new Date(times.confirmed.getTime() - 1))}`)).state.status,
+    ).toBe('placed');
 
     const now = json(await f.get(`/history/orders/${orderId}`));
     expect(now).toMatchObject({ revision: 3, state: { status: 'cancelled' } });
@@ -48,7 +71,8 @@ describeOnEventStores('time travel', (fixture) => {
   it('reads an order at a revision', async () => {
     const f = fixture();
     const { orderId } = await cancelledOrderStory(f);
-    const status = async (revision: number) => json(await f.get(`/history/orders/${orderId}?revision=${revision}`)).state;
+    const status = async (revision: number) =>
+      json(await f.get(`/history/orders/${orderId}?revision=${revision}`)).state;
     expect(await status(0)).toMatchObject({ status: 'placed', reserved: [] });
     expect(await status(1)).toMatchObject({ status: 'placed', reserved: [expect.any(String)] });
     expect(await status(2)).toMatchObject({ status: 'confirmed' });
@@ -60,8 +84,19 @@ describeOnEventStores('time travel', (fixture) => {
     const { sku, orderId, times } = await cancelledOrderStory(f);
     const at = async (time: Date) => json(await f.get(`/history/products/${sku}?at=${iso(time)}`)).state;
 
-    expect(await at(times.stocked)).toMatchObject({ priceCents: 2500, onHand: 10, reservations: {}, reserved: 0, available: 10 });
-    expect(await at(times.reserved)).toMatchObject({ priceCents: 2500, reservations: { [orderId]: 2 }, reserved: 2, available: 8 });
+    expect(await at(times.stocked)).toMatchObject({
+      priceCents: 2500,
+      onHand: 10,
+      reservations: {},
+      reserved: 0,
+      available: 10,
+    });
+    expect(await at(times.reserved)).toMatchObject({
+      priceCents: 2500,
+      reservations: { [orderId]: 2 },
+      reserved: 2,
+      available: 8,
+    });
     expect(await at(times.cancelled)).toMatchObject({ priceCents: 2700, reservations: { [orderId]: 2 }, available: 8 });
     const now = json(await f.get(`/history/products/${sku}`)).state;
     expect(now).toMatchObject({ status: 'active', priceCents: 2700, reservations: {}, reserved: 0, available: 10 });
@@ -71,10 +106,17 @@ describeOnEventStores('time travel', (fixture) => {
   it('answers 404 for an unknown entity, and for one that did not exist yet at that time', async () => {
     const f = fixture();
     const { sku, orderId, times } = await cancelledOrderStory(f);
-    for (const path of [`/history/orders/${freshName('nothing')}`, `/history/products/${freshName('nothing')}?at=2026-01-01`]) {
+    for (const path of [
+      `/history/orders/${freshName('nothing')}`,
+      `/history/products/${freshName('nothing')}?at=2026-01-01`,
+    ]) {
       const answer = await f.get(path);
       expect(answer.status).toBe(404);
-      expect(json(answer)).toMatchObject({ status: 404, type: '/problems/not-found', detail: expect.stringMatching(/does not exist/) });
+      expect(json(answer)).toMatchObject({
+        status: 404,
+        type: '/problems/not-found',
+        detail: expect.stringMatching(/does not exist/),
+      });
     }
     const before = await f.get(`/history/orders/${orderId}?at=${iso(new Date(times.placed.getTime() - 1))}`);
     expect(before.status).toBe(404);

@@ -52,16 +52,28 @@ export type ProductView = Omit<Exclude<Product, { status: 'none' }>, 'settledOrd
 };
 
 export const orderAt = (store: EventStore, orderId: string, point: PointInHistory): Promise<TimeTravel<OrderView>> =>
-  travel(store, orderStream(orderId), orderDecider, OrderEvent.options.map((o) => o.shape.type.value), point, (state) =>
-    state.status === 'none' ? undefined : state,
+  travel(
+    store,
+    orderStream(orderId),
+    orderDecider,
+    OrderEvent.options.map((o) => o.shape.type.value),
+    point,
+    (state) => (state.status === 'none' ? undefined : state),
   );
 
 export const productAt = (store: EventStore, sku: string, point: PointInHistory): Promise<TimeTravel<ProductView>> =>
-  travel(store, productStream(sku), productDecider, ProductEvent.options.map((o) => o.shape.type.value), point, (state) => {
-    if (state.status === 'none') return undefined;
-    const { settledOrders: _settled, reservations, holds, ...rest } = state;
-    return { ...rest, reservations: reservations.toObject(), holds: holds.toObject(), available: availableOf(state) };
-  });
+  travel(
+    store,
+    productStream(sku),
+    productDecider,
+    ProductEvent.options.map((o) => o.shape.type.value),
+    point,
+    (state) => {
+      if (state.status === 'none') return undefined;
+      const { settledOrders: _settled, reservations, holds, ...rest } = state;
+      return { ...rest, reservations: reservations.toObject(), holds: holds.toObject(), available: availableOf(state) };
+    },
+  );
 
 async function travel<S, E extends { type: string }, View>(
   store: EventStore,
@@ -74,7 +86,7 @@ async function travel<S, E extends { type: string }, View>(
   let state = decider.initialState;
   let last: RecordedEvent | undefined;
   let lastRevision = -1;
-  for (let fromRevision = 0, done = false; !done; ) {
+  for (let fromRevision = 0, done = false; !done;) {
     const page = await store.readStream(streamId, { fromRevision, limit: PAGE_SIZE });
     for (const event of page) {
       lastRevision = event.revision;
@@ -93,7 +105,10 @@ async function travel<S, E extends { type: string }, View>(
   const shown = last && view(state);
   if (!last || !shown) return { found: false, reason: 'not-yet' };
   const { revision, position, recordedAt } = last;
-  return { found: true, entity: { streamId, revision, position: position.toString(), recordedAt: recordedAt.toISOString(), state: shown } };
+  return {
+    found: true,
+    entity: { streamId, revision, position: position.toString(), recordedAt: recordedAt.toISOString(), state: shown },
+  };
 }
 
 function isPast(event: RecordedEvent, point: PointInHistory): boolean {
@@ -104,6 +119,7 @@ function isPast(event: RecordedEvent, point: PointInHistory): boolean {
 
 /** Upcasts and validates; an event of another entity's type in this stream is a corrupt history, not a 404. */
 function decode<E>(event: RecordedEvent, eventTypes: readonly string[]): E {
-  if (!eventTypes.includes(event.type)) throw new UnreadableEvent(event.eventId, event.type, `does not belong in ${event.streamId}`);
+  if (!eventTypes.includes(event.type))
+    throw new UnreadableEvent(event.eventId, event.type, `does not belong in ${event.streamId}`);
   return decodeEvent(event) as E;
 }

@@ -1,4 +1,10 @@
-import { encodeEvent, memoryEventStore, type DomainEvent, type EventStore, type RecordedEvent } from '@order-engine/shared';
+import {
+  encodeEvent,
+  memoryEventStore,
+  type DomainEvent,
+  type EventStore,
+  type RecordedEvent,
+} from '@order-engine/shared';
 import { describe, expect, it } from 'vitest';
 import { registered, stockAdded } from './testing/domain-events.js';
 import { orderAt, productAt } from './time-travel.js';
@@ -16,7 +22,10 @@ function storeWith(streamId: string, events: [DomainEvent, Date][]): EventStore 
   }));
   return {
     ...memoryEventStore(),
-    readStream: async (id, options = {}) => (id === streamId ? stream.slice(options.fromRevision ?? 0, (options.fromRevision ?? 0) + (options.limit ?? stream.length)) : []),
+    readStream: async (id, options = {}) =>
+      id === streamId
+        ? stream.slice(options.fromRevision ?? 0, (options.fromRevision ?? 0) + (options.limit ?? stream.length))
+        : [],
   };
 }
 
@@ -24,12 +33,28 @@ const at = (second: number) => new Date(Date.UTC(2026, 2, 1, 0, 0, second));
 
 describe('time travel', () => {
   it('folds a long stream page by page, up to a revision or a time', async () => {
-    const events: [DomainEvent, Date][] = [[registered('lamp', 2500), at(0)], ...Array.from({ length: 2_500 }, (_, i): [DomainEvent, Date] => [stockAdded('lamp', 1), at(i + 1)])];
+    const events: [DomainEvent, Date][] = [
+      [registered('lamp', 2500), at(0)],
+      ...Array.from({ length: 2_500 }, (_, i): [DomainEvent, Date] => [stockAdded('lamp', 1), at(i + 1)]),
+    ];
     const store = storeWith('product-lamp', events);
-    expect(await productAt(store, 'lamp', { revision: 2_000 })).toMatchObject({ found: true, entity: { revision: 2_000, state: { onHand: 2_000 } } });
-    expect(await productAt(store, 'lamp', { at: at(1_500) })).toMatchObject({ found: true, entity: { revision: 1_500, state: { onHand: 1_500 } } });
-    expect(await productAt(store, 'lamp', { latest: true })).toMatchObject({ found: true, entity: { revision: 2_500, state: { onHand: 2_500 } } });
-    expect(await productAt(store, 'lamp', { revision: 2_501 })).toEqual({ found: false, reason: 'beyond', lastRevision: 2_500 });
+    expect(await productAt(store, 'lamp', { revision: 2_000 })).toMatchObject({
+      found: true,
+      entity: { revision: 2_000, state: { onHand: 2_000 } },
+    });
+    expect(await productAt(store, 'lamp', { at: at(1_500) })).toMatchObject({
+      found: true,
+      entity: { revision: 1_500, state: { onHand: 1_500 } },
+    });
+    expect(await productAt(store, 'lamp', { latest: true })).toMatchObject({
+      found: true,
+      entity: { revision: 2_500, state: { onHand: 2_500 } },
+    });
+    expect(await productAt(store, 'lamp', { revision: 2_501 })).toEqual({
+      found: false,
+      reason: 'beyond',
+      lastRevision: 2_500,
+    });
   });
 
   it('folds the longest prefix recorded by then: a later revision recorded earlier waits for the one before it', async () => {
@@ -40,8 +65,14 @@ describe('time travel', () => {
       [stockAdded('lamp', 1), at(30)],
       [stockAdded('lamp', 5), at(20)],
     ]);
-    expect(await productAt(store, 'lamp', { at: at(25) })).toMatchObject({ found: true, entity: { revision: 0, state: { onHand: 0 } } });
-    expect(await productAt(store, 'lamp', { at: at(30) })).toMatchObject({ found: true, entity: { revision: 2, state: { onHand: 6 } } });
+    expect(await productAt(store, 'lamp', { at: at(25) })).toMatchObject({
+      found: true,
+      entity: { revision: 0, state: { onHand: 0 } },
+    });
+    expect(await productAt(store, 'lamp', { at: at(30) })).toMatchObject({
+      found: true,
+      entity: { revision: 2, state: { onHand: 6 } },
+    });
   });
 
   it('tells an unknown entity from one that did not exist yet', async () => {

@@ -52,7 +52,13 @@ describe('writeEvents', () => {
     expect(outcome).toEqual({ events: 200, complete: true });
     // A page is asked for only once the sink has written out everything before it.
     expect(Math.max(...state.bufferedAtPull)).toBe(0);
-    expect(received.join('').trimEnd().split('\n').map((line) => JSON.parse(line).data.n)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(
+      received
+        .join('')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).data.n),
+    ).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
   it('writes the CSV header first', async () => {
@@ -76,7 +82,10 @@ describe('writeEvents', () => {
     const sink = slowSink();
     const controller = new AbortController();
     const { state, pages } = source(1_000, () => sink);
-    const outcome = writeEvents(sink, pages, 'ndjson', { signal: controller.signal, onPage: (_page, written) => written >= 50 && controller.abort() });
+    const outcome = writeEvents(sink, pages, 'ndjson', {
+      signal: controller.signal,
+      onPage: (_page, written) => written >= 50 && controller.abort(),
+    });
     expect(await outcome).toEqual({ events: 50, complete: false });
     expect(state.finished).toBe(true);
   });

@@ -42,7 +42,12 @@ function decode(text: string): unknown {
  * Turns rows fetched with `limit + 1` into a page: the extra row only says that another page exists,
  * so the cursor points at the last row served, and the next page starts right after it.
  */
-export function toPage<R, T>(rows: readonly R[], limit: number, view: (row: R) => T, keyOf: (row: R) => object): Page<T> {
+export function toPage<R, T>(
+  rows: readonly R[],
+  limit: number,
+  view: (row: R) => T,
+  keyOf: (row: R) => object,
+): Page<T> {
   const served = rows.slice(0, limit);
   const last = served.at(-1);
   return {

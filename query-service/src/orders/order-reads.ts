@@ -63,20 +63,28 @@ const toView = (row: OrderRow): OrderView => {
     history: stored.map(({ carrier: _carrier, trackingNumber: _trackingNumber, ...entry }) => entry),
     revision: row.revision,
   };
-  return shipped?.carrier === undefined ? view : { ...view, shipment: { carrier: shipped.carrier, trackingNumber: shipped.trackingNumber ?? '' } };
+  return shipped?.carrier === undefined
+    ? view
+    : { ...view, shipment: { carrier: shipped.carrier, trackingNumber: shipped.trackingNumber ?? '' } };
 };
 
 export function orderReads(db: SqlExecutor, ordersSchema: string): OrderReads {
   return {
     async byId(orderId) {
-      const rows = await db.query<OrderRow>(`select ${columns} from ${ordersSchema}.orders where order_id = $1`, [orderId], { prepare: true });
+      const rows = await db.query<OrderRow>(
+        `select ${columns} from ${ordersSchema}.orders where order_id = $1`,
+        [orderId],
+        { prepare: true },
+      );
       return rows[0] && toView(rows[0]);
     },
     async byCustomer({ customerId, after, limit }) {
       const params: unknown[] = [customerId];
       const param = (value: unknown) => `$${params.push(value)}`;
       // A row comparison walks the (customer_id, placed_at desc, order_id desc) index from the cursor on.
-      const keyset = after ? `and (placed_at, order_id) < (${param(after.placedAt)}::timestamptz, ${param(after.orderId)})` : '';
+      const keyset = after
+        ? `and (placed_at, order_id) < (${param(after.placedAt)}::timestamptz, ${param(after.orderId)})`
+        : '';
       const rows = await db.query<OrderRow>(
         `select ${columns} from ${ordersSchema}.orders where customer_id = $1 ${keyset}
          order by placed_at desc, order_id desc limit ${param(limit)}`,

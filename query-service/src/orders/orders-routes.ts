@@ -30,7 +30,12 @@ export function ordersRoutes({ schema, orders, readEntity, readYourWrites }: Ord
 
   router.get('/orders/:id', async (req, res) => {
     const { id } = OrderParams.parse(req.params);
-    const { json, cache } = await readEntity(req, res, { projection: 'orders', schema, key: (live) => cacheKeys.order(live, id), load: (live) => orders(live).byId(id) });
+    const { json, cache } = await readEntity(req, res, {
+      projection: 'orders',
+      schema,
+      key: (live) => cacheKeys.order(live, id),
+      load: (live) => orders(live).byId(id),
+    });
     res.setHeader('X-Cache', cache);
     if (json === undefined) throw new NotFound('order', id);
     res.setHeader('Content-Type', JSON_CONTENT_TYPE).send(json);
@@ -42,7 +47,14 @@ export function ordersRoutes({ schema, orders, readEntity, readYourWrites }: Ord
     const { limit, cursor } = CustomerOrdersQuery.parse(req.query);
     await readYourWrites.settle(req, res, 'orders');
     const rows = await orders(await schema()).byCustomer({ customerId: id, after: cursor, limit: limit + 1 });
-    res.json(toPage(rows, limit, (row) => row.view, (row) => row.key));
+    res.json(
+      toPage(
+        rows,
+        limit,
+        (row) => row.view,
+        (row) => row.key,
+      ),
+    );
   });
 
   return router;

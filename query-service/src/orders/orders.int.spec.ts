@@ -50,7 +50,9 @@ describeOnReadDbs('GET /orders/:id', (fixture) => {
     const f = fixture();
     await seed(f, [shipped]);
     const down = () => Promise.reject(new Error('ECONNREFUSED'));
-    await f.restart({ cache: { get: down, getJson: down, set: down, delete: down, deleteWithPrefix: down, close: async () => {} } });
+    await f.restart({
+      cache: { get: down, getJson: down, set: down, delete: down, deleteWithPrefix: down, close: async () => {} },
+    });
     const { status, headers, body } = await f.get('/orders/ORD-7');
     expect([status, headers.get('x-cache')]).toEqual([200, 'miss']);
     expect(body).toEqual(shipped);
@@ -68,7 +70,7 @@ describeOnReadDbs('GET /orders/:id', (fixture) => {
 });
 
 describeOnReadDbs('GET /customers/:id/orders', (fixture) => {
-  it('lists a customer\'s orders newest first, and nobody else\'s', async () => {
+  it("lists a customer's orders newest first, and nobody else's", async () => {
     const f = fixture();
     await seed(f, [
       anOrder({ orderId: 'A', customerId: 'C1', placedAt: '2026-01-01T00:00:00.000Z' }),
@@ -103,7 +105,9 @@ describeOnReadDbs('GET /customers/:id/orders', (fixture) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 20; page++) {
-      const answer: { status: number; body: { items: OrderView[]; nextCursor: string | null } } = await f.get(`/customers/C1/orders?limit=4${cursor ? `&cursor=${cursor}` : ''}`);
+      const answer: { status: number; body: { items: OrderView[]; nextCursor: string | null } } = await f.get(
+        `/customers/C1/orders?limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(answer.status).toBe(200);
       expect(answer.body.items.length).toBeLessThanOrEqual(4);
       seen.push(...answer.body.items.map((o) => o.orderId));
@@ -113,15 +117,25 @@ describeOnReadDbs('GET /customers/:id/orders', (fixture) => {
     expect(seen).toHaveLength(orders.length);
     expect(new Set(seen).size).toBe(orders.length);
 
-    const newestFirst = await f.db.query<{ order_id: string }>(`select order_id from ${f.schemas.orders}.orders order by placed_at desc, order_id desc`);
+    const newestFirst = await f.db.query<{ order_id: string }>(
+      `select order_id from ${f.schemas.orders}.orders order by placed_at desc, order_id desc`,
+    );
     expect(seen).toEqual(newestFirst.map((row) => row.order_id));
   });
 
   it('answers 400 problems for bad limits, cursors and customer ids', async () => {
     const f = fixture();
-    const badTime = Buffer.from(JSON.stringify({ placedAt: '2026-02-30T00:00:00.000000Z', orderId: 'A' })).toString('base64url');
+    const badTime = Buffer.from(JSON.stringify({ placedAt: '2026-02-30T00:00:00.000000Z', orderId: 'A' })).toString(
+      'base64url',
+    );
     const productCursor = Buffer.from(JSON.stringify({ sku: 'A' })).toString('base64url');
-    for (const path of ['/customers/C1/orders?limit=0', '/customers/C1/orders?limit=x', `/customers/C1/orders?cursor=${badTime}`, `/customers/C1/orders?cursor=${productCursor}`, '/customers/%20/orders']) {
+    for (const path of [
+      '/customers/C1/orders?limit=0',
+      '/customers/C1/orders?limit=x',
+      `/customers/C1/orders?cursor=${badTime}`,
+      `/customers/C1/orders?cursor=${productCursor}`,
+      '/customers/%20/orders',
+    ]) {
       const { status, body } = await f.get(path);
       expect({ path, status }).toEqual({ path, status: 400 });
       expect(body).toMatchObject({ status: 400, type: '/problems/validation-failed' });

@@ -27,10 +27,20 @@ export const salesQuery = (today: string) =>
     .object({ from: isoDayParam.optional(), to: isoDayParam.optional(), sku: Sku.optional() })
     .transform(({ from, to, sku }): SalesRange => {
       const end = to ?? today;
-      return { from: from ?? fromDayNumber(dayNumber(end) - (DEFAULT_RANGE_DAYS - 1)), to: end, ...(sku !== undefined && { sku }) };
+      return {
+        from: from ?? fromDayNumber(dayNumber(end) - (DEFAULT_RANGE_DAYS - 1)),
+        to: end,
+        ...(sku !== undefined && { sku }),
+      };
     })
     .superRefine(({ from, to }, ctx) => {
       const days = dayNumber(to) - dayNumber(from) + 1;
-      if (days < 1) ctx.addIssue({ code: 'custom', path: ['from'], message: `from (${from}) must not be after to (${to})` });
-      else if (days > MAX_RANGE_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `the range spans ${days} days; at most ${MAX_RANGE_DAYS}` });
+      if (days < 1)
+        ctx.addIssue({ code: 'custom', path: ['from'], message: `from (${from}) must not be after to (${to})` });
+      else if (days > MAX_RANGE_DAYS)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['to'],
+          message: `the range spans ${days} days; at most ${MAX_RANGE_DAYS}`,
+        });
     });

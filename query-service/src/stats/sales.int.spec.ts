@@ -2,7 +2,13 @@ import type { SalesDayView } from '@order-engine/shared';
 import { expect, it } from 'vitest';
 import { describeOnReadDbs, insertSalesDay, type QueryFixture } from '../testing/index.js';
 
-const day = (d: string, sku: string, units: number, revenueCents: number, currency = 'EUR'): SalesDayView => ({ day: d, sku, currency, units, revenueCents });
+const day = (d: string, sku: string, units: number, revenueCents: number, currency = 'EUR'): SalesDayView => ({
+  day: d,
+  sku,
+  currency,
+  units,
+  revenueCents,
+});
 
 const sales = [
   day('2026-01-31', 'HAM-1', 1, 1_000),
@@ -40,7 +46,12 @@ describeOnReadDbs(
       const f = fixture();
       await seed(f);
       const { body } = await f.get('/stats/sales?from=2026-01-01&to=2026-12-31&sku=HAM-1');
-      expect(body.days.map((d: SalesDayView) => d.day)).toEqual(['2026-01-31', '2026-02-01', '2026-02-28', '2026-03-01']);
+      expect(body.days.map((d: SalesDayView) => d.day)).toEqual([
+        '2026-01-31',
+        '2026-02-01',
+        '2026-02-28',
+        '2026-03-01',
+      ]);
       expect(body.totals).toEqual([{ currency: 'EUR', units: 11, revenueCents: 11_000 }]);
     });
 
@@ -56,7 +67,12 @@ describeOnReadDbs(
 
     it('answers empty days and totals for a quiet range', async () => {
       const f = fixture();
-      expect((await f.get('/stats/sales?from=2025-01-01&to=2025-01-01')).body).toEqual({ from: '2025-01-01', to: '2025-01-01', days: [], totals: [] });
+      expect((await f.get('/stats/sales?from=2025-01-01&to=2025-01-01')).body).toEqual({
+        from: '2025-01-01',
+        to: '2025-01-01',
+        days: [],
+        totals: [],
+      });
     });
 
     it('accepts a range of 366 days and refuses 367', async () => {
@@ -87,7 +103,11 @@ describeOnReadDbs(
         const { status, headers, body } = await f.get(`/stats/sales?${query}`);
         expect({ query, status }).toEqual({ query, status: 400 });
         expect(headers.get('content-type')).toMatch(/^application\/problem\+json/);
-        expect(body).toMatchObject({ status: 400, type: '/problems/validation-failed', errors: [expect.objectContaining({ path: expect.any(String) })] });
+        expect(body).toMatchObject({
+          status: 400,
+          type: '/problems/validation-failed',
+          errors: [expect.objectContaining({ path: expect.any(String) })],
+        });
       }
     });
   },

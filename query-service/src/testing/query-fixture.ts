@@ -1,4 +1,14 @@
-import { createLogger, listen, memoryCache, pgSql, readModelSchemas, type Cache, type ReadModelSchemas, type RunningServer, type Sql } from '@order-engine/shared';
+import {
+  createLogger,
+  listen,
+  memoryCache,
+  pgSql,
+  readModelSchemas,
+  type Cache,
+  type ReadModelSchemas,
+  type RunningServer,
+  type Sql,
+} from '@order-engine/shared';
 import { describeWithService, freshName, sharedPglite } from '@order-engine/shared/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { createQueryService, type QueryService, type QueryServiceOptions } from '../app.js';
@@ -41,9 +51,21 @@ function queryFixture(openDb: () => Promise<Sql>, defaults: FixtureOptions): () 
     await current?.service.close();
   };
 
-  const serve = async (base: Omit<QueryFixture, 'service' | 'url' | 'get' | 'restart'>, overrides: Partial<QueryServiceOptions>) => {
+  const serve = async (
+    base: Omit<QueryFixture, 'service' | 'url' | 'get' | 'restart'>,
+    overrides: Partial<QueryServiceOptions>,
+  ) => {
     await stop();
-    const options: QueryServiceOptions = { readDb: base.db, cache: base.cache, prefix: base.prefix, logger, readYourWritesTimeoutMs: 1_000, checkpointPollMs: 10, ...defaults, ...overrides };
+    const options: QueryServiceOptions = {
+      readDb: base.db,
+      cache: base.cache,
+      prefix: base.prefix,
+      logger,
+      readYourWritesTimeoutMs: 1_000,
+      checkpointPollMs: 10,
+      ...defaults,
+      ...overrides,
+    };
     const service = createQueryService(options);
     running = { service, server: await listen(service.app, { host: '127.0.0.1', port: 0 }) };
     return running;
@@ -95,7 +117,11 @@ function queryFixture(openDb: () => Promise<Sql>, defaults: FixtureOptions): () 
  * Runs the same specification on embedded PGlite (one instance per file) and on real PostgreSQL when
  * DATABASE_URL is set: the query service must behave the same on both read databases.
  */
-export function describeOnReadDbs(name: string, body: (fixture: () => QueryFixture) => void, defaults: FixtureOptions = {}): void {
+export function describeOnReadDbs(
+  name: string,
+  body: (fixture: () => QueryFixture) => void,
+  defaults: FixtureOptions = {},
+): void {
   describe(`${name} on PGlite`, () => {
     const pglite = sharedPglite();
     body(queryFixture(pglite, defaults));

@@ -6,7 +6,11 @@
 export const FEED_CLOSE_GRACE_MS = 5_000;
 
 /** Yields from source until it ends or signal aborts, whichever comes first. */
-export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal, closeGraceMs = FEED_CLOSE_GRACE_MS): AsyncGenerator<T> {
+export async function* untilAborted<T>(
+  source: AsyncIterable<T>,
+  signal: AbortSignal,
+  closeGraceMs = FEED_CLOSE_GRACE_MS,
+): AsyncGenerator<T> {
   if (signal.aborted) return;
   const iterator = source[Symbol.asyncIterator]();
   let onAbort = () => {};

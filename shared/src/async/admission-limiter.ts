@@ -22,7 +22,11 @@ export interface AdmissionLimits {
 export class Overloaded extends Error {
   readonly retryAfterSeconds = 1;
   constructor(readonly reason: 'queue-full' | 'waited-too-long') {
-    super(reason === 'queue-full' ? 'too many requests are waiting; retry in a second' : 'no capacity came free in time; retry in a second');
+    super(
+      reason === 'queue-full'
+        ? 'too many requests are waiting; retry in a second'
+        : 'no capacity came free in time; retry in a second',
+    );
     this.name = 'Overloaded';
   }
 }
@@ -47,7 +51,14 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-export function admissionLimiter({ concurrency, queueLimit, maxWaitMs, latencyTargetMs, minConcurrency = 16, now = performance.now.bind(performance) }: AdmissionLimits): AdmissionLimiter {
+export function admissionLimiter({
+  concurrency,
+  queueLimit,
+  maxWaitMs,
+  latencyTargetMs,
+  minConcurrency = 16,
+  now = performance.now.bind(performance),
+}: AdmissionLimits): AdmissionLimiter {
   if (!(concurrency >= 1)) throw new Error(`admission concurrency must be at least 1 (got ${concurrency})`);
   const floor = Math.min(minConcurrency, concurrency);
   let limit = concurrency;

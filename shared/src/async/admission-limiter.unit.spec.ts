@@ -25,7 +25,12 @@ describe('admissionLimiter', () => {
     const limiter = admissionLimiter({ concurrency: 2, queueLimit: 1, maxWaitMs: 500 });
     const calls = [attempt(limiter), attempt(limiter), attempt(limiter), attempt(limiter)];
     await settle();
-    expect(calls.map((c) => (c.release ? 'admitted' : c.refused ? 'refused' : 'waiting'))).toEqual(['admitted', 'admitted', 'waiting', 'refused']);
+    expect(calls.map((c) => (c.release ? 'admitted' : c.refused ? 'refused' : 'waiting'))).toEqual([
+      'admitted',
+      'admitted',
+      'waiting',
+      'refused',
+    ]);
     expect(calls[3]!.refused).toBeInstanceOf(Overloaded);
     expect((calls[3]!.refused as Overloaded).reason).toBe('queue-full');
     expect(limiter.status()).toEqual({ limit: expect.any(Number), inFlight: 2, waiting: 1, refused: 1 });
@@ -83,7 +88,14 @@ describe('admissionLimiter', () => {
     /** A limiter on a clock the test moves, with `busy` calls admitted and one more waiting. */
     async function loaded(busy: number) {
       let clock = 0;
-      const limiter = admissionLimiter({ concurrency: 100, queueLimit: 1_000, maxWaitMs: 60_000, latencyTargetMs: 250, minConcurrency: 10, now: () => clock });
+      const limiter = admissionLimiter({
+        concurrency: 100,
+        queueLimit: 1_000,
+        maxWaitMs: 60_000,
+        latencyTargetMs: 250,
+        minConcurrency: 10,
+        now: () => clock,
+      });
       const calls = Array.from({ length: busy }, () => attempt(limiter));
       await settle();
       return { limiter, calls, advance: (ms: number) => (clock += ms) };

@@ -26,7 +26,10 @@ interface Pending<T, R> {
  * Coalesces concurrent calls into runs of `run`, which answers one outcome per item, in order: a result, or an
  * Error that fails only that item's caller.
  */
-export function coalescer<T, R>(run: (items: readonly T[]) => Promise<(R | Error)[]>, options: CoalescerOptions = {}): (item: T) => Promise<R> {
+export function coalescer<T, R>(
+  run: (items: readonly T[]) => Promise<(R | Error)[]>,
+  options: CoalescerOptions = {},
+): (item: T) => Promise<R> {
   const { maxInFlight = 2, maxBatch = 256, retryAlone = () => false } = options;
   const waiting: Pending<T, R>[] = [];
   let inFlight = 0;

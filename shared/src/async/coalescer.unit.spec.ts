@@ -11,7 +11,13 @@ function fakeRun(refuse: readonly string[] = []) {
   const calls: { items: string[]; finish(error?: unknown): void }[] = [];
   const run = (items: readonly string[]) =>
     new Promise<(string | Error)[]>((resolve, reject) => {
-      calls.push({ items: [...items], finish: (error) => (error ? reject(error) : resolve(items.map((item) => (refuse.includes(item) ? new Error(`refused ${item}`) : `done ${item}`)))) });
+      calls.push({
+        items: [...items],
+        finish: (error) =>
+          error
+            ? reject(error)
+            : resolve(items.map((item) => (refuse.includes(item) ? new Error(`refused ${item}`) : `done ${item}`))),
+      });
     });
   return { run, calls };
 }

@@ -22,7 +22,9 @@ export function supervisor(tasks: Record<string, () => Promise<unknown>>, everyM
         try {
           await task();
         } catch (error) {
-          logger.warn(`${name} failed; trying again on the next tick`, { error: error instanceof Error ? error.message : String(error) });
+          logger.warn(`${name} failed; trying again on the next tick`, {
+            error: error instanceof Error ? error.message : String(error),
+          });
         }
       }
     });

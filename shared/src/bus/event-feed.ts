@@ -34,11 +34,21 @@ export type PartitionCheckpoint = (partition: number) => Promise<GlobalPosition>
  * `after` is the consumer's stored checkpoint; a Kafka feed resumes from committed offsets instead, and checks with
  * `checkpointOf` that they did not skip past what the consumer has handled (kafka-gaps.ts).
  */
-export type EventFeed = (after: GlobalPosition, signal: AbortSignal, checkpointOf?: PartitionCheckpoint) => AsyncIterable<FeedRound>;
+export type EventFeed = (
+  after: GlobalPosition,
+  signal: AbortSignal,
+  checkpointOf?: PartitionCheckpoint,
+) => AsyncIterable<FeedRound>;
 
 /** The embedded feed: the event store's catch-up subscription, one global partition. */
-export const storeFeed =
-  (subscribe: (options: { after: GlobalPosition; signal: AbortSignal; batchSize?: number }) => AsyncIterable<RecordedEvent[]>, batchSize?: number): EventFeed =>
+export const storeFeed = (
+  subscribe: (options: {
+    after: GlobalPosition;
+    signal: AbortSignal;
+    batchSize?: number;
+  }) => AsyncIterable<RecordedEvent[]>,
+  batchSize?: number,
+): EventFeed =>
   async function* (after, signal) {
     for await (const events of subscribe({ after, signal, batchSize })) {
       const last = events.at(-1);

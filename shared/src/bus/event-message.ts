@@ -17,25 +17,38 @@ export interface OutgoingMessage {
   headers: Record<string, string>;
 }
 
-export type IncomingMessage =
-  | { kind: 'event'; event: RecordedEvent }
-  | { kind: 'watermark'; position: GlobalPosition };
+export type IncomingMessage = { kind: 'event'; event: RecordedEvent } | { kind: 'watermark'; position: GlobalPosition };
 
 export function eventMessage(event: RecordedEvent): OutgoingMessage {
   return {
     key: event.streamId,
-    value: JSON.stringify({ ...event, position: event.position.toString(), recordedAt: event.recordedAt.toISOString() }),
+    value: JSON.stringify({
+      ...event,
+      position: event.position.toString(),
+      recordedAt: event.recordedAt.toISOString(),
+    }),
     headers: { kind: 'event', type: event.type, position: event.position.toString() },
   };
 }
 
 export function watermarkMessage(partition: number, position: GlobalPosition): OutgoingMessage {
-  return { key: null, partition, value: JSON.stringify({ position: position.toString() }), headers: { kind: 'watermark', position: position.toString() } };
+  return {
+    key: null,
+    partition,
+    value: JSON.stringify({ position: position.toString() }),
+    headers: { kind: 'watermark', position: position.toString() },
+  };
 }
 
 const byKey = Partitioners.DefaultPartitioner();
 const partitionsOf = (count: number): PartitionMetadata[] =>
-  Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+  Array.from({ length: count }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
 
 /** The partition of a topic with `partitions` partitions that holds a stream's events: the relay's producer's choice. */
 export const partitionOfStream = (streamId: string, partitions: number): number =>
@@ -54,10 +67,20 @@ const headerText = (value: Buffer | string | (Buffer | string)[] | undefined): s
 type Headers = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 
 /** What an event message's key and headers say, without parsing its value; undefined for any other message. */
-export function peekEvent(key: Buffer | string | null, headers: Headers): { streamId: string; type: string; position: GlobalPosition } | undefined {
+export function peekEvent(
+  key: Buffer | string | null,
+  headers: Headers,
+): { streamId: string; type: string; position: GlobalPosition } | undefined {
   const type = headerText(headers.type);
   const position = headerText(headers.position);
-  if (headerText(headers.kind) !== 'event' || key === null || type === undefined || position === undefined || !/^\d{1,19}$/.test(position)) return undefined;
+  if (
+    headerText(headers.kind) !== 'event' ||
+    key === null ||
+    type === undefined ||
+    position === undefined ||
+    !/^\d{1,19}$/.test(position)
+  )
+    return undefined;
   return { streamId: key.toString(), type, position: BigInt(position) };
 }
 
@@ -70,11 +93,15 @@ export function parseMessage(value: Buffer | string | null, headers: Headers = {
     throw new MalformedMessage('value is not JSON');
   }
   const kind = headerText(headers.kind) ?? 'event';
-  if (typeof body.position !== 'string' || !/^\d+$/.test(body.position)) throw new MalformedMessage('no decimal position');
+  if (typeof body.position !== 'string' || !/^\d+$/.test(body.position))
+    throw new MalformedMessage('no decimal position');
   const position = BigInt(body.position);
   if (kind === 'watermark') return { kind, position };
   if (typeof body.streamId !== 'string' || typeof body.type !== 'string' || typeof body.recordedAt !== 'string') {
     throw new MalformedMessage('not an event envelope');
   }
-  return { kind: 'event', event: { ...(body as unknown as RecordedEvent), position, recordedAt: new Date(body.recordedAt) } };
+  return {
+    kind: 'event',
+    event: { ...(body as unknown as RecordedEvent), position, recordedAt: new Date(body.recordedAt) },
+  };
 }

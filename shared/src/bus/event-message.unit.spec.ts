@@ -25,7 +25,10 @@ describe('Kafka event messages', () => {
   it('carry watermarks to an explicit partition', () => {
     const message = watermarkMessage(3, 120n);
     expect(message).toMatchObject({ key: null, partition: 3 });
-    expect(parseMessage(message.value, { kind: Buffer.from('watermark') })).toEqual({ kind: 'watermark', position: 120n });
+    expect(parseMessage(message.value, { kind: Buffer.from('watermark') })).toEqual({
+      kind: 'watermark',
+      position: 120n,
+    });
   });
 
   it.each([

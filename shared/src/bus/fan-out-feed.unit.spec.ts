@@ -5,7 +5,11 @@ import type { EventFeed, FeedBatch } from './event-feed.js';
 import { fanOutFeed } from './fan-out-feed.js';
 
 const append = (store: EventStore, count: number, stream = 'order-1') =>
-  Promise.all(Array.from({ length: count }, (_, i) => store.append(`${stream}-${i % 3}`, [{ type: 'Test', version: 1, data: { i } }])));
+  Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      store.append(`${stream}-${i % 3}`, [{ type: 'Test', version: 1, data: { i } }]),
+    ),
+  );
 
 /** Pulls batches until `until` is reached; every position delivered, in order, with the batches' sizes. */
 async function take(feed: EventFeed, after: GlobalPosition, until: GlobalPosition) {
@@ -31,7 +35,10 @@ describe('fanOutFeed', () => {
     const store = memoryEventStore();
     await append(store, 20);
     let subscriptions = 0;
-    const fanOut = fanOutFeed({ ...store, subscribeToAll: (options) => (subscriptions++, store.subscribeToAll(options)) }, { batchSize: 7 });
+    const fanOut = fanOutFeed(
+      { ...store, subscribeToAll: (options) => (subscriptions++, store.subscribeToAll(options)) },
+      { batchSize: 7 },
+    );
     const consumers = [0n, 5n, 20n].map((after) => take(fanOut.feed, after, 50n));
     await new Promise((resolve) => setTimeout(resolve, 20));
     await append(store, 30);

@@ -24,7 +24,7 @@ describe('handoff between eachBatch and the feed', () => {
     expect(await aborted).toBeUndefined();
   });
 
-  it('hands over together what was offered in one turn (a fetch\'s partitions), and what comes later apart', async () => {
+  it("hands over together what was offered in one turn (a fetch's partitions), and what comes later apart", async () => {
     const batches = handoff<string>();
     const waiting = batches.take(live());
     batches.offer('p0');

@@ -16,7 +16,13 @@ export function* slices<T>(items: readonly T[], size: number): Generator<T[]> {
  * does not want (`wants`) only count toward `through`. Malformed messages are logged and skipped; undefined when the
  * slice holds nothing valid.
  */
-export function feedBatchOf(partition: number, messages: readonly KafkaMessage[], delivered: GlobalPosition, logger: Logger, wants?: EventInterest): FeedBatch | undefined {
+export function feedBatchOf(
+  partition: number,
+  messages: readonly KafkaMessage[],
+  delivered: GlobalPosition,
+  logger: Logger,
+  wants?: EventInterest,
+): FeedBatch | undefined {
   const events: RecordedEvent[] = [];
   let through = delivered;
   let valid = false;

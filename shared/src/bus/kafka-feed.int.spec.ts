@@ -55,7 +55,14 @@ describeWithService('KAFKA_BROKERS', 'Kafka event feed', (brokers) => {
   /** A feed's rounds, pulled one at a time: pulling the next one acknowledges the one before; `delivered` has their batches. */
   function reader(topic: TestTopic, groupId: string, batchSize?: number) {
     const controller = new AbortController();
-    const feed = kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId, logger, batchSize });
+    const feed = kafkaFeed({
+      ...fastKafkaFeed,
+      brokers: topic.brokers,
+      topic: topic.topic,
+      groupId,
+      logger,
+      batchSize,
+    });
     const iterator = feed(0n, controller.signal)[Symbol.asyncIterator]();
     const entry = { controller, iterator };
     readers.push(entry);
@@ -64,7 +71,9 @@ describeWithService('KAFKA_BROKERS', 'Kafka event feed', (brokers) => {
       delivered,
       async next(timeoutMs = 20_000): Promise<FeedRound> {
         let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no batch in time')), timeoutMs)));
+        const timeout = new Promise<never>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error('no batch in time')), timeoutMs)),
+        );
         const result = await Promise.race([iterator.next(), timeout]).finally(() => clearTimeout(timer));
         if (result.done) throw new Error('the feed ended');
         delivered.push(...result.value);
@@ -92,22 +101,32 @@ describeWithService('KAFKA_BROKERS', 'Kafka event feed', (brokers) => {
     const topic = await topicOf(3);
     const first = history(30, 5);
     await topic.send(first.slice(0, 10).map(eventMessage));
-    await topic.send([{ key: 'product-s1', value: 'not json', headers: { kind: 'event' } }, { key: null, partition: 2, value: '{"position":"x"}', headers: { kind: 'watermark' } }]);
+    await topic.send([
+      { key: 'product-s1', value: 'not json', headers: { kind: 'event' } },
+      { key: null, partition: 2, value: '{"position":"x"}', headers: { kind: 'watermark' } },
+    ]);
     await topic.relay(first.slice(10));
     const feed = reader(topic, freshName('group'));
     // One fetch brings every partition: they come as one round, one batch each.
     expect(new Set((await feed.next()).map((batch) => batch.partition))).toEqual(new Set([0, 1, 2]));
-    const all = (batches: FeedBatch[]) => [...throughByPartition(batches).values()].filter((through) => through === 30n).length === 3;
+    const all = (batches: FeedBatch[]) =>
+      [...throughByPartition(batches).values()].filter((through) => through === 30n).length === 3;
     await feed.until(all);
 
     // Idle partitions move on watermarks alone: batches without events.
     await topic.send([0, 1, 2].map((p) => watermarkMessage(p, 45n)));
-    await feed.until((batches) => [...throughByPartition(batches).values()].every((through) => through === 45n) && throughByPartition(batches).size === 3);
+    await feed.until(
+      (batches) =>
+        [...throughByPartition(batches).values()].every((through) => through === 45n) &&
+        throughByPartition(batches).size === 3,
+    );
 
     const events = feed.delivered.flatMap((batch) => batch.events);
     expect(events.map((event) => event.eventId).sort()).toEqual(first.map((event) => event.eventId).sort());
     for (const stream of new Set(first.map((event) => event.streamId))) {
-      expect(events.filter((event) => event.streamId === stream).map((event) => event.revision)).toEqual(first.filter((event) => event.streamId === stream).map((event) => event.revision));
+      expect(events.filter((event) => event.streamId === stream).map((event) => event.revision)).toEqual(
+        first.filter((event) => event.streamId === stream).map((event) => event.revision),
+      );
     }
     expect(events[0]).toEqual(first.find((event) => event.eventId === events[0]!.eventId));
     for (const batch of feed.delivered) {
@@ -156,9 +175,12 @@ describeWithService('KAFKA_BROKERS', 'Kafka event feed', (brokers) => {
     // Only now does the first member finish its transaction and pull on: that must not commit `held`.
     const firstReading = pullOn(first).catch(() => undefined);
 
-    const deliveries = () => [...first.delivered, ...second.delivered].flatMap((batch) => batch.events.map((event) => event.eventId));
+    const deliveries = () =>
+      [...first.delivered, ...second.delivered].flatMap((batch) => batch.events.map((event) => event.eventId));
     const heldAgain = () => deliveries().filter((id) => id === held!.events[0]!.eventId).length >= 2;
-    await expect.poll(() => heldAgain() && new Set(deliveries()).size === events.length, { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(() => heldAgain() && new Set(deliveries()).size === events.length, { timeout: 20_000 })
+      .toBe(true);
     done = true;
     for (const member of [first, second]) member.kill().catch(() => undefined);
     await Promise.all([firstReading, secondReading]);

@@ -64,7 +64,14 @@ const MAX_PARTITIONS_PER_ROUND = 64;
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
-  const { topic, groupId, batchSize = 500, heartbeatIntervalMs = 3_000, maxBatchMs = 300_000, commitIntervalMs = 1_000 } = options;
+  const {
+    topic,
+    groupId,
+    batchSize = 500,
+    heartbeatIntervalMs = 3_000,
+    maxBatchMs = 300_000,
+    commitIntervalMs = 1_000,
+  } = options;
   const logger = options.logger.child({ component: 'kafka-feed', groupId });
   const kafka = new Kafka({
     clientId: options.clientId ?? groupId,
@@ -109,7 +116,12 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       });
     const removeCrashListener = consumer.on(consumer.events.CRASH, ({ payload }) => {
       options.onMembership?.(false);
-      if (!payload.restart) batches.close(new KafkaFeedFailed(`Kafka consumer of ${groupId} crashed: ${reason(payload.error)}`, { cause: payload.error }));
+      if (!payload.restart)
+        batches.close(
+          new KafkaFeedFailed(`Kafka consumer of ${groupId} crashed: ${reason(payload.error)}`, {
+            cause: payload.error,
+          }),
+        );
     });
 
     /** Waits until the consumer pulls past the delivery, heartbeating meanwhile; false when it was abandoned. */
@@ -118,7 +130,9 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       let stuck = false;
       for (;;) {
         let timer: NodeJS.Timeout | undefined;
-        const tick = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), heartbeatIntervalMs)));
+        const tick = new Promise<undefined>(
+          (resolve) => (timer = setTimeout(() => resolve(undefined), heartbeatIntervalMs)),
+        );
         const outcome = await Promise.race([delivery.outcome, tick]);
         clearTimeout(timer);
         if (outcome !== undefined) return outcome;
@@ -127,7 +141,11 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
           return false;
         }
         if (Date.now() > deadline) {
-          if (!stuck) logger.warn('the consumer has worked on one batch too long; no more heartbeats, so the group reassigns it', { partition: delivery.item.partition, maxBatchMs });
+          if (!stuck)
+            logger.warn(
+              'the consumer has worked on one batch too long; no more heartbeats, so the group reassigns it',
+              { partition: delivery.item.partition, maxBatchMs },
+            );
           stuck = true;
           continue;
         }
@@ -175,7 +193,9 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       }
       // Leaving the group: what this member finished is committed now rather than redone by the next owner.
       if (batches.closed) {
-        await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets()).catch((error: unknown) => logger.debug('committing offsets on leaving failed', { error: reason(error) }));
+        await payload
+          .commitOffsetsIfNecessary(payload.uncommittedOffsets())
+          .catch((error: unknown) => logger.debug('committing offsets on leaving failed', { error: reason(error) }));
       }
     }
 
@@ -211,7 +231,9 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       options.onMembership?.(false);
       await admin.close();
       // Leaving the group (rather than vanishing) hands the partitions to the other members at once.
-      await consumer.disconnect().catch((error: unknown) => logger.warn('leaving the consumer group failed', { error: reason(error) }));
+      await consumer
+        .disconnect()
+        .catch((error: unknown) => logger.warn('leaving the consumer group failed', { error: reason(error) }));
     }
   };
 }

@@ -56,7 +56,13 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
     const appendAndRelay = async (count: number) => {
       const events: RecordedEvent[] = [];
       for (let i = 0; i < count; i++, appended++) {
-        events.push(...(await store.append(`product-g${appended % STREAMS}`, [{ type: 'StockAdded', version: 1, data: { n: appended } }])).events);
+        events.push(
+          ...(
+            await store.append(`product-g${appended % STREAMS}`, [
+              { type: 'StockAdded', version: 1, data: { n: appended } },
+            ])
+          ).events,
+        );
       }
       await topic.relay(events);
     };
@@ -74,7 +80,15 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
     checkpoints.set(groupId, rows);
     handled.set(groupId, seen);
     const controller = new AbortController();
-    const feed = kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId, logger, eventStore: store, batchSize: 4 });
+    const feed = kafkaFeed({
+      ...fastKafkaFeed,
+      brokers: topic.brokers,
+      topic: topic.topic,
+      groupId,
+      logger,
+      eventStore: store,
+      batchSize: 4,
+    });
     let failure: unknown;
     const reading = (async () => {
       for await (const round of feed(0n, controller.signal, async (partition) => rows.get(partition) ?? 0n)) {
@@ -96,7 +110,11 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
       /** Resolves once every partition's checkpoint has reached the store's head. */
       async caughtUp() {
         const head = await store.headPosition();
-        await expect.poll(() => Array.from({ length: PARTITIONS }, (_, p) => rows.get(p) ?? 0n).every((row) => row >= head), { timeout: 30_000 }).toBe(true);
+        await expect
+          .poll(() => Array.from({ length: PARTITIONS }, (_, p) => rows.get(p) ?? 0n).every((row) => row >= head), {
+            timeout: 30_000,
+          })
+          .toBe(true);
       },
       stop,
     };
@@ -113,7 +131,8 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
     }
   }
 
-  const gapWarnings = () => lines.filter((line) => line.level === 'warn' && line.msg.startsWith('Kafka partition lost events'));
+  const gapWarnings = () =>
+    lines.filter((line) => line.level === 'warn' && line.msg.startsWith('Kafka partition lost events'));
 
   /** A member of the group reads until it has caught up, then leaves. */
   async function readAndLeave(consumer: (groupId: string) => ReturnType<typeof checkpointedReader>, groupId: string) {
@@ -123,7 +142,12 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
   }
 
   /** A member of the group reads until the group has handled `total` events, leaves, and each was handled once. */
-  async function readAllAndLeave(consumer: (groupId: string) => ReturnType<typeof checkpointedReader>, store: EventStore, groupId: string, total: number) {
+  async function readAllAndLeave(
+    consumer: (groupId: string) => ReturnType<typeof checkpointedReader>,
+    store: EventStore,
+    groupId: string,
+    total: number,
+  ) {
     const member = consumer(groupId);
     await member.caughtUp();
     await expect.poll(() => (handled.get(groupId) ?? []).length, { timeout: 30_000 }).toBe(total);
@@ -153,7 +177,13 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed gaps', (brokers) => {
     const warnings = gapWarnings();
     expect(warnings.length).toBeGreaterThan(0);
     for (const warning of warnings) {
-      expect(warning).toMatchObject({ topic: topic.topic, partition: expect.any(Number), checkpoint: expect.any(String), position: expect.any(String), offset: expect.any(String) });
+      expect(warning).toMatchObject({
+        topic: topic.topic,
+        partition: expect.any(Number),
+        checkpoint: expect.any(String),
+        position: expect.any(String),
+        offset: expect.any(String),
+      });
       // The group's committed offset was where the reset put it, at the end of the log of that moment.
       expect(Number(warning.committedOffset)).toBe(latest[warning.partition!]);
     }

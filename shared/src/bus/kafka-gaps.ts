@@ -51,7 +51,12 @@ export function lazyAdmin(kafka: Kafka): { open(): Promise<Admin>; close(): Prom
 }
 
 /** The group's committed offset (-1: none) and the log's earliest and latest offsets of a partition, as text. */
-async function offsetsOf(admin: Admin, groupId: string, topic: string, partition: number): Promise<Record<string, string>> {
+async function offsetsOf(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<Record<string, string>> {
   const [group] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const log = (await admin.fetchTopicOffsets(topic)).find((entry) => entry.partition === partition);
   const committed = group?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
@@ -63,7 +68,12 @@ export interface GapFiller {
    * Batches from the event store of the events the partition lost before this slice (the first past the checkpoint
    * after a discontinuity); nothing while its offsets continue.
    */
-  before(partition: number, slice: readonly KafkaMessage[], delivered: GlobalPosition, heartbeat: () => Promise<void>): AsyncGenerator<FeedBatch>;
+  before(
+    partition: number,
+    slice: readonly KafkaMessage[],
+    delivered: GlobalPosition,
+    heartbeat: () => Promise<void>,
+  ): AsyncGenerator<FeedBatch>;
   /** The consumer finished the slice: a next slice that starts right after it continues the partition. */
   passed(partition: number, slice: readonly KafkaMessage[]): void;
 }
@@ -113,7 +123,14 @@ export function gapFiller(options: GapFillerOptions): GapFiller {
     });
 
   /** The partition's events in (checkpoint, to] from `$all`, once one shows that Kafka lost them. */
-  async function* fill(partition: number, checkpoint: GlobalPosition, to: GlobalPosition, reached: Reached, expected: bigint | undefined, heartbeat: () => Promise<void>): AsyncGenerator<FeedBatch> {
+  async function* fill(
+    partition: number,
+    checkpoint: GlobalPosition,
+    to: GlobalPosition,
+    reached: Reached,
+    expected: bigint | undefined,
+    heartbeat: () => Promise<void>,
+  ): AsyncGenerator<FeedBatch> {
     const admin = await options.admin();
     const partitions = await partitionsOf(admin);
     let after = checkpoint;
@@ -139,10 +156,22 @@ export function gapFiller(options: GapFillerOptions): GapFiller {
       }
       missing += lost.length;
       // Until the first lost event there is no gap, and nothing to deliver.
-      if (missing > 0) yield { events: wants ? lost.filter((event) => wants(event.streamId, event.type)) : lost, partition, through: after };
+      if (missing > 0)
+        yield {
+          events: wants ? lost.filter((event) => wants(event.streamId, event.type)) : lost,
+          partition,
+          through: after,
+        };
       if (page.length < batchSize) break;
     }
-    if (missing > 0) logger.info('caught up from the event store: back on Kafka', { topic, partition, events: missing, through: after, offset: reached.offset });
+    if (missing > 0)
+      logger.info('caught up from the event store: back on Kafka', {
+        topic,
+        partition,
+        events: missing,
+        through: after,
+        offset: reached.offset,
+      });
   }
 
   return {

@@ -32,7 +32,14 @@ describeWithService('KAFKA_BROKERS', 'Kafka consumer group removal', (brokers) =
     await t.relay(events);
     const groupId = freshName('group');
     const controller = new AbortController();
-    const feed = kafkaFeed({ ...fastKafkaFeed, brokers: t.brokers, topic: t.topic, groupId, logger: silentLogger, batchSize: 2 });
+    const feed = kafkaFeed({
+      ...fastKafkaFeed,
+      brokers: t.brokers,
+      topic: t.topic,
+      groupId,
+      logger: silentLogger,
+      batchSize: 2,
+    });
     const rounds = feed(0n, controller.signal)[Symbol.asyncIterator]();
     await rounds.next();
     await rounds.next(); // acknowledges the first round: its offsets get committed

@@ -30,7 +30,10 @@ export async function deleteConsumerGroup(brokers: string[], groupId: string, lo
   } catch (error) {
     const refusal = (error as DeleteGroupsError).groups?.find((group) => group.groupId === groupId)?.error?.type;
     if (refusal === 'GROUP_ID_NOT_FOUND') return;
-    throw new Error(`cannot delete Kafka consumer group ${groupId}: ${refusal ?? (error instanceof Error ? error.message : String(error))}`, { cause: error });
+    throw new Error(
+      `cannot delete Kafka consumer group ${groupId}: ${refusal ?? (error instanceof Error ? error.message : String(error))}`,
+      { cause: error },
+    );
   } finally {
     await admin.disconnect();
   }

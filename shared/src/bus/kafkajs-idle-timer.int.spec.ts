@@ -13,7 +13,11 @@ const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/request
 describeWithService('KAFKA_BROKERS', 'kafkajs on an idle connection', (brokers) => {
   it('checks the request queue only when something is pending, not in a loop while idle', async () => {
     expect(kafkajsIdleTimerFixed).toBe(true);
-    const admin = new Kafka({ clientId: 'idle-timer-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({
+      clientId: 'idle-timer-test',
+      brokers: brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    }).admin();
     const check = RequestQueue.prototype.checkPendingRequests;
     let checks = 0;
     RequestQueue.prototype.checkPendingRequests = function (this: unknown) {

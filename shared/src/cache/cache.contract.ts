@@ -25,8 +25,16 @@ export function cacheContract(name: string, makeCache: MakeCache): void {
     });
 
     it('returns the version and value that were set', async () => {
-      expect(await cache.set('order:1', { version: 3, value: { status: 'placed', lines: [{ sku: 'a', qty: 2 }], note: null } })).toBe(true);
-      expect(await cache.get('order:1')).toEqual({ version: 3, value: { status: 'placed', lines: [{ sku: 'a', qty: 2 }], note: null } });
+      expect(
+        await cache.set('order:1', {
+          version: 3,
+          value: { status: 'placed', lines: [{ sku: 'a', qty: 2 }], note: null },
+        }),
+      ).toBe(true);
+      expect(await cache.get('order:1')).toEqual({
+        version: 3,
+        value: { status: 'placed', lines: [{ sku: 'a', qty: 2 }], note: null },
+      });
     });
 
     it('gives an entry as the JSON text it holds, ready to send', async () => {
@@ -39,7 +47,8 @@ export function cacheContract(name: string, makeCache: MakeCache): void {
     it('round-trips any JSON value: strings, numbers, booleans, null, arrays', async () => {
       const values = ['text', 42, -1.5, true, false, null, [], [1, 'two', { three: 3 }], {}];
       for (const [index, value] of values.entries()) await cache.set(`k${index}`, { version: 0, value });
-      for (const [index, value] of values.entries()) expect(await cache.get(`k${index}`)).toEqual({ version: 0, value });
+      for (const [index, value] of values.entries())
+        expect(await cache.get(`k${index}`)).toEqual({ version: 0, value });
     });
 
     it('keeps keys apart', async () => {
@@ -93,7 +102,13 @@ export function cacheContract(name: string, makeCache: MakeCache): void {
 
     it('deletes every key under a prefix, taking its characters literally, and only those', async () => {
       const doomed = ['catalog_v1:product:a', 'catalog_v1:product:b', 'catalog_v1:order:*'];
-      const kept = ['catalog_v2:product:a', 'catalog_v10:product:a', 'xcatalog_v1:product:a', 'catalog_v1', 'catalog_v1?product:a'];
+      const kept = [
+        'catalog_v2:product:a',
+        'catalog_v10:product:a',
+        'xcatalog_v1:product:a',
+        'catalog_v1',
+        'catalog_v1?product:a',
+      ];
       for (const key of [...doomed, ...kept]) await cache.set(key, { version: 1, value: key });
       expect(await cache.deleteWithPrefix('catalog_v1:')).toBe(doomed.length);
       for (const key of doomed) expect(await cache.get(key)).toBeUndefined();

@@ -9,7 +9,8 @@ export interface MemoryCacheOptions {
 }
 
 const replaces = (current: CachedJson, entry: CachedEntry): boolean =>
-  current.version < entry.version || (current.version === entry.version && current.position === undefined && entry.position !== undefined);
+  current.version < entry.version ||
+  (current.version === entry.version && current.position === undefined && entry.position !== undefined);
 
 export function memoryCache(options: MemoryCacheOptions): Cache {
   const entries = new LRUCache<string, CachedJson>({ max: options.maxEntries });
@@ -37,7 +38,12 @@ export function memoryCache(options: MemoryCacheOptions): Cache {
       const current = entries.peek(key);
       if (current && !replaces(current, entry)) return false;
       const json = JSON.stringify(entry.value);
-      entries.set(key, entry.position === undefined ? { version: entry.version, json } : { version: entry.version, json, position: entry.position });
+      entries.set(
+        key,
+        entry.position === undefined
+          ? { version: entry.version, json }
+          : { version: entry.version, json, position: entry.position },
+      );
       return true;
     },
     async delete(key: string): Promise<void> {

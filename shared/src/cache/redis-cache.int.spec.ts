@@ -54,9 +54,17 @@ describeWithService('REDIS_URL', 'redisCache', (url) => {
       const { cache, keyPrefix } = await openCache();
       await cache.set('product:a', { version: 3, value: { name: 'A' } });
       expect(await admin.keys(`${keyPrefix}*`)).toEqual([`${keyPrefix}product:a`]);
-      expect(await admin.hgetall(`${keyPrefix}product:a`)).toEqual({ version: '3', json: '{"name":"A"}', position: '' });
+      expect(await admin.hgetall(`${keyPrefix}product:a`)).toEqual({
+        version: '3',
+        json: '{"name":"A"}',
+        position: '',
+      });
       await cache.set('product:a', { version: 4, value: { name: 'B' }, position: 9_007_199_254_740_993n });
-      expect(await admin.hgetall(`${keyPrefix}product:a`)).toEqual({ version: '4', json: '{"name":"B"}', position: '9007199254740993' });
+      expect(await admin.hgetall(`${keyPrefix}product:a`)).toEqual({
+        version: '4',
+        json: '{"name":"B"}',
+        position: '9007199254740993',
+      });
     });
 
     it('keeps caches with different prefixes apart', async () => {
@@ -73,7 +81,9 @@ describeWithService('REDIS_URL', 'redisCache', (url) => {
       const writers = [cache];
       for (let i = 1; i < 5; i++) writers.push((await openCache({ keyPrefix })).cache);
       const versions = Array.from({ length: 50 }, (_, version) => version).sort(() => Math.random() - 0.5);
-      const written = await Promise.all(versions.map((version, i) => writers[i % 5]!.set('k', { version, value: `v${version}` })));
+      const written = await Promise.all(
+        versions.map((version, i) => writers[i % 5]!.set('k', { version, value: `v${version}` })),
+      );
       expect(written.filter(Boolean).length).toBeGreaterThanOrEqual(1);
       for (const writer of writers) expect(await writer.get('k')).toEqual({ version: 49, value: 'v49' });
     });
@@ -98,12 +108,15 @@ describeWithService('REDIS_URL', 'redisCache', (url) => {
       expect(await admin.ttl(`${keyPrefix}k`)).toBeGreaterThan(50);
     });
 
-    it("is opened by the services with CACHE_TTL_SECONDS as its TTL (a day unless set), under CACHE_KEY_PREFIX", async () => {
+    it('is opened by the services with CACHE_TTL_SECONDS as its TTL (a day unless set), under CACHE_KEY_PREFIX', async () => {
       const keyPrefix = `${freshName('cache')}:`;
       prefixes.push(keyPrefix);
-      const config = (env: Record<string, string>) => loadEngineConfig({ CACHE: 'redis', REDIS_URL: url, CACHE_KEY_PREFIX: keyPrefix, ...env });
+      const config = (env: Record<string, string>) =>
+        loadEngineConfig({ CACHE: 'redis', REDIS_URL: url, CACHE_KEY_PREFIX: keyPrefix, ...env });
       const opened = [await openEngineCache(config({}), silentLogger, { projectionsInProcess: false })];
-      opened.push(await openEngineCache(config({ CACHE_TTL_SECONDS: '60' }), silentLogger, { projectionsInProcess: false }));
+      opened.push(
+        await openEngineCache(config({ CACHE_TTL_SECONDS: '60' }), silentLogger, { projectionsInProcess: false }),
+      );
       open.push(...opened);
       await opened[0]!.set('day', { version: 1, value: 'x' });
       await opened[1]!.set('minute', { version: 1, value: 'x' });
@@ -143,19 +156,26 @@ describeWithService('REDIS_URL', 'redisCache', (url) => {
     afterEach(async () => {
       await Promise.all(open.splice(0).map((cache) => cache.close()));
       // SIGKILL: a SIGSTOPped server would leave SIGTERM pending.
-      for (const server of servers.splice(0)) if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+      for (const server of servers.splice(0))
+        if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
     });
 
     it('fails every call within a second with CacheUnavailable, and logs the outage once', async () => {
       const port = await freePort();
       const { logger, lines } = capturingLogger();
       const started = Date.now();
-      const cache = redisCache(await connectRedis(`redis://127.0.0.1:${port}`, { logger, maxReconnectDelayMs: 100 }), { keyPrefix: 'x:' });
+      const cache = redisCache(await connectRedis(`redis://127.0.0.1:${port}`, { logger, maxReconnectDelayMs: 100 }), {
+        keyPrefix: 'x:',
+      });
       open.push(cache);
       expect(Date.now() - started).toBeLessThan(1_000);
 
       for (let i = 0; i < 10; i++) {
-        for (const call of [() => cache.get('k'), () => cache.set('k', { version: i, value: i }), () => cache.delete('k')]) {
+        for (const call of [
+          () => cache.get('k'),
+          () => cache.set('k', { version: i, value: i }),
+          () => cache.delete('k'),
+        ]) {
           const { error, ms } = await rejection(call);
           expect(error).toBeInstanceOf(CacheUnavailable);
           expect(ms).toBeLessThan(1_000);
@@ -165,60 +185,92 @@ describeWithService('REDIS_URL', 'redisCache', (url) => {
       expect(lines.filter((line) => line.level === 'warn')).toHaveLength(1);
     });
 
-    it.skipIf(!hasRedisServer())('fails fast while Redis is down, and the same client works again once it is back', async () => {
-      const port = await freePort();
-      servers.push(await startRedisServer(port));
-      const { logger, lines } = capturingLogger();
-      const cache = redisCache(await connectRedis(`redis://127.0.0.1:${port}`, { logger, maxReconnectDelayMs: 200 }), { keyPrefix: 'x:' });
-      open.push(cache);
-      expect(await cache.set('k', { version: 1, value: 'one' })).toBe(true);
+    it.skipIf(!hasRedisServer())(
+      'fails fast while Redis is down, and the same client works again once it is back',
+      async () => {
+        const port = await freePort();
+        servers.push(await startRedisServer(port));
+        const { logger, lines } = capturingLogger();
+        const cache = redisCache(
+          await connectRedis(`redis://127.0.0.1:${port}`, { logger, maxReconnectDelayMs: 200 }),
+          { keyPrefix: 'x:' },
+        );
+        open.push(cache);
+        expect(await cache.set('k', { version: 1, value: 'one' })).toBe(true);
 
-      // Calls in flight when Redis stops either finish or fail; none hangs.
-      const stopping = Date.now();
-      const inFlight = Promise.allSettled(Array.from({ length: 20 }, (_, i) => cache.set(`k${i}`, { version: 1, value: 'x'.repeat(10_000) })));
-      await stopRedisServer(port, servers[0]!);
-      for (const settled of await inFlight) if (settled.status === 'rejected') expect(settled.reason).toBeInstanceOf(CacheUnavailable);
-      expect(Date.now() - stopping).toBeLessThan(1_000);
+        // Calls in flight when Redis stops either finish or fail; none hangs.
+        const stopping = Date.now();
+        const inFlight = Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) => cache.set(`k${i}`, { version: 1, value: 'x'.repeat(10_000) })),
+        );
+        await stopRedisServer(port, servers[0]!);
+        for (const settled of await inFlight)
+          if (settled.status === 'rejected') expect(settled.reason).toBeInstanceOf(CacheUnavailable);
+        expect(Date.now() - stopping).toBeLessThan(1_000);
 
-      for (const call of [() => cache.get('k'), () => cache.set('k', { version: 2, value: 'two' }), () => cache.delete('k')]) {
-        const { error, ms } = await rejection(call);
-        expect(error).toBeInstanceOf(CacheUnavailable);
-        expect(ms).toBeLessThan(1_000);
-      }
+        for (const call of [
+          () => cache.get('k'),
+          () => cache.set('k', { version: 2, value: 'two' }),
+          () => cache.delete('k'),
+        ]) {
+          const { error, ms } = await rejection(call);
+          expect(error).toBeInstanceOf(CacheUnavailable);
+          expect(ms).toBeLessThan(1_000);
+        }
 
-      servers.push(await startRedisServer(port));
-      await waitFor(() => cache.get('k').then(() => true, () => false), 5_000);
-      // The new server starts empty and without the set script: the client loads it again by itself.
-      expect(await cache.get('k')).toBeUndefined();
-      expect(await cache.set('k', { version: 2, value: 'two' })).toBe(true);
-      expect(await cache.get('k')).toEqual({ version: 2, value: 'two' });
-      expect(lines.filter((line) => line.level === 'warn')).toHaveLength(1);
-      expect(lines.filter((line) => line.msg === 'redis reachable again')).toHaveLength(1);
-    });
+        servers.push(await startRedisServer(port));
+        await waitFor(
+          () =>
+            cache.get('k').then(
+              () => true,
+              () => false,
+            ),
+          5_000,
+        );
+        // The new server starts empty and without the set script: the client loads it again by itself.
+        expect(await cache.get('k')).toBeUndefined();
+        expect(await cache.set('k', { version: 2, value: 'two' })).toBe(true);
+        expect(await cache.get('k')).toEqual({ version: 2, value: 'two' });
+        expect(lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+        expect(lines.filter((line) => line.msg === 'redis reachable again')).toHaveLength(1);
+      },
+    );
 
-    it.skipIf(!hasRedisServer())('waits out one command timeout on a frozen Redis, then fails at once until it answers again', async () => {
-      const port = await freePort();
-      const server = await startRedisServer(port);
-      servers.push(server);
-      const cache = redisCache(await connectRedis(`redis://127.0.0.1:${port}`, { commandTimeoutMs: 300 }), { keyPrefix: 'x:' });
-      open.push(cache);
-      await cache.set('k', { version: 1, value: 'one' });
+    it.skipIf(!hasRedisServer())(
+      'waits out one command timeout on a frozen Redis, then fails at once until it answers again',
+      async () => {
+        const port = await freePort();
+        const server = await startRedisServer(port);
+        servers.push(server);
+        const cache = redisCache(await connectRedis(`redis://127.0.0.1:${port}`, { commandTimeoutMs: 300 }), {
+          keyPrefix: 'x:',
+        });
+        open.push(cache);
+        await cache.set('k', { version: 1, value: 'one' });
 
-      server.kill('SIGSTOP');
-      const first = await rejection(() => cache.get('k'));
-      expect(first.error).toBeInstanceOf(CacheUnavailable);
-      expect(first.ms).toBeGreaterThanOrEqual(250);
-      expect(first.ms).toBeLessThan(1_000);
-      for (let i = 0; i < 5; i++) {
-        const { error, ms } = await rejection(() => cache.get('k'));
-        expect(error).toBeInstanceOf(CacheUnavailable);
-        expect(ms).toBeLessThan(50);
-      }
+        server.kill('SIGSTOP');
+        const first = await rejection(() => cache.get('k'));
+        expect(first.error).toBeInstanceOf(CacheUnavailable);
+        expect(first.ms).toBeGreaterThanOrEqual(250);
+        expect(first.ms).toBeLessThan(1_000);
+        for (let i = 0; i < 5; i++) {
+          const { error, ms } = await rejection(() => cache.get('k'));
+          expect(error).toBeInstanceOf(CacheUnavailable);
+          expect(ms).toBeLessThan(50);
+        }
 
-      server.kill('SIGCONT');
-      await waitFor(() => cache.get('k').then(() => true, () => false), 5_000);
-      expect(await cache.get('k')).toEqual({ version: 1, value: 'one' });
-    });
+        server.kill('SIGCONT');
+        await waitFor(
+          () =>
+            cache.get('k').then(
+              () => true,
+              () => false,
+            ),
+          5_000,
+        );
+        expect(await cache.get('k')).toEqual({ version: 1, value: 'one' });
+      },
+    );
   });
 });
 
@@ -233,7 +285,10 @@ async function removeKeys(redis: Redis, prefix: string): Promise<void> {
 
 function capturingLogger() {
   const lines: { level: string; msg: string }[] = [];
-  return { lines, logger: createLogger('debug', {}, (line) => lines.push(JSON.parse(line) as { level: string; msg: string })) };
+  return {
+    lines,
+    logger: createLogger('debug', {}, (line) => lines.push(JSON.parse(line) as { level: string; msg: string })),
+  };
 }
 
 async function rejection(call: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
@@ -270,8 +325,19 @@ function hasRedisServer(): boolean {
 }
 
 async function startRedisServer(port: number): Promise<ChildProcess> {
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], { stdio: 'ignore' });
-  await waitFor(() => send(port, 'PING').then((reply) => reply.startsWith('+PONG'), () => false), 10_000);
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()],
+    { stdio: 'ignore' },
+  );
+  await waitFor(
+    () =>
+      send(port, 'PING').then(
+        (reply) => reply.startsWith('+PONG'),
+        () => false,
+      ),
+    10_000,
+  );
   return server;
 }
 

@@ -40,12 +40,15 @@ return 1
 `;
 
 const setIfNewer = 'orderEngineCacheSetIfNewer';
-type ScriptedRedis = Redis & { [setIfNewer](key: string, version: string, json: string, ttlSeconds: number, position: string): Promise<number> };
+type ScriptedRedis = Redis & {
+  [setIfNewer](key: string, version: string, json: string, ttlSeconds: number, position: string): Promise<number>;
+};
 
 /** The cache owns the client: close() quits it. */
 export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
   const { keyPrefix, ttlSeconds = 0 } = options;
-  if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 0) throw new RangeError(`ttlSeconds must be a whole number of seconds, got ${ttlSeconds}`);
+  if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 0)
+    throw new RangeError(`ttlSeconds must be a whole number of seconds, got ${ttlSeconds}`);
   // defineCommand sends EVALSHA and falls back to EVAL after NOSCRIPT, e.g. on a Redis that restarted empty.
   if (!(setIfNewer in redis)) redis.defineCommand(setIfNewer, { numberOfKeys: 1, lua: setIfNewerScript });
   const scripted = redis as ScriptedRedis;
@@ -54,7 +57,8 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
   async function readStored(redisKey: string): Promise<CachedJson | undefined> {
     const [version, json, position] = await redis.hmget(redisKey, 'version', 'json', 'position');
     if (version === null || version === undefined) return undefined;
-    if (json === null || json === undefined || !Number.isFinite(Number(version))) throw new Error(`unreadable entry at ${redisKey}`);
+    if (json === null || json === undefined || !Number.isFinite(Number(version)))
+      throw new Error(`unreadable entry at ${redisKey}`);
     if (!position) return { version: Number(version), json };
     if (!/^\d{1,19}$/.test(position)) throw new Error(`unreadable entry at ${redisKey}`);
     return { version: Number(version), json, position: BigInt(position) };
@@ -68,7 +72,10 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
       // A Redis that stopped answering keeps the connection open, so every call would wait out the timeout.
       // Reconnecting makes the next calls fail at once until it answers again.
       if (error instanceof Error && error.message === 'Command timed out') redis.disconnect(true);
-      throw new CacheUnavailable(`redis cache ${operation} ${key} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new CacheUnavailable(
+        `redis cache ${operation} ${key} failed: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
   }
 
@@ -90,10 +97,16 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
       });
     },
     async set<T>(key: string, entry: CachedEntry<T>): Promise<boolean> {
-      if (!Number.isFinite(entry.version)) throw new RangeError(`cache version must be a finite number, got ${entry.version}`);
+      if (!Number.isFinite(entry.version))
+        throw new RangeError(`cache version must be a finite number, got ${entry.version}`);
       const json = JSON.stringify(entry.value);
       const position = entry.position?.toString() ?? '';
-      return call('set', key, async (redisKey) => (await scripted[setIfNewer](redisKey, String(entry.version), json, ttlSeconds, position)) === 1);
+      return call(
+        'set',
+        key,
+        async (redisKey) =>
+          (await scripted[setIfNewer](redisKey, String(entry.version), json, ttlSeconds, position)) === 1,
+      );
     },
     delete(key: string): Promise<void> {
       return call('delete', key, async (redisKey) => {

@@ -35,7 +35,14 @@ describeWithService('KAFKA_BROKERS', 'Kafka feed membership', (brokers) => {
         return false;
       }
     };
-    const feed = kafkaFeed({ ...fastKafkaFeed, brokers: topic.brokers, topic: topic.topic, groupId: freshName('group'), logger: silentLogger, onMembership: membership.reporter('saga') });
+    const feed = kafkaFeed({
+      ...fastKafkaFeed,
+      brokers: topic.brokers,
+      topic: topic.topic,
+      groupId: freshName('group'),
+      logger: silentLogger,
+      onMembership: membership.reporter('saga'),
+    });
     expect(check).toThrow(/not a member of its consumer group: saga/);
 
     const controller = new AbortController();

@@ -42,11 +42,18 @@ export function pgTimeouts(config: EngineConfig, kind: 'request' | 'long' = 'req
     const bound = config.PG_LONG_STATEMENT_TIMEOUT_MS;
     return { connectMs: config.PG_CONNECT_TIMEOUT_MS, statementMs: bound, queryMs: bound + 1_000 };
   }
-  return { connectMs: config.PG_CONNECT_TIMEOUT_MS, statementMs: config.PG_STATEMENT_TIMEOUT_MS, queryMs: config.PG_QUERY_TIMEOUT_MS };
+  return {
+    connectMs: config.PG_CONNECT_TIMEOUT_MS,
+    statementMs: config.PG_STATEMENT_TIMEOUT_MS,
+    queryMs: config.PG_QUERY_TIMEOUT_MS,
+  };
 }
 
 /** `pglite.onWorkerLost` hears of a PGlite worker that died under the process (the embedded engine then stops). */
-export async function openDatabases(config: EngineConfig, options: { pglite?: PgliteWorkerOptions } = {}): Promise<Databases> {
+export async function openDatabases(
+  config: EngineConfig,
+  options: { pglite?: PgliteWorkerOptions } = {},
+): Promise<Databases> {
   const commandDb = config.EVENT_STORE === 'pglite' ? 'pglite' : 'postgres';
   const uses = (kind: 'pglite' | 'postgres') => commandDb === kind || config.READ_DB === kind;
   const pglite = uses('pglite') ? await openPgliteWorker(pgliteDirectory(config), options.pglite) : undefined;
@@ -55,7 +62,8 @@ export async function openDatabases(config: EngineConfig, options: { pglite?: Pg
   const postgres = uses('postgres') ? pgSql(pgPool(url, pgTimeouts(config))) : undefined;
   // A few connections: rebuilds and exports are rare, and each holds one at a time.
   const postgresLong = uses('postgres') ? pgSql(pgPool(url, pgTimeouts(config, 'long'), 4)) : undefined;
-  const pick = (kind: 'pglite' | 'postgres', long = false) => (kind === 'pglite' ? pglite : long ? postgresLong : postgres) as Sql;
+  const pick = (kind: 'pglite' | 'postgres', long = false) =>
+    (kind === 'pglite' ? pglite : long ? postgresLong : postgres) as Sql;
   return {
     eventDb: pick(commandDb),
     readDb: pick(config.READ_DB),
@@ -74,16 +82,23 @@ export function openEventStore(config: EngineConfig, databases: Pick<Databases, 
 }
 
 /** What the shared cache's keys start with in Redis. */
-export const redisCacheKeyPrefix = (config: Pick<EngineConfig, 'CACHE_KEY_PREFIX'>): string => `${config.CACHE_KEY_PREFIX}cache:`;
+export const redisCacheKeyPrefix = (config: Pick<EngineConfig, 'CACHE_KEY_PREFIX'>): string =>
+  `${config.CACHE_KEY_PREFIX}cache:`;
 
 /**
  * The cache a process reads and writes. An in-memory cache is only refreshed by projections running in the same
  * process: a query service beside a projection service in another process would serve old views from it, so it
  * reads the database directly unless a shared cache (Redis) is configured.
  */
-export async function openCache(config: EngineConfig, logger: Logger, options: { projectionsInProcess: boolean }): Promise<Cache> {
+export async function openCache(
+  config: EngineConfig,
+  logger: Logger,
+  options: { projectionsInProcess: boolean },
+): Promise<Cache> {
   if (config.CACHE === 'redis') {
-    const redis = await connectRedis(config.REDIS_URL as string, { logger: logger.child({ component: 'redis-cache' }) });
+    const redis = await connectRedis(config.REDIS_URL as string, {
+      logger: logger.child({ component: 'redis-cache' }),
+    });
     return redisCache(redis, { keyPrefix: redisCacheKeyPrefix(config), ttlSeconds: config.CACHE_TTL_SECONDS });
   }
   if (!options.projectionsInProcess) {
@@ -132,6 +147,8 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>, { grace
 
 /** Prints a configuration error plainly (it names the variable) and exits; anything else with its stack. */
 export function exitOnStartupError(error: unknown): never {
-  process.stderr.write(`${error instanceof Error && error.name === 'ConfigError' ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${error instanceof Error && error.name === 'ConfigError' ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 }

@@ -9,14 +9,24 @@ import type { FeedMembership } from './feed-membership.js';
 // Picks where a consumer (a projection runner, the fulfilment saga) reads events from. With BUS=inprocess the
 // services fall back to the event store's own subscription (storeFeed), so these return undefined.
 
-type BusConfig = Pick<EngineConfig, 'BUS' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC' | 'KAFKA_PARTITIONS' | 'KAFKA_GROUP_PREFIX' | 'KAFKA_SESSION_TIMEOUT_MS'>;
+type BusConfig = Pick<
+  EngineConfig,
+  'BUS' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC' | 'KAFKA_PARTITIONS' | 'KAFKA_GROUP_PREFIX' | 'KAFKA_SESSION_TIMEOUT_MS'
+>;
 
 /**
  * With BUS=kafka, a Kafka feed in consumer group `<KAFKA_GROUP_PREFIX>.<name>`: one group per consumer, which decodes
  * only the events the consumer `wants`, reads from `eventStore` what a partition lost before the consumer got it, and
  * reports whether it is a member of its group to `membership`, by `name`.
  */
-export function feedFor(config: BusConfig, name: string, logger: Logger, eventStore: GapStore, wants?: EventInterest, membership?: FeedMembership): EventFeed | undefined {
+export function feedFor(
+  config: BusConfig,
+  name: string,
+  logger: Logger,
+  eventStore: GapStore,
+  wants?: EventInterest,
+  membership?: FeedMembership,
+): EventFeed | undefined {
   if (config.BUS !== 'kafka') return undefined;
   // loadEngineConfig already refused BUS=kafka without KAFKA_BROKERS.
   const sessionTimeoutMs = config.KAFKA_SESSION_TIMEOUT_MS;
@@ -46,4 +56,5 @@ export function feedRemover(config: BusConfig, logger: Logger): ((name: string) 
 const groupIdOf = (config: BusConfig, name: string) => `${config.KAFKA_GROUP_PREFIX}.${name}`;
 
 /** The topic's partition count when consumers read Kafka (their checkpoints are per partition); else undefined. */
-export const feedPartitions = (config: BusConfig): number | undefined => (config.BUS === 'kafka' ? config.KAFKA_PARTITIONS : undefined);
+export const feedPartitions = (config: BusConfig): number | undefined =>
+  config.BUS === 'kafka' ? config.KAFKA_PARTITIONS : undefined;

@@ -18,17 +18,26 @@ export const EngineConfig = z
     PROJECTION_PORT: port(3002),
     DATA_DIR: z.string().min(1).default('./data'),
     EVENT_STORE: z.enum(['pglite', 'postgres', 'esdb']).default('pglite'),
-    ESDB_URL: z.string().regex(/^(esdb|kurrentdb|kurrent)(\+discover)?:\/\//, 'an esdb:// connection string').optional(),
+    ESDB_URL: z
+      .string()
+      .regex(/^(esdb|kurrentdb|kurrent)(\+discover)?:\/\//, 'an esdb:// connection string')
+      .optional(),
     BUS: z.enum(['inprocess', 'kafka']).default('inprocess'),
     KAFKA_BROKERS: z
       .string()
       .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'host:port[,host:port...]')
       .transform((value) => value.split(','))
       .optional(),
-    KAFKA_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).default('order-engine.events'),
+    KAFKA_TOPIC: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/)
+      .default('order-engine.events'),
     KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
-    KAFKA_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).default('order-engine'),
+    KAFKA_GROUP_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/)
+      .default('order-engine'),
     // Kafka's own bounds: group.min.session.timeout.ms (6 s) and group.max.session.timeout.ms (30 min) by default.
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
     // command-service runs the relay ($all → Kafka) itself, competing for the relay lease with any other relay.
@@ -49,8 +58,14 @@ export const EngineConfig = z
     // Rebuilds (pages, verify) and history exports run statements that may take far longer than a request's.
     PG_LONG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
     READY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
-    EVENT_STORE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('eventstore'),
-    READ_MODEL_PREFIX: z.string().regex(/^([a-z_][a-z0-9_]*)?$/).default(''),
+    EVENT_STORE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/)
+      .default('eventstore'),
+    READ_MODEL_PREFIX: z
+      .string()
+      .regex(/^([a-z_][a-z0-9_]*)?$/)
+      .default(''),
     CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
     READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
     COMMAND_RETRIES: z.coerce.number().int().min(0).max(100).default(10),
@@ -75,7 +90,11 @@ export const EngineConfig = z
     // With EventStoreDB, PostgreSQL still keeps the command service's idempotency keys and checkpoints.
     const needsPostgres = config.EVENT_STORE !== 'pglite' || config.READ_DB === 'postgres';
     if (needsPostgres && !config.DATABASE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when EVENT_STORE is postgres or esdb, or READ_DB is postgres' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'required when EVENT_STORE is postgres or esdb, or READ_DB is postgres',
+      });
     }
     if (config.EVENT_STORE === 'esdb' && !config.ESDB_URL) {
       ctx.addIssue({ code: 'custom', path: ['ESDB_URL'], message: 'required when EVENT_STORE is esdb' });
@@ -84,13 +103,26 @@ export const EngineConfig = z
       ctx.addIssue({ code: 'custom', path: ['KAFKA_BROKERS'], message: 'required when BUS is kafka' });
     }
     if (config.RELAY_IN_PROCESS && config.BUS !== 'kafka') {
-      ctx.addIssue({ code: 'custom', path: ['RELAY_IN_PROCESS'], message: 'needs BUS=kafka: the relay feeds Kafka, and without it events fan out in-process' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RELAY_IN_PROCESS'],
+        message: 'needs BUS=kafka: the relay feeds Kafka, and without it events fan out in-process',
+      });
     }
     if (config.RELAY_IN_PROCESS && config.EVENT_STORE === 'pglite') {
-      ctx.addIssue({ code: 'custom', path: ['RELAY_IN_PROCESS'], message: 'needs EVENT_STORE postgres or esdb: the relay lease lives in PostgreSQL, beside a shared event store' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RELAY_IN_PROCESS'],
+        message: 'needs EVENT_STORE postgres or esdb: the relay lease lives in PostgreSQL, beside a shared event store',
+      });
     }
     if (config.PG_QUERY_TIMEOUT_MS < config.PG_STATEMENT_TIMEOUT_MS) {
-      ctx.addIssue({ code: 'custom', path: ['PG_QUERY_TIMEOUT_MS'], message: 'must be at least PG_STATEMENT_TIMEOUT_MS: the server cancels a slow statement before the client gives up on the connection' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PG_QUERY_TIMEOUT_MS'],
+        message:
+          'must be at least PG_STATEMENT_TIMEOUT_MS: the server cancels a slow statement before the client gives up on the connection',
+      });
     }
     if (config.CACHE === 'redis' && !config.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'required when CACHE is redis' });
@@ -110,9 +142,15 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = schema.safeParse(cleaned);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}${'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`));
+    throw new ConfigError(
+      result.error.issues.map(
+        (issue) =>
+          `${issue.path.join('.') || '(env)'}: ${issue.message}${'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`,
+      ),
+    );
   }
   return result.data;
 }
 
-export const loadEngineConfig = (env: Record<string, string | undefined>): EngineConfig => parseConfig(EngineConfig, env);
+export const loadEngineConfig = (env: Record<string, string | undefined>): EngineConfig =>
+  parseConfig(EngineConfig, env);

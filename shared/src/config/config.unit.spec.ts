@@ -38,7 +38,12 @@ describe('loadEngineConfig: CACHE_TTL_SECONDS', () => {
 });
 
 describe('loadEngineConfig: RELAY_IN_PROCESS', () => {
-  const distributed = { EVENT_STORE: 'postgres', DATABASE_URL: 'postgres://localhost/db', BUS: 'kafka', KAFKA_BROKERS: 'localhost:9092' };
+  const distributed = {
+    EVENT_STORE: 'postgres',
+    DATABASE_URL: 'postgres://localhost/db',
+    BUS: 'kafka',
+    KAFKA_BROKERS: 'localhost:9092',
+  };
 
   it('is off by default, and on with Kafka and a shared event store', () => {
     expect(loadEngineConfig(distributed).RELAY_IN_PROCESS).toBe(false);
@@ -46,19 +51,34 @@ describe('loadEngineConfig: RELAY_IN_PROCESS', () => {
   });
 
   it('refuses to relay without Kafka, or from PGlite, saying why', () => {
-    expect(() => loadEngineConfig({ ...distributed, BUS: 'inprocess', RELAY_IN_PROCESS: 'true' })).toThrow(/RELAY_IN_PROCESS: needs BUS=kafka/);
-    expect(() => loadEngineConfig({ ...distributed, EVENT_STORE: 'pglite', RELAY_IN_PROCESS: 'true' })).toThrow(/RELAY_IN_PROCESS: needs EVENT_STORE postgres or esdb/);
+    expect(() => loadEngineConfig({ ...distributed, BUS: 'inprocess', RELAY_IN_PROCESS: 'true' })).toThrow(
+      /RELAY_IN_PROCESS: needs BUS=kafka/,
+    );
+    expect(() => loadEngineConfig({ ...distributed, EVENT_STORE: 'pglite', RELAY_IN_PROCESS: 'true' })).toThrow(
+      /RELAY_IN_PROCESS: needs EVENT_STORE postgres or esdb/,
+    );
   });
 });
 
 describe('loadEngineConfig: PostgreSQL timeouts', () => {
   it('bounds connecting, statements and answers by a few seconds by default, and long statements by minutes', () => {
-    expect(loadEngineConfig({})).toMatchObject({ PG_CONNECT_TIMEOUT_MS: 5_000, PG_STATEMENT_TIMEOUT_MS: 5_000, PG_QUERY_TIMEOUT_MS: 6_000, PG_LONG_STATEMENT_TIMEOUT_MS: 300_000, READY_TIMEOUT_MS: 2_000 });
-    expect(loadEngineConfig({ PG_STATEMENT_TIMEOUT_MS: '1000', PG_QUERY_TIMEOUT_MS: '1500' })).toMatchObject({ PG_STATEMENT_TIMEOUT_MS: 1_000, PG_QUERY_TIMEOUT_MS: 1_500 });
+    expect(loadEngineConfig({})).toMatchObject({
+      PG_CONNECT_TIMEOUT_MS: 5_000,
+      PG_STATEMENT_TIMEOUT_MS: 5_000,
+      PG_QUERY_TIMEOUT_MS: 6_000,
+      PG_LONG_STATEMENT_TIMEOUT_MS: 300_000,
+      READY_TIMEOUT_MS: 2_000,
+    });
+    expect(loadEngineConfig({ PG_STATEMENT_TIMEOUT_MS: '1000', PG_QUERY_TIMEOUT_MS: '1500' })).toMatchObject({
+      PG_STATEMENT_TIMEOUT_MS: 1_000,
+      PG_QUERY_TIMEOUT_MS: 1_500,
+    });
   });
 
   it('refuses a client-side bound below the server-side one, and a bound of nothing, naming the setting', () => {
-    expect(() => loadEngineConfig({ PG_STATEMENT_TIMEOUT_MS: '8000' })).toThrow(/PG_QUERY_TIMEOUT_MS: must be at least PG_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadEngineConfig({ PG_STATEMENT_TIMEOUT_MS: '8000' })).toThrow(
+      /PG_QUERY_TIMEOUT_MS: must be at least PG_STATEMENT_TIMEOUT_MS/,
+    );
     expect(() => loadEngineConfig({ PG_CONNECT_TIMEOUT_MS: '0' })).toThrow(/PG_CONNECT_TIMEOUT_MS/);
   });
 });

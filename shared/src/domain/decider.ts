@@ -10,6 +10,10 @@ export interface Decider<State, Command, Event> {
   evolve(state: State, event: Event): State;
 }
 
-export function fold<State, Event>(decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>, events: readonly Event[], from?: State): State {
+export function fold<State, Event>(
+  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
+  events: readonly Event[],
+  from?: State,
+): State {
   return events.reduce(decider.evolve, from ?? decider.initialState);
 }

@@ -23,7 +23,11 @@ const v1 = (schema: z.ZodType): EventDefinition => ({ version: 1, schema });
 
 export const eventRegistry: Record<DomainEventType, EventDefinition> = {
   // v1 had no category: products registered before categories existed read as 'uncategorized'.
-  ProductRegistered: { version: 2, schema: product.ProductRegistered, upcasters: { 1: (data) => ({ category: 'uncategorized', ...data }) } },
+  ProductRegistered: {
+    version: 2,
+    schema: product.ProductRegistered,
+    upcasters: { 1: (data) => ({ category: 'uncategorized', ...data }) },
+  },
   PriceChanged: v1(product.PriceChanged),
   StockAdded: v1(product.StockAdded),
   StockReserved: v1(product.StockReserved),
@@ -53,7 +57,11 @@ export function isDomainEventType(type: string): type is DomainEventType {
 export type RecordedDomainEvent<E extends DomainEvent = DomainEvent> = Omit<RecordedEvent, 'type' | 'data'> & E;
 
 export class UnreadableEvent extends Error {
-  constructor(readonly eventId: string, readonly eventType: string, reason: string) {
+  constructor(
+    readonly eventId: string,
+    readonly eventType: string,
+    reason: string,
+  ) {
     super(`event ${eventId} (${eventType}): ${reason}`);
     this.name = 'UnreadableEvent';
   }
@@ -78,7 +86,12 @@ export function decodeEvent(recorded: RecordedEvent): RecordedDomainEvent {
   const { type, version } = recorded;
   if (!isDomainEventType(type)) throw new UnreadableEvent(recorded.eventId, type, 'unknown event type');
   const definition = eventRegistry[type];
-  if (version > definition.version) throw new UnreadableEvent(recorded.eventId, type, `version ${version} is newer than this code knows (${definition.version})`);
+  if (version > definition.version)
+    throw new UnreadableEvent(
+      recorded.eventId,
+      type,
+      `version ${version} is newer than this code knows (${definition.version})`,
+    );
   let data: Data;
   try {
     data = upcast(type, version, recorded.data as Data);

@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { NewEvent, RecordedEvent } from '../event-store/event-store.js';
-import { type DomainEvent, type DomainEventType, decodeEvent, domainEventTypes, encodeEvent, eventRegistry, UnreadableEvent } from './event-registry.js';
+import {
+  type DomainEvent,
+  type DomainEventType,
+  decodeEvent,
+  domainEventTypes,
+  encodeEvent,
+  eventRegistry,
+  UnreadableEvent,
+} from './event-registry.js';
 
 type SampleOf = { [K in DomainEventType]: Extract<DomainEvent, { type: K }> };
 
 // One sample per event type: a new event type fails to compile here until it has a round-trip sample.
 const samples: SampleOf = {
-  ProductRegistered: { type: 'ProductRegistered', data: { sku: 'SKU-1', name: 'Kettle', category: 'kitchen', priceCents: 2_500, currency: 'EUR' } },
+  ProductRegistered: {
+    type: 'ProductRegistered',
+    data: { sku: 'SKU-1', name: 'Kettle', category: 'kitchen', priceCents: 2_500, currency: 'EUR' },
+  },
   PriceChanged: { type: 'PriceChanged', data: { sku: 'SKU-1', priceCents: 2_999, previousPriceCents: 2_500 } },
   StockAdded: { type: 'StockAdded', data: { sku: 'SKU-1', quantity: 10 } },
   StockReserved: { type: 'StockReserved', data: { sku: 'SKU-1', orderId: 'o-1', quantity: 2 } },
@@ -70,19 +81,39 @@ describe('event registry', () => {
   it.each(domainEventTypes)('%s survives encode then decode unchanged', (type) => {
     const event = samples[type];
     const encoded = encodeEvent(event, { correlationId: 'corr-1' });
-    expect(encoded).toEqual({ type, version: eventRegistry[type].version, data: event.data, metadata: { correlationId: 'corr-1' } });
+    expect(encoded).toEqual({
+      type,
+      version: eventRegistry[type].version,
+      data: event.data,
+      metadata: { correlationId: 'corr-1' },
+    });
 
     const decoded = decodeEvent(recorded(encoded));
-    expect(decoded).toMatchObject({ eventId: 'event-1', streamId: 'stream-1', position: 1n, metadata: { correlationId: 'corr-1' } });
+    expect(decoded).toMatchObject({
+      eventId: 'event-1',
+      streamId: 'stream-1',
+      position: 1n,
+      metadata: { correlationId: 'corr-1' },
+    });
     expect({ type: decoded.type, data: decoded.data }).toEqual(event);
     expect(decoded.version).toBe(eventRegistry[type].version);
   });
 
   it('upcasts ProductRegistered v1 (no category) to v2 with category "uncategorized"', () => {
-    const v1 = recorded({ type: 'ProductRegistered', version: 1, data: { sku: 'SKU-1', name: 'Kettle', priceCents: 2_500, currency: 'EUR' } });
+    const v1 = recorded({
+      type: 'ProductRegistered',
+      version: 1,
+      data: { sku: 'SKU-1', name: 'Kettle', priceCents: 2_500, currency: 'EUR' },
+    });
     const decoded = decodeEvent(v1);
     expect(decoded.version).toBe(2);
-    expect(decoded.data).toEqual({ sku: 'SKU-1', name: 'Kettle', category: 'uncategorized', priceCents: 2_500, currency: 'EUR' });
+    expect(decoded.data).toEqual({
+      sku: 'SKU-1',
+      name: 'Kettle',
+      category: 'uncategorized',
+      priceCents: 2_500,
+      currency: 'EUR',
+    });
   });
 
   it('reads ProductRegistered v2 as written', () => {
@@ -97,7 +128,9 @@ describe('event registry', () => {
   });
 
   it('a version newer than this code knows is unreadable', () => {
-    const error = readFailure(recorded({ type: 'ProductRegistered', version: 3, data: samples.ProductRegistered.data }));
+    const error = readFailure(
+      recorded({ type: 'ProductRegistered', version: 3, data: samples.ProductRegistered.data }),
+    );
     expect(error).toBeInstanceOf(UnreadableEvent);
     expect(error).toMatchObject({ eventType: 'ProductRegistered' });
   });
@@ -111,7 +144,11 @@ describe('event registry', () => {
     ['a negative quantity', 'StockAdded', { sku: 'SKU-1', quantity: -1 }],
     ['a missing field', 'OrderPaid', { orderId: 'o-1', amountCents: 5_000 }],
     ['fractional cents', 'PriceChanged', { sku: 'SKU-1', priceCents: 9.99, previousPriceCents: 1_000 }],
-    ['an unknown reason', 'StockReservationRejected', { sku: 'SKU-1', orderId: 'o-1', requested: 1, available: 0, reason: 'lost' }],
+    [
+      'an unknown reason',
+      'StockReservationRejected',
+      { sku: 'SKU-1', orderId: 'o-1', requested: 1, available: 0, reason: 'lost' },
+    ],
     ['no data at all', 'OrderConfirmed', null],
   ] as const)('bad data (%s) is unreadable', (_why, type, data) => {
     const error = readFailure(recorded({ type, version: eventRegistry[type].version, data }));

@@ -5,7 +5,8 @@ describe('free text', () => {
   const text = Text(10);
 
   it('takes text any layer can store and send, trimmed', () => {
-    for (const value of ['Lamp', 'Café ☕', 'emoji 😀', 'two\nlines', 'tab\there']) expect(text.safeParse(value).success, JSON.stringify(value)).toBe(true);
+    for (const value of ['Lamp', 'Café ☕', 'emoji 😀', 'two\nlines', 'tab\there'])
+      expect(text.safeParse(value).success, JSON.stringify(value)).toBe(true);
     expect(text.parse('  Lamp  ')).toBe('Lamp');
   });
 

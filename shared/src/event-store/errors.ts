@@ -9,7 +9,9 @@ export class WrongExpectedRevision extends Error {
     /** Revision of the stream's last event, or -1 when it does not exist; undefined when the store can't tell. */
     readonly actual: StreamRevision | undefined,
   ) {
-    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${actual === undefined ? 'unknown' : actual}`);
+    super(
+      `stream ${streamId}: expected revision ${String(expected)}, actual ${actual === undefined ? 'unknown' : actual}`,
+    );
     this.name = 'WrongExpectedRevision';
   }
 }

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshName } from '../testing/names.js';
 import { WrongExpectedRevision } from './errors.js';
-import type { EventStore, ExpectedRevision, GlobalPosition, NewEvent, ReadAllOptions, RecordedEvent, SubscribeOptions } from './event-store.js';
+import type {
+  EventStore,
+  ExpectedRevision,
+  GlobalPosition,
+  NewEvent,
+  ReadAllOptions,
+  RecordedEvent,
+  SubscribeOptions,
+} from './event-store.js';
 
 // The behaviour every EventStore adapter must have. Each adapter's *.int.spec.ts calls eventStoreContract.
 //
@@ -41,7 +49,11 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
 
     /** Appends and waits until the events are visible in $all. */
     async function append(streamId: string, events: NewEvent[], expectedRevision?: ExpectedRevision) {
-      const result = await store.append(streamId, events, expectedRevision === undefined ? undefined : { expectedRevision });
+      const result = await store.append(
+        streamId,
+        events,
+        expectedRevision === undefined ? undefined : { expectedRevision },
+      );
       await visible(store, result.position);
       return result;
     }
@@ -57,7 +69,9 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
 
       it('appends after the expected revision of the last event', async () => {
         const first = await store.append(stream('order-1'), [placed(1)], { expectedRevision: 'no_stream' });
-        const second = await store.append(stream('order-1'), [placed(2)], { expectedRevision: first.nextExpectedRevision });
+        const second = await store.append(stream('order-1'), [placed(2)], {
+          expectedRevision: first.nextExpectedRevision,
+        });
         expect(second.nextExpectedRevision).toBe(1);
         expect(second.position).toBeGreaterThan(first.position);
       });
@@ -86,7 +100,10 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
 
       it('writes nothing when it refuses an append', async () => {
         const first = await append(stream('order-1'), [placed(1)]);
-        await expectConflict(store.append(stream('order-1'), [placed(2), placed(3)], { expectedRevision: 'no_stream' }), 0);
+        await expectConflict(
+          store.append(stream('order-1'), [placed(2), placed(3)], { expectedRevision: 'no_stream' }),
+          0,
+        );
         expect(await store.readStream(stream('order-1'))).toEqual(first.events);
         expect(await store.readAll({ after: start })).toEqual(first.events);
         expect(await store.headPosition()).toBe(first.position);
@@ -99,13 +116,33 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
 
       it('round-trips event id, type, version, data and metadata', async () => {
         const eventId = randomUUID();
-        const metadata = { correlationId: randomUUID(), causationId: randomUUID(), idempotencyKey: 'key-1', actor: 'ana' };
-        const data = { orderId: 'o-1', lines: [{ sku: 'ß-Ω-1', quantity: 2, price: { amount: 1999, currency: 'EUR' } }], note: null, ok: true };
+        const metadata = {
+          correlationId: randomUUID(),
+          causationId: randomUUID(),
+          idempotencyKey: 'key-1',
+          actor: 'ana',
+        };
+        const data = {
+          orderId: 'o-1',
+          lines: [{ sku: 'ß-Ω-1', quantity: 2, price: { amount: 1999, currency: 'EUR' } }],
+          note: null,
+          ok: true,
+        };
         const before = Date.now();
-        const [recorded] = (await store.append(stream('order-1'), [{ eventId, type: 'OrderPlaced', version: 3, data, metadata }])).events;
+        const [recorded] = (
+          await store.append(stream('order-1'), [{ eventId, type: 'OrderPlaced', version: 3, data, metadata }])
+        ).events;
         const [read] = await store.readStream(stream('order-1'));
         for (const event of [recorded!, read!]) {
-          expect(event).toMatchObject({ eventId, type: 'OrderPlaced', version: 3, streamId: stream('order-1'), revision: 0, data, metadata });
+          expect(event).toMatchObject({
+            eventId,
+            type: 'OrderPlaced',
+            version: 3,
+            streamId: stream('order-1'),
+            revision: 0,
+            data,
+            metadata,
+          });
           expect(typeof event.position).toBe('bigint');
           expect(event.recordedAt).toBeInstanceOf(Date);
           expect(Math.abs(event.recordedAt.getTime() - before)).toBeLessThan(60_000);
@@ -125,13 +162,20 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
       it('gives strictly increasing positions across streams, in append order', async () => {
         const results = [];
         // More than 10 appends, so that positions with more digits come later (a text sort would not).
-        for (let i = 0; i < 12; i++) results.push(await append(stream(i % 3 === 0 ? 'product-1' : `order-${i % 4}`), [placed(i), placed(i + 100)]));
+        for (let i = 0; i < 12; i++)
+          results.push(
+            await append(stream(i % 3 === 0 ? 'product-1' : `order-${i % 4}`), [placed(i), placed(i + 100)]),
+          );
         const positions = results.flatMap((r) => r.events.map((e) => e.position));
         expect(positions.every((p, i) => i === 0 || p > positions[i - 1]!)).toBe(true);
         expect(positions[0]).toBeGreaterThan(start);
         expect((await store.readAll({ after: start })).map((e) => e.position)).toEqual(positions);
-        expect((await store.readAll({ after: start, filter: { streamPrefix: stream('order-') } })).map((e) => e.position)).toEqual(
-          results.filter((r) => r.events[0]!.streamId.includes('order-')).flatMap((r) => r.events.map((e) => e.position)),
+        expect(
+          (await store.readAll({ after: start, filter: { streamPrefix: stream('order-') } })).map((e) => e.position),
+        ).toEqual(
+          results
+            .filter((r) => r.events[0]!.streamId.includes('order-'))
+            .flatMap((r) => r.events.map((e) => e.position)),
         );
       });
     });
@@ -150,7 +194,9 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
         expect(await read({ fromRevision: 2 })).toEqual([2, 3, 4]);
         expect(await read({ fromRevision: 1, limit: 2 })).toEqual([1, 2]);
         expect(await read({ fromRevision: 5 })).toEqual([]);
-        expect((await store.readStream(stream('order-1'))).map((e) => (e.data as { n: number }).n)).toEqual([0, 1, 2, 3, 4]);
+        expect((await store.readStream(stream('order-1'))).map((e) => (e.data as { n: number }).n)).toEqual([
+          0, 1, 2, 3, 4,
+        ]);
       });
     });
 
@@ -182,7 +228,10 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
         await append(stream('order-1'), [placed(1)]);
         await append(stream('order-2'), [placed(2), placed(3)]);
         const all = await store.readAll({ after: start });
-        const streams = [...(await store.readStream(stream('order-1'))), ...(await store.readStream(stream('order-2')))];
+        const streams = [
+          ...(await store.readStream(stream('order-1'))),
+          ...(await store.readStream(stream('order-2'))),
+        ];
         expect(all).toEqual(streams);
       });
 
@@ -191,7 +240,9 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
         await append(stream('product-1'), [stocked(3)]);
         await append(stream('order-1'), [placed(4)]);
         const read = (types: string[], limit?: number) =>
-          store.readAll({ after: start, filter: { types }, limit }).then((events) => events.map((e) => (e.data as { n: number }).n));
+          store
+            .readAll({ after: start, filter: { types }, limit })
+            .then((events) => events.map((e) => (e.data as { n: number }).n));
         expect(await read(['OrderPlaced'])).toEqual([1, 4]);
         expect(await read(['OrderPaid', 'StockAdded'])).toEqual([2, 3]);
         expect(await read(['OrderPlaced', 'StockAdded'], 2)).toEqual([1, 3]);
@@ -207,7 +258,9 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
         await append(stream('1000-1'), [stocked(6)]);
         await append(stream('order-2'), [paid(7)]);
         const read = (streamPrefix: string, types?: string[]) =>
-          store.readAll({ after: start, filter: { streamPrefix, types } }).then((events) => events.map((e) => (e.data as { n: number }).n));
+          store
+            .readAll({ after: start, filter: { streamPrefix, types } })
+            .then((events) => events.map((e) => (e.data as { n: number }).n));
         expect(await read(stream('order-'))).toEqual([1, 7]);
         expect(await read(stream('order-'), ['OrderPaid'])).toEqual([7]);
         expect(await read(stream('a_b'))).toEqual([3]);
@@ -223,7 +276,8 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
           [stream('product-1'), [stocked(2), stocked(3)]],
           [stream('order-1'), [placed(4)]],
         ])) as [Date, Date, Date];
-        const read = (options: { recordedFrom?: Date; recordedBefore?: Date }) => store.readAll({ after: start, ...options }).then(numbers);
+        const read = (options: { recordedFrom?: Date; recordedBefore?: Date }) =>
+          store.readAll({ after: start, ...options }).then(numbers);
         expect(await read({})).toEqual([1, 2, 3, 4]);
         expect(await read({ recordedFrom: b })).toEqual([2, 3, 4]);
         expect(await read({ recordedBefore: b })).toEqual([1]);
@@ -241,7 +295,8 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
         ]);
         const all = await store.readAll({ after: start });
         const p = all.map((e) => e.position);
-        const read = (options: ReadAllOptions) => store.readAll({ after: start, recordedFrom: b, ...options }).then(numbers);
+        const read = (options: ReadAllOptions) =>
+          store.readAll({ after: start, recordedFrom: b, ...options }).then(numbers);
         expect(await read({ limit: 1 })).toEqual([2]);
         expect(await read({ after: p[1], limit: 2 })).toEqual([3, 4]);
         expect(await read({ to: p[3] })).toEqual([2, 3, 4]);
@@ -301,7 +356,10 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
       it('honours type and stream-prefix filters', async () => {
         await store.append(stream('order-1'), [placed(1), paid(2)]);
         await store.append(stream('product-1'), [stocked(3)]);
-        const subscriber = subscribe(store, { after: start, filter: { types: ['OrderPlaced'], streamPrefix: stream('order-') } });
+        const subscriber = subscribe(store, {
+          after: start,
+          filter: { types: ['OrderPlaced'], streamPrefix: stream('order-') },
+        });
         await subscriber.waitFor(1);
         await store.append(stream('product-1'), [placed(4)]);
         await store.append(stream('order-2'), [paid(5), placed(6)]);
@@ -312,7 +370,10 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
       });
 
       it('hands over batches of at most batchSize events', async () => {
-        await store.append(stream('order-1'), Array.from({ length: 7 }, (_, i) => placed(i)));
+        await store.append(
+          stream('order-1'),
+          Array.from({ length: 7 }, (_, i) => placed(i)),
+        );
         const subscriber = subscribe(store, { after: start, batchSize: 3 });
         await subscriber.waitFor(7);
         await subscriber.stop();
@@ -346,7 +407,9 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
       it('exactly one of several appends at the same expected revision wins', async () => {
         await store.append(stream('order-1'), [placed(0)]);
         const outcomes = await Promise.allSettled(
-          Array.from({ length: 8 }, (_, i) => store.append(stream('order-1'), [placed(i + 1), placed(i + 100)], { expectedRevision: 0 })),
+          Array.from({ length: 8 }, (_, i) =>
+            store.append(stream('order-1'), [placed(i + 1), placed(i + 100)], { expectedRevision: 0 }),
+          ),
         );
         expectOneWinner(outcomes, 2);
         expect((await store.readStream(stream('order-1'))).map((e) => e.revision)).toEqual([0, 1, 2]);
@@ -354,13 +417,17 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
 
       it('exactly one of several no_stream appends creates the stream', async () => {
         const outcomes = await Promise.allSettled(
-          Array.from({ length: 8 }, (_, i) => store.append(stream('order-1'), [placed(i)], { expectedRevision: 'no_stream' })),
+          Array.from({ length: 8 }, (_, i) =>
+            store.append(stream('order-1'), [placed(i)], { expectedRevision: 'no_stream' }),
+          ),
         );
         expectOneWinner(outcomes, 0);
       });
 
       it("concurrent 'any' appends all succeed with distinct, dense revisions", async () => {
-        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.append(stream('order-1'), [placed(i)])));
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => store.append(stream('order-1'), [placed(i)])),
+        );
         expect(results.map((r) => r.nextExpectedRevision).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
         expect((await store.readStream(stream('order-1'))).map((e) => e.revision)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
       });

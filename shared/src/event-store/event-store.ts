@@ -83,7 +83,11 @@ export interface SubscribeOptions {
 
 export interface EventStore {
   /** Appends atomically; throws WrongExpectedRevision when the stream is not where the caller expected. */
-  append(streamId: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult>;
   /** Events of one stream in revision order; [] for a stream that does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** A page of `$all` in position order. Never skips an event that a later read could return at a lower position. */

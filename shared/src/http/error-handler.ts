@@ -19,8 +19,15 @@ import { HttpProblem, problemType, type Problem } from './problem.js';
 
 const domainStatus = (error: DomainError): number => {
   if (error instanceof NotFound) return 404;
-  if (error instanceof PaymentMismatch || error instanceof InvalidOrder || error instanceof StockLimitExceeded) return 422;
-  if (error instanceof AlreadyExists || error instanceof InsufficientStock || error instanceof ProductUnavailable || error instanceof InvalidTransition) return 409;
+  if (error instanceof PaymentMismatch || error instanceof InvalidOrder || error instanceof StockLimitExceeded)
+    return 422;
+  if (
+    error instanceof AlreadyExists ||
+    error instanceof InsufficientStock ||
+    error instanceof ProductUnavailable ||
+    error instanceof InvalidTransition
+  )
+    return 409;
   return 409;
 };
 
@@ -61,15 +68,23 @@ export function toProblem(error: unknown): Problem {
     return problem(409, 'concurrency-conflict', `${error.streamId} was changed concurrently; retry the command`);
   }
   if (error instanceof HttpProblem) {
-    return { type: problemType(error.code), title: error.title, status: error.status, detail: error.message, ...error.extensions };
+    return {
+      type: problemType(error.code),
+      title: error.title,
+      status: error.status,
+      detail: error.message,
+      ...error.extensions,
+    };
   }
-  if (error instanceof EventStoreUnavailable) return problem(503, 'unavailable', 'the event store is unavailable; retry later');
+  if (error instanceof EventStoreUnavailable)
+    return problem(503, 'unavailable', 'the event store is unavailable; retry later');
   if (error instanceof SqlUnavailable) return problem(503, 'unavailable', 'the database is unavailable; retry later');
   if (error instanceof Overloaded) return problem(503, 'overloaded', error.message);
   if (isHttpError(error) && error.status >= 400 && error.status < 500) {
     if (error.type === 'entity.parse.failed') return problem(400, 'malformed-json', 'the body is not valid JSON');
     if (error.type === 'entity.too.large') return problem(413, 'body-too-large', 'the body is larger than the limit');
-    if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') return problem(415, 'unsupported-encoding', error.message);
+    if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported')
+      return problem(415, 'unsupported-encoding', error.message);
     return problem(error.status, 'bad-request', error.message);
   }
   return problem(500, 'internal', 'an unexpected error occurred; it has been logged');
@@ -80,7 +95,12 @@ export const errorHandler =
   (error, req, res, _next) => {
     const body = toProblem(error);
     // Refusals under overload come by the thousand a second and are expected: logging each would add to the load.
-    if (body.status >= 500 && !(error instanceof Overloaded)) logger.error('request failed', { method: req.method, path: req.path, error: String((error as Error)?.stack ?? error) });
+    if (body.status >= 500 && !(error instanceof Overloaded))
+      logger.error('request failed', {
+        method: req.method,
+        path: req.path,
+        error: String((error as Error)?.stack ?? error),
+      });
     if (body.status === 503) res.setHeader('Retry-After', '1');
     res.status(body.status).type('application/problem+json').json(body);
   };

@@ -37,7 +37,9 @@ export async function checkReadiness(checks: ReadinessChecks, timeoutMs: number)
 /** Undefined when the check passed; else why it failed. */
 async function bounded(check: ReadinessCheck, timeoutMs: number): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs)));
+  const timeout = new Promise<string>(
+    (resolve) => (timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs)),
+  );
   const run = (async () => {
     try {
       await check();
@@ -60,15 +62,29 @@ export const readyRoute =
     checkReadiness(checks, timeoutMs).then((report) => {
       res.setHeader('Cache-Control', 'no-store');
       if (!report.ready) res.setHeader('Retry-After', '1');
-      res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'unavailable', service, failing: report.failing, checks: report.checks });
+      res.status(report.ready ? 200 : 503).json({
+        status: report.ready ? 'ready' : 'unavailable',
+        service,
+        failing: report.failing,
+        checks: report.checks,
+      });
     }, next);
   };
 
 /** A database answers a trivial statement. */
-export const databaseReady = (sql: SqlExecutor): ReadinessCheck => () => sql.query('select 1');
+export const databaseReady =
+  (sql: SqlExecutor): ReadinessCheck =>
+  () =>
+    sql.query('select 1');
 
 /** The event store answers a read of its head (EventStoreDB as well as PostgreSQL). */
-export const eventStoreReady = (eventStore: EventStore): ReadinessCheck => () => eventStore.headPosition();
+export const eventStoreReady =
+  (eventStore: EventStore): ReadinessCheck =>
+  () =>
+    eventStore.headPosition();
 
 /** The shared cache (Redis) answers a read: a miss is an answer too. */
-export const cacheReady = (cache: Cache): ReadinessCheck => () => cache.get('ready-probe');
+export const cacheReady =
+  (cache: Cache): ReadinessCheck =>
+  () =>
+    cache.get('ready-probe');

@@ -12,11 +12,21 @@ export interface Logger {
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-export function createLogger(level: LogLevel = 'info', base: Fields = {}, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Logger {
-  const log = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields: Fields = {}) => {
-    if (rank[at] < rank[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...base, ...fields }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
-  };
+export function createLogger(
+  level: LogLevel = 'info',
+  base: Fields = {},
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Logger {
+  const log =
+    (at: Exclude<LogLevel, 'silent'>) =>
+    (message: string, fields: Fields = {}) => {
+      if (rank[at] < rank[level]) return;
+      write(
+        JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...base, ...fields }, (_k, v) =>
+          typeof v === 'bigint' ? v.toString() : v,
+        ),
+      );
+    };
   return {
     debug: log('debug'),
     info: log('info'),

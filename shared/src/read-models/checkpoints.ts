@@ -5,7 +5,8 @@ import type { SqlExecutor } from '../sql/sql.js';
 // feed, `<name>#p<partition>` for each Kafka partition. Each row says "every event of this source up to here is
 // applied"; what the consumer has applied as a whole is derived from them by effectiveCheckpoint.
 
-export const checkpointKey = (name: string, partition?: number): string => (partition === undefined ? name : `${name}#p${partition}`);
+export const checkpointKey = (name: string, partition?: number): string =>
+  partition === undefined ? name : `${name}#p${partition}`;
 
 const partitionOf = (name: string, key: string): number | undefined => {
   const match = key.startsWith(`${name}#p`) ? /^\d+$/.exec(key.slice(name.length + 2)) : null;
@@ -18,7 +19,11 @@ const partitionOf = (name: string, key: string): number | undefined => {
  * `partitions` is the topic's partition count (KAFKA_PARTITIONS); rows of partitions beyond it still count, so a
  * configured count lower than the topic's own can make the answer low but never too high.
  */
-export function effectiveCheckpoint(name: string, rows: ReadonlyMap<string, GlobalPosition>, partitions?: number): GlobalPosition {
+export function effectiveCheckpoint(
+  name: string,
+  rows: ReadonlyMap<string, GlobalPosition>,
+  partitions?: number,
+): GlobalPosition {
   if (partitions === undefined) return rows.get(name) ?? 0n;
   let lowest: GlobalPosition | undefined;
   const consider = (position: GlobalPosition) => {

@@ -16,9 +16,13 @@ const MISSING = new Set(['42P01', '3F000']);
 /** The live version of every projection; version 1 where the registry has no row (or no table yet). */
 export async function readLiveVersions(sql: SqlExecutor, admin: string): Promise<LiveVersions> {
   try {
-    const rows = await sql.query<{ projection: string; live_version: number }>(`select projection, live_version from ${admin}.projection_versions`);
+    const rows = await sql.query<{ projection: string; live_version: number }>(
+      `select projection, live_version from ${admin}.projection_versions`,
+    );
     const versions = { ...initialVersions };
-    for (const row of rows) if ((projectionNames as readonly string[]).includes(row.projection)) versions[row.projection as ProjectionName] = row.live_version;
+    for (const row of rows)
+      if ((projectionNames as readonly string[]).includes(row.projection))
+        versions[row.projection as ProjectionName] = row.live_version;
     return versions;
   } catch (error) {
     if (MISSING.has((error as { code?: unknown }).code as string)) return { ...initialVersions };

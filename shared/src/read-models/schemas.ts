@@ -18,7 +18,10 @@ export interface ReadModelSchemas {
   admin: string;
 }
 
-export const readModelSchemas = (prefix = '', versions: Record<ProjectionName, number> = { catalog: 1, orders: 1, sales: 1 }): ReadModelSchemas => ({
+export const readModelSchemas = (
+  prefix = '',
+  versions: Record<ProjectionName, number> = { catalog: 1, orders: 1, sales: 1 },
+): ReadModelSchemas => ({
   catalog: projectionSchema(prefix, 'catalog', versions.catalog),
   orders: projectionSchema(prefix, 'orders', versions.orders),
   sales: projectionSchema(prefix, 'sales', versions.sales),

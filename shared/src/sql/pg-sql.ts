@@ -158,12 +158,22 @@ function pgListener(pool: pg.Pool) {
   };
 }
 
-const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
+const connectionErrorCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 
 /** Turns "the database is not there" into SqlUnavailable; everything else (SQL errors with a SQLSTATE) passes through. */
 function rethrow(error: unknown): never {
   if (isConnectionError(error)) {
-    throw new SqlUnavailable(`PostgreSQL unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new SqlUnavailable(`PostgreSQL unavailable: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   throw error;
 }
@@ -175,9 +185,15 @@ function isConnectionError(error: unknown): boolean {
   if (typeof code === 'string') {
     // SQLSTATE class 08 = connection exception; 57P01-03 = server shutting down or starting; 53300 = too many connections;
     // 57014 = statement_timeout (the server too busy or a lock held too long: retrying later may help).
-    return connectionErrorCodes.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '57014'].includes(code);
+    return (
+      connectionErrorCodes.has(code) ||
+      code.startsWith('08') ||
+      ['57P01', '57P02', '57P03', '53300', '57014'].includes(code)
+    );
   }
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(error.message);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(
+    error.message,
+  );
 }
 
 function toParam(value: unknown): unknown {

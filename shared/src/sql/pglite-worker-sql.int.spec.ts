@@ -47,20 +47,27 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('PGlite in a worker thread', () => {
   it('returns rows typed as pgliteSql does: Date for timestamptz, objects for jsonb, strings for text, numbers for int', async () => {
     const sql = await connect();
-    const rows = await sql.query(`select $1::timestamptz as at, $2::jsonb as data, $3::text as position, $4::int as n, $5::text as big`, [
-      '2024-05-01T10:00:00Z',
-      JSON.stringify({ sku: 'a', lines: [1, 2] }),
-      '12',
-      7,
-      12345678901234567890n,
+    const rows = await sql.query(
+      `select $1::timestamptz as at, $2::jsonb as data, $3::text as position, $4::int as n, $5::text as big`,
+      ['2024-05-01T10:00:00Z', JSON.stringify({ sku: 'a', lines: [1, 2] }), '12', 7, 12345678901234567890n],
+    );
+    expect(rows).toEqual([
+      {
+        at: new Date('2024-05-01T10:00:00Z'),
+        data: { sku: 'a', lines: [1, 2] },
+        position: '12',
+        n: 7,
+        big: '12345678901234567890',
+      },
     ]);
-    expect(rows).toEqual([{ at: new Date('2024-05-01T10:00:00Z'), data: { sku: 'a', lines: [1, 2] }, position: '12', n: 7, big: '12345678901234567890' }]);
     expect(rows[0]?.at).toBeInstanceOf(Date);
   });
 
   it('runs several statements in one exec', () =>
     withSchema(async (sql, schema) => {
-      await sql.exec(`create table ${schema}.t (id int primary key); insert into ${schema}.t values (1); insert into ${schema}.t values (2)`);
+      await sql.exec(
+        `create table ${schema}.t (id int primary key); insert into ${schema}.t values (1); insert into ${schema}.t values (2)`,
+      );
       expect(await sql.query(`select id from ${schema}.t order by id`)).toEqual([{ id: 1 }, { id: 2 }]);
     }));
 
@@ -147,7 +154,9 @@ describe('PGlite in a worker thread', () => {
       code: 'P0001',
       where: expect.stringContaining('PL/pgSQL'),
     });
-    await expect(sql.exec(`do $$ begin raise exception using errcode = 'ES409', detail = '4', message = 'stream moved'; end $$`)).rejects.toMatchObject({
+    await expect(
+      sql.exec(`do $$ begin raise exception using errcode = 'ES409', detail = '4', message = 'stream moved'; end $$`),
+    ).rejects.toMatchObject({
       code: 'ES409',
       detail: '4',
     });
@@ -158,9 +167,9 @@ describe('PGlite in a worker thread', () => {
     const schema = freshName('es');
     const store = postgresEventStore(sql, { schema });
     await store.append('order-1', [{ type: 'OrderPlaced', version: 1, data: {} }]);
-    await expect(store.append('order-1', [{ type: 'OrderPaid', version: 1, data: {} }], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
-      WrongExpectedRevision,
-    );
+    await expect(
+      store.append('order-1', [{ type: 'OrderPaid', version: 1, data: {} }], { expectedRevision: 'no_stream' }),
+    ).rejects.toBeInstanceOf(WrongExpectedRevision);
     await sql.exec(`drop schema ${schema} cascade`);
   });
 

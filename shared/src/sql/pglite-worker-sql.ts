@@ -64,7 +64,8 @@ export async function openPgliteWorker(dataDir?: string, options: PgliteWorkerOp
   }
 
   const executor = (tx?: number): SqlExecutor => ({
-    query: <R extends Row = Row>(text: string, params: readonly unknown[] = []) => call<R[]>({ op: 'query', text, params: params.map(toParam), tx }),
+    query: <R extends Row = Row>(text: string, params: readonly unknown[] = []) =>
+      call<R[]>({ op: 'query', text, params: params.map(toParam), tx }),
     exec: (text) => call<void>({ op: 'exec', text, tx }),
   });
 
@@ -119,7 +120,8 @@ export async function openPgliteWorker(dataDir?: string, options: PgliteWorkerOp
 
 /** The worker entry is the .js file next to this one once compiled, the .ts file under tsx and vitest. */
 function spawn(options: WorkerOptions): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: options });
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: options });
   // Node 20 does not apply loaders to a worker (`--import tsx` in execArgv has no effect: nodejs/node#47747), and
   // vitest's parent has no loader at all. So a JS bootstrap registers tsx inside the worker, then imports the entry.
   const tsx = import.meta.resolve('tsx/esm/api');

@@ -51,7 +51,11 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
   await admin.connect();
   await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);
   const newProducer = async () => {
-    const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const created = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await created.connect();
     return created;
   };
@@ -67,7 +71,10 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
     async relay(events) {
       const last = events.at(-1);
       if (!last) return;
-      await send([...events.map(eventMessage), ...Array.from({ length: partitions }, (_, p) => watermarkMessage(p, last.position))]);
+      await send([
+        ...events.map(eventMessage),
+        ...Array.from({ length: partitions }, (_, p) => watermarkMessage(p, last.position)),
+      ]);
     },
     async committed(groupId) {
       const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -78,7 +85,8 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
       const { groups } = await admin.describeGroups([groupId]);
       const group = groups[0];
       if (group?.state !== 'Stable') return 0;
-      const assigned = (buffer: Buffer) => (AssignerProtocol.MemberAssignment.decode(buffer)?.assignment[topic]?.length ?? 0) > 0;
+      const assigned = (buffer: Buffer) =>
+        (AssignerProtocol.MemberAssignment.decode(buffer)?.assignment[topic]?.length ?? 0) > 0;
       return group.members.filter((member) => assigned(member.memberAssignment)).length;
     },
     async resetToLatest(groupId) {
@@ -88,18 +96,29 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
         await delay(100);
       }
       const latest = (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition);
-      await admin.setOffsets({ groupId, topic, partitions: latest.map(({ partition, high }) => ({ partition, offset: high })) });
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: latest.map(({ partition, high }) => ({ partition, offset: high })),
+      });
       return latest.map(({ high }) => Number(high));
     },
     async deleteRecords() {
       // -1: up to the partition's high watermark.
-      await admin.deleteTopicRecords({ topic, partitions: Array.from({ length: partitions }, (_, partition) => ({ partition, offset: '-1' })) });
+      await admin.deleteTopicRecords({
+        topic,
+        partitions: Array.from({ length: partitions }, (_, partition) => ({ partition, offset: '-1' })),
+      });
     },
     async recreate() {
       await admin.deleteTopics({ topics: [topic] });
       // The broker removes a deleted topic in the background: until then, creating it again answers "exists".
       const deadline = Date.now() + 30_000;
-      while (!(await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]).catch(() => false))) {
+      while (
+        !(await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]).catch(
+          () => false,
+        ))
+      ) {
         if (Date.now() > deadline) throw new Error(`topic ${topic} could not be created again`);
         await delay(200);
       }
@@ -116,11 +135,16 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
 }
 
 /** The relay's job in miniature: follows the store and relays each batch it reads. stop() ends it. */
-export function pumpToKafka(store: EventStore, topic: TestTopic, after: GlobalPosition = 0n): { stop(): Promise<void> } {
+export function pumpToKafka(
+  store: EventStore,
+  topic: TestTopic,
+  after: GlobalPosition = 0n,
+): { stop(): Promise<void> } {
   const controller = new AbortController();
   let failure: unknown;
   const pumping = (async () => {
-    for await (const batch of store.subscribeToAll({ after, signal: controller.signal, batchSize: 50 })) await topic.relay(batch);
+    for await (const batch of store.subscribeToAll({ after, signal: controller.signal, batchSize: 50 }))
+      await topic.relay(batch);
   })().catch((error: unknown) => {
     if (!controller.signal.aborted) failure = error;
   });

@@ -19,7 +19,9 @@ export function serviceUrl(variable: ServiceVar, options: { optionalInCi?: boole
   const value = process.env[variable];
   if (value) return value;
   if (process.env.REQUIRE_SERVICES === '1' && !options.optionalInCi) {
-    throw new Error(`REQUIRE_SERVICES=1 but ${variable} is not set: ${serviceNames[variable]} suites cannot run (npm run services:start prints the env vars)`);
+    throw new Error(
+      `REQUIRE_SERVICES=1 but ${variable} is not set: ${serviceNames[variable]} suites cannot run (npm run services:start prints the env vars)`,
+    );
   }
   if (!reported.has(variable)) {
     reported.add(variable);

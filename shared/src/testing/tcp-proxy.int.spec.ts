@@ -27,7 +27,10 @@ async function connect(): Promise<Socket> {
 }
 
 const nextData = (socket: Socket, withinMs: number) =>
-  Promise.race([once(socket, 'data').then(([chunk]) => String(chunk)), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), withinMs))]);
+  Promise.race([
+    once(socket, 'data').then(([chunk]) => String(chunk)),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), withinMs)),
+  ]);
 
 describe('startTcpProxy', () => {
   it('forwards; on hold goes silent without refusing, closing the server side; on resume reaches the server again', async () => {

@@ -1,4 +1,13 @@
-import { cacheKeys, catalogTables, PRODUCT_STREAM_PREFIX, productColumns, productViewFromRow, projectionSchema, type Row, type SqlExecutor } from '@order-engine/shared';
+import {
+  cacheKeys,
+  catalogTables,
+  PRODUCT_STREAM_PREFIX,
+  productColumns,
+  productViewFromRow,
+  projectionSchema,
+  type Row,
+  type SqlExecutor,
+} from '@order-engine/shared';
 import { foldRows, isoText, keysOf, type Projection } from '../projection.js';
 import { isProductEvent, productView, projectProduct, type ProductDomainEvent, type ProductRow } from './catalog.js';
 
@@ -45,10 +54,19 @@ const toRecord = (row: ProductRow) => ({
 });
 
 /** The rows of the products these events feed, as they are now (one query). */
-const loadProducts = async (db: SqlExecutor, schema: string, events: readonly ProductDomainEvent[]): Promise<ProductRow[]> =>
-  (await db.query(selectProducts(schema), [JSON.stringify(keysOf(events, productKey))], { prepare: true })).map(productFromRow);
+const loadProducts = async (
+  db: SqlExecutor,
+  schema: string,
+  events: readonly ProductDomainEvent[],
+): Promise<ProductRow[]> =>
+  (await db.query(selectProducts(schema), [JSON.stringify(keysOf(events, productKey))], { prepare: true })).map(
+    productFromRow,
+  );
 
-const cacheWrite = (schema: string) => (row: ProductRow) => ({ key: cacheKeys.product(schema, row.sku), entry: { version: row.revision, value: productView(row), position: row.position } });
+const cacheWrite = (schema: string) => (row: ProductRow) => ({
+  key: cacheKeys.product(schema, row.sku),
+  entry: { version: row.revision, value: productView(row), position: row.position },
+});
 
 export const catalogProjection: Projection = {
   name: 'catalog',
@@ -72,6 +90,9 @@ export const catalogProjection: Projection = {
   },
   async forget(tx, schema, events) {
     const keys = keysOf(events.filter(isProductEvent), productKey);
-    if (keys.length > 0) await tx.query(`delete from ${schema}.products where sku in (select jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(keys)]);
+    if (keys.length > 0)
+      await tx.query(`delete from ${schema}.products where sku in (select jsonb_array_elements_text($1::jsonb))`, [
+        JSON.stringify(keys),
+      ]);
   },
 };

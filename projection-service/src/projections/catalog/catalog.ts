@@ -23,7 +23,8 @@ const productEventTypes: Record<ProductEvent['type'], true> = {
   ProductDiscontinued: true,
 };
 
-export const isProductEvent = (event: RecordedDomainEvent): event is ProductDomainEvent => Object.hasOwn(productEventTypes, event.type);
+export const isProductEvent = (event: RecordedDomainEvent): event is ProductDomainEvent =>
+  Object.hasOwn(productEventTypes, event.type);
 
 const withStock = (row: ProductRow, onHand: number, reserved: number, held = row.held): ProductRow => ({
   ...row,
@@ -39,7 +40,19 @@ export function projectProduct(row: ProductRow | undefined, event: ProductDomain
   const stamp = { revision: event.revision, position: event.position, updatedAt: event.recordedAt.toISOString() };
   if (event.type === 'ProductRegistered') {
     const { sku, name, category, priceCents, currency } = event.data;
-    return { sku, name, category, priceCents, currency, onHand: 0, reserved: 0, held: 0, available: 0, status: 'active', ...stamp };
+    return {
+      sku,
+      name,
+      category,
+      priceCents,
+      currency,
+      onHand: 0,
+      reserved: 0,
+      held: 0,
+      available: 0,
+      status: 'active',
+      ...stamp,
+    };
   }
   // History before registration cannot be shown: the decider never writes it, so there is nothing to project.
   if (!row) return undefined;

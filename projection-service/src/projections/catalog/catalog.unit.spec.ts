@@ -3,21 +3,34 @@ import type { ProductEvent } from '@order-engine/shared';
 import { eventRecorder } from '../../testing/recorded.js';
 import { projectProduct, productView, type ProductDomainEvent, type ProductRow } from './catalog.js';
 
-const fold = (events: readonly ProductDomainEvent[], from?: ProductRow) => events.reduce<ProductRow | undefined>(projectProduct, from);
+const fold = (events: readonly ProductDomainEvent[], from?: ProductRow) =>
+  events.reduce<ProductRow | undefined>(projectProduct, from);
 
 const history = (...events: ProductEvent[]) => {
   const record = eventRecorder();
   return events.map((event) => record(event));
 };
 
-const registered: ProductEvent = { type: 'ProductRegistered', data: { sku: 'SKU-1', name: 'Lamp', category: 'lighting', priceCents: 1999, currency: 'EUR' } };
+const registered: ProductEvent = {
+  type: 'ProductRegistered',
+  data: { sku: 'SKU-1', name: 'Lamp', category: 'lighting', priceCents: 1999, currency: 'EUR' },
+};
 
 describe('catalog projection', () => {
   it('registers a product with no stock', () => {
     const [event] = history(registered);
     expect(productView(fold([event!])!)).toEqual({
-      sku: 'SKU-1', name: 'Lamp', category: 'lighting', priceCents: 1999, currency: 'EUR',
-      onHand: 0, reserved: 0, held: 0, available: 0, status: 'active', revision: 0,
+      sku: 'SKU-1',
+      name: 'Lamp',
+      category: 'lighting',
+      priceCents: 1999,
+      currency: 'EUR',
+      onHand: 0,
+      reserved: 0,
+      held: 0,
+      available: 0,
+      status: 'active',
+      revision: 0,
     });
   });
 
@@ -62,12 +75,19 @@ describe('catalog projection', () => {
     });
     const before = fold(events.slice(0, 1))!;
     const after = fold(events)!;
-    expect(after).toEqual({ ...before, revision: 1, position: events[1]!.position, updatedAt: events[1]!.recordedAt.toISOString() });
+    expect(after).toEqual({
+      ...before,
+      revision: 1,
+      position: events[1]!.position,
+      updatedAt: events[1]!.recordedAt.toISOString(),
+    });
   });
 
   it('ignores events of a product it has never seen registered', () => {
     const record = eventRecorder();
-    expect(projectProduct(undefined, record({ type: 'StockAdded', data: { sku: 'SKU-9', quantity: 1 } }))).toBeUndefined();
+    expect(
+      projectProduct(undefined, record({ type: 'StockAdded', data: { sku: 'SKU-9', quantity: 1 } })),
+    ).toBeUndefined();
   });
 
   it('apply twice, same result: events at or below the applied revision change nothing', () => {

@@ -21,7 +21,9 @@ const orderKey = (event: OrderDomainEvent): string => event.data.orderId;
 type StoredHistoryEntry = OrderHistoryEntry & { carrier?: string; trackingNumber?: string };
 
 const storedHistory = (order: OrderView): StoredHistoryEntry[] =>
-  order.history.map((entry) => (entry.status === 'shipped' && order.shipment ? { ...entry, ...order.shipment } : entry));
+  order.history.map((entry) =>
+    entry.status === 'shipped' && order.shipment ? { ...entry, ...order.shipment } : entry,
+  );
 
 /** The view from an orders row; any reader of the table (query-service) uses this to get the same view. */
 export function orderViewFromRow(row: Row): OrderView {
@@ -39,10 +41,16 @@ export function orderViewFromRow(row: Row): OrderView {
     history,
     revision: Number(row.revision),
   };
-  return shipped ? { ...view, shipment: { carrier: shipped.carrier!, trackingNumber: shipped.trackingNumber ?? '' } } : view;
+  return shipped
+    ? { ...view, shipment: { carrier: shipped.carrier!, trackingNumber: shipped.trackingNumber ?? '' } }
+    : view;
 }
 
-const orderFromRow = (row: Row): OrderRow => ({ ...orderViewFromRow(row), position: BigInt(row.position as string), updatedAt: row.updated_at as string });
+const orderFromRow = (row: Row): OrderRow => ({
+  ...orderViewFromRow(row),
+  position: BigInt(row.position as string),
+  updatedAt: row.updated_at as string,
+});
 
 const selectOrders = (schema: string): string => `
   select order_id, customer_id, status, lines, total_cents::text as total_cents, currency, ${isoText('placed_at')} as placed_at,
@@ -74,9 +82,14 @@ const toRecord = (row: OrderRow) => ({
 
 /** The rows of the orders these events feed, as they are now (one query). */
 const loadOrders = async (db: SqlExecutor, schema: string, events: readonly OrderDomainEvent[]): Promise<OrderRow[]> =>
-  (await db.query(selectOrders(schema), [JSON.stringify(keysOf(events, orderKey))], { prepare: true })).map(orderFromRow);
+  (await db.query(selectOrders(schema), [JSON.stringify(keysOf(events, orderKey))], { prepare: true })).map(
+    orderFromRow,
+  );
 
-const cacheWrite = (schema: string) => (row: OrderRow) => ({ key: cacheKeys.order(schema, row.orderId), entry: { version: row.revision, value: orderView(row), position: row.position } });
+const cacheWrite = (schema: string) => (row: OrderRow) => ({
+  key: cacheKeys.order(schema, row.orderId),
+  entry: { version: row.revision, value: orderView(row), position: row.position },
+});
 
 export const ordersProjection: Projection = {
   name: 'orders',
@@ -100,6 +113,9 @@ export const ordersProjection: Projection = {
   },
   async forget(tx, schema, events) {
     const keys = keysOf(events.filter(isOrderEvent), orderKey);
-    if (keys.length > 0) await tx.query(`delete from ${schema}.orders where order_id in (select jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(keys)]);
+    if (keys.length > 0)
+      await tx.query(`delete from ${schema}.orders where order_id in (select jsonb_array_elements_text($1::jsonb))`, [
+        JSON.stringify(keys),
+      ]);
   },
 };

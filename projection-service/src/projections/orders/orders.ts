@@ -20,10 +20,19 @@ const orderEventTypes: Record<OrderEvent['type'], true> = {
   OrderCancelled: true,
 };
 
-export const isOrderEvent = (event: RecordedDomainEvent): event is OrderDomainEvent => Object.hasOwn(orderEventTypes, event.type);
+export const isOrderEvent = (event: RecordedDomainEvent): event is OrderDomainEvent =>
+  Object.hasOwn(orderEventTypes, event.type);
 
-const moved = (row: OrderRow, event: OrderDomainEvent, status: OrderHistoryEntry['status'], reason?: string): OrderRow => {
-  const entry: OrderHistoryEntry = reason === undefined ? { status, at: event.recordedAt.toISOString() } : { status, at: event.recordedAt.toISOString(), reason };
+const moved = (
+  row: OrderRow,
+  event: OrderDomainEvent,
+  status: OrderHistoryEntry['status'],
+  reason?: string,
+): OrderRow => {
+  const entry: OrderHistoryEntry =
+    reason === undefined
+      ? { status, at: event.recordedAt.toISOString() }
+      : { status, at: event.recordedAt.toISOString(), reason };
   return { ...row, status, history: [...row.history, entry] };
 };
 
@@ -37,7 +46,12 @@ export function projectOrder(row: OrderRow | undefined, event: OrderDomainEvent)
       orderId,
       customerId,
       status: 'placed',
-      lines: lines.map(({ sku, quantity, unitPriceCents }) => ({ sku, quantity, unitPriceCents, lineTotalCents: quantity * unitPriceCents })),
+      lines: lines.map(({ sku, quantity, unitPriceCents }) => ({
+        sku,
+        quantity,
+        unitPriceCents,
+        lineTotalCents: quantity * unitPriceCents,
+      })),
       totalCents,
       currency,
       // Normalised to the millisecond ISO form the database gives back, so a row reads the same before and after storage.

@@ -3,7 +3,8 @@ import type { OrderEvent } from '@order-engine/shared';
 import { eventRecorder } from '../../testing/recorded.js';
 import { orderView, projectOrder, type OrderDomainEvent, type OrderRow } from './orders.js';
 
-const fold = (events: readonly OrderDomainEvent[], from?: OrderRow) => events.reduce<OrderRow | undefined>(projectOrder, from);
+const fold = (events: readonly OrderDomainEvent[], from?: OrderRow) =>
+  events.reduce<OrderRow | undefined>(projectOrder, from);
 
 const placed: OrderEvent = {
   type: 'OrderPlaced',
@@ -74,10 +75,21 @@ describe('orders projection', () => {
   });
 
   it('records the reason of a rejection and of a cancellation', () => {
-    const rejected = fold(history([placed, { type: 'OrderRejected', data: { orderId: 'o1', reason: 'insufficient_stock', sku: 'SKU-2' } }]))!;
+    const rejected = fold(
+      history([placed, { type: 'OrderRejected', data: { orderId: 'o1', reason: 'insufficient_stock', sku: 'SKU-2' } }]),
+    )!;
     expect(rejected.status).toBe('rejected');
-    expect(rejected.history.at(-1)).toEqual({ status: 'rejected', at: '2026-03-01T10:01:00.000Z', reason: 'insufficient_stock' });
-    const cancelled = fold(history([...lifecycle.slice(0, 5), { type: 'OrderCancelled', data: { orderId: 'o1', reason: 'changed my mind' } }]))!;
+    expect(rejected.history.at(-1)).toEqual({
+      status: 'rejected',
+      at: '2026-03-01T10:01:00.000Z',
+      reason: 'insufficient_stock',
+    });
+    const cancelled = fold(
+      history([
+        ...lifecycle.slice(0, 5),
+        { type: 'OrderCancelled', data: { orderId: 'o1', reason: 'changed my mind' } },
+      ]),
+    )!;
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.history.at(-1)).toMatchObject({ status: 'cancelled', reason: 'changed my mind' });
   });

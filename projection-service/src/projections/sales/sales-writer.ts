@@ -1,4 +1,12 @@
-import { ORDER_STREAM_PREFIX, projectionSchema, salesTables, type OrderLine, type Row, type SalesDayView, type SqlExecutor } from '@order-engine/shared';
+import {
+  ORDER_STREAM_PREFIX,
+  projectionSchema,
+  salesTables,
+  type OrderLine,
+  type Row,
+  type SalesDayView,
+  type SqlExecutor,
+} from '@order-engine/shared';
 import { isOrderEvent, type OrderDomainEvent } from '../orders/orders.js';
 import { foldRows, keysOf, type Projection } from '../projection.js';
 import { projectSalesOrder, salesDeltas, type SalesOrderRow } from './sales.js';
@@ -46,7 +54,13 @@ const salesOrderFromRow = (row: Row): SalesOrderRow => ({
   revision: Number(row.revision),
 });
 
-const toRecord = (row: SalesOrderRow) => ({ order_id: row.orderId, lines: row.lines, currency: row.currency, paid_day: row.paidDay, revision: row.revision });
+const toRecord = (row: SalesOrderRow) => ({
+  order_id: row.orderId,
+  lines: row.lines,
+  currency: row.currency,
+  paid_day: row.paidDay,
+  revision: row.revision,
+});
 
 export const salesProjection: Projection = {
   name: 'sales',
@@ -61,12 +75,18 @@ export const salesProjection: Projection = {
   async apply(tx: SqlExecutor, schema, events) {
     const orderEvents = events.filter(isOrderEvent);
     if (orderEvents.length === 0) return [];
-    const rows = await tx.query(selectSalesOrders(schema), [JSON.stringify(keysOf(orderEvents, orderKey))], { prepare: true });
+    const rows = await tx.query(selectSalesOrders(schema), [JSON.stringify(keysOf(orderEvents, orderKey))], {
+      prepare: true,
+    });
     const loaded = new Map(rows.map((row) => [row.order_id as string, salesOrderFromRow(row)]));
     const changed = foldRows(loaded, orderEvents, orderKey, projectSalesOrder);
     if (changed.size === 0) return [];
     await tx.query(upsertSalesOrders(schema), [JSON.stringify([...changed.values()].map(toRecord))], { prepare: true });
-    await addDeltas(tx, schema, salesDeltas([...changed].map(([orderId, after]) => ({ before: loaded.get(orderId), after }))));
+    await addDeltas(
+      tx,
+      schema,
+      salesDeltas([...changed].map(([orderId, after]) => ({ before: loaded.get(orderId), after }))),
+    );
     // Nothing of sales is cached: /stats/sales reads ranges, not single keys.
     return [];
   },
@@ -77,13 +97,24 @@ export const salesProjection: Projection = {
     const rows = (await tx.query(selectSalesOrders(schema), [JSON.stringify(keys)])).map(salesOrderFromRow);
     // The orders stop counting wherever they counted: the day totals lose exactly their share.
     await addDeltas(tx, schema, salesDeltas(rows.map((before) => ({ before, after: { ...before, paidDay: null } }))));
-    await tx.query(`delete from ${schema}.sales_orders where order_id in (select jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(keys)]);
+    await tx.query(
+      `delete from ${schema}.sales_orders where order_id in (select jsonb_array_elements_text($1::jsonb))`,
+      [JSON.stringify(keys)],
+    );
   },
 };
 
 async function addDeltas(tx: SqlExecutor, schema: string, deltas: readonly SalesDayView[]): Promise<void> {
   if (deltas.length === 0) return;
-  const records = JSON.stringify(deltas.map((d) => ({ day: d.day, sku: d.sku, currency: d.currency, units: d.units, revenue_cents: d.revenueCents })));
+  const records = JSON.stringify(
+    deltas.map((d) => ({
+      day: d.day,
+      sku: d.sku,
+      currency: d.currency,
+      units: d.units,
+      revenue_cents: d.revenueCents,
+    })),
+  );
   await tx.query(addToSalesDaily(schema), [records], { prepare: true });
   // A day that nets out to nothing (paid, then refunded) has no row, however the events were batched: a rebuild that
   // folds the payment and the refund in one page must give the very rows of a worker that saw them one by one.

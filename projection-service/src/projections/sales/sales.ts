@@ -19,7 +19,13 @@ export function projectSalesOrder(row: SalesOrderRow | undefined, event: OrderDo
   if (row && event.revision <= row.revision) return row;
   if (event.type === 'OrderPlaced') {
     const { orderId, lines, currency } = event.data;
-    return { orderId, lines: lines.map(({ sku, quantity, unitPriceCents }) => ({ sku, quantity, unitPriceCents })), currency, paidDay: null, revision: event.revision };
+    return {
+      orderId,
+      lines: lines.map(({ sku, quantity, unitPriceCents }) => ({ sku, quantity, unitPriceCents })),
+      currency,
+      paidDay: null,
+      revision: event.revision,
+    };
   }
   if (!row) return undefined;
   switch (event.type) {
@@ -37,18 +43,30 @@ export function projectSalesOrder(row: SalesOrderRow | undefined, event: OrderDo
 export function salesOf(row: SalesOrderRow | undefined): SalesDayView[] {
   if (!row || row.paidDay === null) return [];
   const day = row.paidDay;
-  return row.lines.map((line) => ({ day, sku: line.sku, currency: row.currency, units: line.quantity, revenueCents: line.quantity * line.unitPriceCents }));
+  return row.lines.map((line) => ({
+    day,
+    sku: line.sku,
+    currency: row.currency,
+    units: line.quantity,
+    revenueCents: line.quantity * line.unitPriceCents,
+  }));
 }
 
 const dayKey = (sale: SalesDayView): string => JSON.stringify([sale.day, sale.sku, sale.currency]);
 
 /** Adds up the change of each order's contribution (after − before) per day, sku and currency; zero changes drop out. */
-export function salesDeltas(changes: Iterable<{ before: SalesOrderRow | undefined; after: SalesOrderRow }>): SalesDayView[] {
+export function salesDeltas(
+  changes: Iterable<{ before: SalesOrderRow | undefined; after: SalesOrderRow }>,
+): SalesDayView[] {
   const totals = new Map<string, SalesDayView>();
   const add = (sale: SalesDayView, sign: 1 | -1) => {
     const key = dayKey(sale);
     const total = totals.get(key) ?? { ...sale, units: 0, revenueCents: 0 };
-    totals.set(key, { ...total, units: total.units + sign * sale.units, revenueCents: total.revenueCents + sign * sale.revenueCents });
+    totals.set(key, {
+      ...total,
+      units: total.units + sign * sale.units,
+      revenueCents: total.revenueCents + sign * sale.revenueCents,
+    });
   };
   for (const { before, after } of changes) {
     for (const sale of salesOf(before)) add(sale, -1);

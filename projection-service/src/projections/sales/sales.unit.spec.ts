@@ -4,7 +4,8 @@ import type { OrderDomainEvent } from '../orders/orders.js';
 import { eventRecorder } from '../../testing/recorded.js';
 import { projectSalesOrder, salesDeltas, salesOf, type SalesOrderRow } from './sales.js';
 
-const fold = (events: readonly OrderDomainEvent[], from?: SalesOrderRow) => events.reduce<SalesOrderRow | undefined>(projectSalesOrder, from);
+const fold = (events: readonly OrderDomainEvent[], from?: SalesOrderRow) =>
+  events.reduce<SalesOrderRow | undefined>(projectSalesOrder, from);
 
 const placed: OrderEvent = {
   type: 'OrderPlaced',
@@ -62,7 +63,10 @@ describe('sales projection', () => {
   it('sums the deltas of several orders per day, sku and currency', () => {
     const record = eventRecorder(new Date('2026-03-05T12:00:00.000Z'), 1_000);
     const order = (orderId: string, currency: string) => [
-      record({ type: 'OrderPlaced', data: { ...placed.data, orderId, currency } as Extract<OrderEvent, { type: 'OrderPlaced' }>['data'] }),
+      record({
+        type: 'OrderPlaced',
+        data: { ...placed.data, orderId, currency } as Extract<OrderEvent, { type: 'OrderPlaced' }>['data'],
+      }),
       record({ type: 'OrderPaid', data: { orderId, amountCents: 2250, currency } }),
     ];
     const rows = [order('a', 'EUR'), order('b', 'EUR'), order('c', 'USD')].map((events) => fold(events)!);

@@ -58,7 +58,10 @@ function historyFixture(makeStore: MakeStore, pageSize: number): () => HistoryFi
         const recorded: RecordedEvent[][] = [];
         for (const [streamId, events] of groups) {
           if (recorded.length > 0) await new Promise((resolve) => setTimeout(resolve, 25));
-          const { events: appended } = await store.append(streamId, events.map((event) => encodeEvent(event)));
+          const { events: appended } = await store.append(
+            streamId,
+            events.map((event) => encodeEvent(event)),
+          );
           // Read back: what a reader sees (PostgreSQL's microseconds come back as milliseconds).
           const stored = await store.readStream(streamId, { fromRevision: appended[0]!.revision });
           recorded.push(stored.slice(0, appended.length));
@@ -94,7 +97,11 @@ async function waitUntilVisible(store: EventStore, position: bigint): Promise<vo
 }
 
 /** Runs the same specification on every event store adapter. Small pages make every export cross page boundaries. */
-export function describeOnEventStores(name: string, body: (fixture: () => HistoryFixture) => void, options: { pageSize?: number } = {}): void {
+export function describeOnEventStores(
+  name: string,
+  body: (fixture: () => HistoryFixture) => void,
+  options: { pageSize?: number } = {},
+): void {
   const pageSize = options.pageSize ?? 3;
   describe(`${name} on the memory store`, () => {
     body(historyFixture(async () => ({ store: memoryEventStore() }), pageSize));
@@ -123,5 +130,8 @@ export function describeOnEventStores(name: string, body: (fixture: () => Histor
 async function postgresStore(connect: () => Promise<Sql>) {
   const sql = await connect();
   const schema = freshName('es');
-  return { store: postgresEventStore(sql, { schema }), cleanup: () => sql.exec(`drop schema if exists ${schema} cascade`) };
+  return {
+    store: postgresEventStore(sql, { schema }),
+    cleanup: () => sql.exec(`drop schema if exists ${schema} cascade`),
+  };
 }

@@ -16,11 +16,19 @@ export const OrderPlaced = event('OrderPlaced', {
   totalCents: Cents,
   placedAt: z.iso.datetime(),
 });
-export const OrderLineReserved = event('OrderLineReserved', { orderId: OrderId, sku: Sku, quantity: z.number().int().min(1) });
+export const OrderLineReserved = event('OrderLineReserved', {
+  orderId: OrderId,
+  sku: Sku,
+  quantity: z.number().int().min(1),
+});
 export const OrderConfirmed = event('OrderConfirmed', { orderId: OrderId });
 export const OrderRejected = event('OrderRejected', { orderId: OrderId, reason: z.string(), sku: Sku.optional() });
 export const OrderPaid = event('OrderPaid', { orderId: OrderId, amountCents: Cents, currency: Currency });
-export const OrderShipped = event('OrderShipped', { orderId: OrderId, carrier: z.string(), trackingNumber: z.string() });
+export const OrderShipped = event('OrderShipped', {
+  orderId: OrderId,
+  carrier: z.string(),
+  trackingNumber: z.string(),
+});
 export const OrderDelivered = event('OrderDelivered', { orderId: OrderId });
 export const OrderCancelled = event('OrderCancelled', { orderId: OrderId, reason: z.string() });
 

@@ -1,7 +1,15 @@
 import type { DecideContext, Decider } from '../decider.js';
 import { AlreadyExists, InvalidOrder, InvalidTransition, NotFound, PaymentMismatch } from '../errors.js';
 import { MAX_CENTS } from '../money.js';
-import type { CancelOrder, MarkLineReserved, OrderCommand, PayOrder, PlaceOrder, RejectOrder, ShipOrder } from './commands.js';
+import type {
+  CancelOrder,
+  MarkLineReserved,
+  OrderCommand,
+  PayOrder,
+  PlaceOrder,
+  RejectOrder,
+  ShipOrder,
+} from './commands.js';
 import type { OrderEvent, OrderLine } from './events.js';
 
 export type OrderStatus = 'placed' | 'confirmed' | 'rejected' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
@@ -22,7 +30,8 @@ export type Order = { status: 'none' } | ({ status: OrderStatus } & OrderDetails
 
 type ExistingOrder = Extract<Order, { lines: OrderLine[] }>;
 
-export const isFullyReserved = (order: ExistingOrder): boolean => order.lines.every((line) => order.reserved.includes(line.sku));
+export const isFullyReserved = (order: ExistingOrder): boolean =>
+  order.lines.every((line) => order.reserved.includes(line.sku));
 
 const refuse = (order: ExistingOrder, command: OrderCommand): InvalidTransition =>
   new InvalidTransition(order.orderId, order.status, command.type);
@@ -48,7 +57,14 @@ const placeOrder = ({ data }: PlaceOrder, now: Date): OrderEvent[] => {
   return [
     {
       type: 'OrderPlaced',
-      data: { orderId: data.orderId, customerId: data.customerId, lines, currency: data.currency, totalCents, placedAt: now.toISOString() },
+      data: {
+        orderId: data.orderId,
+        customerId: data.customerId,
+        lines,
+        currency: data.currency,
+        totalCents,
+        placedAt: now.toISOString(),
+      },
     },
   ];
 };
@@ -58,9 +74,13 @@ const markLineReserved = ({ data }: MarkLineReserved, order: ExistingOrder): Ord
   const line = order.lines.find((candidate) => candidate.sku === data.sku);
   if (!line) throw new InvalidOrder(order.orderId, `has no line for sku ${data.sku}`);
   // Only a reservation of the line's full quantity reserves it.
-  if (line.quantity !== data.quantity) throw new InvalidOrder(order.orderId, `line ${data.sku} needs ${line.quantity}, not ${data.quantity}`);
+  if (line.quantity !== data.quantity)
+    throw new InvalidOrder(order.orderId, `line ${data.sku} needs ${line.quantity}, not ${data.quantity}`);
   if (order.status !== 'placed' || order.reserved.includes(line.sku)) return [];
-  const lineReserved: OrderEvent = { type: 'OrderLineReserved', data: { orderId: order.orderId, sku: line.sku, quantity: line.quantity } };
+  const lineReserved: OrderEvent = {
+    type: 'OrderLineReserved',
+    data: { orderId: order.orderId, sku: line.sku, quantity: line.quantity },
+  };
   const completesOrder = isFullyReserved({ ...order, reserved: [...order.reserved, line.sku] });
   return completesOrder ? [lineReserved, { type: 'OrderConfirmed', data: { orderId: order.orderId } }] : [lineReserved];
 };
@@ -75,7 +95,12 @@ const rejectOrder = (command: RejectOrder, order: ExistingOrder): OrderEvent[] =
   if (order.status === 'rejected' || order.status === 'cancelled') return [];
   if (order.status !== 'placed') throw refuse(order, command);
   const { reason, sku } = command.data;
-  return [{ type: 'OrderRejected', data: sku === undefined ? { orderId: order.orderId, reason } : { orderId: order.orderId, reason, sku } }];
+  return [
+    {
+      type: 'OrderRejected',
+      data: sku === undefined ? { orderId: order.orderId, reason } : { orderId: order.orderId, reason, sku },
+    },
+  ];
 };
 
 const payOrder = (command: PayOrder, order: ExistingOrder): OrderEvent[] => {
@@ -140,7 +165,9 @@ function evolve(state: Order, event: OrderEvent): Order {
   if (state.status === 'none') return state;
   switch (event.type) {
     case 'OrderLineReserved':
-      return state.reserved.includes(event.data.sku) ? state : { ...state, reserved: [...state.reserved, event.data.sku] };
+      return state.reserved.includes(event.data.sku)
+        ? state
+        : { ...state, reserved: [...state.reserved, event.data.sku] };
     case 'OrderConfirmed':
       return { ...state, status: 'confirmed' };
     case 'OrderRejected':

@@ -21,7 +21,10 @@ const place = (orderLines: PricedLine[] = lines): OrderCommand => ({
   data: { orderId, customerId: 'cust-1', currency: 'EUR', lines: orderLines },
 });
 const quantityOf = (sku: string): number => lines.find((line) => line.sku === sku)?.quantity ?? 1;
-const markReserved = (sku: string, quantity = quantityOf(sku)): OrderCommand => ({ type: 'MarkLineReserved', data: { orderId, sku, quantity } });
+const markReserved = (sku: string, quantity = quantityOf(sku)): OrderCommand => ({
+  type: 'MarkLineReserved',
+  data: { orderId, sku, quantity },
+});
 const confirm: OrderCommand = { type: 'ConfirmOrder', data: { orderId } };
 const reject: OrderCommand = { type: 'RejectOrder', data: { orderId, reason: 'insufficient stock', sku: 'MUG' } };
 const pay = (amountCents: number = totalCents): OrderCommand => ({ type: 'PayOrder', data: { orderId, amountCents } });
@@ -94,8 +97,14 @@ const refused: [OrderStatus, OrderCommand][] = [
 describe('order decider', () => {
   it('the whole happy path: placed → confirmed → paid → shipped → delivered', () => {
     spec.given([]).when(place()).then([placed]);
-    spec.given([placed]).when(markReserved('KETTLE')).then([lineReserved('KETTLE')]);
-    spec.given([placed, lineReserved('KETTLE')]).when(markReserved('MUG')).then([lineReserved('MUG'), confirmed]);
+    spec
+      .given([placed])
+      .when(markReserved('KETTLE'))
+      .then([lineReserved('KETTLE')]);
+    spec
+      .given([placed, lineReserved('KETTLE')])
+      .when(markReserved('MUG'))
+      .then([lineReserved('MUG'), confirmed]);
     spec.given(history.confirmed).when(pay()).then([paid]);
     spec.given(history.paid).when(ship).then([shipped]);
     spec.given(history.shipped).when(deliver).then([delivered]);
@@ -118,7 +127,10 @@ describe('order decider', () => {
     });
 
     it('keeps integer cents where floats would drift', () => {
-      const cheap: PricedLine[] = [{ sku: 'PIN', quantity: 3, unitPriceCents: 10 }, { sku: 'CLIP', quantity: 7, unitPriceCents: 20 }];
+      const cheap: PricedLine[] = [
+        { sku: 'PIN', quantity: 3, unitPriceCents: 10 },
+        { sku: 'CLIP', quantity: 7, unitPriceCents: 20 },
+      ];
       const [event] = orderDecider.decide(place(cheap), { status: 'none' }, fixedContext);
       expect(event).toMatchObject({ type: 'OrderPlaced', data: { totalCents: 170 } });
     });
@@ -130,7 +142,10 @@ describe('order decider', () => {
 
     it('refuses lines whose sum, not any single line, passes MAX_CENTS', () => {
       const half = MAX_CENTS / 2;
-      const twoHalves: PricedLine[] = [{ sku: 'A', quantity: 1, unitPriceCents: half }, { sku: 'B', quantity: 1, unitPriceCents: half + 1 }];
+      const twoHalves: PricedLine[] = [
+        { sku: 'A', quantity: 1, unitPriceCents: half },
+        { sku: 'B', quantity: 1, unitPriceCents: half + 1 },
+      ];
       spec.given([]).when(place(twoHalves)).thenThrows(InvalidOrder, { orderId });
     });
 
@@ -141,7 +156,10 @@ describe('order decider', () => {
     });
 
     it('refuses the same sku on two lines', () => {
-      const duplicate: PricedLine[] = [{ sku: 'A', quantity: 1, unitPriceCents: 1 }, { sku: 'A', quantity: 2, unitPriceCents: 1 }];
+      const duplicate: PricedLine[] = [
+        { sku: 'A', quantity: 1, unitPriceCents: 1 },
+        { sku: 'A', quantity: 2, unitPriceCents: 1 },
+      ];
       spec.given([]).when(place(duplicate)).thenThrows(InvalidOrder, { orderId });
     });
 
@@ -155,40 +173,61 @@ describe('order decider', () => {
   });
 
   describe('an order that does not exist', () => {
-    it.each([markReserved('KETTLE'), confirm, reject, pay(), ship, deliver, cancel])('refuses $type with NotFound', (command) => {
-      spec.given([]).when(command).thenThrows(NotFound, { entity: 'order', id: orderId });
-    });
+    it.each([markReserved('KETTLE'), confirm, reject, pay(), ship, deliver, cancel])(
+      'refuses $type with NotFound',
+      (command) => {
+        spec.given([]).when(command).thenThrows(NotFound, { entity: 'order', id: orderId });
+      },
+    );
   });
 
   describe('MarkLineReserved', () => {
     it('reserves one line of a placed order without confirming it', () => {
-      spec.given([placed]).when(markReserved('MUG')).then([lineReserved('MUG')]);
+      spec
+        .given([placed])
+        .when(markReserved('MUG'))
+        .then([lineReserved('MUG')]);
     });
 
     it('confirms the order in the same decision when it reserves the last line', () => {
-      spec.given([placed, lineReserved('MUG')]).when(markReserved('KETTLE')).then([lineReserved('KETTLE'), confirmed]);
+      spec
+        .given([placed, lineReserved('MUG')])
+        .when(markReserved('KETTLE'))
+        .then([lineReserved('KETTLE'), confirmed]);
     });
 
     it('is a no-op for a line already reserved', () => {
-      spec.given([placed, lineReserved('KETTLE')]).when(markReserved('KETTLE')).then([]);
+      spec
+        .given([placed, lineReserved('KETTLE')])
+        .when(markReserved('KETTLE'))
+        .then([]);
     });
 
-    it.each(['confirmed', 'rejected', 'paid', 'shipped', 'delivered', 'cancelled'] as const)('is a no-op once the order is %s', (status) => {
-      spec.given(history[status]).when(markReserved('MUG')).then([]);
-    });
+    it.each(['confirmed', 'rejected', 'paid', 'shipped', 'delivered', 'cancelled'] as const)(
+      'is a no-op once the order is %s',
+      (status) => {
+        spec.given(history[status]).when(markReserved('MUG')).then([]);
+      },
+    );
 
     it('refuses a sku that is not a line of the order', () => {
       spec.given([placed]).when(markReserved('TOASTER')).thenThrows(InvalidOrder, { orderId });
     });
 
-    it.each([1, 4])('refuses a reservation of %i units for a line of 3: only the full quantity reserves it', (quantity) => {
-      spec.given([placed]).when(markReserved('MUG', quantity)).thenThrows(InvalidOrder, { orderId });
-    });
+    it.each([1, 4])(
+      'refuses a reservation of %i units for a line of 3: only the full quantity reserves it',
+      (quantity) => {
+        spec.given([placed]).when(markReserved('MUG', quantity)).thenThrows(InvalidOrder, { orderId });
+      },
+    );
   });
 
   describe('ConfirmOrder', () => {
     it('confirms a placed order whose every line is reserved', () => {
-      spec.given([placed, lineReserved('KETTLE'), lineReserved('MUG')]).when(confirm).then([confirmed]);
+      spec
+        .given([placed, lineReserved('KETTLE'), lineReserved('MUG')])
+        .when(confirm)
+        .then([confirmed]);
     });
 
     it('is a no-op when already confirmed', () => {
@@ -196,17 +235,27 @@ describe('order decider', () => {
     });
 
     it('is refused while a line is still unreserved', () => {
-      spec.given([placed, lineReserved('KETTLE')]).when(confirm).thenThrows(InvalidTransition, { orderId, from: 'placed', command: 'ConfirmOrder' });
+      spec
+        .given([placed, lineReserved('KETTLE')])
+        .when(confirm)
+        .thenThrows(InvalidTransition, { orderId, from: 'placed', command: 'ConfirmOrder' });
     });
   });
 
   describe('RejectOrder', () => {
     it('rejects a placed order, naming the sku', () => {
-      spec.given(history.placed).when(reject).then([{ type: 'OrderRejected', data: { orderId, reason: 'insufficient stock', sku: 'MUG' } }]);
+      spec
+        .given(history.placed)
+        .when(reject)
+        .then([{ type: 'OrderRejected', data: { orderId, reason: 'insufficient stock', sku: 'MUG' } }]);
     });
 
     it('rejects without a sku when none is given, and stores no sku key', () => {
-      const [event] = orderDecider.decide({ type: 'RejectOrder', data: { orderId, reason: 'fraud' } }, fold(orderDecider, history.placed), fixedContext);
+      const [event] = orderDecider.decide(
+        { type: 'RejectOrder', data: { orderId, reason: 'fraud' } },
+        fold(orderDecider, history.placed),
+        fixedContext,
+      );
       expect(event).toStrictEqual({ type: 'OrderRejected', data: { orderId, reason: 'fraud' } });
     });
 
@@ -221,7 +270,10 @@ describe('order decider', () => {
     });
 
     it('refuses an amount that differs from the total', () => {
-      spec.given(history.confirmed).when(pay(totalCents - 1)).thenThrows(PaymentMismatch, { orderId, expectedCents: totalCents, receivedCents: totalCents - 1 });
+      spec
+        .given(history.confirmed)
+        .when(pay(totalCents - 1))
+        .thenThrows(PaymentMismatch, { orderId, expectedCents: totalCents, receivedCents: totalCents - 1 });
     });
 
     it('paying twice is refused', () => {
@@ -235,14 +287,23 @@ describe('order decider', () => {
     });
 
     it('cancel is refused once shipped', () => {
-      spec.given(history.shipped).when(cancel).thenThrows(InvalidTransition, { orderId, from: 'shipped', command: 'CancelOrder' });
+      spec
+        .given(history.shipped)
+        .when(cancel)
+        .thenThrows(InvalidTransition, { orderId, from: 'shipped', command: 'CancelOrder' });
     });
   });
 
   describe('every InvalidTransition', () => {
-    it.each(refused.map(([status, command]) => [status, command.type, command] as const))('a %s order refuses %s', (status, _type, command) => {
-      spec.given(history[status]).when(command).thenThrows(InvalidTransition, { orderId, from: status, command: command.type });
-    });
+    it.each(refused.map(([status, command]) => [status, command.type, command] as const))(
+      'a %s order refuses %s',
+      (status, _type, command) => {
+        spec
+          .given(history[status])
+          .when(command)
+          .thenThrows(InvalidTransition, { orderId, from: status, command: command.type });
+      },
+    );
   });
 
   describe('evolve', () => {

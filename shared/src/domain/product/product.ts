@@ -2,7 +2,17 @@ import { Map as ImmutableMap, Set as ImmutableSet } from 'immutable';
 import type { Decider } from '../decider.js';
 import { AlreadyExists, InsufficientStock, NotFound, ProductUnavailable, StockLimitExceeded } from '../errors.js';
 import { MAX_ON_HAND } from '../ids.js';
-import type { ChangePrice, PlaceHold, ProductCommand, RegisterProduct, ReleaseHold, ReleaseStock, ReserveStock, Restock, ShipStock } from './commands.js';
+import type {
+  ChangePrice,
+  PlaceHold,
+  ProductCommand,
+  RegisterProduct,
+  ReleaseHold,
+  ReleaseStock,
+  ReserveStock,
+  Restock,
+  ShipStock,
+} from './commands.js';
 import type { ProductEvent } from './events.js';
 
 // Product state is a union on status. Reservations are keyed by order id, so reserving twice for one order is a no-op.
@@ -41,7 +51,8 @@ export const reservedOf = (product: RegisteredProduct): number => product.reserv
 /** What can still be reserved or held: never below zero, since both are refused past it. */
 export const availableOf = (product: RegisteredProduct): number => product.onHand - product.reserved - product.held;
 
-export const reservationOf = (product: RegisteredProduct, orderId: string): number | undefined => product.reservations.get(orderId);
+export const reservationOf = (product: RegisteredProduct, orderId: string): number | undefined =>
+  product.reservations.get(orderId);
 
 /** The state after an order's reservation ended (released or shipped): not reserved any more, and settled. */
 const settle = (product: RegisteredProduct, orderId: string, onHand: number): RegisteredProduct => ({
@@ -55,19 +66,31 @@ const settle = (product: RegisteredProduct, orderId: string, onHand: number): Re
 const registerProduct = ({ data }: RegisterProduct): ProductEvent[] => [
   {
     type: 'ProductRegistered',
-    data: { sku: data.sku, name: data.name, category: data.category, priceCents: data.priceCents, currency: data.currency },
+    data: {
+      sku: data.sku,
+      name: data.name,
+      category: data.category,
+      priceCents: data.priceCents,
+      currency: data.currency,
+    },
   },
 ];
 
 const changePrice = ({ data }: ChangePrice, product: RegisteredProduct): ProductEvent[] => {
   if (product.status === 'discontinued') throw new ProductUnavailable(product.sku, 'discontinued');
   if (data.priceCents === product.priceCents) return [];
-  return [{ type: 'PriceChanged', data: { sku: product.sku, priceCents: data.priceCents, previousPriceCents: product.priceCents } }];
+  return [
+    {
+      type: 'PriceChanged',
+      data: { sku: product.sku, priceCents: data.priceCents, previousPriceCents: product.priceCents },
+    },
+  ];
 };
 
 const restock = ({ data }: Restock, product: RegisteredProduct): ProductEvent[] => {
   if (product.status === 'discontinued') throw new ProductUnavailable(product.sku, 'discontinued');
-  if (product.onHand + data.quantity > MAX_ON_HAND) throw new StockLimitExceeded(product.sku, product.onHand, data.quantity, MAX_ON_HAND);
+  if (product.onHand + data.quantity > MAX_ON_HAND)
+    throw new StockLimitExceeded(product.sku, product.onHand, data.quantity, MAX_ON_HAND);
   return [{ type: 'StockAdded', data: { sku: product.sku, quantity: data.quantity } }];
 };
 
@@ -77,11 +100,15 @@ const reserveStock = ({ data }: ReserveStock, product: RegisteredProduct): Produ
   if (product.reservations.has(orderId) || product.settledOrders.has(orderId)) return [];
   const sku = product.sku;
   if (product.status === 'discontinued') {
-    return [{ type: 'StockReservationRejected', data: { sku, orderId, requested, available: 0, reason: 'discontinued' } }];
+    return [
+      { type: 'StockReservationRejected', data: { sku, orderId, requested, available: 0, reason: 'discontinued' } },
+    ];
   }
   const available = availableOf(product);
   if (available < requested) {
-    return [{ type: 'StockReservationRejected', data: { sku, orderId, requested, available, reason: 'insufficient_stock' } }];
+    return [
+      { type: 'StockReservationRejected', data: { sku, orderId, requested, available, reason: 'insufficient_stock' } },
+    ];
   }
   return [{ type: 'StockReserved', data: { sku, orderId, quantity: requested } }];
 };
@@ -155,7 +182,20 @@ const decide = (command: ProductCommand, state: Product): ProductEvent[] => {
 const evolve = (state: Product, event: ProductEvent): Product => {
   if (event.type === 'ProductRegistered') {
     const { sku, name, category, priceCents, currency } = event.data;
-    return { status: 'active', sku, name, category, priceCents, currency, onHand: 0, reservations: ImmutableMap(), reserved: 0, holds: ImmutableMap(), held: 0, settledOrders: ImmutableSet() };
+    return {
+      status: 'active',
+      sku,
+      name,
+      category,
+      priceCents,
+      currency,
+      onHand: 0,
+      reservations: ImmutableMap(),
+      reserved: 0,
+      holds: ImmutableMap(),
+      held: 0,
+      settledOrders: ImmutableSet(),
+    };
   }
   // History is a fact: an event for a product never registered cannot be applied, so it leaves the state as it is.
   if (state.status === 'none') return state;
@@ -166,7 +206,11 @@ const evolve = (state: Product, event: ProductEvent): Product => {
       return { ...state, onHand: state.onHand + event.data.quantity };
     case 'StockReserved': {
       const { orderId, quantity } = event.data;
-      return { ...state, reservations: state.reservations.set(orderId, quantity), reserved: state.reserved - (reservationOf(state, orderId) ?? 0) + quantity };
+      return {
+        ...state,
+        reservations: state.reservations.set(orderId, quantity),
+        reserved: state.reserved - (reservationOf(state, orderId) ?? 0) + quantity,
+      };
     }
     case 'StockReservationRejected':
       return state;
@@ -176,11 +220,17 @@ const evolve = (state: Product, event: ProductEvent): Product => {
       return settle(state, event.data.orderId, state.onHand - event.data.quantity);
     case 'StockHeld': {
       const { holdId, quantity, reason } = event.data;
-      return { ...state, holds: state.holds.set(holdId, { quantity, reason }), held: state.held - (state.holds.get(holdId)?.quantity ?? 0) + quantity };
+      return {
+        ...state,
+        holds: state.holds.set(holdId, { quantity, reason }),
+        held: state.held - (state.holds.get(holdId)?.quantity ?? 0) + quantity,
+      };
     }
     case 'StockHoldReleased': {
       const existing = state.holds.get(event.data.holdId);
-      return existing ? { ...state, holds: state.holds.delete(event.data.holdId), held: state.held - existing.quantity } : state;
+      return existing
+        ? { ...state, holds: state.holds.delete(event.data.holdId), held: state.held - existing.quantity }
+        : state;
     }
     case 'ProductDiscontinued':
       return { ...state, status: 'discontinued' };

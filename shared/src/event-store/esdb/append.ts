@@ -21,7 +21,8 @@ export async function appendEvents(
   events: readonly NewEvent[],
   expected: ExpectedRevision = 'any',
 ): Promise<AppendResult> {
-  if (events.length === 0) throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
+  if (events.length === 0)
+    throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
   const derived = idempotentEventIds(streamId, events);
   const toWrite = events.map((event, i) => toEventData({ ...event, eventId: derived[i] }));
   const ids = toWrite.map((event) => event.id);
@@ -40,7 +41,12 @@ export async function appendEvents(
   return { nextExpectedRevision: last, position: recorded[recorded.length - 1]!.position, events: recorded };
 }
 
-async function readBack(client: EsdbClient, streamId: string, fromRevision: number, ids: string[]): Promise<RecordedEvent[]> {
+async function readBack(
+  client: EsdbClient,
+  streamId: string,
+  fromRevision: number,
+  ids: string[],
+): Promise<RecordedEvent[]> {
   let read: RecordedEvent[] = [];
   for (let attempt = 1; attempt <= readBackAttempts; attempt++) {
     read = await readStream(client, streamId, { fromRevision, limit: ids.length });

@@ -36,8 +36,11 @@ export function toEventStoreError(error: unknown, append?: AppendContext): unkno
   const unavailable =
     typeof type === 'string'
       ? unavailableTypes.has(type)
-      : (typeof code === 'number' && unavailableCodes.has(code)) || error.message.startsWith('Failed to discover after');
-  return unavailable ? new EventStoreUnavailable(`EventStoreDB unavailable: ${error.message}`, { cause: error }) : error;
+      : (typeof code === 'number' && unavailableCodes.has(code)) ||
+        error.message.startsWith('Failed to discover after');
+  return unavailable
+    ? new EventStoreUnavailable(`EventStoreDB unavailable: ${error.message}`, { cause: error })
+    : error;
 }
 
 /** A read of a stream that does not exist, or no longer does (deleted): the port answers []. */

@@ -51,7 +51,11 @@ describeWithService(
         const { events } = await store.append(`${freshName('t')}-order-1`, [placed(1), placed(2)]);
         const position = events[0]!.position;
         const read = [];
-        for await (const resolved of connect().readAll({ fromPosition: { commit: position, prepare: position }, direction: FORWARDS, maxCount: 2 })) {
+        for await (const resolved of connect().readAll({
+          fromPosition: { commit: position, prepare: position },
+          direction: FORWARDS,
+          maxCount: 2,
+        })) {
           read.push(resolved.event?.id);
         }
         expect(read[0]).toBe(events[0]!.eventId);
@@ -66,7 +70,9 @@ describe('EventStoreDB event store without a server', () => {
     const client = connectEsdb(`esdb://127.0.0.1:${await closedPort()}?tls=false&defaultDeadline=5000`);
     const store = esdbEventStore(client);
     try {
-      await expect(store.append('order-1', [{ type: 'OrderPlaced', version: 1, data: {} }])).rejects.toBeInstanceOf(EventStoreUnavailable);
+      await expect(store.append('order-1', [{ type: 'OrderPlaced', version: 1, data: {} }])).rejects.toBeInstanceOf(
+        EventStoreUnavailable,
+      );
       await expect(store.readStream('order-1')).rejects.toBeInstanceOf(EventStoreUnavailable);
       await expect(store.readAll()).rejects.toBeInstanceOf(EventStoreUnavailable);
       await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreUnavailable);

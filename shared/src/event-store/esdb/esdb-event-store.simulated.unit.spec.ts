@@ -10,9 +10,13 @@ import { idempotentEventIds } from './idempotent-ids.js';
 // The adapter's own logic (paging, skipping system events, batching, error conversion) on a stand-in for the
 // server (fake-esdb-client.ts). Pages of 3 entries make every read cross page boundaries and system events.
 
-eventStoreContract('ESDB adapter on a simulated server', async () => ({ store: esdbEventStore(fakeEsdbClient().client, { pageSize: 3 }) }), {
-  startsEmpty: false,
-});
+eventStoreContract(
+  'ESDB adapter on a simulated server',
+  async () => ({ store: esdbEventStore(fakeEsdbClient().client, { pageSize: 3 }) }),
+  {
+    startsEmpty: false,
+  },
+);
 
 const placed = (n: number): NewEvent => ({ type: 'OrderPlaced', version: 1, data: { n } });
 
@@ -29,7 +33,9 @@ describe('ESDB adapter on a simulated server', () => {
   it('turns a conflict into WrongExpectedRevision and writes nothing', async () => {
     const store = esdbEventStore(fakeEsdbClient().client);
     await store.append('order-1', [placed(1)]);
-    const error = await store.append('order-1', [placed(2)], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+    const error = await store
+      .append('order-1', [placed(2)], { expectedRevision: 'no_stream' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WrongExpectedRevision);
     expect((error as WrongExpectedRevision).actual).toBe(0);
     expect(await store.readStream('order-1')).toHaveLength(1);
@@ -91,7 +97,11 @@ describe('ESDB adapter on a simulated server', () => {
 
   it('keeps up with more events than its buffer holds, in order', async () => {
     const store = esdbEventStore(fakeEsdbClient().client);
-    for (let i = 0; i < 10; i++) await store.append(`order-${i}`, Array.from({ length: 30 }, (_, j) => placed(i * 30 + j)));
+    for (let i = 0; i < 10; i++)
+      await store.append(
+        `order-${i}`,
+        Array.from({ length: 30 }, (_, j) => placed(i * 30 + j)),
+      );
     const seen: number[] = [];
     for await (const batch of store.subscribeToAll({ batchSize: 7 })) {
       expect(batch.length).toBeLessThanOrEqual(7);
@@ -103,7 +113,12 @@ describe('ESDB adapter on a simulated server', () => {
 });
 
 describe('ESDB adapter: event ids derived from the Idempotency-Key', () => {
-  const keyed = (key: string, n: number): NewEvent => ({ type: 'StockAdded', version: 1, data: { n }, metadata: { idempotencyKey: key } });
+  const keyed = (key: string, n: number): NewEvent => ({
+    type: 'StockAdded',
+    version: 1,
+    data: { n },
+    metadata: { idempotencyKey: key },
+  });
 
   it("an append sent again with the same key and expected revision (its acknowledgement lost) is the server's duplicate: nothing written, the first write answered", async () => {
     const store = esdbEventStore(fakeEsdbClient().client);
@@ -117,15 +132,24 @@ describe('ESDB adapter: event ids derived from the Idempotency-Key', () => {
   it('without a key, the same append sent again is a conflict', async () => {
     const store = esdbEventStore(fakeEsdbClient().client);
     await store.append('product-a', [placed(1)], { expectedRevision: 'no_stream' });
-    await expect(store.append('product-a', [placed(1)], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(WrongExpectedRevision);
+    await expect(store.append('product-a', [placed(1)], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
+      WrongExpectedRevision,
+    );
   });
 
   it("derives an id per stream, key and place among the key's events, and keeps an id given", () => {
-    const ids = idempotentEventIds('product-a', [keyed('k', 1), keyed('k', 2), keyed('j', 3), placed(4), { ...keyed('k', 5), eventId: 'given' }]);
+    const ids = idempotentEventIds('product-a', [
+      keyed('k', 1),
+      keyed('k', 2),
+      keyed('j', 3),
+      placed(4),
+      { ...keyed('k', 5), eventId: 'given' },
+    ]);
     expect(ids.slice(0, 3)).toEqual(idempotentEventIds('product-a', [keyed('k', 9), keyed('k', 9), keyed('j', 9)]));
     expect(new Set(ids.slice(0, 3)).size).toBe(3);
     expect(ids.slice(3)).toEqual([undefined, 'given']);
     expect(idempotentEventIds('product-b', [keyed('k', 1)])[0]).not.toBe(ids[0]);
-    for (const id of ids.slice(0, 3)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const id of ids.slice(0, 3))
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

@@ -27,7 +27,8 @@ export function esdbEventStore(client: EsdbClient, options: EsdbEventStoreOption
   const headPageSize = Math.min(pageSize, 64);
   const closing = new AbortController();
   return {
-    append: (streamId, events, appendOptions) => appendEvents(client, streamId, events, appendOptions?.expectedRevision),
+    append: (streamId, events, appendOptions) =>
+      appendEvents(client, streamId, events, appendOptions?.expectedRevision),
     readStream: (streamId, readOptions) => readStream(client, streamId, readOptions),
     readAll: (readOptions = {}) => readAll(client, readOptions, pageSize),
     subscribeToAll: (subscribeOptions = {}) => subscribeToAll(client, subscribeOptions, closing.signal),

@@ -13,7 +13,13 @@ import {
 import { describe, expect, it } from 'vitest';
 import { EventStoreUnavailable, WrongExpectedRevision } from '../errors.js';
 import { isMissingStream, toEventStoreError } from './errors.js';
-import { decodeMetadata, isSystemEvent, toEventData, toRecordedEvent, type EsdbRecordedEvent } from './event-mapping.js';
+import {
+  decodeMetadata,
+  isSystemEvent,
+  toEventData,
+  toRecordedEvent,
+  type EsdbRecordedEvent,
+} from './event-mapping.js';
 import { toEsdbExpectedRevision, toStreamRevision } from './expected-revision.js';
 import { escapeRegex, exactTypesRegex, passes, serverFilter, streamPrefixRegex } from './filters.js';
 import { toGlobalPosition, toReadPosition } from './positions.js';
@@ -55,8 +61,19 @@ describe('ESDB adapter: events and metadata', () => {
   it('writes a JSON event with the schema version beside the metadata, and reads both back', () => {
     const metadata = { correlationId: 'c-1', causationId: 'c-0', idempotencyKey: 'k-1', actor: 'ana' };
     const data = { orderId: 'o-1', lines: [{ sku: 'ß-1', quantity: 2 }], note: null };
-    const event = toEventData({ eventId: 'AA6F0C55-8C8B-4B8E-9E8E-3F4C2B1A0D9E', type: 'OrderPlaced', version: 3, data, metadata });
-    expect(event).toMatchObject({ id: 'aa6f0c55-8c8b-4b8e-9e8e-3f4c2b1a0d9e', contentType: 'application/json', type: 'OrderPlaced', data });
+    const event = toEventData({
+      eventId: 'AA6F0C55-8C8B-4B8E-9E8E-3F4C2B1A0D9E',
+      type: 'OrderPlaced',
+      version: 3,
+      data,
+      metadata,
+    });
+    expect(event).toMatchObject({
+      id: 'aa6f0c55-8c8b-4b8e-9e8e-3f4c2b1a0d9e',
+      contentType: 'application/json',
+      type: 'OrderPlaced',
+      data,
+    });
     expect(event.metadata).toEqual({ ...metadata, schemaVersion: 3 });
 
     const read = toRecordedEvent(written({ id: event.id, data, metadata: JSON.parse(JSON.stringify(event.metadata)) }));
@@ -64,7 +81,10 @@ describe('ESDB adapter: events and metadata', () => {
   });
 
   it('gives a fresh lowercase uuid when the event has none, null data for undefined, and {} metadata for none', () => {
-    const [a, b] = [toEventData({ type: 'X', version: 1, data: undefined }), toEventData({ type: 'X', version: 1, data: 5 })];
+    const [a, b] = [
+      toEventData({ type: 'X', version: 1, data: undefined }),
+      toEventData({ type: 'X', version: 1, data: 5 }),
+    ];
     expect(a.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(a.id).not.toBe(b.id);
     expect(a.data).toBeNull();
@@ -134,7 +154,8 @@ describe('ESDB adapter: filters', () => {
     const regex = new RegExp(exactTypesRegex(['OrderPlaced', 'Stock.Added', 'A|B']));
     expect(exactTypesRegex(['OrderPlaced', 'OrderPaid'])).toBe('^(?:OrderPlaced|OrderPaid)$');
     for (const type of ['OrderPlaced', 'Stock.Added', 'A|B']) expect(regex.test(type)).toBe(true);
-    for (const type of ['OrderPlacedV2', 'XOrderPlaced', 'StockxAdded', 'A', 'B', '$>']) expect(regex.test(type)).toBe(false);
+    for (const type of ['OrderPlacedV2', 'XOrderPlaced', 'StockxAdded', 'A', 'B', '$>'])
+      expect(regex.test(type)).toBe(false);
     expect(new RegExp(exactTypesRegex([])).test('')).toBe(false);
     expect(new RegExp(exactTypesRegex([])).test('OrderPlaced')).toBe(false);
   });
@@ -147,7 +168,10 @@ describe('ESDB adapter: filters', () => {
   });
 
   it('sends the type list to the server, else the stream prefix, else the system-event exclusion', () => {
-    expect(serverFilter({ types: ['A'], streamPrefix: 'order-' })).toMatchObject({ filterOn: 'eventType', regex: '^(?:A)$' });
+    expect(serverFilter({ types: ['A'], streamPrefix: 'order-' })).toMatchObject({
+      filterOn: 'eventType',
+      regex: '^(?:A)$',
+    });
     expect(serverFilter({ streamPrefix: 'order-' })).toMatchObject({ filterOn: 'streamName', regex: '^order-' });
     expect(serverFilter(undefined)).toMatchObject({ filterOn: 'eventType', regex: '^[^$].*' });
     expect(serverFilter({})).toMatchObject({ filterOn: 'eventType', regex: '^[^$].*' });
@@ -173,13 +197,24 @@ describe('ESDB adapter: errors', () => {
     expect(converted).toBeInstanceOf(WrongExpectedRevision);
     expect(converted).toMatchObject({ streamId: 'order-1', expected: 0, actual: 4 });
 
-    const missing = new WrongExpectedVersionError(undefined, { streamName: 'order-1', expected: STREAM_EXISTS, current: NO_STREAM });
-    expect(toEventStoreError(missing, { streamId: 'order-1', expected: 'stream_exists' })).toMatchObject({ actual: -1 });
+    const missing = new WrongExpectedVersionError(undefined, {
+      streamName: 'order-1',
+      expected: STREAM_EXISTS,
+      current: NO_STREAM,
+    });
+    expect(toEventStoreError(missing, { streamId: 'order-1', expected: 'stream_exists' })).toMatchObject({
+      actual: -1,
+    });
   });
 
   it('turns outages into EventStoreUnavailable, keeping the cause', () => {
     const raw = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
-    for (const error of [new UnavailableError(), new DeadlineExceededError(), raw, new Error('Failed to discover after 10 attempts.')]) {
+    for (const error of [
+      new UnavailableError(),
+      new DeadlineExceededError(),
+      raw,
+      new Error('Failed to discover after 10 attempts.'),
+    ]) {
       const converted = toEventStoreError(error);
       expect(converted).toBeInstanceOf(EventStoreUnavailable);
       expect((converted as EventStoreUnavailable).cause).toBe(error);
@@ -187,10 +222,20 @@ describe('ESDB adapter: errors', () => {
   });
 
   it('passes everything else through unchanged', () => {
-    for (const error of [new AccessDeniedError(), new StreamDeletedError(undefined, 'order-1'), new TypeError('bug'), 'text', undefined]) {
+    for (const error of [
+      new AccessDeniedError(),
+      new StreamDeletedError(undefined, 'order-1'),
+      new TypeError('bug'),
+      'text',
+      undefined,
+    ]) {
       expect(toEventStoreError(error, append)).toBe(error);
     }
-    const conflictOutsideAppend = new WrongExpectedVersionError(undefined, { streamName: 's', expected: 0n, current: 1n });
+    const conflictOutsideAppend = new WrongExpectedVersionError(undefined, {
+      streamName: 's',
+      expected: 0n,
+      current: 1n,
+    });
     expect(toEventStoreError(conflictOutsideAppend)).toBe(conflictOutsideAppend);
   });
 

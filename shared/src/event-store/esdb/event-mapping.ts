@@ -37,9 +37,13 @@ export function encodeMetadata(version: number, metadata: EventMetadata | undefi
 
 /** Splits ESDB metadata into the schema version and the port's metadata; events written elsewhere get version 1. */
 export function decodeMetadata(raw: MetadataType | undefined): { version: number; metadata: EventMetadata } {
-  if (raw === undefined || typeof raw !== 'object' || Array.isArray(raw) || raw instanceof Uint8Array) return { version: 1, metadata: {} };
+  if (raw === undefined || typeof raw !== 'object' || Array.isArray(raw) || raw instanceof Uint8Array)
+    return { version: 1, metadata: {} };
   const { [schemaVersionKey]: version, ...metadata } = raw as Record<string, unknown>;
-  return { version: typeof version === 'number' && Number.isInteger(version) ? version : 1, metadata: metadata as EventMetadata };
+  return {
+    version: typeof version === 'number' && Number.isInteger(version) ? version : 1,
+    metadata: metadata as EventMetadata,
+  };
 }
 
 export function toRecordedEvent(event: EsdbRecordedEvent): RecordedEvent {

@@ -1,4 +1,10 @@
-import { ANY, NO_STREAM, STREAM_EXISTS, type AppendExpectedRevision, type CurrentRevision } from '@eventstore/db-client';
+import {
+  ANY,
+  NO_STREAM,
+  STREAM_EXISTS,
+  type AppendExpectedRevision,
+  type CurrentRevision,
+} from '@eventstore/db-client';
 import type { ExpectedRevision, StreamRevision } from '../event-store.js';
 
 /** The port's expectation in the client's terms; -1 (the revision of a stream with no events) means no stream, as elsewhere. */
@@ -11,7 +17,8 @@ export function toEsdbExpectedRevision(expected: ExpectedRevision): AppendExpect
     case 'stream_exists':
       return STREAM_EXISTS;
     default:
-      if (!Number.isSafeInteger(expected) || expected < -1) throw new RangeError(`expected revision ${expected} is not a stream revision`);
+      if (!Number.isSafeInteger(expected) || expected < -1)
+        throw new RangeError(`expected revision ${expected} is not a stream revision`);
       return expected === -1 ? NO_STREAM : BigInt(expected);
   }
 }

@@ -49,7 +49,13 @@ export function fakeEsdbClient(options: { streamReadPositions?: boolean } = {}):
   let nextPosition = 1_000n; // the log starts with records that are not events (epoch, ...)
   let down = false;
 
-  function write(streamId: string, type: string, data: string | Uint8Array, metadata?: string, id: string = randomUUID()): LogRecord {
+  function write(
+    streamId: string,
+    type: string,
+    data: string | Uint8Array,
+    metadata?: string,
+    id: string = randomUUID(),
+  ): LogRecord {
     const stream = streams.get(streamId) ?? [];
     const record: LogRecord = {
       id,
@@ -89,18 +95,31 @@ export function fakeEsdbClient(options: { streamReadPositions?: boolean } = {}):
     if (down) throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
   }
 
-  function appendToStream(streamName: string, events: EventData[], { expectedRevision = 'any' }: { expectedRevision?: AppendExpectedRevision } = {}) {
+  function appendToStream(
+    streamName: string,
+    events: EventData[],
+    { expectedRevision = 'any' }: { expectedRevision?: AppendExpectedRevision } = {},
+  ) {
     return Promise.resolve().then(() => {
       checkUp();
       const stream = streams.get(streamName);
       const current = stream ? BigInt(stream.length - 1) : 'no_stream';
       // ESDB's duplicate check: the events already written right after the expected revision, with these very ids,
       // make the append a repeat, acknowledged with the revision of the first write and writing nothing.
-      const after = expectedRevision === 'no_stream' ? 0 : typeof expectedRevision === 'bigint' ? Number(expectedRevision) + 1 : undefined;
+      const after =
+        expectedRevision === 'no_stream'
+          ? 0
+          : typeof expectedRevision === 'bigint'
+            ? Number(expectedRevision) + 1
+            : undefined;
       const already = after === undefined ? [] : (stream ?? []).slice(after, after + events.length);
       if (already.length === events.length && already.every((record, i) => record.id === events[i]!.id)) {
         const last = already.at(-1)!;
-        return { success: true, nextExpectedRevision: last.revision, position: { commit: last.position, prepare: last.position } };
+        return {
+          success: true,
+          nextExpectedRevision: last.revision,
+          position: { commit: last.position, prepare: last.position },
+        };
       }
       const ok =
         expectedRevision === 'any' ||
@@ -114,24 +133,42 @@ export function fakeEsdbClient(options: { streamReadPositions?: boolean } = {}):
         write(`$ce-${streamName.split('-')[0]}`, '$>', new TextEncoder().encode(`${record.revision}@${streamName}`));
       }
       const last = log.findLast((record) => record.streamId === streamName)!;
-      return { success: true, nextExpectedRevision: last.revision, position: { commit: last.position, prepare: last.position } };
+      return {
+        success: true,
+        nextExpectedRevision: last.revision,
+        position: { commit: last.position, prepare: last.position },
+      };
     });
   }
 
-  function readStream(streamName: string, { fromRevision = 0n, maxCount = Number.MAX_SAFE_INTEGER }: { fromRevision?: bigint; maxCount?: number | bigint } = {}) {
+  function readStream(
+    streamName: string,
+    {
+      fromRevision = 0n,
+      maxCount = Number.MAX_SAFE_INTEGER,
+    }: { fromRevision?: bigint; maxCount?: number | bigint } = {},
+  ) {
     return readable(() => {
       const stream = streams.get(streamName);
       if (!stream) throw new StreamNotFoundError(undefined, streamName);
-      return stream.slice(Number(fromRevision), Number(fromRevision) + Number(maxCount)).map((r) => resolved(r, options.streamReadPositions ?? true));
+      return stream
+        .slice(Number(fromRevision), Number(fromRevision) + Number(maxCount))
+        .map((r) => resolved(r, options.streamReadPositions ?? true));
     });
   }
 
-  function readAll({ fromPosition = 'start', direction = 'forwards', maxCount = Number.MAX_SAFE_INTEGER }: { fromPosition?: ReadPosition; direction?: string; maxCount?: number | bigint } = {}) {
+  function readAll({
+    fromPosition = 'start',
+    direction = 'forwards',
+    maxCount = Number.MAX_SAFE_INTEGER,
+  }: { fromPosition?: ReadPosition; direction?: string; maxCount?: number | bigint } = {}) {
     return readable(() => {
       const records =
         direction === 'forwards'
           ? log.filter((r) => fromPosition === 'start' || (fromPosition !== 'end' && r.position >= fromPosition.commit))
-          : log.filter((r) => fromPosition === 'end' || (fromPosition !== 'start' && r.position < fromPosition.commit)).reverse();
+          : log
+              .filter((r) => fromPosition === 'end' || (fromPosition !== 'start' && r.position < fromPosition.commit))
+              .reverse();
       return records.slice(0, Number(maxCount)).map((r) => resolved(r));
     });
   }
@@ -193,5 +230,7 @@ export function fakeEsdbClient(options: { streamReadPositions?: boolean } = {}):
 function matches(filter: Filter | undefined, record: LogRecord): boolean {
   if (!filter) return true;
   const subject = filter.filterOn === 'eventType' ? record.type : record.streamId;
-  return 'regex' in filter ? new RegExp(filter.regex).test(subject) : filter.prefixes.some((prefix) => subject.startsWith(prefix));
+  return 'regex' in filter
+    ? new RegExp(filter.regex).test(subject)
+    : filter.prefixes.some((prefix) => subject.startsWith(prefix));
 }

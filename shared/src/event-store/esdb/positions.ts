@@ -28,7 +28,9 @@ const maxPosition = (1n << 63n) - 1n;
 /** The port's position of an event read from ESDB. */
 export function toGlobalPosition(position: Position | undefined, describe: () => string): GlobalPosition {
   if (!position || position.commit <= 0n || position.commit > maxPosition) {
-    throw new Error(`EventStoreDB returned no $all position for ${describe()}: the ESDB adapter needs EventStoreDB 22.6 or later`);
+    throw new Error(
+      `EventStoreDB returned no $all position for ${describe()}: the ESDB adapter needs EventStoreDB 22.6 or later`,
+    );
   }
   if (position.commit !== position.prepare) {
     throw new Error(
@@ -40,7 +42,10 @@ export function toGlobalPosition(position: Position | undefined, describe: () =>
 }
 
 /** The commit position of an entry of $all, without the checks above (system events are skipped, not returned). */
-export function commitPositionOf(resolved: { event?: { position?: Position }; commitPosition?: bigint }): bigint | undefined {
+export function commitPositionOf(resolved: {
+  event?: { position?: Position };
+  commitPosition?: bigint;
+}): bigint | undefined {
   return resolved.event?.position?.commit ?? resolved.commitPosition;
 }
 

@@ -32,7 +32,8 @@ export async function readAll(client: EsdbClient, options: ReadAllOptions, pageS
       if (found.length >= limit) return found;
     }
     if (page.length < pageSize) return found;
-    if (scannedTo === from) throw new Error(`reading $all after ${from} did not move on: a full page of events at or before it`);
+    if (scannedTo === from)
+      throw new Error(`reading $all after ${from} did not move on: a full page of events at or before it`);
   }
 }
 
@@ -50,6 +51,11 @@ export async function headPosition(client: EsdbClient, pageSize: number): Promis
   }
 }
 
-function readPage(client: EsdbClient, fromPosition: ReadPosition, direction: typeof FORWARDS | typeof BACKWARDS, maxCount: number) {
+function readPage(
+  client: EsdbClient,
+  fromPosition: ReadPosition,
+  direction: typeof FORWARDS | typeof BACKWARDS,
+  maxCount: number,
+) {
   return collect<AllStreamResolvedEvent>(client.readAll({ fromPosition, direction, maxCount }));
 }

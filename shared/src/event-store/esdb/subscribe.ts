@@ -13,13 +13,20 @@ import { subscriptionInbox } from './subscription-inbox.js';
 
 const defaultBatchSize = 500;
 
-export async function* subscribeToAll(client: EsdbClient, options: SubscribeOptions, closed: AbortSignal): AsyncGenerator<RecordedEvent[]> {
+export async function* subscribeToAll(
+  client: EsdbClient,
+  options: SubscribeOptions,
+  closed: AbortSignal,
+): AsyncGenerator<RecordedEvent[]> {
   const signal = options.signal ? AbortSignal.any([options.signal, closed]) : closed;
   if (signal.aborted) return;
   const batchSize = options.batchSize ?? defaultBatchSize;
   let last = options.after ?? 0n;
 
-  const subscription = client.subscribeToAll({ fromPosition: toReadPosition(last), filter: serverFilter(options.filter) });
+  const subscription = client.subscribeToAll({
+    fromPosition: toReadPosition(last),
+    filter: serverFilter(options.filter),
+  });
   const inbox = subscriptionInbox(subscription, Math.max(2 * batchSize, 64));
   try {
     for (;;) {

@@ -26,8 +26,13 @@ export function memoryEventStore(): EventStore {
   const changes = changeSignal();
   const closing = new AbortController();
 
-  function append(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): AppendResult {
-    if (events.length === 0) throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
+  function append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): AppendResult {
+    if (events.length === 0)
+      throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
     const expected = options.expectedRevision ?? 'any';
     const stream = streams.get(streamId) ?? [];
     const actual = stream.length - 1;
@@ -79,7 +84,11 @@ export function memoryEventStore(): EventStore {
     let after = options.after ?? 0n;
     while (!signal.aborted) {
       const changed = changes.next();
-      const { events, scannedTo } = scan({ after, limit: options.batchSize ?? defaultBatchSize, filter: options.filter });
+      const { events, scannedTo } = scan({
+        after,
+        limit: options.batchSize ?? defaultBatchSize,
+        filter: options.filter,
+      });
       after = scannedTo;
       if (events.length > 0) yield events;
       else await untilEither(changed, signal);
@@ -124,7 +133,12 @@ function jsonCopy<T>(value: T): T {
 }
 
 function copyEvent(event: RecordedEvent): RecordedEvent {
-  return { ...event, recordedAt: new Date(event.recordedAt), data: jsonCopy(event.data), metadata: jsonCopy(event.metadata) };
+  return {
+    ...event,
+    recordedAt: new Date(event.recordedAt),
+    data: jsonCopy(event.data),
+    metadata: jsonCopy(event.metadata),
+  };
 }
 
 /** A promise per "generation" that resolves on the next append: a subscriber takes it before reading, so no wake-up is lost. */

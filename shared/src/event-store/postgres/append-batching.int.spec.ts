@@ -53,7 +53,10 @@ function countingStore(sql: Sql, schema: string, options: StoreOptions = {}) {
 }
 
 function batchingSpec(connect: () => Promise<Sql>): void {
-  async function withStore(body: (store: EventStore, calls: () => number, others: () => number) => Promise<void>, options?: StoreOptions) {
+  async function withStore(
+    body: (store: EventStore, calls: () => number, others: () => number) => Promise<void>,
+    options?: StoreOptions,
+  ) {
     const sql = await connect();
     const schema = freshName('es');
     const { store, calls, others } = countingStore(sql, schema, options);
@@ -91,7 +94,11 @@ function batchingSpec(connect: () => Promise<Sql>): void {
     const { store, reads } = countingStore(sql, schema);
     try {
       for (let i = 0; i < 30; i++) await store.append(`order-${i % 6}`, [placed(i)]);
-      const asked = Array.from({ length: 40 }, (_, i) => ({ streamId: `order-${i % 8}`, fromRevision: i % 4, limit: i % 3 === 0 ? 2 : undefined }));
+      const asked = Array.from({ length: 40 }, (_, i) => ({
+        streamId: `order-${i % 8}`,
+        fromRevision: i % 4,
+        limit: i % 3 === 0 ? 2 : undefined,
+      }));
       const alone: RecordedEvent[][] = [];
       for (const { streamId, ...options } of asked) alone.push(await store.readStream(streamId, options));
       const before = reads();
@@ -99,7 +106,11 @@ function batchingSpec(connect: () => Promise<Sql>): void {
       expect(together).toEqual(alone);
       expect(reads() - before).toBeLessThan(asked.length / 2);
       // Streams 6 and 7 do not exist; the others hold revisions 0..4, read from fromRevision, at most limit of them.
-      expect(alone.map((events) => events.length)).toEqual(asked.map(({ streamId, fromRevision, limit }) => (streamId >= 'order-6' ? 0 : Math.min(5 - fromRevision, limit ?? 5))));
+      expect(alone.map((events) => events.length)).toEqual(
+        asked.map(({ streamId, fromRevision, limit }) =>
+          streamId >= 'order-6' ? 0 : Math.min(5 - fromRevision, limit ?? 5),
+        ),
+      );
     } finally {
       await store.close();
       await sql.exec(`drop schema ${schema} cascade`);
@@ -108,20 +119,28 @@ function batchingSpec(connect: () => Promise<Sql>): void {
 
   // One call in flight: the first append goes alone, the next three wait and share the following call.
   it('appends to one stream in one call in call order, each after the one before', () =>
-    withStore(async (store, calls) => {
-      const blocker = store.append('order-0', [placed(-1)]);
-      const first = store.append('order-1', [placed(0)]);
-      const [, , a, b, c] = await Promise.all([
-        blocker,
-        first,
-        store.append('order-1', [placed(1)], { expectedRevision: 0 }),
-        store.append('order-1', [placed(2)], { expectedRevision: 'stream_exists' }),
-        store.append('order-1', [placed(3)], { expectedRevision: 'any' }),
-      ]);
-      expect([a, b, c].map((r) => r.nextExpectedRevision)).toEqual([1, 2, 3]);
-      expect((await store.readStream('order-1')).map((e) => e.data)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }]);
-      expect(calls()).toBe(2);
-    }, { appendConcurrency: 1 }));
+    withStore(
+      async (store, calls) => {
+        const blocker = store.append('order-0', [placed(-1)]);
+        const first = store.append('order-1', [placed(0)]);
+        const [, , a, b, c] = await Promise.all([
+          blocker,
+          first,
+          store.append('order-1', [placed(1)], { expectedRevision: 0 }),
+          store.append('order-1', [placed(2)], { expectedRevision: 'stream_exists' }),
+          store.append('order-1', [placed(3)], { expectedRevision: 'any' }),
+        ]);
+        expect([a, b, c].map((r) => r.nextExpectedRevision)).toEqual([1, 2, 3]);
+        expect((await store.readStream('order-1')).map((e) => e.data)).toEqual([
+          { n: 0 },
+          { n: 1 },
+          { n: 2 },
+          { n: 3 },
+        ]);
+        expect(calls()).toBe(2);
+      },
+      { appendConcurrency: 1 },
+    ));
 
   it('refuses only the append whose stream is elsewhere; the others in its call are written', () =>
     withStore(async (store) => {
@@ -134,17 +153,27 @@ function batchingSpec(connect: () => Promise<Sql>): void {
         store.append('order-c', [placed(5)]),
       ]);
       expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
-      const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => o.reason as WrongExpectedRevision);
-      expect(refused.every((e) => e instanceof WrongExpectedRevision && e.actual === 1 && e.streamId === 'order-x')).toBe(true);
+      const refused = outcomes
+        .filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+        .map((o) => o.reason as WrongExpectedRevision);
+      expect(
+        refused.every((e) => e instanceof WrongExpectedRevision && e.actual === 1 && e.streamId === 'order-x'),
+      ).toBe(true);
       expect((await store.readStream('order-x')).map((e) => e.data)).toEqual([{ n: 0 }, { n: 1 }]);
       for (const s of ['order-a', 'order-b', 'order-c']) expect(await store.readStream(s)).toHaveLength(1);
     }));
 
   it('lets exactly one of many concurrent no_stream appends to the same stream win', () =>
     withStore(async (store) => {
-      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.append('order-new', [placed(i)], { expectedRevision: 'no_stream' })));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => store.append('order-new', [placed(i)], { expectedRevision: 'no_stream' })),
+      );
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-      expect(outcomes.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason instanceof WrongExpectedRevision)).toBe(true);
+      expect(
+        outcomes
+          .filter((o) => o.status === 'rejected')
+          .every((o) => (o as PromiseRejectedResult).reason instanceof WrongExpectedRevision),
+      ).toBe(true);
       expect(await store.readStream('order-new')).toHaveLength(1);
     }));
 
@@ -171,11 +200,15 @@ function batchingSpec(connect: () => Promise<Sql>): void {
     try {
       const outcomes = await Promise.allSettled(
         Array.from({ length: 80 }, (_, i) =>
-          (i % 2 ? one : two).append(`order-${i % 4}`, [placed(i), placed(i + 100)], { expectedRevision: i % 3 === 0 ? 'any' : 'stream_exists' }),
+          (i % 2 ? one : two).append(`order-${i % 4}`, [placed(i), placed(i + 100)], {
+            expectedRevision: i % 3 === 0 ? 'any' : 'stream_exists',
+          }),
         ),
       );
       // stream_exists may be refused only while the stream does not exist yet.
-      const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as WrongExpectedRevision);
+      const refused = outcomes
+        .filter((o) => o.status === 'rejected')
+        .map((o) => (o as PromiseRejectedResult).reason as WrongExpectedRevision);
       expect(refused.every((e) => e instanceof WrongExpectedRevision && e.actual === -1)).toBe(true);
       const written = outcomes.filter((o) => o.status === 'fulfilled').length;
       const streams = await Promise.all([0, 1, 2, 3].map((s) => one.readStream(`order-${s}`)));
@@ -225,7 +258,9 @@ function batchingSpec(connect: () => Promise<Sql>): void {
           await store.append('order-1', [placed(1)]);
           const timeout = new Promise((resolve) => setTimeout(() => resolve('not woken within 3 s'), 3_000));
           const delivered = (await Promise.race([next, timeout])) as IteratorResult<RecordedEvent[]> | string;
-          expect(typeof delivered === 'string' ? delivered : (delivered.value as RecordedEvent[]).map((e) => e.data)).toEqual([{ n: 1 }]);
+          expect(
+            typeof delivered === 'string' ? delivered : (delivered.value as RecordedEvent[]).map((e) => e.data),
+          ).toEqual([{ n: 1 }]);
           controller.abort();
           await subscription.return?.();
           await store.close(); // sends what is pending

@@ -18,10 +18,15 @@ export interface AppendRequest {
 /** One outcome per request, in order: its result, or the conflict that left its stream untouched. */
 export type AppendOutcome = AppendResult | WrongExpectedRevision;
 
-export async function appendBatch(sql: SqlExecutor, schema: string, requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+export async function appendBatch(
+  sql: SqlExecutor,
+  schema: string,
+  requests: readonly AppendRequest[],
+): Promise<AppendOutcome[]> {
   // An empty append never gets here: the store refuses it before it is queued.
   const toWrite = requests.map(({ streamId, events, expectedRevision }) => {
-    const [expected, revision] = typeof expectedRevision === 'number' ? ['exact', expectedRevision] : [expectedRevision, null];
+    const [expected, revision] =
+      typeof expectedRevision === 'number' ? ['exact', expectedRevision] : [expectedRevision, null];
     return {
       streamId,
       expected,
@@ -60,21 +65,20 @@ export async function appendBatch(sql: SqlExecutor, schema: string, requests: re
   return requests.map(({ streamId, expectedRevision }, i): AppendOutcome => {
     const written = rowsOf.get(i) ?? [];
     const refused = written.find((row) => row.event_position === null);
-    if (refused || written.length === 0) return new WrongExpectedRevision(streamId, expectedRevision, refused?.conflict_revision ?? undefined);
+    if (refused || written.length === 0)
+      return new WrongExpectedRevision(streamId, expectedRevision, refused?.conflict_revision ?? undefined);
     const events = sent[i]!.events;
-    const recorded = events.map(
-      (event, n): RecordedEvent => ({
-        eventId: event.eventId,
-        type: event.type,
-        version: event.version,
-        streamId,
-        revision: written[n]!.event_revision!,
-        position: BigInt(written[n]!.event_position!),
-        recordedAt: new Date(written[n]!.event_recorded_ms!),
-        data: event.data,
-        metadata: event.metadata as RecordedEvent['metadata'],
-      }),
-    );
+    const recorded = events.map((event, n): RecordedEvent => ({
+      eventId: event.eventId,
+      type: event.type,
+      version: event.version,
+      streamId,
+      revision: written[n]!.event_revision!,
+      position: BigInt(written[n]!.event_position!),
+      recordedAt: new Date(written[n]!.event_recorded_ms!),
+      data: event.data,
+      metadata: event.metadata as RecordedEvent['metadata'],
+    }));
     const last = recorded[recorded.length - 1]!;
     return { nextExpectedRevision: last.revision, position: last.position, events: recorded };
   });

@@ -45,7 +45,9 @@ describeWithService('DATABASE_URL', 'concurrent appenders on PostgreSQL', (url) 
       await Promise.allSettled([subscriber.stop(), naive.stop()]);
       await Promise.all([store.close(), lateStore.close()]);
     });
-    const outcomes = await Promise.all(Array.from({ length: appenders }, (_, i) => append(i % 4 === 0 ? lateStore : store, i)));
+    const outcomes = await Promise.all(
+      Array.from({ length: appenders }, (_, i) => append(i % 4 === 0 ? lateStore : store, i)),
+    );
     const written = outcomes.flatMap((o) => o.written);
     const conflicts = outcomes.reduce((sum, o) => sum + o.conflicts, 0);
 
@@ -59,7 +61,10 @@ describeWithService('DATABASE_URL', 'concurrent appenders on PostgreSQL', (url) 
     expect(written.filter((e) => !seenIds.has(e.eventId)).length, 'committed events the subscriber skipped').toBe(0);
     expect(seen.length - seenIds.size, 'events delivered twice').toBe(0);
     const positions = seen.map((e) => e.position);
-    expect(positions.every((p, i) => i === 0 || p > positions[i - 1]!), 'positions strictly increasing').toBe(true);
+    expect(
+      positions.every((p, i) => i === 0 || p > positions[i - 1]!),
+      'positions strictly increasing',
+    ).toBe(true);
     expect(seen.map((e) => e.eventId)).toEqual(final.map((e) => e.eventId));
     expect(seen).toHaveLength(appenders * eventsPerAppender);
     expect(seen).toEqual(final);
@@ -70,7 +75,9 @@ describeWithService('DATABASE_URL', 'concurrent appenders on PostgreSQL', (url) 
     expect(conflicts).toBeGreaterThan(0);
 
     const missedNaively = written.length - new Set(naivelySeen).size;
-    console.info(`[concurrent appenders] ${written.length} events, ${conflicts} conflicts retried; a naive reader missed ${missedNaively}`);
+    console.info(
+      `[concurrent appenders] ${written.length} events, ${conflicts} conflicts retried; a naive reader missed ${missedNaively}`,
+    );
     expect(missedNaively, 'the naive reader must miss events, or nothing committed late').toBeGreaterThan(0);
   });
 });
@@ -82,8 +89,15 @@ async function append(store: EventStore, appender: number): Promise<{ written: R
   let conflicts = 0;
   while (written.length < eventsPerAppender) {
     const streamId = `order-${Math.floor(Math.random() * streams)}`;
-    const count = Math.min(Math.random() < 0.5 ? 1 : 2 + Math.floor(Math.random() * 4), eventsPerAppender - written.length);
-    const events: NewEvent[] = Array.from({ length: count }, (_, i) => ({ type: 'OrderPlaced', version: 1, data: { appender, n: written.length + i } }));
+    const count = Math.min(
+      Math.random() < 0.5 ? 1 : 2 + Math.floor(Math.random() * 4),
+      eventsPerAppender - written.length,
+    );
+    const events: NewEvent[] = Array.from({ length: count }, (_, i) => ({
+      type: 'OrderPlaced',
+      version: 1,
+      data: { appender, n: written.length + i },
+    }));
     for (;;) {
       const expectedRevision: ExpectedRevision = Math.random() < 0.25 ? 'any' : (known.get(streamId) ?? 'no_stream');
       try {

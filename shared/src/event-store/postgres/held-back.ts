@@ -37,6 +37,17 @@ export async function heldBack(sql: SqlExecutor, schema: string, after: GlobalPo
     [after.toString()],
   );
   if (!row) return undefined;
-  const blocker = row.kind && row.id ? { kind: row.kind, id: row.id, owner: row.owner, application: row.application, state: row.state, since: row.since, query: row.query } : undefined;
+  const blocker =
+    row.kind && row.id
+      ? {
+          kind: row.kind,
+          id: row.id,
+          owner: row.owner,
+          application: row.application,
+          state: row.state,
+          since: row.since,
+          query: row.query,
+        }
+      : undefined;
   return { position: BigInt(row.position), ...(blocker ? { blocker } : {}) };
 }

@@ -30,7 +30,9 @@ export function notifier(sql: Sql | undefined, channel: string, minIntervalMs = 
       lastSent = performance.now();
       // A notifying transaction gets an xid and so a commit record: without synchronous_commit off it would wait for
       // a WAL flush of its own, one more fsync beside the appends' (a lost notification is harmless, see above).
-      await sql.query(`select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`, [channel, '']).catch(() => {});
+      await sql
+        .query(`select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`, [channel, ''])
+        .catch(() => {});
     } while (again);
     inFlight = undefined;
   }

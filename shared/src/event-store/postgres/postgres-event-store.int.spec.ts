@@ -33,7 +33,9 @@ describeWithService('DATABASE_URL', 'postgres event store on PostgreSQL', (url) 
     const down = pgSql('postgres://postgres@127.0.0.1:1/postgres');
     const store = postgresEventStore(down, { schema: freshName('es') });
     await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreUnavailable);
-    await expect(store.append('order-1', [{ type: 'OrderPlaced', version: 1, data: {} }])).rejects.toBeInstanceOf(EventStoreUnavailable);
+    await expect(store.append('order-1', [{ type: 'OrderPlaced', version: 1, data: {} }])).rejects.toBeInstanceOf(
+      EventStoreUnavailable,
+    );
     await down.close();
   });
 
@@ -47,19 +49,28 @@ describeWithService('DATABASE_URL', 'postgres event store on PostgreSQL', (url) 
       await vi.waitFor(async () => expect(await store.heldBack!(0n)).toBeUndefined());
       await open.connect();
       await open.query('begin');
-      const [{ pid }] = (await open.query<{ pid: number }>('select pg_backend_pid() as pid, pg_current_xact_id()')).rows as [{ pid: number }];
+      const [{ pid }] = (await open.query<{ pid: number }>('select pg_backend_pid() as pid, pg_current_xact_id()'))
+        .rows as [{ pid: number }];
       const second = await store.append('order-2', [{ type: 'OrderPlaced', version: 1, data: {} }]);
       expect(await store.readAll({ after: first.position })).toEqual([]);
       // Other tests' transactions may be older for a moment; this one stays.
       await vi.waitFor(async () =>
         expect(await store.heldBack!(first.position)).toMatchObject({
           position: second.position,
-          blocker: { kind: 'backend', id: String(pid), application: 'left-open', state: 'idle in transaction', since: expect.any(Date) },
+          blocker: {
+            kind: 'backend',
+            id: String(pid),
+            application: 'left-open',
+            state: 'idle in transaction',
+            since: expect.any(Date),
+          },
         }),
       );
       await open.query('rollback');
       await vi.waitFor(async () => expect(await store.heldBack!(first.position)).toBeUndefined());
-      expect((await store.readAll({ after: first.position })).map((event) => event.position)).toEqual([second.position]);
+      expect((await store.readAll({ after: first.position })).map((event) => event.position)).toEqual([
+        second.position,
+      ]);
     } finally {
       await open.end();
       await store.close();
@@ -94,7 +105,12 @@ function postgresEventStoreSpec(name: string, connect: () => Promise<Sql>): void
     const schema = freshName('es');
     const store = postgresEventStore(sql, { schema });
     await store.headPosition();
-    const keyed = (idempotencyKey: string, n: number) => ({ type: 'StockAdded', version: 1, data: { n }, metadata: { idempotencyKey } });
+    const keyed = (idempotencyKey: string, n: number) => ({
+      type: 'StockAdded',
+      version: 1,
+      data: { n },
+      metadata: { idempotencyKey },
+    });
     const before = new Date();
     // Concurrent appends go in one call of append_events; a refused one writes nothing, its key included.
     const [a, b] = await Promise.all([
@@ -103,7 +119,8 @@ function postgresEventStoreSpec(name: string, connect: () => Promise<Sql>): void
       store.append('product-c', [keyed('k4', 5)], { expectedRevision: 7 }).catch((error: unknown) => error),
     ]);
     const after = new Date(Date.now() + 1);
-    const found = async (key: string, since = before) => (await store.eventsOfIdempotencyKey!(key, since)).map((event) => event.data);
+    const found = async (key: string, since = before) =>
+      (await store.eventsOfIdempotencyKey!(key, since)).map((event) => event.data);
     expect(await found('k1')).toEqual([{ n: 1 }]);
     expect(await found('k2')).toEqual([{ n: 2 }, { n: 3 }]);
     expect(await store.eventsOfIdempotencyKey!('k2', before)).toEqual(a!.events.slice(1));
@@ -128,7 +145,9 @@ function postgresEventStoreSpec(name: string, connect: () => Promise<Sql>): void
     await writerStore.append('order-1', [{ type: 'OrderPlaced', version: 1, data: { n: 1 } }]);
     const timeout = new Promise((resolve) => setTimeout(() => resolve('no notification within 3s'), 3_000));
     const delivered = (await Promise.race([next, timeout])) as IteratorResult<RecordedEvent[]> | string;
-    expect(typeof delivered === 'string' ? delivered : (delivered.value as RecordedEvent[]).map((e) => e.data)).toEqual([{ n: 1 }]);
+    expect(typeof delivered === 'string' ? delivered : (delivered.value as RecordedEvent[]).map((e) => e.data)).toEqual(
+      [{ n: 1 }],
+    );
 
     controller.abort();
     await subscription.return?.();

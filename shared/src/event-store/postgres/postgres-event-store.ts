@@ -46,7 +46,9 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
 
   // Stream reads too (command handlers reading the streams they decide on): those asked for while the reads in flight
   // run go together in the next statement.
-  const readStreamNow = coalescer<StreamRead, RecordedEvent[]>((reads) => readStreams(sql, schema, reads), { maxInFlight: Math.min(2, sql.parallelism) });
+  const readStreamNow = coalescer<StreamRead, RecordedEvent[]>((reads) => readStreams(sql, schema, reads), {
+    maxInFlight: Math.min(2, sql.parallelism),
+  });
 
   let migrated: Promise<void> | undefined;
   async function ready(): Promise<void> {
@@ -67,7 +69,8 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
 
   return {
     async append(streamId, events, appendOptions) {
-      if (events.length === 0) throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
+      if (events.length === 0)
+        throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
       await ready();
       const result = await appendNow({ streamId, events, expectedRevision: appendOptions?.expectedRevision ?? 'any' });
       notify.poke();

@@ -8,7 +8,11 @@ import { eventColumns, toRecordedEvent, type EventRow } from './event-row.js';
  */
 export const settled = 'tx_id < pg_snapshot_xmin(pg_current_snapshot())';
 
-export async function readAll(sql: SqlExecutor, schema: string, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+export async function readAll(
+  sql: SqlExecutor,
+  schema: string,
+  options: ReadAllOptions = {},
+): Promise<RecordedEvent[]> {
   const params: unknown[] = [(options.after ?? 0n).toString()];
   const where = [`position > $1::bigint`, settled];
   // No `position <= to` in SQL: a range bounded on both sides is estimated at a fixed 0.5% of the table when the

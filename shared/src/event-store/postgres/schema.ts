@@ -39,9 +39,10 @@ export async function migrateEventStore(sql: Sql, schema: string): Promise<void>
 }
 
 async function installedVersion(sql: SqlExecutor, schema: string): Promise<string | undefined> {
-  const [row] = await sql.query<{ version: string | null }>(`select obj_description(to_regprocedure($1), 'pg_proc') as version`, [
-    `${schema}.append_events(jsonb)`,
-  ]);
+  const [row] = await sql.query<{ version: string | null }>(
+    `select obj_description(to_regprocedure($1), 'pg_proc') as version`,
+    [`${schema}.append_events(jsonb)`],
+  );
   return row?.version ?? undefined;
 }
 

@@ -6,7 +6,12 @@ import type { EventFilter, GlobalPosition, RecordedEvent, SubscribeOptions } fro
 // filter that matches nothing still moves the checkpoint past what it has scanned.
 
 export interface SubscriptionDeps {
-  readAll(options: { after: GlobalPosition; to?: GlobalPosition; limit: number; filter?: EventFilter }): Promise<RecordedEvent[]>;
+  readAll(options: {
+    after: GlobalPosition;
+    to?: GlobalPosition;
+    limit: number;
+    filter?: EventFilter;
+  }): Promise<RecordedEvent[]>;
   headPosition(): Promise<GlobalPosition>;
   listen(onNotify: () => void): Promise<() => Promise<void>>;
   pollIntervalMs: number;
@@ -16,7 +21,10 @@ export interface SubscriptionDeps {
 
 const defaultBatchSize = 500;
 
-export async function* subscribeToAll(deps: SubscriptionDeps, options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent[]> {
+export async function* subscribeToAll(
+  deps: SubscriptionDeps,
+  options: SubscribeOptions = {},
+): AsyncGenerator<RecordedEvent[]> {
   const signal = options.signal ? AbortSignal.any([options.signal, deps.closed]) : deps.closed;
   if (signal.aborted) return;
   const limit = options.batchSize ?? defaultBatchSize;
