@@ -7,6 +7,8 @@ export interface Answer {
   status: number;
   body: string;
   headers: Record<string, string | string[] | undefined>;
+  /** performance.now() when the request got its socket: the time before it is the client's own (pool, event loop). */
+  sentAt: number;
 }
 
 export interface HttpClient {
@@ -24,11 +26,17 @@ export function httpClient({ maxSockets = 512, timeoutMs = 30_000 } = {}): HttpC
         payload === undefined
           ? extra
           : { ...extra, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+      let sentAt = Number.NaN;
       const req = request(url, { method, agent, headers, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }),
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString(),
+            headers: res.headers,
+            sentAt,
+          }),
         );
         res.on('error', reject);
       });
@@ -39,6 +47,7 @@ export function httpClient({ maxSockets = 512, timeoutMs = 30_000 } = {}): HttpC
         if (error.code === 'ECONNRESET' && req.reusedSocket) send(url, method, body, extra).then(resolve, reject);
         else reject(error);
       });
+      req.once('socket', () => (sentAt = performance.now()));
       req.end(payload);
     });
   return {

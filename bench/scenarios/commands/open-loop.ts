@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Answer, HttpClient } from './http.js';
 
@@ -48,8 +49,13 @@ export interface LoadResult {
   pollsPerOrder: number;
   /** POST /orders answers of the measured window by status. */
   statuses: Record<number, number>;
-  /** ms from due time to a 503, and how many 503s lacked Retry-After, in the measured window. */
-  refusals: { latencies: number[]; withoutRetryAfter: number };
+  /**
+   * ms from due time to a 503, ms from the request getting its socket to the 503 (the service's part), and how many
+   * 503s lacked Retry-After, in the measured window.
+   */
+  refusals: { latencies: number[]; fromSend: number[]; withoutRetryAfter: number };
+  /** p99 of the load generator's own event-loop delay (ms): when high, the generator, not the service, was late. */
+  generatorDelayP99: number;
   /** POST /orders that got no answer at all (connection refused, reset or timed out), warm-up included. */
   socketErrors: number;
   firstSocketError?: string;
@@ -117,7 +123,9 @@ export async function openLoop(
   let socketErrors = 0;
   let firstSocketError: string | undefined;
   const statuses: Record<number, number> = {};
-  const refusals = { latencies: [] as number[], withoutRetryAfter: 0 };
+  const refusals = { latencies: [] as number[], fromSend: [] as number[], withoutRetryAfter: 0 };
+  const generatorDelay = monitorEventLoopDelay({ resolution: 10 });
+  generatorDelay.enable();
   let lastAnswer = windowStart;
   const fail = (message: string) => {
     errors += 1;
@@ -161,6 +169,7 @@ export async function openLoop(
     if (counted) statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
     if (counted && answer.status === 503) {
       refusals.latencies.push(answeredAt - due);
+      refusals.fromSend.push(answeredAt - answer.sentAt);
       if (!answer.headers['retry-after']) refusals.withoutRetryAfter += 1;
     }
     if (answer.status < 200 || answer.status >= 300)
@@ -190,6 +199,7 @@ export async function openLoop(
     }
   }
   await Promise.all(inFlight);
+  generatorDelay.disable();
   return {
     measured,
     sent: total,
@@ -202,6 +212,7 @@ export async function openLoop(
     pollsPerOrder: lags.length === 0 ? 0 : polls / measured,
     statuses,
     refusals,
+    generatorDelayP99: generatorDelay.percentile(99) / 1e6,
     socketErrors,
     firstSocketError,
   };

@@ -73,7 +73,7 @@ export function admissionLimiter({
     const at = now();
     if (tookMs > latencyTargetMs) {
       if (at - lastDecrease < latencyTargetMs) return;
-      limit = Math.max(floor, Math.floor(limit * 0.9));
+      limit = Math.max(floor, Math.floor(limit * Math.max(0.5, Math.min(0.9, latencyTargetMs / tookMs))));
       lastDecrease = at;
     } else if (limit < concurrency && (waiting.length > 0 || inFlight + 1 >= limit)) limit++;
   };

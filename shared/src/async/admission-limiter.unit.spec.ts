@@ -101,17 +101,21 @@ describe('admissionLimiter', () => {
       return { limiter, calls, advance: (ms: number) => (clock += ms) };
     }
 
-    it('lowers the limit by a tenth for calls slower than the target, once per target interval', async () => {
+    it('lowers the limit by how far a call overran the target (a tenth to a half), once per target interval', async () => {
       const { limiter, calls, advance } = await loaded(100);
       attempt(limiter);
-      advance(400);
+      advance(260);
       calls[0]!.release!();
       calls[1]!.release!();
-      // Two slow calls at once are one signal: 100 → 90, and neither freed slot goes to the waiter.
+      // Just over the target, and two slow calls at once are one signal: 100 → 90; no freed slot goes to the waiter.
       expect(limiter.status()).toMatchObject({ limit: 90, inFlight: 98, waiting: 1 });
-      advance(250);
+      advance(100);
       calls[2]!.release!();
-      expect(limiter.status().limit).toBe(81);
+      expect(limiter.status().limit).toBe(90);
+      advance(150);
+      calls[3]!.release!();
+      // 510 ms, twice the target: halved, no more.
+      expect(limiter.status().limit).toBe(45);
     });
 
     it('never falls below its floor, and climbs back by one per fast call while calls wait', async () => {
