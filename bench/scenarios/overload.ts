@@ -94,7 +94,7 @@ async function measure(mode: Mode, start: () => Promise<RunningStack>, log: Benc
       `${mode}: ${result.achievedPerSecond.toFixed(1)} accepted/s of ${offered}/s offered; accepted latency p50 ${ms(result.latencies, 50)} p99 ${ms(result.latencies, 99)} ms; ` +
         `answers ${statuses}; refusals p99 ${ms(result.refusals.latencies, 99)} max ${ms(result.refusals.latencies, 100)} ms ` +
         `(from send p99 ${ms(result.refusals.fromSend, 99)} ms), ${result.refusals.withoutRetryAfter} without Retry-After; ` +
-        `load generator's event-loop delay p99 ${result.generatorDelayP99.toFixed(1)} ms; ` +
+        `load generator's event-loop delay p99 ${result.generatorDelayP99.toFixed(1)} max ${result.generatorDelayMax.toFixed(1)} ms; ` +
         `${result.socketErrors} socket errors${result.firstSocketError ? ` (first: ${result.firstSocketError.slice(0, 160)})` : ''}`,
     );
     return figures(mode, capacity, offered, result);
@@ -167,7 +167,7 @@ function figures(mode: Mode, capacity: Trial | undefined, offered: number, resul
       name: `${mode}.generator_delay_p99`,
       value: round(result.generatorDelayP99),
       unit: 'ms',
-      note: "the load generator's own event-loop delay: when high, it sent late",
+      note: `the load generator's own event-loop delay (max ${round(result.generatorDelayMax)} ms): when high, it was late`,
     },
     {
       name: `${mode}.socket_errors`,

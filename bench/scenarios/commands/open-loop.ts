@@ -56,6 +56,8 @@ export interface LoadResult {
   refusals: { latencies: number[]; fromSend: number[]; withoutRetryAfter: number };
   /** p99 of the load generator's own event-loop delay (ms): when high, the generator, not the service, was late. */
   generatorDelayP99: number;
+  /** The longest the load generator's event loop was held up (ms). */
+  generatorDelayMax: number;
   /** POST /orders that got no answer at all (connection refused, reset or timed out), warm-up included. */
   socketErrors: number;
   firstSocketError?: string;
@@ -213,6 +215,7 @@ export async function openLoop(
     statuses,
     refusals,
     generatorDelayP99: generatorDelay.percentile(99) / 1e6,
+    generatorDelayMax: generatorDelay.max / 1e6,
     socketErrors,
     firstSocketError,
   };
