@@ -39,4 +39,5 @@ export { kafkajsIdleTimerFixed } from './bus/kafkajs-idle-timer.js';
 export * from './async/abortable.js';
 export * from './async/admission-limiter.js';
 export * from './async/coalescer.js';
+export * from './async/retry-later.js';
 export * from './async/supervisor.js';

@@ -1,7 +1,7 @@
 import {
-  HttpProblem,
   ProductUnavailable,
-  type FieldError,
+  UnpriceableOrder,
+  type FieldIssue,
   type PricedLine,
   type Product,
   type StreamRevision,
@@ -23,38 +23,26 @@ type LoadProduct = (sku: string) => Promise<{ state: Product; revision: StreamRe
 // reported at once, each at the field that named it.
 export async function priceLines(lines: readonly RequestedLine[], loadProduct: LoadProduct): Promise<PricedOrder> {
   const products = await Promise.all(lines.map(async (line) => (await loadProduct(line.sku)).state));
-  const unknown: FieldError[] = [];
+  const unknown: FieldIssue[] = [];
   products.forEach((product, i) => {
     if (product.status === 'none')
       unknown.push({ path: `lines.${i}.sku`, message: `product ${lines[i]?.sku} does not exist` });
   });
   if (unknown.length > 0) {
-    throw new HttpProblem(
-      422,
-      'unknown-product',
-      'Unprocessable Content',
-      `the order names ${unknown.length} unknown product(s)`,
-      { errors: unknown },
-    );
+    throw new UnpriceableOrder('unknown-product', `the order names ${unknown.length} unknown product(s)`, unknown);
   }
   const registered = products.filter((product) => product.status !== 'none');
   const discontinued = registered.find((product) => product.status === 'discontinued');
   if (discontinued) throw new ProductUnavailable(discontinued.sku, 'discontinued');
 
   const currency = registered[0]?.currency ?? '';
-  const foreign: FieldError[] = [];
+  const foreign: FieldIssue[] = [];
   registered.forEach((product, i) => {
     if (product.currency !== currency)
       foreign.push({ path: `lines.${i}.sku`, message: `priced in ${product.currency}, the order is in ${currency}` });
   });
   if (foreign.length > 0) {
-    throw new HttpProblem(
-      422,
-      'mixed-currencies',
-      'Unprocessable Content',
-      'all products of an order must be priced in one currency',
-      { errors: foreign },
-    );
+    throw new UnpriceableOrder('mixed-currencies', 'all products of an order must be priced in one currency', foreign);
   }
   return {
     currency,

@@ -1,7 +1,8 @@
 import {
   adminSchema,
   decodeEvent,
-  HttpProblem,
+  DomainError,
+  NotFound,
   type Cache,
   type EventStore,
   type Logger,
@@ -17,6 +18,14 @@ import { isInfrastructureFailure } from '../runner/failures.js';
 // re-folds its whole stream into the version the letter belongs to: the rows' revision guards would skip the lone old
 // event once later events of its stream were applied, so "apply that one event now" would change nothing. Every
 // letter of the stream whose event the re-fold applied is resolved with it.
+
+/** The event a dead letter names is no longer where the letter says (409): the history changed under it. */
+export class DeadLetterEventMissing extends DomainError {
+  readonly code = 'dead-letter-event-missing';
+  constructor(eventId: string, position: string) {
+    super(`event ${eventId} is no longer at position ${position} in the event store`);
+  }
+}
 
 export interface DeadLetterView {
   id: string;
@@ -58,20 +67,14 @@ export function deadLetters({ sql, eventStore, prefix, projections, cache, logge
 
   const projectionNamed = (name: ProjectionName): Projection => {
     const projection = projections.find((candidate) => candidate.name === name);
-    if (!projection)
-      throw new HttpProblem(404, 'not-found', 'Not Found', `this service runs no projection named ${name}`);
+    if (!projection) throw new NotFound('projection', name);
     return projection;
   };
 
   async function refold(projection: Projection, letter: DeadLetterView): Promise<RetryOutcome> {
     const [event] = await eventStore.readAll({ after: BigInt(letter.position) - 1n, limit: 1 });
     if (!event || event.eventId !== letter.eventId) {
-      throw new HttpProblem(
-        409,
-        'dead-letter-event-missing',
-        'Conflict',
-        `event ${letter.eventId} is no longer at position ${letter.position} in the event store`,
-      );
+      throw new DeadLetterEventMissing(letter.eventId, letter.position);
     }
     const stream = await eventStore.readStream(event.streamId);
     // Events of the stream that still cannot be decoded stay out of the fold (and keep their letters); the letter's
@@ -115,12 +118,12 @@ export function deadLetters({ sql, eventStore, prefix, projections, cache, logge
         `select ${columns} from ${table} where id = $1::bigint and projection ~ $2`,
         [id, schemaPattern(name)],
       );
-      if (!letter) throw new HttpProblem(404, 'not-found', 'Not Found', `${name} has no dead letter ${id}`);
+      if (!letter) throw new NotFound('dead letter', `${id} of ${name}`);
       let outcome: RetryOutcome;
       try {
         outcome = await refold(projection, letter);
       } catch (error) {
-        if (error instanceof HttpProblem || (await isInfrastructureFailure(sql, error))) throw error;
+        if (error instanceof DeadLetterEventMissing || (await isInfrastructureFailure(sql, error))) throw error;
         outcome = { retried: false, error: message(error) };
       }
       if (!outcome.retried) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { adminSchema, HttpProblem, type Logger, type ProjectionName } from '@order-engine/shared';
+import { adminSchema, DomainError, NotFound, RetryLater, type Logger, type ProjectionName } from '@order-engine/shared';
 import { lockLiveVersion } from '../registry/registry.js';
 import type { Projection } from '../projections/projection.js';
 import type { JobTable, RebuildJob } from './jobs.js';
@@ -10,22 +10,20 @@ import { runRebuild, type RebuildDeps } from './rebuild-job.js';
 // heartbeat is fresh belongs to a live process (409), while a stale one is taken over (compare-and-set on the
 // heartbeat, so only one process wins) and resumed from its checkpoint.
 
-export class RebuildRunning extends HttpProblem {
-  constructor(readonly job: RebuildJob) {
+/** A rebuild of the projection is alive in some process: a second one waits until it ends (409). */
+export class RebuildAlreadyRunning extends DomainError {
+  readonly code = 'rebuild-running';
+  readonly jobId: string;
+  constructor(job: RebuildJob) {
     super(
-      409,
-      'rebuild-running',
-      'Conflict',
       `a rebuild of ${job.projection} is already running (job ${job.id}, ${job.eventsDone} of ${job.eventsTotal} events)`,
-      {
-        jobId: job.id,
-      },
     );
+    this.jobId = job.id;
   }
 }
 
 export interface Rebuilds {
-  /** Starts a rebuild, or resumes the projection's stale one; throws RebuildRunning when one is alive elsewhere. */
+  /** Starts a rebuild, or resumes the projection's stale one; throws RebuildAlreadyRunning when one is alive elsewhere. */
   request(name: ProjectionName, options: { verify: boolean }): Promise<{ job: RebuildJob; resumed: boolean }>;
   find(id: string): Promise<RebuildJob | undefined>;
   /** Takes over and resumes every running job whose heartbeat is stale. */
@@ -52,8 +50,7 @@ export function createRebuilds(options: RebuildsOptions): Rebuilds {
 
   const projectionNamed = (name: ProjectionName): Projection => {
     const projection = projections.find((candidate) => candidate.name === name);
-    if (!projection)
-      throw new HttpProblem(404, 'not-found', 'Not Found', `this service runs no projection named ${name}`);
+    if (!projection) throw new NotFound('projection', name);
     return projection;
   };
 
@@ -77,8 +74,7 @@ export function createRebuilds(options: RebuildsOptions): Rebuilds {
   return {
     async request(name, { verify }) {
       const projection = projectionNamed(name);
-      if (controller.signal.aborted)
-        throw new HttpProblem(503, 'stopping', 'Service Unavailable', 'the projection service is stopping');
+      if (controller.signal.aborted) throw new RetryLater('stopping', 'the projection service is stopping');
       // Twice at most: a job that ends between the failed insert and the look-up frees the slot.
       for (let attempt = 0; attempt < 2; attempt++) {
         // Read before the job exists, so that its first view already says how much there is to do.
@@ -103,19 +99,14 @@ export function createRebuilds(options: RebuildsOptions): Rebuilds {
         }
         const [running] = await jobs.running(projection.name);
         if (!running) continue;
-        if (!running.stale || local.has(running.id)) throw new RebuildRunning(running);
+        if (!running.stale || local.has(running.id)) throw new RebuildAlreadyRunning(running);
         const taken = await takeOver(running);
         if (taken) return { job: taken, resumed: true };
         // Someone else took it over first: it is alive again.
         const now = await jobs.find(running.id);
-        throw new RebuildRunning(now ?? running);
+        throw new RebuildAlreadyRunning(now ?? running);
       }
-      throw new HttpProblem(
-        503,
-        'rebuild-busy',
-        'Service Unavailable',
-        `rebuilds of ${name} are starting and ending too fast; retry`,
-      );
+      throw new RetryLater('rebuild-busy', `rebuilds of ${name} are starting and ending too fast; retry`);
     },
     find: (id) => jobs.find(id),
     async resumeStale() {

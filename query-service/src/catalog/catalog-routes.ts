@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { JSON_CONTENT_TYPE } from '../consistency/cache-aside.js';
 import type { ReadEntity } from '../consistency/entity-read.js';
 import type { ReadYourWrites } from '../consistency/read-your-writes.js';
+import { minPositionOf, setReadPosition, waitForRequestedPosition } from '../consistency/read-position-headers.js';
 import { cursorParam, toPage } from '../input/cursor.js';
 import { booleanParam, limitParam, textParam } from '../input/params.js';
 import type { ProductReads } from './product-reads.js';
@@ -35,7 +36,7 @@ export function catalogRoutes({ schema, products, readEntity, readYourWrites }: 
   // again when the live version changed during the wait, so the version resolved next has reached the position too.
   router.get('/products', async (req, res) => {
     const { limit, cursor, ...filter } = ListProductsQuery.parse(req.query);
-    await readYourWrites.settle(req, res, 'catalog');
+    await waitForRequestedPosition(req, res, readYourWrites, 'catalog');
     // One row more than asked says whether a next page exists.
     const rows = await products(await schema()).list({ ...filter, afterSku: cursor?.sku, limit: limit + 1 });
     res.json(
@@ -50,12 +51,13 @@ export function catalogRoutes({ schema, products, readEntity, readYourWrites }: 
 
   router.get('/products/:sku', async (req, res) => {
     const { sku } = ProductParams.parse(req.params);
-    const { json, cache } = await readEntity(req, res, {
+    const { json, cache, readPosition } = await readEntity(minPositionOf(req), {
       projection: 'catalog',
       schema,
       key: (live) => cacheKeys.product(live, sku),
       load: (live) => products(live).bySku(sku),
     });
+    if (readPosition) setReadPosition(res, readPosition);
     res.setHeader('X-Cache', cache);
     if (json === undefined) throw new NotFound('product', sku);
     res.setHeader('Content-Type', JSON_CONTENT_TYPE).send(json);

@@ -1,17 +1,8 @@
-import type { Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import type { CheckpointWaiter, WaitResult } from './checkpoint-waiter.js';
 import { readYourWrites } from './read-your-writes.js';
 
 // Read-your-writes across a rebuild's switch, with a scripted waiter and registry.
-
-const answer = () => {
-  const headers = new Map<string, string>();
-  return {
-    headers,
-    res: { setHeader: (name: string, value: string) => headers.set(name, value) } as unknown as Response,
-  };
-};
 
 /** A waiter answering from a script, and recording each wait. */
 const scripted = (results: WaitResult[]) => {
@@ -34,17 +25,15 @@ describe('read-your-writes', () => {
       { position: 11n, reached: false }, // catalog_v2, not there within the time left
     ]);
     const live = ['catalog_v1', 'catalog_v2', 'catalog_v2', 'catalog_v2'];
-    const { headers, res } = answer();
-    await readYourWrites(waiter, 1_000, false, async () => live.shift()!).settleAt(res, 'catalog', 12n);
+    const read = await readYourWrites(waiter, 1_000, false, async () => live.shift()!).waitFor('catalog', 12n);
     expect(waits).toEqual([12n, 12n]);
-    expect(Object.fromEntries(headers)).toEqual({ 'X-Read-Position': '11', 'X-Stale': 'true' });
+    expect(read).toEqual({ position: 11n, stale: true });
   });
 
   it('waits once when the live version stays the same', async () => {
     const { waiter, waits } = scripted([{ position: 12n, reached: true }]);
-    const { headers, res } = answer();
-    await readYourWrites(waiter, 1_000, false, async () => 'catalog_v1').settleAt(res, 'catalog', 12n);
+    const read = await readYourWrites(waiter, 1_000, false, async () => 'catalog_v1').waitFor('catalog', 12n);
     expect(waits).toEqual([12n]);
-    expect(Object.fromEntries(headers)).toEqual({ 'X-Read-Position': '12' });
+    expect(read).toEqual({ position: 12n, stale: false });
   });
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { JSON_CONTENT_TYPE } from '../consistency/cache-aside.js';
 import type { ReadEntity } from '../consistency/entity-read.js';
 import type { ReadYourWrites } from '../consistency/read-your-writes.js';
+import { minPositionOf, setReadPosition, waitForRequestedPosition } from '../consistency/read-position-headers.js';
 import { cursorParam, toPage } from '../input/cursor.js';
 import { isoInstantMicros, limitParam } from '../input/params.js';
 import type { OrderReads } from './order-reads.js';
@@ -30,12 +31,13 @@ export function ordersRoutes({ schema, orders, readEntity, readYourWrites }: Ord
 
   router.get('/orders/:id', async (req, res) => {
     const { id } = OrderParams.parse(req.params);
-    const { json, cache } = await readEntity(req, res, {
+    const { json, cache, readPosition } = await readEntity(minPositionOf(req), {
       projection: 'orders',
       schema,
       key: (live) => cacheKeys.order(live, id),
       load: (live) => orders(live).byId(id),
     });
+    if (readPosition) setReadPosition(res, readPosition);
     res.setHeader('X-Cache', cache);
     if (json === undefined) throw new NotFound('order', id);
     res.setHeader('Content-Type', JSON_CONTENT_TYPE).send(json);
@@ -45,7 +47,7 @@ export function ordersRoutes({ schema, orders, readEntity, readYourWrites }: Ord
   router.get('/customers/:id/orders', async (req, res) => {
     const { id } = CustomerParams.parse(req.params);
     const { limit, cursor } = CustomerOrdersQuery.parse(req.query);
-    await readYourWrites.settle(req, res, 'orders');
+    await waitForRequestedPosition(req, res, readYourWrites, 'orders');
     const rows = await orders(await schema()).byCustomer({ customerId: id, after: cursor, limit: limit + 1 });
     res.json(
       toPage(

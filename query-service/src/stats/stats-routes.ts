@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { ReadYourWrites } from '../consistency/read-your-writes.js';
+import { waitForRequestedPosition } from '../consistency/read-position-headers.js';
 import { salesQuery, utcDay } from './sales-query.js';
 import type { SalesReads } from './sales-reads.js';
 
@@ -16,7 +17,7 @@ export function statsRoutes({ schema, sales, readYourWrites, now }: StatsRoutesO
 
   router.get('/stats/sales', async (req, res) => {
     const range = salesQuery(utcDay(now())).parse(req.query);
-    await readYourWrites.settle(req, res, 'sales');
+    await waitForRequestedPosition(req, res, readYourWrites, 'sales');
     res.json(await sales(await schema()).report(range));
   });
 

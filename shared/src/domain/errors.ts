@@ -9,7 +9,7 @@ export abstract class DomainError extends Error {
   }
 }
 
-export type Entity = 'product' | 'order' | 'hold';
+export type Entity = 'product' | 'order' | 'hold' | 'projection' | 'dead letter';
 
 export class NotFound extends DomainError {
   readonly code = 'not-found';
@@ -94,5 +94,22 @@ export class InvalidOrder extends DomainError {
     reason: string,
   ) {
     super(`order ${orderId}: ${reason}`);
+  }
+}
+
+/** A field of a command and what is wrong with it. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** An order that cannot be priced: it names unknown products, or products priced in different currencies. */
+export class UnpriceableOrder extends DomainError {
+  constructor(
+    readonly code: 'unknown-product' | 'mixed-currencies',
+    message: string,
+    readonly errors: FieldIssue[],
+  ) {
+    super(message);
   }
 }

@@ -10,8 +10,10 @@ import {
   PaymentMismatch,
   ProductUnavailable,
   StockLimitExceeded,
+  UnpriceableOrder,
 } from '../domain/errors.js';
 import { Overloaded } from '../async/admission-limiter.js';
+import { RetryLater } from '../async/retry-later.js';
 import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { SqlUnavailable } from '../sql/pg-sql.js';
@@ -19,7 +21,12 @@ import { HttpProblem, problemType, type Problem } from './problem.js';
 
 const domainStatus = (error: DomainError): number => {
   if (error instanceof NotFound) return 404;
-  if (error instanceof PaymentMismatch || error instanceof InvalidOrder || error instanceof StockLimitExceeded)
+  if (
+    error instanceof PaymentMismatch ||
+    error instanceof InvalidOrder ||
+    error instanceof UnpriceableOrder ||
+    error instanceof StockLimitExceeded
+  )
     return 422;
   if (
     error instanceof AlreadyExists ||
@@ -80,6 +87,7 @@ export function toProblem(error: unknown): Problem {
     return problem(503, 'unavailable', 'the event store is unavailable; retry later');
   if (error instanceof SqlUnavailable) return problem(503, 'unavailable', 'the database is unavailable; retry later');
   if (error instanceof Overloaded) return problem(503, 'overloaded', error.message);
+  if (error instanceof RetryLater) return problem(503, error.code, error.message);
   if (isHttpError(error) && error.status >= 400 && error.status < 500) {
     if (error.type === 'entity.parse.failed') return problem(400, 'malformed-json', 'the body is not valid JSON');
     if (error.type === 'entity.too.large') return problem(413, 'body-too-large', 'the body is larger than the limit');
