@@ -3,13 +3,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import {
   CancelOrder,
-  CustomerId,
-  MAX_ORDER_LINES,
   OrderId,
+  OrderRequest,
   PayOrder,
-  Quantity,
   ShipOrder,
-  Sku,
   orderDecider,
   type EventMetadata,
   type OrderCommand,
@@ -21,15 +18,6 @@ import { recoveredEvents } from '../idempotency/idempotency-middleware.js';
 import { priceLines } from './price-lines.js';
 
 const IdParams = z.strictObject({ id: OrderId });
-const PlaceBody = z.strictObject({
-  orderId: OrderId.optional(),
-  customerId: CustomerId,
-  lines: z
-    .array(z.strictObject({ sku: Sku, quantity: Quantity }))
-    .min(1)
-    .max(MAX_ORDER_LINES)
-    .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, 'each sku at most once per order'),
-});
 // The domain commands' own data schemas, less the id the path names.
 const PayBody = PayOrder.shape.data.omit({ orderId: true });
 const ShipBody = ShipOrder.shape.data.omit({ orderId: true });
@@ -39,7 +27,7 @@ const EmptyBody = z.strictObject({});
 export function orderRoutes(commands: CommandHandler, newId: () => string = randomUUID): Router {
   const router = Router();
 
-  const place = async (body: z.infer<typeof PlaceBody>, metadata: EventMetadata): Promise<OrderResult> => {
+  const place = async (body: OrderRequest, metadata: EventMetadata): Promise<OrderResult> => {
     const orderId = body.orderId ?? newId();
     const { currency, lines } = await priceLines(body.lines, commands.loadProduct);
     // An id made here names no stream yet: no need to read it (the append still expects no stream).
@@ -54,7 +42,7 @@ export function orderRoutes(commands: CommandHandler, newId: () => string = rand
 
   // 202: the order is recorded, but confirmation happens asynchronously (the fulfilment saga reserves its stock).
   router.post('/orders', async (req, res) => {
-    const body = PlaceBody.parse(req.body);
+    const body = OrderRequest.parse(req.body);
     // An earlier attempt that appended (and lost its answer) is answered from its events, with the id it made.
     const recovered = recoveredEvents(res);
     const result = recovered ? await commands.recoveredOrder(recovered) : await place(body, requestMetadata(req));

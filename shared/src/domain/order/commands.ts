@@ -12,16 +12,28 @@ export type PricedLine = z.infer<typeof PricedLine>;
 
 export const MAX_ORDER_LINES = 100;
 
+export const DISTINCT_SKUS = 'each sku at most once per order';
+export const hasDistinctSkus = (lines: readonly { sku: string }[]): boolean =>
+  new Set(lines.map((line) => line.sku)).size === lines.length;
+
+const orderLines = <L extends z.ZodType<{ sku: string }>>(line: L) =>
+  z.array(line).min(1).max(MAX_ORDER_LINES).refine(hasDistinctSkus, DISTINCT_SKUS);
+
 export const PlaceOrder = command('PlaceOrder', {
   orderId: OrderId,
   customerId: CustomerId,
   currency: Currency,
-  lines: z
-    .array(PricedLine)
-    .min(1)
-    .max(MAX_ORDER_LINES)
-    .refine((lines) => new Set(lines.map((l) => l.sku)).size === lines.length, 'each sku at most once per order'),
+  lines: orderLines(PricedLine),
 });
+
+/** PlaceOrder as a client asks for it: no prices (the command handler takes them from the catalog), id optional. */
+export const OrderRequest = z.strictObject({
+  orderId: OrderId.optional(),
+  customerId: CustomerId,
+  lines: orderLines(z.strictObject({ sku: Sku, quantity: Quantity })),
+});
+export type OrderRequest = z.infer<typeof OrderRequest>;
+
 /** Issued by the fulfilment saga for each reservation that matches a line of the order (sku and quantity). */
 export const MarkLineReserved = command('MarkLineReserved', { orderId: OrderId, sku: Sku, quantity: Quantity });
 export const ConfirmOrder = command('ConfirmOrder', { orderId: OrderId });

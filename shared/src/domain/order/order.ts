@@ -1,6 +1,7 @@
 import type { DecideContext, Decider } from '../decider.js';
 import { AlreadyExists, InvalidOrder, InvalidTransition, NotFound, PaymentMismatch } from '../errors.js';
 import { MAX_CENTS } from '../money.js';
+import { DISTINCT_SKUS, hasDistinctSkus } from './commands.js';
 import type {
   CancelOrder,
   MarkLineReserved,
@@ -49,9 +50,7 @@ export function orderTotalCents(orderId: string, lines: readonly OrderLine[]): n
 // The command handler builds PlaceOrder after pricing, so the decider guards the line invariants itself.
 const placeOrder = ({ data }: PlaceOrder, now: Date): OrderEvent[] => {
   if (data.lines.length === 0) throw new InvalidOrder(data.orderId, 'an order needs at least one line');
-  if (new Set(data.lines.map((line) => line.sku)).size !== data.lines.length) {
-    throw new InvalidOrder(data.orderId, 'each sku at most once per order');
-  }
+  if (!hasDistinctSkus(data.lines)) throw new InvalidOrder(data.orderId, DISTINCT_SKUS);
   const lines = data.lines.map(({ sku, quantity, unitPriceCents }) => ({ sku, quantity, unitPriceCents }));
   const totalCents = orderTotalCents(data.orderId, lines);
   return [
