@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Three kinds of test (docs: README, Tests): unit (pure), int (real databases or PGlite), e2e (running services over HTTP).
+// Three kinds of test (docs: README, Tests): unit (pure), int (real databases or PGlite), e2e (running services over
+// HTTP).
 export default defineConfig({
   test: {
     projects: [

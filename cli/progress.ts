@@ -38,7 +38,9 @@ export function rate(events: number, startedAt: number, now: number = Date.now()
   return `${count(events)} events in ${seconds.toFixed(1)} s (${count(events / seconds)} events/s)`;
 }
 
-/** How far a run that started after `after` is through the positions up to `head`: positions are dense on PostgreSQL. */
+/**
+ * How far a run that started after `after` is through the positions up to `head`: positions are dense on PostgreSQL.
+ */
 export function through(position: bigint, after: bigint, head: bigint): string {
   if (head <= after) return '100%';
   return `${Math.min(100, Number(((position - after) * 1000n) / (head - after)) / 10).toFixed(1)}%`;

@@ -47,7 +47,9 @@ export function distributedEnv(id: string, databaseUrl: string, kafkaBrokers: st
   };
 }
 
-/** Drops what a distributed deployment of distributedEnv made in PostgreSQL, and the read models of a replay beside it. */
+/**
+ * Drops what a distributed deployment of distributedEnv made in PostgreSQL, and the read models of a replay beside it.
+ */
 export async function dropDistributedSchemas(
   sql: SqlExecutor,
   env: { READ_MODEL_PREFIX: string; EVENT_STORE_SCHEMA: string },

@@ -166,7 +166,9 @@ async function measure(url: string, log: (message: string) => void): Promise<Mea
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-/** A client in its own process: reads the answer to the end, counting lines, and reports status, lines, bytes and time. */
+/**
+ * A client in its own process: reads the answer to the end, counting lines, and reports status, lines, bytes and time.
+ */
 function readInChild(url: string): Promise<{ status: number; lines: number; bytes: number; ms: number }> {
   const client = `
     const { get } = require('node:http');

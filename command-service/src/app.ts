@@ -43,7 +43,9 @@ export interface CommandServiceOptions {
   now?: () => Date;
   newId?: () => string;
   idempotencyLeaseMs?: number;
-  /** How long an Idempotency-Key is kept after its request started; a repeat after that executes again (default 24 h). */
+  /**
+   * How long an Idempotency-Key is kept after its request started; a repeat after that executes again (default 24 h).
+   */
   idempotencyKeyTtlMs?: number;
   /** How often housekeeping runs (default 60 s). */
   housekeepingEveryMs?: number;

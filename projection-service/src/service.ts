@@ -105,7 +105,9 @@ export interface ProjectionService {
   rebuilds: Rebuilds;
   /** Migrates the read models, starts a runner per projection's live version, and resumes rebuilds left stale. */
   start(): Promise<void>;
-  /** Stops every runner and this process's rebuilds (resumable); the databases, store and cache belong to the caller. */
+  /**
+   * Stops every runner and this process's rebuilds (resumable); the databases, store and cache belong to the caller.
+   */
   stop(): Promise<void>;
   /** True once every projection's live version has applied the event at position; false after timeoutMs. */
   waitFor(position: GlobalPosition, timeoutMs?: number): Promise<boolean>;

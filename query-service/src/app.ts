@@ -43,9 +43,13 @@ export interface QueryServiceOptions {
   readYourWritesTimeoutMs: number;
   /** The Kafka topic's partition count when the projections read Kafka (checkpoints per partition); else undefined. */
   feedPartitions?: number;
-  /** Schema versions to serve, fixed; by default the live versions in the registry, followed as rebuilds switch them. */
+  /**
+   * Schema versions to serve, fixed; by default the live versions in the registry, followed as rebuilds switch them.
+   */
   versions?: Record<ProjectionName, number>;
-  /** How long the registry's answer is reused (the projection service keeps a switched-away version longer than this). */
+  /**
+   * How long the registry's answer is reused (the projection service keeps a switched-away version longer than this).
+   */
   registryTtlMs?: number;
   /** Clock for default date ranges. */
   now?: () => Date;

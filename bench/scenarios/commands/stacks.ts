@@ -14,7 +14,9 @@ import type { Stack } from './open-loop.js';
 // does not share their event loops.
 
 export interface RunningStack extends Stack {
-  /** CPU seconds used so far by each of the stack's processes and the servers it uses, where the platform tells (Linux). */
+  /**
+   * CPU seconds used so far by each of the stack's processes and the servers it uses, where the platform tells (Linux).
+   */
   cpuSeconds(): Promise<CpuSeconds | undefined>;
   stop(): Promise<void>;
 }

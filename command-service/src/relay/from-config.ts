@@ -43,7 +43,9 @@ export const relayHealth = ({ checkpoint, heldBack, ...status }: RelayStatus): R
   ...(heldBack ? { heldBack: { ...heldBack, position: heldBack.position.toString() } } : {}),
 });
 
-/** For GET /ready: the relay holds the lease or stands by for it; anything else (retrying, fenced) fails, saying why. */
+/**
+ * For GET /ready: the relay holds the lease or stands by for it; anything else (retrying, fenced) fails, saying why.
+ */
 export const relayLeaseReady =
   (relay: Relay): ReadinessCheck =>
   () => {

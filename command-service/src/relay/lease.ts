@@ -37,7 +37,9 @@ export interface Lease {
 
 export interface PostgresLeaseOptions {
   connectionString: string;
-  /** Checkpoints live in `<prefix>relay.checkpoints`; the lock key includes the schema, so deployments don't collide. */
+  /**
+   * Checkpoints live in `<prefix>relay.checkpoints`; the lock key includes the schema, so deployments don't collide.
+   */
   prefix: string;
   /** How often a standby tries to take the lock (default 500 ms): the takeover delay after a holder dies. */
   pollIntervalMs?: number;
@@ -157,7 +159,10 @@ function heldLease(
   };
 }
 
-/** Idempotent; concurrent relays (other names, same prefix) queue on a transaction lock instead of colliding in the catalog. */
+/**
+ * Idempotent; concurrent relays (other names, same prefix) queue on a transaction lock instead of colliding in the
+ * catalog.
+ */
 async function migrate(client: pg.Client, schema: string): Promise<void> {
   await client.query('begin');
   try {

@@ -70,7 +70,9 @@ export interface RelayOptions {
   rejoinDelayMs?: number;
   /** How long stop() waits for a send in flight before it fences by releasing the lease anyway (default 5 s). */
   stopGraceMs?: number;
-  /** While the checkpoint stands still, how often to ask the store whether a transaction holds $all back (default 5 s). */
+  /**
+   * While the checkpoint stands still, how often to ask the store whether a transaction holds $all back (default 5 s).
+   */
   heldBackCheckMs?: number;
 }
 

@@ -44,7 +44,10 @@ export interface ProjectionStatus {
   headPosition: string;
   /** Positions between checkpoint and head (a failed append's unused position counts too). */
   lagEvents: number;
-  /** Age of the oldest event not yet applied: it grows while the projection is behind, even when no event arrives. 0 when caught up. */
+  /**
+   * Age of the oldest event not yet applied: it grows while the projection is behind, even when no event arrives. 0
+   * when caught up.
+   */
   lagSeconds: number;
 }
 

@@ -19,7 +19,9 @@ export interface Projection {
   readonly name: ProjectionName;
   /** The version a fresh deployment starts at. Rebuilds write later ones; the registry says which one is live. */
   readonly version: number;
-  /** Only events of streams with this prefix are decoded and applied; the runner skips the rest (but checkpoints them). */
+  /**
+   * Only events of streams with this prefix are decoded and applied; the runner skips the rest (but checkpoints them).
+   */
   readonly streamPrefix: string;
   /** The schema of a version of this projection (by default the first). */
   schema(prefix: string, version?: number): string;

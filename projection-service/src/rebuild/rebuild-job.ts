@@ -188,7 +188,8 @@ async function replayAndSwitch(
     feedPartitions,
     verify: job.verify,
   };
-  // A verifying rebuild stays at or below the live version's checkpoint, so that the switch can compare both at one position.
+  // A verifying rebuild stays at or below the live version's checkpoint, so that the switch can compare both at one
+  // position.
   const liveCheckpoint = async () =>
     (await readEffectiveCheckpoints(sql, admin, [live.schema], feedPartitions)).get(live.schema) ?? 0n;
 

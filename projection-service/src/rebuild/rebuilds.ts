@@ -23,7 +23,9 @@ export class RebuildAlreadyRunning extends DomainError {
 }
 
 export interface Rebuilds {
-  /** Starts a rebuild, or resumes the projection's stale one; throws RebuildAlreadyRunning when one is alive elsewhere. */
+  /**
+   * Starts a rebuild, or resumes the projection's stale one; throws RebuildAlreadyRunning when one is alive elsewhere.
+   */
   request(name: ProjectionName, options: { verify: boolean }): Promise<{ job: RebuildJob; resumed: boolean }>;
   find(id: string): Promise<RebuildJob | undefined>;
   /** Takes over and resumes every running job whose heartbeat is stale. */

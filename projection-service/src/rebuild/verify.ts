@@ -31,7 +31,10 @@ export interface TableComparison {
 export interface VerifyReport {
   /** The position both versions had applied every event up to when they were compared. */
   position: string;
-  /** False when the live version stood at different positions per partition: rows of tables without a position column may then differ in flight. */
+  /**
+   * False when the live version stood at different positions per partition: rows of tables without a position column
+   * may then differ in flight.
+   */
   exact: boolean;
   identical: boolean;
   tables: TableComparison[];

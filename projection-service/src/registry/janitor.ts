@@ -23,7 +23,9 @@ export interface Leftovers {
   cache: Cache;
   /** Removes what the version's feed left behind, by the version's schema (its Kafka consumer group). */
   removeFeed?: (schema: string) => Promise<void>;
-  /** Schemas whose leftovers could not be removed yet, kept across rounds: each is warned about once, not every round. */
+  /**
+   * Schemas whose leftovers could not be removed yet, kept across rounds: each is warned about once, not every round.
+   */
   failing?: Set<string>;
 }
 

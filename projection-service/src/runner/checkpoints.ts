@@ -36,7 +36,9 @@ export async function lockCheckpoint(tx: SqlExecutor, admin: string, key: string
   return BigInt(row?.position ?? '0');
 }
 
-/** Where a source stands, and the position after which its rows may lack their cache writes (see applyInTransaction). */
+/**
+ * Where a source stands, and the position after which its rows may lack their cache writes (see applyInTransaction).
+ */
 export interface SourceRow {
   position: GlobalPosition;
   uncachedAfter: GlobalPosition;

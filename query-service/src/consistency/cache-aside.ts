@@ -28,7 +28,9 @@ export interface CacheAside {
     load: () => Promise<T | undefined>,
     options?: { bypass?: boolean },
   ): Promise<CachedRead>;
-  /** The cached entry if it carries a position at or past minPosition (a hit); undefined otherwise, counting nothing. */
+  /**
+   * The cached entry if it carries a position at or past minPosition (a hit); undefined otherwise, counting nothing.
+   */
   readAt(key: string, minPosition: GlobalPosition): Promise<(CachedRead & { position: GlobalPosition }) | undefined>;
   counters(): CacheCounters;
 }

@@ -37,7 +37,8 @@ export function entityReads(cached: CacheAside, readYourWrites: ReadYourWrites):
     const waited = await readYourWrites.waitFor(projection, minPosition);
     const settled = await schema();
     // Projections in this process write an entry before they report its position, so any entry they wrote holds the
-    // entity as of the checkpoint waited for; one filled from PostgreSQL (no position) may be older: PostgreSQL answers.
+    // entity as of the checkpoint waited for; one filled from PostgreSQL (no position) may be older: PostgreSQL
+    // answers.
     if (readYourWrites.cacheCovers) {
       const entry = await cached.readAt(key(settled), 0n);
       if (entry) return { json: entry.json, cache: entry.cache, readPosition: waited };

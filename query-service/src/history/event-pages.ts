@@ -47,7 +47,10 @@ export async function* pagesOfAll(
   }
 }
 
-/** A read started ahead: if the caller stops first (client gone), nobody awaits it, and its failure must not go unhandled. */
+/**
+ * A read started ahead: if the caller stops first (client gone), nobody awaits it, and its failure must not go
+ * unhandled.
+ */
 function prefetch<T>(read: Promise<T>): Promise<T> {
   read.catch(() => {});
   return read;

@@ -1,7 +1,8 @@
 import type { RecordedEvent } from '@order-engine/shared';
 import type { HistoryFormat } from './params.js';
 
-// How history is written out: the event envelope (docs/architecture.md, Streams, commands and events) as stored, one event per line. Events are not
+// How history is written out: the event envelope (docs/architecture.md, Streams, commands and events) as stored, one
+// event per line. Events are not
 // upcast here: an export is the record itself, and `version` says which schema `data` follows (time travel and
 // replay upcast). Positions are decimal strings, since JSON numbers lose precision beyond 2^53.
 

@@ -50,7 +50,9 @@ const partitionsOf = (count: number): PartitionMetadata[] =>
     partitionErrorCode: 0,
   }));
 
-/** The partition of a topic with `partitions` partitions that holds a stream's events: the relay's producer's choice. */
+/**
+ * The partition of a topic with `partitions` partitions that holds a stream's events: the relay's producer's choice.
+ */
 export const partitionOfStream = (streamId: string, partitions: number): number =>
   byKey({ topic: '', partitionMetadata: partitionsOf(partitions), message: { key: streamId, value: null } });
 

@@ -16,7 +16,8 @@ export interface FanOutOptions {
   batchSize?: number;
   /**
    * Pause after each read of new events, so that appends arriving meanwhile are read (and applied by each consumer)
-   * together rather than one read and one transaction per consumer each: a little latency for much less work under load.
+   * together rather than one read and one transaction per consumer each: a little latency for much less work under
+   * load.
    */
   lingerMs?: number;
   /** Delay before the shared subscription starts again after a failure: doubles from initialMs up to maxMs. */

@@ -72,7 +72,8 @@ export function handoff<T>(): Handoff<T> {
           // kafkajs hands one fetch's partitions to eachBatch calls that all offer in the same turn: let them all in.
           await new Promise<void>((resolve) => setImmediate(resolve));
           if (closed || signal.aborted) continue;
-          // eachBatch gave some up before the consumer got to them (a rebalance): their partitions' owner redelivers them.
+          // eachBatch gave some up before the consumer got to them (a rebalance): their partitions' owner redelivers
+          // them.
           const live = queue.splice(0).filter((next) => !next.abandoned);
           if (live.length > 0) return (taken = live);
           continue;

@@ -10,7 +10,8 @@ import './kafkajs-idle-timer.js'; // before any client connects: see there
 
 // The distributed EventFeed: a kafkajs consumer group member per subscription. Offsets live in Kafka, so the
 // consumer's own checkpoint (`after`) is ignored; a group's first member reads the topic from the beginning. Where a
-// partition's offsets jump (lost offsets, lost data), what Kafka no longer has comes from the event store: kafka-gaps.ts.
+// partition's offsets jump (lost offsets, lost data), what Kafka no longer has comes from the event store:
+// kafka-gaps.ts.
 // Every partition of one fetch goes to the consumer in one round (one transaction of a projection, not one per
 // partition), and offsets are committed on an interval rather than per batch: a consumer's checkpoint rows skip what a
 // redelivery brings again, so the offsets only bound how much comes again after a crash or a rebalance.
@@ -203,7 +204,8 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       try {
         await consumer.connect();
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        // Every partition of a fetch at once (each a batch of the round), each partition's slices in order, so a stream's
+        // Every partition of a fetch at once (each a batch of the round), each partition's slices in order, so a
+        // stream's
         // order holds. autoCommit stays off (kafkajs would commit after every batch); the interval applies to the
         // commits eachBatch asks for.
         await consumer.run({

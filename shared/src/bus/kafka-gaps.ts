@@ -107,7 +107,8 @@ function firstPast(slice: readonly KafkaMessage[], checkpoint: GlobalPosition): 
 
 export function gapFiller(options: GapFillerOptions): GapFiller {
   const { store, topic, groupId, logger, batchSize, wants } = options;
-  // Per partition: the offset after the last slice passed, and the checkpoint a discontinuity is still to be checked at.
+  // Per partition: the offset after the last slice passed, and the checkpoint a discontinuity is still to be checked
+  // at.
   const next = new Map<number, bigint>();
   const unchecked = new Map<number, GlobalPosition>();
   // Asked once per subscription: a topic keeps the partition count it was created with.

@@ -8,7 +8,9 @@ import type { Cache, CachedEntry, CachedJson } from './cache.js';
 // Redis is an optimisation, never a dependency: while it is down every call fails fast with CacheUnavailable (callers
 // treat that as a miss and read PostgreSQL), and the client reconnects by itself when Redis is back.
 
-/** Redis could not be reached, failed, or held an unreadable entry. Callers treat it as a miss; later calls may work. */
+/**
+ * Redis could not be reached, failed, or held an unreadable entry. Callers treat it as a miss; later calls may work.
+ */
 export class CacheUnavailable extends Error {
   readonly retryable = true;
   constructor(message: string, options?: { cause?: unknown }) {
@@ -115,7 +117,8 @@ export function redisCache(redis: Redis, options: RedisCacheOptions): Cache {
     },
     deleteWithPrefix(prefix: string): Promise<number> {
       return call('deleteWithPrefix', prefix, async (redisPrefix) => {
-        // SCAN in steps, not KEYS: Redis keeps answering other clients meanwhile. UNLINK frees the memory off its main thread.
+        // SCAN in steps, not KEYS: Redis keeps answering other clients meanwhile. UNLINK frees the memory off its main
+        // thread.
         const pattern = `${redisPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
         let deleted = 0;
         let cursor = '0';

@@ -78,7 +78,8 @@ export const EngineConfig = z
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     // How long an Idempotency-Key is remembered; a repeat after that executes again. At least an hour, at most a year.
     IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().int().min(1).max(8_760).default(24),
-    // Test only (the crash tests): command-service SIGKILLs itself once an append carrying this Idempotency-Key commits.
+    // Test only (the crash tests): command-service SIGKILLs itself once an append carrying this Idempotency-Key
+    // commits.
     FAULT_KILL_AFTER_APPEND_KEY: z.string().min(1).optional(),
     REBUILD_PAGE_SIZE: z.coerce.number().int().min(1).max(100_000).default(10_000),
     REBUILD_STALE_AFTER_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),

@@ -3,7 +3,9 @@
 
 /** Revision of an event inside its stream: 0 for the first event. */
 export type StreamRevision = number;
-/** Global position in `$all`: strictly increasing in read order, 1 for the first event. 0n means "before everything". */
+/**
+ * Global position in `$all`: strictly increasing in read order, 1 for the first event. 0n means "before everything".
+ */
 export type GlobalPosition = bigint;
 
 /** What the caller believes about the stream before appending: a number is the revision of its last event. */
@@ -92,7 +94,10 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** A page of `$all` in position order. Never skips an event that a later read could return at a lower position. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
-  /** Catch-up subscription: every matching event after `after`, exactly once and in position order, then follows the head. */
+  /**
+   * Catch-up subscription: every matching event after `after`, exactly once and in position order, then follows the
+   * head.
+   */
   subscribeToAll(options?: SubscribeOptions): AsyncIterable<RecordedEvent[]>;
   /** Position of the newest event a reader can see; 0n when the store is empty. */
   headPosition(): Promise<GlobalPosition>;

@@ -36,7 +36,9 @@ export interface AppOptions {
   admission?: RequestHandler;
 }
 
-/** An Express app with the project's JSON parsing, health route and problem answers. Add routes, then call finishApp. */
+/**
+ * An Express app with the project's JSON parsing, health route and problem answers. Add routes, then call finishApp.
+ */
 export function createApp(service: string, options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');

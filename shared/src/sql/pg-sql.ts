@@ -63,7 +63,8 @@ export function pgSql(poolOrUrl: pg.Pool | string): Sql {
     parallelism: pool.options.max ?? 10,
     async transaction(fn) {
       const client = await pool.connect().catch(rethrow);
-      // A connection lost mid-transaction also fails the running query; without a listener the 'error' event would crash.
+      // A connection lost mid-transaction also fails the running query; without a listener the 'error' event would
+      // crash.
       const ignore = () => {};
       client.on('error', ignore);
       let broken: unknown;
@@ -73,7 +74,8 @@ export function pgSql(poolOrUrl: pg.Pool | string): Sql {
         await client.query('commit');
         return result;
       } catch (error) {
-        // A connection that failed or stopped answering cannot roll back: dropping it ends the transaction on the server.
+        // A connection that failed or stopped answering cannot roll back: dropping it ends the transaction on the
+        // server.
         if (isConnectionError(error)) broken = error;
         else await client.query('rollback').catch((rollbackError: unknown) => (broken = rollbackError));
         return rethrow(error);
@@ -168,7 +170,9 @@ const connectionErrorCodes = new Set([
   'EAI_AGAIN',
 ]);
 
-/** Turns "the database is not there" into SqlUnavailable; everything else (SQL errors with a SQLSTATE) passes through. */
+/**
+ * Turns "the database is not there" into SqlUnavailable; everything else (SQL errors with a SQLSTATE) passes through.
+ */
 function rethrow(error: unknown): never {
   if (isConnectionError(error)) {
     throw new SqlUnavailable(`PostgreSQL unavailable: ${error instanceof Error ? error.message : String(error)}`, {
@@ -183,7 +187,8 @@ function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    // SQLSTATE class 08 = connection exception; 57P01-03 = server shutting down or starting; 53300 = too many connections;
+    // SQLSTATE class 08 = connection exception; 57P01-03 = server shutting down or starting; 53300 = too many
+    // connections;
     // 57014 = statement_timeout (the server too busy or a lock held too long: retrying later may help).
     return (
       connectionErrorCodes.has(code) ||

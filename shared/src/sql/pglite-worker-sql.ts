@@ -130,7 +130,9 @@ function spawn(options: WorkerOptions): Worker {
   return new Worker(bootstrap, { eval: true, workerData: options });
 }
 
-/** An Error with the fields PGlite's DatabaseError has (code, detail, constraint, where, ...), as callers check them. */
+/**
+ * An Error with the fields PGlite's DatabaseError has (code, detail, constraint, where, ...), as callers check them.
+ */
 function toError(fields: WorkerError): Error {
   return Object.assign(new Error(fields.message), fields);
 }

@@ -15,7 +15,10 @@ export type WorkerRequest =
   | { id: number; op: 'unlisten'; listener: number }
   | { id: number; op: 'close' };
 
-/** The error's own fields (code, detail, constraint, where, ...) as plain data: structured clone drops them from an Error. */
+/**
+ * The error's own fields (code, detail, constraint, where, ...) as plain data: structured clone drops them from an
+ * Error.
+ */
 export type WorkerError = { message: string } & Record<string, unknown>;
 
 export type WorkerMessage =
@@ -48,7 +51,9 @@ const unlisteners = new Map<number, () => Promise<void>>();
 
 class RolledBack extends Error {}
 
-/** Opens a transaction and keeps PGlite's lock until the parent commits or rolls back; outside queries queue meanwhile. */
+/**
+ * Opens a transaction and keeps PGlite's lock until the parent commits or rolls back; outside queries queue meanwhile.
+ */
 function begin(id: number): Promise<number> {
   return new Promise((started, failed) => {
     let end!: (outcome: 'commit' | 'rollback') => void;
@@ -116,7 +121,10 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   }
 }
 
-/** Keeps PGlite's DatabaseError fields (code, detail, constraint, schema, table, column, where, ...) that clone would drop. */
+/**
+ * Keeps PGlite's DatabaseError fields (code, detail, constraint, schema, table, column, where, ...) that clone would
+ * drop.
+ */
 function toWorkerError(error: unknown): WorkerError {
   if (!(error instanceof Error)) return { message: String(error) };
   const fields: WorkerError = { message: error.message, name: error.name };

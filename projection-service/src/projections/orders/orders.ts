@@ -54,7 +54,8 @@ export function projectOrder(row: OrderRow | undefined, event: OrderDomainEvent)
       })),
       totalCents,
       currency,
-      // Normalised to the millisecond ISO form the database gives back, so a row reads the same before and after storage.
+      // Normalised to the millisecond ISO form the database gives back, so a row reads the same before and after
+      // storage.
       placedAt: new Date(placedAt).toISOString(),
       history: [{ status: 'placed', at: event.recordedAt.toISOString() }],
       ...stamp,

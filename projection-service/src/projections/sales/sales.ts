@@ -54,7 +54,9 @@ export function salesOf(row: SalesOrderRow | undefined): SalesDayView[] {
 
 const dayKey = (sale: SalesDayView): string => JSON.stringify([sale.day, sale.sku, sale.currency]);
 
-/** Adds up the change of each order's contribution (after − before) per day, sku and currency; zero changes drop out. */
+/**
+ * Adds up the change of each order's contribution (after − before) per day, sku and currency; zero changes drop out.
+ */
 export function salesDeltas(
   changes: Iterable<{ before: SalesOrderRow | undefined; after: SalesOrderRow }>,
 ): SalesDayView[] {

@@ -87,7 +87,9 @@ function historyFixture(makeStore: MakeStore, pageSize: number): () => HistoryFi
   };
 }
 
-/** PostgreSQL may show an appended event in $all a moment after append() returned (an older writer still committing). */
+/**
+ * PostgreSQL may show an appended event in $all a moment after append() returned (an older writer still committing).
+ */
 async function waitUntilVisible(store: EventStore, position: bigint): Promise<void> {
   const deadline = Date.now() + 10_000;
   while ((await store.headPosition()) < position) {

@@ -18,7 +18,10 @@ const unavailableTypes: ReadonlySet<string> = new Set([
   ErrorType.NOT_LEADER, // the client reconnects to the leader on the next call
 ]);
 
-/** gRPC status codes of a raw (unconverted) error with the same meaning: CANCELLED, DEADLINE_EXCEEDED, ABORTED, UNAVAILABLE. */
+/**
+ * gRPC status codes of a raw (unconverted) error with the same meaning: CANCELLED, DEADLINE_EXCEEDED, ABORTED,
+ * UNAVAILABLE.
+ */
 const unavailableCodes: ReadonlySet<number> = new Set([1, 4, 10, 14]);
 
 export interface AppendContext {

@@ -16,7 +16,9 @@ export { connectEsdb } from './client.js';
 // The client belongs to the caller: close() ends this store's subscriptions, the caller disposes the client.
 
 export interface EsdbEventStoreOptions {
-  /** Entries per $all page in readAll (system events count too); headPosition reads at most 64 at a time. Default 500. */
+  /**
+   * Entries per $all page in readAll (system events count too); headPosition reads at most 64 at a time. Default 500.
+   */
   pageSize?: number;
 }
 

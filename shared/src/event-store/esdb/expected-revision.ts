@@ -7,7 +7,10 @@ import {
 } from '@eventstore/db-client';
 import type { ExpectedRevision, StreamRevision } from '../event-store.js';
 
-/** The port's expectation in the client's terms; -1 (the revision of a stream with no events) means no stream, as elsewhere. */
+/**
+ * The port's expectation in the client's terms; -1 (the revision of a stream with no events) means no stream, as
+ * elsewhere.
+ */
 export function toEsdbExpectedRevision(expected: ExpectedRevision): AppendExpectedRevision {
   switch (expected) {
     case 'any':

@@ -205,7 +205,9 @@ export function fakeEsdbClient(options: { streamReadPositions?: boolean } = {}):
     activeSubscriptions: () => subscriptions.size,
   };
 
-  /** A read as the client returns it: a Readable that fails (e.g. stream not found) or yields entries, with cancel(). */
+  /**
+   * A read as the client returns it: a Readable that fails (e.g. stream not found) or yields entries, with cancel().
+   */
   function readable(entries: () => AllStreamResolvedEvent[]) {
     let started = false;
     const read = new Readable({

@@ -8,7 +8,10 @@ import { EventStoreUnavailable } from '../errors.js';
 // an 'error' without ever ending the stream, and a consumer must be able to stop waiting when its signal aborts.
 
 export interface SubscriptionInbox {
-  /** Up to `max` entries, waiting for at least one; undefined once `signal` aborts. Throws what the subscription failed with. */
+  /**
+   * Up to `max` entries, waiting for at least one; undefined once `signal` aborts. Throws what the subscription failed
+   * with.
+   */
   take(max: number, signal: AbortSignal): Promise<AllStreamResolvedEvent[] | undefined>;
   dispose(): void;
 }

@@ -141,7 +141,10 @@ function copyEvent(event: RecordedEvent): RecordedEvent {
   };
 }
 
-/** A promise per "generation" that resolves on the next append: a subscriber takes it before reading, so no wake-up is lost. */
+/**
+ * A promise per "generation" that resolves on the next append: a subscriber takes it before reading, so no wake-up is
+ * lost.
+ */
 function changeSignal() {
   let wake!: () => void;
   let next = new Promise<void>((resolve) => (wake = resolve));

@@ -7,7 +7,8 @@
 // nothing and gets the actual last revision (-1: no stream) as conflict_revision, and the others go through.
 // Returns one row per written event, and one per refused append.
 //
-// Fast path, for a batch of several appends: one set-based INSERT for the whole batch, when every expectation holds given the streams' current
+// Fast path, for a batch of several appends: one set-based INSERT for the whole batch, when every expectation holds
+// given the streams' current
 // revisions and the appends before it in the batch. A revision that another transaction has taken meanwhile makes
 // that INSERT fail as a whole; then, and when an expectation fails, the appends go one by one.
 
