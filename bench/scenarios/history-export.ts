@@ -92,15 +92,19 @@ async function seed(sql: Sql, schema: string, log: (message: string) => void): P
   for (let first = 0; first < ORDERS; first += SEED_BATCH) {
     await sql.query(
       `insert into ${schema}.events (event_id, stream_id, revision, type, version, data, metadata, recorded_at)
-       select gen_random_uuid(), 'order-bench-' || o, step, (array['OrderPlaced','OrderLineReserved','OrderConfirmed','OrderPaid','OrderShipped'])[step + 1], 1,
+       select gen_random_uuid(), 'order-bench-' || o, step,
+         (array['OrderPlaced','OrderLineReserved','OrderConfirmed','OrderPaid','OrderShipped'])[step + 1], 1,
               case step
                 when 0 then jsonb_build_object('orderId', 'bench-' || o, 'customerId', 'customer-' || (o % 5000),
                   'lines', jsonb_build_array(jsonb_build_object('sku', 'sku-' || (o % 500), 'quantity', 1 + o % 3, 'unitPriceCents', 1000 + o % 9000)),
                   'currency', 'EUR', 'totalCents', (1 + o % 3) * (1000 + o % 9000), 'placedAt', '2025-01-01T00:00:00.000Z')
-                when 1 then jsonb_build_object('orderId', 'bench-' || o, 'sku', 'sku-' || (o % 500), 'quantity', 1 + o % 3)
+                when 1 then jsonb_build_object('orderId', 'bench-' || o, 'sku', 'sku-' || (o % 500), 'quantity',
+                  1 + o % 3)
                 when 2 then jsonb_build_object('orderId', 'bench-' || o)
-                when 3 then jsonb_build_object('orderId', 'bench-' || o, 'amountCents', (1 + o % 3) * (1000 + o % 9000), 'currency', 'EUR')
-                else jsonb_build_object('orderId', 'bench-' || o, 'carrier', 'DHL', 'trackingNumber', 'JD' || lpad(o::text, 10, '0'))
+                when 3 then jsonb_build_object('orderId', 'bench-' || o, 'amountCents',
+                  (1 + o % 3) * (1000 + o % 9000), 'currency', 'EUR')
+                else jsonb_build_object('orderId', 'bench-' || o, 'carrier', 'DHL', 'trackingNumber',
+                  'JD' || lpad(o::text, 10, '0'))
               end,
               jsonb_build_object('correlationId', gen_random_uuid(), 'actor', 'bench'),
               timestamptz '2025-01-01T00:00:00Z' + (o * ${EVENTS_PER_ORDER} + step) * interval '30 seconds'

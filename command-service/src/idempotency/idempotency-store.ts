@@ -76,10 +76,13 @@ export function sqlIdempotencyStore(
       // claimed before), and the claimant's next look finds it done.
       const rows = await sql.query<{ key: string }>(
         `WITH done AS (
-           UPDATE ${table} AS t SET state = 'done', status = d.status, headers = d.headers::jsonb, body = d.body, completed_at = now()
-             FROM unnest($3::text[], $4::int[], $5::text[], $6::text[]) AS d(key, status, headers, body) WHERE t.key = d.key
+           UPDATE ${table} AS t SET state = 'done', status = d.status, headers = d.headers::jsonb, body = d.body,
+             completed_at = now()
+             FROM unnest($3::text[], $4::int[], $5::text[], $6::text[]) AS d(key, status, headers, body)
+             WHERE t.key = d.key
          )
-         INSERT INTO ${table} (key, fingerprint, state) SELECT key, fingerprint, 'running' FROM unnest($1::text[], $2::text[]) AS c(key, fingerprint)
+         INSERT INTO ${table} (key, fingerprint, state)
+           SELECT key, fingerprint, 'running' FROM unnest($1::text[], $2::text[]) AS c(key, fingerprint)
          ON CONFLICT (key) DO NOTHING RETURNING key`,
         [
           claims.map((claim) => claim.key),

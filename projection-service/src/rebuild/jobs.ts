@@ -117,7 +117,8 @@ export function jobTable(sql: SqlExecutor, admin: string, staleMs: number): JobT
     takeOver: (id, owner) =>
       one(
         `update ${table} set owner = $2, heartbeat_at = now()
-         where id = $1::uuid and status = 'running' and heartbeat_at < now() - make_interval(secs => $3::double precision / 1000)
+         where id = $1::uuid and status = 'running' and heartbeat_at < now() - make_interval(secs => $3::double
+           precision / 1000)
          returning ${select}`,
         [id, owner, staleMs],
       ),

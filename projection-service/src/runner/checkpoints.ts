@@ -131,7 +131,8 @@ export async function recordDeadLetters(
   }));
   await tx.query(
     `insert into ${admin}.dead_letters (projection, event_id, position, event_type, error)
-     select * from jsonb_to_recordset($1::jsonb) as r(projection text, event_id uuid, position bigint, event_type text, error text)
+     select * from jsonb_to_recordset($1::jsonb) as r(projection text, event_id uuid, position bigint,
+       event_type text, error text)
      on conflict (projection, event_id) do nothing`,
     [JSON.stringify(records)],
   );

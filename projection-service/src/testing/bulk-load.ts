@@ -18,7 +18,8 @@ export interface BulkLoadOptions {
 const insertRows = (schema: string) => `
   insert into ${schema}.events (event_id, stream_id, revision, type, version, data, recorded_at)
   select gen_random_uuid(), s, r, t, v, d, ts
-  from unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::jsonb[], $6::timestamptz[]) with ordinality as u(s, r, t, v, d, ts, n)
+  from unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::jsonb[], $6::timestamptz[]) with ordinality as u(s,
+    r, t, v, d, ts, n)
   order by n`;
 
 export async function bulkLoad(

@@ -23,12 +23,17 @@ const selectProducts = (schema: string): string => `
 
 // The revision guard is repeated in SQL so two workers racing on the same rows can never move one backwards.
 const upsertProducts = (schema: string): string => `
-  insert into ${schema}.products (sku, name, category, price_cents, currency, on_hand, reserved, held, available, status, revision, position, updated_at)
-  select * from jsonb_to_recordset($1::jsonb) as r(sku text, name text, category text, price_cents bigint, currency text,
-    on_hand bigint, reserved bigint, held bigint, available bigint, status text, revision integer, position bigint, updated_at timestamptz)
-  on conflict (sku) do update set name = excluded.name, category = excluded.category, price_cents = excluded.price_cents,
+  insert into ${schema}.products (sku, name, category, price_cents, currency, on_hand, reserved, held, available,
+    status, revision, position, updated_at)
+  select * from jsonb_to_recordset($1::jsonb) as r(sku text, name text, category text, price_cents bigint,
+    currency text,
+    on_hand bigint, reserved bigint, held bigint, available bigint, status text, revision integer, position bigint,
+      updated_at timestamptz)
+  on conflict (sku) do update set name = excluded.name, category = excluded.category,
+    price_cents = excluded.price_cents,
     currency = excluded.currency, on_hand = excluded.on_hand, reserved = excluded.reserved, held = excluded.held, available = excluded.available,
-    status = excluded.status, revision = excluded.revision, position = excluded.position, updated_at = excluded.updated_at
+    status = excluded.status, revision = excluded.revision, position = excluded.position,
+      updated_at = excluded.updated_at
   where products.revision < excluded.revision`;
 
 const productFromRow = (row: Row): ProductRow => ({

@@ -53,15 +53,19 @@ const orderFromRow = (row: Row): OrderRow => ({
 });
 
 const selectOrders = (schema: string): string => `
-  select order_id, customer_id, status, lines, total_cents::text as total_cents, currency, ${isoText('placed_at')} as placed_at,
+  select order_id, customer_id, status, lines, total_cents::text as total_cents, currency,
+    ${isoText('placed_at')} as placed_at,
          history, revision, position::text as position, ${isoText('updated_at')} as updated_at
   from ${schema}.orders where order_id in (select jsonb_array_elements_text($1::jsonb))`;
 
 const upsertOrders = (schema: string): string => `
-  insert into ${schema}.orders (order_id, customer_id, status, lines, total_cents, currency, placed_at, history, revision, position, updated_at)
-  select * from jsonb_to_recordset($1::jsonb) as r(order_id text, customer_id text, status text, lines jsonb, total_cents bigint,
+  insert into ${schema}.orders (order_id, customer_id, status, lines, total_cents, currency, placed_at, history,
+    revision, position, updated_at)
+  select * from jsonb_to_recordset($1::jsonb) as r(order_id text, customer_id text, status text, lines jsonb,
+    total_cents bigint,
     currency text, placed_at timestamptz, history jsonb, revision integer, position bigint, updated_at timestamptz)
-  on conflict (order_id) do update set customer_id = excluded.customer_id, status = excluded.status, lines = excluded.lines,
+  on conflict (order_id) do update set customer_id = excluded.customer_id, status = excluded.status,
+    lines = excluded.lines,
     total_cents = excluded.total_cents, currency = excluded.currency, placed_at = excluded.placed_at, history = excluded.history,
     revision = excluded.revision, position = excluded.position, updated_at = excluded.updated_at
   where orders.revision < excluded.revision`;

@@ -21,15 +21,18 @@ const selectSalesOrders = (schema: string): string => `
 
 const upsertSalesOrders = (schema: string): string => `
   insert into ${schema}.sales_orders (order_id, lines, currency, paid_day, revision)
-  select * from jsonb_to_recordset($1::jsonb) as r(order_id text, lines jsonb, currency text, paid_day date, revision integer)
-  on conflict (order_id) do update set lines = excluded.lines, currency = excluded.currency, paid_day = excluded.paid_day,
+  select * from jsonb_to_recordset($1::jsonb) as r(order_id text, lines jsonb, currency text, paid_day date,
+    revision integer)
+  on conflict (order_id) do update set lines = excluded.lines, currency = excluded.currency,
+    paid_day = excluded.paid_day,
     revision = excluded.revision
   where sales_orders.revision < excluded.revision`;
 
 // Adds deltas, not totals: the sales_orders rows in the same transaction are what keeps each event counted once.
 const addToSalesDaily = (schema: string): string => `
   insert into ${schema}.sales_daily (day, sku, currency, units, revenue_cents)
-  select * from jsonb_to_recordset($1::jsonb) as r(day date, sku text, currency text, units bigint, revenue_cents bigint)
+  select * from jsonb_to_recordset($1::jsonb) as r(day date, sku text, currency text, units bigint,
+    revenue_cents bigint)
   on conflict (day, sku, currency) do update set units = sales_daily.units + excluded.units,
     revenue_cents = sales_daily.revenue_cents + excluded.revenue_cents`;
 

@@ -75,10 +75,12 @@ begin
         order by p.idx, x.n
         returning position, stream_id, revision
       )
-      select coalesce(array_agg(p.idx order by i.position), '{}'), coalesce(array_agg(i.position order by i.position), '{}'),
+      select coalesce(array_agg(p.idx order by i.position), '{}'),
+        coalesce(array_agg(i.position order by i.position), '{}'),
              coalesce(array_agg(i.revision order by i.position), '{}'), (select v.ok from verdict v)
       into v_index, v_position, v_revision, v_done
-      from inserted i join planned p on p.stream_id = i.stream_id and i.revision between p.last_rev + 1 and p.last_rev + p.cnt;
+      from inserted i join planned p
+        on p.stream_id = i.stream_id and i.revision between p.last_rev + 1 and p.last_rev + p.cnt;
     exception when unique_violation then
       -- Another writer committed one of these revisions meanwhile (the insert waited for its commit, holding the
       -- lock: only real conflicts pay that). Nothing of the batch stays; go one by one below.
@@ -161,7 +163,8 @@ begin
 
   -- recorded_at defaults to now(), the transaction's start: the same for every event of the batch.
   if v_done then
-    return query select u.i, u.p::text, u.r, now(), null::int from unnest(v_index, v_position, v_revision) as u(i, p, r);
+    return query select u.i, u.p::text, u.r, now(), null::int
+      from unnest(v_index, v_position, v_revision) as u(i, p, r);
   end if;
 end
 $fn$;

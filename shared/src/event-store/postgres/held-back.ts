@@ -29,7 +29,8 @@ export async function heldBack(sql: SqlExecutor, schema: string, after: GlobalPo
                    xact_start as since, left(query, 300) as query, age(backend_xid) as age
             from pg_stat_activity where backend_xid is not null
             union all
-            select 'prepared', gid, owner::text, null, 'prepared', prepared, null, age(transaction) from pg_prepared_xacts
+            select 'prepared', gid, owner::text, null, 'prepared', prepared, null,
+              age(transaction) from pg_prepared_xacts
             order by age desc limit 1)
      select first.position::text as position, oldest.kind, oldest.id, oldest.owner, oldest.application, oldest.state,
             oldest.since, oldest.query
