@@ -38,12 +38,14 @@ export function assertPgliteAvailable(config: Pick<EngineConfig, 'DATA_DIR'>): v
   const directory = pgliteDirectory(config);
   if (directory === undefined) {
     throw new CliFailure(
-      `DATA_DIR=${config.DATA_DIR} keeps nothing between processes: there is no history for the CLI to read. Point DATA_DIR at the engine's data directory.`,
+      `DATA_DIR=${config.DATA_DIR} keeps nothing between processes: there is no history for the CLI to read. Point ` +
+        `DATA_DIR at the engine's data directory.`,
     );
   }
   if (!existsSync(join(directory, 'PG_VERSION'))) {
     throw new CliFailure(
-      `no event store in ${directory}: start the engine once (npm start), or set DATA_DIR (or EVENT_STORE=postgres and DATABASE_URL) to where the events are.`,
+      `no event store in ${directory}: start the engine once (npm start), or set DATA_DIR (or EVENT_STORE=postgres ` +
+        `and DATABASE_URL) to where the events are.`,
     );
   }
   const lock = join(directory, 'postmaster.pid');

@@ -49,5 +49,8 @@ async function overview(): Promise<string> {
   const lines = await Promise.all(
     Object.entries(commands).map(async ([name, load]) => `  ${name.padEnd(12)} ${(await load()).command.summary}`),
   );
-  return `usage: npm run cli -- <command> [options]   (<command> --help for its options)\n\ncommands:\n${lines.join('\n')}\n`;
+  return (
+    `usage: npm run cli -- <command> [options]   (<command> --help for its ` +
+    `options)\n\ncommands:\n${lines.join('\n')}\n`
+  );
 }

@@ -24,7 +24,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export function faultTable(rows: readonly FaultRow[], recoveryBoundMs: number): string {
   const header =
-    '| fault | commands sent | acknowledged | unanswered | lost | doubled | 5xx (not 503) | 503 | time to recover | result |';
+    '| fault | commands sent | acknowledged | unanswered | lost | doubled | 5xx (not 503) | 503 | time to recover | ' +
+    'result |';
   const lines = rows.map((r) =>
     [
       r.fault,

@@ -26,7 +26,8 @@ async function main(): Promise<void> {
     [
       '',
       `Order engine running (${storage}, cache: ${config.CACHE})`,
-      `  command API     ${engine.commandUrl}      e.g. curl -s -XPOST ${engine.commandUrl}/orders -H 'content-type: application/json' -d '{"customerId":"alice","lines":[{"sku":"kettle","quantity":1}]}'`,
+      `  command API     ${engine.commandUrl}      e.g. curl -s -XPOST ${engine.commandUrl}/orders -H ` +
+        `'content-type: application/json' -d '{"customerId":"alice","lines":[{"sku":"kettle","quantity":1}]}'`,
       `  query API       ${engine.queryUrl}      e.g. curl -s ${engine.queryUrl}/products`,
       `  projection API  ${engine.projectionUrl}      e.g. curl -s ${engine.projectionUrl}/projections`,
       'Press Ctrl+C to stop.',

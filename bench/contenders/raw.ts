@@ -42,7 +42,8 @@ export async function rawContender(databaseUrl: string, poolSize: number): Promi
         return `($${params.length - 1}, $1, $${params.length}, 'OrderPlaced', 1, $2, $3)`;
       });
       await pool.query(
-        `insert into ${schema}.events (event_id, stream_id, revision, type, version, data, metadata) values ${rows.join(', ')}`,
+        `insert into ${schema}.events (event_id, stream_id, revision, type, version, data, metadata) values ` +
+          `${rows.join(', ')}`,
         params,
       );
     },

@@ -84,7 +84,8 @@ export const append: Scenario = {
         }
         const [engine, emmett, raw] = contenders.map((c) => median(rates.get(c.name)!)) as [number, number, number];
         log(
-          `${workload.label}: engine ${Math.round(engine)}, Emmett ${Math.round(emmett)}, raw ${Math.round(raw)} events/s`,
+          `${workload.label}: engine ${Math.round(engine)}, Emmett ${Math.round(emmett)}, raw ${Math.round(raw)} ` +
+            `events/s`,
         );
         figures.push(
           { name: `${workload.key}.engine`, value: Math.round(engine), unit: 'events/s', note: workload.label },

@@ -72,7 +72,8 @@ export async function pipelineReady(
       if (answer.status === 200 && answer.headers['x-stale'] !== 'true' && done(answer)) return answer;
       if (Date.now() > deadline)
         throw new Error(
-          `the stack did not get ready within ${timeoutMs / 1_000} s: ${url} answers ${answer.status} ${answer.body.slice(0, 200)}`,
+          `the stack did not get ready within ${timeoutMs / 1_000} s: ${url} answers ${answer.status} ` +
+            `${answer.body.slice(0, 200)}`,
         );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -97,7 +98,8 @@ async function measure(mode: Mode, start: () => Promise<RunningStack>, log: Benc
     await stockProducts(client, stack.commandUrl);
     await pipelineReady(client, stack);
     log(
-      `${mode}: ${RATE} commands/s for ${SECONDS} s measured, after ${load.warmupSeconds} s of warm-up rising from ${RATE / 10}/s`,
+      `${mode}: ${RATE} commands/s for ${SECONDS} s measured, after ${load.warmupSeconds} s of warm-up rising from ` +
+        `${RATE / 10}/s`,
     );
     const cpuBefore = await stack.cpuSeconds();
     const result = await openLoop(stack, client, orderBodies(SKUS), load);
@@ -106,9 +108,12 @@ async function measure(mode: Mode, start: () => Promise<RunningStack>, log: Benc
     const cpu = perProcess.length === 0 ? '' : `; CPU per command: ${cpuBreakdown(perProcess)}`;
     const ms = (samples: number[], p: number) => percentile(samples, p).toFixed(1);
     log(
-      `${mode}: ${result.achievedPerSecond.toFixed(1)} commands/s; latency p50 ${ms(result.latencies, 50)} p99 ${ms(result.latencies, 99)} max ${ms(result.latencies, 100)} ms; ` +
-        `visible lag p50 ${ms(result.lags, 50)} p99 ${ms(result.lags, 99)} max ${ms(result.lags, 100)} ms; ${result.pollsPerOrder.toFixed(1)} polls/order; ` +
-        `${result.errors} errors${result.firstError ? ` (first: ${result.firstError})` : ''}; ${result.invisible} never visible${cpu}`,
+      `${mode}: ${result.achievedPerSecond.toFixed(1)} commands/s; latency p50 ${ms(result.latencies, 50)} p99 ` +
+        `${ms(result.latencies, 99)} max ${ms(result.latencies, 100)} ms; ` +
+        `visible lag p50 ${ms(result.lags, 50)} p99 ${ms(result.lags, 99)} max ${ms(result.lags, 100)} ms; ` +
+        `${result.pollsPerOrder.toFixed(1)} polls/order; ` +
+        `${result.errors} errors${result.firstError ? ` (first: ${result.firstError})` : ''}; ${result.invisible} ` +
+        `never visible${cpu}`,
     );
     return { ...result, cpu: perProcess };
   } finally {
@@ -158,7 +163,9 @@ function figures(mode: Mode, result: Measured): Figure[] {
       name: `${mode}.visible_lag_p99`,
       value: round(percentile(result.lags, 99)),
       unit: 'ms',
-      note: `target ≤ ${target} at ${RATE} commands/s${result.invisible > 0 ? `; ${result.invisible} orders not visible within ${load.visibleTimeoutMs / 1_000} s` : ''}`,
+      note:
+        `target ≤ ${target} at ${RATE} ` +
+        `commands/s${result.invisible > 0 ? `; ${result.invisible} orders not visible within ${load.visibleTimeoutMs / 1_000} s` : ''}`,
     },
     {
       name: `${mode}.errors`,
@@ -172,7 +179,9 @@ function figures(mode: Mode, result: Measured): Figure[] {
 
 export const commands: Scenario = {
   name: 'commands',
-  description: `PlaceOrder over HTTP at ${RATE} commands/s (open loop): latency and lag until the query API shows the order, embedded and distributed`,
+  description:
+    `PlaceOrder over HTTP at ${RATE} commands/s (open loop): latency and lag until the query API shows ` +
+    `the order, embedded and distributed`,
   // The distributed half needs DATABASE_URL, REDIS_URL and KAFKA_BROKERS; without them it is reported as skipped.
   needs: [],
   async run({ log }) {
@@ -198,7 +207,8 @@ export const commands: Scenario = {
       return result;
     }
     log(
-      `distributed: the relay runs ${RELAY === 'process' ? 'as a process of its own' : 'inside command-service (RELAY_IN_PROCESS=true)'}`,
+      `distributed: the relay runs ` +
+        `${RELAY === 'process' ? 'as a process of its own' : 'inside command-service (RELAY_IN_PROCESS=true)'}`,
     );
     const distributed = await measure(
       'distributed',

@@ -100,7 +100,8 @@ export const globalRead: Scenario = {
           const { missed, duplicated } = await liveRead(contender);
           const when = lateMs > 0 ? `commits_late_${lateMs}ms` : 'commits_as_is';
           log(
-            `live read, ${when}, ${contender.name}: ${missed} missed, ${duplicated} duplicated of ${APPENDERS * APPENDS_EACH}`,
+            `live read, ${when}, ${contender.name}: ${missed} missed, ${duplicated} duplicated of ` +
+              `${APPENDERS * APPENDS_EACH}`,
           );
           const target = contender.name === 'engine' ? 'target 0' : undefined;
           figures.push(

@@ -28,7 +28,8 @@ const SEED_BATCH = 40_000; // orders per insert
 
 export const historyExport: Scenario = {
   name: 'history-export',
-  description: `export ${TOTAL.toLocaleString('en-US')} events as NDJSON (and CSV) over HTTP from a PostgreSQL event store`,
+  description:
+    `export ${TOTAL.toLocaleString('en-US')} events as NDJSON (and CSV) over HTTP from a ` + `PostgreSQL event store`,
   needs: ['DATABASE_URL'],
   async run({ databaseUrl, log }) {
     const sql = pgSql(new pg.Pool({ connectionString: databaseUrl, max: 4 }));
@@ -160,7 +161,8 @@ async function measure(url: string, log: (message: string) => void): Promise<Mea
       baselineRssMiB: round(baseline / 2 ** 20),
     };
     log(
-      `${url.replace(/^http:\/\/[^/]+/, '')}: ${events.toLocaleString('en-US')} events in ${result.seconds} s, ${Math.round(result.eventsPerSecond).toLocaleString('en-US')} events/s, peak RSS ${result.peakRssMiB} MiB`,
+      `${url.replace(/^http:\/\/[^/]+/, '')}: ${events.toLocaleString('en-US')} events in ${result.seconds} s, ` +
+        `${Math.round(result.eventsPerSecond).toLocaleString('en-US')} events/s, peak RSS ${result.peakRssMiB} MiB`,
     );
     return result;
   } finally {

@@ -52,7 +52,8 @@ async function findCapacity(
     const trial = { rate, result };
     const held = sustained(mode, trial);
     log(
-      `${mode}: ${rate}/s: ${result.achievedPerSecond.toFixed(1)} accepted/s, visible p99 ${ms(result.lags, 99)} ms, ${refused(result)} refused, ${result.errors} errors: ${held ? 'held' : 'missed'}`,
+      `${mode}: ${rate}/s: ${result.achievedPerSecond.toFixed(1)} accepted/s, visible p99 ${ms(result.lags, 99)} ` +
+        `ms, ${refused(result)} refused, ${result.errors} errors: ${held ? 'held' : 'missed'}`,
     );
     return held ? trial : undefined;
   };
@@ -91,11 +92,16 @@ async function measure(mode: Mode, start: () => Promise<RunningStack>, log: Benc
       .map(([status, count]) => `${status}: ${count}`)
       .join(', ');
     log(
-      `${mode}: ${result.achievedPerSecond.toFixed(1)} accepted/s of ${offered}/s offered; accepted latency p50 ${ms(result.latencies, 50)} p99 ${ms(result.latencies, 99)} ms; ` +
-        `answers ${statuses}; refusals p99 ${ms(result.refusals.latencies, 99)} max ${ms(result.refusals.latencies, 100)} ms ` +
-        `(from send p99 ${ms(result.refusals.fromSend, 99)} ms), ${result.refusals.withoutRetryAfter} without Retry-After; ` +
-        `load generator's event-loop delay p99 ${result.generatorDelayP99.toFixed(1)} max ${result.generatorDelayMax.toFixed(1)} ms; ` +
-        `${result.socketErrors} socket errors${result.firstSocketError ? ` (first: ${result.firstSocketError.slice(0, 160)})` : ''}`,
+      `${mode}: ${result.achievedPerSecond.toFixed(1)} accepted/s of ${offered}/s offered; accepted latency p50 ` +
+        `${ms(result.latencies, 50)} p99 ${ms(result.latencies, 99)} ms; ` +
+        `answers ${statuses}; refusals p99 ${ms(result.refusals.latencies, 99)} max ` +
+        `${ms(result.refusals.latencies, 100)} ms ` +
+        `(from send p99 ${ms(result.refusals.fromSend, 99)} ms), ${result.refusals.withoutRetryAfter} without ` +
+        `Retry-After; ` +
+        `load generator's event-loop delay p99 ${result.generatorDelayP99.toFixed(1)} max ` +
+        `${result.generatorDelayMax.toFixed(1)} ms; ` +
+        `${result.socketErrors} socket ` +
+        `errors${result.firstSocketError ? ` (first: ${result.firstSocketError.slice(0, 160)})` : ''}`,
     );
     return figures(mode, capacity, offered, result);
   } finally {
@@ -114,7 +120,9 @@ function figures(mode: Mode, capacity: Trial | undefined, offered: number, resul
           name: `${mode}.capacity`,
           value: capacity.rate,
           unit: 'commands/s',
-          note: `highest rate with visible p99 ≤ ${TARGETS[mode]} ms (${round(percentile(capacity.result.lags, 99))} ms)`,
+          note:
+            `highest rate with visible p99 ≤ ${TARGETS[mode]} ms ` +
+            `(${round(percentile(capacity.result.lags, 99))} ms)`,
         },
       ]
     : [];
@@ -167,13 +175,17 @@ function figures(mode: Mode, capacity: Trial | undefined, offered: number, resul
       name: `${mode}.generator_delay_p99`,
       value: round(result.generatorDelayP99),
       unit: 'ms',
-      note: `the load generator's own event-loop delay (max ${round(result.generatorDelayMax)} ms): when high, it was late`,
+      note:
+        `the load generator's own event-loop delay (max ${round(result.generatorDelayMax)} ms): when high, it ` +
+        `was late`,
     },
     {
       name: `${mode}.socket_errors`,
       value: result.socketErrors,
       unit: 'requests',
-      note: `no answer at all; target 0${result.firstSocketError ? `; first: ${result.firstSocketError.slice(0, 100)}` : ''}`,
+      note:
+        `no answer at all; target ` +
+        `0${result.firstSocketError ? `; first: ${result.firstSocketError.slice(0, 100)}` : ''}`,
     },
   ];
 }
@@ -181,7 +193,8 @@ function figures(mode: Mode, capacity: Trial | undefined, offered: number, resul
 export const overload: Scenario = {
   name: 'overload',
   description:
-    'PlaceOrder at twice the capacity found (open loop): accepted rate and latency, answers by status, refusals, socket errors; embedded and distributed',
+    'PlaceOrder at twice the capacity found (open loop): accepted rate and latency, answers by status, refusals, ' +
+    'socket errors; embedded and distributed',
   // The distributed half needs DATABASE_URL, REDIS_URL and KAFKA_BROKERS; without them it is reported as skipped.
   needs: [],
   async run({ log }) {

@@ -110,7 +110,9 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 
 export const queries: Scenario = {
   name: 'queries',
-  description: `GET /products/:sku over ${PRODUCTS.toLocaleString('en-US')} products on PostgreSQL, cached and uncached, against a bare Express handler`,
+  description:
+    `GET /products/:sku over ${PRODUCTS.toLocaleString('en-US')} products on PostgreSQL, cached and ` +
+    `uncached, against a bare Express handler`,
   needs: ['DATABASE_URL'],
   async run({ databaseUrl, log }) {
     const sql = pgSql(databaseUrl as string);
@@ -165,7 +167,8 @@ export const queries: Scenario = {
         targets[name] = server.url;
       }
       log(
-        `${PRODUCTS.toLocaleString('en-US')} products in ${catalogProjection.schema(prefix)}; answer ${JSON.stringify(sample).length} bytes; ${CONNECTIONS} connections; ${ROUNDS} slices of ${SLICE_SECONDS} s per server, in turn`,
+        `${PRODUCTS.toLocaleString('en-US')} products in ${catalogProjection.schema(prefix)}; answer ` +
+          `${JSON.stringify(sample).length} bytes; ${CONNECTIONS} connections; ${ROUNDS} slices of ${SLICE_SECONDS} s per server, in turn`,
       );
       const results = await generateLoad({
         targets,
@@ -182,7 +185,8 @@ export const queries: Scenario = {
         const reqPerSecond = Math.round(result.requests.total / result.duration);
         const errors = result.non2xx + result.errors;
         log(
-          `${name}: ${reqPerSecond.toLocaleString('en-US')} req/s, p99 ${result.latency.p99} ms, ${result.requests.total.toLocaleString('en-US')} requests, ${errors} errors`,
+          `${name}: ${reqPerSecond.toLocaleString('en-US')} req/s, p99 ${result.latency.p99} ms, ` +
+            `${result.requests.total.toLocaleString('en-US')} requests, ${errors} errors`,
         );
         figures.push(
           {

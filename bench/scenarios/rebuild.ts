@@ -83,7 +83,9 @@ async function rebuildAll(service: ProjectionService, names: readonly Projection
 
 export const rebuild: Scenario = {
   name: 'rebuild',
-  description: `rebuild every projection from ${EVENTS.toLocaleString('en-US')} events on PostgreSQL (blue/green), against raw COPY`,
+  description:
+    `rebuild every projection from ${EVENTS.toLocaleString('en-US')} events on PostgreSQL (blue/green), ` +
+    `against raw COPY`,
   needs: ['DATABASE_URL'],
   async run({ databaseUrl, log }) {
     const sql = pgSql(databaseUrl as string);
@@ -104,7 +106,8 @@ export const rebuild: Scenario = {
       const copyRate = copy && events / copy.bare;
       if (copy) {
         log(
-          `raw COPY of the same ${events.toLocaleString('en-US')} rows: ${copy.bare.toFixed(1)} s into a bare table (${Math.round(events / copy.bare).toLocaleString('en-US')} rows/s), ${copy.indexed.toFixed(1)} s with the event store's indexes (${Math.round(events / copy.indexed).toLocaleString('en-US')} rows/s)`,
+          `raw COPY of the same ${events.toLocaleString('en-US')} rows: ${copy.bare.toFixed(1)} s into a bare table ` +
+            `(${Math.round(events / copy.bare).toLocaleString('en-US')} rows/s), ${copy.indexed.toFixed(1)} s with the event store's indexes (${Math.round(events / copy.indexed).toLocaleString('en-US')} rows/s)`,
         );
       }
 

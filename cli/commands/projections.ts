@@ -55,7 +55,8 @@ async function rebuild(args: string[], context: CliContext): Promise<number> {
   const api = projectionApi(url);
   const started = await api.rebuild(name, values.verify === true);
   context.stderr.write(
-    `${started.resumed ? 'resuming' : 'rebuilding'} ${name} v${started.fromVersion} → v${started.targetVersion}${started.verify ? ' (verify)' : ''}, job ${started.jobId}\n`,
+    `${started.resumed ? 'resuming' : 'rebuilding'} ${name} v${started.fromVersion} → ` +
+      `v${started.targetVersion}${started.verify ? ' (verify)' : ''}, job ${started.jobId}\n`,
   );
   const progress = progressLine(context.stderr);
   let job: JobView = started;
@@ -63,7 +64,8 @@ async function rebuild(args: string[], context: CliContext): Promise<number> {
     progress.update(() => progressBar(job));
     if (!(await pause(POLL_MS, context.signal))) {
       progress.done(
-        `stopped watching; the rebuild goes on in the projection service (job ${job.jobId}): npm run cli -- projections status`,
+        `stopped watching; the rebuild goes on in the projection service (job ${job.jobId}): npm run cli -- ` +
+          `projections status`,
       );
       return 130;
     }

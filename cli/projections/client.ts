@@ -74,7 +74,8 @@ export function projectionApi(baseUrl: string, signal?: AbortSignal): Projection
     } catch (error) {
       if (signal?.aborted) throw error;
       throw new CliFailure(
-        `cannot reach the projection service at ${baseUrl} (${(error as Error).cause ?? (error as Error).message}): is it running? Point --url at it.`,
+        `cannot reach the projection service at ${baseUrl} (${(error as Error).cause ?? (error as Error).message}): ` +
+          `is it running? Point --url at it.`,
         { cause: error },
       );
     }

@@ -21,7 +21,10 @@ export function progressBar(
   const fraction = job.eventsTotal > 0 ? Math.min(1, job.eventsDone / job.eventsTotal) : 0;
   const filled = Math.round(fraction * width);
   const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-  return `[${bar}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${count(job.eventsDone)}/${count(job.eventsTotal)} events  ${count(job.eventsPerSecond)} events/s  ETA ${duration(job.etaSeconds)}`;
+  return (
+    `[${bar}] ${(fraction * 100).toFixed(1).padStart(5)}%  ${count(job.eventsDone)}/${count(job.eventsTotal)} ` +
+    `events  ${count(job.eventsPerSecond)} events/s  ETA ${duration(job.etaSeconds)}`
+  );
 }
 
 export function statusTable(statuses: readonly StatusView[]): string {
@@ -31,7 +34,8 @@ export function statusTable(statuses: readonly StatusView[]): string {
       s.name,
       `v${s.version}`,
       s.rebuild
-        ? `rebuilding v${s.rebuild.targetVersion} ${s.rebuild.eventsTotal > 0 ? ((s.rebuild.eventsDone / s.rebuild.eventsTotal) * 100).toFixed(1) : '0.0'}% ETA ${duration(s.rebuild.etaSeconds)}${s.rebuild.stale ? ' (stalled)' : ''}`
+        ? `rebuilding v${s.rebuild.targetVersion} ` +
+          `${s.rebuild.eventsTotal > 0 ? ((s.rebuild.eventsDone / s.rebuild.eventsTotal) * 100).toFixed(1) : '0.0'}% ETA ${duration(s.rebuild.etaSeconds)}${s.rebuild.stale ? ' (stalled)' : ''}`
         : s.status,
       s.checkpoint,
       count(s.lagEvents),
@@ -62,7 +66,8 @@ export function verifyReport(report: VerifyView): string {
   for (const table of report.tables) {
     const inFlight = table.inFlight > 0 ? `, ${count(table.inFlight)} in flight` : '';
     lines.push(
-      `  ${table.table}: ${count(table.liveRows)} live rows, ${count(table.rebuiltRows)} rebuilt, ${count(table.differing)} differing${inFlight}`,
+      `  ${table.table}: ${count(table.liveRows)} live rows, ${count(table.rebuiltRows)} rebuilt, ` +
+        `${count(table.differing)} differing${inFlight}`,
     );
     for (const sample of table.samples) {
       lines.push(

@@ -169,7 +169,8 @@ async function migrate(client: pg.Client, schema: string): Promise<void> {
     await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`relay-migrate:${schema}`]);
     await client.query(`create schema if not exists ${schema}`);
     await client.query(
-      `create table if not exists ${schema}.checkpoints (name text primary key, position bigint not null, updated_at timestamptz not null default now())`,
+      `create table if not exists ${schema}.checkpoints (name text primary key, position bigint not null, ` +
+        `updated_at timestamptz not null default now())`,
     );
     await client.query('commit');
   } catch (error) {

@@ -20,7 +20,8 @@ export function sqlCheckpointStore(sql: Sql, options: { prefix: string }): Check
       migrateSchema(
         sql,
         schema,
-        `CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());`,
+        `CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, position bigint NOT NULL, updated_at ` +
+          `timestamptz NOT NULL DEFAULT now());`,
       ),
     loadAll: (name) => readCheckpointRows(sql, table, [name], 'name'),
     async save(positions) {

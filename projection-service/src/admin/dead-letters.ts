@@ -93,7 +93,8 @@ export function deadLetters({ sql, eventStore, prefix, projections, cache, logge
       await projection.forget(tx, letter.schema, decoded);
       const writes = await projection.apply(tx, letter.schema, decoded);
       const rows = await tx.query<{ id: string }>(
-        `delete from ${table} where projection = $1 and event_id in (select (jsonb_array_elements_text($2::jsonb))::uuid) returning id::text as id`,
+        `delete from ${table} where projection = $1 and event_id in (select ` +
+          `(jsonb_array_elements_text($2::jsonb))::uuid) returning id::text as id`,
         [letter.schema, JSON.stringify(decoded.map((e) => e.eventId))],
       );
       return { writes, resolved: rows.map((row) => row.id) };

@@ -109,7 +109,8 @@ export function jobTable(sql: SqlExecutor, admin: string, staleMs: number): JobT
     find: (id) => one(`select ${select} from ${table} where id = $1::uuid`, [id]),
     async running(projection) {
       const rows = await sql.query(
-        `select ${select} from ${table} where status = 'running' and ($1::text is null or projection = $1) order by started_at`,
+        `select ${select} from ${table} where status = 'running' and ($1::text is null or projection = $1) order by ` +
+          `started_at`,
         [projection ?? null],
       );
       return rows.map(toJob);
@@ -143,7 +144,8 @@ export function jobTable(sql: SqlExecutor, admin: string, staleMs: number): JobT
     },
     async fail(id, owner, error) {
       const rows = await sql.query(
-        `update ${table} set status = 'failed', finished_at = now(), error = $3 where id = $1::uuid and owner = $2 and status = 'running' returning id`,
+        `update ${table} set status = 'failed', finished_at = now(), error = $3 where id = $1::uuid and owner = $2 ` +
+          `and status = 'running' returning id`,
         [id, owner, error.slice(0, 2_000)],
       );
       return rows.length > 0;

@@ -16,7 +16,8 @@ export class RebuildAlreadyRunning extends DomainError {
   readonly jobId: string;
   constructor(job: RebuildJob) {
     super(
-      `a rebuild of ${job.projection} is already running (job ${job.id}, ${job.eventsDone} of ${job.eventsTotal} events)`,
+      `a rebuild of ${job.projection} is already running (job ${job.id}, ${job.eventsDone} of ${job.eventsTotal} ` +
+        `events)`,
     );
     this.jobId = job.id;
   }

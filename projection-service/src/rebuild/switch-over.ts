@@ -96,7 +96,8 @@ export async function switchOver(
     for (let partition = 0; partition < feedPartitions; partition++) {
       const key = checkpointKey(target.key, partition);
       await tx.query(
-        `insert into ${target.admin}.checkpoints (projection, position) values ($1, 0) on conflict (projection) do nothing`,
+        `insert into ${target.admin}.checkpoints (projection, position) values ($1, 0) on conflict (projection) do ` +
+          `nothing`,
         [key],
       );
       await saveCheckpoint(tx, target.admin, key, through);

@@ -69,7 +69,8 @@ export async function dropRetiredSchemas(
 ): Promise<string[]> {
   const admin = adminSchema(prefix);
   const due = await sql.query<{ schema_name: string; projection: ProjectionName }>(
-    `select schema_name, projection from ${admin}.retired_schemas where retired_at < now() - make_interval(secs => $1::double precision / 1000)`,
+    `select schema_name, projection from ${admin}.retired_schemas where retired_at < now() - make_interval(secs => ` +
+      `$1::double precision / 1000)`,
     [graceMs],
   );
   if (due.length === 0) return [];
@@ -85,7 +86,8 @@ export async function dropRetiredSchemas(
     const done = await sql.transaction(async (tx) => {
       await lockSchemaName(tx, schema);
       const [still] = await tx.query<{ projection: ProjectionName }>(
-        `delete from ${admin}.retired_schemas where schema_name = $1 and retired_at < now() - make_interval(secs => $2::double precision / 1000) returning projection`,
+        `delete from ${admin}.retired_schemas where schema_name = $1 and retired_at < now() - make_interval(secs => ` +
+          `$2::double precision / 1000) returning projection`,
         [schema, graceMs],
       );
       if (!still) return false;

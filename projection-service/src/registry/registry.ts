@@ -39,7 +39,8 @@ export async function switchLiveVersion(
   to: number,
 ): Promise<boolean> {
   const rows = await tx.query(
-    `update ${admin}.projection_versions set live_version = $3, switched_at = now() where projection = $1 and live_version = $2 returning projection`,
+    `update ${admin}.projection_versions set live_version = $3, switched_at = now() where projection = $1 and ` +
+      `live_version = $2 returning projection`,
     [name, from.version, to],
   );
   if (rows.length === 0) return false;
@@ -55,7 +56,8 @@ export async function retireSchema(
   schema: string,
 ): Promise<void> {
   await tx.query(
-    `insert into ${admin}.retired_schemas (schema_name, projection) values ($1, $2) on conflict (schema_name) do update set retired_at = now()`,
+    `insert into ${admin}.retired_schemas (schema_name, projection) values ($1, $2) on conflict (schema_name) do ` +
+      `update set retired_at = now()`,
     [schema, name],
   );
 }
@@ -76,7 +78,8 @@ export async function lockLiveVersion(
   first: number,
 ): Promise<number> {
   await tx.query(
-    `insert into ${admin}.projection_versions (projection, live_version) values ($1, $2) on conflict (projection) do nothing`,
+    `insert into ${admin}.projection_versions (projection, live_version) values ($1, $2) on conflict (projection) ` +
+      `do nothing`,
     [name, first],
   );
   const [row] = await tx.query<{ live_version: number }>(
@@ -93,7 +96,8 @@ export async function lockCheckpointRows(
   key: string,
 ): Promise<Map<string, GlobalPosition>> {
   const rows = await tx.query<{ projection: string; position: string }>(
-    `select projection, position::text as position from ${admin}.checkpoints where split_part(projection, '#', 1) = $1 order by projection for update`,
+    `select projection, position::text as position from ${admin}.checkpoints where split_part(projection, '#', 1) = ` +
+      `$1 order by projection for update`,
     [key],
   );
   return new Map(rows.map((row) => [row.projection, BigInt(row.position)]));

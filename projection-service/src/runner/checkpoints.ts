@@ -107,7 +107,8 @@ export async function saveCheckpoint(
   position: GlobalPosition,
 ): Promise<void> {
   await tx.query(
-    `update ${admin}.checkpoints set position = greatest(position, $2::bigint), updated_at = now() where projection = $1`,
+    `update ${admin}.checkpoints set position = greatest(position, $2::bigint), updated_at = now() where projection ` +
+      `= $1`,
     [key, position.toString()],
   );
 }

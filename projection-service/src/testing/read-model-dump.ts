@@ -34,7 +34,8 @@ export async function dumpReadModels(
   );
   dump.checkpoints = checkpoints.map((r) => r.row);
   const deadLetters = await sql.query<{ row: string }>(
-    `select concat_ws(' ', substr(projection, $1::int), event_id::text, position::text, event_type) as row from ${admin}.dead_letters order by 1`,
+    `select concat_ws(' ', substr(projection, $1::int), event_id::text, position::text, event_type) as row from ` +
+      `${admin}.dead_letters order by 1`,
     [prefix.length + 1],
   );
   dump.dead_letters = deadLetters.map((r) => r.row);

@@ -39,7 +39,9 @@ export function productReads(db: SqlExecutor, catalogSchema: string): ProductRea
       }
       if (inStock !== undefined) where.push(inStock ? 'available > 0' : 'available <= 0');
       if (afterSku !== undefined) where.push(`sku > ${param(afterSku)}`);
-      const sql = `select ${productColumns} from ${catalogSchema}.products ${where.length ? `where ${where.join(' and ')}` : ''} order by sku limit ${param(limit)}`;
+      const sql =
+        `select ${productColumns} from ${catalogSchema}.products ` +
+        `${where.length ? `where ${where.join(' and ')}` : ''} order by sku limit ${param(limit)}`;
       return (await db.query(sql, params)).map(productViewFromRow);
     },
   };

@@ -31,7 +31,9 @@ export interface SalesReads {
 
 // Days leave PostgreSQL as text: pg would parse a date into a Date at local midnight, shifting it in other zones.
 // The alias differs from the column, so ORDER BY day sorts dates, not their text.
-const columns = `to_char(day, 'YYYY-MM-DD') as day_text, sku, currency, units::text as units, revenue_cents::text as revenue_cents`;
+const columns =
+  `to_char(day, 'YYYY-MM-DD') as day_text, sku, currency, units::text as units, revenue_cents::text ` +
+  `as revenue_cents`;
 
 const toView = (row: SalesDayRow): SalesDayView => ({
   day: row.day_text,

@@ -117,7 +117,8 @@ export async function insertOrder(
 
 export async function insertSalesDay(db: SqlExecutor, salesSchema: string, day: SalesDayView): Promise<void> {
   await db.query(
-    `insert into ${salesSchema}.sales_daily (day, sku, currency, units, revenue_cents) values ($1::date, $2, $3, $4, $5)`,
+    `insert into ${salesSchema}.sales_daily (day, sku, currency, units, revenue_cents) values ($1::date, $2, $3, ` +
+      `$4, $5)`,
     [day.day, day.sku, day.currency, String(day.units), String(day.revenueCents)],
   );
 }

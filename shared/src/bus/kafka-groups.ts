@@ -31,7 +31,8 @@ export async function deleteConsumerGroup(brokers: string[], groupId: string, lo
     const refusal = (error as DeleteGroupsError).groups?.find((group) => group.groupId === groupId)?.error?.type;
     if (refusal === 'GROUP_ID_NOT_FOUND') return;
     throw new Error(
-      `cannot delete Kafka consumer group ${groupId}: ${refusal ?? (error instanceof Error ? error.message : String(error))}`,
+      `cannot delete Kafka consumer group ${groupId}: ` +
+        `${refusal ?? (error instanceof Error ? error.message : String(error))}`,
       { cause: error },
     );
   } finally {

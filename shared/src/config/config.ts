@@ -122,7 +122,8 @@ export const EngineConfig = z
         code: 'custom',
         path: ['PG_QUERY_TIMEOUT_MS'],
         message:
-          'must be at least PG_STATEMENT_TIMEOUT_MS: the server cancels a slow statement before the client gives up on the connection',
+          'must be at least PG_STATEMENT_TIMEOUT_MS: the server cancels a slow statement before the client gives up ' +
+          'on the connection',
       });
     }
     if (config.CACHE === 'redis' && !config.REDIS_URL) {
@@ -146,7 +147,8 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
     throw new ConfigError(
       result.error.issues.map(
         (issue) =>
-          `${issue.path.join('.') || '(env)'}: ${issue.message}${'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`,
+          `${issue.path.join('.') || '(env)'}: ` +
+          `${issue.message}${'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`,
       ),
     );
   }

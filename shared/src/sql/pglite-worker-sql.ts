@@ -126,7 +126,8 @@ function spawn(options: WorkerOptions): Worker {
   // vitest's parent has no loader at all. So a JS bootstrap registers tsx inside the worker, then imports the entry.
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./pglite-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  const bootstrap =
+    `import(${JSON.stringify(tsx)})` + `.then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(bootstrap, { eval: true, workerData: options });
 }
 

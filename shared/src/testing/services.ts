@@ -20,7 +20,8 @@ export function serviceUrl(variable: ServiceVar, options: { optionalInCi?: boole
   if (value) return value;
   if (process.env.REQUIRE_SERVICES === '1' && !options.optionalInCi) {
     throw new Error(
-      `REQUIRE_SERVICES=1 but ${variable} is not set: ${serviceNames[variable]} suites cannot run (npm run services:start prints the env vars)`,
+      `REQUIRE_SERVICES=1 but ${variable} is not set: ${serviceNames[variable]} suites cannot run (npm run ` +
+        `services:start prints the env vars)`,
     );
   }
   if (!reported.has(variable)) {

@@ -150,7 +150,8 @@ begin
           end if;
         end loop;
         if not v_written then
-          raise exception using errcode = 'ES409', detail = '', message = format('stream %s: gave up after 100 conflicts', v_stream);
+          raise exception using errcode = 'ES409', detail = '', message = format('stream %s: gave up after 100 ' +
+            'conflicts', v_stream);
         end if;
       end loop;
     end if;

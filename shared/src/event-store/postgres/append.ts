@@ -45,7 +45,8 @@ export async function appendBatch(
   const rows = await sql
     .query<AppendRow>(
       // Rows come in append order, each append's in revision order (append-function.ts).
-      `select append_index, event_position, event_revision, ${epochMs('event_recorded_at')} as event_recorded_ms, conflict_revision from ${schema}.append_events($1::jsonb)`,
+      `select append_index, event_position, event_revision, ${epochMs('event_recorded_at')} as event_recorded_ms, ` +
+        `conflict_revision from ${schema}.append_events($1::jsonb)`,
       [payload],
       { prepare: true },
     )

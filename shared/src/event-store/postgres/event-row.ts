@@ -9,7 +9,9 @@ import type { RecordedEvent } from '../event-store.js';
 /** A timestamptz as whole milliseconds since the epoch, truncated as a JavaScript Date truncates microseconds. */
 export const epochMs = (column: string) => `trunc(extract(epoch from ${column}) * 1000)::float8`;
 
-export const eventColumns = `position::text as global_position, event_id::text as event_id, stream_id, revision, type, version, data, metadata, ${epochMs('recorded_at')} as recorded_ms`;
+export const eventColumns =
+  `position::text as global_position, event_id::text as event_id, stream_id, revision, ` +
+  `type, version, data, metadata, ${epochMs('recorded_at')} as recorded_ms`;
 
 export type EventRow = {
   global_position: string;
