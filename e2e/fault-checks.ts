@@ -22,7 +22,8 @@ export async function effectsOf(
   commands: readonly SentCommand[],
 ): Promise<Effects> {
   const rows = await sql.query<{ key: string; type: string; stream_id: string; at: string }>(
-    `select metadata->>'idempotencyKey' as key, type, stream_id, to_char(recorded_at, 'HH24:MI:SS.MS') as at from ${eventSchema}.events
+    `select metadata->>'idempotencyKey' as key, type, stream_id, to_char(recorded_at,
+      'HH24:MI:SS.MS') as at from ${eventSchema}.events
       where type in ('OrderPlaced', 'StockAdded') and metadata->>'idempotencyKey' = any($1::text[])`,
     [commands.map((c) => c.key)],
   );

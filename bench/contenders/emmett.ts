@@ -51,7 +51,8 @@ export async function emmettContender(databaseUrl: string, poolSize: number): Pr
     exec: async (text) => void (await pool.query(text)),
     async bulkLoad(count) {
       await pool.query(
-        `insert into emt_messages (stream_position, transaction_id, stream_id, message_schema_version, message_id, message_type, message_data, message_metadata)
+        `insert into emt_messages (stream_position, transaction_id, stream_id, message_schema_version, message_id,
+          message_type, message_data, message_metadata)
          select n % 10 + 1, pg_current_xact_id(), 'bulk-' || (n / 10), '1', gen_random_uuid()::text, 'OrderPlaced',
            $1::jsonb, $2::jsonb
          from generate_series(0, $3::int - 1) n`,

@@ -114,7 +114,8 @@ export function sqlIdempotencyStore(
   const find = async (key: string): Promise<KeyRow | undefined> =>
     (
       await sql.query<KeyRow & Record<string, unknown>>(
-        `SELECT fingerprint, state, status, headers, body, trunc(extract(epoch FROM started_at) * 1000)::float8 AS started_ms,
+        `SELECT fingerprint, state, status, headers, body,
+          trunc(extract(epoch FROM started_at) * 1000)::float8 AS started_ms,
              started_at < now() - ($2::int * interval '1 millisecond') AS expired
            FROM ${table} WHERE key = $1`,
         [key, leaseMs],

@@ -28,7 +28,8 @@ export interface RebuildJob {
 
 const columns = (staleMs: number) => `
   id::text as id, projection, from_version, target_version, status, verify, owner, events_total::text as events_total,
-  events_done::text as events_done, events_per_second, to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as started_at,
+  events_done::text as events_done, events_per_second, to_char(started_at at time zone 'UTC',
+    'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as started_at,
   to_char(heartbeat_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as heartbeat_at,
   to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as finished_at,
   (status = 'running' and heartbeat_at < now() - make_interval(secs => ${Number(staleMs) / 1000})) as stale, result, error`;
@@ -135,7 +136,8 @@ export function jobTable(sql: SqlExecutor, admin: string, staleMs: number): JobT
     },
     async finish(tx, id, owner, result, eventsDone) {
       const rows = await tx.query(
-        `update ${table} set status = 'done', finished_at = now(), heartbeat_at = now(), events_done = $4::bigint, events_total = $4::bigint,
+        `update ${table} set status = 'done', finished_at = now(), heartbeat_at = now(), events_done = $4::bigint,
+          events_total = $4::bigint,
            result = $3::jsonb
          where id = $1::uuid and owner = $2 and status = 'running' returning id`,
         [id, owner, JSON.stringify(result), eventsDone],

@@ -47,7 +47,8 @@ export interface SourceRow {
 /** The checkpoint rows of a projection version's sources (global, or `#p<n>` per Kafka partition). */
 export async function readSourceRows(sql: SqlExecutor, admin: string, key: string): Promise<Map<string, SourceRow>> {
   const rows = await sql.query<{ key: string; position: string; previous: string }>(
-    `select projection as key, position::text as position, coalesce(least(previous, position), position)::text as previous
+    `select projection as key, position::text as position, coalesce(least(previous, position),
+      position)::text as previous
      from ${admin}.checkpoints where split_part(projection, '#', 1) = $1`,
     [key],
     { prepare: true },

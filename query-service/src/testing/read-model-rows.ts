@@ -45,11 +45,13 @@ export async function insertProduct(
   position = 1n,
 ): Promise<void> {
   await db.query(
-    `insert into ${catalogSchema}.products (sku, name, category, price_cents, currency, on_hand, reserved, held, available, status, revision, position, updated_at)
+    `insert into ${catalogSchema}.products (sku, name, category, price_cents, currency, on_hand, reserved, held,
+      available, status, revision, position, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
      on conflict (sku) do update set name = excluded.name, category = excluded.category,
        price_cents = excluded.price_cents,
-       currency = excluded.currency, on_hand = excluded.on_hand, reserved = excluded.reserved, held = excluded.held, available = excluded.available,
+       currency = excluded.currency, on_hand = excluded.on_hand, reserved = excluded.reserved, held = excluded.held,
+         available = excluded.available,
        status = excluded.status, revision = excluded.revision, position = excluded.position, updated_at = now()`,
     [
       product.sku,
@@ -95,7 +97,8 @@ export async function insertOrder(
   position = 1n,
 ): Promise<void> {
   await db.query(
-    `insert into ${ordersSchema}.orders (order_id, customer_id, status, lines, total_cents, currency, placed_at, history, revision, position, updated_at)
+    `insert into ${ordersSchema}.orders (order_id, customer_id, status, lines, total_cents, currency, placed_at,
+      history, revision, position, updated_at)
      values ($1, $2, $3, $4::jsonb, $5, $6, $7::timestamptz, $8::jsonb, $9, $10, now())
      on conflict (order_id) do update set status = excluded.status, lines = excluded.lines,
        total_cents = excluded.total_cents,

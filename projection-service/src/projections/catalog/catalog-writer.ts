@@ -31,7 +31,8 @@ const upsertProducts = (schema: string): string => `
       updated_at timestamptz)
   on conflict (sku) do update set name = excluded.name, category = excluded.category,
     price_cents = excluded.price_cents,
-    currency = excluded.currency, on_hand = excluded.on_hand, reserved = excluded.reserved, held = excluded.held, available = excluded.available,
+    currency = excluded.currency, on_hand = excluded.on_hand, reserved = excluded.reserved, held = excluded.held,
+      available = excluded.available,
     status = excluded.status, revision = excluded.revision, position = excluded.position,
       updated_at = excluded.updated_at
   where products.revision < excluded.revision`;

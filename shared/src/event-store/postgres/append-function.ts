@@ -15,7 +15,8 @@
 export function appendFunctionDdl(s: string, lockKey: string): string {
   return `
 create or replace function ${s}.append_events(p_appends jsonb)
-returns table (append_index int, event_position text, event_revision int, event_recorded_at timestamptz, conflict_revision int)
+returns table (append_index int, event_position text, event_revision int, event_recorded_at timestamptz,
+  conflict_revision int)
 language plpgsql as $fn$
 declare
   v_lock bigint := hashtextextended('${lockKey}', 0);
@@ -64,7 +65,8 @@ begin
         from req r left join cur c on c.stream_id = r.stream_id
       ), verdict as (
         select bool_and(p.expected = 'any' or (p.expected = 'no_stream' and p.last_rev = -1)
-          or (p.expected = 'stream_exists' and p.last_rev >= 0) or (p.expected = 'exact' and p.last_rev = p.expected_revision)) as ok
+          or (p.expected = 'stream_exists' and p.last_rev >= 0) or (p.expected = 'exact' and p.last_rev =
+            p.expected_revision)) as ok
         from planned p
       ), inserted as (
         insert into ${s}.events (event_id, stream_id, revision, type, version, data, metadata)

@@ -23,7 +23,8 @@ type HeldBackRow = {
  */
 export async function heldBack(sql: SqlExecutor, schema: string, after: GlobalPosition): Promise<HeldBack | undefined> {
   const [row] = await sql.query<HeldBackRow>(
-    `with first as (select position, ${settled} as settled from ${schema}.events where position > $1::bigint order by position limit 1),
+    `with first as (select position,
+      ${settled} as settled from ${schema}.events where position > $1::bigint order by position limit 1),
           oldest as (
             select 'backend' as kind, pid::text as id, usename::text as owner, application_name as application, state,
                    xact_start as since, left(query, 300) as query, age(backend_xid) as age

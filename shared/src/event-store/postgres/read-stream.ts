@@ -39,7 +39,8 @@ export async function readStreams(
   const [only] = reads;
   if (reads.length === 1 && only) return [await readStream(sql, schema, only.streamId, only)];
   const rows = await sql.query<EventRow & { read: number }>(
-    `select r.read, e.* from jsonb_to_recordset($1::jsonb) as r(read int, stream_id text, from_revision int, max_events bigint)
+    `select r.read, e.* from jsonb_to_recordset($1::jsonb) as r(read int, stream_id text, from_revision int,
+      max_events bigint)
      cross join lateral (
        select ${eventColumns} from ${schema}.events
        where stream_id = r.stream_id and revision >= r.from_revision
