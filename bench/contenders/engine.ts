@@ -29,7 +29,8 @@ export async function engineContender(databaseUrl: string, poolSize: number): Pr
     async bulkLoad(count) {
       await sql.query(
         `insert into ${schema}.events (event_id, stream_id, revision, type, version, data, metadata)
-         select gen_random_uuid(), 'bulk-' || (n / 10), n % 10, 'OrderPlaced', 1, $1::jsonb, $2::jsonb from generate_series(0, $3::int - 1) n`,
+         select gen_random_uuid(), 'bulk-' || (n / 10), n % 10, 'OrderPlaced', 1, $1::jsonb, $2::jsonb from
+         generate_series(0, $3::int - 1) n`,
         [JSON.stringify(benchEventData), JSON.stringify(benchEventMetadata), count],
       );
       await sql.exec(`analyze ${schema}.events`);

@@ -67,7 +67,8 @@ export async function rawContender(databaseUrl: string, poolSize: number): Promi
     async bulkLoad(count) {
       await pool.query(
         `insert into ${schema}.events (event_id, stream_id, revision, type, version, data, metadata)
-         select gen_random_uuid(), 'bulk-' || (n / 10), n % 10, 'OrderPlaced', 1, $1::jsonb, $2::jsonb from generate_series(0, $3::int - 1) n`,
+         select gen_random_uuid(), 'bulk-' || (n / 10), n % 10, 'OrderPlaced', 1, $1::jsonb, $2::jsonb from
+         generate_series(0, $3::int - 1) n`,
         [data, metadata, count],
       );
       await pool.query(`analyze ${schema}.events`);

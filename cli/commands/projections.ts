@@ -74,7 +74,13 @@ async function rebuild(args: string[], context: CliContext): Promise<number> {
   if (job.status === 'failed') throw new CliFailure(`rebuild of ${name} failed: ${job.error ?? 'unknown error'}`);
   const seconds = (Date.parse(job.finishedAt ?? new Date().toISOString()) - Date.parse(job.startedAt)) / 1_000;
   progress.done(
-    `${progressBar({ ...job, eventsPerSecond: seconds > 0 ? job.eventsDone / seconds : job.eventsPerSecond, etaSeconds: 0 })}\nrebuilt ${name} v${job.fromVersion} → v${job.targetVersion}: ${count(job.eventsDone)} events in ${duration(seconds)}` +
+    progressBar({
+      ...job,
+      eventsPerSecond: seconds > 0 ? job.eventsDone / seconds : job.eventsPerSecond,
+      etaSeconds: 0,
+    }) +
+      `\nrebuilt ${name} v${job.fromVersion} → v${job.targetVersion}: ` +
+      `${count(job.eventsDone)} events in ${duration(seconds)}` +
       `${seconds > 0 ? ` (${count(job.eventsDone / seconds)} events/s)` : ''}; readers now use v${job.targetVersion}`,
   );
   if (job.result?.verify) context.stdout.write(verifyReport(job.result.verify));

@@ -11,8 +11,10 @@ import { loadReducer, resultJson, runReducer } from '../replay/reducer.js';
 
 export const command: Command = {
   summary: 'fold history through your own reducer (a .js file) and print the result as JSON',
-  usage: `usage:
-  npm run cli -- replay --reducer FILE [--type TYPE]... [--stream PREFIX] [--from TIME] [--to TIME] [--after POSITION] [--limit N]
+  usage:
+    `usage:
+  npm run cli -- replay --reducer FILE [--type TYPE]... [--stream PREFIX] [--from TIME] [--to TIME] ` +
+    `[--after POSITION] [--limit N]
 
 FILE is an ES module exporting init() (the first accumulator), reduce(accumulator, event) (the next one) and,
 optionally, done(accumulator) (the result) and types (the event types it reads; --type overrides it).

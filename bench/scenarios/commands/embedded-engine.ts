@@ -25,7 +25,8 @@ async function main(): Promise<void> {
     await rm(dataDir, { recursive: true, force: true });
   });
   process.stdout.write(
-    `${JSON.stringify({ commandUrl: engine.commandUrl, queryUrl: engine.queryUrl, projectionUrl: engine.projectionUrl })}\n`,
+    JSON.stringify({ commandUrl: engine.commandUrl, queryUrl: engine.queryUrl, projectionUrl: engine.projectionUrl }) +
+      '\n',
   );
 }
 

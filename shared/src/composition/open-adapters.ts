@@ -148,7 +148,11 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>, { grace
 /** Prints a configuration error plainly (it names the variable) and exits; anything else with its stack. */
 export function exitOnStartupError(error: unknown): never {
   process.stderr.write(
-    `${error instanceof Error && error.name === 'ConfigError' ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    (error instanceof Error && error.name === 'ConfigError'
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error)) + '\n',
   );
   process.exit(1);
 }

@@ -196,8 +196,9 @@ function isConnectionError(error: unknown): boolean {
       ['57P01', '57P02', '57P03', '53300', '57014'].includes(code)
     );
   }
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(
-    error.message,
+  return (
+    /Connection terminated|timeout exceeded when trying to connect/i.test(error.message) ||
+    /Client has encountered a connection error|Query read timeout/i.test(error.message)
   );
 }
 

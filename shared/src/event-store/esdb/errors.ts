@@ -14,7 +14,8 @@ const unavailableTypes: ReadonlySet<string> = new Set([
   ErrorType.UNAVAILABLE,
   ErrorType.DEADLINE_EXCEEDED,
   ErrorType.TIMEOUT,
-  ErrorType.CANCELLED, // the server cancelled the call: it is shutting down (a client's own cancellation never surfaces)
+  // the server cancelled the call: it is shutting down (a client's own cancellation never surfaces)
+  ErrorType.CANCELLED,
   ErrorType.NOT_LEADER, // the client reconnects to the leader on the next call
 ]);
 

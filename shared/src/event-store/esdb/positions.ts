@@ -34,7 +34,8 @@ export function toGlobalPosition(position: Position | undefined, describe: () =>
   }
   if (position.commit !== position.prepare) {
     throw new Error(
-      `${describe()} was written in an explicit transaction (commit ${position.commit}, prepare ${position.prepare}): ` +
+      `${describe()} was written in an explicit transaction (commit ${position.commit}, prepare ` +
+        `${position.prepare}): ` +
         'the ESDB adapter supports one event per commit position only',
     );
   }
