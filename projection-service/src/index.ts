@@ -23,7 +23,7 @@ export { createProjectionApp } from './app.js';
 export { liveProjections } from './projections/index.js';
 export type { CacheWrite, Projection, ProjectionTable } from './projections/projection.js';
 export { catalogProjection } from './projections/catalog/catalog-writer.js';
-export { ordersProjection, orderViewFromRow } from './projections/orders/orders-writer.js';
+export { ordersProjection } from './projections/orders/orders-writer.js';
 export { salesProjection, salesDayViewFromRow } from './projections/sales/sales-writer.js';
 export { projectProduct, productView, type ProductRow } from './projections/catalog/catalog.js';
 export { projectOrder, orderView, type OrderRow } from './projections/orders/orders.js';

@@ -6,6 +6,7 @@ export * from './cache/cache.js';
 export * from './read-models/schemas.js';
 export * from './read-models/views.js';
 export * from './read-models/catalog-codec.js';
+export * from './read-models/orders/order-codec.js';
 export * from './read-models/checkpoints.js';
 export * from './read-models/registry.js';
 export * from './http/problem.js';

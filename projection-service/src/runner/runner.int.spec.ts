@@ -3,7 +3,9 @@ import {
   cacheKeys,
   memoryCache,
   memoryEventStore,
+  orderViewFromRow,
   pgSql,
+  productViewFromRow,
   postgresEventStore,
   readModelSchemas,
   silentLogger,
@@ -15,9 +17,7 @@ import {
   type Sql,
 } from '@order-engine/shared';
 import { describeWithService, freshName, sharedPglite } from '@order-engine/shared/testing';
-import { productViewFromRow } from '@order-engine/shared';
 import { catalogProjection } from '../projections/catalog/catalog-writer.js';
-import { orderViewFromRow } from '../projections/orders/orders-writer.js';
 import { liveProjections } from '../projections/index.js';
 import { migrateReadModels } from '../read-models/migrate.js';
 import { appendHistory, sampleHistory } from '../testing/sample-history.js';

@@ -1,4 +1,4 @@
-import type { OrderHistoryEntry, OrderLineView, OrderView, SqlExecutor } from '@order-engine/shared';
+import { orderViewFromRow, type OrderView, type SqlExecutor } from '@order-engine/shared';
 
 // The orders read model in PostgreSQL: by id, and by customer newest first.
 
@@ -42,31 +42,9 @@ const columns = `order_id, customer_id, status, lines, total_cents::text as tota
   to_char(placed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as placed_at_key,
   history, revision`;
 
-// jsonb comes back parsed from both drivers; accept text too, in case an adapter leaves it raw.
-const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
-
-// The table has no shipment column: the projection stores the shipment on the timeline's `shipped` entry
-// (projection-service orders-writer.ts), and the view takes it back out, so both answer the same view.
-type StoredHistoryEntry = OrderHistoryEntry & { carrier?: string; trackingNumber?: string };
-
-const toView = (row: OrderRow): OrderView => {
-  const stored = json<StoredHistoryEntry[]>(row.history);
-  const shipped = stored.findLast((entry) => entry.status === 'shipped' && entry.carrier !== undefined);
-  const view: OrderView = {
-    orderId: row.order_id,
-    customerId: row.customer_id,
-    status: row.status as OrderView['status'],
-    lines: json<OrderLineView[]>(row.lines),
-    totalCents: Number(row.total_cents),
-    currency: row.currency,
-    placedAt: row.placed_at_iso,
-    history: stored.map(({ carrier: _carrier, trackingNumber: _trackingNumber, ...entry }) => entry),
-    revision: row.revision,
-  };
-  return shipped?.carrier === undefined
-    ? view
-    : { ...view, shipment: { carrier: shipped.carrier, trackingNumber: shipped.trackingNumber ?? '' } };
-};
+// The shared codec reads placed_at: give it the millisecond ISO text.
+const toView = ({ placed_at_iso, ...row }: OrderRow): OrderView =>
+  orderViewFromRow({ ...row, placed_at: placed_at_iso });
 
 export function orderReads(db: SqlExecutor, ordersSchema: string): OrderReads {
   return {

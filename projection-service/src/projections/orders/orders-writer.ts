@@ -2,10 +2,9 @@ import {
   cacheKeys,
   ORDER_STREAM_PREFIX,
   ordersTables,
+  orderViewFromRow,
   projectionSchema,
-  type OrderHistoryEntry,
-  type OrderLineView,
-  type OrderView,
+  storedOrderHistory,
   type Row,
   type SqlExecutor,
 } from '@order-engine/shared';
@@ -15,36 +14,6 @@ import { isOrderEvent, orderView, projectOrder, type OrderDomainEvent, type Orde
 const version = 1;
 
 const orderKey = (event: OrderDomainEvent): string => event.data.orderId;
-
-// The orders table has no shipment column: the shipment rides on the timeline's `shipped` entry
-// ({status, at, carrier, trackingNumber}), and orderViewFromRow takes it back out.
-type StoredHistoryEntry = OrderHistoryEntry & { carrier?: string; trackingNumber?: string };
-
-const storedHistory = (order: OrderView): StoredHistoryEntry[] =>
-  order.history.map((entry) =>
-    entry.status === 'shipped' && order.shipment ? { ...entry, ...order.shipment } : entry,
-  );
-
-/** The view from an orders row; any reader of the table (query-service) uses this to get the same view. */
-export function orderViewFromRow(row: Row): OrderView {
-  const stored = row.history as StoredHistoryEntry[];
-  const history = stored.map(({ carrier: _carrier, trackingNumber: _tracking, ...entry }) => entry);
-  const shipped = stored.findLast((entry) => entry.status === 'shipped' && entry.carrier !== undefined);
-  const view: OrderView = {
-    orderId: row.order_id as string,
-    customerId: row.customer_id as string,
-    status: row.status as OrderView['status'],
-    lines: row.lines as OrderLineView[],
-    totalCents: Number(row.total_cents),
-    currency: row.currency as string,
-    placedAt: row.placed_at instanceof Date ? row.placed_at.toISOString() : (row.placed_at as string),
-    history,
-    revision: Number(row.revision),
-  };
-  return shipped
-    ? { ...view, shipment: { carrier: shipped.carrier!, trackingNumber: shipped.trackingNumber ?? '' } }
-    : view;
-}
 
 const orderFromRow = (row: Row): OrderRow => ({
   ...orderViewFromRow(row),
@@ -74,7 +43,7 @@ const toRecord = (row: OrderRow) => ({
   total_cents: row.totalCents,
   currency: row.currency,
   placed_at: row.placedAt,
-  history: storedHistory(row),
+  history: storedOrderHistory(row),
   revision: row.revision,
   position: row.position.toString(),
   updated_at: row.updatedAt,
