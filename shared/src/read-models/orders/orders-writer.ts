@@ -1,13 +1,8 @@
-import {
-  cacheKeys,
-  ORDER_STREAM_PREFIX,
-  ordersTables,
-  orderViewFromRow,
-  projectionSchema,
-  storedOrderHistory,
-  type Row,
-  type SqlExecutor,
-} from '@order-engine/shared';
+import { ORDER_STREAM_PREFIX } from '../../domain/streams.js';
+import type { Row, SqlExecutor } from '../../sql/sql.js';
+import { ordersTables, projectionSchema } from '../schemas.js';
+import { cacheKeys } from '../views.js';
+import { orderViewFromRow, storedOrderHistory } from './order-codec.js';
 import { foldRows, isoText, keysOf, type Projection } from '../projection.js';
 import { isOrderEvent, orderView, projectOrder, type OrderDomainEvent, type OrderRow } from './orders.js';
 
