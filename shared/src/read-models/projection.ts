@@ -1,7 +1,7 @@
 import type { CachedEntry } from '../cache/cache.js';
 import type { RecordedDomainEvent } from '../domain/event-registry.js';
 import type { SqlExecutor } from '../sql/sql.js';
-import type { ProjectionName } from './schemas.js';
+import type { ProjectionName } from './read-models.js';
 
 /** A cache entry to write once the transaction that produced it has committed. */
 export interface CacheWrite {
@@ -18,8 +18,8 @@ export interface ProjectionTable {
 }
 
 // A projection is pure functions from (row, event) to row plus one SQL writer; this is the writer's face to the runner.
-export interface Projection {
-  readonly name: ProjectionName;
+export interface Projection<Name extends string = ProjectionName> {
+  readonly name: Name;
   /** The version a fresh deployment starts at. Rebuilds write later ones; the registry says which one is live. */
   readonly version: number;
   /** Only events of streams with this prefix are decoded and applied; the runner skips the rest (but checkpoints them). */

@@ -63,7 +63,7 @@ const cacheWrite = (schema: string) => (row: ProductRow) => ({
   entry: { version: row.revision, value: productView(row), position: row.position },
 });
 
-export const catalogProjection: Projection = {
+export const catalogProjection: Projection<'catalog'> = {
   name: 'catalog',
   version,
   streamPrefix: PRODUCT_STREAM_PREFIX,

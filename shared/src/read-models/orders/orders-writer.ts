@@ -55,7 +55,7 @@ const cacheWrite = (schema: string) => (row: OrderRow) => ({
   entry: { version: row.revision, value: orderView(row), position: row.position },
 });
 
-export const ordersProjection: Projection = {
+export const ordersProjection: Projection<'orders'> = {
   name: 'orders',
   version,
   streamPrefix: ORDER_STREAM_PREFIX,

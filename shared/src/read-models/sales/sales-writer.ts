@@ -58,7 +58,7 @@ const toRecord = (row: SalesOrderRow) => ({
   revision: row.revision,
 });
 
-export const salesProjection: Projection = {
+export const salesProjection: Projection<'sales'> = {
   name: 'sales',
   version,
   streamPrefix: ORDER_STREAM_PREFIX,
