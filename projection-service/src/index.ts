@@ -21,10 +21,21 @@ export type { RebuildJob } from './rebuild/jobs.js';
 export type { VerifyReport } from './rebuild/verify.js';
 export { createProjectionApp } from './app.js';
 export { liveProjections } from './projections/index.js';
-export type { CacheWrite, Projection, ProjectionTable } from './projections/projection.js';
-export { catalogProjection } from './projections/catalog/catalog-writer.js';
-export { ordersProjection } from './projections/orders/orders-writer.js';
-export { salesProjection, salesDayViewFromRow } from './projections/sales/sales-writer.js';
-export { projectProduct, productView, type ProductRow } from './projections/catalog/catalog.js';
-export { projectOrder, orderView, type OrderRow } from './projections/orders/orders.js';
-export { projectSalesOrder, salesOf, type SalesOrderRow } from './projections/sales/sales.js';
+export {
+  catalogProjection,
+  ordersProjection,
+  salesProjection,
+  salesDayViewFromRow,
+  projectProduct,
+  productView,
+  projectOrder,
+  orderView,
+  projectSalesOrder,
+  salesOf,
+  type CacheWrite,
+  type Projection,
+  type ProjectionTable,
+  type ProductRow,
+  type OrderRow,
+  type SalesOrderRow,
+} from '@order-engine/shared';

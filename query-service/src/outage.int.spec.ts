@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
+  initialVersions,
   cacheReady,
   connectRedis,
   listen,
@@ -67,7 +68,7 @@ describeWithService('DATABASE_URL', 'query service, PostgreSQL or Redis out of r
       prefix,
       logger: silentLogger,
       readYourWritesTimeoutMs: 1_000,
-      versions: { catalog: 1, orders: 1, sales: 1 },
+      versions: initialVersions(),
       ready,
       readyTimeoutMs: 2_000,
     });

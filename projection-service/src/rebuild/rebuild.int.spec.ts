@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cacheKeys, createLogger, pgSql, readModelSchemas, type Cache, type Sql } from '@order-engine/shared';
 import { describeWithService, sharedPglite } from '@order-engine/shared/testing';
 import type { ProjectionStatus } from '../admin/projection-status.js';
-import { catalogProjection } from '../projections/catalog/catalog-writer.js';
+import { catalogProjection } from '@order-engine/shared';
 import { liveProjections } from '../projections/index.js';
 import type { Projection } from '../projections/projection.js';
 import { dumpReadModels, tablesOf } from '../testing/read-model-dump.js';

@@ -17,7 +17,7 @@ import {
   type Sql,
 } from '@order-engine/shared';
 import { describeWithService, freshName, sharedPglite } from '@order-engine/shared/testing';
-import { catalogProjection } from '../projections/catalog/catalog-writer.js';
+import { catalogProjection } from '@order-engine/shared';
 import { liveProjections } from '../projections/index.js';
 import { migrateReadModels } from '../read-models/migrate.js';
 import { appendHistory, sampleHistory } from '../testing/sample-history.js';

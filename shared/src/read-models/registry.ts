@@ -1,6 +1,7 @@
 import type { Logger } from '../logging/logger.js';
 import type { SqlExecutor } from '../sql/sql.js';
-import { projectionNames, readModelSchemas, type ProjectionName, type ReadModelSchemas } from './schemas.js';
+import { projectionNames, type ProjectionName } from './read-models.js';
+import { readModelSchemas, type ReadModelSchemas } from './schemas.js';
 
 // The registry of live versions (admin.projection_versions): which schema of each projection readers use. A rebuild
 // writes the next version beside the live one and flips the registry in one transaction; every reader (query
@@ -8,7 +9,8 @@ import { projectionNames, readModelSchemas, type ProjectionName, type ReadModelS
 
 export type LiveVersions = Record<ProjectionName, number>;
 
-export const initialVersions: LiveVersions = { catalog: 1, orders: 1, sales: 1 };
+export const initialVersions = (): LiveVersions =>
+  Object.fromEntries(projectionNames.map((name) => [name, 1])) as LiveVersions;
 
 // The admin schema or its registry table is not there yet (a query service started before the projection service).
 const MISSING = new Set(['42P01', '3F000']);
@@ -19,13 +21,13 @@ export async function readLiveVersions(sql: SqlExecutor, admin: string): Promise
     const rows = await sql.query<{ projection: string; live_version: number }>(
       `select projection, live_version from ${admin}.projection_versions`,
     );
-    const versions = { ...initialVersions };
+    const versions = initialVersions();
     for (const row of rows)
       if ((projectionNames as readonly string[]).includes(row.projection))
         versions[row.projection as ProjectionName] = row.live_version;
     return versions;
   } catch (error) {
-    if (MISSING.has((error as { code?: unknown }).code as string)) return { ...initialVersions };
+    if (MISSING.has((error as { code?: unknown }).code as string)) return initialVersions();
     throw error;
   }
 }
@@ -66,7 +68,7 @@ export function liveSchemas({ sql, prefix, logger, ttlMs = 500, now = Date.now }
         // Keep serving what was known, or the first versions (not remembered: the next call asks again). A database
         // that does not answer fails the read itself anyway; a cache that still answers can serve meanwhile.
         logger.warn('reading the projection registry failed; using the versions last read', { error: String(error) });
-        return known?.schemas ?? readModelSchemas(prefix, initialVersions);
+        return known?.schemas ?? readModelSchemas(prefix, initialVersions());
       })
       .finally(() => (refreshing = undefined)));
 

@@ -1,30 +1,21 @@
 import { assertIdentifier } from '../sql/sql.js';
 
+import { projectionNames, type ProjectionName } from './read-models.js';
+
 // Each projection lives in its own versioned schema (catalog_v1, ...), so a rebuild can write v2 beside the live one.
 // A prefix keeps tests apart: every test gets its own set of schemas.
-export type ProjectionName = 'catalog' | 'orders' | 'sales';
-export const projectionNames: readonly ProjectionName[] = ['catalog', 'orders', 'sales'];
-
 export const projectionSchema = (prefix: string, name: ProjectionName, version: number): string =>
   assertIdentifier(`${prefix}${name}_v${version}`);
 
 /** Checkpoints and dead letters of every projection. */
 export const adminSchema = (prefix: string): string => assertIdentifier(`${prefix}projections`);
 
-export interface ReadModelSchemas {
-  catalog: string;
-  orders: string;
-  sales: string;
-  admin: string;
-}
+export type ReadModelSchemas = Record<ProjectionName, string> & { admin: string };
 
-export const readModelSchemas = (
-  prefix = '',
-  versions: Record<ProjectionName, number> = { catalog: 1, orders: 1, sales: 1 },
-): ReadModelSchemas => ({
-  catalog: projectionSchema(prefix, 'catalog', versions.catalog),
-  orders: projectionSchema(prefix, 'orders', versions.orders),
-  sales: projectionSchema(prefix, 'sales', versions.sales),
+export const readModelSchemas = (prefix = '', versions?: Record<ProjectionName, number>): ReadModelSchemas => ({
+  ...(Object.fromEntries(
+    projectionNames.map((name) => [name, projectionSchema(prefix, name, versions?.[name] ?? 1)]),
+  ) as Record<ProjectionName, string>),
   admin: adminSchema(prefix),
 });
 

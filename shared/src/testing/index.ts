@@ -6,3 +6,4 @@ export * from '../event-store/event-store.contract.js';
 export * from '../cache/cache.contract.js';
 export * from './kafka.js';
 export * from './tcp-proxy.js';
+export * from './recorded.js';

@@ -1,12 +1,8 @@
-import {
-  ORDER_STREAM_PREFIX,
-  projectionSchema,
-  salesTables,
-  type OrderLine,
-  type Row,
-  type SalesDayView,
-  type SqlExecutor,
-} from '@order-engine/shared';
+import { ORDER_STREAM_PREFIX } from '../../domain/streams.js';
+import type { OrderLine } from '../../domain/index.js';
+import type { Row, SqlExecutor } from '../../sql/sql.js';
+import { projectionSchema, salesTables } from '../schemas.js';
+import type { SalesDayView } from '../views.js';
 import { isOrderEvent, type OrderDomainEvent } from '../orders/orders.js';
 import { foldRows, keysOf, type Projection } from '../projection.js';
 import { projectSalesOrder, salesDeltas, type SalesOrderRow } from './sales.js';
@@ -65,7 +61,7 @@ const toRecord = (row: SalesOrderRow) => ({
   revision: row.revision,
 });
 
-export const salesProjection: Projection = {
+export const salesProjection: Projection<'sales'> = {
   name: 'sales',
   version,
   streamPrefix: ORDER_STREAM_PREFIX,

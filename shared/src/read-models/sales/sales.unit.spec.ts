@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderEvent } from '@order-engine/shared';
+import type { OrderEvent } from '../../domain/index.js';
 import type { OrderDomainEvent } from '../orders/orders.js';
 import { eventRecorder } from '../../testing/recorded.js';
 import { projectSalesOrder, salesDeltas, salesOf, type SalesOrderRow } from './sales.js';

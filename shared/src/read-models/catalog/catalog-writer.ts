@@ -1,13 +1,8 @@
-import {
-  cacheKeys,
-  catalogTables,
-  PRODUCT_STREAM_PREFIX,
-  productColumns,
-  productViewFromRow,
-  projectionSchema,
-  type Row,
-  type SqlExecutor,
-} from '@order-engine/shared';
+import { PRODUCT_STREAM_PREFIX } from '../../domain/streams.js';
+import type { Row, SqlExecutor } from '../../sql/sql.js';
+import { catalogTables, projectionSchema } from '../schemas.js';
+import { cacheKeys } from '../views.js';
+import { productColumns, productViewFromRow } from './catalog-codec.js';
 import { foldRows, isoText, keysOf, type Projection } from '../projection.js';
 import { isProductEvent, productView, projectProduct, type ProductDomainEvent, type ProductRow } from './catalog.js';
 
@@ -74,7 +69,7 @@ const cacheWrite = (schema: string) => (row: ProductRow) => ({
   entry: { version: row.revision, value: productView(row), position: row.position },
 });
 
-export const catalogProjection: Projection = {
+export const catalogProjection: Projection<'catalog'> = {
   name: 'catalog',
   version,
   streamPrefix: PRODUCT_STREAM_PREFIX,

@@ -5,7 +5,7 @@ import {
   productStream,
   type DomainEvent,
   type RecordedDomainEvent,
-} from '@order-engine/shared';
+} from '../domain/index.js';
 
 // Stamps domain events as an event store would (stream, revision per stream, dense positions, clock), for pure specs.
 

@@ -1,4 +1,5 @@
-import type { ProductEvent, ProductView, RecordedDomainEvent } from '@order-engine/shared';
+import type { ProductEvent, RecordedDomainEvent } from '../../domain/index.js';
+import type { ProductView } from '../views.js';
 
 // The catalog read model: one row per product. Pure, so it is tested without a database.
 

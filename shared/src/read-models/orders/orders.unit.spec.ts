@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderEvent } from '@order-engine/shared';
+import type { OrderEvent } from '../../domain/index.js';
 import { eventRecorder } from '../../testing/recorded.js';
 import { orderView, projectOrder, type OrderDomainEvent, type OrderRow } from './orders.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProductEvent } from '@order-engine/shared';
+import type { ProductEvent } from '../../domain/index.js';
 import { eventRecorder } from '../../testing/recorded.js';
 import { projectProduct, productView, type ProductDomainEvent, type ProductRow } from './catalog.js';
 

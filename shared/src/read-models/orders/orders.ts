@@ -1,4 +1,5 @@
-import type { OrderEvent, OrderHistoryEntry, OrderView, RecordedDomainEvent } from '@order-engine/shared';
+import type { OrderEvent, RecordedDomainEvent } from '../../domain/index.js';
+import type { OrderHistoryEntry, OrderView } from '../views.js';
 
 // The orders read model: one row per order with its lines, status timeline and shipment. Pure.
 

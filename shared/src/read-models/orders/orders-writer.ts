@@ -1,13 +1,8 @@
-import {
-  cacheKeys,
-  ORDER_STREAM_PREFIX,
-  ordersTables,
-  orderViewFromRow,
-  projectionSchema,
-  storedOrderHistory,
-  type Row,
-  type SqlExecutor,
-} from '@order-engine/shared';
+import { ORDER_STREAM_PREFIX } from '../../domain/streams.js';
+import type { Row, SqlExecutor } from '../../sql/sql.js';
+import { ordersTables, projectionSchema } from '../schemas.js';
+import { cacheKeys } from '../views.js';
+import { orderViewFromRow, storedOrderHistory } from './order-codec.js';
 import { foldRows, isoText, keysOf, type Projection } from '../projection.js';
 import { isOrderEvent, orderView, projectOrder, type OrderDomainEvent, type OrderRow } from './orders.js';
 
@@ -22,21 +17,16 @@ const orderFromRow = (row: Row): OrderRow => ({
 });
 
 const selectOrders = (schema: string): string => `
-  select order_id, customer_id, status, lines, total_cents::text as total_cents, currency,
-    ${isoText('placed_at')} as placed_at,
+  select order_id, customer_id, status, lines, total_cents::text as total_cents, currency, ${isoText('placed_at')} as placed_at,
          history, revision, position::text as position, ${isoText('updated_at')} as updated_at
   from ${schema}.orders where order_id in (select jsonb_array_elements_text($1::jsonb))`;
 
 const upsertOrders = (schema: string): string => `
-  insert into ${schema}.orders (order_id, customer_id, status, lines, total_cents, currency, placed_at, history,
-    revision, position, updated_at)
-  select * from jsonb_to_recordset($1::jsonb) as r(order_id text, customer_id text, status text, lines jsonb,
-    total_cents bigint,
+  insert into ${schema}.orders (order_id, customer_id, status, lines, total_cents, currency, placed_at, history, revision, position, updated_at)
+  select * from jsonb_to_recordset($1::jsonb) as r(order_id text, customer_id text, status text, lines jsonb, total_cents bigint,
     currency text, placed_at timestamptz, history jsonb, revision integer, position bigint, updated_at timestamptz)
-  on conflict (order_id) do update set customer_id = excluded.customer_id, status = excluded.status,
-    lines = excluded.lines,
-    total_cents = excluded.total_cents, currency = excluded.currency, placed_at = excluded.placed_at,
-      history = excluded.history,
+  on conflict (order_id) do update set customer_id = excluded.customer_id, status = excluded.status, lines = excluded.lines,
+    total_cents = excluded.total_cents, currency = excluded.currency, placed_at = excluded.placed_at, history = excluded.history,
     revision = excluded.revision, position = excluded.position, updated_at = excluded.updated_at
   where orders.revision < excluded.revision`;
 
@@ -65,7 +55,7 @@ const cacheWrite = (schema: string) => (row: OrderRow) => ({
   entry: { version: row.revision, value: orderView(row), position: row.position },
 });
 
-export const ordersProjection: Projection = {
+export const ordersProjection: Projection<'orders'> = {
   name: 'orders',
   version,
   streamPrefix: ORDER_STREAM_PREFIX,

@@ -1,5 +1,5 @@
-import type { Row } from '../sql/sql.js';
-import type { ProductStatus, ProductView } from './views.js';
+import type { Row } from '../../sql/sql.js';
+import type { ProductStatus, ProductView } from '../views.js';
 
 // The products row ↔ view codec, once for the writer and the readers. The stock columns are int8, on which the
 // drivers disagree, so they travel as text and become numbers here (every bounded value is far below 2^53).
