@@ -40,3 +40,4 @@ export * from './async/abortable.js';
 export * from './async/admission-limiter.js';
 export * from './async/coalescer.js';
 export * from './async/supervisor.js';
+export * from './processor/index.js';
