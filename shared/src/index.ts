@@ -50,3 +50,4 @@ export * from './async/admission-limiter.js';
 export * from './async/coalescer.js';
 export * from './async/retry-later.js';
 export * from './async/supervisor.js';
+export * from './processor/index.js';

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import {
-  silentLogger,
-  type EventFeed,
-  type FeedRound,
-  type GlobalPosition,
-  type RecordedEvent,
-} from '@order-engine/shared';
-import type { CheckpointStore } from './checkpoints.js';
-import { checkpointedConsumer } from './consumer.js';
+import type { EventFeed, FeedRound } from '../bus/event-feed.js';
+import type { GlobalPosition, RecordedEvent } from '../event-store/event-store.js';
+import { silentLogger } from '../logging/logger.js';
+import { backoff } from './backoff.js';
+import { processor, type ProcessorCheckpoints, type ProcessorOptions } from './processor.js';
+import { reactor, type ReactorOptions } from './reactor.js';
+
+// The loop's guarantees, proven once for every processor (reactor, projector, relay, rebuild): at-least-once,
+// resume, partitions, drain on stop, backoff with jitter, dead-lettering, status and counters.
+
+type ReactingOptions = Omit<ProcessorOptions, 'handle'> & ReactorOptions;
+const reacting = ({ handle, keyOf, ...options }: ReactingOptions) =>
+  processor({ ...options, handle: reactor({ handle, keyOf }) });
 
 const event = (position: number): RecordedEvent => ({
   eventId: `e-${position}`,
@@ -23,13 +27,12 @@ const event = (position: number): RecordedEvent => ({
 
 function memoryCheckpoints(
   start = 0n,
-): CheckpointStore & { saved: GlobalPosition[]; rows: Map<string, GlobalPosition> } {
+): ProcessorCheckpoints & { saved: GlobalPosition[]; rows: Map<string, GlobalPosition> } {
   const saved: GlobalPosition[] = [];
   const rows = new Map<string, GlobalPosition>(start > 0n ? [['test', start]] : []);
   return {
     saved,
     rows,
-    migrate: async () => undefined,
     loadAll: async () => new Map(rows),
     save: async (positions) => {
       for (const [key, next] of positions) {
@@ -67,11 +70,11 @@ const until = async (condition: () => boolean, timeoutMs = 5_000) => {
 
 const fast = { initialMs: 5, maxMs: 20 };
 
-describe('checkpointed consumer', () => {
+describe('processor', () => {
   it('hands every event over in order and checkpoints after each batch', async () => {
     const handled: bigint[] = [];
     const checkpoints = memoryCheckpoints();
-    const consumer = checkpointedConsumer({
+    const consumer = reacting({
       name: 'test',
       feed: historyFeed([[event(1), event(2)], [event(3)]]),
       checkpoints,
@@ -89,7 +92,7 @@ describe('checkpointed consumer', () => {
   it('on a partitioned feed, checkpoints each partition of a round, skips what a partition handled, and reports the lowest as its position', async () => {
     const handled: bigint[] = [];
     const checkpoints = memoryCheckpoints();
-    const consumer = checkpointedConsumer({
+    const consumer = reacting({
       name: 'test',
       feed: partitionedFeed([
         [
@@ -119,7 +122,7 @@ describe('checkpointed consumer', () => {
       ]),
     );
 
-    const resumed = checkpointedConsumer({
+    const resumed = reacting({
       name: 'test',
       feed: partitionedFeed([[{ events: [], partition: 2, through: 4n }]]),
       feedPartitions: 3,
@@ -134,7 +137,7 @@ describe('checkpointed consumer', () => {
 
   it('resumes after the stored checkpoint', async () => {
     const handled: bigint[] = [];
-    const consumer = checkpointedConsumer({
+    const consumer = reacting({
       name: 'test',
       feed: historyFeed([[event(1), event(2)], [event(3)]]),
       checkpoints: memoryCheckpoints(2n),
@@ -150,7 +153,7 @@ describe('checkpointed consumer', () => {
   it('after a failure, backs off and retries from the last checkpoint (at least once)', async () => {
     const handled: bigint[] = [];
     let failures = 1;
-    const consumer = checkpointedConsumer({
+    const consumer = reacting({
       name: 'test',
       feed: historyFeed([[event(1)], [event(2), event(3)]]),
       checkpoints: memoryCheckpoints(),
@@ -174,7 +177,7 @@ describe('checkpointed consumer', () => {
     let release = () => {};
     const released = new Promise<void>((resolve) => (release = resolve));
     const checkpoints = memoryCheckpoints();
-    const consumer = checkpointedConsumer({
+    const consumer = reacting({
       name: 'test',
       feed: historyFeed([[keyed(1, 'a'), keyed(2, 'b'), keyed(3, 'a'), keyed(4, 'b')]]),
       checkpoints,
@@ -205,7 +208,7 @@ describe('checkpointed consumer', () => {
     const checkpoints = memoryCheckpoints();
     let failedWhileRunning = -1;
     let running = 0;
-    const consumer = checkpointedConsumer({
+    const consumer = reacting({
       name: 'test',
       feed: historyFeed([[keyed(1, 'a'), keyed(2, 'b'), keyed(3, 'b')]]),
       checkpoints,
@@ -234,7 +237,7 @@ describe('checkpointed consumer', () => {
   it('survives a feed that fails', async () => {
     let subscriptions = 0;
     const inner = historyFeed([[event(1)]]);
-    const consumer = checkpointedConsumer({
+    const consumer = reacting({
       name: 'test',
       feed: (after, signal) => {
         if (subscriptions++ === 0) throw new Error('broker unreachable');
@@ -252,7 +255,7 @@ describe('checkpointed consumer', () => {
   });
 
   it('stop() ends promptly, even with a feed that ignores the signal', async () => {
-    const consumer = checkpointedConsumer({
+    const consumer = reacting({
       name: 'test',
       // A feed that never yields and never looks at the signal.
       feed: () => ({
@@ -270,7 +273,7 @@ describe('checkpointed consumer', () => {
   });
 
   it('stop() ends promptly while backing off', async () => {
-    const consumer = checkpointedConsumer({
+    const consumer = reacting({
       name: 'test',
       feed: () => {
         throw new Error('always down');
@@ -285,5 +288,95 @@ describe('checkpointed consumer', () => {
     const started = Date.now();
     await consumer.stop();
     expect(Date.now() - started).toBeLessThan(100);
+  });
+
+  it('stop() mid-round drains: the event in hand finishes, the rest of the round is not handled nor checkpointed', async () => {
+    const handled: bigint[] = [];
+    const checkpoints = memoryCheckpoints();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const processing = reacting({
+      name: 'test',
+      feed: historyFeed([[event(1), event(2)]]),
+      checkpoints,
+      handle: async (e) => {
+        if (e.position === 1n) await held;
+        handled.push(e.position);
+      },
+      logger: silentLogger,
+    });
+    processing.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const stopping = processing.stop();
+    release();
+    await stopping;
+    expect(handled).toEqual([1n]);
+    expect(checkpoints.saved).toEqual([]);
+    expect(processing.status()).toMatchObject({ running: false, position: 0n });
+  });
+
+  it('reports its status and counters in one shape', async () => {
+    let failures = 1;
+    const processing = reacting({
+      name: 'test',
+      feed: historyFeed([[event(1), event(2)], [event(3)]]),
+      checkpoints: memoryCheckpoints(),
+      handle: async (e) => {
+        if (e.position === 3n && failures-- > 0) throw new Error('database away');
+      },
+      logger: silentLogger,
+      backoff: fast,
+    });
+    processing.start();
+    await until(() => processing.status().position === 3n);
+    expect(processing.status()).toEqual({
+      name: 'test',
+      running: true,
+      position: 3n,
+      counters: { rounds: 2, events: 3, failures: 1, deadLettered: 0 },
+    });
+    await processing.stop();
+  });
+
+  it('dead-letters a round that keeps failing, checkpoints it and goes on', async () => {
+    const deadLettered: bigint[] = [];
+    const handled: bigint[] = [];
+    const processing = reacting({
+      name: 'test',
+      feed: historyFeed([[event(1)], [event(2)], [event(3)]]),
+      checkpoints: memoryCheckpoints(),
+      handle: async (e) => {
+        if (e.position === 2n) throw new Error('poison');
+        handled.push(e.position);
+      },
+      deadLetter: {
+        afterFailures: 2,
+        record: async (events) => void deadLettered.push(...events.map((e) => e.position)),
+      },
+      logger: silentLogger,
+      backoff: fast,
+    });
+    processing.start();
+    await until(() => processing.status().position === 3n);
+    await processing.stop();
+    expect(deadLettered).toEqual([2n]);
+    expect(handled).toEqual([1n, 3n]);
+    expect(processing.status().counters).toMatchObject({ failures: 2, deadLettered: 1 });
+  });
+});
+
+describe('backoff', () => {
+  it('waits between half and all of a step that doubles up to the cap, and starts over on reset', () => {
+    const lowest = backoff({ initialMs: 100, maxMs: 400 }, () => 0);
+    expect([lowest.next(), lowest.next(), lowest.next(), lowest.next()]).toEqual([50, 100, 200, 200]);
+    lowest.reset();
+    expect(lowest.next()).toBe(50);
+    const highest = backoff({ initialMs: 100, maxMs: 400 }, () => 1);
+    expect([highest.next(), highest.next(), highest.next()]).toEqual([100, 200, 400]);
+  });
+
+  it('spreads the waits of processors failing together', () => {
+    const waits = new Set(Array.from({ length: 20 }, () => backoff({ initialMs: 1_000, maxMs: 1_000 }).next()));
+    expect(waits.size).toBeGreaterThan(1);
   });
 });

@@ -1,0 +1,4 @@
+export * from './backoff.js';
+export * from './status.js';
+export * from './processor.js';
+export * from './reactor.js';
