@@ -81,7 +81,7 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     expect(removedFeeds.sort()).toEqual(oldSchemas.sort());
     const after = await dumpReadModels(w.sql, w.prefix);
     expect(tablesOf(after)).toEqual(before);
-    expect(after.checkpoints).toEqual(['catalog_v2', 'orders_v2', 'sales_v2'].map((key) => `${key}@${w.head}`));
+    expect(after.checkpoints).toEqual(liveProjections.map((p) => `${p.name}_v2@${w.head}`));
 
     // The live runners moved to v2: new events land there.
     const appended = await w.store.append('product-sku-0', [

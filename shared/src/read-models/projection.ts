@@ -1,6 +1,7 @@
 import type { CachedEntry } from '../cache/cache.js';
 import type { RecordedDomainEvent } from '../domain/event-registry.js';
 import type { SqlExecutor } from '../sql/sql.js';
+import type { EntityCacheKey } from './cache-keys.js';
 import type { ProjectionName } from './read-models.js';
 
 /** A cache entry to write once the transaction that produced it has committed. */
@@ -18,8 +19,10 @@ export interface ProjectionTable {
 }
 
 // A projection is pure functions from (row, event) to row plus one SQL writer; this is the writer's face to the runner.
-export interface Projection<Name extends string = ProjectionName> {
+export interface Projection<Name extends string = ProjectionName, Kind extends string = string> {
   readonly name: Name;
+  /** The key of each entity this projection caches (none for one that caches nothing). */
+  readonly cacheKey?: EntityCacheKey<Kind>;
   /** The version a fresh deployment starts at. Rebuilds write later ones; the registry says which one is live. */
   readonly version: number;
   /** Only events of streams with this prefix are decoded and applied; the runner skips the rest (but checkpoints them). */
