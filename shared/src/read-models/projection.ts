@@ -1,8 +1,14 @@
 import type { CachedEntry } from '../cache/cache.js';
 import type { RecordedDomainEvent } from '../domain/event-registry.js';
-import type { SqlExecutor } from '../sql/sql.js';
+import { assertIdentifier, type SqlExecutor } from '../sql/sql.js';
 import type { EntityCacheKey } from './cache-keys.js';
 import type { ProjectionName } from './read-models.js';
+
+// Each projection lives in its own versioned schema (catalog_v1, ...), so a rebuild can write v2 beside the live one.
+// A prefix keeps tests apart: every test gets its own set of schemas. Here, not in schemas.ts, so that a model's
+// module can be imported first without a cycle through the readModels list.
+export const projectionSchema = (prefix: string, name: string, version: number): string =>
+  assertIdentifier(`${prefix}${name}_v${version}`);
 
 /** A cache entry to write once the transaction that produced it has committed. */
 export interface CacheWrite {

@@ -1,11 +1,6 @@
 import { assertIdentifier } from '../sql/sql.js';
-
+import { projectionSchema } from './projection.js';
 import { projectionNames, type ProjectionName } from './read-models.js';
-
-// Each projection lives in its own versioned schema (catalog_v1, ...), so a rebuild can write v2 beside the live one.
-// A prefix keeps tests apart: every test gets its own set of schemas.
-export const projectionSchema = (prefix: string, name: string, version: number): string =>
-  assertIdentifier(`${prefix}${name}_v${version}`);
 
 /** Checkpoints and dead letters of every projection. */
 export const adminSchema = (prefix: string): string => assertIdentifier(`${prefix}projections`);

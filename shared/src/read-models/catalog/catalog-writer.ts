@@ -1,10 +1,9 @@
 import { PRODUCT_STREAM_PREFIX } from '../../domain/streams.js';
 import type { Row, SqlExecutor } from '../../sql/sql.js';
-import { projectionSchema } from '../schemas.js';
 import { catalogTables } from './catalog-tables.js';
 import { productCacheKey } from './catalog-view.js';
 import { productColumns, productViewFromRow } from './catalog-codec.js';
-import { foldRows, isoText, keysOf, type Projection } from '../projection.js';
+import { foldRows, isoText, keysOf, projectionSchema, type Projection } from '../projection.js';
 import { isProductEvent, productView, projectProduct, type ProductDomainEvent, type ProductRow } from './catalog.js';
 
 // One query loads every product a batch touches, the fold runs in memory, one multi-row upsert writes the changes.

@@ -1,10 +1,9 @@
 import { ORDER_STREAM_PREFIX } from '../../domain/streams.js';
 import type { Row, SqlExecutor } from '../../sql/sql.js';
-import { projectionSchema } from '../schemas.js';
 import { ordersTables } from './order-tables.js';
 import { orderCacheKey } from './order-view.js';
 import { orderColumns, orderViewFromRow, storedOrderHistory } from './order-codec.js';
-import { foldRows, isoText, keysOf, type Projection } from '../projection.js';
+import { foldRows, isoText, keysOf, projectionSchema, type Projection } from '../projection.js';
 import { isOrderEvent, orderView, projectOrder, type OrderDomainEvent, type OrderRow } from './orders.js';
 
 const version = 1;

@@ -1,11 +1,10 @@
 import { ORDER_STREAM_PREFIX } from '../../domain/streams.js';
 import type { OrderLine } from '../../domain/index.js';
 import type { Row, SqlExecutor } from '../../sql/sql.js';
-import { projectionSchema } from '../schemas.js';
 import { salesTables } from './sales-tables.js';
 import type { SalesDayView } from './sales-view.js';
 import { isOrderEvent, type OrderDomainEvent } from '../orders/orders.js';
-import { foldRows, keysOf, type Projection } from '../projection.js';
+import { foldRows, keysOf, projectionSchema, type Projection } from '../projection.js';
 import { projectSalesOrder, salesDeltas, type SalesOrderRow } from './sales.js';
 
 const version = 1;
