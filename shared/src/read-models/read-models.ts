@@ -1,12 +1,13 @@
 import { versionKeyPrefix } from './cache-keys.js';
 import { catalogProjection } from './catalog/catalog-writer.js';
+import { customersProjection } from './customers/customers-writer.js';
 import { ordersProjection } from './orders/orders-writer.js';
 import type { Projection } from './projection.js';
 import { salesProjection } from './sales/sales-writer.js';
 
 // Every read model, one line each: the runner, rebuilds, verify, the janitor, dead letters and the query service's
 // test tables iterate over this list.
-export const readModels = [catalogProjection, ordersProjection, salesProjection] as const;
+export const readModels = [catalogProjection, ordersProjection, salesProjection, customersProjection] as const;
 
 export type ProjectionName = (typeof readModels)[number]['name'];
 export const projectionNames: readonly ProjectionName[] = readModels.map((model) => model.name);
