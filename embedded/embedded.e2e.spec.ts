@@ -7,6 +7,7 @@ import {
   decodeEvent,
   productStream,
   loadEngineConfig,
+  projectionNames,
   silentLogger,
 } from '@order-engine/shared';
 import { startEngine, type Engine } from './engine.js';
@@ -241,6 +242,6 @@ describe('embedded engine, end to end', () => {
       `${engine.projectionUrl}/projections`,
     );
     expect(answer.status).toBe(200);
-    expect(answer.body.map((p) => p.name).sort()).toEqual(['catalog', 'orders', 'sales']);
+    expect(answer.body.map((p) => p.name).sort()).toEqual([...projectionNames].sort());
   });
 });

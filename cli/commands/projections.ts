@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { projectionNames } from '@order-engine/shared';
 import { CliFailure, usage, UsageError, type CliContext, type Command } from '../command.js';
 import { count, progressLine } from '../progress.js';
 import { projectionApi, type JobView } from '../projections/client.js';
@@ -8,7 +9,7 @@ import { duration, progressBar, statusTable, verifyReport } from '../projections
 // `projections status` shows every projection's version, status and lag. Both talk to the service's HTTP API: the
 // rebuild runs there (and goes on if this command is interrupted), not in the CLI's process.
 
-const NAMES = ['catalog', 'orders', 'sales'];
+const NAMES: readonly string[] = projectionNames;
 const POLL_MS = 250;
 
 const urlOption = { url: { type: 'string' } } as const;

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { listen, memoryCache, memoryEventStore, silentLogger, type RunningServer } from '@order-engine/shared';
+import {
+  listen,
+  memoryCache,
+  memoryEventStore,
+  projectionNames,
+  silentLogger,
+  type RunningServer,
+} from '@order-engine/shared';
 import { freshName, sharedPglite } from '@order-engine/shared/testing';
 import type { ProjectionStatus } from './admin/projection-status.js';
 import { migrateReadModels } from './read-models/migrate.js';
@@ -54,7 +61,7 @@ describe('projection-service admin API', () => {
 
     const behind = await getProjections(url);
     const ageSeconds = (Date.now() - oldest!.recordedAt.getTime()) / 1000;
-    expect(behind.map((p) => p.name)).toEqual(['catalog', 'orders', 'sales']);
+    expect(behind.map((p) => p.name)).toEqual(projectionNames);
     for (const status of behind) {
       expect(status).toMatchObject({
         version: 1,

@@ -15,16 +15,18 @@ import {
   type ReadinessChecks,
   type SqlExecutor,
 } from '@order-engine/shared';
+import { productReads } from '@order-engine/shared/read-models/catalog';
+import { orderReads } from '@order-engine/shared/read-models/orders';
+import { salesReads } from '@order-engine/shared/read-models/sales';
 import type { ErrorRequestHandler, Express } from 'express';
 import { catalogRoutes } from './catalog/catalog-routes.js';
-import { productReads } from './catalog/product-reads.js';
 import { cacheAside, type CacheCounters } from './consistency/cache-aside.js';
 import { checkpointWaiter, sqlCheckpoints } from './consistency/checkpoint-waiter.js';
 import { entityReads } from './consistency/entity-read.js';
+import { entityRoutes } from './consistency/entity-route.js';
+import { entityReadRoutes } from './entity-routes.js';
 import { readYourWrites } from './consistency/read-your-writes.js';
-import { orderReads } from './orders/order-reads.js';
 import { ordersRoutes } from './orders/orders-routes.js';
-import { salesReads } from './stats/sales-reads.js';
 import { statsRoutes } from './stats/stats-routes.js';
 import { historyRoutes } from './history/index.js';
 
@@ -143,11 +145,11 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     readyTimeoutMs: options.readyTimeoutMs,
   });
   const readEntity = entityReads(cached, consistency);
+  app.use(entityRoutes(entityReadRoutes, { readDb, schemaOf, readEntity }));
   app.use(
     catalogRoutes({
       schema: schemaOf('catalog'),
       products: (schema) => productReads(readDb, schema),
-      readEntity,
       readYourWrites: consistency,
     }),
   );
@@ -155,7 +157,6 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     ordersRoutes({
       schema: schemaOf('orders'),
       orders: (schema) => orderReads(readDb, schema),
-      readEntity,
       readYourWrites: consistency,
     }),
   );

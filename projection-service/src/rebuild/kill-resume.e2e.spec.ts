@@ -87,7 +87,7 @@ describeWithService('DATABASE_URL', 'a rebuild whose process is killed', (databa
     const stopped = await sql.query<{ status: string; events_done: string; events_total: string }>(
       `select status, events_done::text, events_total::text from ${prefix}projections.rebuild_jobs`,
     );
-    expect(stopped.map((job) => job.status)).toEqual(['running', 'running', 'running']);
+    expect(stopped.map((job) => job.status)).toEqual(projectionNames.map(() => 'running'));
     const halfway = stopped.filter((job) => BigInt(job.events_done) < head);
     expect(halfway.length).toBeGreaterThan(0);
 
@@ -99,11 +99,7 @@ describeWithService('DATABASE_URL', 'a rebuild whose process is killed', (databa
       });
     expect(service!.output()).toContain('rebuild resumed');
     const statuses = (await requestJson(`${url}/projections`)).body as { version: number; status: string }[];
-    expect(statuses.map((s) => [s.version, s.status])).toEqual([
-      [2, 'live'],
-      [2, 'live'],
-      [2, 'live'],
-    ]);
+    expect(statuses.map((s) => [s.version, s.status])).toEqual(projectionNames.map(() => [2, 'live']));
 
     const clean = createProjectionService({
       eventStore: store,

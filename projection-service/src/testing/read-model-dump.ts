@@ -1,18 +1,22 @@
-import { readLiveVersions, readModelSchemas, type LiveVersions, type SqlExecutor } from '@order-engine/shared';
+import {
+  projectionNames,
+  readLiveVersions,
+  readModels,
+  readModelSchemas,
+  type LiveVersions,
+  type SqlExecutor,
+} from '@order-engine/shared';
 
 // Every read-model row as text, in a stable order and without the prefix, so two runs over the same history can be
 // compared whole: "delivered twice" or "restarted" must give exactly the rows of a clean run.
 
-export const readModelTables = ['products', 'orders', 'sales_orders', 'sales_daily'] as const;
+export const readModelTables = readModels.flatMap((model) => model.tables.map((table) => table.name));
 
 const tables = (prefix: string, versions: LiveVersions): [string, string][] => {
   const s = readModelSchemas(prefix, versions);
-  return [
-    ['products', `${s.catalog}.products`],
-    ['orders', `${s.orders}.orders`],
-    ['sales_orders', `${s.sales}.sales_orders`],
-    ['sales_daily', `${s.sales}.sales_daily`],
-  ];
+  return readModels.flatMap((model) =>
+    model.tables.map(({ name }): [string, string] => [name, `${s[model.name]}.${name}`]),
+  );
 };
 
 /** The rows of the live versions (as the registry says; v1 without one), every checkpoint row and every dead letter. */
@@ -50,7 +54,7 @@ export const tablesOf = (dump: Record<string, string[]>): Record<string, string[
 export async function dropReadModels(sql: SqlExecutor, prefix: string): Promise<void> {
   if (prefix === '') throw new Error('dropReadModels needs a test prefix');
   const versions = await sql.query<{ name: string }>(`select nspname as name from pg_namespace where nspname ~ $1`, [
-    `^${prefix}(catalog|orders|sales)_v[0-9]+$`,
+    `^${prefix}(${projectionNames.join('|')})_v[0-9]+$`,
   ]);
   for (const schema of [...versions.map((row) => row.name), readModelSchemas(prefix).admin])
     await sql.exec(`drop schema if exists ${schema} cascade`);

@@ -1,13 +1,12 @@
-import { cacheKeys, NotFound, Sku } from '@order-engine/shared';
+import { Sku } from '@order-engine/shared';
+import { productCacheKey, productReads, type ProductReads } from '@order-engine/shared/read-models/catalog';
 import { Router } from 'express';
 import { z } from 'zod';
-import { JSON_CONTENT_TYPE } from '../consistency/cache-aside.js';
-import type { ReadEntity } from '../consistency/entity-read.js';
+import { entityRoute } from '../consistency/entity-route.js';
 import type { ReadYourWrites } from '../consistency/read-your-writes.js';
-import { minPositionOf, setReadPosition, waitForRequestedPosition } from '../consistency/read-position-headers.js';
+import { waitForRequestedPosition } from '../consistency/read-position-headers.js';
 import { cursorParam, toPage } from '../input/cursor.js';
 import { booleanParam, limitParam, textParam } from '../input/params.js';
-import type { ProductReads } from './product-reads.js';
 
 const ProductCursor = z.object({ sku: Sku });
 
@@ -19,17 +18,22 @@ const ListProductsQuery = z.object({
   cursor: cursorParam(ProductCursor).optional(),
 });
 
-const ProductParams = z.object({ sku: Sku });
+export const productRoute = entityRoute({
+  path: '/products/:sku',
+  id: Sku,
+  projection: 'catalog',
+  cacheKey: productCacheKey,
+  load: (db, schema, sku) => productReads(db, schema).bySku(sku),
+});
 
 export interface CatalogRoutesOptions {
   /** The catalog's live schema, resolved per request: a rebuild's switch is followed without a restart. */
   schema: () => Promise<string>;
   products: (schema: string) => ProductReads;
-  readEntity: ReadEntity;
   readYourWrites: ReadYourWrites;
 }
 
-export function catalogRoutes({ schema, products, readEntity, readYourWrites }: CatalogRoutesOptions): Router {
+export function catalogRoutes({ schema, products, readYourWrites }: CatalogRoutesOptions): Router {
   const router = Router();
 
   // The schema is resolved after waiting for the request's position: the waiter follows a switch by itself, and waits
@@ -47,20 +51,6 @@ export function catalogRoutes({ schema, products, readEntity, readYourWrites }: 
         (product) => ({ sku: product.sku }),
       ),
     );
-  });
-
-  router.get('/products/:sku', async (req, res) => {
-    const { sku } = ProductParams.parse(req.params);
-    const { json, cache, readPosition } = await readEntity(minPositionOf(req), {
-      projection: 'catalog',
-      schema,
-      key: (live) => cacheKeys.product(live, sku),
-      load: (live) => products(live).bySku(sku),
-    });
-    if (readPosition) setReadPosition(res, readPosition);
-    res.setHeader('X-Cache', cache);
-    if (json === undefined) throw new NotFound('product', sku);
-    res.setHeader('Content-Type', JSON_CONTENT_TYPE).send(json);
   });
 
   return router;

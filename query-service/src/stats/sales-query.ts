@@ -1,4 +1,5 @@
 import { Sku } from '@order-engine/shared';
+import type { SalesRange } from '@order-engine/shared/read-models/sales';
 import { z } from 'zod';
 import { isoDayParam } from '../input/params.js';
 
@@ -14,12 +15,6 @@ const dayNumber = (day: string): number => Date.parse(`${day}T00:00:00.000Z`) / 
 const fromDayNumber = (n: number): string => new Date(n * DAY_MS).toISOString().slice(0, 10);
 
 export const utcDay = (instant: Date): string => instant.toISOString().slice(0, 10);
-
-export interface SalesRange {
-  from: string;
-  to: string;
-  sku?: string;
-}
 
 /** The schema depends on today, which the caller passes in, so defaults are testable without a clock. */
 export const salesQuery = (today: string) =>

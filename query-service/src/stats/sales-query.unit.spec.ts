@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { salesQuery } from './sales-query.js';
-import { totalsOf } from './sales-reads.js';
+import { totalsOf } from '@order-engine/shared/read-models/sales';
 
 describe('sales query', () => {
   const query = salesQuery('2026-03-01');

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { ReadYourWrites } from '../consistency/read-your-writes.js';
 import { waitForRequestedPosition } from '../consistency/read-position-headers.js';
 import { salesQuery, utcDay } from './sales-query.js';
-import type { SalesReads } from './sales-reads.js';
+import type { SalesReads } from '@order-engine/shared/read-models/sales';
 
 export interface StatsRoutesOptions {
   /** The sales projection's live schema, resolved per request (after waiting for X-Min-Position). */

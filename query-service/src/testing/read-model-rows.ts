@@ -1,15 +1,13 @@
-import type { OrderView, ProductView, ReadModelSchemas, SalesDayView, SqlExecutor } from '@order-engine/shared';
-import { adminTables, catalogTables, ordersTables, salesTables } from '@order-engine/shared';
+import { adminTables, readModels, type ReadModelSchemas, type SqlExecutor } from '@order-engine/shared';
+import type { ProductView } from '@order-engine/shared/read-models/catalog';
+import type { OrderView } from '@order-engine/shared/read-models/orders';
+import type { SalesDayView } from '@order-engine/shared/read-models/sales';
 
 // Tests write read-model rows directly, the way the projection service would, so query tests need no projection.
 
 export async function createReadModelTables(db: SqlExecutor, schemas: ReadModelSchemas): Promise<void> {
-  await db.exec(
-    catalogTables(schemas.catalog) +
-      ordersTables(schemas.orders) +
-      salesTables(schemas.sales) +
-      adminTables(schemas.admin),
-  );
+  await db.exec(adminTables(schemas.admin));
+  for (const model of readModels) await model.migrate(db, schemas[model.name]);
 }
 
 export async function dropReadModelSchemas(db: SqlExecutor, schemas: ReadModelSchemas): Promise<void> {

@@ -1,7 +1,14 @@
 import type { CachedEntry } from '../cache/cache.js';
 import type { RecordedDomainEvent } from '../domain/event-registry.js';
-import type { SqlExecutor } from '../sql/sql.js';
+import { assertIdentifier, type SqlExecutor } from '../sql/sql.js';
+import type { EntityCacheKey } from './cache-keys.js';
 import type { ProjectionName } from './read-models.js';
+
+// Each projection lives in its own versioned schema (catalog_v1, ...), so a rebuild can write v2 beside the live one.
+// A prefix keeps tests apart: every test gets its own set of schemas. Here, not in schemas.ts, so that a model's
+// module can be imported first without a cycle through the readModels list.
+export const projectionSchema = (prefix: string, name: string, version: number): string =>
+  assertIdentifier(`${prefix}${name}_v${version}`);
 
 /** A cache entry to write once the transaction that produced it has committed. */
 export interface CacheWrite {
@@ -18,8 +25,10 @@ export interface ProjectionTable {
 }
 
 // A projection is pure functions from (row, event) to row plus one SQL writer; this is the writer's face to the runner.
-export interface Projection<Name extends string = ProjectionName> {
+export interface Projection<Name extends string = ProjectionName, Kind extends string = string> {
   readonly name: Name;
+  /** The key of each entity this projection caches (none for one that caches nothing). */
+  readonly cacheKey?: EntityCacheKey<Kind>;
   /** The version a fresh deployment starts at. Rebuilds write later ones; the registry says which one is live. */
   readonly version: number;
   /** Only events of streams with this prefix are decoded and applied; the runner skips the rest (but checkpoints them). */

@@ -1,11 +1,6 @@
 import { assertIdentifier } from '../sql/sql.js';
-
+import { projectionSchema } from './projection.js';
 import { projectionNames, type ProjectionName } from './read-models.js';
-
-// Each projection lives in its own versioned schema (catalog_v1, ...), so a rebuild can write v2 beside the live one.
-// A prefix keeps tests apart: every test gets its own set of schemas.
-export const projectionSchema = (prefix: string, name: ProjectionName, version: number): string =>
-  assertIdentifier(`${prefix}${name}_v${version}`);
 
 /** Checkpoints and dead letters of every projection. */
 export const adminSchema = (prefix: string): string => assertIdentifier(`${prefix}projections`);
@@ -18,79 +13,6 @@ export const readModelSchemas = (prefix = '', versions?: Record<ProjectionName, 
   ) as Record<ProjectionName, string>),
   admin: adminSchema(prefix),
 });
-
-// Tables made before the stock columns were bigint are widened once: a history of restocks can pass 2^31 units.
-const widenToBigint = (schema: string, table: string, columns: string[]): string => `
-do $$ begin
-  ${columns
-    .map(
-      (column) => `if (select data_type from information_schema.columns
-        where table_schema = '${schema}' and table_name = '${table}' and column_name = '${column}') = 'integer' then
-    alter table ${schema}.${table} alter column ${column} type bigint;
-  end if;`,
-    )
-    .join('\n  ')}
-end $$;`;
-
-export const catalogTables = (s: string): string => `
-create schema if not exists ${s};
-create table if not exists ${s}.products (
-  sku text primary key,
-  name text not null,
-  category text not null,
-  price_cents bigint not null,
-  currency text not null,
-  on_hand bigint not null,
-  reserved bigint not null,
-  held bigint not null default 0,
-  available bigint not null,
-  status text not null,
-  revision integer not null,
-  position bigint not null,
-  updated_at timestamptz not null
-);
-create index if not exists products_category_sku on ${s}.products (category, sku);
-alter table ${s}.products add column if not exists held bigint not null default 0;
-${widenToBigint(s, 'products', ['on_hand', 'reserved', 'available'])}
-`;
-
-export const ordersTables = (s: string): string => `
-create schema if not exists ${s};
-create table if not exists ${s}.orders (
-  order_id text primary key,
-  customer_id text not null,
-  status text not null,
-  lines jsonb not null,
-  total_cents bigint not null,
-  currency text not null,
-  placed_at timestamptz not null,
-  history jsonb not null,
-  revision integer not null,
-  position bigint not null,
-  updated_at timestamptz not null
-);
-create index if not exists orders_customer_newest on ${s}.orders (customer_id, placed_at desc, order_id desc);
-`;
-
-// sales_orders remembers each order's lines and paid day, so OrderPaid and a later OrderCancelled can be counted once.
-export const salesTables = (s: string): string => `
-create schema if not exists ${s};
-create table if not exists ${s}.sales_orders (
-  order_id text primary key,
-  lines jsonb not null,
-  currency text not null,
-  paid_day date,
-  revision integer not null
-);
-create table if not exists ${s}.sales_daily (
-  day date not null,
-  sku text not null,
-  currency text not null,
-  units bigint not null,
-  revenue_cents bigint not null,
-  primary key (day, sku, currency)
-);
-`;
 
 export const adminTables = (s: string): string => `
 create schema if not exists ${s};

@@ -1,10 +1,11 @@
 import type { Row } from '../../sql/sql.js';
-import type { ProductStatus, ProductView } from '../views.js';
+import type { ProductStatus, ProductView } from './catalog-view.js';
 
 // The products row ↔ view codec, once for the writer and the readers. The stock columns are int8, on which the
 // drivers disagree, so they travel as text and become numbers here (every bounded value is far below 2^53).
-export const productColumns = `sku, name, category, price_cents::text as price_cents, currency, on_hand::text as on_hand,
-  reserved::text as reserved, held::text as held, available::text as available, status, revision`;
+export const productColumns = `sku, name, category, price_cents::text as price_cents, currency,
+  on_hand::text as on_hand, reserved::text as reserved, held::text as held, available::text as available, status,
+  revision`;
 
 export const productViewFromRow = (row: Row): ProductView => ({
   sku: row.sku as string,

@@ -1,9 +1,9 @@
 import { PRODUCT_STREAM_PREFIX } from '../../domain/streams.js';
 import type { Row, SqlExecutor } from '../../sql/sql.js';
-import { catalogTables, projectionSchema } from '../schemas.js';
-import { cacheKeys } from '../views.js';
+import { catalogTables } from './catalog-tables.js';
+import { productCacheKey } from './catalog-view.js';
 import { productColumns, productViewFromRow } from './catalog-codec.js';
-import { foldRows, isoText, keysOf, type Projection } from '../projection.js';
+import { foldRows, isoText, keysOf, projectionSchema, type Projection } from '../projection.js';
 import { isProductEvent, productView, projectProduct, type ProductDomainEvent, type ProductRow } from './catalog.js';
 
 // One query loads every product a batch touches, the fold runs in memory, one multi-row upsert writes the changes.
@@ -65,12 +65,13 @@ const loadProducts = async (
   );
 
 const cacheWrite = (schema: string) => (row: ProductRow) => ({
-  key: cacheKeys.product(schema, row.sku),
+  key: productCacheKey.of(schema, row.sku),
   entry: { version: row.revision, value: productView(row), position: row.position },
 });
 
-export const catalogProjection: Projection<'catalog'> = {
+export const catalogProjection: Projection<'catalog', 'product'> = {
   name: 'catalog',
+  cacheKey: productCacheKey,
   version,
   streamPrefix: PRODUCT_STREAM_PREFIX,
   schema: (prefix, at = version) => projectionSchema(prefix, 'catalog', at),

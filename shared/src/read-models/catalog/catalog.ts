@@ -1,5 +1,5 @@
 import type { ProductEvent, RecordedDomainEvent } from '../../domain/index.js';
-import type { ProductView } from '../views.js';
+import type { ProductView } from './catalog-view.js';
 
 // The catalog read model: one row per product. Pure, so it is tested without a database.
 

@@ -1,5 +1,6 @@
 import type { Row } from '../../sql/sql.js';
-import type { OrderHistoryEntry, OrderLineView, OrderView } from '../views.js';
+import { isoText } from '../projection.js';
+import type { OrderHistoryEntry, OrderLineView, OrderView } from './order-view.js';
 
 // The orders row ↔ view codec, once for the writer (projection service) and the readers (query service).
 
@@ -13,10 +14,20 @@ export const storedOrderHistory = (order: OrderView): StoredHistoryEntry[] =>
     entry.status === 'shipped' && order.shipment ? { ...entry, ...order.shipment } : entry,
   );
 
+// placed_at leaves PostgreSQL as UTC ISO text: the drivers would otherwise make Dates in the process's time zone. The
+// alias differs from the column, so ORDER BY placed_at still sorts instants, not their text.
+export const orderColumns = `order_id, customer_id, status, lines, total_cents::text as total_cents, currency,
+  ${isoText('placed_at')} as placed_at_iso, history, revision`;
+
+const placedAtOf = (row: Row): string => {
+  const placedAt = row.placed_at_iso ?? row.placed_at;
+  return placedAt instanceof Date ? placedAt.toISOString() : (placedAt as string);
+};
+
 // jsonb comes back parsed from both drivers; accept text too, in case an adapter leaves it raw.
 const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
-/** The view from an orders row whose placed_at is ISO text (or a Date). */
+/** The view from an orders row selected with orderColumns (or a plain row, whose placed_at is a Date). */
 export function orderViewFromRow(row: Row): OrderView {
   const stored = json<StoredHistoryEntry[]>(row.history);
   const history = stored.map(({ carrier: _carrier, trackingNumber: _tracking, ...entry }) => entry);
@@ -28,7 +39,7 @@ export function orderViewFromRow(row: Row): OrderView {
     lines: json<OrderLineView[]>(row.lines),
     totalCents: Number(row.total_cents),
     currency: row.currency as string,
-    placedAt: row.placed_at instanceof Date ? row.placed_at.toISOString() : (row.placed_at as string),
+    placedAt: placedAtOf(row),
     history,
     revision: Number(row.revision),
   };

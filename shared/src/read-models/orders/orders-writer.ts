@@ -1,9 +1,9 @@
 import { ORDER_STREAM_PREFIX } from '../../domain/streams.js';
 import type { Row, SqlExecutor } from '../../sql/sql.js';
-import { ordersTables, projectionSchema } from '../schemas.js';
-import { cacheKeys } from '../views.js';
-import { orderViewFromRow, storedOrderHistory } from './order-codec.js';
-import { foldRows, isoText, keysOf, type Projection } from '../projection.js';
+import { ordersTables } from './order-tables.js';
+import { orderCacheKey } from './order-view.js';
+import { orderColumns, orderViewFromRow, storedOrderHistory } from './order-codec.js';
+import { foldRows, isoText, keysOf, projectionSchema, type Projection } from '../projection.js';
 import { isOrderEvent, orderView, projectOrder, type OrderDomainEvent, type OrderRow } from './orders.js';
 
 const version = 1;
@@ -17,17 +17,18 @@ const orderFromRow = (row: Row): OrderRow => ({
 });
 
 const selectOrders = (schema: string): string => `
-  select order_id, customer_id, status, lines, total_cents::text as total_cents, currency, ${isoText('placed_at')} as placed_at,
-         history, revision, position::text as position, ${isoText('updated_at')} as updated_at
+  select ${orderColumns}, position::text as position, ${isoText('updated_at')} as updated_at
   from ${schema}.orders where order_id in (select jsonb_array_elements_text($1::jsonb))`;
 
 const upsertOrders = (schema: string): string => `
-  insert into ${schema}.orders (order_id, customer_id, status, lines, total_cents, currency, placed_at, history, revision, position, updated_at)
-  select * from jsonb_to_recordset($1::jsonb) as r(order_id text, customer_id text, status text, lines jsonb, total_cents bigint,
-    currency text, placed_at timestamptz, history jsonb, revision integer, position bigint, updated_at timestamptz)
-  on conflict (order_id) do update set customer_id = excluded.customer_id, status = excluded.status, lines = excluded.lines,
-    total_cents = excluded.total_cents, currency = excluded.currency, placed_at = excluded.placed_at, history = excluded.history,
-    revision = excluded.revision, position = excluded.position, updated_at = excluded.updated_at
+  insert into ${schema}.orders (order_id, customer_id, status, lines, total_cents, currency, placed_at, history,
+    revision, position, updated_at)
+  select * from jsonb_to_recordset($1::jsonb) as r(order_id text, customer_id text, status text, lines jsonb,
+    total_cents bigint, currency text, placed_at timestamptz, history jsonb, revision integer, position bigint,
+    updated_at timestamptz)
+  on conflict (order_id) do update set customer_id = excluded.customer_id, status = excluded.status,
+    lines = excluded.lines, total_cents = excluded.total_cents, currency = excluded.currency,
+    placed_at = excluded.placed_at, history = excluded.history, revision = excluded.revision, position = excluded.position, updated_at = excluded.updated_at
   where orders.revision < excluded.revision`;
 
 const toRecord = (row: OrderRow) => ({
@@ -51,12 +52,13 @@ const loadOrders = async (db: SqlExecutor, schema: string, events: readonly Orde
   );
 
 const cacheWrite = (schema: string) => (row: OrderRow) => ({
-  key: cacheKeys.order(schema, row.orderId),
+  key: orderCacheKey.of(schema, row.orderId),
   entry: { version: row.revision, value: orderView(row), position: row.position },
 });
 
-export const ordersProjection: Projection<'orders'> = {
+export const ordersProjection: Projection<'orders', 'order'> = {
   name: 'orders',
+  cacheKey: orderCacheKey,
   version,
   streamPrefix: ORDER_STREAM_PREFIX,
   schema: (prefix, at = version) => projectionSchema(prefix, 'orders', at),

@@ -1,5 +1,5 @@
 import type { OrderEvent, RecordedDomainEvent } from '../../domain/index.js';
-import type { OrderHistoryEntry, OrderView } from '../views.js';
+import type { OrderHistoryEntry, OrderView } from './order-view.js';
 
 // The orders read model: one row per order with its lines, status timeline and shipment. Pure.
 

@@ -1,10 +1,10 @@
 import { ORDER_STREAM_PREFIX } from '../../domain/streams.js';
 import type { OrderLine } from '../../domain/index.js';
 import type { Row, SqlExecutor } from '../../sql/sql.js';
-import { projectionSchema, salesTables } from '../schemas.js';
-import type { SalesDayView } from '../views.js';
+import { salesTables } from './sales-tables.js';
+import type { SalesDayView } from './sales-view.js';
 import { isOrderEvent, type OrderDomainEvent } from '../orders/orders.js';
-import { foldRows, keysOf, type Projection } from '../projection.js';
+import { foldRows, keysOf, projectionSchema, type Projection } from '../projection.js';
 import { projectSalesOrder, salesDeltas, type SalesOrderRow } from './sales.js';
 
 const version = 1;
@@ -36,15 +36,6 @@ const dropEmptyDays = (schema: string): string => `
   delete from ${schema}.sales_daily d using jsonb_to_recordset($1::jsonb) as r(day date, sku text, currency text)
   where d.day = r.day and d.sku = r.sku and d.currency = r.currency and d.units = 0 and d.revenue_cents = 0`;
 
-/** The view from a sales_daily row (select day::text: drivers differ on date). */
-export const salesDayViewFromRow = (row: Row): SalesDayView => ({
-  day: row.day instanceof Date ? row.day.toISOString().slice(0, 10) : (row.day as string),
-  sku: row.sku as string,
-  currency: row.currency as string,
-  units: Number(row.units),
-  revenueCents: Number(row.revenue_cents),
-});
-
 const salesOrderFromRow = (row: Row): SalesOrderRow => ({
   orderId: row.order_id as string,
   lines: row.lines as OrderLine[],
@@ -61,7 +52,7 @@ const toRecord = (row: SalesOrderRow) => ({
   revision: row.revision,
 });
 
-export const salesProjection: Projection<'sales'> = {
+export const salesProjection: Projection<'sales', never> = {
   name: 'sales',
   version,
   streamPrefix: ORDER_STREAM_PREFIX,

@@ -1,5 +1,5 @@
 import type { OrderLine } from '../../domain/index.js';
-import type { SalesDayView } from '../views.js';
+import type { SalesDayView } from './sales-view.js';
 import type { OrderDomainEvent } from '../orders/orders.js';
 
 // Sales per UTC day of payment and sku. A sales_orders row remembers each order's lines and the day it counts on,

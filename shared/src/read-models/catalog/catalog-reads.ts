@@ -1,6 +1,8 @@
-import { productColumns, productViewFromRow, type ProductView, type SqlExecutor } from '@order-engine/shared';
+import type { SqlExecutor } from '../../sql/sql.js';
+import { productColumns, productViewFromRow } from './catalog-codec.js';
+import type { ProductView } from './catalog-view.js';
 
-// The catalog read model in PostgreSQL: one query per read, rows mapped to the API's ProductView.
+// The query side of the catalog: one query per read, rows mapped to the API's ProductView.
 
 export interface ProductFilter {
   category?: string;
