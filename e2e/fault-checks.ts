@@ -47,7 +47,8 @@ export async function effectsOf(
 export async function undecidedOrders(sql: SqlExecutor, eventSchema: string): Promise<string[]> {
   const rows = await sql.query<{ stream_id: string }>(
     `select p.stream_id from ${eventSchema}.events p where p.type = 'OrderPlaced' and not exists
-      (select 1 from ${eventSchema}.events d where d.stream_id = p.stream_id and d.type in ('OrderConfirmed', 'OrderRejected'))`,
+      (select 1 from ${eventSchema}.events d
+        where d.stream_id = p.stream_id and d.type in ('OrderConfirmed', 'OrderRejected'))`,
   );
   return rows.map((r) => r.stream_id);
 }

@@ -165,7 +165,8 @@ function figures(mode: Mode, result: Measured): Figure[] {
       unit: 'ms',
       note:
         `target ≤ ${target} at ${RATE} ` +
-        `commands/s${result.invisible > 0 ? `; ${result.invisible} orders not visible within ${load.visibleTimeoutMs / 1_000} s` : ''}`,
+        `commands/s${result.invisible > 0 ? `; ${result.invisible} orders not visible` : ''}` +
+        `${result.invisible > 0 ? ` within ${load.visibleTimeoutMs / 1_000} s` : ''}`,
     },
     {
       name: `${mode}.errors`,

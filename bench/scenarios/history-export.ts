@@ -97,8 +97,10 @@ async function seed(sql: Sql, schema: string, log: (message: string) => void): P
          (array['OrderPlaced','OrderLineReserved','OrderConfirmed','OrderPaid','OrderShipped'])[step + 1], 1,
               case step
                 when 0 then jsonb_build_object('orderId', 'bench-' || o, 'customerId', 'customer-' || (o % 5000),
-                  'lines', jsonb_build_array(jsonb_build_object('sku', 'sku-' || (o % 500), 'quantity', 1 + o % 3, 'unitPriceCents', 1000 + o % 9000)),
-                  'currency', 'EUR', 'totalCents', (1 + o % 3) * (1000 + o % 9000), 'placedAt', '2025-01-01T00:00:00.000Z')
+                  'lines', jsonb_build_array(jsonb_build_object('sku', 'sku-' || (o % 500), 'quantity', 1 + o % 3,
+                    'unitPriceCents', 1000 + o % 9000)),
+                  'currency', 'EUR', 'totalCents', (1 + o % 3) * (1000 + o % 9000),
+                  'placedAt', '2025-01-01T00:00:00.000Z')
                 when 1 then jsonb_build_object('orderId', 'bench-' || o, 'sku', 'sku-' || (o % 500), 'quantity',
                   1 + o % 3)
                 when 2 then jsonb_build_object('orderId', 'bench-' || o)
@@ -181,8 +183,13 @@ function readInChild(url: string): Promise<{ status: number; lines: number; byte
     const started = performance.now();
     get(process.argv[1], (answer) => {
       let lines = 0, bytes = 0;
-      answer.on('data', (chunk) => { bytes += chunk.length; for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++; });
-      answer.on('end', () => console.log(JSON.stringify({ status: answer.statusCode, lines, bytes, ms: performance.now() - started })));
+      answer.on('data', (chunk) => {
+        bytes += chunk.length;
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      });
+      answer.on('end', () =>
+        console.log(JSON.stringify({ status: answer.statusCode, lines, bytes, ms: performance.now() - started })),
+      );
     });`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', client, url], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -168,7 +168,8 @@ export const queries: Scenario = {
       }
       log(
         `${PRODUCTS.toLocaleString('en-US')} products in ${catalogProjection.schema(prefix)}; answer ` +
-          `${JSON.stringify(sample).length} bytes; ${CONNECTIONS} connections; ${ROUNDS} slices of ${SLICE_SECONDS} s per server, in turn`,
+          `${JSON.stringify(sample).length} bytes; ${CONNECTIONS} connections; ` +
+          `${ROUNDS} slices of ${SLICE_SECONDS} s per server, in turn`,
       );
       const results = await generateLoad({
         targets,

@@ -107,7 +107,9 @@ export const rebuild: Scenario = {
       if (copy) {
         log(
           `raw COPY of the same ${events.toLocaleString('en-US')} rows: ${copy.bare.toFixed(1)} s into a bare table ` +
-            `(${Math.round(events / copy.bare).toLocaleString('en-US')} rows/s), ${copy.indexed.toFixed(1)} s with the event store's indexes (${Math.round(events / copy.indexed).toLocaleString('en-US')} rows/s)`,
+            `(${Math.round(events / copy.bare).toLocaleString('en-US')} rows/s), ` +
+            `${copy.indexed.toFixed(1)} s with the ` +
+            `event store's indexes (${Math.round(events / copy.indexed).toLocaleString('en-US')} rows/s)`,
         );
       }
 

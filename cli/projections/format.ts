@@ -35,7 +35,8 @@ export function statusTable(statuses: readonly StatusView[]): string {
       `v${s.version}`,
       s.rebuild
         ? `rebuilding v${s.rebuild.targetVersion} ` +
-          `${s.rebuild.eventsTotal > 0 ? ((s.rebuild.eventsDone / s.rebuild.eventsTotal) * 100).toFixed(1) : '0.0'}% ETA ${duration(s.rebuild.etaSeconds)}${s.rebuild.stale ? ' (stalled)' : ''}`
+          `${s.rebuild.eventsTotal > 0 ? ((s.rebuild.eventsDone / s.rebuild.eventsTotal) * 100).toFixed(1) : '0.0'}% ` +
+          `ETA ${duration(s.rebuild.etaSeconds)}${s.rebuild.stale ? ' (stalled)' : ''}`
         : s.status,
       s.checkpoint,
       count(s.lagEvents),

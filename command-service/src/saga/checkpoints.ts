@@ -30,7 +30,8 @@ export function sqlCheckpointStore(sql: Sql, options: { prefix: string }): Check
       await sql.query(
         `INSERT INTO ${table} (name, position)
          SELECT name, position FROM jsonb_to_recordset($1::jsonb) AS r(name text, position bigint) ORDER BY name
-         ON CONFLICT (name) DO UPDATE SET position = GREATEST(${table}.position, EXCLUDED.position), updated_at = now()`,
+         ON CONFLICT (name) DO UPDATE
+         SET position = GREATEST(${table}.position, EXCLUDED.position), updated_at = now()`,
         [JSON.stringify([...positions].map(([name, position]) => ({ name, position: position.toString() })))],
         { prepare: true },
       );

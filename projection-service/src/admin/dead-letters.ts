@@ -62,7 +62,8 @@ export function deadLetters({ sql, eventStore, prefix, projections, cache, logge
   const table = `${admin}.dead_letters`;
   // A letter's key is a version's schema: `<prefix><name>_v<n>`.
   const schemaPattern = (name: ProjectionName) => `^${prefix}${name}_v[0-9]+$`;
-  const columns = `id::text as id, projection as schema, event_id::text as "eventId", position::text as position, event_type as "eventType", error,
+  const columns = `id::text as id, projection as schema, event_id::text as "eventId", position::text as position,
+    event_type as "eventType", error,
     to_char(failed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "failedAt"`;
 
   const projectionNamed = (name: ProjectionName): Projection => {

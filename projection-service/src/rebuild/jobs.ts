@@ -32,7 +32,8 @@ const columns = (staleMs: number) => `
     'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as started_at,
   to_char(heartbeat_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as heartbeat_at,
   to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as finished_at,
-  (status = 'running' and heartbeat_at < now() - make_interval(secs => ${Number(staleMs) / 1000})) as stale, result, error`;
+  (status = 'running' and heartbeat_at < now() - make_interval(secs => ${Number(staleMs) / 1000})) as stale,
+  result, error`;
 
 type JobRow = Record<string, unknown>;
 

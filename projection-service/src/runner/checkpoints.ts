@@ -92,7 +92,8 @@ export async function advanceCheckpoints(
     // The sources' first batches: create their rows, then take them as above (the others have moved already).
     await tx.query(
       `insert into ${admin}.checkpoints (projection, position)
-       select projection, 0 from jsonb_array_elements_text($1::jsonb) as projection order by projection on conflict (projection) do nothing`,
+       select projection, 0 from jsonb_array_elements_text($1::jsonb) as projection order by projection
+       on conflict (projection) do nothing`,
       [JSON.stringify(missing.map(({ key }) => key))],
     );
     for (const row of await advance(missing)) before.set(row.key, BigInt(row.position));

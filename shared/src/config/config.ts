@@ -148,7 +148,8 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
       result.error.issues.map(
         (issue) =>
           `${issue.path.join('.') || '(env)'}: ` +
-          `${issue.message}${'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`,
+          `${issue.message}` +
+          `${'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`,
       ),
     );
   }

@@ -31,7 +31,7 @@ export interface Projection<Name extends string = ProjectionName, Kind extends s
   readonly cacheKey?: EntityCacheKey<Kind>;
   /** The version a fresh deployment starts at. Rebuilds write later ones; the registry says which one is live. */
   readonly version: number;
-  /** Only events of streams with this prefix are decoded and applied; the runner skips the rest (but checkpoints them). */
+  /** Only events of streams with this prefix are decoded and applied; the runner skips (but checkpoints) the rest. */
   readonly streamPrefix: string;
   /** The schema of a version of this projection (by default the first). */
   schema(prefix: string, version?: number): string;

@@ -28,7 +28,8 @@ const upsertOrders = (schema: string): string => `
     updated_at timestamptz)
   on conflict (order_id) do update set customer_id = excluded.customer_id, status = excluded.status,
     lines = excluded.lines, total_cents = excluded.total_cents, currency = excluded.currency,
-    placed_at = excluded.placed_at, history = excluded.history, revision = excluded.revision, position = excluded.position, updated_at = excluded.updated_at
+    placed_at = excluded.placed_at, history = excluded.history, revision = excluded.revision,
+    position = excluded.position, updated_at = excluded.updated_at
   where orders.revision < excluded.revision`;
 
 const toRecord = (row: OrderRow) => ({
