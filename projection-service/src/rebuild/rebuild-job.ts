@@ -207,7 +207,7 @@ async function replayAndSwitch(
       filter: { streamPrefix: projection.streamPrefix },
       ...(job.verify ? { bound: liveCheckpoint } : {}),
       apply: async (events, through) => {
-        await applyPage([{ events, through }]);
+        await applyPage([{ source: schema, events, through }]);
         state.checkpoint = through;
         if (through > state.head) state.head = through;
         meter.record(Number(through));
@@ -237,7 +237,7 @@ async function replayAndSwitch(
       logger.warn('the switch could not apply the last events; applying them one batch at a time first', {
         error: message(error),
       });
-      await applyPage([{ events: pending, through: reach }]);
+      await applyPage([{ source: schema, events: pending, through: reach }]);
       state.checkpoint = reach;
       continue;
     }
