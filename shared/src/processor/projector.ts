@@ -51,7 +51,7 @@ export function projector<Write>({ readRows, apply, afterCommit }: ProjectorOpti
     },
   };
 
-  // Re-caching after a crash (see docs/architecture.md): a process killed between its commit and its writes leaves
+  // See docs/architecture.md, Re-caching after a crash: a process killed between its commit and its writes leaves
   // older entries no event will replace. By source, the events after this position (up to the checkpoint) may lack
   // their writes; the feed resumes from here, and every such event that comes again has its rows written again, as
   // they are now (the writes are version-guarded). Only afterCommit's writes need this: rows are in the transaction.

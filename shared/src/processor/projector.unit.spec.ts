@@ -94,6 +94,22 @@ describe('projector', () => {
     );
   });
 
+  it('tells its position once read, then after each round once its cache writes are done', async () => {
+    const model = memoryReadModel();
+    const told: string[] = [];
+    const projecting1 = processor({
+      name: 'test',
+      feed: historyFeed([[eventAt(1), eventAt(2)], [eventAt(3)]]),
+      logger: silentLogger,
+      onAdvance: (position) => void told.push(`${position} cached A@${model.cache.get('product-A')}`),
+      ...projector({ readRows: model.readRows, apply: model.apply, afterCommit: model.afterCommit }),
+    });
+    projecting1.start();
+    await until(() => projecting1.status().position === 3n);
+    await projecting1.stop();
+    expect(told).toEqual(['0 cached A@undefined', '2 cached A@1', '3 cached A@2']);
+  });
+
   it('retries a failed transaction from the checkpoint, applying every event once', async () => {
     const model = memoryReadModel();
     model.state.failTransactions = 1;
