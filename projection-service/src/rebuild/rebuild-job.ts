@@ -1,7 +1,9 @@
 import {
   adminSchema,
+  backoff,
   readEffectiveCheckpoints,
   sleep,
+  type BackoffPolicy,
   type EventStore,
   type GlobalPosition,
   type Logger,
@@ -16,7 +18,7 @@ import { readCheckpoint } from '../runner/checkpoints.js';
 import { isInfrastructureFailure } from '../runner/failures.js';
 import type { JobTable, RebuildJob } from './jobs.js';
 import { rateMeter, type RateMeter } from './progress.js';
-import { replayPages } from './replay.js';
+import { replayer } from './replay.js';
 import { RebuildJobLost, switchOver, type SwitchPlan } from './switch-over.js';
 
 // One rebuild job, start to end: create the next version's schema beside the live one, replay `$all` into it in
@@ -33,7 +35,7 @@ export interface RebuildDeps {
   feedPartitions?: number;
   pageSize: number;
   heartbeatMs: number;
-  backoff: { initialMs: number; maxMs: number };
+  backoff: BackoffPolicy;
   /** After the switch committed: this process's runners move to the new version at once. */
   onSwitched(): Promise<void>;
 }
@@ -89,6 +91,7 @@ export async function runRebuild(
       targetVersion: job.targetVersion,
       verify: job.verify,
     });
+    const retry = backoff(deps.backoff);
     for (let failures = 0; ;) {
       try {
         const switched = await replayAndSwitch(
@@ -108,10 +111,7 @@ export async function runRebuild(
         if (!(await isInfrastructureFailure(sql, error))) throw error;
         failures += 1;
         logger.warn('rebuild interrupted; continuing from its checkpoint', { error: message(error), failures });
-        await sleep(
-          Math.min(deps.backoff.maxMs, deps.backoff.initialMs * 2 ** Math.min(failures - 1, 20)),
-          controller.signal,
-        );
+        await sleep(retry.next(), controller.signal);
       }
     }
     // Stopped: a clean shutdown hands the job over at once; a job taken over is the other process's now.
@@ -193,28 +193,27 @@ async function replayAndSwitch(
   const liveCheckpoint = async () =>
     (await readEffectiveCheckpoints(sql, admin, [live.schema], feedPartitions)).get(live.schema) ?? 0n;
 
+  // Where a resumed job stands, for the first report; the replay tells every move after that.
   state.checkpoint = await readCheckpoint(sql, admin, schema);
-  meter.record(Number(state.checkpoint));
+  const replay = replayer({
+    store: eventStore,
+    pageSize,
+    filter: { streamPrefix: projection.streamPrefix },
+    ...(job.verify ? { bound: liveCheckpoint } : {}),
+    target,
+    backoff: deps.backoff,
+    onAdvance: (position) => {
+      state.checkpoint = position;
+      if (position > state.head) state.head = position;
+      meter.record(Number(position));
+      void report();
+    },
+  });
   let liveAt = 0n;
   while (!signal.aborted) {
     state.head = await eventStore.headPosition();
     await report();
-    state.checkpoint = await replayPages({
-      store: eventStore,
-      after: state.checkpoint,
-      pageSize,
-      signal,
-      filter: { streamPrefix: projection.streamPrefix },
-      ...(job.verify ? { bound: liveCheckpoint } : {}),
-      apply: async (events, through) => {
-        await applyPage([{ events, through }]);
-        state.checkpoint = through;
-        if (through > state.head) state.head = through;
-        meter.record(Number(through));
-        await report();
-      },
-    });
-    if (signal.aborted) return undefined;
+    if (!(await replay.catchUp(signal))) return undefined;
     // The last events, read before the switch's transaction (which must not wait on the event store: on PGlite it
     // shares the database the transaction holds). Enough of them to pass the live version wherever it stands.
     // Like a page: only the projection's streams, and a short answer covers everything up to the head read first.
@@ -237,7 +236,7 @@ async function replayAndSwitch(
       logger.warn('the switch could not apply the last events; applying them one batch at a time first', {
         error: message(error),
       });
-      await applyPage([{ events: pending, through: reach }]);
+      await applyPage([{ source: schema, events: pending, through: reach }]);
       state.checkpoint = reach;
       continue;
     }

@@ -1,21 +1,33 @@
-import type { EventFilter, EventStore, GlobalPosition, RecordedEvent } from '@order-engine/shared';
+import {
+  processor,
+  projector,
+  type BackoffPolicy,
+  type EventFeed,
+  type EventFilter,
+  type EventStore,
+  type GlobalPosition,
+  type ProcessorStatus,
+  type RecordedEvent,
+} from '@order-engine/shared';
+import { batchApplier, type BatchTarget } from '../runner/batch.js';
+import { readSourceRows } from '../runner/checkpoints.js';
 
-// Reads `$all` from the event store (never from Kafka, whose retention may be short) in large pages and hands each one
-// to `apply`. Only the projection's own streams are read (the store filters them, so this process never parses
+// A rebuild's feed: `$all` from the event store (never from Kafka, whose retention may be short) in large pages, one
+// round each. Only the projection's own streams are read (the store filters them, so this process never parses
 // events it would skip), and the next page is read while the current one is being written, so the event store's
 // reads, this process's folding and the read model's writes overlap instead of taking turns.
 
 export interface ReplayOptions {
   store: EventStore;
-  /** Exclusive start: the rebuild's checkpoint. */
-  after: GlobalPosition;
   pageSize: number;
-  signal: AbortSignal;
   filter?: EventFilter;
-  /** Applies a page; `through` is the position up to which every event of `$all` has now been seen. */
-  apply(events: RecordedEvent[], through: GlobalPosition): Promise<void>;
   /** An upper bound read before each page (a verifying rebuild stays at or below the live version's checkpoint). */
   bound?: () => Promise<GlobalPosition>;
+  /**
+   * Told once the head (or the bound) read before a page is reached and every page up to it is handled; the feed then
+   * waits until it is stopped.
+   */
+  caughtUp(position: GlobalPosition): void;
 }
 
 interface Page {
@@ -24,16 +36,7 @@ interface Page {
   last: boolean;
 }
 
-/** Replays until the head (or the bound) read before a page is reached; returns the position applied through. */
-export async function replayPages({
-  store,
-  after,
-  pageSize,
-  signal,
-  filter,
-  apply,
-  bound,
-}: ReplayOptions): Promise<GlobalPosition> {
+export function replayFeed({ store, pageSize, filter, bound, caughtUp }: ReplayOptions): EventFeed {
   const read = async (from: GlobalPosition): Promise<Page> => {
     const head = await store.headPosition();
     const limit = bound ? await bound() : head;
@@ -46,19 +49,71 @@ export async function replayPages({
       ? { events, through: ceiling, last: true }
       : { events, through: events.at(-1)!.position, last: false };
   };
-  let cursor = after;
-  let next: Promise<Page> | undefined = read(cursor);
-  try {
-    while (next && !signal.aborted) {
-      const page: Page = await next;
-      if (page.through <= cursor) return cursor;
-      next = page.last ? undefined : read(page.through);
-      await apply(page.events, page.through);
-      cursor = page.through;
+
+  return async function* (after, signal) {
+    let cursor = after;
+    let next: Promise<Page> | undefined = read(cursor);
+    try {
+      while (next && !signal.aborted) {
+        const page: Page = await next;
+        if (page.through <= cursor) break;
+        next = page.last ? undefined : read(page.through);
+        // Pulling the next round means this one is handled: its transaction committed.
+        yield [{ events: page.events, through: page.through }];
+        cursor = page.through;
+      }
+      if (signal.aborted) return;
+      caughtUp(cursor);
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    } finally {
+      // A read still in flight when we stop must not surface as an unhandled rejection.
+      next?.catch(() => undefined);
     }
-    return cursor;
-  } finally {
-    // A read still in flight when we stop must not surface as an unhandled rejection.
-    next?.catch(() => undefined);
-  }
+  };
+}
+
+export interface ReplayerOptions extends Omit<ReplayOptions, 'caughtUp'> {
+  /** The rebuilt version: its schema, checkpoint key and dead letters. */
+  target: BatchTarget;
+  backoff: BackoffPolicy;
+  /** Told the rebuilt version's checkpoint as it moves: read at start, then page by page. */
+  onAdvance(position: GlobalPosition): void;
+}
+
+export interface Replayer {
+  /** Replays pages until caught up: true, or false when stopped first. */
+  catchUp(signal: AbortSignal): Promise<boolean>;
+  status(): ProcessorStatus;
+}
+
+/**
+ * The replay is a processor with a projector handler, as a live runner is: each page's rows, dead letters and the
+ * version's checkpoint in one transaction, resumed from that checkpoint after a failure or in another process.
+ */
+export function replayer({ target, backoff, onAdvance, ...feed }: ReplayerOptions): Replayer {
+  let caughtUp = () => {};
+  const replaying = processor({
+    name: target.key,
+    feed: replayFeed({ ...feed, caughtUp: () => caughtUp() }),
+    logger: target.logger,
+    backoff,
+    onAdvance,
+    ...projector({ readRows: (name) => readSourceRows(target.sql, target.admin, name), apply: batchApplier(target) }),
+  });
+  return {
+    async catchUp(signal) {
+      const stopped = () => caughtUp();
+      const done = new Promise<void>((resolve) => (caughtUp = resolve));
+      signal.addEventListener('abort', stopped, { once: true });
+      replaying.start();
+      try {
+        await done;
+      } finally {
+        signal.removeEventListener('abort', stopped);
+        await replaying.stop();
+      }
+      return !signal.aborted;
+    },
+    status: () => replaying.status(),
+  };
 }

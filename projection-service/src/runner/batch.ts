@@ -1,11 +1,11 @@
 import {
-  checkpointKey,
   decodeEvent,
-  type FeedRound,
+  type Applied,
   type GlobalPosition,
   type Logger,
   type RecordedDomainEvent,
   type RecordedEvent,
+  type SourceBatch,
   type Sql,
   type SqlExecutor,
 } from '@order-engine/shared';
@@ -19,7 +19,7 @@ import {
 } from './checkpoints.js';
 import { isInfrastructureFailure } from './failures.js';
 
-// Applies one round of a feed: rows, dead letters and the checkpoints of the round's sources (the global feed, or the
+// A projector's apply: one round's rows, dead letters and the checkpoints of its sources (the global feed, or the
 // Kafka partitions of one fetch) in one transaction. When it fails for a reason other than the infrastructure, each
 // source's batch is applied on its own, split in halves until the failing events stand alone and are set aside: k
 // poison events in a batch of n cost about k·log n transactions, not n, which matters for a rebuild's pages of
@@ -68,24 +68,18 @@ export async function cachedRows(
   return events.length > 0 ? target.projection.cached(db, target.schema, events) : [];
 }
 
-/** Events of one source (a checkpoint row), and how far the source has delivered with them. */
-export interface SourceBatch {
-  source: string;
-  events: readonly RecordedEvent[];
-  through: GlobalPosition;
-}
-
 /**
  * Applies events of some sources inside the caller's transaction, after locking the sources' checkpoint rows: events
- * at or below a source's checkpoint were applied already (a redelivery, a Kafka group starting over after a switch)
- * and are skipped, so nothing is applied twice even before the rows' revision guards are asked; their rows are cached
- * again instead. Different sources hold different streams, so their events go to the projection together.
+ * at or below a source's checkpoint were applied already (a worker of the same source meanwhile, a Kafka group
+ * starting over after a switch) and are skipped, so nothing is applied twice even before the rows' revision guards
+ * are asked; the projector caches their rows again. Different sources hold different streams, so their events go to
+ * the projection together.
  */
 export async function applyInTransaction(
   tx: SqlExecutor,
   target: BatchTarget,
   batches: readonly SourceBatch[],
-): Promise<CacheWrite[]> {
+): Promise<Applied<CacheWrite>> {
   const { projection, schema, admin, key, logger } = target;
   const applied = await advanceCheckpoints(
     tx,
@@ -93,14 +87,11 @@ export async function applyInTransaction(
     batches.map(({ source, through }) => ({ key: source, through })),
   );
   const fresh: RecordedEvent[] = [];
-  // Events applied before: whoever applied them may have died between its commit and its cache writes, which would
-  // leave an older entry in the cache for good. Their rows go to the cache again, as they are now (version-guarded).
-  const again: RecordedEvent[] = [];
+  const appliedBefore: RecordedEvent[] = [];
   for (const { source, events } of batches)
-    for (const event of events) (event.position > (applied.get(source) ?? 0n) ? fresh : again).push(event);
+    for (const event of events) (event.position > (applied.get(source) ?? 0n) ? fresh : appliedBefore).push(event);
   const { events, poison } = decodeRelevant(projection, fresh);
   const writes = events.length > 0 ? await projection.apply(tx, schema, events) : [];
-  if (again.length > 0) writes.push(...(await cachedRows(tx, target, again)));
   await recordDeadLetters(tx, admin, key, poison);
   for (const { event, error } of poison)
     logger.error('event cannot be decoded; dead-lettered', {
@@ -109,10 +100,16 @@ export async function applyInTransaction(
       type: event.type,
       error,
     });
-  return writes;
+  return { writes, appliedBefore };
 }
 
-export function batchApplier(target: BatchTarget): (round: FeedRound) => Promise<CacheWrite[]> {
+const merged = (parts: readonly Applied<CacheWrite>[]): Applied<CacheWrite> => ({
+  writes: parts.flatMap(({ writes }) => writes),
+  appliedBefore: parts.flatMap(({ appliedBefore }) => appliedBefore),
+});
+
+/** Applies the sources' events in one transaction, setting poison events aside (see the top of this file). */
+export function batchApplier(target: BatchTarget): (sources: readonly SourceBatch[]) => Promise<Applied<CacheWrite>> {
   const { sql, admin, key, logger } = target;
 
   const setAside = async (
@@ -120,7 +117,7 @@ export function batchApplier(target: BatchTarget): (round: FeedRound) => Promise
     event: RecordedEvent,
     through: GlobalPosition,
     error: unknown,
-  ): Promise<CacheWrite[]> => {
+  ): Promise<Applied<CacheWrite>> => {
     logger.error('event cannot be applied; dead-lettered', {
       eventId: event.eventId,
       position: event.position,
@@ -132,7 +129,7 @@ export function batchApplier(target: BatchTarget): (round: FeedRound) => Promise
       await recordDeadLetters(tx, admin, key, [{ event, error: message(error) }]);
       await saveCheckpoint(tx, admin, source, through);
     });
-    return [];
+    return { writes: [], appliedBefore: [] };
   };
 
   // The source's checkpoint row is locked first: two workers of one source (a restart overlapping the old process,
@@ -141,7 +138,7 @@ export function batchApplier(target: BatchTarget): (round: FeedRound) => Promise
     source: string,
     events: readonly RecordedEvent[],
     through: GlobalPosition,
-  ): Promise<CacheWrite[]> => {
+  ): Promise<Applied<CacheWrite>> => {
     try {
       return await sql.transaction((tx) => applyInTransaction(tx, target, [{ source, events, through }]));
     } catch (error) {
@@ -156,18 +153,13 @@ export function batchApplier(target: BatchTarget): (round: FeedRound) => Promise
         size: events.length,
         error: message(error),
       });
-      const writes = await applySplitting(source, first, first.at(-1)!.position);
+      const applied = await applySplitting(source, first, first.at(-1)!.position);
       // The second half carries the batch's `through`: a watermark may put it past the last event.
-      return [...writes, ...(await applySplitting(source, second, through))];
+      return merged([applied, await applySplitting(source, second, through)]);
     }
   };
 
-  return async (round) => {
-    const batches = round.map(({ events, partition, through }) => ({
-      source: checkpointKey(key, partition),
-      events,
-      through,
-    }));
+  return async (batches) => {
     const [only] = batches;
     if (batches.length === 1 && only) return applySplitting(only.source, only.events, only.through);
     try {
@@ -175,9 +167,9 @@ export function batchApplier(target: BatchTarget): (round: FeedRound) => Promise
     } catch (error) {
       if (await isInfrastructureFailure(sql, error)) throw error;
       logger.debug('round failed; applying its sources one by one', { sources: batches.length, error: message(error) });
-      const writes: CacheWrite[] = [];
-      for (const batch of batches) writes.push(...(await applySplitting(batch.source, batch.events, batch.through)));
-      return writes;
+      const parts: Applied<CacheWrite>[] = [];
+      for (const batch of batches) parts.push(await applySplitting(batch.source, batch.events, batch.through));
+      return merged(parts);
     }
   };
 }

@@ -1,4 +1,4 @@
-import type { GlobalPosition, RecordedEvent, SqlExecutor } from '@order-engine/shared';
+import type { GlobalPosition, ProjectorCheckpointRow, RecordedEvent, SqlExecutor } from '@order-engine/shared';
 
 // The admin tables: checkpoint rows (one per projection and source: `catalog_v1` for the global feed,
 // `catalog_v1#p3` for Kafka partition 3, see shared's read-models/checkpoints.ts) and the events a projection could
@@ -37,15 +37,14 @@ export async function lockCheckpoint(tx: SqlExecutor, admin: string, key: string
 }
 
 /**
- * Where a source stands, and the position after which its rows may lack their cache writes (see applyInTransaction).
+ * The checkpoint rows of a projection version's sources (global, or `#p<n>` per Kafka partition), each with the
+ * position after which its rows may lack their cache writes (the `previous` column).
  */
-export interface SourceRow {
-  position: GlobalPosition;
-  uncachedAfter: GlobalPosition;
-}
-
-/** The checkpoint rows of a projection version's sources (global, or `#p<n>` per Kafka partition). */
-export async function readSourceRows(sql: SqlExecutor, admin: string, key: string): Promise<Map<string, SourceRow>> {
+export async function readSourceRows(
+  sql: SqlExecutor,
+  admin: string,
+  key: string,
+): Promise<Map<string, ProjectorCheckpointRow>> {
   const rows = await sql.query<{ key: string; position: string; previous: string }>(
     `select projection as key, position::text as position, coalesce(least(previous, position),
       position)::text as previous

@@ -421,7 +421,6 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
 
   describe('a process that committed a round and died before its cache writes', () => {
     const kettle = { sku: 'kettle', name: 'Kettle', category: 'kitchen', priceCents: 2_500, currency: 'EUR' };
-    const mug = { ...kettle, sku: 'mug', name: 'Mug', priceCents: 800 };
 
     /** Runs the catalog projection over feed until it has applied head, then stops it. */
     const run = async (feed: EventFeed, cache: Cache, head: bigint) => {
@@ -479,42 +478,6 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
           ?.onHand,
       ).toBe(5);
       expect(afters).toEqual([registered.position]);
-    });
-
-    it('leaves no old entry: the next owner of a Kafka partition caches the rows of the round brought again, with or without new events', async () => {
-      const { store, cache, restocked } = await crashedRound();
-      // The next owner gets the events again from the last committed offset, in batches its checkpoint has passed.
-      const fromStart =
-        (batchSize: number): EventFeed =>
-        (_after, signal) =>
-          storeFeed(store, batchSize)(0n, signal);
-      const runner = createProjectionRunner({
-        projection: catalogProjection,
-        sql,
-        prefix,
-        feed: fromStart(1),
-        cache,
-        logger: silentLogger,
-      });
-      runner.start();
-      started.push(runner);
-      expect(await runner.waitFor(restocked.position)).toBe(true);
-      await vi.waitFor(async () => expect(await cachedVersion(cache)).toBe(1), { timeout: 10_000 });
-      await runner.stop();
-
-      // Again, but the owner gets the old round in one batch with a new event: its transaction caches both.
-      const again = await store.append('product-kettle', [
-        { type: 'StockAdded', version: 1, data: { sku: 'kettle', quantity: 1 } },
-      ]);
-      await run(storeFeed(store, 1), { ...cache, set: async () => true }, again.position);
-      expect(await cachedVersion(cache)).toBe(1);
-      const other = await store.append('product-mug', [{ type: 'ProductRegistered', version: 1, data: mug }]);
-      await run(fromStart(50), cache, other.position);
-      expect(await cachedVersion(cache)).toBe(2);
-      expect(
-        (await cache.get<{ onHand: number }>(cacheKeys.product(catalogProjection.schema(prefix), 'kettle')))?.value
-          ?.onHand,
-      ).toBe(6);
     });
   });
 
@@ -614,16 +577,6 @@ function projectionSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
       await store.close();
       if (options.dropSchemas) await sql.exec(`drop schema if exists ${storeSchema} cascade`);
     }
-  });
-
-  it('stops promptly while waiting for events', async () => {
-    const { store, cache } = await setUp();
-    const head = await appendHistory(store);
-    const runners = runAll(() => storeFeed(store), cache);
-    await caughtUp(runners, head);
-    const before = Date.now();
-    await Promise.all(runners.map((runner) => runner.stop()));
-    expect(Date.now() - before).toBeLessThan(1_000);
   });
 }
 

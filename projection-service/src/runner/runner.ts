@@ -1,15 +1,14 @@
 import {
   adminSchema,
   cacheKeys,
-  checkpointKey,
-  effectiveCheckpoint,
-  sleep,
-  untilAborted,
+  processor,
+  projector,
+  type BackoffPolicy,
   type Cache,
   type EventFeed,
-  type FeedBatch,
   type GlobalPosition,
   type Logger,
+  type ProcessorStatus,
   type ProjectionName,
   type Sql,
 } from '@order-engine/shared';
@@ -17,6 +16,9 @@ import type { CacheWrite, Projection } from '../projections/projection.js';
 import { batchApplier, cachedRows, type BatchTarget } from './batch.js';
 import { cacheWriter, type CacheWriterOptions } from './cache-writer.js';
 import { readSourceRows } from './checkpoints.js';
+
+// A projection version's runner is a processor with a projector handler: the loop, its checkpoints and re-caching
+// after a crash live (and are tested) in shared/src/processor; here the projection's transaction and its cache.
 
 export interface ProjectionRunnerOptions {
   projection: Projection;
@@ -35,11 +37,11 @@ export interface ProjectionRunnerOptions {
   feedPartitions?: number;
   cache: Cache;
   logger: Logger;
-  /** Delay before retrying after a failure: doubles from initialMs up to maxMs. */
-  backoff?: { initialMs: number; maxMs: number };
+  /** Delay before retrying after a failure (jittered, see shared's backoff.ts). */
+  backoff?: BackoffPolicy;
   /**
    * Told the effective checkpoint whenever it moves (read at start, or committed), e.g. by a query service in process;
-   * after a batch, only once its cache writes are done, so a reader told of a position finds the cache there too.
+   * after a round, only once its cache writes are done, so a reader told of a position finds the cache there too.
    */
   onAdvance?: (advance: CheckpointAdvance) => void;
   /** How failed cache writes are retried (cache-writer.ts); for tests. */
@@ -60,16 +62,18 @@ export interface ProjectionRunner {
   /** Checkpoint name and dead-letter key: the projection's schema, e.g. catalog_v1 (partition rows add `#p<n>`). */
   readonly key: string;
   start(): void;
-  /** Ends the feed and waits for the batch in hand to commit. */
+  /** Ends the feed and waits for the round in hand to commit and write its cache entries. */
   stop(): Promise<void>;
   /**
-   * The effective checkpoint (every event up to it applied) over the checkpoint rows this runner read or committed;
-   * undefined until it has read them. On Kafka, partitions other workers own advance only in the database, so this
-   * view may lag (never lead) projectionStatuses.
+   * The effective checkpoint (every event up to it applied, and cached) over the checkpoint rows this runner read or
+   * committed; undefined until it has read them. On Kafka, partitions other workers own advance only in the
+   * database, so this view may lag (never lead) projectionStatuses.
    */
   checkpoint(): GlobalPosition | undefined;
   /** True once the checkpoint has reached position; false after timeoutMs. */
   waitFor(position: GlobalPosition, timeoutMs?: number): Promise<boolean>;
+  /** The processor's status: the seam for metrics. */
+  status(): ProcessorStatus;
 }
 
 export function createProjectionRunner(options: ProjectionRunnerOptions): ProjectionRunner {
@@ -79,119 +83,50 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
   const admin = adminSchema(prefix);
   const key = schema;
   const logger = options.logger.child({ projection: key });
-  const backoff = options.backoff ?? { initialMs: 100, maxMs: 5_000 };
   const target: BatchTarget = { projection, sql, schema, admin, key, logger };
-  const applyBatch = batchApplier(target);
 
-  // Checkpoint rows by source (global or `#p<n>`), as last read or committed.
-  const applied = new Map<string, GlobalPosition>();
-  // By source: the events after this position (up to the checkpoint) were applied by a transaction whose cache writes
-  // may have died with the process that committed it: from the row, unless this runner has cached further itself.
-  const uncachedAfter = new Map<string, GlobalPosition>();
   let current: GlobalPosition | undefined;
   const waiters = new Set<{ position: GlobalPosition; done: (reached: boolean) => void }>();
-  let running: { controller: AbortController; loop: Promise<void> } | undefined;
-
-  function advance(source: string, position: GlobalPosition) {
-    if (position > (applied.get(source) ?? -1n)) applied.set(source, position);
-    current = effectiveCheckpoint(key, applied, options.feedPartitions);
-    for (const waiter of waiters) if (waiter.position <= current) waiter.done(true);
-  }
-
-  let reported: GlobalPosition | undefined;
-  function report() {
-    if (current === undefined || current === reported) return;
-    reported = current;
-    options.onAdvance?.({ projection: projection.name, schema, position: current });
+  function advance(position: GlobalPosition) {
+    current = position;
+    for (const waiter of waiters) if (waiter.position <= position) waiter.done(true);
+    options.onAdvance?.({ projection: projection.name, schema, position });
   }
 
   // Writes after the commit; failed ones are retried in the background (cache-writer.ts). One per run of the runner.
   const newCacheWriter = () =>
     cacheWriter({ cache, logger, versionPrefix: cacheKeys.ofVersion(schema), ...options.cacheRetry });
   let writer = newCacheWriter();
-  const writeCache = (writes: readonly CacheWrite[]) => writer.write(writes);
 
-  function cachedThrough(source: string, position: GlobalPosition) {
-    if (position > (uncachedAfter.get(source) ?? -1n)) uncachedAfter.set(source, position);
-  }
-
-  // Batches their sources' checkpoints have passed: the rows of the events that may lack their cache writes are
-  // cached again, as they are now.
-  async function cacheAgain(batches: readonly FeedBatch[]) {
-    const events = batches.flatMap(({ events, partition, through }) =>
-      events.filter(({ position }) => position > (uncachedAfter.get(checkpointKey(key, partition)) ?? through)),
-    );
-    if (events.length > 0) await writeCache(await cachedRows(sql, target, events));
-    for (const { partition, through } of batches) cachedThrough(checkpointKey(key, partition), through);
-  }
-
-  async function run(signal: AbortSignal) {
-    let failures = 0;
-    while (!signal.aborted) {
-      try {
-        // Each attempt starts from the committed checkpoint: whatever the last one did half-way is either in it or not.
-        // (A Kafka feed resumes from its committed offsets instead, which never pass the rows' checkpoints.)
-        for (const [source, row] of await readSourceRows(sql, admin, key)) {
-          advance(source, row.position);
-          cachedThrough(source, row.uncachedAfter);
-        }
-        advance(key, applied.get(key) ?? 0n);
-        report();
-        // The event store's feed starts before the last transaction, whose events then come again (Kafka resumes
-        // from its committed offsets instead, which never pass the rows' checkpoints).
-        const after = uncachedAfter.get(key) ?? applied.get(key) ?? 0n;
-        logger.debug('subscribing', { after });
-        const checkpointOf = async (partition: number) =>
-          (await readSourceRows(sql, admin, key)).get(checkpointKey(key, partition))?.position ?? 0n;
-        for await (const round of untilAborted(feed(after, signal, checkpointOf), signal)) {
-          // A batch its source has passed already (a restart, a rebalance) changes no row: no transaction for it.
-          // (Inside the transaction the rows' checkpoints skip anything applied in the meantime.) But the rows of
-          // its events that the source's last transaction applied are cached again, as they are now.
-          const work: FeedBatch[] = [];
-          const passed: FeedBatch[] = [];
-          for (const batch of round)
-            (batch.through > (applied.get(checkpointKey(key, batch.partition)) ?? -1n) ? work : passed).push(batch);
-          if (passed.length > 0) await cacheAgain(passed);
-          if (work.length === 0) continue;
-          const writes = await applyBatch(work);
-          for (const batch of work) advance(checkpointKey(key, batch.partition), batch.through);
-          failures = 0;
-          await writeCache(writes);
-          for (const batch of work) cachedThrough(checkpointKey(key, batch.partition), batch.through);
-          report();
-        }
-        if (signal.aborted) return;
-        failures += 1;
-        logger.warn('event feed ended; subscribing again');
-      } catch (error) {
-        if (signal.aborted) return;
-        failures += 1;
-        logger.error('projection failed; retrying from its checkpoint', {
-          error: error instanceof Error ? error.message : String(error),
-          failures,
-        });
-      }
-      await sleep(Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(failures - 1, 20)), signal);
-    }
-  }
+  const processing = processor({
+    name: key,
+    feed,
+    feedPartitions: options.feedPartitions,
+    logger,
+    backoff: options.backoff,
+    onAdvance: advance,
+    ...projector<CacheWrite>({
+      readRows: (name) => readSourceRows(sql, admin, name),
+      apply: batchApplier(target),
+      afterCommit: {
+        rowsOf: (events) => cachedRows(sql, target, events),
+        write: async (writes) => void (await writer.write(writes)),
+      },
+    }),
+  });
 
   return {
     projection,
     version,
     key,
     start() {
-      if (running) return;
-      const controller = new AbortController();
+      if (processing.status().running) return;
       writer = newCacheWriter();
-      running = { controller, loop: run(controller.signal) };
+      processing.start();
     },
     async stop() {
-      if (!running) return;
-      const { controller, loop } = running;
-      controller.abort();
-      await loop;
+      await processing.stop();
       writer.stop();
-      running = undefined;
     },
     checkpoint: () => current,
     waitFor(position, timeoutMs = 10_000) {
@@ -209,5 +144,6 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         waiters.add(waiter);
       });
     },
+    status: () => processing.status(),
   };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { EventFeed, FeedRound } from '../bus/event-feed.js';
+import type { FeedRound } from '../bus/event-feed.js';
 import type { GlobalPosition, RecordedEvent } from '../event-store/event-store.js';
 import { silentLogger } from '../logging/logger.js';
+import { eventAt, historyFeed, partitionedFeed, until } from '../testing/feeds.js';
 import { backoff } from './backoff.js';
 import { processor, type ProcessorCheckpoints, type ProcessorOptions } from './processor.js';
 import { reactor, type ReactorOptions } from './reactor.js';
@@ -13,17 +14,7 @@ type ReactingOptions = Omit<ProcessorOptions, 'handle'> & ReactorOptions;
 const reacting = ({ handle, keyOf, ...options }: ReactingOptions) =>
   processor({ ...options, handle: reactor({ handle, keyOf }) });
 
-const event = (position: number): RecordedEvent => ({
-  eventId: `e-${position}`,
-  type: 'StockAdded',
-  version: 1,
-  streamId: 'product-A',
-  revision: position - 1,
-  position: BigInt(position),
-  recordedAt: new Date(0),
-  data: { sku: 'A', quantity: 1 },
-  metadata: {},
-});
+const event = (position: number): RecordedEvent => eventAt(position);
 
 function memoryCheckpoints(
   start = 0n,
@@ -42,31 +33,6 @@ function memoryCheckpoints(
     },
   };
 }
-
-/** A feed over a fixed history that then waits (like a caught-up subscription) until aborted. */
-const historyFeed = (history: RecordedEvent[][]): EventFeed =>
-  async function* (after, signal) {
-    for (const batch of history) {
-      const fresh = batch.filter((e) => e.position > after);
-      if (fresh.length > 0) yield [{ events: fresh, through: fresh.at(-1)!.position }];
-    }
-    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-  };
-
-/** A feed as Kafka gives it: rounds of batches tagged with their partition, watermarks as batches without events. */
-const partitionedFeed = (rounds: FeedRound[]): EventFeed =>
-  async function* (_after, signal) {
-    yield* rounds;
-    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-  };
-
-const until = async (condition: () => boolean, timeoutMs = 5_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 
 const fast = { initialMs: 5, maxMs: 20 };
 

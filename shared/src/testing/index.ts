@@ -7,3 +7,4 @@ export * from '../cache/cache.contract.js';
 export * from './kafka.js';
 export * from './tcp-proxy.js';
 export * from './recorded.js';
+export * from './feeds.js';
