@@ -10,6 +10,7 @@ import {
   type HeldBack,
   type Logger,
   type ProcessorCheckpoints,
+  type ProcessorSession,
   type ProcessorSessions,
   type ProcessorStatus,
   type RoundHandler,
@@ -120,19 +121,20 @@ export function createRelay(options: RelayOptions): Relay {
     ]);
   };
 
-  const fenced = (lost: HeldLease) => {
-    if (stopping || state !== 'active' || held !== lost) return;
+  const fenced = (ended: HeldLease) => {
+    if (stopping || state !== 'active' || held !== ended) return;
     // Said at once, even while a send that can't be aborted is still in flight.
     state = 'fenced';
     logger.warn('relay lease lost: stopped relaying, will compete for it again', {
-      error: String((lost.lost.reason as Error | undefined)?.message ?? lost.lost.reason),
+      error: String((ended.lost.reason as Error | undefined)?.message ?? ended.lost.reason),
       rejoinInMs: rejoinDelayMs,
     });
   };
 
   /** One term as the active relay, watched for a transaction that holds $all back. */
-  const term = (current: HeldLease) => {
+  const term = (current: HeldLease): ProcessorSession => {
     held = current;
+    state = 'active';
     current.lost.addEventListener('abort', () => fenced(current), { once: true });
     const unwatch = watchHeldBack({
       eventStore,
@@ -159,21 +161,22 @@ export function createRelay(options: RelayOptions): Relay {
       // Fenced, not failed: step back so the standby, which has been polling, takes over.
       if (state === 'fenced') await sleep(rejoinDelayMs, signal);
       state = 'standby';
-      let current: HeldLease | undefined;
+      const current = await lease.acquire(name, signal).catch((error: unknown) => {
+        state = 'retrying';
+        throw error;
+      });
+      if (!current) return undefined;
+      const session = term(current);
       try {
-        current = await lease.acquire(name, signal);
-        if (!current) return undefined;
         checkpoint = await current.loadCheckpoint();
         // Connected before the first event: the topic exists once a relay holds the lease.
         await producer.connect();
-        state = 'active';
-        logger.info('relaying', { after: checkpoint, partitions: producer.partitions(), pid: current.pid });
-        return term(current);
       } catch (error) {
-        state = 'retrying';
-        await current?.release();
+        await session.release();
         throw error;
       }
+      logger.info('relaying', { after: checkpoint, partitions: producer.partitions(), pid: current.pid });
+      return session;
     },
   };
 
