@@ -37,8 +37,9 @@ export function relayFromConfig(config: RelayConfig, eventStore: EventStore, log
 }
 
 /** The relay's status as JSON (positions as decimal strings), for a health answer. */
-export const relayHealth = ({ checkpoint, heldBack, ...status }: RelayStatus): Record<string, unknown> => ({
+export const relayHealth = ({ position, checkpoint, heldBack, ...status }: RelayStatus): Record<string, unknown> => ({
   ...status,
+  position: position.toString(),
   checkpoint: checkpoint?.toString(),
   ...(heldBack ? { heldBack: { ...heldBack, position: heldBack.position.toString() } } : {}),
 });

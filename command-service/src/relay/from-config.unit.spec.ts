@@ -2,6 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { relayHealth, relayLeaseReady } from './from-config.js';
 import type { Relay, RelayStatus } from './relay.js';
 
+const processorStatus = (events: number) => ({
+  name: 'relay-events',
+  running: true,
+  position: BigInt(events),
+  counters: { rounds: 1, events, failures: 0, deadLettered: 0 },
+});
+
 describe('relayHealth', () => {
   it('gives the relay status as JSON, positions as decimal strings, with what holds $all back when something does', () => {
     const since = new Date('2026-11-30T12:00:00Z');
@@ -15,6 +22,7 @@ describe('relayHealth', () => {
       query: 'update t set x = 1',
     };
     const health = relayHealth({
+      ...processorStatus(41),
       state: 'active',
       checkpoint: 41n,
       eventsRelayed: 41,
@@ -22,6 +30,10 @@ describe('relayHealth', () => {
       heldBack: { position: 42n, since, blocker },
     });
     expect(JSON.parse(JSON.stringify(health))).toEqual({
+      name: 'relay-events',
+      running: true,
+      position: '41',
+      counters: { rounds: 1, events: 41, failures: 0, deadLettered: 0 },
       state: 'active',
       checkpoint: '41',
       eventsRelayed: 41,
@@ -33,16 +45,20 @@ describe('relayHealth', () => {
       },
     });
     expect(
-      JSON.parse(JSON.stringify(relayHealth({ state: 'standby', checkpoint: undefined, eventsRelayed: 0 }))),
-    ).toEqual({ state: 'standby', eventsRelayed: 0 });
+      JSON.parse(
+        JSON.stringify(
+          relayHealth({ ...processorStatus(0), state: 'standby', checkpoint: undefined, eventsRelayed: 0 }),
+        ),
+      ),
+    ).toMatchObject({ state: 'standby', position: '0', eventsRelayed: 0 });
   });
 });
 
 describe('relayLeaseReady', () => {
-  const relayIn = (status: Omit<RelayStatus, 'checkpoint' | 'eventsRelayed'>): Relay => ({
+  const relayIn = (status: Pick<RelayStatus, 'state' | 'lastError'>): Relay => ({
     start: () => {},
     stop: async () => {},
-    status: () => ({ checkpoint: undefined, eventsRelayed: 0, ...status }),
+    status: () => ({ ...processorStatus(0), checkpoint: undefined, eventsRelayed: 0, ...status }),
   });
 
   it('passes while the relay holds the lease or stands by for it', () => {

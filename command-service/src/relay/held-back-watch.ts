@@ -51,7 +51,8 @@ export function watchHeldBack(options: HeldBackWatchOptions): () => void {
     logger.warn(
       blocker
         ? `$all is held back: committed events wait for ` +
-            `${blocker.kind === 'backend' ? `backend pid ${blocker.id}` : `prepared transaction ${blocker.id}`} to end its transaction (pg_terminate_backend or COMMIT/ROLLBACK PREPARED ends it)`
+            `${blocker.kind === 'backend' ? `backend pid ${blocker.id}` : `prepared transaction ${blocker.id}`} ` +
+            'to end its transaction (pg_terminate_backend or COMMIT/ROLLBACK PREPARED ends it)'
         : '$all is held back by a transaction still running; grant pg_read_all_stats to the engine to see which',
       { checkpoint: at, waitingAt: held.position, ...(blocker ? { blocker } : {}) },
     );

@@ -148,7 +148,8 @@ function heldLease(
         // GREATEST: a checkpoint never moves backwards, whatever a confused caller asks for.
         await client.query(
           `insert into ${table} (name, position) values ($1, $2::bigint)
-           on conflict (name) do update set position = greatest(${table}.position, excluded.position), updated_at = now()`,
+           on conflict (name) do update
+           set position = greatest(${table}.position, excluded.position), updated_at = now()`,
           [name, position.toString()],
         );
       }),

@@ -19,7 +19,8 @@ function loadRelayConfig(env: Record<string, string | undefined>): RelayConfig {
   if ((env.EVENT_STORE || 'pglite') === 'pglite') {
     problems.push(
       `EVENT_STORE: the relay needs a shared event store, postgres or esdb (got ` +
-        `${env.EVENT_STORE ? '"pglite"' : 'the default, pglite'}): PGlite is one process's database, and the embedded mode fans events out in-process without a relay`,
+        `${env.EVENT_STORE ? '"pglite"' : 'the default, pglite'}): PGlite is one process's database, ` +
+        'and the embedded mode fans events out in-process without a relay',
     );
   }
   try {

@@ -61,8 +61,27 @@ export interface ProcessorOptions {
   redelivery?: Redelivery;
   /** Told the position (as in status) whenever it moves: once the checkpoints are read, and after each round. */
   onAdvance?: (position: GlobalPosition) => void;
+  /**
+   * Something to hold while consuming (the relay's lease): acquired before each run of the loop and released after
+   * it, before any backoff. Without it the processor consumes whenever it runs.
+   */
+  session?: ProcessorSessions;
   /** Tests pin the jitter. */
   random?: () => number;
+}
+
+export interface ProcessorSessions {
+  /** Waits until held (a standby waits here); undefined when signal aborted first. A rejection is a failure. */
+  acquire(signal: AbortSignal): Promise<ProcessorSession | undefined>;
+}
+
+export interface ProcessorSession {
+  /**
+   * Aborts when the session is lost: the round in hand is abandoned, not checkpointed. That is no failure of the
+   * processor (no backoff); it releases the session and acquires it again, which decides when to compete for it.
+   */
+  lost: AbortSignal;
+  release(): Promise<void>;
 }
 
 export interface Processor {
@@ -169,23 +188,53 @@ export function processor(options: ProcessorOptions): Processor {
     }
   }
 
-  async function consume(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await consumeOnce(signal);
-        // A feed that ends without being stopped (a closed Kafka consumer, say) is resumed from the checkpoint.
-        if (!signal.aborted) await sleep(retry.next(), signal);
-      } catch (error) {
-        if (signal.aborted) return;
-        // Infrastructure failures pass: resume from the last checkpoint; handled events are repeated, harmlessly.
-        const retryInMs = retry.next();
-        state.lastError = String((error as Error)?.message ?? error);
-        state.counters.failures++;
-        failuresInARow++;
-        logger.warn(`${name}: failed, retrying from the last checkpoint`, { error: state.lastError, retryInMs });
-        await sleep(retryInMs, signal);
+  const failed = (error: unknown): number => {
+    // Infrastructure failures pass: resume from the last checkpoint; handled events are repeated, harmlessly.
+    const retryInMs = retry.next();
+    state.lastError = messageOf(error);
+    state.counters.failures++;
+    failuresInARow++;
+    logger.warn(`${name}: failed, retrying from the last checkpoint`, {
+      error: state.lastError,
+      errorName: (error as Error | undefined)?.name,
+      // Errors that know whether a retry makes sense say so (KafkaUnavailable); it is retried either way.
+      retryable: (error as { retryable?: unknown } | undefined)?.retryable !== false,
+      attempt: failuresInARow,
+      retryInMs,
+    });
+    return retryInMs;
+  };
+
+  const lost = (session: ProcessorSession): number => {
+    state.lastError = messageOf(session.lost.reason);
+    retry.reset();
+    failuresInARow = 0;
+    return 0;
+  };
+
+  /** One run of the loop, in a session when there is one; answers how long to wait before the next run. */
+  async function runOnce(stop: AbortSignal): Promise<number> {
+    let session: ProcessorSession | undefined;
+    try {
+      if (options.session) {
+        session = await options.session.acquire(stop);
+        if (!session) return 0;
       }
+      await consumeOnce(session ? AbortSignal.any([stop, session.lost]) : stop);
+      if (session?.lost.aborted) return lost(session);
+      // A feed that ends without being stopped (a closed Kafka consumer, say) is resumed from the checkpoint.
+      return stop.aborted ? 0 : retry.next();
+    } catch (error) {
+      if (stop.aborted) return 0;
+      // A save through a session that was lost meanwhile fails: that is the lost session, not a failure.
+      return session?.lost.aborted ? lost(session) : failed(error);
+    } finally {
+      await session?.release();
     }
+  }
+
+  async function consume(stop: AbortSignal): Promise<void> {
+    while (!stop.aborted) await sleep(await runOnce(stop), stop);
   }
 
   return {
@@ -206,3 +255,5 @@ export function processor(options: ProcessorOptions): Processor {
     status: () => ({ ...state, counters: { ...state.counters } }),
   };
 }
+
+const messageOf = (error: unknown): string => String((error as Error | undefined)?.message ?? error);

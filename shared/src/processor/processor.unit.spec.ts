@@ -4,7 +4,13 @@ import type { GlobalPosition, RecordedEvent } from '../event-store/event-store.j
 import { silentLogger } from '../logging/logger.js';
 import { eventAt, historyFeed, partitionedFeed, until } from '../testing/feeds.js';
 import { backoff } from './backoff.js';
-import { processor, type ProcessorCheckpoints, type ProcessorOptions } from './processor.js';
+import {
+  processor,
+  type ProcessorCheckpoints,
+  type ProcessorOptions,
+  type ProcessorSession,
+  type ProcessorSessions,
+} from './processor.js';
 import { reactor, type ReactorOptions } from './reactor.js';
 
 // The loop's guarantees, proven once for every processor (reactor, projector, relay, rebuild): at-least-once,
@@ -328,6 +334,88 @@ describe('processor', () => {
     expect(deadLettered).toEqual([2n]);
     expect(handled).toEqual([1n, 3n]);
     expect(processing.status().counters).toMatchObject({ failures: 2, deadLettered: 1 });
+  });
+});
+
+describe('processor with a session', () => {
+  /** A session source that records what happens to its sessions; `lose()` takes the current one away. */
+  function leases() {
+    const log: string[] = [];
+    let current: AbortController | undefined;
+    let terms = 0;
+    const sessions: ProcessorSessions = {
+      acquire: async (): Promise<ProcessorSession> => {
+        const term = ++terms;
+        const lost = new AbortController();
+        current = lost;
+        log.push(`acquire ${term}`);
+        return { lost: lost.signal, release: async () => void log.push(`release ${term}`) };
+      },
+    };
+    return { sessions, log, lose: () => current?.abort(new Error('taken over')) };
+  }
+
+  it('consumes only while it holds the session, and releases it when stopped', async () => {
+    const { sessions, log } = leases();
+    const handled: bigint[] = [];
+    const processing = reacting({
+      name: 'test',
+      feed: historyFeed([[event(1), event(2)]]),
+      checkpoints: memoryCheckpoints(),
+      session: sessions,
+      handle: async (e) => void (log.push(`handle ${e.position}`), handled.push(e.position)),
+      logger: silentLogger,
+    });
+    processing.start();
+    await until(() => processing.status().position === 2n);
+    await processing.stop();
+    expect(log).toEqual(['acquire 1', 'handle 1', 'handle 2', 'release 1']);
+  });
+
+  it('when the session is lost mid-round, abandons the round (not checkpointed), releases the session and acquires it again at once, counting no failure', async () => {
+    const { sessions, log, lose } = leases();
+    const checkpoints = memoryCheckpoints();
+    const handled: bigint[] = [];
+    const processing = reacting({
+      name: 'test',
+      feed: historyFeed([[event(1)], [event(2)]]),
+      checkpoints,
+      session: sessions,
+      handle: async (e) => {
+        handled.push(e.position);
+        // Lost while the round is in hand (a send that cannot be aborted): its end is not checkpointed.
+        if (handled.length === 2) lose();
+      },
+      logger: silentLogger,
+      backoff: { initialMs: 60_000, maxMs: 60_000 },
+    });
+    processing.start();
+    await until(() => processing.status().position === 2n);
+    await processing.stop();
+    expect(handled).toEqual([1n, 2n, 2n]);
+    expect(checkpoints.saved).toEqual([1n, 2n]);
+    expect(log).toEqual(['acquire 1', 'release 1', 'acquire 2', 'release 2']);
+    expect(processing.status().counters).toMatchObject({ failures: 0 });
+  });
+
+  it('releases the session before backing off after a failure', async () => {
+    const { sessions, log } = leases();
+    let failures = 1;
+    const processing = reacting({
+      name: 'test',
+      feed: historyFeed([[event(1)]]),
+      checkpoints: memoryCheckpoints(),
+      session: sessions,
+      handle: async () => {
+        if (failures-- > 0) throw new Error('broker away');
+      },
+      logger: { ...silentLogger, warn: () => void log.push('backing off') },
+      backoff: fast,
+    });
+    processing.start();
+    await until(() => processing.status().position === 1n);
+    await processing.stop();
+    expect(log).toEqual(['acquire 1', 'backing off', 'release 1', 'acquire 2', 'release 2']);
   });
 });
 
