@@ -85,3 +85,6 @@ export const keysOf = <E>(events: readonly E[], keyOf: (event: E) => string | un
 /** Selects a timestamptz as the ISO text Date.toISOString() gives, the same on pg and PGlite. */
 export const isoText = (column: string): string =>
   `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** A jsonb column's value: parsed by both drivers, but accepted as text too, in case an adapter leaves it raw. */
+export const jsonColumn = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;

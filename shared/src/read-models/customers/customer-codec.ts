@@ -1,5 +1,5 @@
 import type { Row } from '../../sql/sql.js';
-import { isoText } from '../projection.js';
+import { isoText, jsonColumn } from '../projection.js';
 import type { CustomerSummaryView, PaidRevenueView } from './customer-view.js';
 
 // The customer_summaries (+ customer_revenue) row ↔ view codec, once for the writer and the readers. bigint columns
@@ -15,15 +15,12 @@ export const selectCustomerSummaries = (schema: string): string => `
      from ${schema}.customer_revenue r where r.customer_id = s.customer_id) as paid_revenue
   from ${schema}.customer_summaries s`;
 
-// jsonb comes back parsed from both drivers; accept text too, in case an adapter leaves it raw.
-const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
-
 export const customerSummaryFromRow = (row: Row): CustomerSummaryView => ({
   customerId: row.customer_id as string,
   ordersPlaced: Number(row.orders_placed),
   ordersConfirmed: Number(row.orders_confirmed),
   ordersCancelled: Number(row.orders_cancelled),
-  paidRevenue: json<{ currency: string; amountCents: string }[]>(row.paid_revenue).map(
+  paidRevenue: jsonColumn<{ currency: string; amountCents: string }[]>(row.paid_revenue).map(
     ({ currency, amountCents }): PaidRevenueView => ({ currency, amountCents: Number(amountCents) }),
   ),
   lastOrderAt: row.last_order_at as string,

@@ -1,5 +1,5 @@
 import type { Row } from '../../sql/sql.js';
-import { isoText } from '../projection.js';
+import { isoText, jsonColumn } from '../projection.js';
 import type { OrderHistoryEntry, OrderLineView, OrderView } from './order-view.js';
 
 // The orders row ↔ view codec, once for the writer (projection service) and the readers (query service).
@@ -24,19 +24,16 @@ const placedAtOf = (row: Row): string => {
   return placedAt instanceof Date ? placedAt.toISOString() : (placedAt as string);
 };
 
-// jsonb comes back parsed from both drivers; accept text too, in case an adapter leaves it raw.
-const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
-
 /** The view from an orders row selected with orderColumns (or a plain row, whose placed_at is a Date). */
 export function orderViewFromRow(row: Row): OrderView {
-  const stored = json<StoredHistoryEntry[]>(row.history);
+  const stored = jsonColumn<StoredHistoryEntry[]>(row.history);
   const history = stored.map(({ carrier: _carrier, trackingNumber: _tracking, ...entry }) => entry);
   const shipped = stored.findLast((entry) => entry.status === 'shipped' && entry.carrier !== undefined);
   const view: OrderView = {
     orderId: row.order_id as string,
     customerId: row.customer_id as string,
     status: row.status as OrderView['status'],
-    lines: json<OrderLineView[]>(row.lines),
+    lines: jsonColumn<OrderLineView[]>(row.lines),
     totalCents: Number(row.total_cents),
     currency: row.currency as string,
     placedAt: placedAtOf(row),
