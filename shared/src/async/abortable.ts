@@ -13,20 +13,13 @@ export async function* untilAborted<T>(
 ): AsyncGenerator<T> {
   if (signal.aborted) return;
   const iterator = source[Symbol.asyncIterator]();
-  let onAbort = () => {};
-  const aborted = new Promise<'aborted'>((resolve) => (onAbort = () => resolve('aborted')));
-  signal.addEventListener('abort', onAbort, { once: true });
   try {
     while (true) {
-      const pending = iterator.next();
-      // A read that fails after we stopped listening must not surface as an unhandled rejection.
-      pending.catch(() => {});
-      const next = await Promise.race([pending, aborted]);
+      const next = await nextOrAborted(iterator, signal);
       if (next === 'aborted' || next.done) return;
       yield next.value;
     }
   } finally {
-    signal.removeEventListener('abort', onAbort);
     // Awaited for a bounded time only: a feed stuck in next() would otherwise hold stop() until its next event.
     const closing = iterator.return?.()?.catch(() => undefined);
     if (closing) {
@@ -35,6 +28,28 @@ export async function* untilAborted<T>(
       clearTimeout(timer);
     }
   }
+}
+
+// One listener per read, removed once it settles: a race against one promise that waits for the abort would keep
+// every item it was ever raced with (each race leaves a reaction on it) until the loop ends.
+function nextOrAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T> | 'aborted'> {
+  return new Promise((resolve, reject) => {
+    // A listener added after the abort would never be called.
+    if (signal.aborted) return resolve('aborted');
+    const onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    // A read that fails after the abort settled this promise is dropped here, not left unhandled.
+    iterator.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Waits ms, or less when signal aborts. */

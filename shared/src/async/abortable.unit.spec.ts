@@ -1,5 +1,10 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { sleep, untilAborted } from './abortable.js';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 // A feed that waits for ever and ignores its signal: stop() must still end the runner's read at once.
 async function* deaf(): AsyncGenerator<number> {
@@ -8,6 +13,27 @@ async function* deaf(): AsyncGenerator<number> {
 }
 
 describe('untilAborted', () => {
+  it('holds no item it has passed on: a long-running loop keeps only the round in hand', async () => {
+    const passed: WeakRef<object>[] = [];
+    async function* rounds() {
+      for (let i = 0; i < 50; i++) {
+        const round = { events: new Array<number>(10_000).fill(i) };
+        passed.push(new WeakRef(round));
+        yield round;
+      }
+    }
+    let handled = 0;
+    for await (const round of untilAborted(rounds(), new AbortController().signal)) {
+      handled += round.events.length > 0 ? 1 : 0;
+      if (handled < 50) continue;
+      // Still iterating, the signal never aborted: every earlier round must be collectable by now.
+      await new Promise((resolve) => setImmediate(resolve));
+      collectGarbage();
+      expect(passed.slice(0, 40).filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    }
+    expect(handled).toBe(50);
+  });
+
   it('passes items through until the source ends', async () => {
     async function* three() {
       yield* [1, 2, 3];
