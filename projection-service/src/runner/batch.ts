@@ -100,12 +100,13 @@ export async function applyInTransaction(
       type: event.type,
       error,
     });
-  return { writes, appliedBefore };
+  return { writes, appliedBefore, deadLettered: poison.length };
 }
 
 const merged = (parts: readonly Applied<CacheWrite>[]): Applied<CacheWrite> => ({
   writes: parts.flatMap(({ writes }) => writes),
   appliedBefore: parts.flatMap(({ appliedBefore }) => appliedBefore),
+  deadLettered: parts.reduce((sum, { deadLettered }) => sum + deadLettered, 0),
 });
 
 /** Applies the sources' events in one transaction, setting poison events aside (see the top of this file). */
@@ -129,7 +130,7 @@ export function batchApplier(target: BatchTarget): (sources: readonly SourceBatc
       await recordDeadLetters(tx, admin, key, [{ event, error: message(error) }]);
       await saveCheckpoint(tx, admin, source, through);
     });
-    return { writes: [], appliedBefore: [] };
+    return { writes: [], appliedBefore: [], deadLettered: 1 };
   };
 
   // The source's checkpoint row is locked first: two workers of one source (a restart overlapping the old process,

@@ -14,6 +14,11 @@ export interface SourceBatch {
   through: GlobalPosition;
 }
 
+/** What a handler may tell about a round it handled: how many of its events it set aside as dead letters itself. */
+export interface RoundOutcome {
+  deadLettered: number;
+}
+
 /**
  * Handles the new events of one round (`sources` holds them by source, with the positions to checkpoint); the
  * processor checkpoints the round only once this resolves.
@@ -22,7 +27,7 @@ export type RoundHandler = (
   events: readonly RecordedEvent[],
   signal: AbortSignal,
   sources: readonly SourceBatch[],
-) => Promise<void>;
+) => Promise<void | RoundOutcome>;
 
 /** Where a processor's rows live: one per source, keyed by checkpointKey (`<name>` or `<name>#p<n>`). */
 export interface ProcessorCheckpoints {
@@ -149,12 +154,12 @@ export function processor(options: ProcessorOptions): Processor {
     return { moves, events, sources, covered };
   };
 
-  async function handleOrDeadLetter(round: Round, signal: AbortSignal): Promise<void> {
+  async function handleOrDeadLetter(round: Round, signal: AbortSignal): Promise<void | RoundOutcome> {
     const { deadLetter } = options;
     const { events, sources } = round;
     if (!deadLetter || failuresInARow < deadLetter.afterFailures) return handle(events, signal, sources);
     try {
-      await handle(events, signal, sources);
+      return await handle(events, signal, sources);
     } catch (error) {
       if (signal.aborted) throw error;
       await deadLetter.record(events, error);
@@ -175,13 +180,14 @@ export function processor(options: ProcessorOptions): Processor {
       const { moves, events, covered } = unhandledRound;
       if (redelivery && covered.length > 0) await redelivery.handle(covered);
       if (moves.size === 0) continue;
-      await handleOrDeadLetter(unhandledRound, signal);
+      const outcome = await handleOrDeadLetter(unhandledRound, signal);
       if (signal.aborted) return;
       await checkpoints.save?.(moves);
       for (const [source, position] of moves) advance(source, position);
       tell();
       state.counters.rounds++;
       state.counters.events += events.length;
+      state.counters.deadLettered += outcome?.deadLettered ?? 0;
       retry.reset();
       failuresInARow = 0;
       delete state.lastError;

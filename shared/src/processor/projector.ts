@@ -14,6 +14,8 @@ export interface Applied<Write> {
   writes: Write[];
   /** Events at or below their source's checkpoint row as the transaction locked it: another worker applied them. */
   appliedBefore: RecordedEvent[];
+  /** Events set aside as dead letters (undecodable, or failing on their own) instead of applied. */
+  deadLettered: number;
 }
 
 /** Writes that follow a commit, and can therefore be lost with the process between the two (a cache). */
@@ -65,7 +67,7 @@ export function projector<Write>({ readRows, apply, afterCommit }: ProjectorOpti
   if (!afterCommit)
     return {
       checkpoints,
-      handle: async (_events, _signal, sources) => void (await apply(sources)),
+      handle: async (_events, _signal, sources) => ({ deadLettered: (await apply(sources)).deadLettered }),
     };
   const writeAgain = async (events: readonly RecordedEvent[], writes: Write[] = []) => {
     if (events.length > 0) writes.push(...(await afterCommit.rowsOf(events)));
@@ -76,10 +78,11 @@ export function projector<Write>({ readRows, apply, afterCommit }: ProjectorOpti
     checkpoints,
     // The round is applied even when the processor is stopping: its writes follow the commit, as a drain should.
     async handle(_events, _signal, sources) {
-      const { writes, appliedBefore } = await apply(sources);
+      const { writes, appliedBefore, deadLettered } = await apply(sources);
       // Events another worker applied (the rows were past them) may lack their writes the same way.
       await writeAgain(appliedBefore, writes);
       for (const { source, through } of sources) cachedThrough(source, through);
+      return { deadLettered };
     },
     redelivery: {
       resumeAfter: (source, checkpoint) => {

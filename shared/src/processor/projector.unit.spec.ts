@@ -42,7 +42,7 @@ function memoryReadModel() {
       if (through > row.position) checkpoints.set(source, { position: through, previous: row.position });
     }
     log.push(`commit ${sources.map(({ through }) => through).join(',')}`);
-    return { writes: rowsOf(changed), appliedBefore };
+    return { writes: rowsOf(changed), appliedBefore, deadLettered: 0 };
   }
 
   const afterCommit = {

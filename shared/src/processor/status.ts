@@ -17,7 +17,7 @@ export interface ProcessorCounters {
   events: number;
   /** Rounds that failed and were retried from the checkpoint. */
   failures: number;
-  /** Events given up on and handed to the dead-letter hook. */
+  /** Events given up on: handed to the dead-letter hook, or set aside by the handler itself (a projector's poison). */
   deadLettered: number;
 }
 
