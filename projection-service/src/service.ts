@@ -142,6 +142,7 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
       }),
     logger,
   );
+  let started = false;
   const followRegistry = async () => live.follow(await readLiveVersions(readDb, admin));
   const rebuildWith = options.rebuildWith ?? { eventStore, readDb };
   const jobs = jobTable(readDb, admin, settings.staleAfterMs);
@@ -157,7 +158,10 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
     heartbeatMs: settings.heartbeatMs,
     backoff,
     owner: options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-    onSwitched: followRegistry,
+    // A service that was not started (rebuilds run from a script) has no runners to move, and starts none.
+    onSwitched: async () => {
+      if (started) await followRegistry();
+    },
   });
   const failingLeftovers = new Set<string>();
   const housekeeping = supervisor(
@@ -200,6 +204,7 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
     },
     rebuilds,
     async start() {
+      started = true;
       const versions = await migrateReadModels(readDb, prefix, projections);
       await live.follow(versions);
       await housekeeping.tick();
@@ -207,6 +212,7 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
       logger.info('projections started', { projections: live.current().map((runner) => runner.key) });
     },
     async stop() {
+      started = false;
       await housekeeping.stop();
       await rebuilds.stop();
       await live.stop();

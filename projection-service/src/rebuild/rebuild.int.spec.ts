@@ -2,16 +2,20 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cacheKeys, createLogger, pgSql, readModelSchemas, type Cache, type Sql } from '@order-engine/shared';
 import { describeWithService, sharedPglite } from '@order-engine/shared/testing';
 import type { ProjectionStatus } from '../admin/projection-status.js';
-import { catalogProjection } from '@order-engine/shared';
+import { catalogProjection } from '@order-engine/shared/read-models/catalog';
 import { liveProjections } from '../projections/index.js';
 import type { Projection } from '../projections/projection.js';
 import { dumpReadModels, tablesOf } from '../testing/read-model-dump.js';
+import { createProjectionService } from '../service.js';
+import { migrateReadModels } from '../read-models/migrate.js';
 import {
+  fastRebuilds,
   jobEnded,
   rebuildWorld,
   requestJson,
   schemaDropped,
   slowed,
+  testLogger,
   type RebuildWorld,
 } from '../testing/rebuild-world.js';
 
@@ -93,6 +97,28 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     expect([...cached].filter((key) => !oldKeys.includes(key))).toEqual([
       cacheKeys.product(catalogProjection.schema(w.prefix, 2), 'sku-0'),
     ]);
+  });
+
+  it('rebuilds from a service that was not started without starting its live runners', async () => {
+    const w = await setUp({ products: 4, orders: 20 });
+    // A script's service: it rebuilds, but nothing of it follows the switch (no runner catches up meanwhile).
+    const service = createProjectionService({
+      eventStore: w.store,
+      readDb: w.sql,
+      cache: w.cache,
+      prefix: w.prefix,
+      logger: testLogger,
+      rebuild: fastRebuilds,
+    });
+    try {
+      await migrateReadModels(w.sql, w.prefix);
+      const { job } = await service.rebuilds.request('catalog', { verify: false });
+      await service.rebuilds.settled(job.id);
+      expect(await service.rebuilds.find(job.id)).toMatchObject({ status: 'done', targetVersion: 2 });
+      expect(service.runners).toEqual([]);
+    } finally {
+      await service.stop();
+    }
   });
 
   it('keeps a retired version until its cache entries are deleted, then drops it', async () => {
