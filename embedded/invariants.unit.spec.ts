@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { commandHandler, fulfilmentSaga } from '@order-engine/command-service';
-import { projectOrder, projectProduct, type OrderRow, type ProductRow } from '@order-engine/projection-service';
+import { projectProduct, type ProductRow } from '@order-engine/shared/read-models/catalog';
+import { projectOrder, type OrderRow } from '@order-engine/shared/read-models/orders';
 import {
   availableOf,
   decodeEvent,

@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import type { Result } from 'autocannon';
 import express from 'express';
 import type { Express } from 'express';
-import { catalogProjection, migrateReadModels } from '@order-engine/projection-service';
+import { migrateReadModels } from '@order-engine/projection-service';
+import { catalogProjection } from '@order-engine/shared/read-models/catalog';
 import { dropReadModels, eventRecorder } from '@order-engine/projection-service/testing';
 import { createQueryService, type QueryService } from '@order-engine/query-service';
 import {
@@ -17,9 +18,9 @@ import {
   silentLogger,
   type Cache,
   type DomainEvent,
-  type ProductView,
   type Sql,
 } from '@order-engine/shared';
+import { type ProductView } from '@order-engine/shared/read-models/catalog';
 import type { Redis } from 'ioredis';
 import type { Figure, Scenario } from '../scenario.js';
 import type { LoadPlan } from './queries/load.js';

@@ -21,21 +21,4 @@ export type { RebuildJob } from './rebuild/jobs.js';
 export type { VerifyReport } from './rebuild/verify.js';
 export { createProjectionApp } from './app.js';
 export { liveProjections } from './projections/index.js';
-export {
-  catalogProjection,
-  ordersProjection,
-  salesProjection,
-  salesDayViewFromRow,
-  projectProduct,
-  productView,
-  projectOrder,
-  orderView,
-  projectSalesOrder,
-  salesOf,
-  type CacheWrite,
-  type Projection,
-  type ProjectionTable,
-  type ProductRow,
-  type OrderRow,
-  type SalesOrderRow,
-} from '@order-engine/shared';
+export type { CacheWrite, Projection, ProjectionTable } from '@order-engine/shared';

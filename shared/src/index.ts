@@ -7,11 +7,6 @@ export * from './read-models/schemas.js';
 export * from './read-models/cache-keys.js';
 export * from './read-models/projection.js';
 export * from './read-models/read-models.js';
-// A read model's own entry point is `@order-engine/shared/read-models/<name>`; the first three are also re-exported
-// here, where the projection service's specs and the bench import them from.
-export * from './read-models/catalog/index.js';
-export * from './read-models/orders/index.js';
-export * from './read-models/sales/index.js';
 export * from './read-models/checkpoints.js';
 export * from './read-models/registry.js';
 export * from './http/problem.js';

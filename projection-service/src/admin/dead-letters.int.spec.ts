@@ -9,7 +9,7 @@ import {
   type Sql,
 } from '@order-engine/shared';
 import { describeWithService, freshName, sharedPglite } from '@order-engine/shared/testing';
-import { catalogProjection } from '@order-engine/shared';
+import { catalogProjection } from '@order-engine/shared/read-models/catalog';
 import { liveProjections } from '../projections/index.js';
 import type { Projection } from '../projections/projection.js';
 import { createProjectionService, type ProjectionService } from '../service.js';

@@ -3,9 +3,7 @@ import {
   cacheKeys,
   memoryCache,
   memoryEventStore,
-  orderViewFromRow,
   pgSql,
-  productViewFromRow,
   postgresEventStore,
   readModelSchemas,
   silentLogger,
@@ -16,8 +14,9 @@ import {
   type RecordedEvent,
   type Sql,
 } from '@order-engine/shared';
+import { catalogProjection, productViewFromRow } from '@order-engine/shared/read-models/catalog';
+import { orderViewFromRow } from '@order-engine/shared/read-models/orders';
 import { describeWithService, freshName, sharedPglite } from '@order-engine/shared/testing';
-import { catalogProjection } from '@order-engine/shared';
 import { liveProjections } from '../projections/index.js';
 import { migrateReadModels } from '../read-models/migrate.js';
 import { appendHistory, sampleHistory } from '../testing/sample-history.js';

@@ -1,4 +1,5 @@
-import type { Cache, ProductView } from '@order-engine/shared';
+import type { Cache } from '@order-engine/shared';
+import { type ProductView } from '@order-engine/shared/read-models/catalog';
 import { expect, it } from 'vitest';
 import { aProduct, describeOnReadDbs, insertProduct, type HttpAnswer, type QueryFixture } from '../testing/index.js';
 

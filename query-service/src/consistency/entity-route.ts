@@ -1,4 +1,4 @@
-import { HttpProblem, type EntityCacheKey, type ProjectionName, type SqlExecutor } from '@order-engine/shared';
+import { NotFound, type Entity, type EntityCacheKey, type ProjectionName, type SqlExecutor } from '@order-engine/shared';
 import { Router } from 'express';
 import { z } from 'zod';
 import { JSON_CONTENT_TYPE } from './cache-aside.js';
@@ -16,13 +16,9 @@ export interface EntityRoute {
   /** The read model holding the view; its checkpoint is what X-Min-Position waits for. */
   projection: ProjectionName;
   /** The view's cache key; its kind names the entity in a 404. */
-  cacheKey: EntityCacheKey;
+  cacheKey: EntityCacheKey<Entity>;
   load(db: SqlExecutor, schema: string, id: string): Promise<{ revision: number } | undefined>;
 }
-
-// The same answer as the domain's NotFound, for any kind of view a read model holds.
-const viewNotFound = (entity: string, id: string): HttpProblem =>
-  new HttpProblem(404, 'not-found', 'Not Found', `${entity} ${id} does not exist`, { code: 'not-found', entity, id });
 
 export const entityRoute = (route: EntityRoute): EntityRoute => route;
 
@@ -53,7 +49,7 @@ export function entityRoutes(routes: readonly EntityRoute[], { readDb, schemaOf,
       });
       if (readPosition) setReadPosition(res, readPosition);
       res.setHeader('X-Cache', cache);
-      if (json === undefined) throw viewNotFound(cacheKey.kind, id);
+      if (json === undefined) throw new NotFound(cacheKey.kind, id);
       res.setHeader('Content-Type', JSON_CONTENT_TYPE).send(json);
     });
   }

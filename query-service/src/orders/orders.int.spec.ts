@@ -1,4 +1,4 @@
-import type { OrderView } from '@order-engine/shared';
+import { type OrderView } from '@order-engine/shared/read-models/orders';
 import { expect, it } from 'vitest';
 import { anOrder, describeOnReadDbs, insertOrder, type QueryFixture } from '../testing/index.js';
 

@@ -1,4 +1,4 @@
-import type { SalesDayView } from '@order-engine/shared';
+import { type SalesDayView } from '@order-engine/shared/read-models/sales';
 import { expect, it } from 'vitest';
 import { describeOnReadDbs, insertSalesDay, type QueryFixture } from '../testing/index.js';
 

@@ -9,7 +9,7 @@ export abstract class DomainError extends Error {
   }
 }
 
-export type Entity = 'product' | 'order' | 'hold' | 'projection' | 'dead letter';
+export type Entity = 'product' | 'order' | 'customer' | 'hold' | 'projection' | 'dead letter';
 
 export class NotFound extends DomainError {
   readonly code = 'not-found';

@@ -63,8 +63,7 @@ export function pgSql(poolOrUrl: pg.Pool | string): Sql {
     parallelism: pool.options.max ?? 10,
     async transaction(fn) {
       const client = await pool.connect().catch(rethrow);
-      // A connection lost mid-transaction also fails the running query; without a listener the 'error' event would
-      // crash.
+      // A connection lost mid-transaction also fails the running query; unheard, its 'error' event would crash us.
       const ignore = () => {};
       client.on('error', ignore);
       let broken: unknown;
@@ -74,8 +73,7 @@ export function pgSql(poolOrUrl: pg.Pool | string): Sql {
         await client.query('commit');
         return result;
       } catch (error) {
-        // A connection that failed or stopped answering cannot roll back: dropping it ends the transaction on the
-        // server.
+        // A connection that failed or stopped answering cannot roll back: dropping it ends the server's transaction.
         if (isConnectionError(error)) broken = error;
         else await client.query('rollback').catch((rollbackError: unknown) => (broken = rollbackError));
         return rethrow(error);
@@ -188,8 +186,7 @@ function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     // SQLSTATE class 08 = connection exception; 57P01-03 = server shutting down or starting; 53300 = too many
-    // connections;
-    // 57014 = statement_timeout (the server too busy or a lock held too long: retrying later may help).
+    // connections; 57014 = statement_timeout (the server too busy or a lock held too long: retrying later may help).
     return (
       connectionErrorCodes.has(code) ||
       code.startsWith('08') ||

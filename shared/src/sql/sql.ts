@@ -2,8 +2,7 @@
 // read models and idempotency store run unchanged on both.
 //
 // Conventions for portable SQL:
-// - parameters are $1, $2, ...; pass bigints and int8 values as strings, JSON as JSON.stringify(...) with a ::jsonb
-// cast;
+// - parameters are $1, $2, ...; pass bigints and int8 values as strings, JSON as JSON.stringify(...) cast ::jsonb;
 // - select int8 columns as ::text (or ::int when small) and convert in code: the drivers differ on int8;
 // - identifiers (schema names) are interpolated only after `assertIdentifier`.
 

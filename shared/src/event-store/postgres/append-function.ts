@@ -8,9 +8,8 @@
 // Returns one row per written event, and one per refused append.
 //
 // Fast path, for a batch of several appends: one set-based INSERT for the whole batch, when every expectation holds
-// given the streams' current
-// revisions and the appends before it in the batch. A revision that another transaction has taken meanwhile makes
-// that INSERT fail as a whole; then, and when an expectation fails, the appends go one by one.
+// given the streams' current revisions and the appends before it in the batch. A revision that another transaction
+// has taken meanwhile makes that INSERT fail as a whole; then, and when an expectation fails, the appends go one by one.
 
 export function appendFunctionDdl(s: string, lockKey: string): string {
   return `
@@ -152,8 +151,8 @@ begin
           end if;
         end loop;
         if not v_written then
-          raise exception using errcode = 'ES409', detail = '', message = format('stream %s: gave up after 100 ' +
-            'conflicts', v_stream);
+          raise exception using errcode = 'ES409', detail = '',
+            message = format('stream %s: gave up after 100 conflicts', v_stream);
         end if;
       end loop;
     end if;
