@@ -1,4 +1,10 @@
-import { NotFound, type Entity, type EntityCacheKey, type ProjectionName, type SqlExecutor } from '@order-engine/shared';
+import {
+  NotFound,
+  type Entity,
+  type EntityCacheKey,
+  type ProjectionName,
+  type SqlExecutor,
+} from '@order-engine/shared';
 import { Router } from 'express';
 import { z } from 'zod';
 import { JSON_CONTENT_TYPE } from './cache-aside.js';
