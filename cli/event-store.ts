@@ -24,8 +24,9 @@ export async function openConfiguredEventStore(env: Record<string, string | unde
   }
   if (config.EVENT_STORE === 'pglite') assertPgliteAvailable(config);
   const databases = await openDatabases({ ...config, READ_DB: config.EVENT_STORE });
-  // Exports and replays read long ranges: the long statement bound applies.
-  const store = openEventStore(config, databases.forLongStatements);
+  // Exports and replays read long ranges: the long statement bound applies. Read-only: the CLI's readers never
+  // migrate (npm run cli -- migrate does), so they run as a role that may only SELECT too.
+  const store = openEventStore(config, databases.forLongStatements, { readOnly: true });
   return { store, close: async () => (await store.close(), await databases.close()) };
 }
 

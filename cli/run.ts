@@ -1,4 +1,4 @@
-import { ConfigError } from '@order-engine/shared';
+import { ConfigError, redactedError } from '@order-engine/shared';
 import { CliFailure, UsageError, type CliContext, type Command } from './command.js';
 import { commands } from './commands/index.js';
 
@@ -36,11 +36,12 @@ async function run(command: Command, args: string[], context: CliContext): Promi
       context.stderr.write(`${error.message}\n\n${command.usage}\n`);
       return 2;
     }
+    // Redacted: a driver's error may quote a connection string with its password.
     if (error instanceof CliFailure || error instanceof ConfigError) {
-      context.stderr.write(`${error.message}\n`);
+      context.stderr.write(`${redactedError(error)}\n`);
       return 1;
     }
-    context.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    context.stderr.write(`${redactedError(error, { stack: true })}\n`);
     return 1;
   }
 }

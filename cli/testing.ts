@@ -38,13 +38,15 @@ export async function runWith(
     cwd?: string;
     signal?: AbortSignal;
     openEventStore?: CliContext['openEventStore'];
+    /** The environment the command sees (default: none). */
+    env?: CliContext['env'];
   } = {},
 ): Promise<CliRun> {
   const stdout = capture();
   const stderr = capture();
   const state = { opened: false, closed: false };
   const code = await runCli(argv, {
-    env: {},
+    env: options.env ?? {},
     stdout: stdout.stream,
     stderr: stderr.stream,
     cwd: options.cwd ?? scratchDirectory(),

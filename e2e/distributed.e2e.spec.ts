@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { createProjectionService } from '@order-engine/projection-service';
 import { dumpReadModels } from '@order-engine/projection-service/testing';
 import {
+  NO_AUTH,
   decodeEvent,
   loadEngineConfig,
   memoryCache,
@@ -16,7 +17,13 @@ import {
   type EventStore,
   type Sql,
 } from '@order-engine/shared';
-import { describeWithService, freshName } from '@order-engine/shared/testing';
+import {
+  describeWithService,
+  freshName,
+  kafkaNamespace,
+  kafkaPrincipalEnv,
+  kcatSecurityArgs,
+} from '@order-engine/shared/testing';
 import { eventually, requestJson } from '../embedded/http-client.js';
 import {
   distributedEnv,
@@ -38,6 +45,9 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
     const id = freshName('e2e');
     const env = {
       ...distributedEnv(id, databaseUrl, kafkaBrokers),
+      // Topic and groups under the names the service principals' ACLs cover (scripts/kafka/kafka.sh): each service
+      // connects as its own principal, so the relay alone may write the topic, the saga and the workers only read it.
+      ...kafkaNamespace(id),
       // The SIGKILLed worker's partitions go to the other members after this, rather than Kafka's default 30 s.
       KAFKA_SESSION_TIMEOUT_MS: '10000',
       CACHE: 'redis',
@@ -76,10 +86,10 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       command = await startService(
         'command',
         entryPoints.command,
-        { ...withRedis, COMMAND_PORT: String(commandPort) },
+        { ...withRedis, ...kafkaPrincipalEnv('saga'), COMMAND_PORT: String(commandPort) },
         commandPort,
       );
-      relay = await startService('relay', entryPoints.relay, withRedis);
+      relay = await startService('relay', entryPoints.relay, { ...withRedis, ...kafkaPrincipalEnv('relay') });
       workers = [];
       for (let i = 0; i < 2; i++) {
         const port = await freePort();
@@ -87,7 +97,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
           await startService(
             `projection-${i}`,
             entryPoints.projection,
-            { ...withRedis, PROJECTION_PORT: String(port) },
+            { ...withRedis, ...kafkaPrincipalEnv('projections'), PROJECTION_PORT: String(port) },
             port,
           ),
         );
@@ -243,6 +253,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       const head = await store.headPosition();
       const replayPrefix = `${env.READ_MODEL_PREFIX}replay_`;
       const replay = createProjectionService({
+        access: NO_AUTH,
         eventStore: store,
         readDb: sql,
         cache: memoryCache({ maxEntries: 10 }),
@@ -316,13 +327,20 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
     });
 
     it('keeps every stream in one partition in revision order, as kcat sees the topic', async () => {
-      const { stdout: metadata } = await exec('kcat', ['-b', kafkaBrokers, '-L', '-t', env.KAFKA_TOPIC]);
+      const { stdout: metadata } = await exec('kcat', [
+        '-b',
+        kafkaBrokers,
+        ...kcatSecurityArgs(),
+        '-L',
+        '-t',
+        env.KAFKA_TOPIC,
+      ]);
       const partitions = Number(/with (\d+) partitions/.exec(metadata)?.[1]);
       expect(partitions).toBeGreaterThan(1);
 
       const { stdout } = await exec(
         'kcat',
-        ['-b', kafkaBrokers, '-C', '-t', env.KAFKA_TOPIC, '-e', '-q', '-f', '%p\t%k\t%h\n'],
+        ['-b', kafkaBrokers, ...kcatSecurityArgs(), '-C', '-t', env.KAFKA_TOPIC, '-e', '-q', '-f', '%p\t%k\t%h\n'],
         { maxBuffer: 256 * 1024 * 1024 },
       );
       const seen = new Map<string, { partition: string; revisions: number[] }>();
@@ -337,7 +355,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       // Revision order per stream, read from the values themselves.
       const { stdout: values } = await exec(
         'kcat',
-        ['-b', kafkaBrokers, '-C', '-t', env.KAFKA_TOPIC, '-e', '-q', '-f', '%k\t%s\n'],
+        ['-b', kafkaBrokers, ...kcatSecurityArgs(), '-C', '-t', env.KAFKA_TOPIC, '-e', '-q', '-f', '%k\t%s\n'],
         { maxBuffer: 256 * 1024 * 1024 },
       );
       const last = new Map<string, number>();

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { createProjectionService } from '@order-engine/projection-service';
 import { dumpReadModels, tablesOf } from '@order-engine/projection-service/testing';
 import {
+  NO_AUTH,
   loadEngineConfig,
   memoryCache,
   pgSql,
@@ -358,6 +359,7 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         const replayPrefix = `${env.READ_MODEL_PREFIX}replay_`;
         const replayCache = memoryCache({ maxEntries: 200_000 });
         const replay = createProjectionService({
+          access: NO_AUTH,
           eventStore: store!,
           readDb: sql!,
           cache: replayCache,

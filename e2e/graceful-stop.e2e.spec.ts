@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Kafka, logLevel } from 'kafkajs';
 import { pgSql } from '@order-engine/shared';
-import { describeWithService, freshName } from '@order-engine/shared/testing';
+import { describeWithService, freshName, testKafka } from '@order-engine/shared/testing';
 import { send, sendOnNewConnection, terminate } from './in-flight.js';
 import { distributedEnv, entryPoints, freePort } from './processes.js';
 
@@ -17,6 +16,8 @@ const root = resolve(import.meta.dirname, '..');
 describeWithService('DATABASE_URL', 'command-service on its own, on SIGTERM', (databaseUrl) => {
   describeWithService('KAFKA_BROKERS', 'with Kafka', (kafkaBrokers) => {
     const id = freshName('stop');
+    // command-service runs the saga (reads) and the relay (writes) here: it keeps the admin's Kafka credentials it
+    // inherits (a service principal of scripts/kafka/kafka.sh may do one or the other).
     const env = distributedEnv(id, databaseUrl, kafkaBrokers);
     let service: ChildProcess;
     let url: string;
@@ -34,7 +35,7 @@ describeWithService('DATABASE_URL', 'command-service on its own, on SIGTERM', (d
       };
       service = spawn(process.execPath, ['--import', 'tsx', entryPoints.command], {
         cwd: root,
-        env: { ...process.env, ...settings },
+        env: { ...process.env, AUTH: 'none', ...settings },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       service.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -57,7 +58,7 @@ describeWithService('DATABASE_URL', 'command-service on its own, on SIGTERM', (d
       ])
         await sql.exec(`drop schema if exists ${schema} cascade`);
       await sql.close();
-      const admin = new Kafka({ brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
+      const admin = testKafka(kafkaBrokers).admin();
       await admin.connect();
       await admin.deleteTopics({ topics: [env.KAFKA_TOPIC] }).catch(() => undefined);
       await admin.disconnect();

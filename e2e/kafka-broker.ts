@@ -4,11 +4,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { kafkaClient } from '@order-engine/shared';
+import { testKafkaSecurity, type KafkaPrincipal } from '@order-engine/shared/testing';
 import { freePort } from './processes.js';
 
 // A single-node KRaft broker of a test's own, on free ports with its own data folder, so that a test can stop and
 // start it without touching the machine's shared broker. Same jars as scripts/kafka/kafka.sh.
+// With KAFKA_SASL_MECHANISM set (the shared broker authenticates), it authenticates too, with the same mechanism and
+// the users of the env (admin, relay, projections, saga; see shared/src/testing/kafka.ts), so that the services,
+// which inherit the env, connect to it as to the shared one. It has no authorizer: every user may do anything.
 
 const exec = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');
@@ -24,15 +29,60 @@ export interface KafkaBroker {
   output(): string;
 }
 
+const PRINCIPALS: readonly KafkaPrincipal[] = ['admin', 'relay', 'projections', 'saga'];
+
+/** The users of the env with their passwords; none without SASL. */
+const saslUsers = () =>
+  process.env.KAFKA_SASL_MECHANISM
+    ? PRINCIPALS.map((principal) => testKafkaSecurity(principal).sasl!).map(({ username, password, mechanism }) => ({
+        username,
+        password,
+        mechanism: mechanism.toUpperCase(),
+      }))
+    : [];
+
+/** A JAAS option value, quoted. */
+const jaasValue = (value: string) => JSON.stringify(value);
+
+/** server.properties lines of the client listener: PLAINTEXT, or SASL_PLAINTEXT with the env's mechanism and users. */
+function listenerProperties(port: number, controllerPort: number): string {
+  const users = saslUsers();
+  const plain = `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+`;
+  const admin = users[0];
+  if (!admin) return plain;
+  const mechanism = admin.mechanism;
+  const module =
+    mechanism === 'PLAIN'
+      ? 'org.apache.kafka.common.security.plain.PlainLoginModule'
+      : 'org.apache.kafka.common.security.scram.ScramLoginModule';
+  // PLAIN checks the JAAS user_<name> entries; SCRAM the credentials formatted into the metadata (scramArguments).
+  const plainUsers =
+    mechanism === 'PLAIN' ? users.map((user) => ` user_${user.username}=${jaasValue(user.password)}`).join('') : '';
+  return `listeners=SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port}
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
+sasl.enabled.mechanisms=${mechanism}
+sasl.mechanism.inter.broker.protocol=${mechanism}
+listener.name.sasl_plaintext.${mechanism.toLowerCase()}.sasl.jaas.config=${module} required username=${jaasValue(admin.username)} password=${jaasValue(admin.password)}${plainUsers};
+`;
+}
+
+/** StorageTool arguments that put the env's SCRAM users into the new cluster's metadata. */
+const scramArguments = () =>
+  saslUsers()
+    .filter((user) => user.mechanism.startsWith('SCRAM-'))
+    .flatMap((user) => ['-S', `${user.mechanism}=[name=${user.username},password=${user.password}]`]);
+
 const properties = (port: number, controllerPort: number, data: string) => `process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${controllerPort}
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-log.dirs=${data}
+${listenerProperties(port, controllerPort)}log.dirs=${data}
 default.replication.factor=1
 min.insync.replicas=1
 offsets.topic.replication.factor=1
@@ -60,12 +110,10 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 const clusterId = () => `A${randomBytes(16).toString('base64url').slice(1, 22)}`;
 
 async function answersMetadata(brokers: string): Promise<boolean> {
-  const admin = new Kafka({
-    brokers: [brokers],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    retry: { retries: 0 },
-  }).admin();
+  const admin = kafkaClient(
+    { brokers: [brokers], logLevel: logLevel.NOTHING, connectionTimeout: 1_000, retry: { retries: 0 } },
+    testKafkaSecurity(),
+  ).admin();
   try {
     await admin.connect();
     return (await admin.describeCluster()).brokers.length > 0;
@@ -93,7 +141,13 @@ export async function startKafkaBroker(timeoutMs = 90_000): Promise<KafkaBroker>
     '-cp',
     `${lib}/*`,
   ];
-  await exec('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', conf], { timeout: 60_000 });
+  await exec(
+    'java',
+    [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', conf, ...scramArguments()],
+    {
+      timeout: 60_000,
+    },
+  );
 
   const brokers = `127.0.0.1:${port}`;
   let child: ChildProcess | undefined;

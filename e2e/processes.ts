@@ -104,7 +104,8 @@ export async function startService(
     // would leave running.
     child = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: root,
-      env: { ...process.env, ...env },
+      // On loopback, and about something else than the trust boundary (access.e2e.spec.ts is about that).
+      env: { ...process.env, AUTH: 'none', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk: Buffer) => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEngineConfig, silentLogger } from '@order-engine/shared';
+import { NO_AUTH, loadEngineConfig, silentLogger } from '@order-engine/shared';
 import { startEngine, type Engine } from './engine.js';
 import { requestJson } from './http-client.js';
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
     SEED_DEMO: 'false',
     LOG_LEVEL: 'silent',
   });
-  engine = await startEngine(config, silentLogger, { onDatabaseLost: (error) => lost.push(error) });
+  engine = await startEngine(config, silentLogger, { access: NO_AUTH, onDatabaseLost: (error) => lost.push(error) });
 });
 afterAll(async () => {
   await engine?.stop();

@@ -30,19 +30,19 @@ const orders = [
   { customerId: 'alice', lines: [{ sku: 'headphones', quantity: 1 }] },
 ];
 
-async function send(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const answer = await requestJson(url, { body });
+async function send(url: string, body: unknown, key: string | undefined): Promise<Record<string, unknown>> {
+  const answer = await requestJson(url, { body, headers: key ? { authorization: `Bearer ${key}` } : {} });
   if (answer.status >= 400)
     throw new Error(`demo seed: POST ${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body;
 }
 
-/** Seeds through the command API, exactly as a client would. */
-export async function seedDemo(commandUrl: string, logger: Logger): Promise<void> {
+/** Seeds through the command API, exactly as an operator would (with its key, unless nothing is checked). */
+export async function seedDemo(commandUrl: string, logger: Logger, key?: string): Promise<void> {
   for (const { stock, ...product } of catalog) {
-    await send(`${commandUrl}/products`, { ...product, currency: 'EUR' });
-    if (stock > 0) await send(`${commandUrl}/products/${product.sku}/restock`, { quantity: stock });
+    await send(`${commandUrl}/products`, { ...product, currency: 'EUR' }, key);
+    if (stock > 0) await send(`${commandUrl}/products/${product.sku}/restock`, { quantity: stock }, key);
   }
-  for (const order of orders) await send(`${commandUrl}/orders`, order);
+  for (const order of orders) await send(`${commandUrl}/orders`, order, key);
   logger.info('demo data seeded', { products: catalog.length, orders: orders.length });
 }

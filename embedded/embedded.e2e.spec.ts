@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  NO_AUTH,
   fold,
   productDecider,
   ProductEvent,
@@ -25,7 +26,7 @@ beforeAll(async () => {
     SEED_DEMO: 'false',
     LOG_LEVEL: 'silent',
   });
-  engine = await startEngine(config, silentLogger);
+  engine = await startEngine(config, silentLogger, { access: NO_AUTH });
 });
 afterAll(async () => {
   await engine?.stop();

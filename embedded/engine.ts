@@ -2,6 +2,7 @@ import { createCommandService } from '@order-engine/command-service';
 import { createProjectionService, rebuildSettings } from '@order-engine/projection-service';
 import { createQueryService } from '@order-engine/query-service';
 import {
+  type AccessOptions,
   cacheReady,
   fanOutFeed,
   listen,
@@ -14,12 +15,15 @@ import {
   type Logger,
   type RunningServer,
 } from '@order-engine/shared';
+import type { Express } from 'express';
 import { seedDemo } from './demo-seed.js';
 
 // The embedded engine: all three services in one process on one set of adapters (by default PGlite, the event
 // store's own catch-up subscription as fan-out, and an in-memory cache).
 
 export interface Engine {
+  /** The three APIs' apps, for what asks about their routes (the policy test). */
+  apps: { command: Express; query: Express; projection: Express };
   commandUrl: string;
   queryUrl: string;
   projectionUrl: string;
@@ -30,6 +34,10 @@ export interface Engine {
 }
 
 export interface EngineOptions {
+  /** Who may call the three APIs (main.ts: from the configuration, with keys made on first start). */
+  access: AccessOptions;
+  /** An operator's API key, for seeding the demo data over the API; without one (and with checks on) none is seeded. */
+  seedKey?: string;
   /**
    * The PGlite worker died under the engine: every database call fails from then on (GET /ready answers 503), and
    * nothing here brings it back. `npm start` exits non-zero on it, for a supervisor to restart the process.
@@ -37,7 +45,7 @@ export interface EngineOptions {
   onDatabaseLost?: (error: Error) => void;
 }
 
-export async function startEngine(config: EngineConfig, logger: Logger, options: EngineOptions = {}): Promise<Engine> {
+export async function startEngine(config: EngineConfig, logger: Logger, options: EngineOptions): Promise<Engine> {
   const onWorkerLost = (error: Error) => {
     logger.error('the PGlite worker died: the engine cannot read or write anything any more', { error: error.message });
     options.onDatabaseLost?.(error);
@@ -58,6 +66,7 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
   const fanOut = fanOutFeed(eventStore, { lingerMs: 10 });
 
   const commands = createCommandService({
+    access: options.access,
     eventStore,
     sql: databases.eventDb,
     prefix,
@@ -75,6 +84,7 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
     readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
   const queries = createQueryService({
+    access: options.access,
     readDb: databases.readDb,
     eventStore,
     cache,
@@ -87,6 +97,7 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
     readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
   const projections = createProjectionService({
+    access: options.access,
     eventStore,
     readDb: databases.readDb,
     cache,
@@ -113,9 +124,13 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
   servers.push(await listen(projections.app, { host, port: config.PROJECTION_PORT }));
   const [command, query, projection] = servers as [RunningServer, RunningServer, RunningServer];
 
-  if (config.SEED_DEMO && firstStart) await seedDemo(command.url, logger);
+  if (config.SEED_DEMO && firstStart) {
+    if (options.access.mode === 'none' || options.seedKey) await seedDemo(command.url, logger, options.seedKey);
+    else logger.info('demo data not seeded: no operator API key is known to this process');
+  }
 
   return {
+    apps: { command: commands.app, query: queries.app, projection: projections.app },
     commandUrl: command.url,
     queryUrl: query.url,
     projectionUrl: projection.url,

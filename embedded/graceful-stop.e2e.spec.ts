@@ -21,6 +21,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'order-engine-stop-'));
   const env = {
     ...process.env,
+    AUTH: 'none',
     DATA_DIR: dataDir,
     COMMAND_PORT: '0',
     QUERY_PORT: '0',

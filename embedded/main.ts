@@ -1,4 +1,12 @@
-import { createLogger, exitOnStartupError, loadEngineConfig, stopOnSignals } from '@order-engine/shared';
+import {
+  accessFromConfig,
+  createLogger,
+  exitOnStartupError,
+  hasIdentities,
+  loadEngineConfig,
+  stopOnSignals,
+} from '@order-engine/shared';
+import { localKeys, type LocalKeys } from './local-keys.js';
 import { startEngine, type Engine } from './engine.js';
 
 /** Exit status when the PGlite worker died: the process cannot serve anything, so a supervisor should restart it. */
@@ -17,7 +25,11 @@ async function main(): Promise<void> {
       process.exit(DATABASE_LOST_EXIT_CODE),
     );
   };
-  const engine = await startEngine(config, logger, { onDatabaseLost });
+  // Nobody configured and checking on: the engine makes its own keys rather than run open.
+  const local = config.AUTH === 'keys' && !hasIdentities(config) ? await localKeys(config.DATA_DIR) : undefined;
+  const access = await accessFromConfig(local ? { ...config, API_KEYS: local.apiKeys } : config);
+  const seedKey = local?.secrets.operator ?? operatorSecret(config.API_KEYS);
+  const engine = await startEngine(config, logger, { access, onDatabaseLost, ...(seedKey ? { seedKey } : {}) });
   started = engine;
   stopOnSignals(logger, () => engine.stop(config.SHUTDOWN_GRACE_MS), { graceMs: config.SHUTDOWN_GRACE_MS });
 
@@ -27,13 +39,38 @@ async function main(): Promise<void> {
       '',
       `Order engine running (${storage}, cache: ${config.CACHE})`,
       `  command API     ${engine.commandUrl}      e.g. curl -s -XPOST ${engine.commandUrl}/orders -H ` +
-        `'content-type: application/json' -d '{"customerId":"alice","lines":[{"sku":"kettle","quantity":1}]}'`,
-      `  query API       ${engine.queryUrl}      e.g. curl -s ${engine.queryUrl}/products`,
-      `  projection API  ${engine.projectionUrl}      e.g. curl -s ${engine.projectionUrl}/projections`,
+        `"authorization: Bearer $CLIENT_KEY" -H 'content-type: application/json' ` +
+        `-d '{"customerId":"alice","lines":[{"sku":"kettle","quantity":1}]}'`,
+      `  query API       ${engine.queryUrl}      e.g. curl -s ${engine.queryUrl}/products -H "authorization: Bearer $CLIENT_KEY"`,
+      `  projection API  ${engine.projectionUrl}      e.g. curl -s ${engine.projectionUrl}/projections ` +
+        `-H "authorization: Bearer $OPERATOR_KEY"`,
+      ...keyLines(local, config.AUTH),
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),
   );
+}
+
+/** The secret of the first operator key in API_KEYS, for seeding the demo data. */
+const operatorSecret = (apiKeys: string | undefined): string | undefined =>
+  apiKeys
+    ?.split(',')
+    .map((entry) => entry.trim().split(':'))
+    .find(([, role]) => role === 'operator')
+    ?.slice(2)
+    .join(':');
+
+/** The keys made for this engine, as lines to paste into a shell. */
+function keyLines(local: LocalKeys | undefined, auth: string): string[] {
+  if (auth === 'none') return ['', 'AUTH=none: nobody is asked for credentials (loopback only).'];
+  if (!local) return ['', 'API keys and tokens: as configured (API_KEYS, API_KEYS_FILE, JWT_*).'];
+  const { secrets } = local;
+  return [
+    '',
+    `API keys (${local.created ? 'made now' : 'made on the first start'}, kept in ${local.file}); paste to use them:`,
+    `  export OPERATOR_KEY=${secrets.operator} CLIENT_KEY=${secrets.client}`,
+    `  export ANALYST_KEY=${secrets.analyst} CUSTOMER_KEY=${secrets.customer}   # the customer key acts for alice`,
+  ];
 }
 
 main().catch(exitOnStartupError);

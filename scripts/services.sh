@@ -2,8 +2,10 @@
 # Starts (or stops) the real services the distributed mode and the integration suites use, on 127.0.0.1, without Docker.
 # Idempotent: a service that already answers is reused. The `export` lines go to stdout, so
 #   eval "$(npm run -s services:start)"
-# sets DATABASE_URL, REDIS_URL and KAFKA_BROKERS in the calling shell; everything else goes to stderr.
-# Kafka (single-node KRaft, jars from Maven Central, no Docker) is scripts/kafka/kafka.sh.
+# sets DATABASE_URL, REDIS_URL, KAFKA_BROKERS and Kafka's credentials in the calling shell; everything else goes to stderr.
+# Kafka (single-node KRaft, jars from Maven Central, no Docker) is scripts/kafka/kafka.sh: SASL/SCRAM-SHA-512 and ACLs,
+# so its lines are KAFKA_SASL_MECHANISM, KAFKA_USERNAME/KAFKA_PASSWORD (the admin, a super user) and
+# KAFKA_RELAY_PASSWORD, KAFKA_PROJECTIONS_PASSWORD, KAFKA_SAGA_PASSWORD (users relay, projections, saga); see its header.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,7 +45,7 @@ case "${1:-start}" in
   start)
     start_postgres
     start_redis
-    kafka_env=$(bash scripts/kafka/kafka.sh start)   # its stdout is exactly its export line
+    kafka_env=$(bash scripts/kafka/kafka.sh start)   # its stdout is exactly its export lines
     say "ready; use these (or eval this script's output):"
     echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres"
     echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT"

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
+  NO_AUTH,
   createApp,
   finishApp,
   listen,
@@ -42,7 +43,7 @@ export const historyExport: Scenario = {
 
       const store = postgresEventStore(sql, { schema });
       await visible(store, sql, schema);
-      const app = createApp('query-service');
+      const app = createApp('query-service', { access: NO_AUTH });
       app.use(historyRoutes({ eventStore: store, logger: silentLogger }));
       finishApp(app, silentLogger);
       const server = await listen(app, { host: '127.0.0.1', port: 0 });

@@ -9,6 +9,7 @@ import { catalogProjection } from '@order-engine/shared/read-models/catalog';
 import { dropReadModels, eventRecorder } from '@order-engine/projection-service/testing';
 import { createQueryService, type QueryService } from '@order-engine/query-service';
 import {
+  NO_AUTH,
   connectRedis,
   listen,
   memoryCache,
@@ -132,6 +133,7 @@ export const queries: Scenario = {
       const services: Record<string, QueryService> = {};
       const serve = (name: string, cache: Cache) => {
         const service = createQueryService({
+          access: NO_AUTH,
           readDb: sql,
           cache,
           prefix,

@@ -8,6 +8,7 @@ import {
 } from '@order-engine/projection-service';
 import { bulkLoad, dropReadModels, generatedHistory, type HistoryStep } from '@order-engine/projection-service/testing';
 import {
+  NO_AUTH,
   memoryCache,
   pgSql,
   postgresEventStore,
@@ -116,6 +117,7 @@ export const rebuild: Scenario = {
       const store = postgresEventStore(sql, { schema: storeSchema });
       // No live runners: the rebuild alone is measured (the live v1 stands at 0, so every switch is immediate).
       const service = createProjectionService({
+        access: NO_AUTH,
         eventStore: store,
         readDb: sql,
         cache: memoryCache({ maxEntries: 10 }),

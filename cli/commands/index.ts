@@ -5,4 +5,5 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   history: () => import('./history.js'),
   replay: () => import('./replay.js'),
   projections: () => import('./projections.js'),
+  migrate: () => import('./migrate.js'),
 };

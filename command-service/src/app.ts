@@ -9,6 +9,7 @@ import {
   finishApp,
   storeFeed,
   supervisor,
+  type AccessOptions,
   type AdmissionLimits,
   type EventFeed,
   type EventStore,
@@ -28,6 +29,8 @@ import { checkpointedConsumer, type Consumer } from './saga/consumer.js';
 import { fulfilmentKey, fulfilmentSaga } from './saga/fulfilment.js';
 
 export interface CommandServiceOptions {
+  /** Who may call what: see the policy table. */
+  access: AccessOptions;
   eventStore: EventStore;
   /** Where idempotency keys and the saga's checkpoint are kept. */
   sql: Sql;
@@ -98,6 +101,7 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
     ready,
     readyTimeoutMs: options.readyTimeoutMs,
     admission: admission(limiter),
+    access: options.access,
   });
   app.use(idempotency(keys, logger));
   app.use(productRoutes(commands, newId));

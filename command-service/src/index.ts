@@ -12,4 +12,5 @@ export { checkpointedConsumer, type Consumer, type ConsumerStatus } from './saga
 export { sqlCheckpointStore, type CheckpointStore } from './saga/checkpoints.js';
 export { fulfilmentReactions, fulfilmentSaga, FULFILMENT_EVENT_TYPES, type SagaCommand } from './saga/fulfilment.js';
 export { sqlIdempotencyStore, type IdempotencyStore } from './idempotency/idempotency-store.js';
+export { migrateCommandStorage } from './storage/migrate.js';
 export * from './relay/index.js';

@@ -1,4 +1,5 @@
 import {
+  accessFromConfig,
   createLogger,
   exitOnStartupError,
   feedFor,
@@ -6,6 +7,7 @@ import {
   feedPartitions,
   listen,
   loadEngineConfig,
+  migrateEventStore,
   openDatabases,
   openEventStore,
   stopOnSignals,
@@ -22,6 +24,8 @@ import { isFulfilmentEventType } from './saga/fulfilment.js';
 async function main(): Promise<void> {
   const config = loadEngineConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL, { service: 'command-service' });
+  // Before anything opens: a service that may not start (AUTH=none off loopback) touches nothing.
+  const access = await accessFromConfig(config);
   const databases = await openDatabases(config);
   const eventStore = killedAfterAppendOf(config.FAULT_KILL_AFTER_APPEND_KEY, openEventStore(config, databases));
   // The config checks made sure a relay in process has Kafka's brokers and PostgreSQL for its lease.
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
   // GET /ready also asks whether the saga is a member of its consumer group, and the relay holds or awaits its lease.
   const membership = feedMembership();
   const service = createCommandService({
+    access,
     eventStore,
     sql: databases.eventDb,
     prefix: config.READ_MODEL_PREFIX,
@@ -50,6 +55,9 @@ async function main(): Promise<void> {
     readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
 
+  // The writer creates the schemas: the event store's here (not on its first append), so that readers that may only
+  // SELECT (the query service) find it from the start.
+  if (config.EVENT_STORE !== 'esdb') await migrateEventStore(databases.eventDb, config.EVENT_STORE_SCHEMA);
   await service.migrate();
   relay?.relay.start();
   service.saga.start();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  NO_AUTH,
   listen,
   memoryCache,
   memoryEventStore,
@@ -29,6 +30,7 @@ describe('projection-service admin API', () => {
     const prefix = `${freshName('t')}_`;
     const eventStore = memoryEventStore();
     service = createProjectionService({
+      access: NO_AUTH,
       eventStore,
       readDb,
       cache: memoryCache({ maxEntries: 100 }),

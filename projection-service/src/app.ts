@@ -5,6 +5,7 @@ import {
   projectionNames,
   type Logger,
   type ProjectionName,
+  type AccessOptions,
   type ReadinessChecks,
 } from '@order-engine/shared';
 import type { Express } from 'express';
@@ -17,6 +18,7 @@ import type { Rebuilds } from './rebuild/rebuilds.js';
 
 /** The admin API: health, status and lag, rebuilds, dead letters. */
 export interface ProjectionAppDeps {
+  access: AccessOptions;
   statuses: () => Promise<ProjectionStatus[]>;
   rebuilds: Rebuilds;
   deadLetters: DeadLetters;
@@ -56,7 +58,11 @@ export const jobView = (job: RebuildJob) => ({
 
 export function createProjectionApp(deps: ProjectionAppDeps): Express {
   const { rebuilds, deadLetters } = deps;
-  const app = createApp('projection-service', { ready: deps.ready, readyTimeoutMs: deps.readyTimeoutMs });
+  const app = createApp('projection-service', {
+    ready: deps.ready,
+    readyTimeoutMs: deps.readyTimeoutMs,
+    access: deps.access,
+  });
 
   app.get('/projections', async (_req, res) => {
     res.json(await deps.statuses());

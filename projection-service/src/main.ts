@@ -1,4 +1,5 @@
 import {
+  accessFromConfig,
   cacheReady,
   createLogger,
   exitOnStartupError,
@@ -19,6 +20,8 @@ import { createProjectionService, rebuildSettings } from './service.js';
 async function main(): Promise<void> {
   const config = loadEngineConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL, { service: 'projection-service' });
+  // Before anything opens: a service that may not start (AUTH=none off loopback) touches nothing.
+  const access = await accessFromConfig(config);
   const databases = await openDatabases(config);
   const eventStore = openEventStore(config, databases);
   const cache = await openCache(config, logger, { projectionsInProcess: true });
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
   // Rebuild pages and verify may run longer than a request's statements (EventStoreDB has no such bound).
   const rebuildStore = config.EVENT_STORE === 'esdb' ? eventStore : openEventStore(config, databases.forLongStatements);
   const service = createProjectionService({
+    access,
     eventStore,
     readDb: databases.readDb,
     cache,

@@ -7,6 +7,7 @@ import {
   readLiveVersions,
   storeFeed,
   supervisor,
+  type AccessOptions,
   type Cache,
   type EngineConfig,
   type EventFeed,
@@ -63,6 +64,8 @@ export const rebuildSettings = (
 });
 
 export interface ProjectionServiceOptions {
+  /** Who may call what: see the policy table. */
+  access: AccessOptions;
   eventStore: EventStore;
   /** The read-model database (PGlite or PostgreSQL); may be the event store's own database. */
   readDb: Sql;
@@ -181,6 +184,7 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
     logger,
   );
   const app = createProjectionApp({
+    access: options.access,
     statuses: () =>
       projectionStatuses({
         sql: readDb,

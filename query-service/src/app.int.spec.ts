@@ -1,4 +1,4 @@
-import { listen, memoryCache, pgSql, silentLogger } from '@order-engine/shared';
+import { NO_AUTH, listen, memoryCache, pgSql, silentLogger } from '@order-engine/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueryService } from './app.js';
 import { describeOnReadDbs } from './testing/index.js';
@@ -7,7 +7,14 @@ import { describeOnReadDbs } from './testing/index.js';
 describe('query service without its read database', () => {
   const readDb = pgSql('postgres://postgres@127.0.0.1:1/postgres');
   const cache = memoryCache({ maxEntries: 10 });
-  const service = createQueryService({ readDb, cache, prefix: '', logger: silentLogger, readYourWritesTimeoutMs: 100 });
+  const service = createQueryService({
+    access: NO_AUTH,
+    readDb,
+    cache,
+    prefix: '',
+    logger: silentLogger,
+    readYourWritesTimeoutMs: 100,
+  });
   let url = '';
   let close = async () => {};
 

@@ -8,6 +8,7 @@ import {
   HttpProblem,
   liveSchemas,
   SqlUnavailable,
+  type AccessOptions,
   type Cache,
   type EventStore,
   type Logger,
@@ -33,6 +34,8 @@ import { historyRoutes } from './history/index.js';
 export const QUERY_SERVICE = 'query-service';
 
 export interface QueryServiceOptions {
+  /** Who may call what: see the policy table. */
+  access: AccessOptions;
   /** The read-model database; the query service only reads it (the projection service owns the tables). */
   readDb: SqlExecutor;
   /** The event store, read by the history routes (exports and time travel); without it they are not mounted. */
@@ -143,6 +146,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     health: () => ({ cache: cached.counters() }),
     ready,
     readyTimeoutMs: options.readyTimeoutMs,
+    access: options.access,
   });
   const readEntity = entityReads(cached, consistency);
   app.use(entityRoutes(entityReadRoutes, { readDb, schemaOf, readEntity }));

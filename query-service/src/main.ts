@@ -1,4 +1,5 @@
 import {
+  accessFromConfig,
   cacheReady,
   createLogger,
   exitOnStartupError,
@@ -8,20 +9,27 @@ import {
   openCache,
   openDatabases,
   openEventStore,
+  queryDatabaseConfig,
   stopOnSignals,
 } from '@order-engine/shared';
 import { createQueryService, QUERY_SERVICE } from './app.js';
 
 // The query service on its own: the composition root, and the only place that reads the environment.
-// Its read models are created and filled by projection-service (migrations run there at start-up).
+// It only reads: its read models are created and filled by projection-service, the event store by command-service
+// (migrations run there at start-up, or with `npm run cli -- migrate`), so it may run as a role that can only SELECT
+// (QUERY_DATABASE_URL).
 async function main(): Promise<void> {
   const config = loadEngineConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL, { service: QUERY_SERVICE });
-  const databases = await openDatabases(config);
+  // Before anything opens: a service that may not start (AUTH=none off loopback) touches nothing.
+  const access = await accessFromConfig(config);
+  const databases = await openDatabases(queryDatabaseConfig(config));
   const cache = await openCache(config, logger, { projectionsInProcess: false });
-  // The event store serves only the history routes here, whose exports may run long statements.
-  const eventStore = openEventStore(config, databases.forLongStatements);
+  // The event store serves only the history routes here, whose exports may run long statements. Read-only: it never
+  // migrates its schema.
+  const eventStore = openEventStore(config, databases.forLongStatements, { readOnly: true });
   const service = createQueryService({
+    access,
     readDb: databases.readDb,
     eventStore,
     cache,

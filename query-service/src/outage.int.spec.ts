@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
+  NO_AUTH,
   initialVersions,
   cacheReady,
   connectRedis,
@@ -63,6 +64,7 @@ describeWithService('DATABASE_URL', 'query service, PostgreSQL or Redis out of r
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ): Promise<{ get(path: string): Promise<{ status: number; headers: Headers; body: any }> }> {
     const service: QueryService = createQueryService({
+      access: NO_AUTH,
       readDb,
       cache,
       prefix,

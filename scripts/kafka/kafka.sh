@@ -1,18 +1,44 @@
 #!/usr/bin/env bash
 # Single-node KRaft Kafka (broker + controller in one JVM) on 127.0.0.1, without Docker and without a Kafka
-# tarball: the jars come from Maven Central through scripts/kafka/pom.xml and are cached once per machine.
+# tarball: the jars come from Maven Central through scripts/kafka/pom.xml (Kafka 3.9) and are cached once per machine.
 #
-#   scripts/kafka/kafka.sh start    # idempotent; stdout carries only: export KAFKA_BROKERS=127.0.0.1:9092
+#   scripts/kafka/kafka.sh start    # idempotent; stdout carries only the export lines below
 #   scripts/kafka/kafka.sh stop     # stops the broker this script started (pid file); leaves others alone
-#   scripts/kafka/kafka.sh status   # exit 0 and the export line if a broker answers on 127.0.0.1:9092
+#   scripts/kafka/kafka.sh status   # exit 0 and the export lines if the broker answers (authenticated) on 127.0.0.1:9092
 #   scripts/kafka/kafka.sh jars     # fetches the jars if needed; stdout carries only their folder (for a broker of one's own)
 #
-# Everything but the export line goes to stderr, so `eval "$(scripts/kafka/kafka.sh start)"` works.
+# Everything but the export lines goes to stderr, so `eval "$(scripts/kafka/kafka.sh start)"` works. They are:
+#   export KAFKA_BROKERS=127.0.0.1:9092
+#   export KAFKA_SASL_MECHANISM=scram-sha-512
+#   export KAFKA_USERNAME=admin KAFKA_PASSWORD=admin-dev-password   (two lines; the admin: what a shell's services use)
+#   export KAFKA_RELAY_PASSWORD=relay-dev-password                    (user relay)
+#   export KAFKA_PROJECTIONS_PASSWORD=projections-dev-password        (user projections)
+#   export KAFKA_SAGA_PASSWORD=saga-dev-password                      (user saga)
+#
+# Security: clients authenticate with SASL/SCRAM-SHA-512 on a SASL_PLAINTEXT listener (127.0.0.1:9092; no TLS on
+# loopback, so KAFKA_SSL stays unset), and StandardAuthorizer allows only what an ACL grants (no ACL: denied). The
+# SCRAM credentials are written into the metadata when the storage is formatted (kafka-storage format --add-scram);
+# the ACLs are created (kafka.admin.AclCommand, as admin) right after the first start of a fresh cluster. Principals,
+# with fixed development passwords (a local, loopback-only broker; never reuse them elsewhere):
+#   User:admin        super user: the broker's own inter-broker client, and tests/bench (test topics, group deletion)
+#   User:controller   super user, PLAIN on the KRaft controller listener (127.0.0.1:9093) only; never exported
+#   User:relay        topics order-engine*: WRITE, CREATE, DESCRIBE (+ IDEMPOTENT_WRITE on the cluster)
+#   User:projections  topics order-engine*: READ, DESCRIBE; groups order-engine*: READ, DELETE (retired versions)
+#   User:saga         topics order-engine*: READ, DESCRIBE; groups order-engine*: READ
+# "order-engine*" is a PREFIXED pattern: it covers the default KAFKA_TOPIC (order-engine.events) and KAFKA_GROUP_PREFIX
+# (order-engine: groups order-engine.saga, order-engine.projection.<key>). A deployment under other names connects
+# as admin, or adds ACLs of its own. Only the relay may write the events topic: a projection worker or the saga that
+# tries is refused with TOPIC_AUTHORIZATION_FAILED (shared/src/bus/kafka-acls.int.spec.ts).
+# A broker that an older version of this script started (PLAINTEXT, no ACLs; or other credentials) is recognised by
+# the missing or different stamp $STATE/security, and restarted on a fresh cluster: its data is deleted.
+#
 # Environment (all optional):
 #   KAFKA_CACHE          jar cache (default ~/.cache/order-engine/kafka; jars in $KAFKA_CACHE/lib)
 #   KAFKA_HEAP_OPTS      broker heap (default -Xms256m -Xmx512m)
 #   KAFKA_START_TIMEOUT  seconds to wait for the broker to answer (default 120)
 #   KAFKA_NO_KCAT=1      do not try to apt-get install kcat when it is missing
+#   KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_STATE_DIR   a second broker beside the usual one (defaults 9092, 9093,
+#                        <repo>/.services/kafka)
 # State (data, config, pid, log) lives in <repo>/.services/kafka (gitignored); `rm -rf` it for a fresh cluster.
 set -euo pipefail
 
@@ -20,14 +46,16 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
 HOST=127.0.0.1
-PORT=9092
-CONTROLLER_PORT=9093
+PORT=${KAFKA_PORT:-9092}
+CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 BROKERS="$HOST:$PORT"
 CACHE=${KAFKA_CACHE:-$HOME/.cache/order-engine/kafka}
 LIB="$CACHE/lib"
-STATE="$ROOT/.services/kafka"
+STATE=${KAFKA_STATE_DIR:-$ROOT/.services/kafka}
 DATA="$STATE/data"
 CONF="$STATE/server.properties"
+CLIENT_CONF="$STATE/admin.properties"
+STAMP="$STATE/security"
 LOG4J="$STATE/log4j.properties"
 TOOLS_LOG4J="$STATE/tools-log4j.properties"
 PIDFILE="$STATE/kafka.pid"
@@ -36,9 +64,31 @@ START_TIMEOUT=${KAFKA_START_TIMEOUT:-120}
 HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
+# --- security (see the header) -------------------------------------------------------------------------------
+
+MECHANISM=SCRAM-SHA-512
+ADMIN_PASSWORD=admin-dev-password
+CONTROLLER_PASSWORD=controller-dev-password
+RELAY_PASSWORD=relay-dev-password
+PROJECTIONS_PASSWORD=projections-dev-password
+SAGA_PASSWORD=saga-dev-password
+ACL_PREFIX=order-engine
+# What a running broker or a formatted data folder must have been made with; anything else is restarted afresh.
+SECURITY="v1 sasl=$MECHANISM acl-prefix=$ACL_PREFIX users=admin:$ADMIN_PASSWORD,relay:$RELAY_PASSWORD"
+SECURITY+=",projections:$PROJECTIONS_PASSWORD,saga:$SAGA_PASSWORD controller=$CONTROLLER_PASSWORD"
+SECURITY_STAMP=$(printf '%s' "$SECURITY" | sha256sum | cut -d' ' -f1)
+
 say() { echo "kafka: $*" >&2; }
 die() { say "$*"; exit 1; }
-export_line() { echo "export KAFKA_BROKERS=$BROKERS"; }
+export_line() {
+  echo "export KAFKA_BROKERS=$BROKERS"
+  echo "export KAFKA_SASL_MECHANISM=scram-sha-512"
+  echo "export KAFKA_USERNAME=admin"
+  echo "export KAFKA_PASSWORD=$ADMIN_PASSWORD"
+  echo "export KAFKA_RELAY_PASSWORD=$RELAY_PASSWORD"
+  echo "export KAFKA_PROJECTIONS_PASSWORD=$PROJECTIONS_PASSWORD"
+  echo "export KAFKA_SAGA_PASSWORD=$SAGA_PASSWORD"
+}
 
 # --- probes -------------------------------------------------------------------------------------------------
 
@@ -51,13 +101,25 @@ port_open() { # something accepts TCP connections on host:port
 TOOL=("$JAVA" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true
   -Dlog4j.configuration="file:$TOOLS_LOG4J" -cp "$LIB/*")
 
-metadata_ok() { # the listener speaks Kafka and returns cluster metadata (not just an open port)
+metadata_ok() { # the listener authenticates the admin and returns cluster metadata (not just an open port)
   if command -v kcat >/dev/null; then
-    kcat -L -b "$BROKERS" -m 5 2>/dev/null | grep -q ' brokers:'
+    kcat -L -b "$BROKERS" -m 5 -X security.protocol=SASL_PLAINTEXT -X sasl.mechanisms="$MECHANISM" \
+      -X sasl.username=admin -X sasl.password="$ADMIN_PASSWORD" 2>/dev/null | grep -q ' brokers:'
   else
     [[ -f "$LIB/.complete" ]] || fetch_jars
     write_tools_log4j
-    timeout 30 "${TOOL[@]}" kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$BROKERS" 2>/dev/null | grep -q "^$BROKERS "
+    write_client_config
+    timeout 30 "${TOOL[@]}" kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$BROKERS" \
+      --command-config "$CLIENT_CONF" 2>/dev/null | grep -q "^$BROKERS "
+  fi
+}
+
+plaintext_ok() { # a PLAINTEXT listener (no authentication) answers metadata requests: not a broker of this version
+  if command -v kcat >/dev/null; then
+    kcat -L -b "$BROKERS" -m 5 2>/dev/null | grep -q ' brokers:'
+  else
+    timeout 30 "${TOOL[@]}" kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$BROKERS" 2>/dev/null |
+      grep -q "^$BROKERS "
   fi
 }
 
@@ -132,20 +194,51 @@ log4j.appender.stderr.Target=System.err
 EOF
 }
 
-# Rewritten on every start (the data dir stays), so edits here take effect on the next start.
+# The admin's client settings, for the JVM tools (AclCommand, the metadata probe without kcat).
+write_client_config() {
+  mkdir -p "$STATE"
+  (
+    umask 077
+    cat >"$CLIENT_CONF" <<EOF
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=$MECHANISM
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$ADMIN_PASSWORD";
+EOF
+  )
+  chmod 600 "$CLIENT_CONF"
+}
+
+# Rewritten on every start (the data dir stays), so edits here take effect on the next start. It holds passwords
+# (the broker's own logins): readable by this user only.
 write_config() {
   mkdir -p "$DATA"
-  cat >"$CONF" <<EOF
+  (
+    umask 077
+    cat >"$CONF" <<EOF
 # Generated by scripts/kafka/kafka.sh: single-node KRaft, broker and controller in one process. Edits are lost.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
+listeners=SASL_PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=SASL_PLAINTEXT://$HOST:$PORT
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
 log.dirs=$DATA
+
+# Clients: SCRAM-SHA-512, credentials in the cluster metadata (formatted in with --add-scram). The broker's own
+# client logs in as admin. The controller listener uses PLAIN with a static user: a KRaft controller cannot check
+# SCRAM credentials, which live in the metadata it serves.
+sasl.enabled.mechanisms=$MECHANISM
+sasl.mechanism.inter.broker.protocol=$MECHANISM
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$ADMIN_PASSWORD";
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="$CONTROLLER_PASSWORD" user_controller="$CONTROLLER_PASSWORD";
+# Only what an ACL grants (create_acls); the super users pass every check.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin;User:controller
+allow.everyone.if.no.acl.found=false
 
 # One node: every replication factor and min ISR is 1, or idempotent/transactional producers and consumer
 # groups wait forever for replicas that cannot exist.
@@ -175,6 +268,8 @@ log.cleaner.dedupe.buffer.size=16777216
 log.retention.hours=24
 log.segment.bytes=67108864
 EOF
+  )
+  chmod 600 "$CONF" # (umask does not narrow a file an older version wrote)
   cat >"$LOG4J" <<'EOF'
 log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
@@ -198,12 +293,44 @@ random_cluster_id() {
   done
 }
 
+# A data folder formatted by an older version of this script (no SCRAM credentials, no ACLs) is deleted.
 format_once() {
+  if [[ -f "$DATA/meta.properties" && "$(cat "$STAMP" 2>/dev/null)" != "$SECURITY_STAMP" ]]; then
+    say "$DATA was formatted without this script's users and ACLs (an older version of it): deleting it"
+    rm -rf "$DATA"
+    mkdir -p "$DATA"
+  fi
   [[ -f "$DATA/meta.properties" ]] && return
+  rm -f "$STAMP"
   local id; id=$(random_cluster_id)
-  say "formatting KRaft storage in $DATA (cluster id $id)"
-  "${TOOL[@]}" kafka.tools.StorageTool format --ignore-formatted -t "$id" -c "$CONF" >&2 ||
+  say "formatting KRaft storage in $DATA (cluster id $id) with the SCRAM users admin, relay, projections, saga"
+  "${TOOL[@]}" kafka.tools.StorageTool format --ignore-formatted -t "$id" -c "$CONF" \
+    -S "$MECHANISM=[name=admin,password=$ADMIN_PASSWORD]" \
+    -S "$MECHANISM=[name=relay,password=$RELAY_PASSWORD]" \
+    -S "$MECHANISM=[name=projections,password=$PROJECTIONS_PASSWORD]" \
+    -S "$MECHANISM=[name=saga,password=$SAGA_PASSWORD]" >&2 ||
     die "kafka.tools.StorageTool format failed"
+}
+
+# The ACLs of the service principals (see the header), once per fresh cluster: they live in its metadata. Three JVM
+# runs of about a second each, in parallel. The stamp goes last, so an interrupted run is done again next start.
+create_acls() {
+  [[ -f "$STAMP" && "$(cat "$STAMP")" == "$SECURITY_STAMP" ]] && return
+  say "creating ACLs for relay, projections and saga on topics and groups $ACL_PREFIX*"
+  write_client_config
+  local acl=("${TOOL[@]}" kafka.admin.AclCommand --bootstrap-server "$BROKERS" --command-config "$CLIENT_CONF" --add
+    --resource-pattern-type prefixed)
+  local pids=() failed=0 pid
+  "${acl[@]}" --producer --idempotent --topic "$ACL_PREFIX" --allow-principal User:relay >/dev/null &
+  pids+=($!)
+  "${acl[@]}" --consumer --topic "$ACL_PREFIX" --group "$ACL_PREFIX" \
+    --allow-principal User:projections --allow-principal User:saga >/dev/null &
+  pids+=($!)
+  "${acl[@]}" --operation Delete --group "$ACL_PREFIX" --allow-principal User:projections >/dev/null &
+  pids+=($!)
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  ((failed == 0)) || die "kafka.admin.AclCommand failed: the services' principals have no ACLs (see above)"
+  echo "$SECURITY_STAMP" >"$STAMP"
 }
 
 wait_until_ready() { # pid
@@ -238,20 +365,32 @@ start() {
   lock
   local pid
   if pid=$(our_pid); then
-    say "already running (pid $pid); checking that it answers on $BROKERS"
-    ensure_kcat
-    wait_until_ready "$pid"
-    export_line; return
+    if [[ "$(cat "$STAMP" 2>/dev/null)" == "$SECURITY_STAMP" ]] && grep -q '^listeners=SASL_PLAINTEXT://' "$CONF"; then
+      say "already running (pid $pid); checking that it answers on $BROKERS"
+      ensure_kcat
+      wait_until_ready "$pid"
+      export_line; return
+    fi
+    # An older version of this script started it: PLAINTEXT, anyone may do anything. Not to be reused.
+    say "the running broker (pid $pid) lacks this script's SASL users and ACLs (an older version started it):" \
+      "restarting it on a fresh cluster"
+    stop_pid "$pid"
+    rm -rf "$DATA" "$STAMP"
   fi
   rm -f "$PIDFILE"
   if port_open "$PORT"; then
     ensure_kcat
     local deadline=$((SECONDS + 30))
     until metadata_ok; do
-      ((SECONDS < deadline)) || die "something answers on $BROKERS but does not return Kafka metadata; free the port or stop it"
+      if plaintext_ok; then
+        die "a PLAINTEXT Kafka broker this script did not start answers on $BROKERS (no authentication):" \
+          "stop it, then run this again"
+      fi
+      ((SECONDS < deadline)) || die "something answers on $BROKERS but neither authenticates admin nor returns Kafka metadata; free the port or stop it"
       sleep 1
     done
-    say "a Kafka broker already answers on $BROKERS; reusing it (not started by this script, so stop leaves it alone)"
+    say "a Kafka broker already answers on $BROKERS and authenticates admin; reusing it" \
+      "(not started by this script, so stop leaves it alone, and its ACLs are its own)"
     export_line; return
   fi
   port_open "$CONTROLLER_PORT" && die "port $CONTROLLER_PORT (KRaft controller listener) is taken by another process"
@@ -275,8 +414,21 @@ start() {
   echo "$pid" >"$PIDFILE"
   local t0=$SECONDS
   wait_until_ready "$pid"
-  say "ready on $BROKERS (pid $pid, $((SECONDS - t0))s after launch)"
+  create_acls
+  say "ready on $BROKERS (pid $pid, $((SECONDS - t0))s after launch; SASL $MECHANISM, ACLs)"
   export_line
+}
+
+stop_pid() { # pid: SIGTERM (a controlled shutdown), SIGKILL after 60 s
+  local pid=$1
+  say "stopping Kafka (pid $pid)"
+  kill -TERM "$pid"
+  local deadline=$((SECONDS + 60))
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then say "still running after 60s; killing it"; kill -KILL "$pid" 2>/dev/null || true; sleep 1; break; fi
+    sleep 0.5
+  done
+  rm -f "$PIDFILE"
 }
 
 stop() {
@@ -288,14 +440,7 @@ stop() {
     else say "not running"; fi
     return
   fi
-  say "stopping Kafka (pid $pid)"
-  kill -TERM "$pid"
-  local deadline=$((SECONDS + 60))
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS >= deadline)); then say "still running after 60s; killing it"; kill -KILL "$pid" 2>/dev/null || true; sleep 1; break; fi
-    sleep 0.5
-  done
-  rm -f "$PIDFILE"
+  stop_pid "$pid"
   say "stopped"
 }
 
@@ -305,6 +450,9 @@ status() {
     if pid=$(our_pid); then say "running on $BROKERS (pid $pid, started by this script)"
     else say "a broker answers on $BROKERS (not started by this script)"; fi
     export_line
+  elif port_open "$PORT" && plaintext_ok; then
+    say "a PLAINTEXT broker (no authentication) answers on $BROKERS; \`start\` restarts one this script started"
+    return 1
   elif pid=$(our_pid); then
     say "starting (pid $pid), not answering on $BROKERS yet"; return 1
   else

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, exitOnStartupError, loadEngineConfig, stopOnSignals } from '@order-engine/shared';
+import { NO_AUTH, createLogger, exitOnStartupError, loadEngineConfig, stopOnSignals } from '@order-engine/shared';
 import { startEngine } from '../../../embedded/engine.js';
 
 // The embedded engine as `npm start` runs it (PGlite in a data directory, in-process fan-out, memory cache), in a
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     SEED_DEMO: 'false',
   });
   const logger = createLogger(config.LOG_LEVEL);
-  const engine = await startEngine(config, logger);
+  const engine = await startEngine(config, logger, { access: NO_AUTH });
   stopOnSignals(logger, async () => {
     await engine.stop();
     await rm(dataDir, { recursive: true, force: true });

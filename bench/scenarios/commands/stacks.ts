@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { dropReadModels } from '@order-engine/projection-service/testing';
 import { pgSql } from '@order-engine/shared';
+import { kafkaNamespace, kafkaPrincipalEnv, testKafka } from '@order-engine/shared/testing';
 import { distributedEnv, entryPoints, freePort, startService, type ServiceProcess } from '../../../e2e/processes.js';
 import { cpuSeconds, type CpuSeconds } from './cpu.js';
 import type { Stack } from './open-loop.js';
@@ -27,7 +27,7 @@ const root = resolve(import.meta.dirname, '../../..');
 export async function startEmbedded(env: Record<string, string> = {}): Promise<RunningStack> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/scenarios/commands/embedded-engine.ts'], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...process.env, AUTH: 'none', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((done) => child.once('exit', done));
@@ -74,6 +74,9 @@ export async function startDistributed({
   const id = `bench_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   const env: Record<string, string> = {
     ...distributedEnv(id, databaseUrl, kafkaBrokers),
+    // Under the names the service principals' ACLs cover (scripts/kafka/kafka.sh), so that the relay and the projection
+    // worker connect as their own principals (command-service with the relay in it keeps the admin's: it also reads).
+    ...kafkaNamespace(id),
     REDIS_URL: redisUrl,
     CACHE: 'redis',
     CACHE_KEY_PREFIX: `${id}:`,
@@ -91,17 +94,24 @@ export async function startDistributed({
       await startService(
         'command',
         entryPoints.command,
-        { ...env, RELAY_IN_PROCESS: inProcess, COMMAND_PORT: String(commandPort) },
+        {
+          ...env,
+          // With the relay in it, command-service also writes: it keeps the admin's credentials then.
+          ...(relay === 'process' && kafkaPrincipalEnv('saga')),
+          RELAY_IN_PROCESS: inProcess,
+          COMMAND_PORT: String(commandPort),
+        },
         commandPort,
       ),
     );
-    if (relay === 'process') processes.push(await startService('relay', entryPoints.relay, env));
+    if (relay === 'process')
+      processes.push(await startService('relay', entryPoints.relay, { ...env, ...kafkaPrincipalEnv('relay') }));
     const projectionPort = await freePort();
     processes.push(
       await startService(
         'projection',
         entryPoints.projection,
-        { ...env, PROJECTION_PORT: String(projectionPort) },
+        { ...env, ...kafkaPrincipalEnv('projections'), PROJECTION_PORT: String(projectionPort) },
         projectionPort,
       ),
     );
@@ -144,11 +154,13 @@ async function cleanUp(env: Record<string, string>, id: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
-  const admin = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = testKafka(env.KAFKA_BROKERS!).admin();
   try {
     await admin.connect();
     await admin.deleteTopics({ topics: [env.KAFKA_TOPIC!] });
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(id));
+    const groups = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(env.KAFKA_GROUP_PREFIX!));
     // A group whose members have not been noticed gone yet refuses; it expires on its own, so that is no failure.
     if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
   } finally {

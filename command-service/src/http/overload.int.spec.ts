@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueryService, type QueryService } from '@order-engine/query-service';
 import {
+  NO_AUTH,
   listen,
   memoryCache,
   openPgliteWorker,
@@ -36,6 +37,7 @@ beforeAll(async () => {
   eventStore = postgresEventStore(sql, { schema: `${prefix}events`, singleProcess: true });
   commands = await startCommandService({ eventStore, sql, prefix, admission: LIMITS, soleWriter: true });
   const service = createQueryService({
+    access: NO_AUTH,
     readDb: sql,
     eventStore,
     cache: memoryCache({ maxEntries: 100 }),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { HttpProblem, type EventMetadata } from '@order-engine/shared';
+import { HttpProblem, identityOf, type EventMetadata } from '@order-engine/shared';
 
 /** Visible ASCII, no spaces: safe to store, log and echo. */
 export const HeaderToken = z.string().regex(/^[\x21-\x7e]{1,200}$/, '1 to 200 visible ASCII characters');
@@ -28,8 +28,11 @@ function headerToken(req: Request, name: string): string | undefined {
   return parsed.data;
 }
 
-/** Who asked and why, written into every event the request causes. */
-export function requestMetadata(req: Request): EventMetadata {
+/** Who asked and why, written into every event the request causes: the caller is its authenticated identity. */
+export function requestMetadata(req: Request, res: Response): EventMetadata {
+  const { name, role } = identityOf(res);
+  // Only an operator may say whom it acts for; anyone else's X-Actor is ignored.
+  const onBehalfOf = role === 'operator' ? headerToken(req, ACTOR) : undefined;
   const correlationId = headerToken(req, CORRELATION_ID) ?? randomUUID();
   const idempotencyKey = headerToken(req, IDEMPOTENCY_KEY);
   return {
@@ -37,7 +40,9 @@ export function requestMetadata(req: Request): EventMetadata {
     // An HTTP request has no causing event: the request itself (its correlation id) is the cause.
     causationId: correlationId,
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-    actor: headerToken(req, ACTOR) ?? 'api',
+    actor: name,
+    role,
+    ...(onBehalfOf === undefined ? {} : { onBehalfOf }),
   };
 }
 

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import {
   CancelOrder,
+  HttpProblem,
+  NotFound,
+  ownCustomer,
   OrderId,
   OrderRequest,
   PayOrder,
@@ -40,12 +43,29 @@ export function orderRoutes(commands: CommandHandler, newId: () => string = rand
     );
   };
 
+  // A customer places orders for itself only, and moves (and sees) only its own: another's order does not exist for it.
+  const ownOrder = (body: OrderRequest, res: Response): OrderRequest => {
+    const customer = ownCustomer(res);
+    if (customer !== undefined && body.customerId !== customer)
+      throw new HttpProblem(403, 'forbidden', 'Forbidden', `a customer places orders for itself (${customer}) only`);
+    return body;
+  };
+  const ownedOrder = async (orderId: string, res: Response) => {
+    const customer = ownCustomer(res);
+    if (customer === undefined) return undefined;
+    const known = await commands.loadOrder(orderId);
+    if (known.state.status === 'none' || known.state.customerId !== customer) throw new NotFound('order', orderId);
+    return known;
+  };
+
   // 202: the order is recorded, but confirmation happens asynchronously (the fulfilment saga reserves its stock).
   router.post('/orders', async (req, res) => {
     const body = OrderRequest.parse(req.body);
     // An earlier attempt that appended (and lost its answer) is answered from its events, with the id it made.
     const recovered = recoveredEvents(res);
-    const result = recovered ? await commands.recoveredOrder(recovered) : await place(body, requestMetadata(req));
+    const result = recovered
+      ? await commands.recoveredOrder(recovered)
+      : await place(ownOrder(body, res), requestMetadata(req, res));
     if (result.state.status === 'none') throw new Error('a placed order has a stream');
     const { orderId } = result.state;
     res
@@ -69,7 +89,7 @@ export function orderRoutes(commands: CommandHandler, newId: () => string = rand
       const recovered = recoveredEvents(res);
       const result = recovered
         ? await commands.recoveredOrder(recovered)
-        : await commands.order(command, requestMetadata(req));
+        : await commands.order(command, requestMetadata(req, res), await ownedOrder(id, res));
       res.json(commandAnswer(result, { orderId: id, status: result.state.status }));
     });
   }

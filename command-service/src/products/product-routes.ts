@@ -32,7 +32,7 @@ export function productRoutes(commands: CommandHandler, newId: () => string = ra
   // A command whose earlier attempt appended (and lost its answer) is answered from those events, not run again.
   const execute = (req: Request, res: Response, command: ProductCommand): Promise<ProductResult> => {
     const recovered = recoveredEvents(res);
-    return recovered ? commands.recoveredProduct(recovered) : commands.product(command, requestMetadata(req));
+    return recovered ? commands.recoveredProduct(recovered) : commands.product(command, requestMetadata(req, res));
   };
 
   router.post('/products', async (req, res) => {

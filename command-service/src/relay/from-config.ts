@@ -1,4 +1,10 @@
-import type { EngineConfig, EventStore, Logger, ReadinessCheck } from '@order-engine/shared';
+import {
+  kafkaSecurityOf,
+  type EngineConfig,
+  type EventStore,
+  type Logger,
+  type ReadinessCheck,
+} from '@order-engine/shared';
 import { kafkaProducer } from './kafka-producer.js';
 import { postgresLease } from './lease.js';
 import { createRelay, type Relay, type RelayStatus } from './relay.js';
@@ -19,6 +25,7 @@ export interface ConfiguredRelay {
 export function relayFromConfig(config: RelayConfig, eventStore: EventStore, logger: Logger): ConfiguredRelay {
   const producer = kafkaProducer({
     brokers: config.KAFKA_BROKERS,
+    security: kafkaSecurityOf(config),
     topic: config.KAFKA_TOPIC,
     partitions: config.KAFKA_PARTITIONS,
     replicationFactor: config.KAFKA_REPLICATION_FACTOR,

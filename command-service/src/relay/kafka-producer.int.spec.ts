@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { silentLogger, watermarkMessage } from '@order-engine/shared';
-import { describeWithService, freshName } from '@order-engine/shared/testing';
+import { describeWithService, freshName, testKafkaSecurity } from '@order-engine/shared/testing';
 import { kafkaProducer, KafkaUnavailable, type EventProducer } from './kafka-producer.js';
 import { captureLogs, closedPort, quietKafka } from './relay-testing.js';
 
@@ -30,6 +30,7 @@ describeWithService('KAFKA_BROKERS', 'Kafka producer adapter', (brokersVar) => {
       partitions,
       replicationFactor: 1,
       logger: silentLogger,
+      security: testKafkaSecurity(),
       ...overrides,
     });
     producers.push(producer);

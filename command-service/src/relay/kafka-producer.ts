@@ -1,5 +1,11 @@
-import { Kafka, logLevel, Partitioners, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
-import { createTopicsWithLeaders, type Logger, type OutgoingMessage } from '@order-engine/shared';
+import { logLevel, Partitioners, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
+import {
+  createTopicsWithLeaders,
+  kafkaClient,
+  type KafkaSecurity,
+  type Logger,
+  type OutgoingMessage,
+} from '@order-engine/shared';
 
 // The relay's port to Kafka, and its kafkajs adapter: an idempotent producer (acks = all, one request in flight per
 // broker, so a retried request can neither duplicate nor overtake the one behind it) on a topic it makes sure exists.
@@ -28,6 +34,11 @@ export class KafkaUnavailable extends Error {
 
 export interface KafkaProducerOptions {
   brokers: string[];
+  /**
+   * SASL credentials and TLS (none: PLAINTEXT). With an authorizer, the principal needs WRITE, CREATE and DESCRIBE on
+   * the topic (and IDEMPOTENT_WRITE on the cluster before Kafka 3.0).
+   */
+  security?: KafkaSecurity;
   topic: string;
   /** Partitions to create the topic with; an existing topic keeps its own count. */
   partitions: number;
@@ -48,15 +59,18 @@ export interface KafkaProducerOptions {
 export function kafkaProducer(options: KafkaProducerOptions): EventProducer {
   const { topic, logger, maxRequestBytes = 512 * 1024 } = options;
   const retry: RetryOptions = { initialRetryTime: 300, maxRetryTime: 5_000, retries: 5, ...options.retry };
-  const kafka = new Kafka({
-    clientId: options.clientId ?? 'order-engine-relay',
-    brokers: options.brokers,
-    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
-    retry,
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
-  });
+  const kafka = kafkaClient(
+    {
+      clientId: options.clientId ?? 'order-engine-relay',
+      brokers: options.brokers,
+      connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      retry,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
+    },
+    options.security,
+  );
 
   interface Session {
     producer: Producer;

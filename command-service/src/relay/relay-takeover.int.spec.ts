@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pgSql, postgresEventStore, silentLogger, type EventStore, type Sql } from '@order-engine/shared';
-import { describeWithService, freshName } from '@order-engine/shared/testing';
+import { describeWithService, freshName, testKafkaSecurity } from '@order-engine/shared/testing';
 import { kafkaProducer, type EventProducer } from './kafka-producer.js';
 import { postgresLease, relaySchema, type Lease } from './lease.js';
 import { createRelay, type Relay } from './relay.js';
@@ -15,6 +15,8 @@ import {
 } from './relay-testing.js';
 
 const PARTITIONS = 3;
+/** The admin's credentials (none without SASL): the tests' topics have names of their own, outside the ACLs. */
+const security = testKafkaSecurity();
 
 /** A producer whose sends can be held at a gate, to fence a relay in the middle of a batch. */
 function gatedProducer(inner: EventProducer) {
@@ -109,13 +111,13 @@ describeWithService('KAFKA_BROKERS', 'relay: one active instance, fast takeover'
       const newLease = () =>
         postgresLease({ connectionString: url, prefix, pollIntervalMs: 200, logger: silentLogger });
       const producerA = gatedProducer(
-        kafkaProducer({ brokers, topic, partitions: PARTITIONS, replicationFactor: 1, logger: silentLogger }),
+        kafkaProducer({ brokers, topic, partitions: PARTITIONS, replicationFactor: 1, logger: silentLogger, security }),
       );
       const savedByA: number[] = [];
       const a = startRelay(producerA, recordingLease(newLease(), savedByA));
       await eventually(() => expect(a.status().state).toBe('active'));
       const b = startRelay(
-        kafkaProducer({ brokers, topic, partitions: PARTITIONS, replicationFactor: 1, logger: silentLogger }),
+        kafkaProducer({ brokers, topic, partitions: PARTITIONS, replicationFactor: 1, logger: silentLogger, security }),
         newLease(),
       );
       await new Promise((resolve) => setTimeout(resolve, 500));

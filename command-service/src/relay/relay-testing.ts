@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { expect } from 'vitest';
 import {
   createLogger,
@@ -10,7 +10,7 @@ import {
   type Logger,
   type RecordedEvent,
 } from '@order-engine/shared';
-import { freshName } from '@order-engine/shared/testing';
+import { freshName, testKafka } from '@order-engine/shared/testing';
 
 // Helpers for the relay's integration tests: a plain kafkajs consumer that reads what the relay published, and the
 // checks every relay test makes on it.
@@ -31,8 +31,9 @@ export interface TopicReader {
   close(): Promise<void>;
 }
 
+/** A quiet client of the test broker, as its admin (a super user: any topic, any group). */
 export const quietKafka = (brokers: string[]): Kafka =>
-  new Kafka({ clientId: freshName('relay_test'), brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1_000 });
+  testKafka(brokers, { clientId: freshName('relay_test'), connectionTimeout: 1_000 });
 
 /**
  * Creates the topics (a group join takes seconds, so one consumer per test file reads the fresh topics of all its

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { pgSql, postgresEventStore, silentLogger, type EventStore, type Logger, type Sql } from '@order-engine/shared';
-import { describeWithService, freshName } from '@order-engine/shared/testing';
+import { describeWithService, freshName, testKafkaSecurity } from '@order-engine/shared/testing';
 import { kafkaProducer, type EventProducer, type KafkaProducerOptions } from './kafka-producer.js';
 import { postgresLease, relaySchema, type HeldLease, type Lease } from './lease.js';
 import { createRelay, type Relay, type RelayOptions } from './relay.js';
@@ -63,6 +63,7 @@ describeWithService('KAFKA_BROKERS', 'relay: event store → Kafka', (brokersVar
         partitions: PARTITIONS,
         replicationFactor: 1,
         logger: silentLogger,
+        security: testKafkaSecurity(),
         ...overrides,
       });
       cleanups.push(() => created.close());

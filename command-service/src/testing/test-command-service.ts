@@ -1,4 +1,4 @@
-import { listen, silentLogger, type EventStore, type Logger, type Sql } from '@order-engine/shared';
+import { NO_AUTH, listen, silentLogger, type EventStore, type Logger, type Sql } from '@order-engine/shared';
 import { createCommandService, type CommandService, type CommandServiceOptions } from '../app.js';
 import { requestJson, type JsonAnswer, type JsonRequest } from './http.js';
 
@@ -23,7 +23,7 @@ export interface StartOptions extends Partial<Omit<CommandServiceOptions, 'event
 /** A migrated command service listening on a free port; stop() (idempotent) closes the server and stops the saga. */
 export async function startCommandService(options: StartOptions): Promise<RunningCommandService> {
   const { saga = true, logger = silentLogger, ...rest } = options;
-  const service = createCommandService({ ...rest, logger });
+  const service = createCommandService({ access: NO_AUTH, ...rest, logger });
   await service.migrate();
   if (saga) service.saga.start();
   const server = await listen(service.app, { host: '127.0.0.1', port: 0 });

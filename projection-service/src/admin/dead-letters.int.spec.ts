@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
+  NO_AUTH,
   listen,
   memoryCache,
   memoryEventStore,
@@ -35,6 +36,7 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
     prefixes.push(prefix);
     const cache = memoryCache({ maxEntries: 100 });
     const service = createProjectionService({
+      access: NO_AUTH,
       eventStore: store,
       readDb: sql,
       cache,

@@ -5,8 +5,8 @@ import { seedRegistry } from '../registry/registry.js';
 
 /**
  * Creates the admin schema, the registry rows and the live version of every projection's schema when missing, and
- * says which versions are live. Idempotent; the advisory lock makes a second process (query-service starting beside
- * projection-service) wait instead of racing on `create schema`. Only live versions are created: after a rebuild
+ * says which versions are live. Idempotent; the advisory lock makes a second process (another projection service, or
+ * `npm run cli -- migrate`) wait instead of racing on `create schema`. Only live versions are created: after a rebuild
  * switched to v2 and dropped v1, a restart must not bring an empty v1 back.
  */
 export async function migrateReadModels(

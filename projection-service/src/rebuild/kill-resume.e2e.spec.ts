@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
+  NO_AUTH,
   memoryCache,
   pgSql,
   postgresEventStore,
@@ -102,6 +103,7 @@ describeWithService('DATABASE_URL', 'a rebuild whose process is killed', (databa
     expect(statuses.map((s) => [s.version, s.status])).toEqual(projectionNames.map(() => [2, 'live']));
 
     const clean = createProjectionService({
+      access: NO_AUTH,
       eventStore: store,
       readDb: sql,
       cache: memoryCache({ maxEntries: 10 }),

@@ -1,5 +1,6 @@
 import {
   adminSchema,
+  grantReadersOf,
   backoff,
   readEffectiveCheckpoints,
   sleep,
@@ -156,6 +157,8 @@ async function prepareSchema(
       await tx.query(`delete from ${admin}.dead_letters where projection = $1`, [schema]);
     }
     await projection.migrate(tx, schema);
+    // The roles that read the read models (the query service's, which may only SELECT) read this version too.
+    await grantReadersOf(tx, admin, schema);
   });
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
+  NO_AUTH,
   adminSchema,
   kafkaFeed,
   memoryCache,
@@ -42,6 +43,7 @@ import { appendHistory } from '../testing/sample-history.js';
 async function freshReplay(w: RebuildWorld, head: GlobalPosition, options: { dropSchemas: boolean }) {
   const prefix = `${freshName('fresh')}_`;
   const service = createProjectionService({
+    access: NO_AUTH,
     eventStore: w.store,
     readDb: w.sql,
     cache: memoryCache({ maxEntries: 10 }),

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cacheKeys, createLogger, pgSql, readModelSchemas, type Cache, type Sql } from '@order-engine/shared';
+import { NO_AUTH, cacheKeys, createLogger, pgSql, readModelSchemas, type Cache, type Sql } from '@order-engine/shared';
 import { describeWithService, sharedPglite } from '@order-engine/shared/testing';
 import type { ProjectionStatus } from '../admin/projection-status.js';
 import { catalogProjection } from '@order-engine/shared/read-models/catalog';
@@ -103,6 +103,7 @@ function rebuildSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boole
     const w = await setUp({ products: 4, orders: 20 });
     // A script's service: it rebuilds, but nothing of it follows the switch (no runner catches up meanwhile).
     const service = createProjectionService({
+      access: NO_AUTH,
       eventStore: w.store,
       readDb: w.sql,
       cache: w.cache,

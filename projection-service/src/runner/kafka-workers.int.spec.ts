@@ -1,5 +1,6 @@
 import { afterAll, afterEach, expect, it } from 'vitest';
 import {
+  NO_AUTH,
   adminSchema,
   createLogger,
   kafkaFeed,
@@ -68,6 +69,7 @@ describeWithService('KAFKA_BROKERS', 'projection workers on Kafka', (brokers) =>
   async function embeddedRun(sql: Sql, store: EventStore, head: bigint) {
     const prefix = await readModels(sql);
     const service = createProjectionService({
+      access: NO_AUTH,
       eventStore: store,
       readDb: sql,
       cache: memoryCache({ maxEntries: 100 }),
@@ -100,6 +102,7 @@ describeWithService('KAFKA_BROKERS', 'projection workers on Kafka', (brokers) =>
       async startWorker(): Promise<ProjectionService> {
         const partitions = new Set<string>();
         const worker = createProjectionService({
+          access: NO_AUTH,
           eventStore: store,
           readDb: sql,
           cache: memoryCache({ maxEntries: 100 }),

@@ -1,4 +1,5 @@
 import {
+  NO_AUTH,
   createLogger,
   listen,
   memoryCache,
@@ -79,6 +80,7 @@ export async function rebuildWorld(
     head,
     async instance(overrides = {}) {
       const service = createProjectionService({
+        access: NO_AUTH,
         eventStore: store,
         readDb: sql,
         cache,

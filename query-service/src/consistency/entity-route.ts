@@ -1,5 +1,6 @@
 import {
   NotFound,
+  ownCustomer,
   type Entity,
   type EntityCacheKey,
   type ProjectionName,
@@ -24,6 +25,15 @@ export interface EntityRoute {
   /** The view's cache key; its kind names the entity in a 404. */
   cacheKey: EntityCacheKey<Entity>;
   load(db: SqlExecutor, schema: string, id: string): Promise<{ revision: number } | undefined>;
+  /**
+   * Which customer a view is of (its id is the customer's, or its `customerId` field names it): a customer caller
+   * sees its own only, and another's is missing for it.
+   */
+  ownedBy?: 'id' | 'customerId';
+}
+
+interface OwnedView {
+  customerId?: unknown;
 }
 
 export const entityRoute = (route: EntityRoute): EntityRoute => route;
@@ -41,12 +51,14 @@ export interface EntityRoutesOptions {
 
 export function entityRoutes(routes: readonly EntityRoute[], { readDb, schemaOf, readEntity }: EntityRoutesOptions) {
   const router = Router();
-  for (const { path, id: idRule, projection, cacheKey, load } of routes) {
+  for (const { path, id: idRule, projection, cacheKey, load, ownedBy } of routes) {
     const param = /:(\w+)/.exec(path)?.[1];
     if (param === undefined) throw new Error(`entity route ${path} has no id parameter`);
     const Params = z.object({ [param]: idRule });
     router.get(path, async (req, res) => {
       const id = Params.parse(req.params)[param] as string;
+      const customer = ownedBy && ownCustomer(res);
+      if (customer !== undefined && ownedBy === 'id' && id !== customer) throw new NotFound(cacheKey.kind, id);
       const { json, cache, readPosition } = await readEntity(minPositionOf(req), {
         projection,
         schema: schemaOf(projection),
@@ -56,6 +68,8 @@ export function entityRoutes(routes: readonly EntityRoute[], { readDb, schemaOf,
       if (readPosition) setReadPosition(res, readPosition);
       res.setHeader('X-Cache', cache);
       if (json === undefined) throw new NotFound(cacheKey.kind, id);
+      if (customer !== undefined && ownedBy === 'customerId' && (JSON.parse(json) as OwnedView).customerId !== customer)
+        throw new NotFound(cacheKey.kind, id);
       res.setHeader('Content-Type', JSON_CONTENT_TYPE).send(json);
     });
   }

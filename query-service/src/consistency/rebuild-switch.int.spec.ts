@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
+  NO_AUTH,
   projectionNames,
   pgSql,
   readModelSchemas,
@@ -49,6 +50,7 @@ function switchSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: boolea
     const projections = await w.instance({ projections: liveProjections.map((projection) => slowed(projection, 10)) });
     expect(await projections.service.waitFor(w.head, 30_000)).toBe(true);
     query = createQueryService({
+      access: NO_AUTH,
       readDb: w.sql,
       cache: w.cache,
       prefix: w.prefix,

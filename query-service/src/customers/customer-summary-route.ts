@@ -9,4 +9,5 @@ export const customerSummaryRoute = entityRoute({
   projection: 'customers',
   cacheKey: customerSummaryCacheKey,
   load: (db, schema, customerId) => customerSummaryReads(db, schema).byCustomer(customerId),
+  ownedBy: 'id',
 });

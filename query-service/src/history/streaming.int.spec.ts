@@ -1,7 +1,7 @@
 import { get, type IncomingMessage } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createApp, createLogger, finishApp, listen, type RunningServer } from '@order-engine/shared';
+import { NO_AUTH, createApp, createLogger, finishApp, listen, type RunningServer } from '@order-engine/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PAGE_SIZE } from './event-pages.js';
 import { historyRoutes } from './routes.js';
@@ -25,7 +25,7 @@ let synthetic: ReturnType<typeof syntheticStore>;
 beforeEach(async () => {
   synthetic = syntheticStore(total);
   const logger = createLogger('silent');
-  const app = createApp('query-service');
+  const app = createApp('query-service', { access: NO_AUTH });
   app.use(historyRoutes({ eventStore: synthetic.store, logger, pageSize }));
   finishApp(app, logger);
   server = await listen(app, { host: '127.0.0.1', port: 0 });

@@ -1,4 +1,4 @@
-import { CustomerId, OrderId } from '@order-engine/shared';
+import { CustomerId, OrderId, ownCustomer } from '@order-engine/shared';
 import { orderCacheKey, orderReads, type OrderReads } from '@order-engine/shared/read-models/orders';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -14,6 +14,7 @@ export const orderRoute = entityRoute({
   projection: 'orders',
   cacheKey: orderCacheKey,
   load: (db, schema, orderId) => orderReads(db, schema).byId(orderId),
+  ownedBy: 'customerId',
 });
 
 const CustomerParams = z.object({ id: CustomerId });
@@ -37,6 +38,12 @@ export function ordersRoutes({ schema, orders, readYourWrites }: OrdersRoutesOpt
   // A customer with no orders is an empty list, not a 404: customers are not a read model of their own.
   router.get('/customers/:id/orders', async (req, res) => {
     const { id } = CustomerParams.parse(req.params);
+    // Another customer's orders are missing for a customer: an empty page, as for a customer without orders.
+    const customer = ownCustomer(res);
+    if (customer !== undefined && customer !== id) {
+      res.json({ items: [], nextCursor: null });
+      return;
+    }
     const { limit, cursor } = CustomerOrdersQuery.parse(req.query);
     await waitForRequestedPosition(req, res, readYourWrites, 'orders');
     const rows = await orders(await schema()).byCustomer({ customerId: id, after: cursor, limit: limit + 1 });

@@ -1,4 +1,5 @@
 import {
+  NO_AUTH,
   createLogger,
   listen,
   memoryCache,
@@ -57,6 +58,7 @@ function queryFixture(openDb: () => Promise<Sql>, defaults: FixtureOptions): () 
   ) => {
     await stop();
     const options: QueryServiceOptions = {
+      access: NO_AUTH,
       readDb: base.db,
       cache: base.cache,
       prefix: base.prefix,

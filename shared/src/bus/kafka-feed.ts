@@ -1,8 +1,9 @@
-import { Kafka, logLevel, type EachBatchPayload, type KafkaMessage, type RetryOptions } from 'kafkajs';
+import { logLevel, type EachBatchPayload, type KafkaMessage, type RetryOptions } from 'kafkajs';
 import type { GlobalPosition } from '../event-store/event-store.js';
 import type { Logger } from '../logging/logger.js';
 import type { EventFeed, EventInterest, FeedBatch } from './event-feed.js';
 import { handoff, type Delivery } from './handoff.js';
+import { kafkaClient, type KafkaSecurity } from './kafka-client.js';
 import { feedBatchOf, slices } from './kafka-batch.js';
 import { gapFiller, lazyAdmin, type GapFiller, type GapStore } from './kafka-gaps.js';
 import { kafkaLogCreator } from './kafka-log.js';
@@ -18,6 +19,8 @@ import './kafkajs-idle-timer.js'; // before any client connects: see there
 
 export interface KafkaFeedOptions {
   brokers: string[];
+  /** SASL credentials and TLS (kafka-client.ts); none: PLAINTEXT, unauthenticated. */
+  security?: KafkaSecurity;
   topic: string;
   /** One group per consumer (a projection, the saga): its members split the partitions between them. */
   groupId: string;
@@ -74,14 +77,17 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
     commitIntervalMs = 1_000,
   } = options;
   const logger = options.logger.child({ component: 'kafka-feed', groupId });
-  const kafka = new Kafka({
-    clientId: options.clientId ?? groupId,
-    brokers: options.brokers,
-    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
-    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 5, ...options.retry },
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(logger),
-  });
+  const kafka = kafkaClient(
+    {
+      clientId: options.clientId ?? groupId,
+      brokers: options.brokers,
+      connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 5, ...options.retry },
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(logger),
+    },
+    options.security,
+  );
 
   return async function* (after, signal, checkpointOf) {
     if (signal.aborted) return;

@@ -45,11 +45,11 @@ describeWithService('KAFKA_BROKERS', 'Kafka consumer group removal', (brokers) =
     await rounds.next(); // acknowledges the first round: its offsets get committed
     await expect.poll(() => t.committed(groupId)).toEqual([2]);
 
-    await expect(deleteConsumerGroup(t.brokers, groupId, silentLogger)).rejects.toThrow(/NON_EMPTY_GROUP/);
+    await expect(deleteConsumerGroup(t.brokers, groupId, silentLogger, t.security)).rejects.toThrow(/NON_EMPTY_GROUP/);
     controller.abort();
     await rounds.return?.();
-    await deleteConsumerGroup(t.brokers, groupId, silentLogger);
+    await deleteConsumerGroup(t.brokers, groupId, silentLogger, t.security);
     expect(await t.committed(groupId)).toEqual([-1]);
-    await expect(deleteConsumerGroup(t.brokers, groupId, silentLogger)).resolves.toBeUndefined();
+    await expect(deleteConsumerGroup(t.brokers, groupId, silentLogger, t.security)).resolves.toBeUndefined();
   });
 });

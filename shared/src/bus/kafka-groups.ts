@@ -1,5 +1,6 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import type { Logger } from '../logging/logger.js';
+import { kafkaClient, type KafkaSecurity } from './kafka-client.js';
 import { kafkaLogCreator } from './kafka-log.js';
 import './kafkajs-idle-timer.js'; // before any client connects: see there
 
@@ -11,19 +12,28 @@ type DeleteGroupsError = Error & { groups?: { groupId: string; error?: { type?: 
 
 /**
  * Deletes the group; resolves also when it does not exist (it never consumed, or was deleted already). Rejects while
- * it still has members, or when Kafka cannot be reached: a later call can try again.
+ * it still has members, or when Kafka cannot be reached: a later call can try again. With an authorizer, the principal
+ * needs DELETE on the group.
  */
-export async function deleteConsumerGroup(brokers: string[], groupId: string, logger: Logger): Promise<void> {
+export async function deleteConsumerGroup(
+  brokers: string[],
+  groupId: string,
+  logger: Logger,
+  security?: KafkaSecurity,
+): Promise<void> {
   // Quick to fail: the caller (a housekeeping tick, whose other tasks wait meanwhile) tries again later anyway.
-  const admin = new Kafka({
-    clientId: 'order-engine-janitor',
-    brokers,
-    connectionTimeout: 1_000,
-    requestTimeout: 5_000,
-    retry: { retries: 0 },
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(logger),
-  }).admin();
+  const admin = kafkaClient(
+    {
+      clientId: 'order-engine-janitor',
+      brokers,
+      connectionTimeout: 1_000,
+      requestTimeout: 5_000,
+      retry: { retries: 0 },
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(logger),
+    },
+    security,
+  ).admin();
   await admin.connect();
   try {
     await admin.deleteGroups([groupId]);

@@ -1,5 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { expect, it } from 'vitest';
+import { testKafka } from '../testing/kafka.js';
 import { describeWithService } from '../testing/services.js';
 import { freshName } from '../testing/names.js';
 import { createTopicsWithLeaders } from './kafka-topics.js';
@@ -8,7 +8,7 @@ import { createTopicsWithLeaders } from './kafka-topics.js';
 
 describeWithService('KAFKA_BROKERS', 'Kafka topic creation', (brokers) => {
   it('creates a topic and returns once every partition has a leader; false for a topic that exists', async () => {
-    const admin = new Kafka({ clientId: 'test', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    const admin = testKafka(brokers).admin();
     const topic = freshName('topic');
     await admin.connect();
     try {

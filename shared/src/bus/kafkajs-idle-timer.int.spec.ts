@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import { Kafka, logLevel } from 'kafkajs';
 import { expect, it } from 'vitest';
+import { testKafka } from '../testing/kafka.js';
 import { describeWithService } from '../testing/services.js';
 import { kafkajsIdleTimerFixed } from './kafkajs-idle-timer.js';
 
@@ -13,11 +13,7 @@ const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/request
 describeWithService('KAFKA_BROKERS', 'kafkajs on an idle connection', (brokers) => {
   it('checks the request queue only when something is pending, not in a loop while idle', async () => {
     expect(kafkajsIdleTimerFixed).toBe(true);
-    const admin = new Kafka({
-      clientId: 'idle-timer-test',
-      brokers: brokers.split(','),
-      logLevel: logLevel.NOTHING,
-    }).admin();
+    const admin = testKafka(brokers, { clientId: 'idle-timer-test' }).admin();
     const check = RequestQueue.prototype.checkPendingRequests;
     let checks = 0;
     RequestQueue.prototype.checkPendingRequests = function (this: unknown) {

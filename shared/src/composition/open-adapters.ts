@@ -4,6 +4,7 @@ import { memoryCache } from '../cache/memory-cache.js';
 import { connectRedis, redisCache } from '../cache/redis-cache.js';
 import type { EngineConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+import { redactedError } from '../logging/redact.js';
 import { pgPool, pgSql, type PgTimeouts } from '../sql/pg-sql.js';
 import { openPgliteWorker, type PgliteWorkerOptions, type PgliteWorkerSql } from '../sql/pglite-worker-sql.js';
 import type { Sql } from '../sql/sql.js';
@@ -75,11 +76,27 @@ export async function openDatabases(
   };
 }
 
-/** The event store the configuration names: PostgreSQL tables in eventDb (PGlite or a server), or EventStoreDB. */
-export function openEventStore(config: EngineConfig, databases: Pick<Databases, 'eventDb'>): EventStore {
+/**
+ * The event store the configuration names: PostgreSQL tables in eventDb (PGlite or a server), or EventStoreDB.
+ * readOnly (readers: the query service, the CLI) never migrates the PostgreSQL schema, so a SELECT-only role will do.
+ */
+export function openEventStore(
+  config: EngineConfig,
+  databases: Pick<Databases, 'eventDb'>,
+  options: { readOnly?: boolean } = {},
+): EventStore {
   if (config.EVENT_STORE === 'esdb') return esdbEventStore(connectEsdb(config.ESDB_URL as string));
-  return postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA });
+  return postgresEventStore(databases.eventDb, { schema: config.EVENT_STORE_SCHEMA, readOnly: options.readOnly });
 }
+
+/**
+ * The configuration the query service opens its databases with: PostgreSQL as QUERY_DATABASE_URL (a role that may
+ * only SELECT), else as DATABASE_URL.
+ */
+export const queryDatabaseConfig = (config: EngineConfig): EngineConfig => ({
+  ...config,
+  DATABASE_URL: config.QUERY_DATABASE_URL ?? config.DATABASE_URL,
+});
 
 /** What the shared cache's keys start with in Redis. */
 export const redisCacheKeyPrefix = (config: Pick<EngineConfig, 'CACHE_KEY_PREFIX'>): string =>
@@ -147,12 +164,9 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>, { grace
 
 /** Prints a configuration error plainly (it names the variable) and exits; anything else with its stack. */
 export function exitOnStartupError(error: unknown): never {
+  // Redacted: an error from a driver may quote a connection string with its password.
   process.stderr.write(
-    (error instanceof Error && error.name === 'ConfigError'
-      ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error)) + '\n',
+    redactedError(error, { stack: !(error instanceof Error && error.name === 'ConfigError') }) + '\n',
   );
   process.exit(1);
 }

@@ -1,4 +1,5 @@
 import type { EventFeed, EventInterest } from '../bus/event-feed.js';
+import { kafkaSecurityOf } from '../bus/kafka-client.js';
 import { kafkaFeed } from '../bus/kafka-feed.js';
 import type { GapStore } from '../bus/kafka-gaps.js';
 import { deleteConsumerGroup } from '../bus/kafka-groups.js';
@@ -12,7 +13,9 @@ import type { FeedMembership } from './feed-membership.js';
 type BusConfig = Pick<
   EngineConfig,
   'BUS' | 'KAFKA_BROKERS' | 'KAFKA_TOPIC' | 'KAFKA_PARTITIONS' | 'KAFKA_GROUP_PREFIX' | 'KAFKA_SESSION_TIMEOUT_MS'
->;
+> &
+  // Optional, so that a config made by hand (tests) may leave them out: PLAINTEXT then.
+  Partial<Pick<EngineConfig, 'KAFKA_SASL_MECHANISM' | 'KAFKA_USERNAME' | 'KAFKA_PASSWORD' | 'KAFKA_SSL'>>;
 
 /**
  * With BUS=kafka, a Kafka feed in consumer group `<KAFKA_GROUP_PREFIX>.<name>`: one group per consumer, which decodes
@@ -32,6 +35,7 @@ export function feedFor(
   const sessionTimeoutMs = config.KAFKA_SESSION_TIMEOUT_MS;
   return kafkaFeed({
     brokers: config.KAFKA_BROKERS as string[],
+    security: kafkaSecurityOf(config),
     topic: config.KAFKA_TOPIC,
     groupId: groupIdOf(config, name),
     logger,
@@ -50,7 +54,8 @@ export function feedFor(
  */
 export function feedRemover(config: BusConfig, logger: Logger): ((name: string) => Promise<void>) | undefined {
   if (config.BUS !== 'kafka') return undefined;
-  return (name) => deleteConsumerGroup(config.KAFKA_BROKERS as string[], groupIdOf(config, name), logger);
+  const security = kafkaSecurityOf(config);
+  return (name) => deleteConsumerGroup(config.KAFKA_BROKERS as string[], groupIdOf(config, name), logger, security);
 }
 
 const groupIdOf = (config: BusConfig, name: string) => `${config.KAFKA_GROUP_PREFIX}.${name}`;

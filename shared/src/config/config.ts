@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactSecrets } from '../logging/redact.js';
 
 // Every setting comes from an env var, parsed once at start-up by the composition root.
 // A bad value stops start-up with a message that names the variable.
@@ -9,6 +10,16 @@ const bool = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0'])
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1');
+
+const list = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  )
+  .default([]);
 
 export const EngineConfig = z
   .object({
@@ -40,11 +51,24 @@ export const EngineConfig = z
       .default('order-engine'),
     // Kafka's own bounds: group.min.session.timeout.ms (6 s) and group.max.session.timeout.ms (30 min) by default.
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
+    // SASL authentication to the brokers (unset: none, PLAINTEXT); a mechanism needs KAFKA_USERNAME and KAFKA_PASSWORD.
+    // The password is never shown back: no check on it reports its value (see the refinement below).
+    KAFKA_SASL_MECHANISM: z
+      .string()
+      .transform((value) => value.toLowerCase())
+      .pipe(z.enum(['scram-sha-512', 'scram-sha-256', 'plain']))
+      .optional(),
+    KAFKA_USERNAME: z.string().min(1).optional(),
+    KAFKA_PASSWORD: z.string().optional(),
+    KAFKA_SSL: bool(false),
     // command-service runs the relay ($all → Kafka) itself, competing for the relay lease with any other relay.
     RELAY_IN_PROCESS: bool(false),
     READ_DB: z.enum(['pglite', 'postgres']).default('pglite'),
     CACHE: z.enum(['memory', 'redis']).default('memory'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    // What the query service reads PostgreSQL as (read models, checkpoints, registry, event store): a role that may
+    // only SELECT (npm run cli -- migrate --read-role NAME grants one). Unset: DATABASE_URL.
+    QUERY_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     CACHE_KEY_PREFIX: z.string().max(100).default('order-engine:'),
     // Redis entries expire this long after their last write (0: never), which bounds how long an entry whose update was
@@ -86,6 +110,18 @@ export const EngineConfig = z
     REBUILD_RETIRE_AFTER_MS: z.coerce.number().int().min(0).max(86_400_000).default(5_000),
     SEED_DEMO: bool(true),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    // Who may call the APIs (docs/security.md). `none` checks nothing, and is refused unless HOST is a loopback address.
+    AUTH: z.enum(['keys', 'none']).default('keys'),
+    // `name:role:secret,...`; parsed (and refused without echoing a secret) when the services start.
+    API_KEYS: z.string().optional(),
+    API_KEYS_FILE: z.string().min(1).optional(),
+    JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
+    CORS_ORIGINS: list,
+    ALLOWED_HOSTS: list,
   })
   .superRefine((config, ctx) => {
     // With EventStoreDB, PostgreSQL still keeps the command service's idempotency keys and checkpoints.
@@ -102,6 +138,18 @@ export const EngineConfig = z
     }
     if (config.BUS === 'kafka' && !config.KAFKA_BROKERS) {
       ctx.addIssue({ code: 'custom', path: ['KAFKA_BROKERS'], message: 'required when BUS is kafka' });
+    }
+    if (config.KAFKA_SASL_MECHANISM) {
+      for (const key of ['KAFKA_USERNAME', 'KAFKA_PASSWORD'] as const) {
+        if (config[key] === undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: 'required when KAFKA_SASL_MECHANISM is set' });
+      }
+    } else if (config.KAFKA_USERNAME !== undefined || config.KAFKA_PASSWORD !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_SASL_MECHANISM'],
+        message: 'required with KAFKA_USERNAME or KAFKA_PASSWORD (scram-sha-512, scram-sha-256 or plain)',
+      });
     }
     if (config.RELAY_IN_PROCESS && config.BUS !== 'kafka') {
       ctx.addIssue({
@@ -124,6 +172,13 @@ export const EngineConfig = z
         message:
           'must be at least PG_STATEMENT_TIMEOUT_MS: the server cancels a slow statement before the client gives up ' +
           'on the connection',
+      });
+    }
+    if ((config.JWT_JWKS_URL || config.JWT_PUBLIC_KEY_FILE) && !(config.JWT_ISSUER && config.JWT_AUDIENCE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_ISSUER'],
+        message: 'JWT_ISSUER and JWT_AUDIENCE are required with JWT',
       });
     }
     if (config.CACHE === 'redis' && !config.REDIS_URL) {
@@ -149,7 +204,8 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
         (issue) =>
           `${issue.path.join('.') || '(env)'}: ` +
           `${issue.message}` +
-          `${'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`,
+          // A connection string shown back keeps its user and host, never its password.
+          `${'input' in issue && issue.input !== undefined ? ` (got ${redactSecrets(JSON.stringify(issue.input))})` : ''}`,
       ),
     );
   }

@@ -82,3 +82,41 @@ describe('loadEngineConfig: PostgreSQL timeouts', () => {
     expect(() => loadEngineConfig({ PG_CONNECT_TIMEOUT_MS: '0' })).toThrow(/PG_CONNECT_TIMEOUT_MS/);
   });
 });
+
+describe('loadEngineConfig: credentials in errors', () => {
+  const refusal = (env: Record<string, string>): string => {
+    try {
+      loadEngineConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).message;
+    }
+    throw new Error('the configuration was accepted');
+  };
+
+  it('names a bad connection URL without echoing its password', () => {
+    const message = refusal({ EVENT_STORE: 'postgres', DATABASE_URL: 'mysql://app:s3cret@db.internal:3306/orders' });
+    expect(message).toMatch(/DATABASE_URL: Invalid URL/);
+    expect(message).not.toContain('s3cret');
+  });
+
+  it('does the same for every URL setting', () => {
+    const message = refusal({
+      QUERY_DATABASE_URL: 'postgres://reader:s3cret@db:5432 /orders',
+      REDIS_URL: 'http://default:hunter2@cache:6379',
+      CACHE: 'redis',
+    });
+    expect(message).toMatch(/QUERY_DATABASE_URL/);
+    expect(message).toMatch(/REDIS_URL/);
+    expect(message).not.toMatch(/s3cret|hunter2/);
+  });
+});
+
+describe('loadEngineConfig: QUERY_DATABASE_URL', () => {
+  it('is optional (the query service then reads as DATABASE_URL) and takes a PostgreSQL URL', () => {
+    expect(loadEngineConfig({}).QUERY_DATABASE_URL).toBeUndefined();
+    expect(loadEngineConfig({ QUERY_DATABASE_URL: 'postgres://reader:pw@db:5432/orders' }).QUERY_DATABASE_URL).toBe(
+      'postgres://reader:pw@db:5432/orders',
+    );
+  });
+});

@@ -15,7 +15,12 @@ export interface EventMetadata {
   correlationId?: string;
   causationId?: string;
   idempotencyKey?: string;
+  /** Who asked: an API key's name or a token's subject (or a process: `fulfilment-saga`). */
   actor?: string;
+  /** The actor's role when it was an API caller. */
+  role?: string;
+  /** Whom an operator said it acted for (its X-Actor header): recorded beside the actor, never instead of it. */
+  onBehalfOf?: string;
 }
 
 export interface NewEvent {

@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { Server } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
+import { accessControl, type AccessOptions } from '../auth/access.js';
 import type { Logger } from '../logging/logger.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { HttpProblem } from './problem.js';
@@ -26,6 +27,8 @@ const jsonBody: RequestHandler = (req, res, next) => {
 };
 
 export interface AppOptions {
+  /** Who may call what (the policy table); NO_AUTH only where nobody but this machine can connect. */
+  access: AccessOptions;
   /** More fields for the GET /health answer, read at each request (e.g. cache counters). */
   health?: () => Record<string, unknown>;
   /** What GET /ready asks, by the name it reports (database, cache, Kafka membership, ...); none: always ready. */
@@ -39,10 +42,12 @@ export interface AppOptions {
 /**
  * An Express app with the project's JSON parsing, health route and problem answers. Add routes, then call finishApp.
  */
-export function createApp(service: string, options: AppOptions = {}): Express {
+export function createApp(service: string, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  // First: a refused caller costs nothing else, not even a place in the admission queue.
+  app.use(accessControl(options.access));
   if (options.admission) app.use(options.admission);
   app.use(jsonBody);
   app.get('/health', (_req, res) => {

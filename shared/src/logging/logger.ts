@@ -1,4 +1,8 @@
-// Structured logs: one JSON object per line on stderr, so they stay machine-readable in production.
+import { redactSecrets } from './redact.js';
+
+// Structured logs: one JSON object per line on stderr, so they stay machine-readable in production. Every string in
+// a line (the message, each field) has its credentials redacted (see redact.ts): a connection URL or a driver's error
+// may be logged as it is.
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 type Fields = Record<string, unknown>;
 
@@ -23,7 +27,7 @@ export function createLogger(
       if (rank[at] < rank[level]) return;
       write(
         JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...base, ...fields }, (_k, v) =>
-          typeof v === 'bigint' ? v.toString() : v,
+          typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? redactSecrets(v) : v,
         ),
       );
     };

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { createHash } from 'node:crypto';
+import { redactedError } from '../logging/redact.js';
 import { assertIdentifier, type QueryOptions, type Row, type Sql, type SqlExecutor } from './sql.js';
 
 // The Sql port over node-postgres (real PostgreSQL). Queries use the pool; a transaction holds one pooled client
@@ -173,9 +174,8 @@ const connectionErrorCodes = new Set([
  */
 function rethrow(error: unknown): never {
   if (isConnectionError(error)) {
-    throw new SqlUnavailable(`PostgreSQL unavailable: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    // The driver's message may quote the connection string (a malformed one, say): never with its password.
+    throw new SqlUnavailable(`PostgreSQL unavailable: ${redactedError(error)}`, { cause: error });
   }
   throw error;
 }

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
+import { AssignerProtocol, logLevel, Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import { kafkaClient, kafkaCredentials, type KafkaSaslMechanism, type KafkaSecurity } from '../bus/kafka-client.js';
 import type { KafkaFeedOptions } from '../bus/kafka-feed.js';
 import { eventMessage, watermarkMessage, type OutgoingMessage } from '../bus/event-message.js';
 import { createTopicsWithLeaders } from '../bus/kafka-topics.js';
@@ -9,8 +10,98 @@ import { freshName } from './names.js';
 // Kafka for integration suites: a fresh topic per test, a plain producer of the relay's wire format, and a stand-in
 // for the relay (event store → topic, watermarks to every partition after each batch) where a test needs a live flow.
 
-/** kafkaFeed settings that make group joins, rebalances and leaving take well under a second. */
+// Credentials: with KAFKA_SASL_MECHANISM set (scripts/kafka/kafka.sh exports it), the broker authenticates with SASL
+// and authorizes with ACLs, and the suites connect as one of its principals:
+//   admin        KAFKA_USERNAME / KAFKA_PASSWORD: a super user, for test topics, groups and offsets of any name;
+//   relay        user `relay`, KAFKA_RELAY_PASSWORD: WRITE, CREATE, DESCRIBE on topics named order-engine*;
+//   projections  user `projections`, KAFKA_PROJECTIONS_PASSWORD: READ, DESCRIBE on those topics, READ and DELETE on
+//                consumer groups named order-engine*;
+//   saga         user `saga`, KAFKA_SAGA_PASSWORD: READ, DESCRIBE on those topics, READ on those groups.
+// Without KAFKA_SASL_MECHANISM everything connects as before: PLAINTEXT, no credentials.
+
+export type KafkaPrincipal = 'admin' | 'relay' | 'projections' | 'saga';
+
+/** Where the service principals' ACLs apply (scripts/kafka/kafka.sh): topics and groups whose names start so. */
+export const KAFKA_ACL_PREFIX = 'order-engine';
+
+/** The security settings of a principal of the test broker, from the env; none (PLAINTEXT) without SASL. */
+export function testKafkaSecurity(
+  principal: KafkaPrincipal = 'admin',
+  env: Record<string, string | undefined> = process.env,
+): KafkaSecurity {
+  const ssl = env.KAFKA_SSL === 'true' || env.KAFKA_SSL === '1';
+  const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase() as KafkaSaslMechanism | undefined;
+  if (!mechanism) return { ssl };
+  const { username, password, passwordVar } = principalCredentials(principal, env);
+  if (!username || password === undefined)
+    throw new Error(`KAFKA_SASL_MECHANISM is set but ${passwordVar} is not: scripts/kafka/kafka.sh start exports it`);
+  return { sasl: kafkaCredentials(mechanism, username, password), ssl };
+}
+
+function principalCredentials(principal: KafkaPrincipal, env: Record<string, string | undefined>) {
+  if (principal === 'admin')
+    return { username: env.KAFKA_USERNAME, password: env.KAFKA_PASSWORD, passwordVar: 'KAFKA_PASSWORD' };
+  const passwordVar = `KAFKA_${principal.toUpperCase()}_PASSWORD`;
+  return { username: principal, password: env[passwordVar], passwordVar };
+}
+
+/**
+ * The env of a service process that connects as the principal: KAFKA_USERNAME and KAFKA_PASSWORD (they override the
+ * admin's, which a child process inherits); nothing without SASL.
+ */
+export function kafkaPrincipalEnv(
+  principal: KafkaPrincipal,
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string> {
+  const { sasl } = testKafkaSecurity(principal, env);
+  return sasl ? { KAFKA_USERNAME: sasl.username, KAFKA_PASSWORD: sasl.password } : {};
+}
+
+/**
+ * The topic and group prefix of a deployment named after id, inside the names the service principals' ACLs cover:
+ * order-engine.<id>.events and order-engine.<id>.<consumer>.
+ */
+export const kafkaNamespace = (id: string): { KAFKA_TOPIC: string; KAFKA_GROUP_PREFIX: string } => ({
+  KAFKA_TOPIC: `${KAFKA_ACL_PREFIX}.${id}.events`,
+  KAFKA_GROUP_PREFIX: `${KAFKA_ACL_PREFIX}.${id}`,
+});
+
+/** kcat's `-X` options that connect as the principal (none without SASL). */
+export function kcatSecurityArgs(principal: KafkaPrincipal = 'admin'): string[] {
+  const { sasl, ssl } = testKafkaSecurity(principal);
+  if (!sasl) return ssl ? ['-X', 'security.protocol=SSL'] : [];
+  return [
+    ...['-X', `security.protocol=${ssl ? 'SASL_SSL' : 'SASL_PLAINTEXT'}`],
+    ...['-X', `sasl.mechanisms=${sasl.mechanism.toUpperCase()}`],
+    ...['-X', `sasl.username=${sasl.username}`],
+    ...['-X', `sasl.password=${sasl.password}`],
+  ];
+}
+
+/** A quiet kafkajs client of the test broker, as the principal (default: the admin). */
+export const testKafka = (
+  brokers: string | string[],
+  options: { clientId?: string; principal?: KafkaPrincipal; connectionTimeout?: number } = {},
+): Kafka =>
+  kafkaClient(
+    {
+      clientId: options.clientId ?? 'test',
+      brokers: typeof brokers === 'string' ? brokers.split(',') : brokers,
+      logLevel: logLevel.NOTHING,
+      ...(options.connectionTimeout !== undefined && { connectionTimeout: options.connectionTimeout }),
+    },
+    testKafkaSecurity(options.principal),
+  );
+
+/**
+ * kafkaFeed settings that make group joins, rebalances and leaving take well under a second; with them, the feed
+ * connects as the admin of the test broker (testKafkaSecurity).
+ */
 export const fastKafkaFeed: Partial<KafkaFeedOptions> = {
+  // A getter, read when the settings are spread: importing this module never fails on the env.
+  get security() {
+    return testKafkaSecurity();
+  },
   sessionTimeoutMs: 6_000, // the broker's group.min.session.timeout.ms
   rebalanceTimeoutMs: 3_000,
   heartbeatIntervalMs: 250,
@@ -21,6 +112,8 @@ export const fastKafkaFeed: Partial<KafkaFeedOptions> = {
 
 export interface TestTopic {
   brokers: string[];
+  /** The admin's credentials (none without SASL), for clients of the test's own. */
+  security: KafkaSecurity;
   topic: string;
   partitions: number;
   /** Sends as the relay does: idempotent, acks = all, keyed messages partitioned by murmur2 of the key. */
@@ -45,7 +138,7 @@ export interface TestTopic {
 
 export async function createTestTopic(brokersCsv: string, partitions: number): Promise<TestTopic> {
   const brokers = brokersCsv.split(',');
-  const kafka = new Kafka({ clientId: 'test', brokers, logLevel: logLevel.NOTHING });
+  const kafka = testKafka(brokers);
   const topic = freshName('topic');
   const admin: Admin = kafka.admin();
   await admin.connect();
@@ -65,6 +158,7 @@ export async function createTestTopic(brokersCsv: string, partitions: number): P
   };
   return {
     brokers,
+    security: testKafkaSecurity(),
     topic,
     partitions,
     send,

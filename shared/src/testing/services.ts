@@ -3,12 +3,13 @@ import { describe } from 'vitest';
 // Suites that need a real service run when its env var is set. Otherwise they are skipped with a clear
 // message, unless REQUIRE_SERVICES=1 (CI), where a missing service fails the run instead.
 
-export type ServiceVar = 'DATABASE_URL' | 'REDIS_URL' | 'KAFKA_BROKERS' | 'ESDB_URL';
+export type ServiceVar = 'DATABASE_URL' | 'REDIS_URL' | 'KAFKA_BROKERS' | 'KAFKA_SASL_MECHANISM' | 'ESDB_URL';
 
 const serviceNames: Record<ServiceVar, string> = {
   DATABASE_URL: 'PostgreSQL',
   REDIS_URL: 'Redis',
   KAFKA_BROKERS: 'Kafka',
+  KAFKA_SASL_MECHANISM: 'Kafka with SASL and ACLs (scripts/kafka/kafka.sh)',
   ESDB_URL: 'EventStoreDB',
 };
 

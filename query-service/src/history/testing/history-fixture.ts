@@ -1,4 +1,5 @@
 import {
+  NO_AUTH,
   connectEsdb,
   createApp,
   createLogger,
@@ -42,7 +43,7 @@ function historyFixture(makeStore: MakeStore, pageSize: number): () => HistoryFi
 
   beforeEach(async () => {
     const { store, cleanup } = await makeStore();
-    const app = createApp('query-service');
+    const app = createApp('query-service', { access: NO_AUTH });
     app.use(historyRoutes({ eventStore: store, logger, pageSize }));
     finishApp(app, logger);
     const server = await listen(app, { host: '127.0.0.1', port: 0 });

@@ -25,11 +25,21 @@ export interface PostgresEventStoreOptions {
    * owns): subscribers are only woken in process, with no NOTIFY per append nor LISTEN (default false).
    */
   singleProcess?: boolean;
+  /**
+   * Only reads (the query service, the CLI): never migrates, so it works with a role that may only SELECT, and
+   * refuses appends. A schema that is not there yet is reported as EventStoreUnavailable, which names the migration.
+   * Default false: the writers (command service, projection service, embedded engine) migrate on first use.
+   */
+  readOnly?: boolean;
 }
+
+// SQLSTATEs of a store whose schema or tables are not there: undefined_table, invalid_schema_name.
+const MISSING_SCHEMA = new Set(['42P01', '3F000']);
 
 /**
  * The event store on PostgreSQL, over pg or PGlite. It migrates its schema on first use (or call
- * migrateEventStore first). close() ends its subscriptions; the Sql belongs to the caller and stays open.
+ * migrateEventStore first), unless it is readOnly. close() ends its subscriptions; the Sql belongs to the caller and
+ * stays open.
  */
 export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions = {}): EventStore {
   const schema = assertIdentifier(options.schema ?? 'eventstore');
@@ -50,8 +60,10 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
     maxInFlight: Math.min(2, sql.parallelism),
   });
 
+  const readOnly = options.readOnly ?? false;
   let migrated: Promise<void> | undefined;
   async function ready(): Promise<void> {
+    if (readOnly) return;
     migrated ??= migrateEventStore(sql, schema).catch((error: unknown) => {
       migrated = undefined; // let the next call try again
       throw toEventStoreError(error);
@@ -63,12 +75,20 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
   async function read<T>(fn: () => Promise<T>): Promise<T> {
     await ready();
     return fn().catch((error: unknown) => {
+      if (readOnly && MISSING_SCHEMA.has((error as { code?: unknown })?.code as string)) {
+        throw new EventStoreUnavailable(
+          `the event store schema ${schema} is not set up: the command service creates it at start, or run ` +
+            `npm run cli -- migrate`,
+          { cause: error },
+        );
+      }
       throw toEventStoreError(error);
     });
   }
 
   return {
     async append(streamId, events, appendOptions) {
+      if (readOnly) throw new Error(`append to ${streamId}: this event store was opened read-only`);
       if (events.length === 0)
         throw new RangeError(`append to ${streamId}: no events (an empty append is refused in every adapter)`);
       await ready();
