@@ -7,7 +7,7 @@ import {
   migrateEventStore,
   openDatabases,
   readModelSchemas,
-  redactUrl,
+  redactSecrets,
   grantReadOnly,
   type EngineConfig,
 } from '@order-engine/shared';
@@ -102,5 +102,5 @@ function readerUrl(config: EngineConfig, role: string, password: string | undefi
   const url = new URL(config.DATABASE_URL as string);
   url.username = role;
   url.password = password === undefined ? '' : encodeURIComponent(password);
-  return redactUrl(url.toString());
+  return redactSecrets(url.toString());
 }

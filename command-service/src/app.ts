@@ -25,6 +25,7 @@ import { sqlIdempotencyStore } from './idempotency/idempotency-store.js';
 import { orderRoutes } from './orders/order-routes.js';
 import { productRoutes } from './products/product-routes.js';
 import { sqlCheckpointStore } from './saga/checkpoints.js';
+import { migrateCommandStorage } from './storage/migrate.js';
 import { checkpointedConsumer, type Consumer } from './saga/consumer.js';
 import { fulfilmentKey, fulfilmentSaga } from './saga/fulfilment.js';
 
@@ -137,8 +138,7 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
     commands,
     housekeeping,
     async migrate() {
-      await keys.migrate();
-      await checkpoints.migrate();
+      await migrateCommandStorage(sql, prefix);
     },
   };
 }

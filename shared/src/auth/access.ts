@@ -19,8 +19,6 @@ export interface AccessOptions {
   allowedHosts?: readonly string[];
   /** Failed credentials one address may present per minute before it gets 429s (default 30). */
   failuresPerMinute?: number;
-  /** Told every refused credential, for the audit log. */
-  onRefused?: (refusal: { address: string; method: string; path: string; reason: string }) => void;
 }
 
 /** Everyone may do everything: AUTH=none, and tests that are about something else. */
@@ -113,7 +111,6 @@ export function accessControl(options: AccessOptions): RequestHandler {
         if (!identity) {
           limiter.failed(address);
           const reason = req.headers.authorization ? 'invalid credentials' : 'no credentials';
-          options.onRefused?.({ address, method: req.method, path: req.path, reason });
           res.set('WWW-Authenticate', 'Bearer realm="order-engine"');
           next(problem(401, 'unauthenticated', 'Unauthorized', `${reason}: send Authorization: Bearer <key or token>`));
           return;

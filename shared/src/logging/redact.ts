@@ -15,9 +15,6 @@ export function redactSecrets(text: string): string {
   return text.replace(userInfoPassword, `$1:${REDACTED}@`).replace(passwordParameter, `$1${REDACTED}`);
 }
 
-/** A connection URL fit for a log line: `postgres://user:***@host:5432/db`. */
-export const redactUrl = (url: string): string => redactSecrets(url);
-
 /** An error's message (or its stack, with stack: true), redacted; for anything thrown that is not an Error, its text. */
 export function redactedError(error: unknown, options: { stack?: boolean } = {}): string {
   const text = error instanceof Error ? ((options.stack ? error.stack : undefined) ?? error.message) : String(error);

@@ -1,30 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
-import { redactedError, redactSecrets, redactUrl } from './redact.js';
+import { redactedError, redactSecrets } from './redact.js';
 
 describe('redactSecrets', () => {
   it('hides the password of a connection URL, keeping the user, host, port, database and options', () => {
-    expect(redactUrl('postgres://app:s3cret@db.internal:5432/orders?sslmode=require')).toBe(
+    expect(redactSecrets('postgres://app:s3cret@db.internal:5432/orders?sslmode=require')).toBe(
       'postgres://app:***@db.internal:5432/orders?sslmode=require',
     );
-    expect(redactUrl('postgresql://app:s3cret@db/orders')).toBe('postgresql://app:***@db/orders');
-    expect(redactUrl('rediss://default:s3cret@cache:6380')).toBe('rediss://default:***@cache:6380');
-    expect(redactUrl('redis://:s3cret@cache:6379/0')).toBe('redis://:***@cache:6379/0');
-    expect(redactUrl('esdb://admin:changeit@esdb:2113?tls=false')).toBe('esdb://admin:***@esdb:2113?tls=false');
+    expect(redactSecrets('postgresql://app:s3cret@db/orders')).toBe('postgresql://app:***@db/orders');
+    expect(redactSecrets('rediss://default:s3cret@cache:6380')).toBe('rediss://default:***@cache:6380');
+    expect(redactSecrets('redis://:s3cret@cache:6379/0')).toBe('redis://:***@cache:6379/0');
+    expect(redactSecrets('esdb://admin:changeit@esdb:2113?tls=false')).toBe('esdb://admin:***@esdb:2113?tls=false');
   });
 
   it('hides passwords with reserved characters, encoded or not (up to the last @ before the path)', () => {
-    expect(redactUrl('postgres://app:p%40ss%3Aw0rd@db/orders')).toBe('postgres://app:***@db/orders');
-    expect(redactUrl('postgres://app:p@ss:w0rd@db/orders')).toBe('postgres://app:***@db/orders');
+    expect(redactSecrets('postgres://app:p%40ss%3Aw0rd@db/orders')).toBe('postgres://app:***@db/orders');
+    expect(redactSecrets('postgres://app:p@ss:w0rd@db/orders')).toBe('postgres://app:***@db/orders');
   });
 
   it('leaves URLs without a password as they are', () => {
     for (const url of ['postgres://postgres@127.0.0.1:5432/postgres', 'redis://127.0.0.1:6379', 'http://host/a?b=c'])
-      expect(redactUrl(url)).toBe(url);
+      expect(redactSecrets(url)).toBe(url);
   });
 
   it('hides password parameters in a query string or a key=value connection string', () => {
-    expect(redactUrl('postgres://db/orders?user=app&password=s3cret&sslmode=require')).toBe(
+    expect(redactSecrets('postgres://db/orders?user=app&password=s3cret&sslmode=require')).toBe(
       'postgres://db/orders?user=app&password=***&sslmode=require',
     );
     expect(redactSecrets("host=db user=app password='s 3cret' dbname=orders")).toBe(
