@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { Redis } from 'ioredis';
 import { createProjectionService } from '@order-engine/projection-service';
 import { dumpReadModels } from '@order-engine/projection-service/testing';
 import {
   NO_AUTH,
+  ROLES,
   decodeEvent,
   loadEngineConfig,
   memoryCache,
@@ -15,6 +18,7 @@ import {
   redisCacheKeyPrefix,
   silentLogger,
   type EventStore,
+  type Role,
   type Sql,
 } from '@order-engine/shared';
 import {
@@ -25,6 +29,7 @@ import {
   kcatSecurityArgs,
 } from '@order-engine/shared/testing';
 import { eventually, requestJson } from '../embedded/http-client.js';
+import { walkPolicyTable } from '../embedded/policy-walk.js';
 import {
   distributedEnv,
   dropDistributedSchemas,
@@ -36,14 +41,24 @@ import {
 
 // The distributed stack as separate processes: command-service, relay, two projection workers and query-service,
 // on PostgreSQL (event store and read models), Kafka and Redis. Each run gets its own schemas, topic, consumer
-// groups and Redis server, so it shares nothing with other tests but the servers.
+// groups and Redis server, so it shares nothing with other tests but the servers. Every call carries credentials: an
+// API key per role, and customers' JWTs verified against a JWKS this test serves over HTTP, as an OIDC provider would.
 const exec = promisify(execFile);
 type Json = Record<string, unknown>;
 
 describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
   describeWithService('KAFKA_BROKERS', 'on Kafka and Redis', (kafkaBrokers) => {
     const id = freshName('e2e');
+    const secretOf = (role: Role) => `${id}-${role}-secret`;
+    const issuer = 'https://idp.e2e.test';
+    const audience = 'order-engine';
+    let jwks: Server;
+    let signingKey: CryptoKey;
     const env = {
+      AUTH: 'keys',
+      API_KEYS: ROLES.map((role) => `e2e-${role}:${role}:${secretOf(role)}`).join(','),
+      JWT_ISSUER: issuer,
+      JWT_AUDIENCE: audience,
       ...distributedEnv(id, databaseUrl, kafkaBrokers),
       // Topic and groups under the names the service principals' ACLs cover (scripts/kafka/kafka.sh): each service
       // connects as its own principal, so the relay alone may write the topic, the saga and the workers only read it.
@@ -64,6 +79,15 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
     const processes = () => [command, relay, ...workers, query].filter(Boolean);
 
     beforeAll(async () => {
+      const pair = await generateKeyPair('ES256');
+      signingKey = pair.privateKey;
+      const key = { ...(await exportJWK(pair.publicKey)), kid: 'e2e', alg: 'ES256', use: 'sig' };
+      jwks = createServer((_req, res) =>
+        res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [key] })),
+      );
+      const jwksPort = await freePort();
+      await new Promise<void>((done) => jwks.listen(jwksPort, '127.0.0.1', done));
+      Object.assign(env, { JWT_JWKS_URL: `http://127.0.0.1:${jwksPort}/.well-known/jwks.json` });
       redisPort = await freePort();
       await exec('redis-server', [
         '--daemonize',
@@ -113,6 +137,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
 
     afterAll(async () => {
       await Promise.all(processes().map((p) => p.kill('SIGTERM')));
+      jwks?.close();
       await exec('redis-cli', ['-p', String(redisPort), 'shutdown', 'nosave']).catch(() => undefined);
       await store?.close();
       if (sql) {
@@ -134,8 +159,12 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       );
       return `stream ${events.join(' ')}; row ${JSON.stringify(row)}; cached version ${stdout.trim() || 'none'}`;
     };
-    const post = (path: string, body?: unknown) => requestJson<Json>(`${command.url}${path}`, { method: 'POST', body });
-    const get = (path: string) => requestJson<Json>(`${query.url}${path}`);
+    const as = (role: Role) => ({ authorization: `Bearer ${secretOf(role)}` });
+    // The catalog is the operator's; orders are placed and read by a client, as a shop's backend would.
+    const post = (path: string, body?: unknown, role: Role = 'operator') =>
+      requestJson<Json>(`${command.url}${path}`, { method: 'POST', body, headers: as(role) });
+    const get = (path: string, role: Role = 'client') =>
+      requestJson<Json>(`${query.url}${path}`, { headers: as(role) });
     const skus = Array.from({ length: 20 }, (_, i) => `sku-${String(i).padStart(2, '0')}`);
 
     // About 20 s alone. Its waits add up to 5 minutes, so a slow machine fails on the wait that stalls, with how far
@@ -171,7 +200,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       const placeOne = async (n: number) => {
         const lines = [{ sku: skus[n % 20]!, quantity: 1 + (n % 3) }];
         if (n % 4 === 0) lines.push({ sku: skus[(n + 7) % 20]!, quantity: 1 });
-        const answer = await post('/orders', { customerId: `customer-${n % 25}`, lines });
+        const answer = await post('/orders', { customerId: `customer-${n % 25}`, lines }, 'client');
         expect(answer.status, JSON.stringify(answer.body)).toBe(202);
         orderIds.push(answer.body.orderId as string);
       };
@@ -266,7 +295,9 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       stage('replayed');
       const live = await eventually(
         async () => {
-          const statuses = await requestJson<{ lagEvents: number }[]>(`${workers[1]!.url}/projections`);
+          const statuses = await requestJson<{ lagEvents: number }[]>(`${workers[1]!.url}/projections`, {
+            headers: as('analyst'),
+          });
           return statuses.body.every((s) => s.lagEvents === 0) ? dumpReadModels(sql, env.READ_MODEL_PREFIX) : undefined;
         },
         { timeoutMs: 60_000, intervalMs: 500 },
@@ -372,6 +403,89 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
         }
       }
       expect(last.size).toBe(520);
+    });
+
+    describe('the trust boundary', () => {
+      const token = (sub: string, options: { exp?: number; aud?: string } = {}) =>
+        new SignJWT({ roles: ['customer'] })
+          .setProtectedHeader({ alg: 'ES256', kid: 'e2e' })
+          .setSubject(sub)
+          .setIssuer(issuer)
+          .setAudience(options.aud ?? audience)
+          .setIssuedAt()
+          .setExpirationTime(options.exp ?? '5m')
+          .sign(signingKey);
+      const asToken = (jwt: string) => ({ authorization: `Bearer ${jwt}` });
+
+      walkPolicyTable(
+        () => ({ commandUrl: command.url!, queryUrl: query.url!, projectionUrl: workers[1]!.url! }),
+        secretOf,
+      );
+
+      it("lets a customer's token see and move its own orders only; another customer's are missing for it", async () => {
+        const place = (customerId: string) =>
+          post('/orders', { customerId, lines: [{ sku: skus[0]!, quantity: 1 }] }, 'client');
+        const carols = (await place('carol')).body.orderId as string;
+        const daves = (await place('dave')).body.orderId as string;
+        const carol = asToken(await token('carol'));
+        const read = (path: string, headers: Record<string, string>) =>
+          requestJson<Json>(`${query.url}${path}`, { headers: { ...headers, 'x-min-position': '1' } });
+
+        const own = await eventually(async () => {
+          const answer = await read(`/orders/${carols}`, carol);
+          return answer.status === 200 ? answer : undefined;
+        });
+        expect(own.body).toMatchObject({ orderId: carols, customerId: 'carol' });
+        await eventually(async () =>
+          (await read(`/orders/${daves}`, as('client'))).status === 200 ? true : undefined,
+        );
+        expect((await read(`/orders/${daves}`, carol)).status).toBe(404);
+        expect((await read('/customers/dave/summary', carol)).status).toBe(404);
+        const cancel = (orderId: string) =>
+          requestJson(`${command.url}/orders/${orderId}/cancel`, {
+            body: { reason: 'changed my mind' },
+            headers: carol,
+          });
+        expect((await cancel(daves)).status).toBe(404);
+        expect((await cancel(carols)).status).toBe(200);
+        // Placing for someone else is refused; the client key may not rebuild; a token past its time is no token.
+        const forDave = await requestJson(`${command.url}/orders`, {
+          body: { customerId: 'dave', lines: [{ sku: skus[0]!, quantity: 1 }] },
+          headers: carol,
+        });
+        expect(forDave.status).toBe(403);
+        expect(
+          (await requestJson(`${workers[1]!.url}/projections/catalog/rebuild`, { body: {}, headers: as('client') }))
+            .status,
+        ).toBe(403);
+        const expired = await read(
+          `/orders/${carols}`,
+          asToken(await token('carol', { exp: Math.floor(Date.now() / 1000) - 60 })),
+        );
+        expect(expired.status).toBe(401);
+        expect((await read(`/orders/${carols}`, asToken(await token('carol', { aud: 'someone-else' })))).status).toBe(
+          401,
+        );
+      });
+
+      it('keeps one audit log for the three services: catalog writes, refusals anywhere', async () => {
+        expect(
+          (await requestJson(`${query.url}/products`, { headers: { authorization: 'Bearer guessed' } })).status,
+        ).toBe(401);
+        const audit = (query: string) =>
+          requestJson<{ items: Json[] }>(`${workers[0]!.url}/audit${query}`, { headers: as('operator') });
+        const restocks = (await audit('?route=/products/:sku/restock&outcome=done&limit=1000')).body.items;
+        expect(restocks).toHaveLength(skus.length);
+        expect(restocks[0]).toMatchObject({ service: 'command-service', actor: 'e2e-operator', outcome: 'done' });
+        const refused = await eventually(async () => {
+          const { items } = (await audit('?outcome=refused&service=query-service&limit=1000')).body;
+          return items.find((entry) => entry.path === '/products' && entry.actor === 'unknown');
+        });
+        expect(refused).toMatchObject({ status: 401, role: null });
+        expect((await audit('?role=client&outcome=refused&limit=1000')).body.items).toEqual(
+          expect.arrayContaining([expect.objectContaining({ path: '/projections/catalog/rebuild', status: 403 })]),
+        );
+      });
     });
   });
 });

@@ -72,6 +72,7 @@ describeWithService('DATABASE_URL', 'migrate on PostgreSQL', (url) => {
         'orders_v1.orders',
         'sales_v1.sales_daily',
         'customers_v1.customer_summaries',
+        'audit.entries',
       ]),
     );
     const again = await runWith(['migrate'], { env });
@@ -106,6 +107,14 @@ describeWithService('DATABASE_URL', 'migrate on PostgreSQL', (url) => {
     await expect(reader.query(`select * from ${id}_commands.idempotency_keys`)).rejects.toMatchObject({
       code: '42501',
     });
+
+    // The audit log: it may add an entry (what it refuses), not read or change one.
+    await reader.exec(
+      `insert into ${id}_audit.entries (service, actor, method, route, path, status, outcome, address)
+       values ('query-service', 'unknown', 'GET', '/orders/:id', '/orders/x', 401, 'refused', '127.0.0.1')`,
+    );
+    await expect(reader.query(`select * from ${id}_audit.entries`)).rejects.toMatchObject({ code: '42501' });
+    await expect(reader.exec(`delete from ${id}_audit.entries`)).rejects.toMatchObject({ code: '42501' });
 
     // A table the writer adds later to a granted schema is readable too (default privileges)...
     await admin.exec(`create table ${id}_catalog_v1.later (id int)`);

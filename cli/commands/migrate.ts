@@ -2,7 +2,10 @@ import { parseArgs } from 'node:util';
 import { migrateCommandStorage } from '@order-engine/command-service';
 import { migrateReadModels } from '@order-engine/projection-service';
 import {
+  auditSchema,
   createReadOnlyRole,
+  grantAuditAppend,
+  migrateAuditLog,
   loadEngineConfig,
   migrateEventStore,
   openDatabases,
@@ -25,13 +28,15 @@ export const command: Command = {
 
 Creates, where missing, in DATABASE_URL's database: the event store (EVENT_STORE_SCHEMA), the command service's
 idempotency keys and saga checkpoints (READ_MODEL_PREFIX + commands), the projections' admin tables (checkpoints,
-dead letters, registry, rebuild jobs) and the live version of every read model. Safe to run again, and while the
-services run. The embedded engine on PGlite migrates itself at start; this command is for PostgreSQL (EVENT_STORE=
-postgres or esdb, or READ_DB=postgres). Run it as the role that owns the schemas (the services' writing role).
+dead letters, registry, rebuild jobs), the audit log and the live version of every read model. Safe to run again,
+and while the services run. The embedded engine on PGlite migrates itself at start; this command is for PostgreSQL
+(EVENT_STORE=postgres or esdb, or READ_DB=postgres). Run it as the role that owns the schemas (the services' writing
+role).
 
 --read-role ROLE creates ROLE when missing (LOGIN; its password from READ_ROLE_PASSWORD when set, else none: set one
 with ALTER ROLE) and grants it USAGE and SELECT on the event store, the admin schema and the read models, and SELECT
-on the tables created there later; nothing else. Point the query service at it with QUERY_DATABASE_URL.`,
+on the tables created there later; and INSERT on the audit log, to record what it refuses; nothing else. Point the
+query service at it with QUERY_DATABASE_URL.`,
   async run(args, context) {
     const { values, positionals } = usage(() =>
       parseArgs({ args, options: { 'read-role': { type: 'string' } }, allowPositionals: true, strict: true }),
@@ -74,19 +79,24 @@ async function migrate(
       say(`command service: schema ${schema} (idempotency keys, saga checkpoints)`);
     }
     if (readModelsOnPostgres) {
+      await migrateAuditLog(databases.readDb, config.READ_MODEL_PREFIX);
       const versions = await migrateReadModels(databases.readDb, config.READ_MODEL_PREFIX);
       const schemas = readModelSchemas(config.READ_MODEL_PREFIX, versions);
       const { admin, ...models } = schemas;
       granted.push(admin, ...Object.values(models));
       say(`projections: admin schema ${admin}; read models ${Object.values(models).join(', ')}`);
+      say(`audit log: schema ${auditSchema(config.READ_MODEL_PREFIX)}`);
     }
     if (options.readRole !== undefined) {
       // One PostgreSQL database holds them all (openDatabases gives both the same DATABASE_URL).
       const sql = readModelsOnPostgres ? databases.readDb : databases.eventDb;
       await createReadOnlyRole(sql, options.readRole, { password: options.readRolePassword });
       await grantReadOnly(sql, options.readRole, granted);
+      // The query service records the requests it refuses in the audit log: INSERT there, nothing else.
+      if (readModelsOnPostgres) await grantAuditAppend(sql, options.readRole, config.READ_MODEL_PREFIX);
       say(
         `read-only role ${options.readRole}: USAGE and SELECT on ${granted.join(', ')}` +
+          (readModelsOnPostgres ? `; INSERT on ${auditSchema(config.READ_MODEL_PREFIX)}.entries` : '') +
           (options.readRolePassword === undefined ? ' (no password set: READ_ROLE_PASSWORD, or ALTER ROLE)' : ''),
       );
       say(`query service: QUERY_DATABASE_URL=${readerUrl(config, options.readRole, options.readRolePassword)}`);

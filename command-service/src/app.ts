@@ -7,10 +7,13 @@ import {
   databaseReady,
   eventStoreReady,
   finishApp,
+  migrateAuditLog,
+  sqlAuditLog,
   storeFeed,
   supervisor,
   type AccessOptions,
   type AdmissionLimits,
+  type AuditLog,
   type EventFeed,
   type EventStore,
   type Logger,
@@ -60,6 +63,8 @@ export interface CommandServiceOptions {
   /** More checks for GET /ready (Kafka membership, the relay's lease) beside the event store's and the database's. */
   ready?: ReadinessChecks;
   readyTimeoutMs?: number;
+  /** Where refusals and operator actions are recorded (default: the audit table of sql). */
+  audit?: AuditLog;
   /** Commands handled at once and waiting; past them a command is answered 503 (default 256 and 64). */
   admission?: Pick<AdmissionLimits, 'concurrency' | 'queueLimit' | 'latencyTargetMs'>;
 }
@@ -70,8 +75,9 @@ export interface CommandService {
   commands: CommandHandler;
   /** Forgets expired idempotency keys on every tick, once started. */
   housekeeping: Supervisor;
-  /** Creates this service's tables; idempotent, safe to run from several processes at once. */
+  /** Creates this service's tables and the audit log's; idempotent, safe to run from several processes at once. */
   migrate(): Promise<void>;
+  audit: AuditLog;
 }
 
 export const FULFILMENT_SAGA = 'fulfilment-saga';
@@ -97,7 +103,9 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   });
   const health = () => ({ admission: limiter.status(), ...options.health?.() });
   // Before the body is parsed and the idempotency key claimed: a refusal is cheap, and its retry runs as the first try.
+  const audit = options.audit ?? sqlAuditLog(sql, { prefix, logger });
   const app = createApp('command-service', {
+    audit,
     health,
     ready,
     readyTimeoutMs: options.readyTimeoutMs,
@@ -137,8 +145,10 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
     saga,
     commands,
     housekeeping,
+    audit,
     async migrate() {
       await migrateCommandStorage(sql, prefix);
+      await migrateAuditLog(sql, prefix);
     },
   };
 }

@@ -3,9 +3,12 @@ import {
   finishApp,
   HttpProblem,
   projectionNames,
+  ROLES,
+  Text,
   type Logger,
   type ProjectionName,
   type AccessOptions,
+  type AuditLog,
   type ReadinessChecks,
 } from '@order-engine/shared';
 import type { Express } from 'express';
@@ -16,9 +19,10 @@ import type { RebuildJob } from './rebuild/jobs.js';
 import { etaSeconds } from './rebuild/progress.js';
 import type { Rebuilds } from './rebuild/rebuilds.js';
 
-/** The admin API: health, status and lag, rebuilds, dead letters. */
+/** The admin API: health, status and lag, rebuilds, dead letters, the audit log. */
 export interface ProjectionAppDeps {
   access: AccessOptions;
+  audit: AuditLog;
   statuses: () => Promise<ProjectionStatus[]>;
   rebuilds: Rebuilds;
   deadLetters: DeadLetters;
@@ -35,6 +39,28 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 const RebuildQuery = z.object({ verify: flag.optional() });
 const RebuildBody = z.object({ verify: z.boolean().optional() }).optional();
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(100) });
+const AuditQuery = ListQuery.extend({
+  actor: Text(200).optional(),
+  role: z.enum(ROLES).optional(),
+  outcome: z.enum(['done', 'refused', 'failed', 'aborted']).optional(),
+  service: Text(100).optional(),
+  method: z.enum(['GET', 'POST', 'DELETE']).optional(),
+  route: Text(200).optional(),
+  since: z.iso
+    .datetime({ offset: true })
+    .transform((at) => new Date(at))
+    .optional(),
+  until: z.iso
+    .datetime({ offset: true })
+    .transform((at) => new Date(at))
+    .optional(),
+  before: z
+    .string()
+    .regex(/^[1-9]\d{0,17}$/, 'an entry id')
+    .optional(),
+}).strict();
+const stringQuery = (query: object) =>
+  Object.fromEntries(Object.entries(query).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 
 /** A job as the API shows it: progress with its rate and ETA, and the result (verify report) once done. */
 export const jobView = (job: RebuildJob) => ({
@@ -62,6 +88,7 @@ export function createProjectionApp(deps: ProjectionAppDeps): Express {
     ready: deps.ready,
     readyTimeoutMs: deps.readyTimeoutMs,
     access: deps.access,
+    audit: deps.audit,
   });
 
   app.get('/projections', async (_req, res) => {
@@ -101,6 +128,15 @@ export function createProjectionApp(deps: ProjectionAppDeps): Express {
     if (!outcome.retried)
       throw new HttpProblem(422, 'dead-letter-still-failing', 'Unprocessable Content', outcome.error, { id });
     res.json({ id, ...outcome });
+  });
+
+  app.get('/audit', async (req, res) => {
+    const filter = AuditQuery.parse(req.query);
+    const items = await deps.audit.page(filter);
+    // The next page: the same filters, older than the last entry here.
+    const last = items.length === filter.limit ? items.at(-1) : undefined;
+    const next = last && `/audit?${new URLSearchParams({ ...stringQuery(req.query), before: last.id })}`;
+    res.json({ items, next: next ?? null });
   });
 
   return finishApp(app, deps.logger);

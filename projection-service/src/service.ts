@@ -7,7 +7,10 @@ import {
   readLiveVersions,
   storeFeed,
   supervisor,
+  migrateAuditLog,
+  sqlAuditLog,
   type AccessOptions,
+  type AuditLog,
   type Cache,
   type EngineConfig,
   type EventFeed,
@@ -70,6 +73,8 @@ export interface ProjectionServiceOptions {
   /** The read-model database (PGlite or PostgreSQL); may be the event store's own database. */
   readDb: Sql;
   cache: Cache;
+  /** Where refusals and operator actions are recorded (default: the audit table of readDb). */
+  audit?: AuditLog;
   /** Read-model schema prefix: '' in production, a fresh one per test. */
   prefix?: string;
   logger: Logger;
@@ -106,7 +111,7 @@ export interface ProjectionService {
   /** The runners of the live versions, one per projection. */
   readonly runners: readonly ProjectionRunner[];
   rebuilds: Rebuilds;
-  /** Migrates the read models, starts a runner per projection's live version, and resumes rebuilds left stale. */
+  /** Migrates the audit log and the read models, starts a runner per projection's live version, and resumes rebuilds left stale. */
   start(): Promise<void>;
   /**
    * Stops every runner and this process's rebuilds (resumable); the databases, store and cache belong to the caller.
@@ -183,8 +188,10 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
     settings.superviseEveryMs,
     logger,
   );
+  const audit = options.audit ?? sqlAuditLog(readDb, { prefix, logger });
   const app = createProjectionApp({
     access: options.access,
+    audit,
     statuses: () =>
       projectionStatuses({
         sql: readDb,
@@ -209,6 +216,7 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
     rebuilds,
     async start() {
       started = true;
+      await migrateAuditLog(readDb, prefix);
       const versions = await migrateReadModels(readDb, prefix, projections);
       await live.follow(versions);
       await housekeeping.tick();
@@ -220,6 +228,7 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
       await housekeeping.stop();
       await rebuilds.stop();
       await live.stop();
+      await audit.flush();
     },
     waitFor: (position, timeoutMs) => live.waitFor(position, timeoutMs),
   };

@@ -1,4 +1,6 @@
 import {
+  sqlAuditLog,
+  type AuditLog,
   adminSchema,
   createApp,
   databaseReady,
@@ -72,6 +74,11 @@ export interface QueryServiceOptions {
   /** More checks for GET /ready (a shared cache) beside the read database's and the event store's. */
   ready?: ReadinessChecks;
   readyTimeoutMs?: number;
+  /**
+   * Where refused requests are recorded (default: the audit table of readDb, which the projection service creates;
+   * a SELECT-only role needs INSERT on it, see `cli migrate --read-role`).
+   */
+  audit?: AuditLog;
 }
 
 /** A projection version's checkpoint moved (as the projection service's runners report it). */
@@ -90,7 +97,7 @@ export interface QueryService {
    * with X-Min-Position neither query the checkpoint nor wait for the poller.
    */
   checkpointAdvanced(advance: CheckpointAdvance): void;
-  /** Stops the checkpoint poller. The database and the cache belong to the caller, who closes them. */
+  /** Stops the checkpoint poller and writes what the audit log still holds. The database and the cache belong to the caller, who closes them. */
   close(): Promise<void>;
 }
 
@@ -142,7 +149,9 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     ...(options.eventStore && { eventStore: eventStoreReady(options.eventStore) }),
     ...options.ready,
   };
+  const audit = options.audit ?? sqlAuditLog(readDb, { prefix, logger });
   const app = createApp(QUERY_SERVICE, {
+    audit,
     health: () => ({ cache: cached.counters() }),
     ready,
     readyTimeoutMs: options.readyTimeoutMs,
@@ -187,6 +196,9 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
         () => undefined, // the poller reads the checkpoint itself meanwhile
       );
     },
-    close: async () => waiter.close(),
+    close: async () => {
+      await waiter.close();
+      await audit.flush();
+    },
   };
 }

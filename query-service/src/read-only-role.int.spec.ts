@@ -1,5 +1,10 @@
 import {
+  apiKeys,
+  auditSchema,
   createLogger,
+  grantAuditAppend,
+  migrateAuditLog,
+  parseApiKeys,
   createReadOnlyRole,
   encodeEvent,
   grantReadOnly,
@@ -59,6 +64,7 @@ describeWithService('DATABASE_URL', 'the query service as a SELECT-only role (Po
     ]);
     await writer.close();
     await createReadModelTables(admin, schemas);
+    await migrateAuditLog(admin, prefix);
     await insertProduct(admin, schemas.catalog, aProduct({ sku: 'LAMP', name: 'Lamp', priceCents: 2500 }), position);
     await insertOrder(admin, schemas.orders, anOrder({ orderId: 'ORD-1', status: 'confirmed' }), position);
     for (const projection of [schemas.catalog, schemas.orders, schemas.sales, schemas.customers])
@@ -67,6 +73,7 @@ describeWithService('DATABASE_URL', 'the query service as a SELECT-only role (Po
     // The reader: a fresh role with USAGE and SELECT on those schemas, and nothing else.
     await createReadOnlyRole(admin, role);
     await grantReadOnly(admin, role, [eventSchema, ...Object.values(schemas)]);
+    await grantAuditAppend(admin, role, prefix);
     const asReader = new URL(url);
     asReader.username = role;
     asReader.password = '';
@@ -90,6 +97,7 @@ describeWithService('DATABASE_URL', 'the query service as a SELECT-only role (Po
     await reader?.close();
     if (!admin) return;
     await dropReadModelSchemas(admin, schemas);
+    await admin.exec(`drop schema if exists ${auditSchema(prefix)} cascade`);
     await admin.exec(`drop schema if exists ${eventSchema} cascade`);
     // drop owned revokes the role's privileges and default privileges, which drop role would otherwise refuse.
     await admin.exec(`drop owned by ${role}`).catch(() => undefined);
@@ -131,6 +139,32 @@ describeWithService('DATABASE_URL', 'the query service as a SELECT-only role (Po
     const at = await get('/history/orders/ORD-1?revision=0');
     expect(at.status, at.text).toBe(200);
     expect(JSON.parse(at.text)).toMatchObject({ state: { status: 'placed' } });
+  });
+
+  it('records the requests it refuses in the audit log, which it may append to but not read', async () => {
+    const checked = createQueryService({
+      access: { mode: 'checked', keys: apiKeys(parseApiKeys('ro-analyst:analyst:ro-analyst-secret-0123456789')) },
+      readDb: reader,
+      cache: memoryCache({ maxEntries: 10 }),
+      prefix,
+      logger,
+      readYourWritesTimeoutMs: 1_000,
+    });
+    const running = await listen(checked.app, { host: '127.0.0.1', port: 0 });
+    try {
+      const guessed = await fetch(`${running.url}/orders/ORD-1`, { headers: { authorization: 'Bearer guessed' } });
+      expect(guessed.status).toBe(401);
+      const analyst = { authorization: 'Bearer ro-analyst-secret-0123456789' };
+      expect((await fetch(`${running.url}/products`, { headers: analyst })).status).toBe(200);
+    } finally {
+      await running.close();
+      await checked.close();
+    }
+    const entries = await admin.query(`select actor, status, service, path from ${auditSchema(prefix)}.entries`);
+    expect(entries).toEqual([{ actor: 'unknown', status: 401, service: 'query-service', path: '/orders/ORD-1' }]);
+    await expect(reader.query(`select * from ${auditSchema(prefix)}.entries`)).rejects.toMatchObject({
+      code: '42501',
+    });
   });
 
   it("refuses every write from the query service's connection: permission denied (42501)", async () => {

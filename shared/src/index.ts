@@ -47,3 +47,5 @@ export * from './async/retry-later.js';
 export * from './async/supervisor.js';
 export * from './processor/index.js';
 export * from './auth/index.js';
+export * from './audit/audit-log.js';
+export type { AuditTrail } from './audit/audit-request.js';

@@ -43,7 +43,7 @@ describeWithService('DATABASE_URL', 'command service, PostgreSQL out of reach', 
     await sql.close();
     await proxy.close();
     await direct.exec(
-      `drop schema if exists ${prefix}events cascade; drop schema if exists ${prefix}commands cascade;`,
+      `drop schema if exists ${prefix}events cascade; drop schema if exists ${prefix}commands cascade; drop schema if exists ${prefix}audit cascade;`,
     );
     await direct.close();
   });

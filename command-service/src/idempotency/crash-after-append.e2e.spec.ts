@@ -136,7 +136,7 @@ describe('command-service killed between an append and its answer', () => {
         events: () => readEvents(sql, env.EVENT_STORE_SCHEMA),
         async cleanup() {
           await sql.exec(
-            `drop schema if exists ${env.EVENT_STORE_SCHEMA} cascade; drop schema if exists ${env.READ_MODEL_PREFIX}commands cascade`,
+            `drop schema if exists ${env.EVENT_STORE_SCHEMA} cascade; drop schema if exists ${env.READ_MODEL_PREFIX}commands cascade; drop schema if exists ${env.READ_MODEL_PREFIX}audit cascade`,
           );
           await sql.close();
         },

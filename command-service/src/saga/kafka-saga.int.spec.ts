@@ -49,7 +49,9 @@ describeWithService('KAFKA_BROKERS', 'fulfilment saga on Kafka', (brokers) => {
     const store = postgresEventStore(sql, { schema: `${prefix}events`, pollIntervalMs: 20 });
     cleanups.push(async () => {
       await store.close();
-      await sql.exec(`DROP SCHEMA IF EXISTS ${prefix}events CASCADE; DROP SCHEMA IF EXISTS ${prefix}commands CASCADE;`);
+      await sql.exec(
+        `DROP SCHEMA IF EXISTS ${prefix}events CASCADE; DROP SCHEMA IF EXISTS ${prefix}commands CASCADE; DROP SCHEMA IF EXISTS ${prefix}audit CASCADE;`,
+      );
     });
     const topic = await createTestTopic(brokers, PARTITIONS);
     cleanups.push(() => topic.close());

@@ -23,7 +23,7 @@ function freshDatabase(sql: Sql, cleanups: (() => Promise<void>)[]): TestDatabas
     await Promise.all(running.map((service) => service.stop()));
     await eventStore.close();
     await sql.exec(
-      `DROP SCHEMA IF EXISTS ${eventStoreSchema} CASCADE; DROP SCHEMA IF EXISTS ${prefix}commands CASCADE;`,
+      `DROP SCHEMA IF EXISTS ${eventStoreSchema} CASCADE; DROP SCHEMA IF EXISTS ${prefix}commands CASCADE; DROP SCHEMA IF EXISTS ${prefix}audit CASCADE;`,
     );
   });
   return {

@@ -1,4 +1,5 @@
 import {
+  auditSchema,
   projectionNames,
   readLiveVersions,
   readModels,
@@ -56,6 +57,6 @@ export async function dropReadModels(sql: SqlExecutor, prefix: string): Promise<
   const versions = await sql.query<{ name: string }>(`select nspname as name from pg_namespace where nspname ~ $1`, [
     `^${prefix}(${projectionNames.join('|')})_v[0-9]+$`,
   ]);
-  for (const schema of [...versions.map((row) => row.name), readModelSchemas(prefix).admin])
+  for (const schema of [...versions.map((row) => row.name), readModelSchemas(prefix).admin, auditSchema(prefix)])
     await sql.exec(`drop schema if exists ${schema} cascade`);
 }

@@ -3,10 +3,12 @@ import { HttpProblem } from '../http/problem.js';
 import type { ApiKeys } from './api-keys.js';
 import type { Identity } from './identity.js';
 import { looksLikeJwt, type JwtVerifier } from './jwt.js';
-import { ruleFor } from './policy.js';
+import { auditWhenAnswered, type AuditTrail } from '../audit/audit-request.js';
+import { isOperatorAction, ruleFor } from './policy.js';
 
 // The trust boundary of every API, in front of everything else: browser origin and Host checks, the credentials, then
-// the policy table. Handlers below read the caller with identityOf(res).
+// the policy table. Handlers below read the caller with identityOf(res). The audit trail gets every refusal, every
+// operator action, and every change an authenticated operator makes.
 
 export interface AccessOptions {
   /** `none`: nobody is asked for credentials (only allowed on a loopback address, see accessFromConfig). */
@@ -39,17 +41,24 @@ const problem = (status: number, code: string, title: string, detail: string) =>
 function failureLimiter(perMinute: number) {
   let window = Math.floor(Date.now() / 60_000);
   let failures = new Map<string, number>();
+  let refused = new Set<string>();
   const roll = () => {
     const now = Math.floor(Date.now() / 60_000);
-    if (now !== window) [window, failures] = [now, new Map()];
+    if (now !== window) [window, failures, refused] = [now, new Map(), new Set()];
   };
   return {
     blocked: (address: string) => (roll(), (failures.get(address) ?? 0) >= perMinute),
     failed: (address: string) => (roll(), failures.set(address, (failures.get(address) ?? 0) + 1)),
+    /** True the first time an address is refused in this window. */
+    firstRefusal(address: string) {
+      if (refused.has(address)) return false;
+      refused.add(address);
+      return true;
+    },
   };
 }
 
-export function accessControl(options: AccessOptions): RequestHandler {
+export function accessControl(options: AccessOptions, audit?: AuditTrail): RequestHandler {
   const limiter = failureLimiter(options.failuresPerMinute ?? 30);
   const origins = new Set(options.corsOrigins ?? []);
   const hosts = options.allowedHosts && new Set(options.allowedHosts.map((host) => host.toLowerCase()));
@@ -95,13 +104,17 @@ export function accessControl(options: AccessOptions): RequestHandler {
       next();
       return;
     }
+    const record = (identity: Identity | undefined) => audit && auditWhenAnswered(audit, req, res, rule.path, identity);
     if (options.mode === 'none') {
       res.locals.identity = UNCHECKED;
+      if (isOperatorAction(rule)) record(UNCHECKED);
       next();
       return;
     }
     const address = req.socket.remoteAddress ?? 'unknown';
     if (limiter.blocked(address)) {
+      // Once per address and window: a flood of refused guesses makes one entry, not thousands.
+      if (limiter.firstRefusal(address)) record(undefined);
       res.set('Retry-After', '60');
       next(problem(429, 'too-many-failures', 'Too Many Requests', 'too many failed credentials from this address'));
       return;
@@ -110,16 +123,19 @@ export function accessControl(options: AccessOptions): RequestHandler {
       (identity) => {
         if (!identity) {
           limiter.failed(address);
+          record(undefined);
           const reason = req.headers.authorization ? 'invalid credentials' : 'no credentials';
           res.set('WWW-Authenticate', 'Bearer realm="order-engine"');
           next(problem(401, 'unauthenticated', 'Unauthorized', `${reason}: send Authorization: Bearer <key or token>`));
           return;
         }
         if (!rule.allow.includes(identity.role)) {
+          record(identity);
           next(problem(403, 'forbidden', 'Forbidden', `the ${identity.role} role may not ${req.method} ${rule.path}`));
           return;
         }
         res.locals.identity = identity;
+        if (isOperatorAction(rule) || (identity.role === 'operator' && req.method !== 'GET')) record(identity);
         next();
       },
       (error: unknown) => next(error),

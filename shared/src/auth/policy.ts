@@ -59,6 +59,10 @@ export const policy: readonly Rule[] = [
   { method: 'GET', path: '/audit', allow: operator },
 ];
 
+/** Changes only an operator may make (catalog, holds, rebuilds, dead-letter retries): the audit log records each. */
+export const isOperatorAction = (rule: Rule): boolean =>
+  rule.method !== 'GET' && rule.allow !== 'open' && rule.allow.length === 1 && rule.allow[0] === 'operator';
+
 const compiled = policy.map((rule) => ({
   rule,
   pattern: new RegExp(`^${rule.path.replace(/:\w+/g, '[^/]+')}/?$`),

@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { Server } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
+import type { AuditLog } from '../audit/audit-log.js';
 import { accessControl, type AccessOptions } from '../auth/access.js';
 import type { Logger } from '../logging/logger.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
@@ -35,6 +36,8 @@ export interface AppOptions {
   ready?: ReadinessChecks;
   /** How long each readiness check may take before it counts as failing (default 2 s). */
   readyTimeoutMs?: number;
+  /** Where refusals and operator actions are recorded; none: not recorded (tests about something else). */
+  audit?: AuditLog;
   /** Runs before the body is read: a request refused there (load shedding) costs no parsing. */
   admission?: RequestHandler;
 }
@@ -47,7 +50,7 @@ export function createApp(service: string, options: AppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
   // First: a refused caller costs nothing else, not even a place in the admission queue.
-  app.use(accessControl(options.access));
+  app.use(accessControl(options.access, options.audit && { log: options.audit, service }));
   if (options.admission) app.use(options.admission);
   app.use(jsonBody);
   app.get('/health', (_req, res) => {

@@ -110,6 +110,8 @@ export const errorHandler =
         error: String((error as Error)?.stack ?? error),
       });
     if (body.status === 503) res.setHeader('Retry-After', '1');
+    // For the audit log, which records how a request ended.
+    res.locals.problem = body;
     res.status(body.status).type('application/problem+json').json(body);
   };
 
