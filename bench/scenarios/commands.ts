@@ -4,6 +4,7 @@ import type { BenchContext, Figure, Scenario } from '../scenario.js';
 import { cpuPerCommand } from './commands/cpu.js';
 import { httpClient, type Answer, type HttpClient } from './commands/http.js';
 import { openLoop, orderBodies, percentile, type LoadOptions, type LoadResult } from './commands/open-loop.js';
+import { as, authMode } from './commands/keys.js';
 import { startDistributed, startEmbedded, type RunningStack } from './commands/stacks.js';
 
 // PlaceOrder (POST /orders) over HTTP end to end, at a fixed rate (open loop), on the embedded engine (`npm start`:
@@ -33,15 +34,17 @@ export type Mode = keyof typeof TARGETS;
 export async function stockProducts(client: HttpClient, commandUrl: string): Promise<void> {
   await Promise.all(
     SKUS.map(async (sku, i) => {
-      const registered = await client.post(`${commandUrl}/products`, {
-        sku,
-        name: `Bench product ${i}`,
-        category: 'bench',
-        priceCents: 500 + i * 10,
-        currency: 'EUR',
-      });
+      const registered = await client.post(
+        `${commandUrl}/products`,
+        { sku, name: `Bench product ${i}`, category: 'bench', priceCents: 500 + i * 10, currency: 'EUR' },
+        as('operator'),
+      );
       if (registered.status !== 201) throw new Error(`register ${sku}: ${registered.status} ${registered.body}`);
-      const restocked = await client.post(`${commandUrl}/products/${sku}/restock`, { quantity: 1_000_000 });
+      const restocked = await client.post(
+        `${commandUrl}/products/${sku}/restock`,
+        { quantity: 1_000_000 },
+        as('operator'),
+      );
       if (restocked.status !== 200) throw new Error(`restock ${sku}: ${restocked.status} ${restocked.body}`);
     }),
   );
@@ -61,14 +64,15 @@ export async function pipelineReady(
   const placed = await client.post(
     `${commandUrl}/orders`,
     { customerId: 'bench-probe', lines: [{ sku: SKUS[0], quantity: 1 }] },
-    { 'idempotency-key': randomUUID() },
+    { ...as('client'), 'idempotency-key': randomUUID() },
   );
   if (placed.status < 200 || placed.status >= 300) throw new Error(`probe order: ${placed.status} ${placed.body}`);
   const { orderId, position } = JSON.parse(placed.body) as { orderId: string; position: string };
   const deadline = Date.now() + timeoutMs;
   const until = async (url: string, minPosition: string, done: (answer: Answer) => boolean): Promise<Answer> => {
     for (;;) {
-      const answer = await client.get(url, { 'x-min-position': minPosition });
+      // The sales stats are the operator's (and analyst's) to read.
+      const answer = await client.get(url, { ...as('operator'), 'x-min-position': minPosition });
       if (answer.status === 200 && answer.headers['x-stale'] !== 'true' && done(answer)) return answer;
       if (Date.now() > deadline)
         throw new Error(
@@ -193,6 +197,7 @@ export const commands: Scenario = {
         }
       : {};
     const result: Figure[] = [];
+    log(`credentials: ${authMode}`);
     if (MODES.includes('embedded'))
       result.push(...figures('embedded', await measure('embedded', () => startEmbedded(stackEnv), log)));
     if (!MODES.includes('distributed')) return result;

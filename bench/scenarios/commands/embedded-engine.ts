@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NO_AUTH, createLogger, exitOnStartupError, loadEngineConfig, stopOnSignals } from '@order-engine/shared';
+import {
+  accessFromConfig,
+  createLogger,
+  exitOnStartupError,
+  loadEngineConfig,
+  stopOnSignals,
+} from '@order-engine/shared';
 import { startEngine } from '../../../embedded/engine.js';
 
 // The embedded engine as `npm start` runs it (PGlite in a data directory, in-process fan-out, memory cache), in a
@@ -19,7 +25,8 @@ async function main(): Promise<void> {
     SEED_DEMO: 'false',
   });
   const logger = createLogger(config.LOG_LEVEL);
-  const engine = await startEngine(config, logger, { access: NO_AUTH });
+  // AUTH and API_KEYS come from the benchmark (commands/keys.ts).
+  const engine = await startEngine(config, logger, { access: await accessFromConfig(config) });
   stopOnSignals(logger, async () => {
     await engine.stop();
     await rm(dataDir, { recursive: true, force: true });

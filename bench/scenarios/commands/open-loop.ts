@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Answer, HttpClient } from './http.js';
+import { as } from './keys.js';
 
 // An open-loop load of PlaceOrder commands: command i is due at start + i/rate whatever happened to the ones before,
 // and its latency counts from that due time, not from when it was actually sent, so a server that falls behind is
@@ -111,6 +112,8 @@ export async function openLoop(
   options: LoadOptions,
 ): Promise<LoadResult> {
   const { rate, warmupSeconds, seconds, pollMs, visibleTimeoutMs } = options;
+  // A shop's backend: places and reads orders with a client's key.
+  const reader = as('client');
   const { due: dueAfterStart, warmupCount } = dueTimes(rate, warmupSeconds);
   const total = warmupCount + Math.round(rate * seconds);
   const begin = performance.now() + 20;
@@ -136,7 +139,7 @@ export async function openLoop(
 
   const visible = async (orderId: string, position: string, answeredAt: number, counted: boolean): Promise<void> => {
     for (;;) {
-      const answer = await client.get(`${stack.queryUrl}/orders/${orderId}`, { 'x-min-position': position });
+      const answer = await client.get(`${stack.queryUrl}/orders/${orderId}`, { ...reader, 'x-min-position': position });
       if (counted) polls += 1;
       const now = performance.now();
       const stale = answer.headers['x-stale'] === 'true';
@@ -161,7 +164,10 @@ export async function openLoop(
     let answer: Answer;
     try {
       // As a careful client would: a retry after a lost answer could then never place the order twice.
-      answer = await client.post(`${stack.commandUrl}/orders`, body(i), { 'idempotency-key': randomUUID() });
+      answer = await client.post(`${stack.commandUrl}/orders`, body(i), {
+        ...reader,
+        'idempotency-key': randomUUID(),
+      });
     } catch (error) {
       socketErrors += 1;
       firstSocketError ??= error instanceof Error ? error.message : String(error);

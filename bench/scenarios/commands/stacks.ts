@@ -8,6 +8,7 @@ import { pgSql } from '@order-engine/shared';
 import { kafkaNamespace, kafkaPrincipalEnv, testKafka } from '@order-engine/shared/testing';
 import { distributedEnv, entryPoints, freePort, startService, type ServiceProcess } from '../../../e2e/processes.js';
 import { cpuSeconds, type CpuSeconds } from './cpu.js';
+import { authEnv } from './keys.js';
 import type { Stack } from './open-loop.js';
 
 // The two stacks the commands benchmark drives, each in processes of their own so the load generator (this process)
@@ -27,7 +28,7 @@ const root = resolve(import.meta.dirname, '../../..');
 export async function startEmbedded(env: Record<string, string> = {}): Promise<RunningStack> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/scenarios/commands/embedded-engine.ts'], {
     cwd: root,
-    env: { ...process.env, AUTH: 'none', ...env },
+    env: { ...process.env, ...authEnv, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((done) => child.once('exit', done));
@@ -74,6 +75,7 @@ export async function startDistributed({
   const id = `bench_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   const env: Record<string, string> = {
     ...distributedEnv(id, databaseUrl, kafkaBrokers),
+    ...authEnv,
     // Under the names the service principals' ACLs cover (scripts/kafka/kafka.sh), so that the relay and the projection
     // worker connect as their own principals (command-service with the relay in it keeps the admin's: it also reads).
     ...kafkaNamespace(id),
