@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ROLES,
   accessFromConfig,
+  createLogger,
   loadEngineConfig,
   orderStream,
   ruleFor,
-  silentLogger,
   type Role,
 } from '@order-engine/shared';
 import { startEngine, type Engine } from './engine.js';
@@ -22,6 +22,9 @@ const secret = (role: Role) => `${role}-secret-0123456789abcdef`;
 const keyName = (role: Role) => (role === 'customer' ? 'alice' : `test-${role}`);
 
 let engine: Engine;
+// What the engine logs, parsed: the access-log test reads it.
+const logLines: Record<string, unknown>[] = [];
+const logger = createLogger('info', {}, (line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
 
 beforeAll(async () => {
   const config = loadEngineConfig({
@@ -33,7 +36,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
     API_KEYS: ROLES.map((role) => `${keyName(role)}:${role}:${secret(role)}`).join(','),
   });
-  engine = await startEngine(config, silentLogger, {
+  engine = await startEngine(config, logger, {
     access: await accessFromConfig(config),
     seedKey: secret('operator'),
   });
@@ -177,6 +180,55 @@ describe('the audit log', () => {
     }
     const nul = await audit(`?actor=${encodeURIComponent('a\u0000b')}`);
     expect(nul.status).toBe(400);
+  });
+});
+
+describe('access logs and correlation ids', () => {
+  const requestsWith = (correlationId: string) =>
+    logLines.filter((line) => line.msg === 'request' && line.correlationId === correlationId);
+
+  it("echoes the caller's X-Correlation-Id, records it in the events, and logs the request under it", async () => {
+    const correlationId = `trace-${Date.now()}`;
+    const placed = await requestJson<Json>(`${engine.commandUrl}/orders`, {
+      body: { customerId: 'erin', lines: [{ sku: 'kettle', quantity: 1 }] },
+      headers: as('client', { 'x-correlation-id': correlationId }),
+    });
+    expect(placed.status).toBe(202);
+    expect(placed.headers.get('x-correlation-id')).toBe(correlationId);
+    const requestId = placed.headers.get('x-request-id');
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const [placedEvent] = await engine.eventStore.readStream(orderStream(placed.body.orderId as string));
+    expect(placedEvent?.metadata).toMatchObject({ correlationId, actor: 'test-client' });
+
+    const [line] = await eventually(async () => {
+      const lines = requestsWith(correlationId);
+      return lines.length > 0 ? lines : undefined;
+    });
+    expect(line).toMatchObject({
+      level: 'info',
+      requestId,
+      method: 'POST',
+      route: '/orders',
+      path: '/orders',
+      status: 202,
+      actor: 'test-client',
+      role: 'client',
+    });
+    expect(line?.durationMs).toEqual(expect.any(Number));
+  });
+
+  it('makes one up when none is given (or it is unusable), and logs refusals under it too', async () => {
+    const refused = await requestJson(`${engine.queryUrl}/orders/x`, {
+      headers: { authorization: 'Bearer guessed-again', 'x-correlation-id': 'has spaces' },
+    });
+    expect(refused.status).toBe(401);
+    const correlationId = refused.headers.get('x-correlation-id')!;
+    expect(correlationId).toBe(refused.headers.get('x-request-id'));
+    const [line] = await eventually(async () => {
+      const lines = requestsWith(correlationId);
+      return lines.length > 0 ? lines : undefined;
+    });
+    expect(line).toMatchObject({ method: 'GET', route: '/orders/:id', status: 401, actor: null });
   });
 });
 

@@ -105,6 +105,7 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   // Before the body is parsed and the idempotency key claimed: a refusal is cheap, and its retry runs as the first try.
   const audit = options.audit ?? sqlAuditLog(sql, { prefix, logger });
   const app = createApp('command-service', {
+    logger,
     audit,
     health,
     ready,

@@ -89,6 +89,7 @@ export function createProjectionApp(deps: ProjectionAppDeps): Express {
     readyTimeoutMs: deps.readyTimeoutMs,
     access: deps.access,
     audit: deps.audit,
+    logger: deps.logger,
   });
 
   app.get('/projections', async (_req, res) => {

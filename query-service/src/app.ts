@@ -151,6 +151,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
   };
   const audit = options.audit ?? sqlAuditLog(readDb, { prefix, logger });
   const app = createApp(QUERY_SERVICE, {
+    logger,
     audit,
     health: () => ({ cache: cached.counters() }),
     ready,

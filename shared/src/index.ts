@@ -12,6 +12,7 @@ export * from './read-models/registry.js';
 export * from './http/problem.js';
 export * from './http/error-handler.js';
 export * from './http/app.js';
+export * from './http/access-log.js';
 export * from './http/readiness.js';
 export * from './http/admission.js';
 export * from './logging/logger.js';

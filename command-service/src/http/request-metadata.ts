@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { HttpProblem, identityOf, type EventMetadata } from '@order-engine/shared';
+import { correlationIdOf, HttpProblem, identityOf, type EventMetadata } from '@order-engine/shared';
 
 /** Visible ASCII, no spaces: safe to store, log and echo. */
 export const HeaderToken = z.string().regex(/^[\x21-\x7e]{1,200}$/, '1 to 200 visible ASCII characters');
@@ -33,7 +32,8 @@ export function requestMetadata(req: Request, res: Response): EventMetadata {
   const { name, role } = identityOf(res);
   // Only an operator may say whom it acts for; anyone else's X-Actor is ignored.
   const onBehalfOf = role === 'operator' ? headerToken(req, ACTOR) : undefined;
-  const correlationId = headerToken(req, CORRELATION_ID) ?? randomUUID();
+  // Refused when malformed; when absent, the id the access log gave the request (and echoed on its answer).
+  const correlationId = headerToken(req, CORRELATION_ID) ?? correlationIdOf(res);
   const idempotencyKey = headerToken(req, IDEMPOTENCY_KEY);
   return {
     correlationId,

@@ -4,6 +4,7 @@ import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
 import { accessControl, type AccessOptions } from '../auth/access.js';
 import type { Logger } from '../logging/logger.js';
+import { accessLog } from './access-log.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { HttpProblem } from './problem.js';
 import { readyRoute, type ReadinessChecks } from './readiness.js';
@@ -36,6 +37,8 @@ export interface AppOptions {
   ready?: ReadinessChecks;
   /** How long each readiness check may take before it counts as failing (default 2 s). */
   readyTimeoutMs?: number;
+  /** Where each answered request is logged (at info); none: no access log. */
+  logger?: Logger;
   /** Where refusals and operator actions are recorded; none: not recorded (tests about something else). */
   audit?: AuditLog;
   /** Runs before the body is read: a request refused there (load shedding) costs no parsing. */
@@ -49,7 +52,9 @@ export function createApp(service: string, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
-  // First: a refused caller costs nothing else, not even a place in the admission queue.
+  // Ids and the access log first, so that refused requests are logged and answered with their ids too.
+  app.use(accessLog(options.logger));
+  // Then access: a refused caller costs nothing else, not even a place in the admission queue.
   app.use(accessControl(options.access, options.audit && { log: options.audit, service }));
   if (options.admission) app.use(options.admission);
   app.use(jsonBody);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { redactSecrets } from './redact.js';
 
 // Structured logs: one JSON object per line on stderr, so they stay machine-readable in production. Every string in
@@ -14,6 +15,9 @@ export interface Logger {
   child(fields: Fields): Logger;
 }
 
+/** Fields every line logged while handling one request carries (its request and correlation ids). */
+export const logContext = new AsyncLocalStorage<Fields>();
+
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export function createLogger(
@@ -26,8 +30,9 @@ export function createLogger(
     (message: string, fields: Fields = {}) => {
       if (rank[at] < rank[level]) return;
       write(
-        JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...base, ...fields }, (_k, v) =>
-          typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? redactSecrets(v) : v,
+        JSON.stringify(
+          { time: new Date().toISOString(), level: at, msg: message, ...base, ...logContext.getStore(), ...fields },
+          (_k, v) => (typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? redactSecrets(v) : v),
         ),
       );
     };
