@@ -108,8 +108,9 @@ export async function startService(
       env: { ...process.env, AUTH: 'none', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // The last megabyte: enough for a test's polling, one access-log line a request, not to push out what it looks for.
     const keep = (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-20_000);
+      log = (log + chunk.toString()).slice(-1_000_000);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
