@@ -405,6 +405,27 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       expect(last.size).toBe(520);
     });
 
+    it('serves Prometheus metrics on every service: Kafka consumer lag, projection lag, commands', async () => {
+      const scrape = async (url: string | undefined) => {
+        const answer = await fetch(`${url!}/metrics`, { headers: as('monitor') });
+        expect(answer.status).toBe(200);
+        return answer.text();
+      };
+      const commandMetrics = await scrape(command.url);
+      expect(commandMetrics).toMatch(
+        /^order_engine_commands_total\{type="PlaceOrder",outcome="accepted"[^}]*\} [1-9]/m,
+      );
+      expect(commandMetrics).toMatch(/^order_engine_kafka_consumer_lag_messages\{group="[^"]*saga",partition="\d+"/m);
+      expect(commandMetrics).toMatch(/^order_engine_processor_lag_events\{kind="saga"/m);
+      for (const worker of workers) {
+        const text = await scrape(worker.url);
+        expect(text).toMatch(/^order_engine_projection_lag_seconds\{projection="orders"/m);
+        expect(text).toMatch(/^order_engine_kafka_consumer_lag_messages\{group="[^"]*projection\./m);
+      }
+      expect(await scrape(query.url)).toMatch(/^order_engine_cache_lookups_total\{kind="order",result="hit"/m);
+      expect((await fetch(`${query.url}/metrics`, { headers: as('client') })).status).toBe(403);
+    });
+
     describe('the trust boundary', () => {
       const token = (sub: string, options: { exp?: number; aud?: string } = {}) =>
         new SignJWT({ roles: ['customer'] })

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROLES, type Role } from '@order-engine/shared';
 
@@ -25,14 +25,16 @@ export async function localKeys(dataDir: string): Promise<LocalKeys> {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
-  const lines =
-    existing?.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#')) ??
-    ROLES.map((role) => `${keyName(role)}:${role}:${randomBytes(24).toString('base64url')}`);
+  const kept = existing?.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#')) ?? [];
+  // A role added since the file was made gets its key now (appended), so every role always has one.
+  const missing = ROLES.filter((role) => !kept.some((line) => line.split(':')[1] === role));
+  const made = missing.map((role) => `${keyName(role)}:${role}:${randomBytes(24).toString('base64url')}`);
+  const lines = [...kept, ...made];
   if (existing === undefined) {
     await mkdir(dataDir, { recursive: true });
     const text = `# API keys of this engine (name:role:secret), made on its first start\n${lines.join('\n')}\n`;
     await writeFile(file, text, { mode: 0o600, flag: 'wx' });
-  }
+  } else if (made.length > 0) await appendFile(file, `${existing.endsWith('\n') ? '' : '\n'}${made.join('\n')}\n`);
   await chmod(file, 0o600);
   const secrets = Object.fromEntries(
     lines.map((line) => {

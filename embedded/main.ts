@@ -70,6 +70,7 @@ function keyLines(local: LocalKeys | undefined, auth: string): string[] {
     `API keys (${local.created ? 'made now' : 'made on the first start'}, kept in ${local.file}); paste to use them:`,
     `  export OPERATOR_KEY=${secrets.operator} CLIENT_KEY=${secrets.client}`,
     `  export ANALYST_KEY=${secrets.analyst} CUSTOMER_KEY=${secrets.customer}   # the customer key acts for alice`,
+    `  export MONITOR_KEY=${secrets.monitor}   # reads GET /metrics only, for Prometheus`,
   ];
 }
 

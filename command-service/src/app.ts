@@ -8,6 +8,8 @@ import {
   eventStoreReady,
   finishApp,
   migrateAuditLog,
+  registerProcessorMetrics,
+  serviceMetrics,
   sqlAuditLog,
   storeFeed,
   supervisor,
@@ -18,9 +20,12 @@ import {
   type EventStore,
   type Logger,
   type ReadinessChecks,
+  type ServiceMetrics,
   type Sql,
   type Supervisor,
+  type WatchedProcessor,
 } from '@order-engine/shared';
+import { commandMetrics } from './metrics/command-metrics.js';
 import { commandHandler, type CommandHandler } from './handling/command-handler.js';
 import { DEFAULT_RETRIES } from './handling/handle-command.js';
 import { idempotency } from './idempotency/idempotency-middleware.js';
@@ -65,6 +70,10 @@ export interface CommandServiceOptions {
   readyTimeoutMs?: number;
   /** Where refusals and operator actions are recorded (default: the audit table of sql). */
   audit?: AuditLog;
+  /** The Prometheus registry served at GET /metrics (default: a new one). */
+  metrics?: ServiceMetrics;
+  /** Other processors of this process (the relay, when it runs here), reported in /metrics beside the saga. */
+  processors?: () => readonly WatchedProcessor[];
   /** Commands handled at once and waiting; past them a command is answered 503 (default 256 and 64). */
   admission?: Pick<AdmissionLimits, 'concurrency' | 'queueLimit' | 'latencyTargetMs'>;
 }
@@ -87,8 +96,12 @@ const DEFAULT_IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
 export const MAX_COMMAND_WAIT_MS = 500;
 
 export function createCommandService(options: CommandServiceOptions): CommandService {
-  const { eventStore, sql, prefix = '', logger, retries = DEFAULT_RETRIES, now, newId = randomUUID } = options;
-  const commands = commandHandler(eventStore, { retries, now, newId, soleWriter: options.soleWriter });
+  const { sql, prefix = '', logger, retries = DEFAULT_RETRIES, now, newId = randomUUID } = options;
+  const metrics = options.metrics ?? serviceMetrics('command-service');
+  const counting = commandMetrics(metrics.registry);
+  const eventStore = counting.timed(options.eventStore);
+  const handler = commandHandler(eventStore, { retries, now, newId, soleWriter: options.soleWriter });
+  const commands = counting.counted(handler);
   // On a store that indexes the key (PostgreSQL), a command's events record that it ran: they commit together.
   const eventsOf = eventStore.eventsOfIdempotencyKey?.bind(eventStore);
   const keys = sqlIdempotencyStore(sql, { prefix, leaseMs: options.idempotencyLeaseMs, eventsOf });
@@ -110,10 +123,11 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
     health,
     ready,
     readyTimeoutMs: options.readyTimeoutMs,
-    admission: admission(limiter),
+    admission: counting.shedding(admission(limiter)),
+    metrics,
     access: options.access,
   });
-  app.use(idempotency(keys, logger));
+  app.use(idempotency(keys, logger, counting.replayed));
   app.use(productRoutes(commands, newId));
   app.use(orderRoutes(commands, newId));
   finishApp(app, logger);
@@ -128,6 +142,11 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
     keyOf: fulfilmentKey,
     logger,
   });
+  registerProcessorMetrics(
+    metrics.registry,
+    () => [{ kind: 'saga', status: saga.status }, ...(options.processors?.() ?? [])],
+    eventStore,
+  );
 
   const keyTtlMs = options.idempotencyKeyTtlMs ?? DEFAULT_IDEMPOTENCY_KEY_TTL_MS;
   const housekeeping = supervisor(

@@ -3,6 +3,7 @@ import {
   createLogger,
   exitOnStartupError,
   feedFor,
+  consumerLag,
   feedMembership,
   feedPartitions,
   listen,
@@ -10,6 +11,8 @@ import {
   migrateEventStore,
   openDatabases,
   openEventStore,
+  registerConsumerLagMetrics,
+  serviceMetrics,
   stopOnSignals,
 } from '@order-engine/shared';
 import { createCommandService } from './app.js';
@@ -32,8 +35,13 @@ async function main(): Promise<void> {
   const relay = config.RELAY_IN_PROCESS ? relayFromConfig(config as RelayConfig, eventStore, logger) : undefined;
   // GET /ready also asks whether the saga is a member of its consumer group, and the relay holds or awaits its lease.
   const membership = feedMembership();
+  // BUS=kafka: each consumer's lag per partition, in GET /metrics.
+  const lag = consumerLag();
+  const metrics = serviceMetrics('command-service');
+  registerConsumerLagMetrics(metrics.registry, lag);
   const service = createCommandService({
     access,
+    metrics,
     eventStore,
     sql: databases.eventDb,
     prefix: config.READ_MODEL_PREFIX,
@@ -45,9 +53,18 @@ async function main(): Promise<void> {
       latencyTargetMs: config.COMMAND_LATENCY_TARGET_MS || undefined,
     },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
-    feed: feedFor(config, 'saga', logger, eventStore, (_streamId, type) => isFulfilmentEventType(type), membership),
+    feed: feedFor(
+      config,
+      'saga',
+      logger,
+      eventStore,
+      (_streamId, type) => isFulfilmentEventType(type),
+      membership,
+      lag,
+    ),
     feedPartitions: feedPartitions(config),
     health: relay && (() => ({ relay: relayHealth(relay.relay.status()) })),
+    processors: relay && (() => [{ kind: 'relay', status: () => relay.relay.status() }]),
     ready: {
       ...(config.BUS === 'kafka' && { kafka: membership.check(() => ['saga']) }),
       ...(relay && { relayLease: relayLeaseReady(relay.relay) }),

@@ -10,6 +10,7 @@ import {
   type AccessOptions,
   type AuditLog,
   type ReadinessChecks,
+  type ServiceMetrics,
 } from '@order-engine/shared';
 import type { Express } from 'express';
 import { z } from 'zod';
@@ -23,6 +24,7 @@ import type { Rebuilds } from './rebuild/rebuilds.js';
 export interface ProjectionAppDeps {
   access: AccessOptions;
   audit: AuditLog;
+  metrics?: ServiceMetrics;
   statuses: () => Promise<ProjectionStatus[]>;
   rebuilds: Rebuilds;
   deadLetters: DeadLetters;
@@ -90,6 +92,7 @@ export function createProjectionApp(deps: ProjectionAppDeps): Express {
     access: deps.access,
     audit: deps.audit,
     logger: deps.logger,
+    metrics: deps.metrics,
   });
 
   app.get('/projections', async (_req, res) => {

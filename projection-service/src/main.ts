@@ -4,6 +4,7 @@ import {
   createLogger,
   exitOnStartupError,
   feedFor,
+  consumerLag,
   feedMembership,
   feedPartitions,
   feedRemover,
@@ -12,6 +13,8 @@ import {
   openCache,
   openDatabases,
   openEventStore,
+  registerConsumerLagMetrics,
+  serviceMetrics,
   stopOnSignals,
 } from '@order-engine/shared';
 import { createProjectionService, rebuildSettings } from './service.js';
@@ -29,18 +32,23 @@ async function main(): Promise<void> {
   const removeGroup = feedRemover(config, logger);
   // GET /ready asks whether each live projection's consumer is a member of its group.
   const membership = feedMembership();
+  // BUS=kafka: each consumer's lag per partition, in GET /metrics.
+  const lag = consumerLag();
+  const metrics = serviceMetrics('projection-service');
+  registerConsumerLagMetrics(metrics.registry, lag);
   const groupOf = (key: string) => `projection.${key}`;
   // Rebuild pages and verify may run longer than a request's statements (EventStoreDB has no such bound).
   const rebuildStore = config.EVENT_STORE === 'esdb' ? eventStore : openEventStore(config, databases.forLongStatements);
   const service = createProjectionService({
     access,
+    metrics,
     eventStore,
     readDb: databases.readDb,
     cache,
     prefix: config.READ_MODEL_PREFIX,
     logger,
     // BUS=kafka: one consumer group per projection, so each projection's workers split the partitions.
-    feedFor: (key, wants) => feedFor(config, groupOf(key), logger, eventStore, wants, membership),
+    feedFor: (key, wants) => feedFor(config, groupOf(key), logger, eventStore, wants, membership, lag),
     feedPartitions: feedPartitions(config),
     removeFeed: removeGroup && ((key) => removeGroup(groupOf(key))),
     rebuild: rebuildSettings(config),

@@ -9,6 +9,8 @@ import {
   supervisor,
   migrateAuditLog,
   sqlAuditLog,
+  registerProcessorMetrics,
+  serviceMetrics,
   type AccessOptions,
   type AuditLog,
   type Cache,
@@ -19,11 +21,13 @@ import {
   type GlobalPosition,
   type Logger,
   type ReadinessChecks,
+  type ServiceMetrics,
   type Sql,
 } from '@order-engine/shared';
 import type { Express } from 'express';
 import { deadLetters } from './admin/dead-letters.js';
 import { projectionStatuses } from './admin/projection-status.js';
+import { registerProjectionMetrics } from './admin/projection-metrics.js';
 import { createProjectionApp } from './app.js';
 import { liveRunners } from './live/live-runners.js';
 import { liveProjections } from './projections/index.js';
@@ -101,6 +105,8 @@ export interface ProjectionServiceOptions {
    * of REBUILD_PAGE_SIZE events, verify); default: eventStore and readDb.
    */
   rebuildWith?: { eventStore: EventStore; readDb: Sql };
+  /** The Prometheus registry served at GET /metrics (default: a new one). */
+  metrics?: ServiceMetrics;
   /** More checks for GET /ready (a shared cache, Kafka membership) beside the read database's and the event store's. */
   ready?: ReadinessChecks;
   readyTimeoutMs?: number;
@@ -189,18 +195,25 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
     logger,
   );
   const audit = options.audit ?? sqlAuditLog(readDb, { prefix, logger });
+  const statuses = () =>
+    projectionStatuses({
+      sql: readDb,
+      eventStore,
+      prefix,
+      projections,
+      feedPartitions,
+      staleAfterMs: settings.staleAfterMs,
+    });
+  const metrics = options.metrics ?? serviceMetrics('projection-service');
+  registerProjectionMetrics(metrics.registry, statuses);
+  registerProcessorMetrics(metrics.registry, () =>
+    live.current().map((runner) => ({ kind: 'projection', status: () => runner.status() })),
+  );
   const app = createProjectionApp({
     access: options.access,
     audit,
-    statuses: () =>
-      projectionStatuses({
-        sql: readDb,
-        eventStore,
-        prefix,
-        projections,
-        feedPartitions,
-        staleAfterMs: settings.staleAfterMs,
-      }),
+    metrics,
+    statuses,
     rebuilds,
     deadLetters: deadLetters({ sql: readDb, eventStore, prefix, projections, cache, logger }),
     logger,

@@ -16,7 +16,9 @@ import {
   type Logger,
   type ProjectionName,
   type ReadinessChecks,
+  type ServiceMetrics,
   type SqlExecutor,
+  serviceMetrics,
 } from '@order-engine/shared';
 import { productReads } from '@order-engine/shared/read-models/catalog';
 import { orderReads } from '@order-engine/shared/read-models/orders';
@@ -24,6 +26,7 @@ import { salesReads } from '@order-engine/shared/read-models/sales';
 import type { ErrorRequestHandler, Express } from 'express';
 import { catalogRoutes } from './catalog/catalog-routes.js';
 import { cacheAside, type CacheCounters } from './consistency/cache-aside.js';
+import { registerCacheMetrics } from './consistency/cache-metrics.js';
 import { checkpointWaiter, sqlCheckpoints } from './consistency/checkpoint-waiter.js';
 import { entityReads } from './consistency/entity-read.js';
 import { entityRoutes } from './consistency/entity-route.js';
@@ -36,6 +39,8 @@ import { historyRoutes } from './history/index.js';
 export const QUERY_SERVICE = 'query-service';
 
 export interface QueryServiceOptions {
+  /** The Prometheus registry served at GET /metrics (default: a new one). */
+  metrics?: ServiceMetrics;
   /** Who may call what: see the policy table. */
   access: AccessOptions;
   /** The read-model database; the query service only reads it (the projection service owns the tables). */
@@ -150,9 +155,12 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     ...options.ready,
   };
   const audit = options.audit ?? sqlAuditLog(readDb, { prefix, logger });
+  const metrics = options.metrics ?? serviceMetrics(QUERY_SERVICE);
+  registerCacheMetrics(metrics.registry, cached);
   const app = createApp(QUERY_SERVICE, {
     logger,
     audit,
+    metrics,
     health: () => ({ cache: cached.counters() }),
     ready,
     readyTimeoutMs: options.readyTimeoutMs,

@@ -44,14 +44,18 @@ function fingerprintOf(method: string, url: string, body: unknown): string {
 }
 
 /** Executes a request that carries an Idempotency-Key once; a repeat gets the first answer. */
-export function idempotency(store: IdempotencyStore, logger: Logger): RequestHandler {
+/** onReplay: told each repeat answered without executing (a stored answer, or one recovered from the events). */
+export function idempotency(store: IdempotencyStore, logger: Logger, onReplay: () => void = () => {}): RequestHandler {
   return async (req, res, next) => {
     if (!UNSAFE_METHODS.has(req.method)) return next();
     const key = readIdempotencyKey(req);
     if (key === undefined) return next();
 
     const claim = await store.claim(key, fingerprintOf(req.method, req.originalUrl, req.body));
-    if (claim.kind === 'replay') return replay(res, claim.answer);
+    if (claim.kind === 'replay') {
+      onReplay();
+      return replay(res, claim.answer);
+    }
     if (claim.kind === 'mismatch') {
       throw new HttpProblem(
         422,
@@ -71,6 +75,7 @@ export function idempotency(store: IdempotencyStore, logger: Logger): RequestHan
     }
 
     if (claim.kind === 'recover') {
+      onReplay();
       res.locals[RECOVERED] = claim.events;
       res.setHeader(REPLAYED, 'true');
     }

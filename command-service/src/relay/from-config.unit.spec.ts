@@ -6,7 +6,7 @@ const processorStatus = (events: number) => ({
   name: 'relay-events',
   running: true,
   position: BigInt(events),
-  counters: { rounds: 1, events, failures: 0, deadLettered: 0 },
+  counters: { rounds: 1, events, roundSeconds: 0.01, failures: 0, deadLettered: 0 },
 });
 
 describe('relayHealth', () => {
@@ -33,7 +33,7 @@ describe('relayHealth', () => {
       name: 'relay-events',
       running: true,
       position: '41',
-      counters: { rounds: 1, events: 41, failures: 0, deadLettered: 0 },
+      counters: { rounds: 1, events: 41, roundSeconds: 0.01, failures: 0, deadLettered: 0 },
       state: 'active',
       checkpoint: '41',
       eventsRelayed: 41,

@@ -1,9 +1,9 @@
 import {
   adminSchema,
+  lagReader,
   readEffectiveCheckpoints,
   readLiveVersions,
   type EventStore,
-  type GlobalPosition,
   type SqlExecutor,
 } from '@order-engine/shared';
 import type { Projection } from '../projections/projection.js';
@@ -94,25 +94,13 @@ export async function projectionStatuses({
   const running = await jobTable(sql, admin, staleAfterMs)
     .running()
     .catch(() => [] as RebuildJob[]);
-  const at = now();
-  // Projections usually stand at the same checkpoint: read the oldest pending event once per checkpoint.
-  const lagByCheckpoint = new Map<GlobalPosition, Promise<number>>();
-  const lagSeconds = (checkpoint: GlobalPosition): Promise<number> => {
-    if (checkpoint >= head) return Promise.resolve(0);
-    let lag = lagByCheckpoint.get(checkpoint);
-    if (!lag) {
-      lag = eventStore
-        .readAll({ after: checkpoint, limit: 1 })
-        .then(([oldest]) => (oldest ? Math.max(0, (at.getTime() - oldest.recordedAt.getTime()) / 1000) : 0));
-      lagByCheckpoint.set(checkpoint, lag);
-    }
-    return lag;
-  };
+  const lagOf = lagReader(eventStore, head, now());
   return Promise.all(
     projections.map(async (projection, i): Promise<ProjectionStatus> => {
       const key = keys[i]!;
       const checkpoint = checkpoints.get(key) ?? 0n;
       const job = running.find((candidate) => candidate.projection === projection.name);
+      const lag = await lagOf(checkpoint);
       return {
         name: projection.name,
         version: versions[projection.name],
@@ -121,8 +109,8 @@ export async function projectionStatuses({
         ...(job ? { rebuild: rebuildProgress(job, projection.schema(prefix, job.targetVersion)) } : {}),
         checkpoint: checkpoint.toString(),
         headPosition: head.toString(),
-        lagEvents: checkpoint >= head ? 0 : Number(head - checkpoint),
-        lagSeconds: await lagSeconds(checkpoint),
+        lagEvents: lag.events,
+        lagSeconds: lag.seconds,
       };
     }),
   );

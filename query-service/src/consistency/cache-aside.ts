@@ -33,6 +33,8 @@ export interface CacheAside {
    */
   readAt(key: string, minPosition: GlobalPosition): Promise<(CachedRead & { position: GlobalPosition }) | undefined>;
   counters(): CacheCounters;
+  /** The same, by entity kind (`product`, `order`, ...: the middle part of `<schema>:<kind>:<id>`). */
+  countersByKind(): Record<string, CacheCounters>;
 }
 
 export interface CacheAsideOptions {
@@ -56,7 +58,13 @@ interface InFlight {
 }
 
 export function cacheAside({ cache, logger, timeoutMs = 250 }: CacheAsideOptions): CacheAside {
-  const counters: CacheCounters = { hits: 0, misses: 0 };
+  const byKind = new Map<string, CacheCounters>();
+  const count = (key: string, outcome: keyof CacheCounters) => {
+    const kind = key.split(':', 2)[1] ?? 'unknown';
+    let counters = byKind.get(kind);
+    if (!counters) byKind.set(kind, (counters = { hits: 0, misses: 0 }));
+    counters[outcome] += 1;
+  };
 
   // One timer watches every call in flight, instead of one timer set and cleared per call: that costs more than the
   // in-memory lookup it guards. A call is given up at the first tick past its deadline (at most timeoutMs / 4 late).
@@ -124,10 +132,10 @@ export function cacheAside({ cache, logger, timeoutMs = 250 }: CacheAsideOptions
       if (!bypass) {
         const json = (await lookup(key))?.json;
         if (json !== undefined) {
-          counters.hits += 1;
+          count(key, 'hits');
           return { json, cache: 'hit' };
         }
-        counters.misses += 1;
+        count(key, 'misses');
       }
       const value = await load();
       if (value !== undefined) await refresh(key, value);
@@ -136,9 +144,17 @@ export function cacheAside({ cache, logger, timeoutMs = 250 }: CacheAsideOptions
     async readAt(key, minPosition) {
       const entry = await lookup(key);
       if (entry?.position === undefined || entry.position < minPosition) return undefined;
-      counters.hits += 1;
+      count(key, 'hits');
       return { json: entry.json, cache: 'hit', position: entry.position };
     },
-    counters: () => ({ ...counters }),
+    counters: () => {
+      const total: CacheCounters = { hits: 0, misses: 0 };
+      for (const counters of byKind.values()) {
+        total.hits += counters.hits;
+        total.misses += counters.misses;
+      }
+      return total;
+    },
+    countersByKind: () => Object.fromEntries([...byKind].map(([kind, counters]) => [kind, { ...counters }])),
   };
 }

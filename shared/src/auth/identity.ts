@@ -1,6 +1,6 @@
 // Who is asking: an API key's name or a token's subject, with one role. A customer acts for itself only.
 
-export const ROLES = ['operator', 'client', 'analyst', 'customer'] as const;
+export const ROLES = ['operator', 'client', 'analyst', 'customer', 'monitor'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Identity {

@@ -26,6 +26,8 @@ export const policy: readonly Rule[] = [
   { method: 'GET', path: '/ready', allow: 'open' },
   { method: 'GET', path: '/openapi.json', allow: 'open' },
   { method: 'GET', path: '/docs', allow: 'open' },
+  // Prometheus scrapes with a monitor key: it can read the metrics and nothing else.
+  { method: 'GET', path: '/metrics', allow: ['operator', 'monitor'] },
   // command API: the catalog and stock holds
   { method: 'POST', path: '/products', allow: operator },
   { method: 'POST', path: '/products/:sku/price', allow: operator },

@@ -51,6 +51,13 @@ export interface KafkaFeedOptions {
   retry?: RetryOptions;
   /** Told true once this member has joined its group, false once it left it or its consumer failed (for GET /ready). */
   onMembership?: (member: boolean) => void;
+  /** Told each partition's lag after each slice handled, and to forget them all when the assignment changes. */
+  lag?: PartitionLag;
+}
+
+export interface PartitionLag {
+  set(partition: number, messages: number): void;
+  clear(): void;
 }
 
 /** Kafka failed under a feed; the consumer resubscribes (its committed offsets make that lose nothing). */
@@ -106,7 +113,10 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
     // Per partition: the highest position a batch the consumer finished carried. Only finished batches count, so a
     // batch given up in a rebalance and refetched in smaller pieces cannot lift `through` past what was delivered.
     const finished = new Map<number, GlobalPosition>();
-    const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => options.onMembership?.(true));
+    const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => {
+      options.lag?.clear();
+      options.onMembership?.(true);
+    });
     // Opened only for a gap check, which asks the broker about the topic and the group's offsets.
     const admin = lazyAdmin(kafka);
     const gaps: GapFiller | undefined =
@@ -195,6 +205,7 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
         // The consumer has committed its transaction for this slice (it pulled the next round): now Kafka may too,
         // with the next commit on the interval.
         payload.resolveOffset(slice.at(-1)!.offset);
+        options.lag?.set(partition, Number(payload.batch.highWatermark) - Number(slice.at(-1)!.offset) - 1);
         gaps?.passed(partition, slice);
         await payload.commitOffsetsIfNecessary();
       }
@@ -236,6 +247,7 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       batches.close();
       removeCrashListener();
       removeJoinListener();
+      options.lag?.clear();
       options.onMembership?.(false);
       await admin.close();
       // Leaving the group (rather than vanishing) hands the partitions to the other members at once.

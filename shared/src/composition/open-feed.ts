@@ -1,4 +1,5 @@
 import type { EventFeed, EventInterest } from '../bus/event-feed.js';
+import type { ConsumerLag } from '../bus/consumer-lag.js';
 import { kafkaSecurityOf } from '../bus/kafka-client.js';
 import { kafkaFeed } from '../bus/kafka-feed.js';
 import type { GapStore } from '../bus/kafka-gaps.js';
@@ -20,7 +21,7 @@ type BusConfig = Pick<
 /**
  * With BUS=kafka, a Kafka feed in consumer group `<KAFKA_GROUP_PREFIX>.<name>`: one group per consumer, which decodes
  * only the events the consumer `wants`, reads from `eventStore` what a partition lost before the consumer got it, and
- * reports whether it is a member of its group to `membership`, by `name`.
+ * reports whether it is a member of its group to `membership`, by `name`, and its partitions' lag to `lag`.
  */
 export function feedFor(
   config: BusConfig,
@@ -29,6 +30,7 @@ export function feedFor(
   eventStore: GapStore,
   wants?: EventInterest,
   membership?: FeedMembership,
+  lag?: ConsumerLag,
 ): EventFeed | undefined {
   if (config.BUS !== 'kafka') return undefined;
   // loadEngineConfig already refused BUS=kafka without KAFKA_BROKERS.
@@ -45,6 +47,7 @@ export function feedFor(
     sessionTimeoutMs,
     heartbeatIntervalMs: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
     onMembership: membership?.reporter(name),
+    lag: lag?.reporter(groupIdOf(config, name)),
   });
 }
 

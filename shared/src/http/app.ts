@@ -4,6 +4,7 @@ import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
 import { accessControl, type AccessOptions } from '../auth/access.js';
 import type { Logger } from '../logging/logger.js';
+import { metricsRoute, type ServiceMetrics } from '../metrics/service-metrics.js';
 import { accessLog } from './access-log.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { HttpProblem } from './problem.js';
@@ -39,6 +40,8 @@ export interface AppOptions {
   readyTimeoutMs?: number;
   /** Where each answered request is logged (at info); none: no access log. */
   logger?: Logger;
+  /** The service's Prometheus registry, served at GET /metrics and told every answered request; none: no /metrics. */
+  metrics?: ServiceMetrics;
   /** Where refusals and operator actions are recorded; none: not recorded (tests about something else). */
   audit?: AuditLog;
   /** Runs before the body is read: a request refused there (load shedding) costs no parsing. */
@@ -53,7 +56,7 @@ export function createApp(service: string, options: AppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
   // Ids and the access log first, so that refused requests are logged and answered with their ids too.
-  app.use(accessLog(options.logger));
+  app.use(accessLog(options));
   // Then access: a refused caller costs nothing else, not even a place in the admission queue.
   app.use(accessControl(options.access, options.audit && { log: options.audit, service }));
   if (options.admission) app.use(options.admission);
@@ -62,6 +65,7 @@ export function createApp(service: string, options: AppOptions): Express {
     res.json({ status: 'ok', service, ...options.health?.() });
   });
   app.get('/ready', readyRoute(service, options.ready ?? {}, options.readyTimeoutMs ?? 2_000));
+  if (options.metrics) app.get('/metrics', metricsRoute(options.metrics.registry));
   return app;
 }
 

@@ -180,6 +180,7 @@ export function processor(options: ProcessorOptions): Processor {
       const { moves, events, covered } = unhandledRound;
       if (redelivery && covered.length > 0) await redelivery.handle(covered);
       if (moves.size === 0) continue;
+      const started = performance.now();
       const outcome = await handleOrDeadLetter(unhandledRound, signal);
       if (signal.aborted) return;
       await checkpoints.save?.(moves);
@@ -187,6 +188,7 @@ export function processor(options: ProcessorOptions): Processor {
       tell();
       state.counters.rounds++;
       state.counters.events += events.length;
+      state.counters.roundSeconds += (performance.now() - started) / 1000;
       state.counters.deadLettered += outcome?.deadLettered ?? 0;
       retry.reset();
       failuresInARow = 0;

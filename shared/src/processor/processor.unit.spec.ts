@@ -305,7 +305,7 @@ describe('processor', () => {
       name: 'test',
       running: true,
       position: 3n,
-      counters: { rounds: 2, events: 3, failures: 1, deadLettered: 0 },
+      counters: { rounds: 2, events: 3, roundSeconds: expect.any(Number), failures: 1, deadLettered: 0 },
     });
     await processing.stop();
   });

@@ -15,10 +15,18 @@ export interface ProcessorCounters {
   rounds: number;
   /** Events handed to the handler in rounds that were checkpointed. */
   events: number;
+  /** Time spent on those rounds, from handing them over to their checkpoint, in seconds. */
+  roundSeconds: number;
   /** Rounds that failed and were retried from the checkpoint. */
   failures: number;
   /** Events given up on: handed to the dead-letter hook, or set aside by the handler itself (a projector's poison). */
   deadLettered: number;
 }
 
-export const noCounters = (): ProcessorCounters => ({ rounds: 0, events: 0, failures: 0, deadLettered: 0 });
+export const noCounters = (): ProcessorCounters => ({
+  rounds: 0,
+  events: 0,
+  roundSeconds: 0,
+  failures: 0,
+  deadLettered: 0,
+});
