@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { correlationIdOf, HttpProblem, identityOf, type EventMetadata } from '@order-engine/shared';
+import { correlationIdOf, HEADER_TOKEN, HttpProblem, identityOf, type EventMetadata } from '@order-engine/shared';
 
 /** Visible ASCII, no spaces: safe to store, log and echo. */
-export const HeaderToken = z.string().regex(/^[\x21-\x7e]{1,200}$/, '1 to 200 visible ASCII characters');
+export const HeaderToken = z.string().regex(HEADER_TOKEN, '1 to 200 visible ASCII characters');
 
 export const IDEMPOTENCY_KEY = 'idempotency-key';
 const CORRELATION_ID = 'x-correlation-id';

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import { METRIC_PREFIX } from '@order-engine/shared';
+import { METRIC_PREFIX, readPerScrape } from '@order-engine/shared';
 import type { ProjectionStatus } from './projection-status.js';
 
 // Each projection's live version against the head of `$all`, and its rebuild's progress: read from the database at
@@ -37,15 +37,8 @@ const figures: [string, string, Figure][] = [
 ];
 
 export function registerProjectionMetrics(registry: Registry, statuses: () => Promise<ProjectionStatus[]>): void {
-  // Every gauge collects from one read per scrape: the first to collect starts it, the others share it.
-  let reading: Promise<ProjectionStatus[]> | undefined;
-  const current = () =>
-    // A database out of reach leaves these out of this scrape rather than failing all of it.
-    (reading ??= statuses()
-      .catch(() => [])
-      .finally(() => {
-        reading = undefined;
-      }));
+  // Every gauge collects from one read of the database per scrape.
+  const current = readPerScrape(statuses);
   for (const [name, help, figure] of figures)
     new Gauge({
       name: `${METRIC_PREFIX}${name}`,

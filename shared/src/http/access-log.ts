@@ -9,7 +9,8 @@ import type { ServiceMetrics } from '../metrics/service-metrics.js';
 // else a new one), both echoed on the answer; once answered, one access-log line says what was asked, by whom, and how
 // it ended. Every line logged while handling it carries both ids; commands record the correlation id in their events.
 
-const TOKEN = /^[\x21-\x7e]{1,200}$/;
+/** What a header that is stored, logged or echoed must be: 1 to 200 visible ASCII characters, no spaces. */
+export const HEADER_TOKEN = /^[\x21-\x7e]{1,200}$/;
 
 /** The request's correlation id: echoed as X-Correlation-Id, and recorded in the events a command appends. */
 export const correlationIdOf = (res: Response): string => res.locals.correlationId as string;
@@ -26,7 +27,7 @@ export function accessLog({ logger, metrics }: AccessLogOptions): RequestHandler
     const started = performance.now();
     const requestId = randomUUID();
     const asked = req.headers['x-correlation-id'];
-    const correlationId = typeof asked === 'string' && TOKEN.test(asked) ? asked : requestId;
+    const correlationId = typeof asked === 'string' && HEADER_TOKEN.test(asked) ? asked : requestId;
     res.locals.correlationId = correlationId;
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('X-Correlation-Id', correlationId);

@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EventStore } from '../event-store/event-store.js';
 import { lagReader } from '../event-store/lag.js';
 import type { ProcessorCounters, ProcessorStatus } from '../processor/status.js';
-import { METRIC_PREFIX } from './service-metrics.js';
+import { METRIC_PREFIX, readPerScrape } from './service-metrics.js';
 
 // Every processor (projection, saga, relay) in one set of series, read from its status at each scrape: the status
 // is the one shape all processors share, so a new processor needs no metrics code of its own.
@@ -67,21 +67,14 @@ export function registerProcessorMetrics(
   });
   if (!eventStore) return;
 
-  // Both lag gauges come from one read per scrape: the first to collect starts it, the second reuses it.
-  let reading: Promise<{ labels: ReturnType<typeof labelsOf>; events: number; seconds: number }[]> | undefined;
-  const lags = () =>
-    (reading ??= (async () => {
-      const current = statuses();
-      const lagOf = lagReader(eventStore, await eventStore.headPosition(), new Date());
-      return Promise.all(
-        current.map(async (watched) => ({ labels: labelsOf(watched), ...(await lagOf(watched.status.position)) })),
-      );
-    })()
-      // An event store out of reach leaves the lag out of this scrape rather than failing all of it.
-      .catch(() => [])
-      .finally(() => {
-        reading = undefined;
-      }));
+  // Both lag gauges come from one read of the event store per scrape.
+  const lags = readPerScrape(async () => {
+    const current = statuses();
+    const lagOf = lagReader(eventStore, await eventStore.headPosition(), new Date());
+    return Promise.all(
+      current.map(async (watched) => ({ labels: labelsOf(watched), ...(await lagOf(watched.status.position)) })),
+    );
+  });
   for (const [unit, help] of [
     ['events', 'Positions of $all between the checkpoint and the head.'],
     ['seconds', 'Age of the oldest event not handled yet (0 when caught up).'],

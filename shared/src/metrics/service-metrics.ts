@@ -40,3 +40,17 @@ export const metricsRoute =
     const text = await registry.metrics();
     res.type(registry.contentType).send(text);
   };
+
+/**
+ * For metrics that several collect() of one scrape read from the same source: the first call starts the read, the
+ * calls while it runs share it. A failed read gives [] (those series are left out of this scrape, not all of it).
+ */
+export function readPerScrape<T>(read: () => Promise<T[]>): () => Promise<T[]> {
+  let reading: Promise<T[]> | undefined;
+  return () =>
+    (reading ??= read()
+      .catch(() => [])
+      .finally(() => {
+        reading = undefined;
+      }));
+}
