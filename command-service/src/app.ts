@@ -13,6 +13,7 @@ import {
   sqlAuditLog,
   storeFeed,
   supervisor,
+  tracedAppends,
   type AccessOptions,
   type AdmissionLimits,
   type AuditLog,
@@ -25,9 +26,11 @@ import {
   type Supervisor,
   type WatchedProcessor,
 } from '@order-engine/shared';
+import { commandApi } from './http/command-api.js';
 import { commandMetrics } from './metrics/command-metrics.js';
 import { commandHandler, type CommandHandler } from './handling/command-handler.js';
 import { DEFAULT_RETRIES } from './handling/handle-command.js';
+import { tracedCommands } from './handling/traced-commands.js';
 import { idempotency } from './idempotency/idempotency-middleware.js';
 import { sqlIdempotencyStore } from './idempotency/idempotency-store.js';
 import { orderRoutes } from './orders/order-routes.js';
@@ -99,9 +102,10 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
   const { sql, prefix = '', logger, retries = DEFAULT_RETRIES, now, newId = randomUUID } = options;
   const metrics = options.metrics ?? serviceMetrics('command-service');
   const counting = commandMetrics(metrics.registry);
-  const eventStore = counting.timed(options.eventStore);
+  // Appends and commands are traced (no-ops with tracing off): see docs/tracing.md.
+  const eventStore = tracedAppends(counting.timed(options.eventStore));
   const handler = commandHandler(eventStore, { retries, now, newId, soleWriter: options.soleWriter });
-  const commands = counting.counted(handler);
+  const commands = tracedCommands(counting.counted(handler));
   // On a store that indexes the key (PostgreSQL), a command's events record that it ran: they commit together.
   const eventsOf = eventStore.eventsOfIdempotencyKey?.bind(eventStore);
   const keys = sqlIdempotencyStore(sql, { prefix, leaseMs: options.idempotencyLeaseMs, eventsOf });
@@ -126,6 +130,7 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
     admission: counting.shedding(admission(limiter)),
     metrics,
     access: options.access,
+    api: commandApi(),
   });
   app.use(idempotency(keys, logger, counting.replayed));
   app.use(productRoutes(commands, newId));

@@ -5,6 +5,19 @@ import { correlationIdOf, HEADER_TOKEN, HttpProblem, identityOf, type EventMetad
 /** Visible ASCII, no spaces: safe to store, log and echo. */
 export const HeaderToken = z.string().regex(HEADER_TOKEN, '1 to 200 visible ASCII characters');
 
+/** The headers every command route reads, as the API description names them. */
+export const CommandHeaders = z.object({
+  'Idempotency-Key': HeaderToken.optional().meta({
+    description: 'Executes the command once: a repeat with the same key and request gets the first answer.',
+  }),
+  'X-Correlation-Id': HeaderToken.optional().meta({
+    description: 'Recorded in the events the command appends, and echoed; default: the request id.',
+  }),
+  'X-Actor': HeaderToken.optional().meta({
+    description: 'An operator acting for someone names them here; recorded as onBehalfOf. Ignored for other roles.',
+  }),
+});
+
 export const IDEMPOTENCY_KEY = 'idempotency-key';
 const CORRELATION_ID = 'x-correlation-id';
 const ACTOR = 'x-actor';

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Response } from 'express';
-import { z } from 'zod';
 import {
-  CancelOrder,
   HttpProblem,
   NotFound,
   ownCustomer,
-  OrderId,
   OrderRequest,
-  PayOrder,
-  ShipOrder,
   orderDecider,
   type EventMetadata,
   type OrderCommand,
@@ -20,12 +15,7 @@ import { requestMetadata } from '../http/request-metadata.js';
 import { recoveredEvents } from '../idempotency/idempotency-middleware.js';
 import { priceLines } from './price-lines.js';
 
-const IdParams = z.strictObject({ id: OrderId });
-// The domain commands' own data schemas, less the id the path names.
-const PayBody = PayOrder.shape.data.omit({ orderId: true });
-const ShipBody = ShipOrder.shape.data.omit({ orderId: true });
-const CancelBody = CancelOrder.shape.data.omit({ orderId: true });
-const EmptyBody = z.strictObject({});
+import { CancelBody, EmptyBody, IdParams, PayBody, ShipBody } from './order-api.js';
 
 export function orderRoutes(commands: CommandHandler, newId: () => string = randomUUID): Router {
   const router = Router();

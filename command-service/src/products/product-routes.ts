@@ -1,30 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
-import {
-  ChangePrice,
-  HoldId,
-  PlaceHold,
-  RegisterProduct,
-  Restock,
-  Sku,
-  type ProductCommand,
-} from '@order-engine/shared';
+import type { ProductCommand } from '@order-engine/shared';
 import type { CommandHandler, ProductResult } from '../handling/command-handler.js';
 import { commandAnswer } from '../http/command-answer.js';
 import { requestMetadata } from '../http/request-metadata.js';
 import { recoveredEvents } from '../idempotency/idempotency-middleware.js';
+import { EmptyBody, HoldBody, HoldParams, PriceBody, RegisterBody, RestockBody, SkuParams } from './product-api.js';
 
-// Bodies are the domain commands' own data schemas, less what the path names: each rule is written once, in the
-// domain, and strict, so an unknown field is a 400. Order reservations are the fulfilment saga's alone: no route.
-const SkuParams = z.strictObject({ sku: Sku });
-const HoldParams = z.strictObject({ sku: Sku, holdId: HoldId });
-const RegisterBody = RegisterProduct.shape.data;
-const PriceBody = ChangePrice.shape.data.omit({ sku: true });
-const RestockBody = Restock.shape.data.omit({ sku: true });
-const HoldBody = PlaceHold.shape.data.omit({ sku: true }).partial({ holdId: true });
-/** Commands without fields accept no body or an empty object. */
-const EmptyBody = z.strictObject({});
 const emptyBody = (body: unknown) => EmptyBody.parse(body ?? {});
 
 export function productRoutes(commands: CommandHandler, newId: () => string = randomUUID): Router {

@@ -78,7 +78,8 @@ export function accessControl(options: AccessOptions, audit?: AuditTrail): Reque
       return;
     }
     const origin = req.headers.origin;
-    if (origin !== undefined) {
+    // A page of this service itself (the API docs' "try it out") is not cross-origin: browsers send Origin on its POSTs.
+    if (origin !== undefined && origin !== `${req.protocol}://${req.headers.host}`) {
       if (!origins.has(origin)) {
         next(problem(403, 'origin-refused', 'Forbidden', `requests from pages of ${origin} are not allowed`));
         return;

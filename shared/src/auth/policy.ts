@@ -26,6 +26,7 @@ export const policy: readonly Rule[] = [
   { method: 'GET', path: '/ready', allow: 'open' },
   { method: 'GET', path: '/openapi.json', allow: 'open' },
   { method: 'GET', path: '/docs', allow: 'open' },
+  { method: 'GET', path: '/docs/:asset', allow: 'open' },
   // Prometheus scrapes with a monitor key: it can read the metrics and nothing else.
   { method: 'GET', path: '/metrics', allow: ['operator', 'monitor'] },
   // command API: the catalog and stock holds

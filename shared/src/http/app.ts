@@ -6,9 +6,12 @@ import { accessControl, type AccessOptions } from '../auth/access.js';
 import type { Logger } from '../logging/logger.js';
 import { metricsRoute, type ServiceMetrics } from '../metrics/service-metrics.js';
 import { accessLog } from './access-log.js';
+import type { OpenApiDocument } from './openapi/api-description.js';
+import { apiDocsRoutes } from './openapi/api-docs-routes.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { HttpProblem } from './problem.js';
 import { readyRoute, type ReadinessChecks } from './readiness.js';
+import { requestSpans } from './request-span.js';
 
 export const BODY_LIMIT = '1mb';
 
@@ -46,6 +49,8 @@ export interface AppOptions {
   audit?: AuditLog;
   /** Runs before the body is read: a request refused there (load shedding) costs no parsing. */
   admission?: RequestHandler;
+  /** The API's description, served at GET /openapi.json and rendered at GET /docs; none: neither (tests). */
+  api?: OpenApiDocument;
 }
 
 /**
@@ -55,7 +60,9 @@ export function createApp(service: string, options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
-  // Ids and the access log first, so that refused requests are logged and answered with their ids too.
+  // The request's span before all (a no-op with tracing off), so that refusals are traced too; then ids and the access
+  // log, so that refused requests are logged and answered with their ids too.
+  app.use(requestSpans);
   app.use(accessLog(options));
   // Then access: a refused caller costs nothing else, not even a place in the admission queue.
   app.use(accessControl(options.access, options.audit && { log: options.audit, service }));
@@ -66,6 +73,7 @@ export function createApp(service: string, options: AppOptions): Express {
   });
   app.get('/ready', readyRoute(service, options.ready ?? {}, options.readyTimeoutMs ?? 2_000));
   if (options.metrics) app.get('/metrics', metricsRoute(options.metrics.registry));
+  if (options.api) app.use(apiDocsRoutes(options.api));
   return app;
 }
 

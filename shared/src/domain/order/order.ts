@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { DecideContext, Decider } from '../decider.js';
 import { AlreadyExists, InvalidOrder, InvalidTransition, NotFound, PaymentMismatch } from '../errors.js';
 import { MAX_CENTS } from '../money.js';
@@ -13,7 +14,8 @@ import type {
 } from './commands.js';
 import type { OrderEvent, OrderLine } from './events.js';
 
-export type OrderStatus = 'placed' | 'confirmed' | 'rejected' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+export const OrderStatus = z.enum(['placed', 'confirmed', 'rejected', 'paid', 'shipped', 'delivered', 'cancelled']);
+export type OrderStatus = z.infer<typeof OrderStatus>;
 
 interface OrderDetails {
   orderId: string;
