@@ -30,6 +30,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['**/*.e2e.spec.ts'],
+          // The contract check: every answer fetched in a test is checked against its service's /openapi.json.
+          setupFiles: ['shared/src/testing/contract/vitest-setup.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -8,3 +8,4 @@ export * from './kafka.js';
 export * from './tcp-proxy.js';
 export * from './recorded.js';
 export * from './feeds.js';
+export * from './contract/index.js';
