@@ -4,8 +4,10 @@ import {
   exitOnStartupError,
   hasIdentities,
   loadEngineConfig,
+  loadTracingConfig,
   stopOnSignals,
 } from '@order-engine/shared';
+import { startTracing } from '@order-engine/shared/tracing-sdk';
 import { localKeys, type LocalKeys } from './local-keys.js';
 import { startEngine, type Engine } from './engine.js';
 
@@ -15,6 +17,8 @@ const DATABASE_LOST_EXIT_CODE = 70;
 // `npm start`: the whole engine in one process. The composition root is the only code that reads process.env.
 async function main(): Promise<void> {
   const config = loadEngineConfig(process.env);
+  // Off unless OTEL_* names an exporter (docs/tracing.md); before anything makes a span.
+  const tracing = startTracing(loadTracingConfig(process.env), 'order-engine');
   const logger = createLogger(config.LOG_LEVEL);
   let started: Engine | undefined = undefined;
   // A dead PGlite worker is not brought back in process (its transactions and locks died with it): stop, at most for
@@ -31,7 +35,11 @@ async function main(): Promise<void> {
   const seedKey = local?.secrets.operator ?? operatorSecret(config.API_KEYS);
   const engine = await startEngine(config, logger, { access, onDatabaseLost, ...(seedKey ? { seedKey } : {}) });
   started = engine;
-  stopOnSignals(logger, () => engine.stop(config.SHUTDOWN_GRACE_MS), { graceMs: config.SHUTDOWN_GRACE_MS });
+  const stop = async () => {
+    await engine.stop(config.SHUTDOWN_GRACE_MS);
+    await tracing.shutdown();
+  };
+  stopOnSignals(logger, stop, { graceMs: config.SHUTDOWN_GRACE_MS });
 
   const storage = config.EVENT_STORE === 'pglite' ? `PGlite in ${config.DATA_DIR}` : 'PostgreSQL';
   process.stdout.write(

@@ -8,6 +8,7 @@ import {
   feedPartitions,
   listen,
   loadEngineConfig,
+  loadTracingConfig,
   migrateEventStore,
   openDatabases,
   openEventStore,
@@ -15,6 +16,7 @@ import {
   serviceMetrics,
   stopOnSignals,
 } from '@order-engine/shared';
+import { startTracing } from '@order-engine/shared/tracing-sdk';
 import { createCommandService } from './app.js';
 import { killedAfterAppendOf } from './idempotency/kill-after-append.js';
 import { relayFromConfig, relayHealth, relayLeaseReady, type RelayConfig } from './relay/from-config.js';
@@ -26,6 +28,8 @@ import { isFulfilmentEventType } from './saga/fulfilment.js';
 // commits (a relay process waits for PostgreSQL's NOTIFY), with one process fewer to schedule.
 async function main(): Promise<void> {
   const config = loadEngineConfig(process.env);
+  // Off unless OTEL_* names an exporter (docs/tracing.md); before anything makes a span.
+  const tracing = startTracing(loadTracingConfig(process.env), 'command-service');
   const logger = createLogger(config.LOG_LEVEL, { service: 'command-service' });
   // Before anything opens: a service that may not start (AUTH=none off loopback) touches nothing.
   const access = await accessFromConfig(config);
@@ -95,6 +99,7 @@ async function main(): Promise<void> {
     await service.housekeeping.stop();
     await eventStore.close();
     await databases.close();
+    await tracing.shutdown();
   };
   stopOnSignals(logger, stop, { graceMs: config.SHUTDOWN_GRACE_MS });
 }

@@ -10,6 +10,7 @@ import {
   feedRemover,
   listen,
   loadEngineConfig,
+  loadTracingConfig,
   openCache,
   openDatabases,
   openEventStore,
@@ -17,11 +18,14 @@ import {
   serviceMetrics,
   stopOnSignals,
 } from '@order-engine/shared';
+import { startTracing } from '@order-engine/shared/tracing-sdk';
 import { createProjectionService, rebuildSettings } from './service.js';
 
 // Standalone composition root of projection-service: the only place that reads process.env and picks adapters.
 async function main(): Promise<void> {
   const config = loadEngineConfig(process.env);
+  // Off unless OTEL_* names an exporter (docs/tracing.md); before anything makes a span.
+  const tracing = startTracing(loadTracingConfig(process.env), 'projection-service');
   const logger = createLogger(config.LOG_LEVEL, { service: 'projection-service' });
   // Before anything opens: a service that may not start (AUTH=none off loopback) touches nothing.
   const access = await accessFromConfig(config);
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
     await eventStore.close();
     await cache.close();
     await databases.close();
+    await tracing.shutdown();
   };
   stopOnSignals(logger, stop, { graceMs: config.SHUTDOWN_GRACE_MS });
 }

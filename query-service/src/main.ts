@@ -6,12 +6,14 @@ import {
   feedPartitions,
   listen,
   loadEngineConfig,
+  loadTracingConfig,
   openCache,
   openDatabases,
   openEventStore,
   queryDatabaseConfig,
   stopOnSignals,
 } from '@order-engine/shared';
+import { startTracing } from '@order-engine/shared/tracing-sdk';
 import { createQueryService, QUERY_SERVICE } from './app.js';
 
 // The query service on its own: the composition root, and the only place that reads the environment.
@@ -20,6 +22,8 @@ import { createQueryService, QUERY_SERVICE } from './app.js';
 // (QUERY_DATABASE_URL).
 async function main(): Promise<void> {
   const config = loadEngineConfig(process.env);
+  // Off unless OTEL_* names an exporter (docs/tracing.md); before anything makes a span.
+  const tracing = startTracing(loadTracingConfig(process.env), QUERY_SERVICE);
   const logger = createLogger(config.LOG_LEVEL, { service: QUERY_SERVICE });
   // Before anything opens: a service that may not start (AUTH=none off loopback) touches nothing.
   const access = await accessFromConfig(config);
@@ -54,6 +58,7 @@ async function main(): Promise<void> {
     await eventStore.close();
     await cache.close();
     await databases.close();
+    await tracing.shutdown();
   };
   stopOnSignals(logger, stop, { graceMs: config.SHUTDOWN_GRACE_MS });
 }

@@ -33,7 +33,14 @@ export function relayFromConfig(config: RelayConfig, eventStore: EventStore, log
   });
   const lease = postgresLease({ connectionString: config.DATABASE_URL, prefix: config.READ_MODEL_PREFIX, logger });
   // One checkpoint per target topic: relaying to a new topic starts from the beginning of `$all`.
-  const relay = createRelay({ eventStore, producer, lease, logger, name: `relay-${config.KAFKA_TOPIC}` });
+  const relay = createRelay({
+    eventStore,
+    producer,
+    lease,
+    logger,
+    name: `relay-${config.KAFKA_TOPIC}`,
+    topic: config.KAFKA_TOPIC,
+  });
   return {
     relay,
     async close() {

@@ -3,10 +3,12 @@ import {
   createLogger,
   exitOnStartupError,
   loadEngineConfig,
+  loadTracingConfig,
   openDatabases,
   openEventStore,
   stopOnSignals,
 } from '@order-engine/shared';
+import { startTracing } from '@order-engine/shared/tracing-sdk';
 import { relayFromConfig, type RelayConfig } from './from-config.js';
 
 // The relay on its own (`tsx command-service/src/relay/main.ts`): the composition root, the only place that reads
@@ -41,6 +43,8 @@ function loadRelayConfig(env: Record<string, string | undefined>): RelayConfig {
 
 async function main(): Promise<void> {
   const config = loadRelayConfig(process.env);
+  // Off unless OTEL_* names an exporter (docs/tracing.md); before anything makes a span.
+  const tracing = startTracing(loadTracingConfig(process.env), 'relay');
   const logger = createLogger(config.LOG_LEVEL, { service: 'relay' });
   if (process.env.BUS && process.env.BUS !== 'kafka')
     logger.warn('BUS is ignored: the relay always feeds Kafka', { BUS: process.env.BUS });
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
     await close();
     await eventStore.close();
     await databases.close();
+    await tracing.shutdown();
   });
 }
 

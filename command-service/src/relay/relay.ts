@@ -1,9 +1,12 @@
+import { SpanKind } from '@opentelemetry/api';
 import {
   eventMessage,
   processor,
   sleep,
+  spansPerTrace,
   storeFeed,
   watermarkMessage,
+  withTraceHeaders,
   type EventFeed,
   type EventStore,
   type GlobalPosition,
@@ -64,6 +67,8 @@ export interface RelayOptions {
   logger: Logger;
   /** Names the lease and the checkpoint: one active relay per name. */
   name: string;
+  /** The topic sent to, for the names of the send spans (`send <topic>`; default: the relay's name). */
+  topic?: string;
   /** Largest batch read from the store and sent in one producer call (default 500). */
   batchSize?: number;
   /**
@@ -112,13 +117,25 @@ export function createRelay(options: RelayOptions): Relay {
     },
   };
 
+  // Each event's trace shows its send (a span per trace the round's events carry), and its message's headers name
+  // that span, for the consumers to continue (docs/tracing.md).
   const send: RoundHandler = async (events) => {
     const last = events.at(-1);
     if (!last) return;
-    await producer.send([
-      ...events.map(eventMessage),
-      ...Array.from({ length: producer.partitions() }, (_, partition) => watermarkMessage(partition, last.position)),
-    ]);
+    const sending = spansPerTrace(`send ${options.topic ?? name}`, events, {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'send' },
+    });
+    try {
+      await producer.send([
+        ...events.map((event) => withTraceHeaders(eventMessage(event), sending.carrierOf(event))),
+        ...Array.from({ length: producer.partitions() }, (_, partition) => watermarkMessage(partition, last.position)),
+      ]);
+    } catch (error) {
+      sending.end(error);
+      throw error;
+    }
+    sending.end();
   };
 
   const fenced = (ended: HeldLease) => {

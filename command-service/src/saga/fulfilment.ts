@@ -3,6 +3,7 @@ import {
   DomainError,
   UnreadableEvent,
   decodeEvent,
+  inEventSpan,
   orderStream,
   type DomainEvent,
   type DomainEventType,
@@ -22,6 +23,9 @@ import type { StreamState } from '../handling/stream-state.js';
 // event of a product stream, and for an event of the order's own stream folded at least up to that event (a later write
 // by another process comes through the feed as an event of its own, and is reacted to then). Every command it issues is
 // a no-op when repeated, so at-least-once delivery is safe.
+
+/** Names the saga's span of each event it reacts to: `fulfilment-saga <type>`. */
+const FULFILMENT_SPAN = 'fulfilment-saga';
 
 export type SagaCommand = { target: 'product'; command: ProductCommand } | { target: 'order'; command: OrderCommand };
 
@@ -235,8 +239,7 @@ export function fulfilmentSaga(
     return state.status === 'none' ? undefined : reservationOf(state, orderId);
   };
   const reactedTo = new LRUCache<string, true>({ max: options.remember ?? 10_000 });
-  return async (recorded) => {
-    if (!isFulfilmentEventType(recorded.type) || reactedTo.has(recorded.eventId)) return;
+  const react = async (recorded: RecordedEvent): Promise<void> => {
     let event: DomainEvent;
     try {
       event = decodeEvent(recorded);
@@ -286,5 +289,10 @@ export function fulfilmentSaga(
       // Only once its reactions are appended: a failure before makes the feed bring the chain's root again.
       if (cause.eventId !== recorded.eventId && cause.eventId !== '') reactedTo.set(cause.eventId, true);
     }
+  };
+  // A span per event reacted to, in the trace the event carries: the commands it issues carry that trace on.
+  return async (recorded) => {
+    if (!isFulfilmentEventType(recorded.type) || reactedTo.has(recorded.eventId)) return;
+    await inEventSpan(FULFILMENT_SPAN, recorded, () => react(recorded));
   };
 }

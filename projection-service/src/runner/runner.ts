@@ -112,6 +112,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         rowsOf: (events) => cachedRows(sql, target, events),
         write: async (writes) => void (await writer.write(writes)),
       },
+      traceWrites: { name: key, reads: ({ streamId }) => streamId.startsWith(projection.streamPrefix) },
     }),
   });
 

@@ -1,9 +1,11 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import type { GlobalPosition, RecordedEvent } from '../event-store/event-store.js';
+import type { TraceCarrier } from '../tracing/trace-carrier.js';
 
 // The Kafka wire format shared by the relay (producer) and the feeds (consumers).
 // - event messages: key = stream id (so one stream stays in one partition, in revision order), value = the envelope
-//   as JSON with `position` as a decimal string, headers `kind: event`, `type`, `position`;
+//   as JSON with `position` as a decimal string, headers `kind: event`, `type`, `position`, and with tracing on
+//   `traceparent` (and `tracestate`): the relay's send span, which consumers continue (docs/tracing.md);
 // - watermark messages: sent by the relay to EVERY partition after each acknowledged batch, value `{ position }`,
 //   header `kind: watermark`: "this partition holds every event up to this position", which lets consumers of idle
 //   partitions advance, so lag and read-your-writes stay true across partitions.
@@ -30,6 +32,10 @@ export function eventMessage(event: RecordedEvent): OutgoingMessage {
     headers: { kind: 'event', type: event.type, position: event.position.toString() },
   };
 }
+
+/** The message with the trace context of the span that sends it in its headers (none: as it is). */
+export const withTraceHeaders = (message: OutgoingMessage, trace: TraceCarrier | undefined): OutgoingMessage =>
+  trace ? { ...message, headers: { ...message.headers, ...trace } } : message;
 
 export function watermarkMessage(partition: number, position: GlobalPosition): OutgoingMessage {
   return {

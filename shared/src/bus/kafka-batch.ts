@@ -3,6 +3,8 @@ import type { GlobalPosition, RecordedEvent } from '../event-store/event-store.j
 import type { Logger } from '../logging/logger.js';
 import type { EventInterest, FeedBatch } from './event-feed.js';
 import { MalformedMessage, parseMessage, peekEvent } from './event-message.js';
+import { withCarrier } from '../tracing/event-trace.js';
+import { carrierInHeaders } from '../tracing/trace-carrier.js';
 
 /** Splits a fetched Kafka batch into slices of at most size messages: one consumer transaction each. */
 export function* slices<T>(items: readonly T[], size: number): Generator<T[]> {
@@ -34,7 +36,7 @@ export function feedBatchOf(
     } else {
       try {
         const parsed = parseMessage(message.value, message.headers ?? {});
-        if (parsed.kind === 'event') events.push(parsed.event);
+        if (parsed.kind === 'event') events.push(sentAs(parsed.event, message.headers));
         position = parsed.kind === 'event' ? parsed.event.position : parsed.position;
       } catch (error) {
         if (!(error instanceof MalformedMessage)) throw error;
@@ -46,4 +48,13 @@ export function feedBatchOf(
     if (position > through) through = position;
   }
   return valid ? { events, partition, through } : undefined;
+}
+
+/**
+ * The event carrying the trace context of the span that sent it, from the message's headers when the relay traced
+ * the send: the consumer's work continues from there (docs/tracing.md). The event was just parsed: no one else holds it.
+ */
+function sentAs(event: RecordedEvent, headers: KafkaMessage['headers']): RecordedEvent {
+  const carrier = headers?.traceparent === undefined ? undefined : carrierInHeaders(headers);
+  return carrier ? { ...event, metadata: withCarrier(event.metadata, carrier) } : event;
 }

@@ -7,6 +7,7 @@ import { kafkaClient, type KafkaSecurity } from './kafka-client.js';
 import { feedBatchOf, slices } from './kafka-batch.js';
 import { gapFiller, lazyAdmin, type GapFiller, type GapStore } from './kafka-gaps.js';
 import { kafkaLogCreator } from './kafka-log.js';
+import { received } from '../tracing/kafka-receive.js';
 import './kafkajs-idle-timer.js'; // before any client connects: see there
 
 // The distributed EventFeed: a kafkajs consumer group member per subscription. Offsets live in Kafka, so the
@@ -179,9 +180,17 @@ export function kafkaFeed(options: KafkaFeedOptions): EventFeed {
       }
     }
 
-    /** Hands a batch over and waits until the consumer finished it; false when it was abandoned. */
+    /**
+     * Hands a batch over and waits until the consumer finished it; false when it was abandoned. Its receive spans
+     * (tracing/kafka-receive.ts) last that long.
+     */
     async function deliver(batch: FeedBatch, payload: EachBatchPayload): Promise<boolean> {
-      if (!(await finishedWith(batches.offer(batch), payload))) return false;
+      const receive = received(batch, topic, groupId);
+      try {
+        if (!(await finishedWith(batches.offer(receive.batch), payload))) return false;
+      } finally {
+        receive.end();
+      }
       finished.set(batch.partition!, batch.through);
       return true;
     }

@@ -21,6 +21,12 @@ export interface EventMetadata {
   role?: string;
   /** Whom an operator said it acted for (its X-Actor header): recorded beside the actor, never instead of it. */
   onBehalfOf?: string;
+  /**
+   * W3C trace context of the span that handed the event on (docs/tracing.md): the command that decided it, or the
+   * Kafka receive that delivered it. Absent when tracing was off.
+   */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 export interface NewEvent {

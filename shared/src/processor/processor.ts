@@ -3,6 +3,7 @@ import type { GlobalPosition, RecordedEvent } from '../event-store/event-store.j
 import type { Logger } from '../logging/logger.js';
 import { checkpointKey, effectiveCheckpoint } from '../read-models/checkpoints.js';
 import { sleep, untilAborted } from '../async/abortable.js';
+import { inRoundSpan } from '../tracing/round-span.js';
 import { backoff as jitteredBackoff, type BackoffPolicy } from './backoff.js';
 import { noCounters, type ProcessorStatus } from './status.js';
 
@@ -181,7 +182,11 @@ export function processor(options: ProcessorOptions): Processor {
       if (redelivery && covered.length > 0) await redelivery.handle(covered);
       if (moves.size === 0) continue;
       const started = performance.now();
-      const outcome = await handleOrDeadLetter(unhandledRound, signal);
+      // A round handles the events of many traces: its span links to theirs (tracing/round-span.ts).
+      const outcome =
+        events.length === 0
+          ? await handleOrDeadLetter(unhandledRound, signal)
+          : await inRoundSpan(name, events, () => handleOrDeadLetter(unhandledRound, signal));
       if (signal.aborted) return;
       await checkpoints.save?.(moves);
       for (const [source, position] of moves) advance(source, position);

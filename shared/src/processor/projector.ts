@@ -1,4 +1,6 @@
+import { SpanKind } from '@opentelemetry/api';
 import type { GlobalPosition, RecordedEvent } from '../event-store/event-store.js';
+import { spansPerTrace } from '../tracing/spans-per-trace.js';
 import type { ProcessorOptions, SourceBatch } from './processor.js';
 
 /** A source's checkpoint row as a projector keeps it. */
@@ -35,6 +37,17 @@ export interface ProjectorOptions<Write> {
   apply(sources: readonly SourceBatch[]): Promise<Applied<Write>>;
   /** Absent when nothing follows the commits (a rebuild writes no cache). */
   afterCommit?: AfterCommit<Write>;
+  /**
+   * A span of each round's transaction in every trace the events it `reads` carry, `write <name>`, so that a command's
+   * trace shows each projection's write of its events; absent: no such spans (a rebuild's replay).
+   */
+  traceWrites?: TraceWrites;
+}
+
+export interface TraceWrites {
+  name: string;
+  /** The events the transaction writes rows for (the others only move the checkpoint). */
+  reads(event: RecordedEvent): boolean;
 }
 
 /** The part of a processor's configuration a projector makes: checkpoints saved by its own transactions. */
@@ -44,7 +57,12 @@ export type ProjectorConfiguration = Pick<ProcessorOptions, 'checkpoints' | 'han
  * The handler kind that writes read models: each round is one transaction of rows and checkpoints, then the
  * after-commit writes. Spread it into a processor: `processor({ name, feed, logger, ...projector(options) })`.
  */
-export function projector<Write>({ readRows, apply, afterCommit }: ProjectorOptions<Write>): ProjectorConfiguration {
+export function projector<Write>({
+  readRows,
+  apply: applyOnly,
+  afterCommit,
+  traceWrites,
+}: ProjectorOptions<Write>): ProjectorConfiguration {
   const checkpoints = {
     async loadAll(name: string) {
       const rows = await readRows(name);
@@ -64,6 +82,7 @@ export function projector<Write>({ readRows, apply, afterCommit }: ProjectorOpti
   const mayLackWrites = (source: string, events: readonly RecordedEvent[]) =>
     events.filter(({ position }) => position > (uncachedAfter.get(source) ?? position));
 
+  const apply = traceWrites ? tracedApply(traceWrites, applyOnly) : applyOnly;
   if (!afterCommit)
     return {
       checkpoints,
@@ -94,5 +113,24 @@ export function projector<Write>({ readRows, apply, afterCommit }: ProjectorOpti
         for (const { source, through } of covered) cachedThrough(source, through);
       },
     },
+  };
+}
+
+/** The transaction in a span per trace the events it reads carry, from before it starts to its commit. */
+function tracedApply<Write>(
+  { name, reads }: TraceWrites,
+  apply: ProjectorOptions<Write>['apply'],
+): ProjectorOptions<Write>['apply'] {
+  return async (sources) => {
+    const read = sources.flatMap(({ events }) => events.filter(reads));
+    const spans = spansPerTrace(`write ${name}`, read, { kind: SpanKind.INTERNAL });
+    try {
+      const applied = await apply(sources);
+      spans.end();
+      return applied;
+    } catch (error) {
+      spans.end(error);
+      throw error;
+    }
   };
 }

@@ -1,0 +1,72 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessFromConfig, loadEngineConfig, silentLogger, type Role } from '@order-engine/shared';
+import { startEngine, type Engine } from './engine.js';
+import { eventually, requestJson } from './http-client.js';
+import { isComplete, orderSpanNames, orderTrace, recordOf } from './trace-check.js';
+
+// Tracing in the embedded engine, with the SDK registered in process and an in-memory exporter: one order placed over
+// HTTP gives one trace, from the request through the append and the saga's commands to every projection's write.
+
+const secret = (role: Role) => `${role}-tracing-secret-0123456789`;
+const as = (role: Role) => ({ authorization: `Bearer ${secret(role)}` });
+const exporter = new InMemorySpanExporter();
+const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+let engine: Engine;
+
+beforeAll(async () => {
+  provider.register();
+  const config = loadEngineConfig({
+    DATA_DIR: 'memory://',
+    COMMAND_PORT: '0',
+    QUERY_PORT: '0',
+    PROJECTION_PORT: '0',
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'silent',
+    API_KEYS: (['operator', 'client'] as const).map((role) => `t-${role}:${role}:${secret(role)}`).join(','),
+  });
+  engine = await startEngine(config, silentLogger, { access: await accessFromConfig(config) });
+});
+afterAll(async () => {
+  await engine?.stop();
+  await provider.shutdown();
+  trace.disable();
+  context.disable();
+  propagation.disable();
+});
+
+const command = (path: string, body: unknown, role: Role = 'operator') =>
+  requestJson(`${engine.commandUrl}${path}`, { body, headers: as(role) });
+
+describe('tracing, embedded', () => {
+  it('gives one order one trace: request, command, append, the saga and every projection', async () => {
+    const product = { sku: 'lamp', name: 'Lamp', category: 'home', priceCents: 2500, currency: 'EUR' };
+    expect((await command('/products', product)).status).toBe(201);
+    expect((await command('/products/lamp/restock', { quantity: 5 })).status).toBe(200);
+    const placed = await command('/orders', { customerId: 'ada', lines: [{ sku: 'lamp', quantity: 2 }] }, 'client');
+    expect(placed.status).toBe(202);
+    const { orderId } = placed.body as { orderId: string };
+
+    const expected = orderSpanNames();
+    const found = await eventually(async () => {
+      const spans = orderTrace(exporter.getFinishedSpans().map(recordOf), orderId, expected);
+      return isComplete(spans) ? spans : undefined;
+    }).catch(() => orderTrace(exporter.getFinishedSpans().map(recordOf), orderId, expected));
+
+    expect(found?.missing).toEqual([]);
+    expect(found?.orphans.map((span) => span.name)).toEqual(['POST /orders']);
+    expect(found?.strays).toEqual([]);
+    const request = found!.spans.find((span) => span.name === 'POST /orders')!;
+    expect(request.attributes).toMatchObject({ 'http.route': '/orders', 'http.response.status_code': 202 });
+
+    // Each projection's write links to its round, a span of its own that links back to the order's trace.
+    const all = exporter.getFinishedSpans().map(recordOf);
+    for (const write of found!.spans.filter((span) => span.name.startsWith('write '))) {
+      const round = all.find((span) => write.links.some((link) => link.spanId === span.spanId));
+      expect(round?.name).toBe(`${write.name.slice('write '.length)} round`);
+      expect(round?.links.some((link) => link.traceId === found!.traceId)).toBe(true);
+    }
+  });
+});
