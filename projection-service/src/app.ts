@@ -2,19 +2,25 @@ import {
   createApp,
   finishApp,
   HttpProblem,
-  projectionNames,
-  ROLES,
-  Text,
   type Logger,
-  type ProjectionName,
   type AccessOptions,
   type AuditLog,
   type ReadinessChecks,
   type ServiceMetrics,
 } from '@order-engine/shared';
 import type { Express } from 'express';
-import { z } from 'zod';
 import type { DeadLetters } from './admin/dead-letters.js';
+import {
+  AuditQuery,
+  JobParams,
+  LetterParams,
+  ListQuery,
+  NameParams,
+  projectionApi,
+  RebuildBody,
+  RebuildQuery,
+  type RebuildJobView,
+} from './admin/projection-api.js';
 import type { ProjectionStatus } from './admin/projection-status.js';
 import type { RebuildJob } from './rebuild/jobs.js';
 import { etaSeconds } from './rebuild/progress.js';
@@ -34,38 +40,11 @@ export interface ProjectionAppDeps {
   readyTimeoutMs?: number;
 }
 
-const Name = z.object({ name: z.enum(projectionNames as [ProjectionName, ...ProjectionName[]]) });
-const JobParams = Name.extend({ jobId: z.uuid() });
-const LetterParams = Name.extend({ id: z.string().regex(/^[1-9]\d{0,17}$/, 'a dead letter id') });
-const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
-const RebuildQuery = z.object({ verify: flag.optional() });
-const RebuildBody = z.object({ verify: z.boolean().optional() }).optional();
-const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(100) });
-const AuditQuery = ListQuery.extend({
-  actor: Text(200).optional(),
-  role: z.enum(ROLES).optional(),
-  outcome: z.enum(['done', 'refused', 'failed', 'aborted']).optional(),
-  service: Text(100).optional(),
-  method: z.enum(['GET', 'POST', 'DELETE']).optional(),
-  route: Text(200).optional(),
-  since: z.iso
-    .datetime({ offset: true })
-    .transform((at) => new Date(at))
-    .optional(),
-  until: z.iso
-    .datetime({ offset: true })
-    .transform((at) => new Date(at))
-    .optional(),
-  before: z
-    .string()
-    .regex(/^[1-9]\d{0,17}$/, 'an entry id')
-    .optional(),
-}).strict();
 const stringQuery = (query: object) =>
   Object.fromEntries(Object.entries(query).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 
 /** A job as the API shows it: progress with its rate and ETA, and the result (verify report) once done. */
-export const jobView = (job: RebuildJob) => ({
+export const jobView = (job: RebuildJob): RebuildJobView => ({
   jobId: job.id,
   projection: job.projection,
   status: job.status,
@@ -93,6 +72,7 @@ export function createProjectionApp(deps: ProjectionAppDeps): Express {
     audit: deps.audit,
     logger: deps.logger,
     metrics: deps.metrics,
+    api: projectionApi(),
   });
 
   app.get('/projections', async (_req, res) => {
@@ -101,8 +81,8 @@ export function createProjectionApp(deps: ProjectionAppDeps): Express {
 
   // 202: the rebuild runs in the background; poll the Location for its progress.
   app.post('/projections/:name/rebuild', async (req, res) => {
-    const { name } = Name.parse(req.params);
-    const verify = RebuildQuery.parse(req.query).verify ?? RebuildBody.parse(req.body)?.verify ?? false;
+    const { name } = NameParams.parse(req.params);
+    const verify = RebuildQuery.parse(req.query).verify ?? RebuildBody.optional().parse(req.body)?.verify ?? false;
     const { job, resumed } = await rebuilds.request(name, { verify });
     const location = `/projections/${name}/rebuilds/${job.id}`;
     res
@@ -120,7 +100,7 @@ export function createProjectionApp(deps: ProjectionAppDeps): Express {
   });
 
   app.get('/projections/:name/dead-letters', async (req, res) => {
-    const { name } = Name.parse(req.params);
+    const { name } = NameParams.parse(req.params);
     const { limit } = ListQuery.parse(req.query);
     res.json({ items: await deadLetters.list(name, limit) });
   });

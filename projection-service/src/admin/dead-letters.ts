@@ -10,6 +10,7 @@ import {
   type RecordedDomainEvent,
   type Sql,
 } from '@order-engine/shared';
+import { z } from 'zod';
 import type { Projection } from '../projections/projection.js';
 import { lockCheckpointRows } from '../registry/registry.js';
 import { isInfrastructureFailure } from '../runner/failures.js';
@@ -27,16 +28,20 @@ export class DeadLetterEventMissing extends DomainError {
   }
 }
 
-export interface DeadLetterView {
-  id: string;
-  /** The version's schema the letter belongs to (the live one, or a rebuild's). */
-  schema: string;
-  eventId: string;
-  position: string;
-  eventType: string;
-  error: string;
-  failedAt: string;
-}
+export const DeadLetterView = z
+  .object({
+    id: z.string(),
+    schema: z
+      .string()
+      .meta({ description: "The version's schema the letter belongs to (the live one, or a rebuild's)." }),
+    eventId: z.string(),
+    position: z.string(),
+    eventType: z.string(),
+    error: z.string(),
+    failedAt: z.string(),
+  })
+  .meta({ id: 'DeadLetter' });
+export type DeadLetterView = z.infer<typeof DeadLetterView>;
 
 export type RetryOutcome = { retried: true; resolved: string[]; streamId: string } | { retried: false; error: string };
 

@@ -6,6 +6,7 @@ import {
   type EventStore,
   type SqlExecutor,
 } from '@order-engine/shared';
+import { z } from 'zod';
 import type { Projection } from '../projections/projection.js';
 import { jobTable, type RebuildJob } from '../rebuild/jobs.js';
 import { etaSeconds } from '../rebuild/progress.js';
@@ -14,42 +15,45 @@ import { etaSeconds } from '../rebuild/progress.js';
 // rebuild has come. Read from the database (registry, checkpoints, job table), not from this process's runners, so
 // it is right whichever processes run the workers and the rebuild.
 
-export interface RebuildProgress {
-  jobId: string;
-  targetVersion: number;
-  schema: string;
-  verify: boolean;
-  /** Positions of `$all` replayed into the new version, and up to the head. */
-  eventsDone: number;
-  eventsTotal: number;
-  eventsPerSecond: number;
-  /** Null until a rate is known. */
-  etaSeconds: number | null;
-  startedAt: string;
-  heartbeatAt: string;
-  /** The process running it stopped beating: the next POST, or any projection service's start, resumes it. */
-  stale: boolean;
-}
+const Position = z.string().regex(/^\d+$/).meta({ description: 'A position of `$all` (decimal: positions are int8).' });
 
-export interface ProjectionStatus {
-  name: string;
-  /** The live version: the one queries read. */
-  version: number;
-  schema: string;
-  status: 'live' | 'rebuilding';
-  /** Present while status is rebuilding. */
-  rebuild?: RebuildProgress;
-  /** Every event up to this position is applied (decimal string: positions are int8). */
-  checkpoint: string;
-  headPosition: string;
-  /** Positions between checkpoint and head (a failed append's unused position counts too). */
-  lagEvents: number;
-  /**
-   * Age of the oldest event not yet applied: it grows while the projection is behind, even when no event arrives. 0
-   * when caught up.
-   */
-  lagSeconds: number;
-}
+export const RebuildProgress = z.object({
+  jobId: z.uuid(),
+  targetVersion: z.int(),
+  schema: z.string(),
+  verify: z.boolean(),
+  /** Positions of `$all` replayed into the new version, and up to the head. */
+  eventsDone: z.number(),
+  eventsTotal: z.number(),
+  eventsPerSecond: z.number(),
+  etaSeconds: z.number().nullable().meta({ description: 'Null until a rate is known.' }),
+  startedAt: z.string(),
+  heartbeatAt: z.string(),
+  stale: z.boolean().meta({
+    description: 'The process running it stopped beating: the next POST, or any projection service start, resumes it.',
+  }),
+});
+export type RebuildProgress = z.infer<typeof RebuildProgress>;
+
+export const ProjectionStatus = z
+  .object({
+    name: z.string(),
+    version: z.int().meta({ description: 'The live version: the one queries read.' }),
+    schema: z.string(),
+    status: z.enum(['live', 'rebuilding']),
+    rebuild: RebuildProgress.optional().meta({ description: 'Present while status is rebuilding.' }),
+    checkpoint: Position.meta({ description: 'Every event up to this position is applied.' }),
+    headPosition: Position,
+    lagEvents: z
+      .number()
+      .meta({ description: "Positions between checkpoint and head (a failed append's unused position counts too)." }),
+    lagSeconds: z.number().meta({
+      description:
+        'Age of the oldest event not yet applied (0 when caught up): it grows while the projection is behind.',
+    }),
+  })
+  .meta({ id: 'ProjectionStatus' });
+export type ProjectionStatus = z.infer<typeof ProjectionStatus>;
 
 export interface StatusSources {
   sql: SqlExecutor;

@@ -1,10 +1,21 @@
 import type { ProjectionName, SqlExecutor } from '@order-engine/shared';
+import { z } from 'zod';
+import { VerifyReport } from './verify.js';
 
 // The rebuild_jobs table: one row per rebuild, visible to every projection-service instance on the database. A unique
 // partial index allows one running job per projection; its heartbeat tells a live job from one whose process died.
 // Every write of a running job names its owner, so a process that lost its job to a takeover can no longer move it.
 
 export type JobStatus = 'running' | 'done' | 'failed';
+
+/** What a finished job's result column holds: the switch, and the verify report when one was asked for. */
+export const RebuildResult = z.object({
+  fromVersion: z.int(),
+  toVersion: z.int(),
+  switchedAt: z.string(),
+  verify: VerifyReport.optional(),
+});
+export type RebuildResult = z.infer<typeof RebuildResult>;
 
 export interface RebuildJob {
   id: string;
@@ -22,7 +33,7 @@ export interface RebuildJob {
   finishedAt: string | null;
   /** True when a running job's heartbeat is older than the stale limit: its process is gone, the job can be resumed. */
   stale: boolean;
-  result: unknown;
+  result: RebuildResult | null;
   error: string | null;
 }
 
@@ -52,7 +63,7 @@ const toJob = (row: JobRow): RebuildJob => ({
   heartbeatAt: row.heartbeat_at as string,
   finishedAt: (row.finished_at as string | null) ?? null,
   stale: row.stale as boolean,
-  result: row.result ?? null,
+  result: (row.result ?? null) as RebuildResult | null,
   error: (row.error as string | null) ?? null,
 });
 
@@ -84,7 +95,7 @@ export interface JobTable {
     progress?: { eventsDone: number; eventsTotal: number; eventsPerSecond: number },
   ): Promise<boolean>;
   /** Marks a running job done inside the switch transaction; false when the owner lost it. */
-  finish(tx: SqlExecutor, id: string, owner: string, result: unknown, eventsDone: number): Promise<boolean>;
+  finish(tx: SqlExecutor, id: string, owner: string, result: RebuildResult, eventsDone: number): Promise<boolean>;
   fail(id: string, owner: string, error: string): Promise<boolean>;
   /** Lets another process resume the job at once, rather than after the stale limit (a clean shutdown). */
   release(id: string, owner: string): Promise<void>;

@@ -1,4 +1,5 @@
 import { assertIdentifier, type GlobalPosition, type SqlExecutor } from '@order-engine/shared';
+import { z } from 'zod';
 import type { ProjectionTable } from '../projections/projection.js';
 
 // `--verify`: the rebuilt tables against the live ones, row by row, at one position of `$all`. The switch runs it in
@@ -6,39 +7,38 @@ import type { ProjectionTable } from '../projections/projection.js';
 // version brought to exactly that checkpoint, so any difference is a real one: the live rows drifted (a bug since
 // fixed, a lost write) or the projection's code now folds differently.
 
-export interface RowDifference {
-  /** The row's primary key. */
-  key: Record<string, unknown>;
-  /** The row as the live version holds it; null when it has no such row. */
-  live: unknown;
-  rebuilt: unknown;
-}
+export const RowDifference = z.object({
+  key: z.record(z.string(), z.unknown()).meta({ description: "The row's primary key." }),
+  live: z.unknown().meta({ description: 'The row as the live version holds it; null when it has no such row.' }),
+  rebuilt: z.unknown(),
+});
+export type RowDifference = z.infer<typeof RowDifference>;
 
-export interface TableComparison {
-  table: string;
-  liveRows: number;
-  rebuiltRows: number;
-  differing: number;
-  /**
-   * Rows the live version changed past the comparison position (only on Kafka, where partitions stand at different
-   * positions): not compared, since the rebuilt version has not seen those events yet.
-   */
-  inFlight: number;
-  /** The first differing rows, by key. */
-  samples: RowDifference[];
-}
+export const TableComparison = z.object({
+  table: z.string(),
+  liveRows: z.number(),
+  rebuiltRows: z.number(),
+  differing: z.number(),
+  // Only on Kafka, where partitions stand at different positions: the rebuilt version has not seen those events yet.
+  inFlight: z
+    .number()
+    .meta({ description: 'Rows the live version changed past the comparison position: not compared.' }),
+  samples: z.array(RowDifference).meta({ description: 'The first differing rows, by key.' }),
+});
+export type TableComparison = z.infer<typeof TableComparison>;
 
-export interface VerifyReport {
-  /** The position both versions had applied every event up to when they were compared. */
-  position: string;
-  /**
-   * False when the live version stood at different positions per partition: rows of tables without a position column
-   * may then differ in flight.
-   */
-  exact: boolean;
-  identical: boolean;
-  tables: TableComparison[];
-}
+export const VerifyReport = z
+  .object({
+    position: z.string().meta({ description: 'The position both versions had applied every event up to.' }),
+    exact: z.boolean().meta({
+      description:
+        'False when the live version stood at different positions per partition (rows may differ in flight).',
+    }),
+    identical: z.boolean(),
+    tables: z.array(TableComparison),
+  })
+  .meta({ id: 'VerifyReport' });
+export type VerifyReport = z.infer<typeof VerifyReport>;
 
 export interface CompareOptions {
   liveSchema: string;

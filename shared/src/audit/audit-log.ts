@@ -1,4 +1,5 @@
-import type { Role } from '../auth/identity.js';
+import { z } from 'zod';
+import { ROLES, type Role } from '../auth/identity.js';
 import type { Logger } from '../logging/logger.js';
 import { assertIdentifier, type Sql, type SqlExecutor } from '../sql/sql.js';
 
@@ -6,31 +7,28 @@ import { assertIdentifier, type Sql, type SqlExecutor } from '../sql/sql.js';
 // refused and every credential that failed, written by all three services into one table of the read database, and
 // paged through by GET /audit. Append-only: nothing in the engine updates or deletes an entry.
 
-export type AuditOutcome = 'done' | 'refused' | 'failed' | 'aborted';
+export const AuditOutcome = z.enum(['done', 'refused', 'failed', 'aborted']);
+export type AuditOutcome = z.infer<typeof AuditOutcome>;
 
-export interface AuditEntry {
-  /** Increasing: the newest entry has the highest id. */
-  id: string;
-  at: string;
-  service: string;
-  /** The identity's name, or `unknown` when its credentials failed. */
-  actor: string;
-  role: Role | null;
-  /** Whom an operator said it acted for (X-Actor). */
-  onBehalfOf: string | null;
-  method: string;
-  /** The policy table's route (`/products/:sku/price`): what was asked for. */
-  route: string;
-  /** The URL as sent, query included: on what. */
-  path: string;
-  /** The answer's status; 499 when the caller hung up before it. */
-  status: number;
-  outcome: AuditOutcome;
-  /** The problem answer's detail, when there was one. */
-  detail: string | null;
-  address: string;
-  correlationId: string | null;
-}
+export const AuditEntry = z
+  .object({
+    id: z.string().meta({ description: 'Increasing: the newest entry has the highest id.' }),
+    at: z.string(),
+    service: z.string(),
+    actor: z.string().meta({ description: "The identity's name, or `unknown` when its credentials failed." }),
+    role: z.enum(ROLES).nullable(),
+    onBehalfOf: z.string().nullable().meta({ description: 'Whom an operator said it acted for (X-Actor).' }),
+    method: z.string(),
+    route: z.string().meta({ description: "The policy table's route (`/products/:sku/price`): what was asked for." }),
+    path: z.string().meta({ description: 'The URL as sent, query included: on what.' }),
+    status: z.int().meta({ description: "The answer's status; 499 when the caller hung up before it." }),
+    outcome: AuditOutcome,
+    detail: z.string().nullable().meta({ description: "The problem answer's detail, when there was one." }),
+    address: z.string(),
+    correlationId: z.string().nullable(),
+  })
+  .meta({ id: 'AuditEntry' });
+export type AuditEntry = z.infer<typeof AuditEntry>;
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at' | 'outcome'>;
 
