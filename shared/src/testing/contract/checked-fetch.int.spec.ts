@@ -132,6 +132,11 @@ describe('contractCheck', () => {
       check.uninstall();
     }
     expect(globalThis.fetch).toBe(raw);
+    check.install();
+    const over = contractCheck(); // made over an installed check: sends with the raw fetch, not through the other check
+    check.uninstall();
+    await over.fetch(`${api}/orders/${orderId}/pay`, { method: 'POST' });
+    expect(await over.takeViolations()).toHaveLength(1);
     expect(await check.takeViolations()).toEqual([
       'POST /orders/{id}/pay 418: status not documented (documented: 200, 204)',
     ]);

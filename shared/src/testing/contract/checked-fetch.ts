@@ -36,8 +36,12 @@ interface Pending {
   stop(): void;
 }
 
+// A checked fetch keeps its raw one here, so that a check made over another (a file whose afterAll never ran) checks once.
+const RAW = Symbol('raw fetch');
+type Wrapped = typeof fetch & { [RAW]?: typeof fetch };
+
 export function contractCheck(options: ContractCheckOptions = {}): ContractCheck {
-  const rawFetch = options.rawFetch ?? globalThis.fetch;
+  const rawFetch = options.rawFetch ?? (globalThis.fetch as Wrapped)[RAW] ?? globalThis.fetch;
   const specPath = options.specPath ?? '/openapi.json';
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
   // An origin's description: null once it is known to have none, a promise while it is asked.
@@ -96,6 +100,7 @@ export function contractCheck(options: ContractCheckOptions = {}): ContractCheck
     pending.add(entry);
     return tap?.response ?? response;
   };
+  (checkedFetch as Wrapped)[RAW] = rawFetch;
 
   return {
     fetch: checkedFetch,
