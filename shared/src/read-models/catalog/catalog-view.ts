@@ -1,24 +1,31 @@
+import { z } from 'zod';
+import { Sku } from '../../domain/ids.js';
+import { Cents, Currency } from '../../domain/money.js';
 import { entityCacheKey } from '../cache-keys.js';
 
-// What the query API answers for a product, and what the cache holds (version = the stream revision applied).
+// What the query API answers for a product, and what the cache holds (version = the stream revision applied). The
+// schema is the API description's; the type is inferred from it.
 
-export type ProductStatus = 'active' | 'discontinued';
+export const ProductStatus = z.enum(['active', 'discontinued']);
+export type ProductStatus = z.infer<typeof ProductStatus>;
 
-export interface ProductView {
-  sku: string;
-  name: string;
-  category: string;
-  priceCents: number;
-  currency: string;
-  onHand: number;
-  /** Reserved for orders. */
-  reserved: number;
-  /** Held by operators (stock holds). */
-  held: number;
-  /** on hand − reserved − held */
-  available: number;
-  status: ProductStatus;
-  revision: number;
-}
+const stock = (description: string) => z.int().min(0).meta({ description });
+
+export const ProductView = z
+  .object({
+    sku: Sku,
+    name: z.string(),
+    category: z.string(),
+    priceCents: Cents,
+    currency: Currency,
+    onHand: stock('Units in stock.'),
+    reserved: stock('Reserved for orders.'),
+    held: stock('Held by operators (stock holds).'),
+    available: stock('on hand − reserved − held: what orders and holds can still take.'),
+    status: ProductStatus,
+    revision: z.int().min(0).meta({ description: "The revision of the product's stream the view reflects." }),
+  })
+  .meta({ id: 'ProductView', description: 'A product of the catalog, with its stock.' });
+export type ProductView = z.infer<typeof ProductView>;
 
 export const productCacheKey = entityCacheKey('product');

@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../../sql/sql.js';
 import { salesDayColumns, salesDayViewFromRow } from './sales-codec.js';
-import type { SalesDayView } from './sales-view.js';
+import type { SalesDayView, SalesReport, SalesTotal } from './sales-view.js';
 
 // The query side of sales: units and revenue per UTC day, sku and currency, from paid orders.
 
@@ -9,20 +9,6 @@ export interface SalesRange {
   from: string;
   to: string;
   sku?: string;
-}
-
-export interface SalesTotal {
-  currency: string;
-  units: number;
-  revenueCents: number;
-}
-
-export interface SalesReport {
-  from: string;
-  to: string;
-  days: SalesDayView[];
-  /** Per currency: amounts in different currencies are never added up. */
-  totals: SalesTotal[];
 }
 
 export interface SalesReads {
