@@ -35,6 +35,7 @@ import { readYourWrites } from './consistency/read-your-writes.js';
 import { ordersRoutes } from './orders/orders-routes.js';
 import { statsRoutes } from './stats/stats-routes.js';
 import { historyRoutes } from './history/index.js';
+import { queryApi } from './query-api.js';
 
 export const QUERY_SERVICE = 'query-service';
 
@@ -165,6 +166,7 @@ export function createQueryService(options: QueryServiceOptions): QueryService {
     ready,
     readyTimeoutMs: options.readyTimeoutMs,
     access: options.access,
+    api: queryApi(),
   });
   const readEntity = entityReads(cached, consistency);
   app.use(entityRoutes(entityReadRoutes, { readDb, schemaOf, readEntity }));

@@ -1,22 +1,11 @@
 import { Sku } from '@order-engine/shared';
 import { productCacheKey, productReads, type ProductReads } from '@order-engine/shared/read-models/catalog';
 import { Router } from 'express';
-import { z } from 'zod';
 import { entityRoute } from '../consistency/entity-route.js';
 import type { ReadYourWrites } from '../consistency/read-your-writes.js';
 import { waitForRequestedPosition } from '../consistency/read-position-headers.js';
-import { cursorParam, toPage } from '../input/cursor.js';
-import { booleanParam, limitParam, textParam } from '../input/params.js';
-
-const ProductCursor = z.object({ sku: Sku });
-
-const ListProductsQuery = z.object({
-  category: textParam.optional(),
-  q: textParam.optional(),
-  inStock: booleanParam.optional(),
-  limit: limitParam,
-  cursor: cursorParam(ProductCursor).optional(),
-});
+import { toPage } from '../input/cursor.js';
+import { ListProductsQuery, productReadApi } from './catalog-api.js';
 
 export const productRoute = entityRoute({
   path: '/products/:sku',
@@ -24,6 +13,7 @@ export const productRoute = entityRoute({
   projection: 'catalog',
   cacheKey: productCacheKey,
   load: (db, schema, sku) => productReads(db, schema).bySku(sku),
+  api: productReadApi,
 });
 
 export interface CatalogRoutesOptions {

@@ -7,8 +7,9 @@ import {
   type SqlExecutor,
 } from '@order-engine/shared';
 import { Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { JSON_CONTENT_TYPE } from './cache-aside.js';
+import { entityParams, type EntityApi } from './entity-route-api.js';
 import type { ReadEntity } from './entity-read.js';
 import { minPositionOf, setReadPosition } from './read-position-headers.js';
 
@@ -30,6 +31,8 @@ export interface EntityRoute {
    * sees its own only, and another's is missing for it.
    */
   ownedBy?: 'id' | 'customerId';
+  /** What the API description says of it. */
+  api: EntityApi;
 }
 
 interface OwnedView {
@@ -52,9 +55,7 @@ export interface EntityRoutesOptions {
 export function entityRoutes(routes: readonly EntityRoute[], { readDb, schemaOf, readEntity }: EntityRoutesOptions) {
   const router = Router();
   for (const { path, id: idRule, projection, cacheKey, load, ownedBy } of routes) {
-    const param = /:(\w+)/.exec(path)?.[1];
-    if (param === undefined) throw new Error(`entity route ${path} has no id parameter`);
-    const Params = z.object({ [param]: idRule });
+    const { param, Params } = entityParams(path, idRule);
     router.get(path, async (req, res) => {
       const id = Params.parse(req.params)[param] as string;
       const customer = ownedBy && ownCustomer(res);

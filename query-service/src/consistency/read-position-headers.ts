@@ -1,5 +1,6 @@
 import { HttpProblem } from '@order-engine/shared';
 import type { Request, Response } from 'express';
+import { MinPosition } from './read-position-api.js';
 import type { ReadPosition, ReadYourWrites } from './read-your-writes.js';
 
 // The HTTP side of read-your-writes: the position a request asks for, and the one its answer reflects.
@@ -8,14 +9,11 @@ export const MIN_POSITION_HEADER = 'x-min-position';
 export const READ_POSITION_HEADER = 'X-Read-Position';
 export const STALE_HEADER = 'X-Stale';
 
-const MAX_POSITION = 2n ** 63n - 1n; // positions are int8 in PostgreSQL
-
 /** The request's X-Min-Position, if it sent one; a 400 problem when it is not a position. */
 export function minPositionOf(req: Pick<Request, 'get'>): bigint | undefined {
   const header = req.get(MIN_POSITION_HEADER);
   if (header === undefined) return undefined;
-  const position = /^\d{1,19}$/.test(header) ? BigInt(header) : undefined;
-  if (position === undefined || position > MAX_POSITION) {
+  if (!MinPosition.safeParse(header).success) {
     throw new HttpProblem(
       400,
       'invalid-min-position',
@@ -26,7 +24,7 @@ export function minPositionOf(req: Pick<Request, 'get'>): bigint | undefined {
       },
     );
   }
-  return position;
+  return BigInt(header);
 }
 
 export function setReadPosition(res: Response, { position, stale }: ReadPosition): void {

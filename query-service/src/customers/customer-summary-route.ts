@@ -1,6 +1,7 @@
 import { CustomerId } from '@order-engine/shared';
 import { customerSummaryCacheKey, customerSummaryReads } from '@order-engine/shared/read-models/customers';
 import { entityRoute } from '../consistency/entity-route.js';
+import { customerSummaryReadApi } from './customer-api.js';
 
 // GET /customers/:id/summary: a customer without orders has no summary, so the answer is 404.
 export const customerSummaryRoute = entityRoute({
@@ -10,4 +11,5 @@ export const customerSummaryRoute = entityRoute({
   cacheKey: customerSummaryCacheKey,
   load: (db, schema, customerId) => customerSummaryReads(db, schema).byCustomer(customerId),
   ownedBy: 'id',
+  api: customerSummaryReadApi,
 });

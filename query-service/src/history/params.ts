@@ -95,7 +95,10 @@ export const streamIdParam = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a stream id such as order-o-1 or product-lamp');
 
-export const formatParam = z.enum(['ndjson', 'csv']).default('ndjson');
+export const formatParam = z
+  .enum(['ndjson', 'csv'])
+  .default('ndjson')
+  .meta({ description: 'ndjson: one JSON event per line; csv: a header row, then one row per event.' });
 export type HistoryFormat = z.infer<typeof formatParam>;
 
 /** The slice of $all an export reads. Times are a half-open range, so consecutive ranges tile history exactly. */
@@ -123,36 +126,43 @@ const orderedTimes = (range: { from?: Date; to?: Date }, ctx: z.RefinementCtx) =
   }
 };
 
-/** GET /history/events. Strict: a misspelt filter is a 400, not a silently larger export. */
-export const EventsQuery = z
-  .strictObject({
-    type: typesParam.optional(),
-    stream: streamPrefixParam.optional(),
-    from: instantParam.optional(),
-    to: instantParam.optional(),
-    after: positionParam.optional(),
-    limit: exportLimitParam.optional(),
-    format: formatParam,
-  })
-  .superRefine(orderedTimes)
-  .transform(({ type, stream, format, ...range }): EventsRange & { format: HistoryFormat } => ({
+/** GET /history/events, its fields as the API description tells them. Strict: a misspelt filter is a 400. */
+export const EventsFilters = z.strictObject({
+  type: typesParam.optional().meta({ description: 'Only these event types: repeated, or comma-separated.' }),
+  stream: streamPrefixParam.optional().meta({ description: 'Only streams whose id starts with this (`order-`).' }),
+  from: instantParam.optional().meta({ description: `Recorded at or after this time: ${instantHint}.` }),
+  to: instantParam.optional().meta({ description: `Recorded before this time (exclusive): ${instantHint}.` }),
+  after: positionParam.optional().meta({ description: 'Only positions after this one: resume an export.' }),
+  limit: exportLimitParam.optional().meta({ description: 'At most this many events.' }),
+  format: formatParam,
+});
+
+/** GET /history/events: a misspelt filter is a 400, not a silently larger export. */
+export const EventsQuery = EventsFilters.superRefine(orderedTimes).transform(
+  ({ type, stream, format, ...range }): EventsRange & { format: HistoryFormat } => ({
     ...range,
     types: type,
     streamPrefix: stream,
     format,
-  }));
+  }),
+);
 
 export const StreamQuery = z.strictObject({ format: formatParam });
 
 /** Which point of an entity's history: a time, a revision, or (neither) now. */
 export type PointInHistory = { at: Date } | { revision: number } | { latest: true };
 
-export const PointQuery = z
-  .strictObject({ at: instantParam.optional(), revision: revisionParam.optional() })
-  .superRefine((query, ctx) => {
-    if (query.at && query.revision !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['revision'], message: 'give at or revision, not both' });
-  })
-  .transform(({ at, revision }): PointInHistory =>
-    at ? { at } : revision !== undefined ? { revision } : { latest: true },
-  );
+/** Time travel's fields, as the API description tells them; one of the two at most. */
+export const PointFields = z.strictObject({
+  at: instantParam
+    .optional()
+    .meta({ description: `As it was at this time (the events recorded by then): ${instantHint}.` }),
+  revision: revisionParam.optional().meta({ description: 'As it was after the event of this revision.' }),
+});
+
+export const PointQuery = PointFields.superRefine((query, ctx) => {
+  if (query.at && query.revision !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['revision'], message: 'give at or revision, not both' });
+}).transform(({ at, revision }): PointInHistory =>
+  at ? { at } : revision !== undefined ? { revision } : { latest: true },
+);

@@ -1,16 +1,9 @@
-import { HttpProblem, OrderId, Sku, type EventStore, type Logger, type RecordedEvent } from '@order-engine/shared';
+import { HttpProblem, type EventStore, type Logger, type RecordedEvent } from '@order-engine/shared';
 import { Router, type Response } from 'express';
-import { z } from 'zod';
 import { DEFAULT_PAGE_SIZE, pagesOfAll, pagesOfStream, startPages } from './event-pages.js';
 import { eventFormats } from './formats.js';
-import {
-  EventsQuery,
-  PointQuery,
-  StreamQuery,
-  streamIdParam,
-  type HistoryFormat,
-  type PointInHistory,
-} from './params.js';
+import { OrderParams, ProductParams, StreamParams } from './history-api.js';
+import { EventsQuery, PointQuery, StreamQuery, type HistoryFormat, type PointInHistory } from './params.js';
 import { orderAt, productAt, type EntityAt, type TimeTravel } from './time-travel.js';
 import { writeEvents } from './write-events.js';
 
@@ -39,7 +32,7 @@ export function historyRoutes({ eventStore, logger, pageSize = DEFAULT_PAGE_SIZE
   });
 
   router.get('/history/streams/:streamId', async (req, res) => {
-    const { streamId } = z.object({ streamId: streamIdParam }).parse(req.params);
+    const { streamId } = StreamParams.parse(req.params);
     const { format } = StreamQuery.parse(req.query);
     const { empty, pages } = await startPages(pagesOfStream(eventStore, streamId, pageSize));
     if (empty) throw new HttpProblem(404, 'not-found', 'Not Found', `stream ${streamId} has no events`);
@@ -47,13 +40,13 @@ export function historyRoutes({ eventStore, logger, pageSize = DEFAULT_PAGE_SIZE
   });
 
   router.get('/history/orders/:orderId', async (req, res) => {
-    const { orderId } = z.object({ orderId: OrderId }).parse(req.params);
+    const { orderId } = OrderParams.parse(req.params);
     const point = PointQuery.parse(req.query);
     res.json(found(await orderAt(eventStore, orderId, point), `order ${orderId}`, point));
   });
 
   router.get('/history/products/:sku', async (req, res) => {
-    const { sku } = z.object({ sku: Sku }).parse(req.params);
+    const { sku } = ProductParams.parse(req.params);
     const point = PointQuery.parse(req.query);
     res.json(found(await productAt(eventStore, sku, point), `product ${sku}`, point));
   });

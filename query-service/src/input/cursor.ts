@@ -8,6 +8,18 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** A page's schema in the API description, named `id` there. */
+export const pageOf = (item: z.ZodType, id: string) =>
+  z
+    .object({
+      items: z.array(item),
+      nextCursor: z
+        .string()
+        .nullable()
+        .meta({ description: 'Send it as `cursor` for the next page; null on the last page.' }),
+    })
+    .meta({ id });
+
 const MAX_CURSOR_LENGTH = 512;
 
 export const encodeCursor = (key: object): string => Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
@@ -28,6 +40,12 @@ export function cursorParam<K extends z.ZodType>(key: K) {
       return parsed.data;
     });
 }
+
+/** The cursor query parameter of a paged route. */
+export const pageCursor = <K extends z.ZodType>(key: K) =>
+  cursorParam(key)
+    .optional()
+    .meta({ description: "The previous page's nextCursor (opaque); none for the first page." });
 
 function decode(text: string): unknown {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;

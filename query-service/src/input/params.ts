@@ -13,7 +13,8 @@ export const limitParam = z
   .regex(/^\d{1,4}$/, `an integer from 1 to ${MAX_LIMIT}`)
   .transform(Number)
   .pipe(z.number().int().min(1).max(MAX_LIMIT))
-  .default(DEFAULT_LIMIT);
+  .default(DEFAULT_LIMIT)
+  .meta({ description: `Items per page: 1 to ${MAX_LIMIT}, default ${DEFAULT_LIMIT}.` });
 
 /** Free text for filters: the same rule as the commands' text, so nothing PostgreSQL refuses reaches a query. */
 export const textParam = Text(200);

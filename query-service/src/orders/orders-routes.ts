@@ -1,12 +1,11 @@
-import { CustomerId, OrderId, ownCustomer } from '@order-engine/shared';
+import { OrderId, ownCustomer } from '@order-engine/shared';
 import { orderCacheKey, orderReads, type OrderReads } from '@order-engine/shared/read-models/orders';
 import { Router } from 'express';
-import { z } from 'zod';
 import { entityRoute } from '../consistency/entity-route.js';
 import type { ReadYourWrites } from '../consistency/read-your-writes.js';
 import { waitForRequestedPosition } from '../consistency/read-position-headers.js';
-import { cursorParam, toPage } from '../input/cursor.js';
-import { isoInstantMicros, limitParam } from '../input/params.js';
+import { toPage } from '../input/cursor.js';
+import { CustomerOrdersQuery, CustomerParams, orderReadApi } from './orders-api.js';
 
 export const orderRoute = entityRoute({
   path: '/orders/:id',
@@ -15,14 +14,7 @@ export const orderRoute = entityRoute({
   cacheKey: orderCacheKey,
   load: (db, schema, orderId) => orderReads(db, schema).byId(orderId),
   ownedBy: 'customerId',
-});
-
-const CustomerParams = z.object({ id: CustomerId });
-
-const CustomerOrdersCursor = z.object({ placedAt: isoInstantMicros, orderId: OrderId });
-const CustomerOrdersQuery = z.object({
-  limit: limitParam,
-  cursor: cursorParam(CustomerOrdersCursor).optional(),
+  api: orderReadApi,
 });
 
 export interface OrdersRoutesOptions {
