@@ -1,7 +1,7 @@
 import { context, SpanKind } from '@opentelemetry/api';
 import {
   DomainError,
-  attr,
+  spanAttr,
   inSpan,
   orderStream,
   productStream,
@@ -23,7 +23,7 @@ function inCommandSpan<R extends { events: readonly unknown[]; position: GlobalP
   metadata: EventMetadata | undefined,
   run: Run<R>,
 ): Promise<R> {
-  const attributes = { [attr.commandType]: type, [attr.streamId]: streamId };
+  const attributes = { [spanAttr.commandType]: type, [spanAttr.streamId]: streamId };
   // A refusal is the command's answer (a 4xx), not a failure of the engine.
   const expected = (error: unknown) => error instanceof DomainError;
   return inSpan(
@@ -33,7 +33,7 @@ function inCommandSpan<R extends { events: readonly unknown[]; position: GlobalP
     async (span) => {
       if (!span.isRecording()) return run(metadata);
       const result = await run(withTrace(metadata ?? {}, span));
-      span.setAttributes({ [attr.events]: result.events.length, [attr.position]: result.position.toString() });
+      span.setAttributes({ [spanAttr.events]: result.events.length, [spanAttr.position]: result.position.toString() });
       return result;
     },
   );

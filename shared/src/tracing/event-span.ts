@@ -2,7 +2,7 @@ import { context, isSpanContextValid, SpanKind, trace } from '@opentelemetry/api
 import type { RecordedEvent } from '../event-store/event-store.js';
 import { eventContext } from './event-trace.js';
 import { inSpan } from './in-span.js';
-import { attr } from './tracer.js';
+import { spanAttr } from './tracer.js';
 
 /**
  * Runs the handling of one event (a reactor's) in a span `<name> <type>` under the trace context the event carries,
@@ -15,9 +15,9 @@ export function inEventSpan<T>(name: string, event: RecordedEvent, work: () => P
   const round = trace.getSpanContext(current);
   const links = parent && round && isSpanContextValid(round) ? [{ context: round }] : undefined;
   const attributes = {
-    [attr.eventType]: event.type,
-    [attr.streamId]: event.streamId,
-    [attr.position]: event.position.toString(),
+    [spanAttr.eventType]: event.type,
+    [spanAttr.streamId]: event.streamId,
+    [spanAttr.position]: event.position.toString(),
   };
   return inSpan(`${name} ${event.type}`, { kind: SpanKind.CONSUMER, attributes, links }, parent ?? current, work);
 }

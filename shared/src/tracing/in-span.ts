@@ -1,5 +1,5 @@
 import { context, SpanStatusCode, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
-import { attr, tracer } from './tracer.js';
+import { spanAttr, tracer } from './tracer.js';
 
 export interface InSpanOptions extends SpanOptions {
   /** Errors that are an answer, not a failure (a domain refusal): noted on the span, its status left unset. */
@@ -31,7 +31,7 @@ export async function inSpan<T>(
 /** Marks the span failed by error; an expected error is only named (attribute `order_engine.refused`). */
 export function failed(span: Span, error: unknown, expected = false): void {
   if (expected) {
-    span.setAttribute(attr.refused, (error as Error | undefined)?.name ?? 'Error');
+    span.setAttribute(spanAttr.refused, (error as Error | undefined)?.name ?? 'Error');
     return;
   }
   span.recordException(error instanceof Error ? error : String(error));

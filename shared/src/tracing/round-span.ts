@@ -2,7 +2,7 @@ import { ROOT_CONTEXT, SpanKind, trace, type Link } from '@opentelemetry/api';
 import type { EventMetadata, RecordedEvent } from '../event-store/event-store.js';
 import { inSpan } from './in-span.js';
 import { contextOf } from './trace-carrier.js';
-import { attr } from './tracer.js';
+import { spanAttr } from './tracer.js';
 
 /** Links a round's span holds at most: one per distinct trace context of its events, the first ones. */
 export const MAX_ROUND_LINKS = 64;
@@ -19,7 +19,11 @@ export function inRoundSpan<T>(
 ): Promise<T> {
   return inSpan(
     `${processor} round`,
-    { root: true, kind: SpanKind.INTERNAL, attributes: { [attr.processor]: processor, [attr.events]: events.length } },
+    {
+      root: true,
+      kind: SpanKind.INTERNAL,
+      attributes: { [spanAttr.processor]: processor, [spanAttr.events]: events.length },
+    },
     ROOT_CONTEXT,
     (span) => {
       if (span.isRecording()) span.addLinks(linksOf(events));

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../event-store/event-store.js';
 import { failed } from './in-span.js';
 import { retraced } from './event-trace.js';
 import { carrierOf, contextOf, type TraceCarrier } from './trace-carrier.js';
-import { attr, tracer } from './tracer.js';
+import { spanAttr, tracer } from './tracer.js';
 
 /**
  * The spans of one piece of work done for many events at once (a Kafka send, a receive, a projection's write): one
@@ -65,7 +65,7 @@ export function spansPerTrace(
     end(error) {
       for (const { span, events: count } of byParent.values()) {
         if (!span.isRecording()) continue;
-        span.setAttribute(attr.events, count);
+        span.setAttribute(spanAttr.events, count);
         if (error !== undefined) failed(span, error);
         span.end();
       }

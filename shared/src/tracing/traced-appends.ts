@@ -4,7 +4,7 @@ import type { EventStore } from '../event-store/event-store.js';
 import { inSpan } from './in-span.js';
 import { linksOf } from './round-span.js';
 import { contextOf } from './trace-carrier.js';
-import { attr } from './tracer.js';
+import { spanAttr } from './tracer.js';
 
 /**
  * The store with each append in a span `append`, a child of the trace its first event carries (the command that
@@ -16,13 +16,13 @@ export function tracedAppends(store: EventStore): EventStore {
     append: (streamId, events, options) => {
       const first = events[0]?.metadata;
       const parent = (first && contextOf(first)) ?? context.active();
-      const attributes = { [attr.streamId]: streamId, [attr.events]: events.length };
+      const attributes = { [spanAttr.streamId]: streamId, [spanAttr.events]: events.length };
       // A conflict is retried from a fresh read: an answer of the store, not its failure.
       const expected = (error: unknown) => error instanceof WrongExpectedRevision;
       return inSpan('append', { kind: SpanKind.CLIENT, attributes, expected }, parent, async (span) => {
         if (span.isRecording()) span.addLinks(linksOf(events, first?.traceparent));
         const appended = await store.append(streamId, events, options);
-        span.setAttribute(attr.position, appended.position.toString());
+        span.setAttribute(spanAttr.position, appended.position.toString());
         return appended;
       });
     },

@@ -5,7 +5,7 @@ import { trace } from '@opentelemetry/api';
 export const tracer = trace.getTracer('order-engine');
 
 /** Attribute names of the engine's own, beside OpenTelemetry's semantic conventions. */
-export const attr = {
+export const spanAttr = {
   events: 'order_engine.events',
   streamId: 'order_engine.stream_id',
   position: 'order_engine.position',
