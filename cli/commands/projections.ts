@@ -12,7 +12,7 @@ import { duration, progressBar, statusTable, verifyReport } from '../projections
 const NAMES: readonly string[] = projectionNames;
 const POLL_MS = 250;
 
-const urlOption = { url: { type: 'string' } } as const;
+const urlOption = { url: { type: 'string' }, token: { type: 'string' } } as const;
 
 /** --url, else PROJECTION_URL, else the service's default address on this machine. */
 const baseUrl = (url: string | undefined, env: CliContext['env']): string =>
@@ -21,18 +21,23 @@ const baseUrl = (url: string | undefined, env: CliContext['env']): string =>
     '',
   );
 
+/** --token, else ORDER_ENGINE_TOKEN, else OPERATOR_KEY (what `npm start` prints); none with AUTH=none. */
+const tokenOf = (token: string | undefined, env: CliContext['env']): string | undefined =>
+  token ?? env.ORDER_ENGINE_TOKEN ?? env.OPERATOR_KEY;
+
 export const command: Command = {
   summary:
     'rebuild a projection blue/green with a progress bar (--verify compares it with the live one), or show status',
   usage: `usage:
-  npm run cli -- projections rebuild <${NAMES.join('|')}> [--verify] [--url URL]
-  npm run cli -- projections status [--json] [--url URL]
+  npm run cli -- projections rebuild <${NAMES.join('|')}> [--verify] [--url URL] [--token KEY]
+  npm run cli -- projections status [--json] [--url URL] [--token KEY]
 
 rebuild writes the projection's next version beside the live one from the event store, catches up, switches readers
 to it and drops the old one, while queries go on. Progress (events done/total, events/s, ETA) goes to stderr; Ctrl-C
 stops watching, not the rebuild. --verify compares the rebuilt rows with the live ones at the switch and prints the
 differences. A rebuild of the same projection already running anywhere is refused.
-URL is the projection service (default: PROJECTION_URL, else http://127.0.0.1:$PROJECTION_PORT or :3002).`,
+URL is the projection service (default: PROJECTION_URL, else http://127.0.0.1:$PROJECTION_PORT or :3002). KEY is an
+operator's API key or JWT (default: ORDER_ENGINE_TOKEN, else OPERATOR_KEY); status also takes an analyst's.`,
   async run(args, context) {
     const [action, ...rest] = args;
     if (action === 'rebuild') return rebuild(rest, context);
@@ -53,7 +58,7 @@ async function rebuild(args: string[], context: CliContext): Promise<number> {
   if (name === undefined || !NAMES.includes(name) || extra.length > 0)
     throw new UsageError(`projections rebuild: name one projection (${NAMES.join(', ')})`);
   const url = baseUrl(values.url, context.env);
-  const api = projectionApi(url);
+  const api = projectionApi(url, { token: tokenOf(values.token, context.env) });
   const started = await api.rebuild(name, values.verify === true);
   context.stderr.write(
     `${started.resumed ? 'resuming' : 'rebuilding'} ${name} v${started.fromVersion} → ` +
@@ -93,7 +98,8 @@ async function status(args: string[], context: CliContext): Promise<number> {
     parseArgs({ args, options: { ...urlOption, json: { type: 'boolean' } }, allowPositionals: true, strict: true }),
   );
   if (positionals.length > 0) throw new UsageError('projections status takes no arguments');
-  const statuses = await projectionApi(baseUrl(values.url, context.env)).statuses();
+  const api = projectionApi(baseUrl(values.url, context.env), { token: tokenOf(values.token, context.env) });
+  const statuses = await api.statuses();
   context.stdout.write(values.json ? `${JSON.stringify(statuses, null, 2)}\n` : statusTable(statuses));
   return 0;
 }

@@ -1,58 +1,12 @@
+import { projectionClient, type Problem, type ProjectionStatus, type RebuildJob } from '@order-engine/client';
+import type { ProjectionName } from '@order-engine/shared';
 import { CliFailure } from '../command.js';
 
-// The projection service's admin API, as the CLI uses it. Every failure becomes a message the user can act on.
+// The projection service's admin API through the typed client. Every failure becomes a message the user can act on.
 
-export interface JobView {
-  jobId: string;
-  projection: string;
-  status: 'running' | 'done' | 'failed';
-  fromVersion: number;
-  targetVersion: number;
-  verify: boolean;
-  eventsDone: number;
-  eventsTotal: number;
-  eventsPerSecond: number;
-  etaSeconds: number | null;
-  startedAt: string;
-  finishedAt: string | null;
-  stale: boolean;
-  resumed?: boolean;
-  result: { verify?: VerifyView } | null;
-  error: string | null;
-}
-
-export interface VerifyView {
-  position: string;
-  exact: boolean;
-  identical: boolean;
-  tables: {
-    table: string;
-    liveRows: number;
-    rebuiltRows: number;
-    differing: number;
-    inFlight: number;
-    samples: { key: unknown; live: unknown; rebuilt: unknown }[];
-  }[];
-}
-
-export interface StatusView {
-  name: string;
-  version: number;
-  status: 'live' | 'rebuilding';
-  rebuild?: {
-    jobId: string;
-    targetVersion: number;
-    eventsDone: number;
-    eventsTotal: number;
-    eventsPerSecond: number;
-    etaSeconds: number | null;
-    stale: boolean;
-  };
-  checkpoint: string;
-  headPosition: string;
-  lagEvents: number;
-  lagSeconds: number;
-}
+export type JobView = RebuildJob & { resumed?: boolean };
+export type StatusView = ProjectionStatus;
+export type VerifyView = NonNullable<NonNullable<RebuildJob['result']>['verify']>;
 
 export interface ProjectionApi {
   rebuild(name: string, verify: boolean): Promise<JobView>;
@@ -60,17 +14,24 @@ export interface ProjectionApi {
   statuses(): Promise<StatusView[]>;
 }
 
-/** The problem a 4xx/5xx answer carries (RFC 9457 style), or its status line. */
-const problemOf = (status: number, body: unknown): string =>
-  typeof body === 'object' && body !== null && 'detail' in body
-    ? String((body as { detail: unknown }).detail)
-    : `HTTP ${status}`;
+interface Answer<T> {
+  data?: T;
+  error?: Problem;
+  response: Response;
+}
 
-export function projectionApi(baseUrl: string, signal?: AbortSignal): ProjectionApi {
-  const call = async <T>(method: string, path: string): Promise<T> => {
-    let response: Response;
+export interface ProjectionApiOptions {
+  /** An operator's or analyst's API key or JWT (a rebuild needs an operator). */
+  token?: string;
+  signal?: AbortSignal;
+}
+
+export function projectionApi(baseUrl: string, { token, signal }: ProjectionApiOptions = {}): ProjectionApi {
+  const client = projectionClient(baseUrl, { token });
+  const call = async <T>(request: () => Promise<Answer<T>>): Promise<T> => {
+    let answer: Answer<T>;
     try {
-      response = await fetch(`${baseUrl}${path}`, { method, ...(signal ? { signal } : {}) });
+      answer = await request();
     } catch (error) {
       if (signal?.aborted) throw error;
       throw new CliFailure(
@@ -79,14 +40,24 @@ export function projectionApi(baseUrl: string, signal?: AbortSignal): Projection
         { cause: error },
       );
     }
-    const text = await response.text();
-    const body: unknown = text ? JSON.parse(text) : undefined;
-    if (!response.ok) throw new CliFailure(problemOf(response.status, body));
-    return body as T;
+    if (answer.data !== undefined) return answer.data;
+    const { status } = answer.response;
+    const hint = status === 401 ? ' (give an operator key: --token or OPERATOR_KEY)' : '';
+    throw new CliFailure(`${answer.error?.detail ?? `HTTP ${status}`}${hint}`);
   };
+  const path = (name: string) => ({ name: name as ProjectionName });
   return {
-    rebuild: (name, verify) => call('POST', `/projections/${encodeURIComponent(name)}/rebuild?verify=${verify}`),
-    job: (name, jobId) => call('GET', `/projections/${encodeURIComponent(name)}/rebuilds/${encodeURIComponent(jobId)}`),
-    statuses: () => call('GET', '/projections'),
+    rebuild: (name, verify) =>
+      call(() =>
+        client.POST('/projections/{name}/rebuild', {
+          params: { path: path(name), query: { verify: verify ? 'true' : 'false' } },
+          signal,
+        }),
+      ),
+    job: (name, jobId) =>
+      call(() =>
+        client.GET('/projections/{name}/rebuilds/{jobId}', { params: { path: { ...path(name), jobId } }, signal }),
+      ),
+    statuses: () => call(() => client.GET('/projections', { signal })),
   };
 }

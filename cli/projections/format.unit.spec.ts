@@ -29,6 +29,7 @@ describe('projections command output', () => {
       {
         name: 'catalog',
         version: 2,
+        schema: 'catalog_v2',
         status: 'live',
         checkpoint: '100',
         headPosition: '100',
@@ -38,10 +39,15 @@ describe('projections command output', () => {
       {
         name: 'orders',
         version: 1,
+        schema: 'orders_v1',
         status: 'rebuilding',
         rebuild: {
           jobId: 'j',
           targetVersion: 2,
+          schema: 'orders_v2',
+          verify: false,
+          startedAt: '2026-12-06T10:00:00.000Z',
+          heartbeatAt: '2026-12-06T10:00:05.000Z',
           eventsDone: 25,
           eventsTotal: 100,
           eventsPerSecond: 5,

@@ -80,8 +80,7 @@ const exported = {
   description:
     'The events, streamed. NDJSON: one EventEnvelope per line (the schema is that of one line). CSV: a header ' +
     'row, then one row per event with the same columns, data and metadata as JSON text in their cells.',
-  body: EventEnvelope,
-  mediaType: ['application/x-ndjson', 'text/csv'],
+  bodies: { 'application/x-ndjson': EventEnvelope, 'text/csv': z.string() },
 };
 const point = {
   400:

@@ -92,19 +92,23 @@ function components(answerHeaders: Record<string, HeaderObject>) {
   const responses = Object.fromEntries(
     Object.values(allRefusals).map(({ name, description, headers }) => [name, refusal(description, headers)]),
   );
-  return { shared, refusal, headers: { ...headers, ...answerHeaders }, responses };
+  // Only the refusals some operation refers to go into the document (an unused component is a lint error).
+  const used = new Set<string>();
+  return { shared, refusal, headers: { ...headers, ...answerHeaders }, responses, used };
 }
 type Components = ReturnType<typeof components>;
 
 function responses(operation: ApiOperation, secured: boolean, shared: Components): ZodOpenApiResponsesObject {
   const answers: ZodOpenApiResponsesObject = {};
-  for (const [status, { description, body, mediaType = 'application/json', headers }] of Object.entries(
+  for (const [status, { description, body, mediaType = 'application/json', bodies, headers }] of Object.entries(
     operation.answers,
   )) {
+    const schemas = bodies ?? (body ? Object.fromEntries([mediaType].flat().map((type) => [type, body])) : {});
+    const content = Object.fromEntries(Object.entries(schemas).map(([type, schema]) => [type, { schema }]));
     answers[status as `2${string}`] = {
       description,
       headers: { ...headerRefs(shared.shared), ...headers },
-      ...(body && { content: Object.fromEntries([mediaType].flat().map((type) => [type, { schema: body }])) }),
+      ...(Object.keys(content).length > 0 && { content }),
     };
   }
   const refusals = {
@@ -115,7 +119,9 @@ function responses(operation: ApiOperation, secured: boolean, shared: Components
   };
   for (const [status, { name }] of Object.entries(refusals)) {
     // A route that answers this status its own way (readiness: 503 with its report) keeps its own answer.
-    if (!(status in answers)) answers[status as `4${string}`] = { $ref: `#/components/responses/${name}` };
+    if (status in answers) continue;
+    shared.used.add(name);
+    answers[status as `4${string}`] = { $ref: `#/components/responses/${name}` };
   }
   // A route's own refusals say what they mean for it (404: no such order, 409: ...).
   for (const [status, description] of Object.entries(operation.refusals ?? {}))
@@ -176,7 +182,7 @@ export function describeApi(api: ApiDescription): OpenApiDocument {
     security: [{ bearer: [] }],
     components: {
       headers: shared.headers,
-      responses: shared.responses,
+      responses: Object.fromEntries(Object.entries(shared.responses).filter(([name]) => shared.used.has(name))),
       securitySchemes: {
         bearer: {
           type: 'http',

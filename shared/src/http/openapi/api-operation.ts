@@ -10,8 +10,10 @@ export interface Answer {
   description: string;
   /** The body's schema; none: the answer has no body. */
   body?: ZodType;
-  /** Default application/json. */
+  /** Default application/json; several when the request chooses (each with the same body schema). */
   mediaType?: string | readonly string[];
+  /** Bodies that differ by media type (an NDJSON line and a CSV text): instead of body and mediaType. */
+  bodies?: Record<string, ZodType>;
   headers?: Record<string, HeaderObject>;
 }
 
