@@ -31,6 +31,7 @@ COPY shared/package.json shared/
 COPY command-service/package.json command-service/
 COPY projection-service/package.json projection-service/
 COPY query-service/package.json query-service/
+COPY client/package.json client/
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
