@@ -8,8 +8,9 @@
 #
 # No secrets are baked in: every setting is an environment variable (shared/src/config/config.ts), given at run time.
 
-# Node 20 as the project targets (package.json engines: >=20.19); --build-arg NODE_VERSION=22 for a newer line.
-ARG NODE_VERSION=20
+# Node 24 (LTS), the line CI runs the whole suite on; --build-arg NODE_VERSION=20 for the oldest line still supported
+# (package.json engines: >=20.19).
+ARG NODE_VERSION=24
 FROM node:${NODE_VERSION}-bookworm-slim
 
 # HOST=0.0.0.0: inside a container the HTTP servers must listen on every interface, or the published ports and the
