@@ -47,6 +47,8 @@ export async function startCommandService(options: StartOptions): Promise<Runnin
       stopped ??= (async () => {
         await server.close();
         await service.saga.stop();
+        // Refusals are audited without waiting: their inserts must be done before a test drops the schemas.
+        await service.audit.flush();
       })();
       return stopped;
     },
