@@ -1,5 +1,12 @@
 import { get } from 'node:http';
 import type { Express } from 'express';
+import {
+  commandClient,
+  projectionClient,
+  queryClient,
+  type ProjectionComponents,
+  type ProjectionPaths,
+} from '@order-engine/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ROLES,
@@ -11,7 +18,7 @@ import {
   type Role,
 } from '@order-engine/shared';
 import { startEngine, type Engine } from './engine.js';
-import { eventually, requestJson } from './http-client.js';
+import { eventually } from './http-client.js';
 import { walkPolicyTable } from './policy-walk.js';
 
 // The trust boundary of one embedded engine with a key per role: every route of the three live apps has a rule, and
@@ -45,11 +52,17 @@ afterAll(async () => {
   await engine?.stop();
 });
 
-type Json = Record<string, unknown>;
-const as = (role: Role | undefined, extra: Record<string, string> = {}) => ({
-  ...(role ? { authorization: `Bearer ${secret(role)}` } : {}),
+const bearer = (role: Role, extra: Record<string, string> = {}) => ({
+  authorization: `Bearer ${secret(role)}`,
   ...extra,
 });
+/** The three APIs' typed clients, sending this token (a role's key, or one that is not). */
+const withToken = (token: string) => ({
+  commands: commandClient(engine.commandUrl, { token }),
+  queries: queryClient(engine.queryUrl, { token }),
+  projections: projectionClient(engine.projectionUrl, { token }),
+});
+const as = (role: Role) => withToken(secret(role));
 
 /** Every (method, path) an Express app routes, through the routers it mounts. */
 function routesOf(app: Express): { method: string; path: string }[] {
@@ -79,23 +92,22 @@ describe('the policy table', () => {
 });
 
 describe('the audit log', () => {
-  type Entry = Record<string, unknown>;
-  const audit = async (query: string, role: Role = 'operator') =>
-    requestJson<{ items: Entry[]; next: string | null }>(`${engine.projectionUrl}/audit${query}`, {
-      headers: as(role),
-    });
+  type Entry = ProjectionComponents['schemas']['AuditEntry'];
+  type AuditQuery = NonNullable<ProjectionPaths['/audit']['get']['parameters']['query']>;
+  const audit = (query: AuditQuery, role: Role = 'operator') =>
+    as(role).projections.GET('/audit', { params: { query } });
   // Entries are written once the answer is sent: poll for the one expected.
-  const entryFor = (query: string, match: (entry: Entry) => boolean) =>
-    eventually(async () => (await audit(query)).body.items.find(match));
+  const entryFor = (query: AuditQuery, match: (entry: Entry) => boolean) =>
+    eventually(async () => (await audit(query)).data?.items.find(match));
 
   it("records an operator's catalog change with who, for whom, what, where and how it ended", async () => {
     const correlationId = `audit-${Date.now()}`;
-    const priced = await requestJson(`${engine.commandUrl}/products/kettle/price`, {
+    const priced = await as('operator').commands.POST('/products/{sku}/price', {
+      params: { path: { sku: 'kettle' }, header: { 'X-Actor': 'on-call-bob', 'X-Correlation-Id': correlationId } },
       body: { priceCents: 4_321 },
-      headers: as('operator', { 'x-actor': 'on-call-bob', 'x-correlation-id': correlationId }),
     });
-    expect(priced.status).toBe(200);
-    const entry = await entryFor('?actor=test-operator', (e) => e.correlationId === correlationId);
+    expect(priced.response.status).toBe(200);
+    const entry = await entryFor({ actor: 'test-operator' }, (e) => e.correlationId === correlationId);
     expect(entry).toMatchObject({
       service: 'command-service',
       actor: 'test-operator',
@@ -108,78 +120,84 @@ describe('the audit log', () => {
       outcome: 'done',
       detail: null,
     });
-    expect(Date.parse(entry.at as string)).toBeGreaterThan(Date.now() - 60_000);
+    expect(Date.parse(entry.at)).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('records refusals: a client starting a rebuild, a bad key on the query API; and failed operator actions', async () => {
-    expect(
-      (await requestJson(`${engine.projectionUrl}/projections/catalog/rebuild`, { body: {}, headers: as('client') }))
-        .status,
-    ).toBe(403);
-    expect(
-      (await requestJson(`${engine.queryUrl}/orders/x`, { headers: { authorization: 'Bearer guessed' } })).status,
-    ).toBe(401);
-    const retry = await requestJson(`${engine.projectionUrl}/projections/catalog/dead-letters/999999/retry`, {
+    const rebuild = await as('client').projections.POST('/projections/{name}/rebuild', {
+      params: { path: { name: 'catalog' } },
       body: {},
-      headers: as('operator'),
     });
-    expect(retry.status).toBeGreaterThanOrEqual(400);
+    expect(rebuild.response.status).toBe(403);
+    expect(
+      (await withToken('guessed').queries.GET('/orders/{id}', { params: { path: { id: 'x' } } })).response.status,
+    ).toBe(401);
+    const retry = await as('operator').projections.POST('/projections/{name}/dead-letters/{id}/retry', {
+      params: { path: { name: 'catalog', id: '999999' } },
+    });
+    expect(retry.response.status).toBeGreaterThanOrEqual(400);
 
     expect(
-      await entryFor('?outcome=refused&role=client', (e) => e.path === '/projections/catalog/rebuild'),
+      await entryFor({ outcome: 'refused', role: 'client' }, (e) => e.path === '/projections/catalog/rebuild'),
     ).toMatchObject({
       actor: 'test-client',
       status: 403,
       service: 'projection-service',
       path: '/projections/catalog/rebuild',
     });
-    expect(await entryFor('?outcome=refused&service=query-service', (e) => e.path === '/orders/x')).toMatchObject({
+    expect(
+      await entryFor({ outcome: 'refused', service: 'query-service' }, (e) => e.path === '/orders/x'),
+    ).toMatchObject({
       actor: 'unknown',
       role: null,
       status: 401,
       detail: expect.stringMatching(/invalid credentials/),
     });
     expect(
-      await entryFor('?outcome=failed', (e) => e.route === '/projections/:name/dead-letters/:id/retry'),
-    ).toMatchObject({ actor: 'test-operator', status: retry.status });
+      await entryFor({ outcome: 'failed' }, (e) => e.route === '/projections/:name/dead-letters/:id/retry'),
+    ).toMatchObject({ actor: 'test-operator', status: retry.response.status });
   });
 
   it('leaves reads and orders by other roles out, and pages newest first with a cursor that keeps the filters', async () => {
-    const before = (await audit('?limit=1000')).body.items.length;
-    await requestJson(`${engine.queryUrl}/products`, { headers: as('client') });
-    await requestJson(`${engine.commandUrl}/orders`, {
+    const before = (await audit({ limit: 1000 })).data!.items.length;
+    await as('client').queries.GET('/products');
+    await as('client').commands.POST('/orders', {
       body: { customerId: 'dave', lines: [{ sku: 'kettle', quantity: 1 }] },
-      headers: as('client'),
     });
     for (const sku of ['kettle', 'kettle', 'kettle'])
-      await requestJson(`${engine.commandUrl}/products/${sku}/restock`, {
+      await as('operator').commands.POST('/products/{sku}/restock', {
+        params: { path: { sku } },
         body: { quantity: 1 },
-        headers: as('operator'),
       });
     const restocks = await eventually(async () => {
-      const { items } = (await audit('?route=/products/:sku/restock&limit=1000')).body;
+      const items = (await audit({ route: '/products/:sku/restock', limit: 1000 })).data?.items ?? [];
       return items.length >= 3 ? items : undefined;
     });
-    const all = (await audit('?limit=1000')).body.items;
+    const all = (await audit({ limit: 1000 })).data!.items;
     expect(all.length).toBe(before + 3);
     expect(all.some((e) => e.actor === 'test-client' && e.outcome === 'done')).toBe(false);
 
-    const first = await audit('?route=/products/:sku/restock&limit=2');
-    expect(first.body.items.map((e) => e.id)).toEqual(restocks.slice(0, 2).map((e) => e.id));
-    expect(first.body.next).toMatch(/route=.*&limit=2&before=/);
-    const second = await requestJson<{ items: Entry[] }>(`${engine.projectionUrl}${first.body.next}`, {
-      headers: as('operator'),
-    });
-    expect(second.body.items.map((e) => e.id)).toEqual(restocks.slice(2, 4).map((e) => e.id));
+    const first = (await audit({ route: '/products/:sku/restock', limit: 2 })).data!;
+    expect(first.items.map((e) => e.id)).toEqual(restocks.slice(0, 2).map((e) => e.id));
+    expect(first.next).toMatch(/route=.*&limit=2&before=/);
+    // The link is followed as given: its path is the audit's, its query string is sent as it is.
+    const link = new URL(first.next!, engine.projectionUrl);
+    expect(link.pathname).toBe('/audit');
+    const second = await as('operator').projections.GET('/audit', { querySerializer: () => link.search });
+    expect(second.data!.items.map((e) => e.id)).toEqual(restocks.slice(2, 4).map((e) => e.id));
   });
 
   it('answers a bad filter with 400 and names it', async () => {
-    for (const query of ['?limit=0', '?role=root', '?outcome=maybe', '?since=yesterday', '?before=-1', '?colour=red']) {
+    for (const query of [{ limit: 0 }, { since: 'yesterday' }, { before: '-1' }, { actor: 'a\u0000b' }]) {
       const answer = await audit(query);
+      expect({ query, status: answer.response.status }).toEqual({ query, status: 400 });
+    }
+    // Values and names the API does not have, which the typed client will not send.
+    for (const query of ['?role=root', '?outcome=maybe', '?colour=red']) {
+      const answer = await fetch(`${engine.projectionUrl}/audit${query}`, { headers: bearer('operator') });
+      await answer.text();
       expect({ query, status: answer.status }).toEqual({ query, status: 400 });
     }
-    const nul = await audit(`?actor=${encodeURIComponent('a\u0000b')}`);
-    expect(nul.status).toBe(400);
   });
 });
 
@@ -189,15 +207,15 @@ describe('access logs and correlation ids', () => {
 
   it("echoes the caller's X-Correlation-Id, records it in the events, and logs the request under it", async () => {
     const correlationId = `trace-${Date.now()}`;
-    const placed = await requestJson<Json>(`${engine.commandUrl}/orders`, {
+    const placed = await as('client').commands.POST('/orders', {
+      params: { header: { 'X-Correlation-Id': correlationId } },
       body: { customerId: 'erin', lines: [{ sku: 'kettle', quantity: 1 }] },
-      headers: as('client', { 'x-correlation-id': correlationId }),
     });
-    expect(placed.status).toBe(202);
-    expect(placed.headers.get('x-correlation-id')).toBe(correlationId);
-    const requestId = placed.headers.get('x-request-id');
+    expect(placed.response.status).toBe(202);
+    expect(placed.response.headers.get('x-correlation-id')).toBe(correlationId);
+    const requestId = placed.response.headers.get('x-request-id');
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-    const [placedEvent] = await engine.eventStore.readStream(orderStream(placed.body.orderId as string));
+    const [placedEvent] = await engine.eventStore.readStream(orderStream(placed.data!.orderId));
     expect(placedEvent?.metadata).toMatchObject({ correlationId, actor: 'test-client' });
 
     const [line] = await eventually(async () => {
@@ -218,12 +236,14 @@ describe('access logs and correlation ids', () => {
   });
 
   it('makes one up when none is given (or it is unusable), and logs refusals under it too', async () => {
-    const refused = await requestJson(`${engine.queryUrl}/orders/x`, {
-      headers: { authorization: 'Bearer guessed-again', 'x-correlation-id': 'has spaces' },
+    // A correlation id with spaces is no usable one: sent as a plain header, past the documented parameters.
+    const refused = await withToken('guessed-again').queries.GET('/orders/{id}', {
+      params: { path: { id: 'x' } },
+      headers: { 'x-correlation-id': 'has spaces' },
     });
-    expect(refused.status).toBe(401);
-    const correlationId = refused.headers.get('x-correlation-id')!;
-    expect(correlationId).toBe(refused.headers.get('x-request-id'));
+    expect(refused.response.status).toBe(401);
+    const correlationId = refused.response.headers.get('x-correlation-id')!;
+    expect(correlationId).toBe(refused.response.headers.get('x-request-id'));
     const [line] = await eventually(async () => {
       const lines = requestsWith(correlationId);
       return lines.length > 0 ? lines : undefined;
@@ -233,52 +253,55 @@ describe('access logs and correlation ids', () => {
 });
 
 describe('identities', () => {
-  const placeOrder = (role: Role, customerId: string, headers: Record<string, string> = {}) =>
-    requestJson<Json>(`${engine.commandUrl}/orders`, {
+  const placeOrder = (role: Role, customerId: string, header: { 'X-Actor'?: string } = {}) =>
+    as(role).commands.POST('/orders', {
+      params: { header },
       body: { customerId, lines: [{ sku: 'kettle', quantity: 1 }] },
-      headers: as(role, headers),
     });
 
   it("lets a customer place, see and move its own orders only; another customer's are missing for it", async () => {
-    expect((await placeOrder('customer', 'bob')).status).toBe(403);
+    expect((await placeOrder('customer', 'bob')).response.status).toBe(403);
     const bobs = await placeOrder('client', 'bob');
-    expect(bobs.status).toBe(202);
-    const bobsOrder = bobs.body.orderId as string;
+    expect(bobs.response.status).toBe(202);
+    const bobsOrder = bobs.data!.orderId;
     const alices = await placeOrder('customer', 'alice');
-    expect(alices.status).toBe(202);
+    expect(alices.response.status).toBe(202);
 
-    const read = (role: Role, path: string) =>
-      requestJson<Json>(`${engine.queryUrl}${path}`, {
-        headers: as(role, { 'x-min-position': String(alices.body.position) }),
-      });
-    expect((await read('client', `/orders/${bobsOrder}`)).status).toBe(200);
-    expect((await read('customer', `/orders/${bobsOrder}`)).status).toBe(404);
-    expect((await read('customer', `/orders/${alices.body.orderId}`)).status).toBe(200);
-    expect((await read('customer', '/customers/bob/summary')).status).toBe(404);
-    expect((await read('customer', '/customers/bob/orders')).body).toEqual({ items: [], nextCursor: null });
+    const header = { 'X-Min-Position': alices.data!.position };
+    const order = (role: Role, id: string) =>
+      as(role).queries.GET('/orders/{id}', { params: { path: { id }, header } });
+    const customer = as('customer').queries;
+    const ordersOf = (id: string) => customer.GET('/customers/{id}/orders', { params: { path: { id }, header } });
+    expect((await order('client', bobsOrder)).response.status).toBe(200);
+    expect((await order('customer', bobsOrder)).response.status).toBe(404);
+    expect((await order('customer', alices.data!.orderId)).response.status).toBe(200);
+    expect(
+      (await customer.GET('/customers/{id}/summary', { params: { path: { id: 'bob' }, header } })).response.status,
+    ).toBe(404);
+    expect((await ordersOf('bob')).data).toEqual({ items: [], nextCursor: null });
     const own = await eventually(async () => {
-      const answer = await read('customer', '/customers/alice/orders');
-      return (answer.body.items as Json[]).length > 0 ? answer : undefined;
+      const { data } = await ordersOf('alice');
+      return data && data.items.length > 0 ? data : undefined;
     });
-    expect((own.body.items as Json[]).every((order) => order.customerId === 'alice')).toBe(true);
+    expect(own.items.every((order) => order.customerId === 'alice')).toBe(true);
 
-    const cancel = (orderId: string) =>
-      requestJson<Json>(`${engine.commandUrl}/orders/${orderId}/cancel`, {
+    const cancel = (id: string) =>
+      as('customer').commands.POST('/orders/{id}/cancel', {
+        params: { path: { id } },
         body: { reason: 'changed my mind' },
-        headers: as('customer'),
       });
-    expect((await cancel(bobsOrder)).status).toBe(404);
-    expect((await cancel(alices.body.orderId as string)).status).toBe(200);
+    expect((await cancel(bobsOrder)).response.status).toBe(404);
+    expect((await cancel(alices.data!.orderId)).response.status).toBe(200);
   });
 
   it('records the authenticated identity as the actor; an X-Actor counts only as "on behalf of", from operators', async () => {
-    const byClient = await placeOrder('client', 'carol', { 'x-actor': 'someone-else' });
-    const byOperator = await placeOrder('operator', 'carol', { 'x-actor': 'carol-on-the-phone' });
+    const byClient = (await placeOrder('client', 'carol', { 'X-Actor': 'someone-else' })).data!;
+    const byOperator = (await placeOrder('operator', 'carol', { 'X-Actor': 'carol-on-the-phone' })).data!;
     const metadataOf = async (orderId: string) =>
       (await engine.eventStore.readStream(orderStream(orderId)))[0]?.metadata;
-    expect(await metadataOf(byClient.body.orderId as string)).toMatchObject({ actor: 'test-client', role: 'client' });
-    expect(await metadataOf(byClient.body.orderId as string)).not.toHaveProperty('onBehalfOf');
-    expect(await metadataOf(byOperator.body.orderId as string)).toMatchObject({
+    expect(await metadataOf(byClient.orderId)).toMatchObject({ actor: 'test-client', role: 'client' });
+    expect(await metadataOf(byClient.orderId)).not.toHaveProperty('onBehalfOf');
+    expect(await metadataOf(byOperator.orderId)).toMatchObject({
       actor: 'test-operator',
       role: 'operator',
       onBehalfOf: 'carol-on-the-phone',
@@ -289,7 +312,7 @@ describe('identities', () => {
     // fetch will not send another Host: node:http will, as a browser tricked by DNS rebinding would.
     const products = (headers: Record<string, string>) =>
       new Promise<number>((resolve, reject) =>
-        get(`${engine.queryUrl}/products`, { headers: as('client', headers) }, (res) => {
+        get(`${engine.queryUrl}/products`, { headers: bearer('client', headers) }, (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
         }).on('error', reject),
@@ -303,15 +326,12 @@ describe('identities', () => {
 
   it('answers 429 to an address after repeated bad keys, before checking them', async () => {
     const tries = [];
-    for (let i = 0; i < 35; i++)
-      tries.push(
-        (await requestJson(`${engine.queryUrl}/products`, { headers: { authorization: `Bearer wrong-${i}` } })).status,
-      );
+    for (let i = 0; i < 35; i++) tries.push((await withToken(`wrong-${i}`).queries.GET('/products')).response.status);
     expect(tries.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(tries.at(-1)).toBe(429);
     // Even a good key waits out the window: the limit is per address, and says when to come back.
-    const after = await requestJson(`${engine.queryUrl}/products`, { headers: as('client') });
-    expect(after.status).toBe(429);
-    expect(after.headers.get('retry-after')).toBe('60');
+    const after = await as('client').queries.GET('/products');
+    expect(after.response.status).toBe(429);
+    expect(after.response.headers.get('retry-after')).toBe('60');
   });
 });

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  commandClient,
+  projectionClient,
+  queryClient,
+  type CommandClient,
+  type Problem,
+  type QueryClient,
+  type QueryComponents,
+} from '@order-engine/client';
+import {
   NO_AUTH,
   fold,
   productDecider,
@@ -12,10 +21,13 @@ import {
   silentLogger,
 } from '@order-engine/shared';
 import { startEngine, type Engine } from './engine.js';
-import { eventually, requestJson } from './http-client.js';
+import { eventually } from './http-client.js';
 
 // The issue's acceptance scenarios, through the three HTTP APIs of one embedded engine (PGlite in memory).
 let engine: Engine;
+// The engine checks no credentials here (NO_AUTH): the clients send none.
+let commands: CommandClient;
+let queries: QueryClient;
 
 beforeAll(async () => {
   const config = loadEngineConfig({
@@ -27,97 +39,126 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
   });
   engine = await startEngine(config, silentLogger, { access: NO_AUTH });
+  commands = commandClient(engine.commandUrl);
+  queries = queryClient(engine.queryUrl);
 });
 afterAll(async () => {
   await engine?.stop();
 });
 
-type Json = Record<string, unknown>;
-const command = (path: string, body?: unknown, method = 'POST') =>
-  requestJson<Json>(`${engine.commandUrl}${path}`, { method, body });
-const query = (path: string, minPosition?: string) =>
-  requestJson<Json>(`${engine.queryUrl}${path}`, minPosition ? { headers: { 'x-min-position': minPosition } } : {});
+type OrderStatus = QueryComponents['schemas']['OrderView']['status'];
+type EventEnvelope = QueryComponents['schemas']['EventEnvelope'];
+
+const order = (id: string) => queries.GET('/orders/{id}', { params: { path: { id } } });
+const product = (sku: string, minPosition?: string) =>
+  queries.GET('/products/{sku}', {
+    params: { path: { sku }, header: minPosition ? { 'X-Min-Position': minPosition } : {} },
+  });
+const placeOrder = (customerId: string, sku: string, quantity: number) =>
+  commands.POST('/orders', { body: { customerId, lines: [{ sku, quantity }] } });
 
 async function registerProduct(sku: string, stock: number, priceCents = 1250) {
-  expect(
-    (await command('/products', { sku, name: `Product ${sku}`, category: 'e2e', priceCents, currency: 'EUR' })).status,
-  ).toBe(201);
-  if (stock > 0) expect((await command(`/products/${sku}/restock`, { quantity: stock })).status).toBe(200);
+  const registered = await commands.POST('/products', {
+    body: { sku, name: `Product ${sku}`, category: 'e2e', priceCents, currency: 'EUR' },
+  });
+  expect(registered.response.status).toBe(201);
+  if (stock > 0) {
+    const restocked = await commands.POST('/products/{sku}/restock', {
+      params: { path: { sku } },
+      body: { quantity: stock },
+    });
+    expect(restocked.response.status).toBe(200);
+  }
 }
 
-const orderWhen = (orderId: string, statuses: string[]) =>
+const orderWhen = (orderId: string, statuses: OrderStatus[]) =>
   eventually(async () => {
-    const answer = await query(`/orders/${orderId}`);
-    return answer.status === 200 && statuses.includes(answer.body.status as string) ? answer.body : undefined;
+    const { data, response } = await order(orderId);
+    return response.status === 200 && data && statuses.includes(data.status) ? data : undefined;
   });
 
 describe('embedded engine, end to end', () => {
   it('runs an order through its whole life against a catalog with stock', async () => {
     await registerProduct('lamp', 5);
 
-    const placed = await command('/orders', { customerId: 'alice', lines: [{ sku: 'lamp', quantity: 2 }] });
-    expect(placed.status).toBe(202);
-    expect(placed.body).toMatchObject({
+    const placed = await placeOrder('alice', 'lamp', 2);
+    expect(placed.response.status).toBe(202);
+    expect(placed.data).toMatchObject({
       status: 'placed',
       orderId: expect.any(String),
       position: expect.stringMatching(/^\d+$/),
     });
-    const orderId = placed.body.orderId as string;
+    const orderId = placed.data!.orderId;
 
     const confirmed = await orderWhen(orderId, ['confirmed']);
     expect(confirmed).toMatchObject({ customerId: 'alice', totalCents: 2500, currency: 'EUR' });
-    const product = await eventually(async () => {
-      const answer = await query('/products/lamp');
-      return answer.body.reserved === 2 ? answer.body : undefined;
+    const lamp = await eventually(async () => {
+      const { data } = await product('lamp');
+      return data?.reserved === 2 ? data : undefined;
     });
-    expect(product).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
+    expect(lamp).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
 
-    const tooMany = await command('/orders', { customerId: 'bob', lines: [{ sku: 'lamp', quantity: 10 }] });
-    expect(tooMany.status).toBe(202);
-    await orderWhen(tooMany.body.orderId as string, ['rejected']);
-    expect((await query('/products/lamp', tooMany.body.position as string)).body).toMatchObject({
+    const tooMany = await placeOrder('bob', 'lamp', 10);
+    expect(tooMany.response.status).toBe(202);
+    await orderWhen(tooMany.data!.orderId, ['rejected']);
+    expect((await product('lamp', tooMany.data!.position)).data).toMatchObject({
       onHand: 5,
       reserved: 2,
       available: 3,
     });
 
-    expect((await command(`/orders/${orderId}/pay`, { amountCents: 2500 })).status).toBe(200);
-    const shipped = await command(`/orders/${orderId}/ship`, { carrier: 'DHL', trackingNumber: 'JD0001' });
-    expect(shipped.status).toBe(200);
+    const path = { id: orderId };
+    expect(
+      (await commands.POST('/orders/{id}/pay', { params: { path }, body: { amountCents: 2500 } })).response.status,
+    ).toBe(200);
+    const shipped = await commands.POST('/orders/{id}/ship', {
+      params: { path },
+      body: { carrier: 'DHL', trackingNumber: 'JD0001' },
+    });
+    expect(shipped.response.status).toBe(200);
     await orderWhen(orderId, ['shipped']);
     const afterShip = await eventually(async () => {
-      const answer = await query('/products/lamp');
-      return answer.body.onHand === 3 ? answer.body : undefined;
+      const { data } = await product('lamp');
+      return data?.onHand === 3 ? data : undefined;
     });
     expect(afterShip).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
 
-    const cancel = await command(`/orders/${orderId}/cancel`, { reason: 'changed my mind' });
-    expect(cancel.status).toBe(409);
-    expect(cancel.headers.get('content-type')).toContain('application/problem+json');
-    expect(cancel.body).toMatchObject({
+    const cancel = await commands.POST('/orders/{id}/cancel', {
+      params: { path },
+      body: { reason: 'changed my mind' },
+    });
+    expect(cancel.response.status).toBe(409);
+    expect(cancel.response.headers.get('content-type')).toContain('application/problem+json');
+    expect(cancel.error).toMatchObject({
       status: 409,
       type: expect.any(String),
       title: expect.any(String),
       detail: expect.any(String),
     });
 
-    const history = (await query(`/orders/${orderId}`)).body.history as { status: string }[];
+    const { history } = (await order(orderId)).data!;
     expect(history.map((entry) => entry.status)).toEqual(['placed', 'confirmed', 'paid', 'shipped']);
 
     // The same order as analysts see it: folded from the event store, at any revision.
-    expect((await query(`/history/orders/${orderId}`)).body).toMatchObject({
+    const at = (revision?: string) =>
+      queries.GET('/history/orders/{orderId}', { params: { path: { orderId }, query: revision ? { revision } : {} } });
+    expect((await at()).data).toMatchObject({
       revision: 4,
       state: { status: 'shipped' },
     });
-    expect((await query(`/history/orders/${orderId}?revision=0`)).body).toMatchObject({
+    expect((await at('0')).data).toMatchObject({
       revision: 0,
       state: { status: 'placed' },
     });
-    const exported = await fetch(`${engine.queryUrl}/history/events?stream=order-${orderId}`);
-    const lines = (await exported.text())
-      .trim()
+    // NDJSON: one event per line, read as text.
+    const exported = await queries.GET('/history/events', {
+      params: { query: { stream: `order-${orderId}` } },
+      parseAs: 'text',
+    });
+    const lines = exported
+      .data!.trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { type: string });
+      .map((line) => JSON.parse(line) as EventEnvelope);
     expect(lines.map((event) => event.type)).toEqual([
       'OrderPlaced',
       'OrderLineReserved',
@@ -133,32 +174,27 @@ describe('embedded engine, end to end', () => {
     let watching = true;
     const watcher = (async () => {
       while (watching) {
-        const answer = await query('/products/scarce');
-        if (answer.status === 200) lowest = Math.min(lowest, answer.body.available as number);
+        const { data, response } = await product('scarce');
+        if (response.status === 200) lowest = Math.min(lowest, data!.available);
       }
     })();
 
-    const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) =>
-        command('/orders', { customerId: `rush-${i % 7}`, lines: [{ sku: 'scarce', quantity: 1 }] }),
-      ),
-    );
-    expect(answers.every((a) => a.status === 202)).toBe(true);
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => placeOrder(`rush-${i % 7}`, 'scarce', 1)));
+    expect(answers.every((a) => a.response.status === 202)).toBe(true);
     // One order at a time: 200 pollers every 20 ms, in the engine's own process, would keep its main thread busy
     // answering them, and starve the saga and projections whose database round trips wait for that thread.
     const finals = [];
-    for (const answer of answers)
-      finals.push(await orderWhen(answer.body.orderId as string, ['confirmed', 'rejected']));
+    for (const answer of answers) finals.push(await orderWhen(answer.data!.orderId, ['confirmed', 'rejected']));
     watching = false;
     await watcher;
 
     expect(finals.filter((o) => o.status === 'confirmed')).toHaveLength(50);
     expect(finals.filter((o) => o.status === 'rejected')).toHaveLength(150);
-    const product = await eventually(async () => {
-      const answer = await query('/products/scarce');
-      return answer.body.reserved === 50 ? answer.body : undefined;
+    const scarce = await eventually(async () => {
+      const { data } = await product('scarce');
+      return data?.reserved === 50 ? data : undefined;
     });
-    expect(product).toMatchObject({ onHand: 50, reserved: 50, available: 0 });
+    expect(scarce).toMatchObject({ onHand: 50, reserved: 50, available: 0 });
     expect(lowest).toBeGreaterThanOrEqual(0);
 
     // Every intermediate state of the product, not only the ones the watcher happened to see.
@@ -177,6 +213,7 @@ describe('embedded engine, end to end', () => {
   it('answers bad input of every kind with a 4xx problem and writes nothing', async () => {
     await registerProduct('guarded', 3);
     const head = await engine.eventStore.headPosition();
+    // Bodies the typed client would not send (wrong types, unknown fields, no JSON at all): raw fetch.
     const raw = (path: string, body: string, contentType = 'application/json') =>
       fetch(`${engine.commandUrl}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
 
@@ -227,7 +264,7 @@ describe('embedded engine, end to end', () => {
       expect(response.status, name).toBeGreaterThanOrEqual(400);
       expect(response.status, name).toBeLessThan(500);
       expect(response.headers.get('content-type'), name).toContain('application/problem+json');
-      const body = (await response.json()) as Json;
+      const body = (await response.json()) as Problem;
       expect(body, name).toMatchObject({
         type: expect.any(String),
         title: expect.any(String),
@@ -239,10 +276,8 @@ describe('embedded engine, end to end', () => {
   });
 
   it('shows every projection with its checkpoint and lag', async () => {
-    const answer = await requestJson<{ name: string; checkpoint: string; lagEvents: number }[]>(
-      `${engine.projectionUrl}/projections`,
-    );
-    expect(answer.status).toBe(200);
-    expect(answer.body.map((p) => p.name).sort()).toEqual([...projectionNames].sort());
+    const answer = await projectionClient(engine.projectionUrl).GET('/projections');
+    expect(answer.response.status).toBe(200);
+    expect(answer.data!.map((p) => p.name).sort()).toEqual([...projectionNames].sort());
   });
 });

@@ -1,4 +1,5 @@
-// A tiny JSON client for the engine's APIs: used by the demo seed, the end-to-end tests and the CLI.
+// Polling for the end-to-end tests, and a bare JSON request left for the tracing tests; the API calls of the others
+// go through the typed client (@order-engine/client).
 export interface JsonAnswer<T = unknown> {
   status: number;
   body: T;

@@ -4,9 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandClient, queryClient } from '@order-engine/client';
 import { accessFromConfig, loadEngineConfig, silentLogger, type Role } from '@order-engine/shared';
 import { startEngine, type Engine } from './engine.js';
-import { eventually, requestJson } from './http-client.js';
+import { eventually } from './http-client.js';
 
 // GET /metrics on each of the three APIs of one embedded engine: who may scrape, what moves when orders go through,
 // the exposition checked by promtool, and a real Prometheus scraping all three and answering a PromQL query.
@@ -51,9 +52,6 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
-const command = (path: string, body: unknown) =>
-  requestJson(`${engine.commandUrl}${path}`, { body, headers: as('operator') });
-
 describe('GET /metrics', () => {
   it('answers the operator and the monitor key only', async () => {
     for (const url of Object.values(urls())) {
@@ -69,19 +67,23 @@ describe('GET /metrics', () => {
     const accepted = (text: string) =>
       sample(text, 'order_engine_commands_total', { type: 'PlaceOrder', outcome: 'accepted' }) ?? 0;
 
-    expect(
-      (await command('/products', { sku: 'dial', name: 'Dial', category: 'm', priceCents: 900, currency: 'EUR' }))
-        .status,
-    ).toBe(201);
-    expect((await command('/products/dial/restock', { quantity: 3 })).status).toBe(200);
+    const operator = commandClient(engine.commandUrl, { token: secret('operator') });
+    const restock = (sku: string, quantity: number, header: { 'Idempotency-Key'?: string } = {}) =>
+      operator.POST('/products/{sku}/restock', { params: { path: { sku }, header }, body: { quantity } });
+    const registered = await operator.POST('/products', {
+      body: { sku: 'dial', name: 'Dial', category: 'm', priceCents: 900, currency: 'EUR' },
+    });
+    expect(registered.response.status).toBe(201);
+    expect((await restock('dial', 3)).response.status).toBe(200);
     const orders = [];
     for (let i = 0; i < 3; i++)
-      orders.push(await command('/orders', { customerId: 'mia', lines: [{ sku: 'dial', quantity: 1 }] }));
-    expect(orders.map((answer) => answer.status)).toEqual([202, 202, 202]);
-    const repeat = { body: { quantity: 1 }, headers: { ...as('operator'), 'idempotency-key': 'metrics-once' } };
-    await requestJson(`${engine.commandUrl}/products/dial/restock`, repeat);
-    await requestJson(`${engine.commandUrl}/products/dial/restock`, repeat);
-    expect((await command('/products/nothing-here/restock', { quantity: 1 })).status).toBe(404);
+      orders.push(
+        await operator.POST('/orders', { body: { customerId: 'mia', lines: [{ sku: 'dial', quantity: 1 }] } }),
+      );
+    expect(orders.map((answer) => answer.response.status)).toEqual([202, 202, 202]);
+    await restock('dial', 1, { 'Idempotency-Key': 'metrics-once' });
+    await restock('dial', 1, { 'Idempotency-Key': 'metrics-once' });
+    expect((await restock('nothing-here', 1)).response.status).toBe(404);
 
     const commands = await eventually(async () => {
       const text = await scrape(engine.commandUrl);
@@ -117,8 +119,9 @@ describe('GET /metrics', () => {
     const lookups = (text: string, result: string) =>
       sample(text, 'order_engine_cache_lookups_total', { kind: 'product', result }) ?? 0;
     const cacheBefore = await scrape(engine.queryUrl);
+    const client = queryClient(engine.queryUrl, { token: secret('client') });
     for (let i = 0; i < 2; i++)
-      expect((await requestJson(`${engine.queryUrl}/products/dial`, { headers: as('client') })).status).toBe(200);
+      expect((await client.GET('/products/{sku}', { params: { path: { sku: 'dial' } } })).response.status).toBe(200);
     const cacheAfter = await scrape(engine.queryUrl);
     expect(lookups(cacheAfter, 'hit') + lookups(cacheAfter, 'miss')).toBe(
       lookups(cacheBefore, 'hit') + lookups(cacheBefore, 'miss') + 2,
