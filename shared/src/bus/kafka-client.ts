@@ -1,6 +1,9 @@
 import { inspect } from 'node:util';
 import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { EngineConfig } from '../config/config.js';
+// Every client is made here, so the fix reaches them all (an unfixed idle client also arms timers of minus Date.now()
+// ms, which Node 24 warns about).
+import './kafkajs-idle-timer.js';
 
 // Every kafkajs client of the engine (and of its tests) is made here, so that all of them authenticate the same way:
 // SASL (SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN) with a user name and password, over TLS when KAFKA_SSL is set. Without
