@@ -99,6 +99,7 @@ const operations: ApiOperation[] = [
         headers: { Location: header('Where the job is polled.') },
       },
     },
+    refusals: { 409: 'A rebuild of this projection is running in another process: it goes on there.' },
   },
   {
     method: 'get',
@@ -140,6 +141,7 @@ const operations: ApiOperation[] = [
     },
     refusals: {
       404: 'No such dead letter.',
+      409: 'The event the letter names is no longer where the letter says: the history changed under it.',
       422: 'The event still cannot be applied: the letter stays, with the new error.',
     },
   },

@@ -77,7 +77,15 @@ const bodyRefusals: Record<number, Refusal> = {
   415: { name: 'UnsupportedMediaType', description: 'The body is not application/json.' },
 };
 const notFound: Refusal = { name: 'NotFound', description: 'No such resource.' };
-const allRefusals: Record<number, Refusal> = { ...commonRefusals, ...securedRefusals, ...bodyRefusals, 404: notFound };
+// A 409 may also say that a request with the same Idempotency-Key is still running: retry after Retry-After.
+const conflict: Refusal = { name: 'Conflict', description: 'A conflict.', headers: ['Retry-After'] };
+const allRefusals: Record<number, Refusal> = {
+  ...commonRefusals,
+  ...securedRefusals,
+  ...bodyRefusals,
+  404: notFound,
+  409: conflict,
+};
 
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
