@@ -4,6 +4,14 @@ import { promisify } from 'node:util';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { Redis } from 'ioredis';
+import {
+  commandClient,
+  projectionClient,
+  queryClient,
+  type ProjectionPaths,
+  type QueryClient,
+  type QueryComponents,
+} from '@order-engine/client';
 import { createProjectionService } from '@order-engine/projection-service';
 import { dumpReadModels } from '@order-engine/projection-service/testing';
 import {
@@ -28,7 +36,7 @@ import {
   kafkaPrincipalEnv,
   kcatSecurityArgs,
 } from '@order-engine/shared/testing';
-import { eventually, requestJson } from '../embedded/http-client.js';
+import { eventually } from '../embedded/http-client.js';
 import { walkPolicyTable } from '../embedded/policy-walk.js';
 import {
   distributedEnv,
@@ -44,7 +52,8 @@ import {
 // groups and Redis server, so it shares nothing with other tests but the servers. Every call carries credentials: an
 // API key per role, and customers' JWTs verified against a JWKS this test serves over HTTP, as an OIDC provider would.
 const exec = promisify(execFile);
-type Json = Record<string, unknown>;
+type OrderView = QueryComponents['schemas']['OrderView'];
+type AuditQuery = NonNullable<ProjectionPaths['/audit']['get']['parameters']['query']>;
 
 describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
   describeWithService('KAFKA_BROKERS', 'on Kafka and Redis', (kafkaBrokers) => {
@@ -159,12 +168,14 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       );
       return `stream ${events.join(' ')}; row ${JSON.stringify(row)}; cached version ${stdout.trim() || 'none'}`;
     };
-    const as = (role: Role) => ({ authorization: `Bearer ${secretOf(role)}` });
-    // The catalog is the operator's; orders are placed and read by a client, as a shop's backend would.
-    const post = (path: string, body?: unknown, role: Role = 'operator') =>
-      requestJson<Json>(`${command.url}${path}`, { method: 'POST', body, headers: as(role) });
-    const get = (path: string, role: Role = 'client') =>
-      requestJson<Json>(`${query.url}${path}`, { headers: as(role) });
+    const bearer = (role: Role) => ({ authorization: `Bearer ${secretOf(role)}` });
+    /** The stack's APIs through the typed client, sending this token (a role's key or a customer's JWT). */
+    const clients = (token: string, projectionWorker = workers[1]!) => ({
+      commands: commandClient(command.url!, { token }),
+      queries: queryClient(query.url!, { token }),
+      projections: projectionClient(projectionWorker.url!, { token }),
+    });
+    const as = (role: Role, projectionWorker?: ServiceProcess) => clients(secretOf(role), projectionWorker);
     const skus = Array.from({ length: 20 }, (_, i) => `sku-${String(i).padStart(2, '0')}`);
 
     // About 20 s alone. Its waits add up to 5 minutes, so a slow machine fails on the wait that stalls, with how far
@@ -178,20 +189,20 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
         console.error(`stages: ${stages.join(', ')}; last check: ${lastCheck}`);
         for (const p of processes()) console.error(`--- ${p.name} output (tail) ---\n${p.output().slice(-4_000)}`);
       });
+      // The catalog is the operator's; orders are placed and read by a client, as a shop's backend would.
+      const operator = as('operator').commands;
+      const client = as('client');
       for (const [i, sku] of skus.entries()) {
-        expect(
-          (
-            await post('/products', {
-              sku,
-              name: `Product ${i}`,
-              category: i % 2 ? 'odd' : 'even',
-              priceCents: 100 + i,
-              currency: 'EUR',
-            })
-          ).status,
-        ).toBe(201);
+        const registered = await operator.POST('/products', {
+          body: { sku, name: `Product ${i}`, category: i % 2 ? 'odd' : 'even', priceCents: 100 + i, currency: 'EUR' },
+        });
+        expect(registered.response.status).toBe(201);
         // Some products run short, so both confirmations and rejections happen.
-        expect((await post(`/products/${sku}/restock`, { quantity: i < 15 ? 100 : 10 })).status).toBe(200);
+        const restocked = await operator.POST('/products/{sku}/restock', {
+          params: { path: { sku } },
+          body: { quantity: i < 15 ? 100 : 10 },
+        });
+        expect(restocked.response.status).toBe(200);
       }
 
       stage('catalog ready');
@@ -200,9 +211,9 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       const placeOne = async (n: number) => {
         const lines = [{ sku: skus[n % 20]!, quantity: 1 + (n % 3) }];
         if (n % 4 === 0) lines.push({ sku: skus[(n + 7) % 20]!, quantity: 1 });
-        const answer = await post('/orders', { customerId: `customer-${n % 25}`, lines }, 'client');
-        expect(answer.status, JSON.stringify(answer.body)).toBe(202);
-        orderIds.push(answer.body.orderId as string);
+        const answer = await client.commands.POST('/orders', { body: { customerId: `customer-${n % 25}`, lines } });
+        expect(answer.response.status, JSON.stringify(answer.error)).toBe(202);
+        orderIds.push(answer.data!.orderId);
       };
       const concurrency = 20;
       let next = 0;
@@ -231,17 +242,17 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
 
       // Every order reaches a final state through the saga, and the query API shows it.
       let stuck: string[] = [];
+      const isFinal = ({ data, response }: { data?: OrderView; response: Response }) =>
+        response.status === 200 && (data?.status === 'confirmed' || data?.status === 'rejected');
       const finals = await eventually(
         async () => {
-          const answers = await Promise.all(orderIds.map((orderId) => get(`/orders/${orderId}`)));
-          const pending = answers.filter(
-            (a) => a.status !== 200 || !['confirmed', 'rejected'].includes(a.body.status as string),
+          const answers = await Promise.all(
+            orderIds.map((id) => client.queries.GET('/orders/{id}', { params: { path: { id } } })),
           );
-          stuck = pending.map((a) => a.body.orderId as string);
-          lastCheck = `${pending.length} orders not final at ${((Date.now() - started) / 1000).toFixed(1)} s, e.g. ${JSON.stringify(pending.slice(0, 2).map((a) => a.body))}`;
-          return answers.every((a) => a.status === 200 && ['confirmed', 'rejected'].includes(a.body.status as string))
-            ? answers.map((a) => a.body)
-            : undefined;
+          const pending = answers.filter((a) => !isFinal(a));
+          stuck = orderIds.filter((_, i) => !isFinal(answers[i]!));
+          lastCheck = `${pending.length} orders not final at ${((Date.now() - started) / 1000).toFixed(1)} s, e.g. ${JSON.stringify(pending.slice(0, 2).map((a) => a.data ?? a.error))}`;
+          return answers.every(isFinal) ? answers.map((a) => a.data!) : undefined;
         },
         { timeoutMs: 120_000, intervalMs: 1_000 },
       ).catch(async (error: unknown) => {
@@ -255,21 +266,21 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       stage('every order final');
       // Each order read back equals its own stream; each product's reservations equal its confirmed lines.
       for (const order of finals) {
-        const events = (await store.readStream(orderStream(order.orderId as string))).map(decodeEvent);
+        const events = (await store.readStream(orderStream(order.orderId))).map(decodeEvent);
         expect(order.revision).toBe(events.length - 1);
         expect(order.status).toBe(events.some((e) => e.type === 'OrderConfirmed') ? 'confirmed' : 'rejected');
       }
       const reservedBySku = new Map<string, number>();
       for (const order of finals.filter((o) => o.status === 'confirmed')) {
-        for (const line of order.lines as { sku: string; quantity: number }[])
-          reservedBySku.set(line.sku, (reservedBySku.get(line.sku) ?? 0) + line.quantity);
+        for (const line of order.lines) reservedBySku.set(line.sku, (reservedBySku.get(line.sku) ?? 0) + line.quantity);
       }
       await eventually(
         async () => {
-          const products = await Promise.all(skus.map((sku) => get(`/products/${sku}`)));
+          const products = await Promise.all(
+            skus.map((sku) => client.queries.GET('/products/{sku}', { params: { path: { sku } } })),
+          );
           return products.every(
-            (p) =>
-              p.body.reserved === (reservedBySku.get(p.body.sku as string) ?? 0) && (p.body.available as number) >= 0,
+            ({ data: p }) => p !== undefined && p.reserved === (reservedBySku.get(p.sku) ?? 0) && p.available >= 0,
           )
             ? true
             : undefined;
@@ -295,10 +306,10 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       stage('replayed');
       const live = await eventually(
         async () => {
-          const statuses = await requestJson<{ lagEvents: number }[]>(`${workers[1]!.url}/projections`, {
-            headers: as('analyst'),
-          });
-          return statuses.body.every((s) => s.lagEvents === 0) ? dumpReadModels(sql, env.READ_MODEL_PREFIX) : undefined;
+          const statuses = await as('analyst').projections.GET('/projections');
+          return statuses.data?.every((s) => s.lagEvents === 0)
+            ? dumpReadModels(sql, env.READ_MODEL_PREFIX)
+            : undefined;
         },
         { timeoutMs: 60_000, intervalMs: 500 },
       );
@@ -308,14 +319,23 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
     }, 360_000);
 
     it('answers every query while Redis is stopped, and fills the cache again when it returns', async () => {
-      const paths = [...skus.map((sku) => `/products/${sku}`), '/products?limit=5', '/customers/customer-1/orders'];
+      const queries = as('client').queries;
+      const product = (sku: string) => queries.GET('/products/{sku}', { params: { path: { sku } } });
+      const reads = [
+        ...skus.map((sku) => () => product(sku)),
+        () => queries.GET('/products', { params: { query: { limit: '5' } } }),
+        () => queries.GET('/customers/{id}/orders', { params: { path: { id: 'customer-1' } } }),
+      ];
       let failures = 0;
       let answered = 0;
       const run = async (rounds: number) => {
         for (let i = 0; i < rounds; i++) {
-          for (const path of paths) {
-            const answer = await get(path).catch(() => ({ status: 0 }));
-            if (answer.status !== 200) failures++;
+          for (const read of reads) {
+            const status = await read().then(
+              ({ response }) => response.status,
+              () => 0,
+            );
+            if (status !== 200) failures++;
             answered++;
           }
         }
@@ -326,7 +346,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       await load;
       await run(3); // with Redis gone for good
       expect(failures).toBe(0);
-      expect(answered).toBe(18 * paths.length);
+      expect(answered).toBe(18 * reads.length);
 
       await exec('redis-server', [
         '--daemonize',
@@ -342,9 +362,9 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       ]);
       const hit = await eventually(
         async () => {
-          await get(`/products/${skus[0]}`);
-          const answer = await get(`/products/${skus[0]}`);
-          return answer.headers.get('x-cache') === 'hit' ? true : undefined;
+          await product(skus[0]!);
+          const answer = await product(skus[0]!);
+          return answer.response.headers.get('x-cache') === 'hit' ? true : undefined;
         },
         { timeoutMs: 20_000, intervalMs: 200 },
       );
@@ -407,7 +427,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
 
     it('serves Prometheus metrics on every service: Kafka consumer lag, projection lag, commands', async () => {
       const scrape = async (url: string | undefined) => {
-        const answer = await fetch(`${url!}/metrics`, { headers: as('monitor') });
+        const answer = await fetch(`${url!}/metrics`, { headers: bearer('monitor') });
         expect(answer.status).toBe(200);
         return answer.text();
       };
@@ -423,7 +443,7 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
         expect(text).toMatch(/^order_engine_kafka_consumer_lag_messages\{group="[^"]*projection\./m);
       }
       expect(await scrape(query.url)).toMatch(/^order_engine_cache_lookups_total\{kind="order",result="hit"/m);
-      expect((await fetch(`${query.url}/metrics`, { headers: as('client') })).status).toBe(403);
+      expect((await fetch(`${query.url}/metrics`, { headers: bearer('client') })).status).toBe(403);
     });
 
     describe('the trust boundary', () => {
@@ -436,7 +456,6 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
           .setIssuedAt()
           .setExpirationTime(options.exp ?? '5m')
           .sign(signingKey);
-      const asToken = (jwt: string) => ({ authorization: `Bearer ${jwt}` });
 
       walkPolicyTable(
         () => ({ commandUrl: command.url!, queryUrl: query.url!, projectionUrl: workers[1]!.url! }),
@@ -444,66 +463,60 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       );
 
       it("lets a customer's token see and move its own orders only; another customer's are missing for it", async () => {
-        const place = (customerId: string) =>
-          post('/orders', { customerId, lines: [{ sku: skus[0]!, quantity: 1 }] }, 'client');
-        const carols = (await place('carol')).body.orderId as string;
-        const daves = (await place('dave')).body.orderId as string;
-        const carol = asToken(await token('carol'));
-        const read = (path: string, headers: Record<string, string>) =>
-          requestJson<Json>(`${query.url}${path}`, { headers: { ...headers, 'x-min-position': '1' } });
+        const client = as('client');
+        const place = (commands: typeof client.commands, customerId: string) =>
+          commands.POST('/orders', { body: { customerId, lines: [{ sku: skus[0]!, quantity: 1 }] } });
+        const carols = (await place(client.commands, 'carol')).data!.orderId;
+        const daves = (await place(client.commands, 'dave')).data!.orderId;
+        const carol = clients(await token('carol'));
+        const header = { 'X-Min-Position': '1' };
+        const read = (queries: QueryClient, id: string) =>
+          queries.GET('/orders/{id}', { params: { path: { id }, header } });
 
         const own = await eventually(async () => {
-          const answer = await read(`/orders/${carols}`, carol);
-          return answer.status === 200 ? answer : undefined;
+          const answer = await read(carol.queries, carols);
+          return answer.response.status === 200 ? answer : undefined;
         });
-        expect(own.body).toMatchObject({ orderId: carols, customerId: 'carol' });
-        await eventually(async () =>
-          (await read(`/orders/${daves}`, as('client'))).status === 200 ? true : undefined,
-        );
-        expect((await read(`/orders/${daves}`, carol)).status).toBe(404);
-        expect((await read('/customers/dave/summary', carol)).status).toBe(404);
-        const cancel = (orderId: string) =>
-          requestJson(`${command.url}/orders/${orderId}/cancel`, {
-            body: { reason: 'changed my mind' },
-            headers: carol,
-          });
-        expect((await cancel(daves)).status).toBe(404);
-        expect((await cancel(carols)).status).toBe(200);
+        expect(own.data).toMatchObject({ orderId: carols, customerId: 'carol' });
+        await eventually(async () => ((await read(client.queries, daves)).response.status === 200 ? true : undefined));
+        expect((await read(carol.queries, daves)).response.status).toBe(404);
+        const summary = await carol.queries.GET('/customers/{id}/summary', {
+          params: { path: { id: 'dave' }, header },
+        });
+        expect(summary.response.status).toBe(404);
+        const cancel = (id: string) =>
+          carol.commands.POST('/orders/{id}/cancel', { params: { path: { id } }, body: { reason: 'changed my mind' } });
+        expect((await cancel(daves)).response.status).toBe(404);
+        expect((await cancel(carols)).response.status).toBe(200);
         // Placing for someone else is refused; the client key may not rebuild; a token past its time is no token.
-        const forDave = await requestJson(`${command.url}/orders`, {
-          body: { customerId: 'dave', lines: [{ sku: skus[0]!, quantity: 1 }] },
-          headers: carol,
+        expect((await place(carol.commands, 'dave')).response.status).toBe(403);
+        const rebuild = await client.projections.POST('/projections/{name}/rebuild', {
+          params: { path: { name: 'catalog' } },
+          body: {},
         });
-        expect(forDave.status).toBe(403);
-        expect(
-          (await requestJson(`${workers[1]!.url}/projections/catalog/rebuild`, { body: {}, headers: as('client') }))
-            .status,
-        ).toBe(403);
+        expect(rebuild.response.status).toBe(403);
         const expired = await read(
-          `/orders/${carols}`,
-          asToken(await token('carol', { exp: Math.floor(Date.now() / 1000) - 60 })),
+          clients(await token('carol', { exp: Math.floor(Date.now() / 1000) - 60 })).queries,
+          carols,
         );
-        expect(expired.status).toBe(401);
-        expect((await read(`/orders/${carols}`, asToken(await token('carol', { aud: 'someone-else' })))).status).toBe(
-          401,
-        );
+        expect(expired.response.status).toBe(401);
+        const otherAudience = await read(clients(await token('carol', { aud: 'someone-else' })).queries, carols);
+        expect(otherAudience.response.status).toBe(401);
       });
 
       it('keeps one audit log for the three services: catalog writes, refusals anywhere', async () => {
-        expect(
-          (await requestJson(`${query.url}/products`, { headers: { authorization: 'Bearer guessed' } })).status,
-        ).toBe(401);
-        const audit = (query: string) =>
-          requestJson<{ items: Json[] }>(`${workers[0]!.url}/audit${query}`, { headers: as('operator') });
-        const restocks = (await audit('?route=/products/:sku/restock&outcome=done&limit=1000')).body.items;
+        expect((await clients('guessed').queries.GET('/products')).response.status).toBe(401);
+        const operator = as('operator', workers[0]).projections;
+        const audit = (query: AuditQuery) => operator.GET('/audit', { params: { query } });
+        const restocks = (await audit({ route: '/products/:sku/restock', outcome: 'done', limit: 1000 })).data!.items;
         expect(restocks).toHaveLength(skus.length);
         expect(restocks[0]).toMatchObject({ service: 'command-service', actor: 'e2e-operator', outcome: 'done' });
         const refused = await eventually(async () => {
-          const { items } = (await audit('?outcome=refused&service=query-service&limit=1000')).body;
-          return items.find((entry) => entry.path === '/products' && entry.actor === 'unknown');
+          const page = (await audit({ outcome: 'refused', service: 'query-service', limit: 1000 })).data;
+          return page?.items.find((entry) => entry.path === '/products' && entry.actor === 'unknown');
         });
         expect(refused).toMatchObject({ status: 401, role: null });
-        expect((await audit('?role=client&outcome=refused&limit=1000')).body.items).toEqual(
+        expect((await audit({ role: 'client', outcome: 'refused', limit: 1000 })).data!.items).toEqual(
           expect.arrayContaining([expect.objectContaining({ path: '/projections/catalog/rebuild', status: 403 })]),
         );
       });
