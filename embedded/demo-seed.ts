@@ -1,5 +1,5 @@
+import { commandClient } from '@order-engine/client';
 import type { Logger } from '@order-engine/shared';
-import { requestJson } from './http-client.js';
 
 // A small catalog and a few orders, so a newcomer's first `npm start` has something to look at.
 const catalog = [
@@ -30,19 +30,30 @@ const orders = [
   { customerId: 'alice', lines: [{ sku: 'headphones', quantity: 1 }] },
 ];
 
-async function send(url: string, body: unknown, key: string | undefined): Promise<Record<string, unknown>> {
-  const answer = await requestJson(url, { body, headers: key ? { authorization: `Bearer ${key}` } : {} });
-  if (answer.status >= 400)
-    throw new Error(`demo seed: POST ${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-  return answer.body;
+/** A refusal stops the seed, naming the request and the problem it was answered with. */
+function check(request: string, { error, response }: { error?: unknown; response: Response }): void {
+  if (response.status >= 400)
+    throw new Error(`demo seed: ${request} answered ${response.status}: ${JSON.stringify(error)}`);
 }
 
 /** Seeds through the command API, exactly as an operator would (with its key, unless nothing is checked). */
 export async function seedDemo(commandUrl: string, logger: Logger, key?: string): Promise<void> {
+  const commands = commandClient(commandUrl, { token: key });
   for (const { stock, ...product } of catalog) {
-    await send(`${commandUrl}/products`, { ...product, currency: 'EUR' }, key);
-    if (stock > 0) await send(`${commandUrl}/products/${product.sku}/restock`, { quantity: stock }, key);
+    check(
+      `POST /products (${product.sku})`,
+      await commands.POST('/products', { body: { ...product, currency: 'EUR' } }),
+    );
+    if (stock > 0)
+      check(
+        `POST /products/${product.sku}/restock`,
+        await commands.POST('/products/{sku}/restock', {
+          params: { path: { sku: product.sku } },
+          body: { quantity: stock },
+        }),
+      );
   }
-  for (const order of orders) await send(`${commandUrl}/orders`, order, key);
+  for (const order of orders)
+    check(`POST /orders (${order.customerId})`, await commands.POST('/orders', { body: order }));
   logger.info('demo data seeded', { products: catalog.length, orders: orders.length });
 }
