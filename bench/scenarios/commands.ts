@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { CommandComponents, QueryComponents } from '@order-engine/client';
 import type { BenchContext, Figure, Scenario } from '../scenario.js';
 import { cpuPerCommand } from './commands/cpu.js';
 import { httpClient, type Answer, type HttpClient } from './commands/http.js';
@@ -67,7 +68,7 @@ export async function pipelineReady(
     { ...as('client'), 'idempotency-key': randomUUID() },
   );
   if (placed.status < 200 || placed.status >= 300) throw new Error(`probe order: ${placed.status} ${placed.body}`);
-  const { orderId, position } = JSON.parse(placed.body) as { orderId: string; position: string };
+  const { orderId, position } = JSON.parse(placed.body) as CommandComponents['schemas']['OrderAnswer'];
   const deadline = Date.now() + timeoutMs;
   const until = async (url: string, minPosition: string, done: (answer: Answer) => boolean): Promise<Answer> => {
     for (;;) {
@@ -85,7 +86,7 @@ export async function pipelineReady(
   const confirmed = await until(
     `${queryUrl}/orders/${orderId}`,
     position,
-    (answer) => (JSON.parse(answer.body) as { status: string }).status === 'confirmed',
+    (answer) => (JSON.parse(answer.body) as QueryComponents['schemas']['OrderView']).status === 'confirmed',
   );
   const through = String(confirmed.headers['x-read-position']);
   await until(`${queryUrl}/products/${SKUS[0]}`, through, () => true);

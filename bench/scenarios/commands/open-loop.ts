@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CommandComponents } from '@order-engine/client';
 import type { Answer, HttpClient } from './http.js';
 import { as } from './keys.js';
 
@@ -187,7 +188,8 @@ export async function openLoop(
       lastAnswer = Math.max(lastAnswer, answeredAt);
     }
     try {
-      const placed = JSON.parse(answer.body) as { orderId: string; position: string };
+      // The load keeps its own HTTP client, the one measured; the answer's type is the typed client's.
+      const placed = JSON.parse(answer.body) as CommandComponents['schemas']['OrderAnswer'];
       await visible(placed.orderId, placed.position, answeredAt, counted);
     } catch (error) {
       fail(error instanceof Error ? error.message : String(error));
