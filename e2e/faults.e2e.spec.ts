@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { commandClient, projectionClient } from '@order-engine/client';
 import { createProjectionService } from '@order-engine/projection-service';
 import { dumpReadModels, tablesOf } from '@order-engine/projection-service/testing';
 import {
@@ -15,7 +16,6 @@ import {
   type Sql,
 } from '@order-engine/shared';
 import { describeWithService, freshName, startTcpProxy, type TcpProxy } from '@order-engine/shared/testing';
-import { requestJson } from '../embedded/http-client.js';
 import { cacheDifferences, effectsOf, undecidedOrders } from './fault-checks.js';
 import { faultTable, type FaultRow } from './fault-table.js';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.js';
@@ -257,21 +257,19 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         });
 
         const skus = Array.from({ length: 10 }, (_, i) => `sku-${i}`);
-        const post = (path: string, body: unknown) => requestJson(`${service('command').url}${path}`, { body });
+        // The stack checks no credentials (AUTH=none): the clients send none.
+        const commands = commandClient(service('command').url!);
         for (const [i, sku] of skus.entries()) {
-          expect(
-            (
-              await post('/products', {
-                sku,
-                name: `Product ${i}`,
-                category: 'fault',
-                priceCents: 100 + i,
-                currency: 'EUR',
-              })
-            ).status,
-          ).toBe(201);
+          const registered = await commands.POST('/products', {
+            body: { sku, name: `Product ${i}`, category: 'fault', priceCents: 100 + i, currency: 'EUR' },
+          });
+          expect(registered.response.status).toBe(201);
           // Some products run short, so the saga both confirms and rejects.
-          expect((await post(`/products/${sku}/restock`, { quantity: i < 6 ? 5_000 : 20 })).status).toBe(200);
+          const restocked = await commands.POST('/products/{sku}/restock', {
+            params: { path: { sku } },
+            body: { quantity: i < 6 ? 5_000 : 20 },
+          });
+          expect(restocked.response.status).toBe(200);
         }
 
         const load = steadyLoad({
@@ -346,10 +344,12 @@ describeWithService('DATABASE_URL', 'fault suite', (databaseUrl) => {
         const caughtUp = await within(
           90_000,
           async () => {
-            const statuses = await requestJson<{ lagEvents: number }[]>(
-              `${service('projection').url}/projections`,
-            ).catch(() => undefined);
-            return statuses?.status === 200 && statuses.body.every((s) => s.lagEvents === 0) ? true : undefined;
+            const statuses = await projectionClient(service('projection').url!)
+              .GET('/projections')
+              .catch(() => undefined);
+            return statuses?.response.status === 200 && statuses.data!.every((s) => s.lagEvents === 0)
+              ? true
+              : undefined;
           },
           1_000,
         );

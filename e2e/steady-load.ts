@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { commandClient, queryClient } from '@order-engine/client';
 
 // An open-loop client that behaves well: commands go out at a steady rate whatever the answers, each with an
 // Idempotency-Key that every retry repeats; 503s, 5xx and network errors are retried with the same key until an
@@ -51,9 +52,21 @@ interface GoodRead {
   commandSentAt: number;
 }
 
+/** What the load reads of a command's answer: each call's typed answer is checked against it when compiled. */
+interface CommandAnswer {
+  data?: { position: string; orderId?: string };
+  error?: unknown;
+  response: Response;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A refusal's problem type, or the start of an answer that is no problem (a proxy's error page). */
+const problemTypeOf = (error: unknown) =>
+  typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : String(error).slice(0, 80);
 
 export function steadyLoad(options: LoadOptions) {
+  const commandApi = commandClient(options.commandUrl);
+  const queryApi = queryClient(options.queryUrl);
   const commands: SentCommand[] = [];
   const counters = new Map<string, PhaseCounters>();
   const goodReads: GoodRead[] = [];
@@ -72,22 +85,17 @@ export function steadyLoad(options: LoadOptions) {
     return found;
   };
   /** Keeps a few failed answers per phase, as status, request and problem type. */
-  const note = (status: number, request: string, body: string) => {
+  const note = (status: number, request: string, error: unknown) => {
     const c = countersOf(phase);
-    const type = /"type":"([^"]*)"/.exec(body)?.[1] ?? body.slice(0, 80);
-    if (c.examples.length < 5) c.examples.push(`${status} on ${request} (${type})`);
+    if (c.examples.length < 5) c.examples.push(`${status} on ${request} (${problemTypeOf(error)})`);
   };
 
-  async function attempt(command: SentCommand, path: string, body: unknown): Promise<'final' | 'retry'> {
+  type Request = (signal: AbortSignal) => Promise<CommandAnswer>;
+
+  async function attempt(command: SentCommand, name: string, request: Request): Promise<'final' | 'retry'> {
     command.attempts++;
     try {
-      const response = await fetch(`${options.commandUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': command.key },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.requestTimeoutMs),
-      });
-      const text = await response.text();
+      const { data, error, response } = await request(AbortSignal.timeout(options.requestTimeoutMs));
       command.status = response.status;
       if (response.status === 503) {
         countersOf(phase).status503++;
@@ -95,20 +103,19 @@ export function steadyLoad(options: LoadOptions) {
       }
       if (response.status >= 500) {
         countersOf(phase).errors5xx++;
-        note(response.status, `POST ${path}`, text);
+        note(response.status, name, error);
         return 'retry';
       }
       // The key's first request is still running (its answer not yet stored): ask again.
-      if (response.status === 409 && text.includes('idempotency-key-in-use')) return 'retry';
+      if (response.status === 409 && problemTypeOf(error).includes('idempotency-key-in-use')) return 'retry';
       command.answeredAt = Date.now();
       if (response.ok) {
-        const answer = JSON.parse(text) as { orderId?: string; position?: string };
         command.outcome = 'acknowledged';
-        command.position = answer.position;
-        if (command.kind === 'order') command.orderId = answer.orderId;
+        command.position = data?.position;
+        if (command.kind === 'order') command.orderId = data?.orderId;
       } else {
         command.outcome = 'refused';
-        command.refusal = /"type":"([^"]*)"/.exec(text)?.[1] ?? text.slice(0, 80);
+        command.refusal = problemTypeOf(error);
       }
       return 'final';
     } catch {
@@ -117,10 +124,10 @@ export function steadyLoad(options: LoadOptions) {
     }
   }
 
-  async function send(command: SentCommand, path: string, body: unknown): Promise<void> {
+  async function send(command: SentCommand, name: string, request: Request): Promise<void> {
     inFlight++;
     try {
-      while ((await attempt(command, path, body)) === 'retry') {
+      while ((await attempt(command, name, request)) === 'retry') {
         if (Date.now() - command.firstSentAt > options.giveUpAfterMs) {
           command.outcome = 'gave-up';
           command.answeredAt = Date.now();
@@ -141,16 +148,27 @@ export function steadyLoad(options: LoadOptions) {
 
   function placeOrder(i: number) {
     const sku = options.skus[i % options.skus.length]!;
-    void send(newCommand('order'), '/orders', {
-      customerId: `customer-${i % 40}`,
-      lines: [{ sku, quantity: 1 + (i % 3) }],
-    });
+    const command = newCommand('order');
+    void send(command, 'POST /orders', (signal) =>
+      commandApi.POST('/orders', {
+        params: { header: { 'Idempotency-Key': command.key } },
+        body: { customerId: `customer-${i % 40}`, lines: [{ sku, quantity: 1 + (i % 3) }] },
+        signal,
+      }),
+    );
   }
 
   function restock(i: number) {
     const command = newCommand('restock');
-    command.sku = options.skus[(i * 7) % options.skus.length]!;
-    void send(command, `/products/${command.sku}/restock`, { quantity: 1 + (i % 5) });
+    const sku = options.skus[(i * 7) % options.skus.length]!;
+    command.sku = sku;
+    void send(command, `POST /products/${sku}/restock`, (signal) =>
+      commandApi.POST('/products/{sku}/restock', {
+        params: { path: { sku }, header: { 'Idempotency-Key': command.key } },
+        body: { quantity: 1 + (i % 5) },
+        signal,
+      }),
+    );
   }
 
   /** Reads the newest acknowledged order, waiting for its own write; a good answer marks the path as working. */
@@ -160,14 +178,13 @@ export function steadyLoad(options: LoadOptions) {
     const sentAt = Date.now();
     inFlight++;
     try {
-      const response = await fetch(`${options.queryUrl}/orders/${newest.orderId}`, {
-        headers: { 'x-min-position': newest.position! },
+      const { error, response } = await queryApi.GET('/orders/{id}', {
+        params: { path: { id: newest.orderId! }, header: { 'X-Min-Position': newest.position! } },
         signal: AbortSignal.timeout(options.requestTimeoutMs),
       });
-      const text = await response.text();
       if (response.status >= 500 && response.status !== 503) {
         countersOf(phase).errors5xx++;
-        note(response.status, 'GET /orders/:id', text);
+        note(response.status, 'GET /orders/:id', error);
       }
       if (response.status === 200 && response.headers.get('x-stale') !== 'true') {
         countersOf(phase).readsOk++;
