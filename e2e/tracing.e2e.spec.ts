@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { pgSql, type Sql } from '@order-engine/shared';
 import { describeWithService, freshName, kafkaNamespace, kafkaPrincipalEnv } from '@order-engine/shared/testing';
-import { eventually, requestJson } from '../embedded/http-client.js';
+import { commandClient } from '@order-engine/client';
+import { eventually } from '../embedded/http-client.js';
 import { isComplete, orderSpanNames, orderTrace, type OrderTrace } from '../embedded/trace-check.js';
 import { otlpReceiver, type OtlpReceiver } from './otlp-receiver.js';
 import {
@@ -68,13 +69,15 @@ describeWithService('DATABASE_URL', 'tracing, distributed', (databaseUrl) => {
       onTestFailed(() => {
         for (const p of processes()) console.error(`--- ${p.name} output (tail) ---\n${p.output().slice(-4_000)}`);
       });
-      const post = (path: string, body: unknown) => requestJson(`${command.url}${path}`, { body });
+      const commands = commandClient(command.url!);
       const product = { sku: 'kettle', name: 'Kettle', category: 'kitchen', priceCents: 3900, currency: 'EUR' };
-      expect((await post('/products', product)).status).toBe(201);
-      expect((await post('/products/kettle/restock', { quantity: 3 })).status).toBe(200);
-      const placed = await post('/orders', { customerId: 'grace', lines: [{ sku: 'kettle', quantity: 1 }] });
-      expect(placed.status).toBe(202);
-      const { orderId } = placed.body as { orderId: string };
+      expect((await commands.POST('/products', { body: product })).response.status).toBe(201);
+      const restock = { params: { path: { sku: 'kettle' } }, body: { quantity: 3 } };
+      expect((await commands.POST('/products/{sku}/restock', restock)).response.status).toBe(200);
+      const order = { customerId: 'grace', lines: [{ sku: 'kettle', quantity: 1 }] };
+      const placed = await commands.POST('/orders', { body: order });
+      expect(placed.response.status).toBe(202);
+      const { orderId } = placed.data!;
 
       const topic = env.KAFKA_TOPIC;
       const expected = orderSpanNames(env.READ_MODEL_PREFIX, [`send ${topic}`, `receive ${topic}`]);

@@ -4,7 +4,8 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessFromConfig, loadEngineConfig, silentLogger, type Role } from '@order-engine/shared';
 import { startEngine, type Engine } from './engine.js';
-import { eventually, requestJson } from './http-client.js';
+import { commandClient } from '@order-engine/client';
+import { eventually } from './http-client.js';
 import { isComplete, orderSpanNames, orderTrace, recordOf } from './trace-check.js';
 
 // Tracing in the embedded engine, with the SDK registered in process and an in-memory exporter: one order placed over
@@ -37,17 +38,18 @@ afterAll(async () => {
   propagation.disable();
 });
 
-const command = (path: string, body: unknown, role: Role = 'operator') =>
-  requestJson(`${engine.commandUrl}${path}`, { body, headers: as(role) });
+const commands = (role: Role = 'operator') => commandClient(engine.commandUrl, { headers: as(role) });
 
 describe('tracing, embedded', () => {
   it('gives one order one trace: request, command, append, the saga and every projection', async () => {
     const product = { sku: 'lamp', name: 'Lamp', category: 'home', priceCents: 2500, currency: 'EUR' };
-    expect((await command('/products', product)).status).toBe(201);
-    expect((await command('/products/lamp/restock', { quantity: 5 })).status).toBe(200);
-    const placed = await command('/orders', { customerId: 'ada', lines: [{ sku: 'lamp', quantity: 2 }] }, 'client');
-    expect(placed.status).toBe(202);
-    const { orderId } = placed.body as { orderId: string };
+    expect((await commands().POST('/products', { body: product })).response.status).toBe(201);
+    const restock = { params: { path: { sku: 'lamp' } }, body: { quantity: 5 } };
+    expect((await commands().POST('/products/{sku}/restock', restock)).response.status).toBe(200);
+    const order = { customerId: 'ada', lines: [{ sku: 'lamp', quantity: 2 }] };
+    const placed = await commands('client').POST('/orders', { body: order });
+    expect(placed.response.status).toBe(202);
+    const { orderId } = placed.data!;
 
     const expected = orderSpanNames();
     const found = await eventually(async () => {

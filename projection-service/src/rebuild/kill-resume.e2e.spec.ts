@@ -14,7 +14,8 @@ import { createProjectionService } from '../service.js';
 import { bulkLoad } from '../testing/bulk-load.js';
 import { generatedHistory } from '../testing/generated-history.js';
 import { dropReadModels, dumpReadModels, tablesOf } from '../testing/read-model-dump.js';
-import { jobEnded, requestJson, testLogger } from '../testing/rebuild-world.js';
+import { projectionClient } from '@order-engine/client';
+import { jobEnded, testLogger } from '../testing/rebuild-world.js';
 
 // projection-service as a real process, SIGKILLed in the middle of rebuilding every projection: started again, it
 // takes its stale jobs over, resumes each from its own checkpoint, and ends with the rows of a clean replay.
@@ -65,9 +66,10 @@ describeWithService('DATABASE_URL', 'a rebuild whose process is killed', (databa
 
   it('resumes every rebuild from its checkpoint after a SIGKILL and ends with the rows of a clean replay', async () => {
     const url = service!.url!;
+    const api = projectionClient(url);
     const jobs = await Promise.all(
       projectionNames.map(
-        async (name) => (await requestJson(`${url}/projections/${name}/rebuild`, { method: 'POST' })).body,
+        async (name) => (await api.POST('/projections/{name}/rebuild', { params: { path: { name } } })).data!,
       ),
     );
     for (const job of jobs) expect(job).toMatchObject({ status: 'running', targetVersion: 2 });
@@ -99,7 +101,7 @@ describeWithService('DATABASE_URL', 'a rebuild whose process is killed', (databa
         eventsDone: Number(head),
       });
     expect(service!.output()).toContain('rebuild resumed');
-    const statuses = (await requestJson(`${url}/projections`)).body as { version: number; status: string }[];
+    const statuses = (await api.GET('/projections')).data!;
     expect(statuses.map((s) => [s.version, s.status])).toEqual(projectionNames.map(() => [2, 'live']));
 
     const clean = createProjectionService({
