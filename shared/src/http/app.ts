@@ -14,6 +14,8 @@ import { readyRoute, type ReadinessChecks } from './readiness.js';
 import { requestSpans } from './request-span.js';
 
 export const BODY_LIMIT = '1mb';
+/** Longer than clients (undici: 4 s) and load balancers (commonly 60 s) keep an idle connection. */
+const KEEP_ALIVE_MS = 65_000;
 
 const parseJson = express.json({ limit: BODY_LIMIT, strict: true });
 
@@ -97,6 +99,10 @@ export interface RunningServer {
 export function listen(app: Express, options: { host: string; port: number }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server: Server = app.listen(options.port, options.host);
+    // The client, not the server, ends an idle kept-alive connection: a server that closes it (Node's default after
+    // 5 s) races a request the client is sending on it, which then fails with "other side closed".
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    server.headersTimeout = KEEP_ALIVE_MS + 1_000;
     const idle = new Set<Socket>();
     let closing = false;
     // A kept-alive connection between requests is idle; a new one is not until it has had its first answer, since its
