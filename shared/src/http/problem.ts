@@ -12,7 +12,9 @@ export type FieldError = z.infer<typeof FieldError>;
 /** Domain refusals add their own fields (the sku, the quantity asked and available, ...): the object stays open. */
 export const Problem = z
   .looseObject({
-    type: z.string().meta({ description: 'a URI reference naming the kind of problem', example: '/problems/not-found' }),
+    type: z
+      .string()
+      .meta({ description: 'a URI reference naming the kind of problem', example: '/problems/not-found' }),
     title: z.string(),
     status: z.int().min(400).max(599),
     detail: z.string(),
