@@ -8,15 +8,8 @@ import {
   type ProjectionPaths,
 } from '@order-engine/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ROLES,
-  accessFromConfig,
-  createLogger,
-  loadEngineConfig,
-  orderStream,
-  ruleFor,
-  type Role,
-} from '@order-engine/shared';
+import { ROLES, accessFromConfig, createLogger, orderStream, ruleFor, type Role } from '@order-engine/shared';
+import { testEngineConfig } from './test-config.js';
 import { startEngine, type Engine } from './engine.js';
 import { eventually } from './http-client.js';
 import { walkPolicyTable } from './policy-walk.js';
@@ -34,13 +27,8 @@ const logLines: Record<string, unknown>[] = [];
 const logger = createLogger('info', {}, (line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
 
 beforeAll(async () => {
-  const config = loadEngineConfig({
-    DATA_DIR: 'memory://',
-    COMMAND_PORT: '0',
-    QUERY_PORT: '0',
-    PROJECTION_PORT: '0',
+  const config = testEngineConfig({
     SEED_DEMO: 'true',
-    LOG_LEVEL: 'silent',
     API_KEYS: ROLES.map((role) => `${keyName(role)}:${role}:${secret(role)}`).join(','),
   });
   engine = await startEngine(config, logger, {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessFromConfig, loadEngineConfig, silentLogger } from '@order-engine/shared';
+import { accessFromConfig, silentLogger } from '@order-engine/shared';
 import { generatedFiles } from '../client/scripts/generated-files.js';
+import { testEngineConfig } from './test-config.js';
 import { startEngine, type Engine } from './engine.js';
 
 // GET /openapi.json and GET /docs on each of the three APIs of an embedded engine with API keys checked: open to
@@ -9,13 +10,7 @@ import { startEngine, type Engine } from './engine.js';
 let engine: Engine;
 
 beforeAll(async () => {
-  const config = loadEngineConfig({
-    DATA_DIR: 'memory://',
-    COMMAND_PORT: '0',
-    QUERY_PORT: '0',
-    PROJECTION_PORT: '0',
-    SEED_DEMO: 'false',
-    LOG_LEVEL: 'silent',
+  const config = testEngineConfig({
     API_KEYS: 'docs-operator:operator:docs-operator-secret-0123456789',
   });
   engine = await startEngine(config, silentLogger, { access: await accessFromConfig(config) });

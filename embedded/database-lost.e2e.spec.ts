@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandClient, projectionClient, queryClient } from '@order-engine/client';
-import { NO_AUTH, loadEngineConfig, silentLogger } from '@order-engine/shared';
+import { NO_AUTH, silentLogger } from '@order-engine/shared';
+import { testEngineConfig } from './test-config.js';
 import { startEngine, type Engine } from './engine.js';
 
 // The embedded engine's database is a PGlite worker thread. When it dies, nothing can be read or written any more:
@@ -11,14 +12,7 @@ let engine: Engine;
 const lost: Error[] = [];
 
 beforeAll(async () => {
-  const config = loadEngineConfig({
-    DATA_DIR: 'memory://',
-    COMMAND_PORT: '0',
-    QUERY_PORT: '0',
-    PROJECTION_PORT: '0',
-    SEED_DEMO: 'false',
-    LOG_LEVEL: 'silent',
-  });
+  const config = testEngineConfig();
   engine = await startEngine(config, silentLogger, { access: NO_AUTH, onDatabaseLost: (error) => lost.push(error) });
 });
 afterAll(async () => {

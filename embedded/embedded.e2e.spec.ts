@@ -16,10 +16,10 @@ import {
   availableOf,
   decodeEvent,
   productStream,
-  loadEngineConfig,
   projectionNames,
   silentLogger,
 } from '@order-engine/shared';
+import { testEngineConfig } from './test-config.js';
 import { startEngine, type Engine } from './engine.js';
 import { eventually } from './http-client.js';
 
@@ -30,14 +30,7 @@ let commands: CommandClient;
 let queries: QueryClient;
 
 beforeAll(async () => {
-  const config = loadEngineConfig({
-    DATA_DIR: 'memory://',
-    COMMAND_PORT: '0',
-    QUERY_PORT: '0',
-    PROJECTION_PORT: '0',
-    SEED_DEMO: 'false',
-    LOG_LEVEL: 'silent',
-  });
+  const config = testEngineConfig();
   engine = await startEngine(config, silentLogger, { access: NO_AUTH });
   commands = commandClient(engine.commandUrl);
   queries = queryClient(engine.queryUrl);

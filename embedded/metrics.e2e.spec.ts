@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandClient, queryClient } from '@order-engine/client';
-import { accessFromConfig, loadEngineConfig, silentLogger, type Role } from '@order-engine/shared';
+import { accessFromConfig, silentLogger, type Role } from '@order-engine/shared';
+import { testEngineConfig } from './test-config.js';
 import { startEngine, type Engine } from './engine.js';
 import { eventually } from './http-client.js';
 
@@ -16,13 +17,7 @@ const secret = (role: Role) => `${role}-metrics-secret-0123456789`;
 let engine: Engine;
 
 beforeAll(async () => {
-  const config = loadEngineConfig({
-    DATA_DIR: 'memory://',
-    COMMAND_PORT: '0',
-    QUERY_PORT: '0',
-    PROJECTION_PORT: '0',
-    SEED_DEMO: 'false',
-    LOG_LEVEL: 'silent',
+  const config = testEngineConfig({
     API_KEYS: (['operator', 'client', 'monitor'] as const).map((role) => `m-${role}:${role}:${secret(role)}`).join(','),
   });
   engine = await startEngine(config, silentLogger, { access: await accessFromConfig(config) });

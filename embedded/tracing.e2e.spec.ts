@@ -2,7 +2,8 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessFromConfig, loadEngineConfig, silentLogger, type Role } from '@order-engine/shared';
+import { accessFromConfig, silentLogger, type Role } from '@order-engine/shared';
+import { testEngineConfig } from './test-config.js';
 import { startEngine, type Engine } from './engine.js';
 import { commandClient } from '@order-engine/client';
 import { eventually } from './http-client.js';
@@ -19,13 +20,7 @@ let engine: Engine;
 
 beforeAll(async () => {
   provider.register();
-  const config = loadEngineConfig({
-    DATA_DIR: 'memory://',
-    COMMAND_PORT: '0',
-    QUERY_PORT: '0',
-    PROJECTION_PORT: '0',
-    SEED_DEMO: 'false',
-    LOG_LEVEL: 'silent',
+  const config = testEngineConfig({
     API_KEYS: (['operator', 'client'] as const).map((role) => `t-${role}:${role}:${secret(role)}`).join(','),
   });
   engine = await startEngine(config, silentLogger, { access: await accessFromConfig(config) });
