@@ -1,9 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Three kinds of test (docs: README, Tests): unit (pure), int (real databases or PGlite), e2e (running services over
 // HTTP).
 export default defineConfig({
   test: {
+    // Unit and int files wait on databases and brokers more than they compute: two at once even on two cores (vitest's
+    // default there is one). e2e files run one at a time (below): they start whole engines and measure them.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         test: {

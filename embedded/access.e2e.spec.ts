@@ -312,6 +312,39 @@ describe('identities', () => {
     expect(await products({})).toBe(200);
   });
 
+  it("lets the console's pages (the projection API's port, on the host asked) call the other APIs, and no other port", async () => {
+    const consolePage = engine.projectionUrl;
+    const preflight = await fetch(`${engine.queryUrl}/history/streams`, {
+      method: 'OPTIONS',
+      headers: { origin: consolePage, 'access-control-request-headers': 'authorization' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(consolePage);
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    const read = await fetch(`${engine.commandUrl}/metrics`, { headers: bearer('analyst', { origin: consolePage }) });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('access-control-expose-headers')).toMatch(/X-Request-Id/);
+    const { port } = new URL(engine.projectionUrl);
+    for (const origin of [
+      `http://127.0.0.1:${Number(port) + 1000}`,
+      `http://localhost:${port}`,
+      `https://127.0.0.1:${port}`,
+    ])
+      expect(
+        (await fetch(`${engine.queryUrl}/products`, { headers: bearer('client', { origin }) })).status,
+        origin,
+      ).toBe(403);
+  });
+
+  it('tells each role who it is, and nobody without credentials', async () => {
+    for (const role of ROLES) {
+      const { data, response } = await as(role).projections.GET('/identity');
+      expect(response.status).toBe(200);
+      expect(data).toEqual({ name: keyName(role), role, ...(role === 'customer' ? { customerId: 'alice' } : {}) });
+    }
+    expect((await withToken('not-a-key').queries.GET('/identity')).response.status).toBe(401);
+  });
+
   it('answers 429 to an address after repeated bad keys, before checking them', async () => {
     const tries = [];
     for (let i = 0; i < 35; i++) tries.push((await withToken(`wrong-${i}`).queries.GET('/products')).response.status);

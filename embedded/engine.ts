@@ -1,5 +1,5 @@
 import { createCommandService } from '@order-engine/command-service';
-import { createProjectionService, rebuildSettings } from '@order-engine/projection-service';
+import { createProjectionService, rebuildSettings, sameHostApis } from '@order-engine/projection-service';
 import { createQueryService } from '@order-engine/query-service';
 import {
   type AccessOptions,
@@ -65,8 +65,11 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
   // serves the HTTP requests too, per-append reads and transactions are what would limit the command rate.
   const fanOut = fanOutFeed(eventStore, { lingerMs: 10 });
 
+  // The console (on the projection API) calls the other two APIs from its origin: a port known once it listens.
+  const ports = { command: config.COMMAND_PORT, query: config.QUERY_PORT, projection: config.PROJECTION_PORT };
+  const consoleMayCall = { ...options.access, consolePort: () => ports.projection };
   const commands = createCommandService({
-    access: options.access,
+    access: consoleMayCall,
     eventStore,
     sql: databases.eventDb,
     prefix,
@@ -84,7 +87,7 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
     readyTimeoutMs: config.READY_TIMEOUT_MS,
   });
   const queries = createQueryService({
-    access: options.access,
+    access: consoleMayCall,
     readDb: databases.readDb,
     eventStore,
     cache,
@@ -109,6 +112,7 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
     onAdvance: (advance) => queries.checkpointAdvanced(advance),
     ready: config.CACHE === 'redis' ? { redis: cacheReady(cache) } : {},
     readyTimeoutMs: config.READY_TIMEOUT_MS,
+    console: { apiUrls: sameHostApis(() => ports) },
   });
 
   await commands.migrate();
@@ -123,6 +127,7 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
   servers.push(await listen(queries.app, { host, port: config.QUERY_PORT }));
   servers.push(await listen(projections.app, { host, port: config.PROJECTION_PORT }));
   const [command, query, projection] = servers as [RunningServer, RunningServer, RunningServer];
+  Object.assign(ports, { command: command.port, query: query.port, projection: projection.port });
 
   if (config.SEED_DEMO && firstStart) {
     if (options.access.mode === 'none' || options.seedKey) await seedDemo(command.url, logger, options.seedKey);

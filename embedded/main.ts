@@ -6,8 +6,10 @@ import {
   loadEngineConfig,
   loadTracingConfig,
   stopOnSignals,
+  type Logger,
 } from '@order-engine/shared';
 import { startTracing } from '@order-engine/shared/tracing-sdk';
+import { buildConsole, consoleIsStale } from './console-build.js';
 import { localKeys, type LocalKeys } from './local-keys.js';
 import { startEngine, type Engine } from './engine.js';
 
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
   const local = config.AUTH === 'keys' && !hasIdentities(config) ? await localKeys(config.DATA_DIR) : undefined;
   const access = await accessFromConfig(local ? { ...config, API_KEYS: local.apiKeys } : config);
   const seedKey = local?.secrets.operator ?? operatorSecret(config.API_KEYS);
+  await ensureConsoleBuilt(logger);
   const engine = await startEngine(config, logger, { access, onDatabaseLost, ...(seedKey ? { seedKey } : {}) });
   started = engine;
   const stop = async () => {
@@ -52,10 +55,23 @@ async function main(): Promise<void> {
       `  query API       ${engine.queryUrl}      e.g. curl -s ${engine.queryUrl}/products -H "authorization: Bearer $CLIENT_KEY"`,
       `  projection API  ${engine.projectionUrl}      e.g. curl -s ${engine.projectionUrl}/projections ` +
         `-H "authorization: Bearer $OPERATOR_KEY"`,
+      `  console         ${engine.projectionUrl}/console/   sign in with the operator or analyst key`,
+      `  API docs        ${engine.commandUrl}/docs  ${engine.queryUrl}/docs  ${engine.projectionUrl}/docs`,
       ...keyLines(local, config.AUTH),
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),
+  );
+}
+
+/** The console is served from its build: made now if missing or stale, unless Vite is not installed. */
+async function ensureConsoleBuilt(logger: Logger): Promise<void> {
+  if (!consoleIsStale()) return;
+  logger.info('building the console (console/dist is missing or older than its sources)');
+  await buildConsole().catch((error: unknown) =>
+    logger.warn('the console could not be built: /console/ answers 503 until `npm run build -w console` succeeds', {
+      error: error instanceof Error ? error.message : String(error),
+    }),
   );
 }
 

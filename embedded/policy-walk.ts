@@ -10,9 +10,12 @@ export interface ApiUrls {
   projectionUrl: string;
 }
 
-/** Which API serves a rule: the command API writes, the projection API runs projections and keeps the audit log. */
+/**
+ * Which API serves a rule: the command API writes, the projection API runs projections, keeps the audit log and
+ * serves the console.
+ */
 const baseOf = (urls: ApiUrls, rule: Rule) =>
-  rule.path.startsWith('/projections') || rule.path === '/audit'
+  /^\/(projections|audit|console)\b/.test(rule.path)
     ? urls.projectionUrl
     : rule.method !== 'GET'
       ? urls.commandUrl

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import {
   encodeEvent,
   memoryEventStore,
+  toEnvelope,
   type DomainEvent,
   type EventStore,
   type RecordedEvent,
 } from '@order-engine/shared';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { toEnvelope } from '../../query-service/src/history/index.js';
 import { parseCsv } from '../../query-service/src/history/testing/csv.js';
 import {
   cancelled,

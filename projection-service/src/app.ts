@@ -12,9 +12,9 @@ import type { Express } from 'express';
 import type { DeadLetters } from './admin/dead-letters.js';
 import {
   AuditQuery,
+  DeadLetterQuery,
   JobParams,
   LetterParams,
-  ListQuery,
   NameParams,
   projectionApi,
   RebuildBody,
@@ -22,6 +22,7 @@ import {
   type RebuildJobView,
 } from './admin/projection-api.js';
 import type { ProjectionStatus } from './admin/projection-status.js';
+import { consoleRoutes, type ConsoleOptions } from './console/console-routes.js';
 import type { RebuildJob } from './rebuild/jobs.js';
 import { etaSeconds } from './rebuild/progress.js';
 import type { Rebuilds } from './rebuild/rebuilds.js';
@@ -38,6 +39,8 @@ export interface ProjectionAppDeps {
   /** What GET /ready checks. */
   ready: ReadinessChecks;
   readyTimeoutMs?: number;
+  /** The operator console at /console/; none: not served (tests about something else). */
+  console?: ConsoleOptions;
 }
 
 const stringQuery = (query: object) =>
@@ -101,8 +104,12 @@ export function createProjectionApp(deps: ProjectionAppDeps): Express {
 
   app.get('/projections/:name/dead-letters', async (req, res) => {
     const { name } = NameParams.parse(req.params);
-    const { limit } = ListQuery.parse(req.query);
-    res.json({ items: await deadLetters.list(name, limit) });
+    res.json({ items: await deadLetters.list(name, DeadLetterQuery.parse(req.query)) });
+  });
+
+  app.get('/projections/:name/dead-letters/:id', async (req, res) => {
+    const { name, id } = LetterParams.parse(req.params);
+    res.json(await deadLetters.get(name, id));
   });
 
   // 200 when applied; 422 when the event still cannot be applied (the letter stays, with the new error).
@@ -122,6 +129,8 @@ export function createProjectionApp(deps: ProjectionAppDeps): Express {
     const next = last && `/audit?${new URLSearchParams({ ...stringQuery(req.query), before: last.id })}`;
     res.json({ items, next: next ?? null });
   });
+
+  if (deps.console) app.use(consoleRoutes(deps.console));
 
   return finishApp(app, deps.logger);
 }

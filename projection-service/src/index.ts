@@ -22,3 +22,4 @@ export type { VerifyReport } from './rebuild/verify.js';
 export { createProjectionApp } from './app.js';
 export { liveProjections } from './projections/index.js';
 export type { CacheWrite, Projection, ProjectionTable } from '@order-engine/shared';
+export { consoleDist, sameHostApis, type ConsoleOptions } from './console/console-routes.js';

@@ -19,6 +19,7 @@ import {
   stopOnSignals,
 } from '@order-engine/shared';
 import { startTracing } from '@order-engine/shared/tracing-sdk';
+import { sameHostApis } from './console/console-routes.js';
 import { createProjectionService, rebuildSettings } from './service.js';
 
 // Standalone composition root of projection-service: the only place that reads process.env and picks adapters.
@@ -57,6 +58,12 @@ async function main(): Promise<void> {
     removeFeed: removeGroup && ((key) => removeGroup(groupOf(key))),
     rebuild: rebuildSettings(config),
     rebuildWith: { eventStore: rebuildStore, readDb: databases.forLongStatements.readDb },
+    console: {
+      apiUrls: sameHostApis(() => ({ command: config.COMMAND_PORT, query: config.QUERY_PORT }), {
+        commandUrl: config.CONSOLE_COMMAND_URL,
+        queryUrl: config.CONSOLE_QUERY_URL,
+      }),
+    },
     ready: {
       ...(config.CACHE === 'redis' && { redis: cacheReady(cache) }),
       ...(config.BUS === 'kafka' && {

@@ -29,6 +29,7 @@ import { deadLetters } from './admin/dead-letters.js';
 import { projectionStatuses } from './admin/projection-status.js';
 import { registerProjectionMetrics } from './admin/projection-metrics.js';
 import { createProjectionApp } from './app.js';
+import type { ConsoleOptions } from './console/console-routes.js';
 import { liveRunners } from './live/live-runners.js';
 import { liveProjections } from './projections/index.js';
 import type { Projection } from './projections/projection.js';
@@ -110,6 +111,8 @@ export interface ProjectionServiceOptions {
   /** More checks for GET /ready (a shared cache, Kafka membership) beside the read database's and the event store's. */
   ready?: ReadinessChecks;
   readyTimeoutMs?: number;
+  /** The operator console at /console/; none: not served. */
+  console?: ConsoleOptions;
 }
 
 export interface ProjectionService {
@@ -219,6 +222,7 @@ export function createProjectionService(options: ProjectionServiceOptions): Proj
     logger,
     ready: { readDatabase: databaseReady(readDb), eventStore: eventStoreReady(eventStore), ...options.ready },
     readyTimeoutMs: options.readyTimeoutMs,
+    console: options.console,
   });
 
   return {

@@ -1,6 +1,7 @@
 export * from './domain/index.js';
 export * from './event-store/event-store.js';
 export * from './event-store/errors.js';
+export * from './event-store/event-envelope.js';
 export * from './sql/sql.js';
 export * from './cache/cache.js';
 export * from './read-models/schemas.js';

@@ -34,6 +34,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/identity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Who the credentials sent are
+     * @description The identity and role the key or token stands for (a console asks it at sign-in).
+     *
+     *     Roles: operator, client, analyst, customer, monitor.
+     */
+    get: operations['identity'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/metrics': {
     parameters: {
       query?: never;
@@ -45,7 +67,7 @@ export interface paths {
      * Prometheus metrics of this service
      * @description The Prometheus text exposition format; scrape with a monitor key (or an operator identity).
      *
-     *     Roles: operator, monitor.
+     *     Roles: operator, analyst, monitor.
      */
     get: operations['metrics'];
     put?: never;
@@ -371,6 +393,14 @@ export interface components {
         [key: string]: string;
       };
     };
+    Identity: {
+      /** @description The key's name or the token's subject: what the audit log records. */
+      name: string;
+      /** @enum {string} */
+      role: 'operator' | 'client' | 'analyst' | 'customer' | 'monitor';
+      /** @description For the customer role: the customer it acts for. */
+      customerId?: string;
+    };
     ProductAnswer: {
       /** @description The stream's revision after the command. */
       revision: number;
@@ -614,6 +644,36 @@ export interface operations {
           'application/json': components['schemas']['Readiness'];
         };
       };
+    };
+  };
+  identity: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Identity'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      421: components['responses']['MisdirectedRequest'];
+      429: components['responses']['TooManyFailures'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['Unavailable'];
     };
   };
   metrics: {

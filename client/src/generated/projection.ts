@@ -34,6 +34,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/identity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Who the credentials sent are
+     * @description The identity and role the key or token stands for (a console asks it at sign-in).
+     *
+     *     Roles: operator, client, analyst, customer, monitor.
+     */
+    get: operations['identity'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/metrics': {
     parameters: {
       query?: never;
@@ -45,7 +67,7 @@ export interface paths {
      * Prometheus metrics of this service
      * @description The Prometheus text exposition format; scrape with a monitor key (or an operator identity).
      *
-     *     Roles: operator, monitor.
+     *     Roles: operator, analyst, monitor.
      */
     get: operations['metrics'];
     put?: never;
@@ -189,6 +211,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/projections/{name}/dead-letters/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A dead letter with the event it names
+     * @description Roles: operator, analyst.
+     */
+    get: operations['getDeadLetter'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/projections/{name}/dead-letters/{id}/retry': {
     parameters: {
       query?: never;
@@ -218,9 +260,60 @@ export interface paths {
     };
     /**
      * The audit log: operator actions and refused requests, newest first
-     * @description Roles: operator.
+     * @description Roles: operator, analyst.
      */
     get: operations['listAudit'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/console': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The operator console (sign in with an operator or analyst key or token) */
+    get: operations['console'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/console/config.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Where the console finds the other two APIs */
+    get: operations['consoleConfig'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/console/assets/{file}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A script or style sheet of the console (its name changes with its content: cached for a year) */
+    get: operations['consoleAsset'];
     put?: never;
     post?: never;
     delete?: never;
@@ -268,6 +361,14 @@ export interface components {
       checks: {
         [key: string]: string;
       };
+    };
+    Identity: {
+      /** @description The key's name or the token's subject: what the audit log records. */
+      name: string;
+      /** @enum {string} */
+      role: 'operator' | 'client' | 'analyst' | 'customer' | 'monitor';
+      /** @description For the customer role: the customer it acts for. */
+      customerId?: string;
     };
     ProjectionStatus: {
       name: string;
@@ -364,6 +465,50 @@ export interface components {
       error: string;
       failedAt: string;
     };
+    DeadLetterDetail: {
+      id: string;
+      /** @description The version's schema the letter belongs to (the live one, or a rebuild's). */
+      schema: string;
+      eventId: string;
+      position: string;
+      eventType: string;
+      error: string;
+      failedAt: string;
+      /** @description The event the letter names, as recorded; null when it is no longer at its position. */
+      event: components['schemas']['EventEnvelope'] | null;
+    };
+    /** @description One event as recorded in the event store. */
+    EventEnvelope: {
+      eventId: string;
+      /** @description The event type, such as OrderPlaced. */
+      type: string;
+      /** @description The schema version `data` follows (as recorded, not upcast). */
+      version: number;
+      streamId: string;
+      /** @description Its place in its stream, from 0. */
+      revision: number;
+      /** @description Its global position, in decimal. */
+      position: string;
+      /** Format: date-time */
+      recordedAt: string;
+      /** @description The event's data as recorded. */
+      data: unknown;
+      /** @description As recorded: older or newer writers may have put more in it. */
+      metadata: {
+        correlationId?: string;
+        causationId?: string;
+        idempotencyKey?: string;
+        /** @description Who asked: an API key's name, a token's subject, a process. */
+        actor?: string;
+        role?: string;
+        onBehalfOf?: string;
+        /** @description W3C trace context, when tracing was on. */
+        traceparent?: string;
+        tracestate?: string;
+      } & {
+        [key: string]: unknown;
+      };
+    };
     AuditEntry: {
       /** @description Increasing: the newest entry has the highest id. */
       id: string;
@@ -387,6 +532,12 @@ export interface components {
       detail: string | null;
       address: string;
       correlationId: string | null;
+    };
+    ConsoleConfig: {
+      /** @description The command API, as the browser that asked reaches it. */
+      commandUrl: string;
+      /** @description The query API, as the browser that asked reaches it. */
+      queryUrl: string;
     };
   };
   responses: {
@@ -588,6 +739,35 @@ export interface operations {
           'application/json': components['schemas']['Readiness'];
         };
       };
+    };
+  };
+  identity: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Identity'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      421: components['responses']['MisdirectedRequest'];
+      429: components['responses']['TooManyFailures'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['Unavailable'];
     };
   };
   metrics: {
@@ -870,6 +1050,10 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
+        /** @description Only letters of this event type. */
+        eventType?: string;
+        /** @description Only letters whose error contains this text (any case). */
+        error?: string;
       };
       header?: never;
       path: {
@@ -879,7 +1063,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Newest first. */
+      /** @description Oldest first. */
       200: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -896,6 +1080,49 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      421: components['responses']['MisdirectedRequest'];
+      429: components['responses']['TooManyFailures'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['Unavailable'];
+    };
+  };
+  getDeadLetter: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: 'catalog' | 'orders' | 'sales' | 'customers';
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The letter, its error and its event. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeadLetterDetail'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      /** @description No such dead letter. */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       421: components['responses']['MisdirectedRequest'];
       429: components['responses']['TooManyFailures'];
       500: components['responses']['InternalError'];
@@ -1016,6 +1243,123 @@ export interface operations {
       429: components['responses']['TooManyFailures'];
       500: components['responses']['InternalError'];
       503: components['responses']['Unavailable'];
+    };
+  };
+  console: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The console page. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      421: components['responses']['MisdirectedRequest'];
+      500: components['responses']['InternalError'];
+      /** @description The console is not built (`npm run build -w console`). */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  consoleConfig: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Their URLs. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ConsoleConfig'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      421: components['responses']['MisdirectedRequest'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['Unavailable'];
+    };
+  };
+  consoleAsset: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        file: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'text/javascript': string;
+          'text/css': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      /** @description No such file. */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      421: components['responses']['MisdirectedRequest'];
+      500: components['responses']['InternalError'];
+      /** @description The console is not built (`npm run build -w console`). */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
     };
   };
 }

@@ -34,6 +34,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/identity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Who the credentials sent are
+     * @description The identity and role the key or token stands for (a console asks it at sign-in).
+     *
+     *     Roles: operator, client, analyst, customer, monitor.
+     */
+    get: operations['identity'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/metrics': {
     parameters: {
       query?: never;
@@ -45,7 +67,7 @@ export interface paths {
      * Prometheus metrics of this service
      * @description The Prometheus text exposition format; scrape with a monitor key (or an operator identity).
      *
-     *     Roles: operator, monitor.
+     *     Roles: operator, analyst, monitor.
      */
     get: operations['metrics'];
     put?: never;
@@ -261,6 +283,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/history/streams': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Find streams by id prefix, in id order
+     * @description Roles: operator, analyst.
+     */
+    get: operations['listStreams'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/history/streams/{streamId}': {
     parameters: {
       query?: never;
@@ -360,6 +402,14 @@ export interface components {
       checks: {
         [key: string]: string;
       };
+    };
+    Identity: {
+      /** @description The key's name or the token's subject: what the audit log records. */
+      name: string;
+      /** @enum {string} */
+      role: 'operator' | 'client' | 'analyst' | 'customer' | 'monitor';
+      /** @description For the customer role: the customer it acts for. */
+      customerId?: string;
     };
     /** @description A product of the catalog, with its stock. */
     ProductView: {
@@ -504,6 +554,18 @@ export interface components {
       } & {
         [key: string]: unknown;
       };
+    };
+    StreamSummary: {
+      streamId: string;
+      /** @description The revision of its last event. */
+      revision: number;
+      /** @description Its last event's global position, in decimal. */
+      position: string;
+      /**
+       * Format: date-time
+       * @description When its last event was recorded.
+       */
+      recordedAt: string;
     };
     OrderAt: {
       streamId: string;
@@ -792,6 +854,38 @@ export interface operations {
           'application/json': components['schemas']['Readiness'];
         };
       };
+    };
+  };
+  identity: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Read-Position': components['headers']['X-Read-Position'];
+          'X-Stale': components['headers']['X-Stale'];
+          'X-Cache': components['headers']['X-Cache'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Identity'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      421: components['responses']['MisdirectedRequest'];
+      429: components['responses']['TooManyFailures'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['Unavailable'];
     };
   };
   metrics: {
@@ -1439,11 +1533,83 @@ export interface operations {
       503: components['responses']['Unavailable'];
     };
   };
+  listStreams: {
+    parameters: {
+      query?: {
+        /** @description Only streams whose id starts with this (`order-`). */
+        prefix?: string;
+        /** @description Only ids after this one: the next page. */
+        after?: string;
+        /** @description At most this many streams (1 to 1000). */
+        limit?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of streams. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Read-Position': components['headers']['X-Read-Position'];
+          'X-Stale': components['headers']['X-Stale'];
+          'X-Cache': components['headers']['X-Cache'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['StreamSummary'][];
+          };
+        };
+      };
+      /** @description A malformed query. */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Read-Position': components['headers']['X-Read-Position'];
+          'X-Stale': components['headers']['X-Stale'];
+          'X-Cache': components['headers']['X-Cache'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      421: components['responses']['MisdirectedRequest'];
+      429: components['responses']['TooManyFailures'];
+      500: components['responses']['InternalError'];
+      /** @description The event store cannot list its streams (EventStoreDB). */
+      501: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          'X-Read-Position': components['headers']['X-Read-Position'];
+          'X-Stale': components['headers']['X-Stale'];
+          'X-Cache': components['headers']['X-Cache'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      503: components['responses']['Unavailable'];
+    };
+  };
   exportStream: {
     parameters: {
       query?: {
         /** @description ndjson: one JSON event per line; csv: a header row, then one row per event. */
         format?: 'ndjson' | 'csv';
+        /** @description From this revision on (inclusive): a page. */
+        from?: string;
+        /** @description At most this many events. */
+        limit?: string;
       };
       header?: never;
       path: {
@@ -1473,7 +1639,7 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
-      /** @description The stream has no events. */
+      /** @description The stream has no events (from that revision on). */
       404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];

@@ -87,6 +87,29 @@ function deadLetterSpecs(openSql: () => Promise<Sql>, options: { dropSchemas: bo
       }),
     ]);
     expect((await requestJson(`${url}/projections/orders/dead-letters`)).body.items).toEqual([]);
+    // Filters: by event type, and by a piece of the error in any case (matched as text, `%` and all).
+    const listed = async (query: string) =>
+      (await requestJson(`${url}/projections/catalog/dead-letters?${query}`)).body.items.length;
+    expect(await listed('eventType=PriceChanged&error=HANDLER IS')).toBe(1);
+    expect(await listed('eventType=StockAdded')).toBe(0);
+    expect(await listed('error=handler%25broken')).toBe(0);
+    expect((await requestJson(`${url}/projections/catalog/dead-letters?colour=red`)).status).toBe(400);
+    // One letter in full: the event it names, as recorded.
+    const detail = await requestJson(`${url}/projections/catalog/dead-letters/${letters[0].id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toEqual({
+      ...letters[0],
+      event: expect.objectContaining({
+        eventId: letters[0].eventId,
+        position: letters[0].position,
+        streamId: 'product-lamp',
+        type: 'PriceChanged',
+        data: expect.objectContaining({ sku: 'lamp' }),
+        metadata: expect.any(Object),
+      }),
+    });
+    expect((await requestJson(`${url}/projections/catalog/dead-letters/999999`)).status).toBe(404);
+    expect((await requestJson(`${url}/projections/orders/dead-letters/${letters[0].id}`)).status).toBe(404);
     const lamp = async () =>
       (
         await sql.query<{ price_cents: string; on_hand: number; revision: number }>(

@@ -2,12 +2,15 @@ import {
   adminSchema,
   decodeEvent,
   DomainError,
+  EventEnvelope,
   NotFound,
+  toEnvelope,
   type Cache,
   type EventStore,
   type Logger,
   type ProjectionName,
   type RecordedDomainEvent,
+  type RecordedEvent,
   type Sql,
 } from '@order-engine/shared';
 import { z } from 'zod';
@@ -45,8 +48,24 @@ export type DeadLetterView = z.infer<typeof DeadLetterView>;
 
 export type RetryOutcome = { retried: true; resolved: string[]; streamId: string } | { retried: false; error: string };
 
+export const DeadLetterDetail = DeadLetterView.extend({
+  event: EventEnvelope.nullable().meta({
+    description: 'The event the letter names, as recorded; null when it is no longer at its position.',
+  }),
+}).meta({ id: 'DeadLetterDetail' });
+export type DeadLetterDetail = z.infer<typeof DeadLetterDetail>;
+
+export interface DeadLetterFilter {
+  limit: number;
+  eventType?: string;
+  /** Letters whose error contains this, in any case. */
+  error?: string;
+}
+
 export interface DeadLetters {
-  list(name: ProjectionName, limit: number): Promise<DeadLetterView[]>;
+  list(name: ProjectionName, filter: DeadLetterFilter): Promise<DeadLetterView[]>;
+  /** Throws a 404 problem for an unknown letter. */
+  get(name: ProjectionName, id: string): Promise<DeadLetterDetail>;
   /** Throws a 404 problem for an unknown letter. */
   retry(name: ProjectionName, id: string): Promise<RetryOutcome>;
 }
@@ -77,11 +96,23 @@ export function deadLetters({ sql, eventStore, prefix, projections, cache, logge
     return projection;
   };
 
-  async function refold(projection: Projection, letter: DeadLetterView): Promise<RetryOutcome> {
+  const eventOf = async (letter: DeadLetterView): Promise<RecordedEvent | undefined> => {
     const [event] = await eventStore.readAll({ after: BigInt(letter.position) - 1n, limit: 1 });
-    if (!event || event.eventId !== letter.eventId) {
-      throw new DeadLetterEventMissing(letter.eventId, letter.position);
-    }
+    return event?.eventId === letter.eventId ? event : undefined;
+  };
+
+  const letterOf = async (name: ProjectionName, id: string): Promise<DeadLetterView> => {
+    const [letter] = await sql.query<DeadLetterView & Record<string, unknown>>(
+      `select ${columns} from ${table} where id = $1::bigint and projection ~ $2`,
+      [id, schemaPattern(name)],
+    );
+    if (!letter) throw new NotFound('dead letter', `${id} of ${name}`);
+    return letter;
+  };
+
+  async function refold(projection: Projection, letter: DeadLetterView): Promise<RetryOutcome> {
+    const event = await eventOf(letter);
+    if (!event) throw new DeadLetterEventMissing(letter.eventId, letter.position);
     const stream = await eventStore.readStream(event.streamId);
     // Events of the stream that still cannot be decoded stay out of the fold (and keep their letters); the letter's
     // own event must decode, or the retry fails.
@@ -112,20 +143,24 @@ export function deadLetters({ sql, eventStore, prefix, projections, cache, logge
   }
 
   return {
-    async list(name, limit) {
+    async list(name, { limit, eventType, error }) {
       projectionNamed(name);
+      // strpos, not ilike: the text asked for is matched as it is, wildcards and all.
       return sql.query<DeadLetterView & Record<string, unknown>>(
-        `select ${columns} from ${table} where projection ~ $1 order by id limit $2`,
-        [schemaPattern(name), limit],
+        `select ${columns} from ${table} where projection ~ $1 and ($3::text is null or event_type = $3)
+          and ($4::text is null or strpos(lower(error), lower($4)) > 0) order by id limit $2`,
+        [schemaPattern(name), limit, eventType ?? null, error ?? null],
       );
+    },
+    async get(name, id) {
+      projectionNamed(name);
+      const letter = await letterOf(name, id);
+      const event = await eventOf(letter);
+      return { ...letter, event: event ? toEnvelope(event) : null };
     },
     async retry(name, id) {
       const projection = projectionNamed(name);
-      const [letter] = await sql.query<DeadLetterView & Record<string, unknown>>(
-        `select ${columns} from ${table} where id = $1::bigint and projection ~ $2`,
-        [id, schemaPattern(name)],
-      );
-      if (!letter) throw new NotFound('dead letter', `${id} of ${name}`);
+      const letter = await letterOf(name, id);
       let outcome: RetryOutcome;
       try {
         outcome = await refold(projection, letter);

@@ -10,8 +10,9 @@ import {
   type OpenApiDocument,
   type ProjectionName,
 } from '@order-engine/shared';
+import { consoleApi } from '../console/console-api.js';
 import { RebuildResult } from '../rebuild/jobs.js';
-import { DeadLetterView } from './dead-letters.js';
+import { DeadLetterDetail, DeadLetterView } from './dead-letters.js';
 import { ProjectionStatus } from './projection-status.js';
 
 // The admin API: what its routes parse and answer, described once for validation and for /openapi.json.
@@ -25,6 +26,10 @@ export const RebuildQuery = z.object({
 });
 export const RebuildBody = z.object({ verify: z.boolean().optional() });
 export const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(100) });
+export const DeadLetterQuery = ListQuery.extend({
+  eventType: Text(200).optional().meta({ description: 'Only letters of this event type.' }),
+  error: Text(200).optional().meta({ description: 'Only letters whose error contains this text (any case).' }),
+}).strict();
 const instant = z.iso
   .datetime({ offset: true })
   .transform((at) => new Date(at))
@@ -118,8 +123,18 @@ const operations: ApiOperation[] = [
     summary: 'Events a projection could not apply',
     tag,
     params: NameParams,
-    query: ListQuery,
-    answers: { 200: { description: 'Newest first.', body: z.object({ items: z.array(DeadLetterView) }) } },
+    query: DeadLetterQuery,
+    answers: { 200: { description: 'Oldest first.', body: z.object({ items: z.array(DeadLetterView) }) } },
+  },
+  {
+    method: 'get',
+    path: '/projections/:name/dead-letters/:id',
+    operationId: 'getDeadLetter',
+    summary: 'A dead letter with the event it names',
+    tag,
+    params: LetterParams,
+    answers: { 200: { description: 'The letter, its error and its event.', body: DeadLetterDetail } },
+    refusals: { 404: 'No such dead letter.' },
   },
   {
     method: 'post',
@@ -167,10 +182,12 @@ export const projectionApi = (): OpenApiDocument =>
     title: 'Order engine: projection API',
     description:
       'For operators: where each read model stands against the head of `$all`, blue/green rebuilds with progress ' +
-      'and verification, dead letters, and the audit log. Every refusal is an RFC 9457 problem.',
+      'and verification, dead letters, and the audit log; and the operator console at /console/. Every refusal is ' +
+      'an RFC 9457 problem.',
     tags: [
       { name: 'projections', description: 'Read models: status and lag, rebuilds, dead letters.' },
       { name: 'audit', description: 'Who did what to the engine.' },
+      { name: 'console', description: 'The operator console, in the browser.' },
     ],
-    operations,
+    operations: [...operations, ...consoleApi],
   });

@@ -61,12 +61,14 @@ export async function* pagesOfStream(
   store: EventStore,
   streamId: string,
   pageSize = DEFAULT_PAGE_SIZE,
+  { from = 0, limit = Number.POSITIVE_INFINITY }: { from?: number; limit?: number } = {},
 ): AsyncGenerator<RecordedEvent[]> {
-  for (let fromRevision = 0; ;) {
-    const page = await store.readStream(streamId, { fromRevision, limit: pageSize });
+  for (let fromRevision = from, left = limit; left > 0;) {
+    const page = await store.readStream(streamId, { fromRevision, limit: Math.min(pageSize, left) });
     if (page.length > 0) yield page;
-    if (page.length < pageSize) return;
+    if (page.length < Math.min(pageSize, left)) return;
     fromRevision = page[page.length - 1]!.revision + 1;
+    left -= page.length;
   }
 }
 

@@ -101,6 +101,14 @@ describe('pagesOfStream', () => {
     ]);
     expect(await collect(pagesOfStream(store, 'order-3', 2))).toEqual([]);
   });
+
+  it('reads a page of a stream: from a revision, at most a number of events', async () => {
+    const store = memoryEventStore();
+    await store.append('order-1', [placed(1), placed(2), placed(3), placed(4), placed(5)]);
+    expect(numbers(await collect(pagesOfStream(store, 'order-1', 2, { from: 1, limit: 3 })))).toEqual([[2, 3], [4]]);
+    expect(numbers(await collect(pagesOfStream(store, 'order-1', 2, { from: 4 })))).toEqual([[5]]);
+    expect(await collect(pagesOfStream(store, 'order-1', 2, { from: 5 }))).toEqual([]);
+  });
 });
 
 describe('startPages', () => {

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '@order-engine/shared';
 import { freshName } from '@order-engine/shared/testing';
 import { expect, it } from 'vitest';
-import { toEnvelope, type EventEnvelope } from './formats.js';
+import { toEnvelope, type EventEnvelope } from '@order-engine/shared';
 import { parseCsv } from './testing/csv.js';
 import { describeOnEventStores, type HistoryFixture } from './testing/history-fixture.js';
 import {
@@ -154,6 +154,44 @@ describeOnEventStores('history export', (fixture) => {
     const missing = await f.get(`/history/streams/order-${freshName('nothing')}`);
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.text)).toMatchObject({ status: 404, detail: expect.stringMatching(/has no events/) });
+
+    // A page: from a revision on, at most limit events.
+    const page = await f.get(`/history/streams/order-${orderId}?from=1&limit=2`);
+    expect(lines(page.text).map((e) => e.revision)).toEqual([1, 2]);
+    const pastTheEnd = await f.get(`/history/streams/order-${orderId}?from=4`);
+    expect([pastTheEnd.status, JSON.parse(pastTheEnd.text).detail]).toEqual([
+      404,
+      `stream order-${orderId} has no events from revision 4 on`,
+    ]);
+  });
+
+  it('lists streams by id prefix, a page at a time, with their last event', async () => {
+    const f = fixture();
+    const { orderId, all } = await story(f);
+    const last = all.filter((e) => e.streamId === `order-${orderId}`).at(-1)!;
+    const listed = await f.get(`/history/streams?prefix=order-${orderId}`);
+    expect(listed.status).toBe(200);
+    expect(JSON.parse(listed.text)).toEqual({
+      items: [
+        {
+          streamId: `order-${orderId}`,
+          revision: last.revision,
+          position: last.position.toString(),
+          recordedAt: last.recordedAt.toISOString(),
+        },
+      ],
+    });
+    const orders = JSON.parse((await f.get('/history/streams?prefix=order-&limit=1000')).text).items as {
+      streamId: string;
+    }[];
+    const ids = orders.map((s) => s.streamId);
+    expect(ids).toContain(`order-${orderId}`);
+    expect(ids.every((id) => id.startsWith('order-'))).toBe(true);
+    expect(ids).toEqual([...ids].sort());
+    const next = JSON.parse((await f.get(`/history/streams?prefix=order-&after=${ids[0]}&limit=1`)).text).items;
+    expect(next.map((s: { streamId: string }) => s.streamId)).toEqual(ids.slice(1, 2));
+    for (const bad of ['limit=0', 'limit=1001', 'after=%24all', 'colour=red'])
+      expect((await f.get(`/history/streams?${bad}`)).status, bad).toBe(400);
   });
 
   it('answers a bad filter with a 400 problem naming it', async () => {

@@ -1,6 +1,7 @@
 import {
   Cents,
   Currency,
+  EventEnvelope,
   CustomerId,
   HoldId,
   OrderId,
@@ -13,8 +14,7 @@ import {
 } from '@order-engine/shared';
 import { ProductStatus } from '@order-engine/shared/read-models/catalog';
 import { z } from 'zod';
-import { EventEnvelope } from './formats.js';
-import { EventsFilters, PointFields, StreamQuery, streamIdParam } from './params.js';
+import { EventsFilters, PointFields, StreamQuery, StreamsQuery, streamIdParam } from './params.js';
 import type { OrderView, ProductView } from './time-travel.js';
 
 // History's routes, read from the event store: what they parse and what they answer. Exports stream NDJSON or CSV;
@@ -74,6 +74,15 @@ const entityAt = (state: z.ZodType, id: string) =>
     })
     .meta({ id });
 
+const StreamSummary = z
+  .object({
+    streamId: z.string(),
+    revision: count().meta({ description: 'The revision of its last event.' }),
+    position: z.string().regex(/^\d+$/).meta({ description: "Its last event's global position, in decimal." }),
+    recordedAt: z.iso.datetime().meta({ description: 'When its last event was recorded.' }),
+  })
+  .meta({ id: 'StreamSummary' });
+
 const tag = 'history';
 const noStore: Record<string, HeaderObject> = { 'Cache-Control': header('no-store: an export is never cached.') };
 const exported = {
@@ -116,6 +125,16 @@ export const historyApi: readonly ApiOperation[] = [
   },
   {
     method: 'get',
+    path: '/history/streams',
+    operationId: 'listStreams',
+    summary: 'Find streams by id prefix, in id order',
+    tag,
+    query: StreamsQuery,
+    answers: { 200: { description: 'A page of streams.', body: z.object({ items: z.array(StreamSummary) }) } },
+    refusals: { 400: 'A malformed query.', 501: 'The event store cannot list its streams (EventStoreDB).' },
+  },
+  {
+    method: 'get',
     path: '/history/streams/:streamId',
     operationId: 'exportStream',
     summary: 'Export the events of one stream, in revision order',
@@ -123,7 +142,7 @@ export const historyApi: readonly ApiOperation[] = [
     params: StreamParams,
     query: StreamQuery,
     answers: { 200: { ...exported, headers: noStore } },
-    refusals: { 404: 'The stream has no events.' },
+    refusals: { 404: 'The stream has no events (from that revision on).' },
   },
   {
     method: 'get',

@@ -147,7 +147,21 @@ export const EventsQuery = EventsFilters.superRefine(orderedTimes).transform(
   }),
 );
 
-export const StreamQuery = z.strictObject({ format: formatParam });
+export const StreamQuery = z.strictObject({
+  format: formatParam,
+  from: revisionParam.optional().meta({ description: 'From this revision on (inclusive): a page.' }),
+  limit: exportLimitParam.optional().meta({ description: 'At most this many events.' }),
+});
+
+/** GET /history/streams: stream ids in order, a page at a time. */
+export const StreamsQuery = z.strictObject({
+  prefix: streamPrefixParam.optional().meta({ description: 'Only streams whose id starts with this (`order-`).' }),
+  after: streamIdParam.optional().meta({ description: 'Only ids after this one: the next page.' }),
+  limit: countParam('limit', 1_000)
+    .pipe(z.number().min(1, 'limit is at least 1'))
+    .default(100)
+    .meta({ description: 'At most this many streams (1 to 1000).' }),
+});
 
 /** Which point of an entity's history: a time, a revision, or (neither) now. */
 export type PointInHistory = { at: Date } | { revision: number } | { latest: true };

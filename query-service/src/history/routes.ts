@@ -1,9 +1,22 @@
-import { HttpProblem, type EventStore, type Logger, type RecordedEvent } from '@order-engine/shared';
+import {
+  HttpProblem,
+  type EventStore,
+  type Logger,
+  type RecordedEvent,
+  type StreamSummary,
+} from '@order-engine/shared';
 import { Router, type Response } from 'express';
 import { DEFAULT_PAGE_SIZE, pagesOfAll, pagesOfStream, startPages } from './event-pages.js';
 import { eventFormats } from './formats.js';
 import { OrderParams, ProductParams, StreamParams } from './history-api.js';
-import { EventsQuery, PointQuery, StreamQuery, type HistoryFormat, type PointInHistory } from './params.js';
+import {
+  EventsQuery,
+  PointQuery,
+  StreamQuery,
+  StreamsQuery,
+  type HistoryFormat,
+  type PointInHistory,
+} from './params.js';
 import { orderAt, productAt, type EntityAt, type TimeTravel } from './time-travel.js';
 import { writeEvents } from './write-events.js';
 
@@ -31,11 +44,22 @@ export function historyRoutes({ eventStore, logger, pageSize = DEFAULT_PAGE_SIZE
     await stream(res, pages, format, logger);
   });
 
+  router.get('/history/streams', async (req, res) => {
+    const { prefix, after, limit } = StreamsQuery.parse(req.query);
+    if (!eventStore.listStreams)
+      throw new HttpProblem(501, 'not-implemented', 'Not Implemented', 'this event store cannot list its streams');
+    const items = await eventStore.listStreams({ prefix, after, limit });
+    res.json({ items: items.map(streamView) });
+  });
+
   router.get('/history/streams/:streamId', async (req, res) => {
     const { streamId } = StreamParams.parse(req.params);
-    const { format } = StreamQuery.parse(req.query);
-    const { empty, pages } = await startPages(pagesOfStream(eventStore, streamId, pageSize));
-    if (empty) throw new HttpProblem(404, 'not-found', 'Not Found', `stream ${streamId} has no events`);
+    const { format, from, limit } = StreamQuery.parse(req.query);
+    const { empty, pages } = await startPages(pagesOfStream(eventStore, streamId, pageSize, { from, limit }));
+    if (empty) {
+      const after = from ? ` from revision ${from} on` : '';
+      throw new HttpProblem(404, 'not-found', 'Not Found', `stream ${streamId} has no events${after}`);
+    }
     await stream(res, pages, format, logger);
   });
 
@@ -53,6 +77,13 @@ export function historyRoutes({ eventStore, logger, pageSize = DEFAULT_PAGE_SIZE
 
   return router;
 }
+
+const streamView = ({ streamId, revision, position, recordedAt }: StreamSummary) => ({
+  streamId,
+  revision,
+  position: position.toString(),
+  recordedAt: recordedAt.toISOString(),
+});
 
 /** The entity, or the problem answer for why there is none. */
 function found<View>(result: TimeTravel<View>, what: string, point: PointInHistory): EntityAt<View> {

@@ -17,6 +17,7 @@ type AuthConfig = Pick<
   | 'JWT_ROLES_CLAIM'
   | 'CORS_ORIGINS'
   | 'ALLOWED_HOSTS'
+  | 'PROJECTION_PORT'
 >;
 
 export const isLoopback = (host: string): boolean =>
@@ -39,7 +40,11 @@ export async function accessFromConfig(config: AuthConfig): Promise<AccessOption
       : loopback
         ? ['localhost', '127.0.0.1', '[::1]', config.HOST]
         : undefined;
-  const shared = { corsOrigins: config.CORS_ORIGINS, ...(allowedHosts ? { allowedHosts } : {}) };
+  const shared = {
+    corsOrigins: config.CORS_ORIGINS,
+    consolePort: () => config.PROJECTION_PORT,
+    ...(allowedHosts ? { allowedHosts } : {}),
+  };
   if (config.AUTH === 'none') {
     if (!loopback)
       throw new ConfigError([`AUTH: none is refused unless HOST is a loopback address (HOST is ${config.HOST})`]);

@@ -17,6 +17,8 @@ export interface AccessOptions {
   jwt?: JwtVerifier;
   /** Origins whose pages may call the API (CORS); a browser request from any other origin is refused. */
   corsOrigins?: readonly string[];
+  /** The console's port (the projection API's) on the host this API is reached at: its pages may call it too. */
+  consolePort?: () => number | undefined;
   /** Host header values (name or name:port) this service answers to; undefined: any. */
   allowedHosts?: readonly string[];
   /** Failed credentials one address may present per minute before it gets 429s (default 30). */
@@ -25,6 +27,10 @@ export interface AccessOptions {
 
 /** Everyone may do everything: AUTH=none, and tests that are about something else. */
 export const NO_AUTH: AccessOptions = { mode: 'none' };
+
+/** Answer headers a page may read: the documented ones beyond the CORS-safelisted few. */
+const EXPOSED_HEADERS =
+  'Location, Retry-After, X-Request-Id, X-Correlation-Id, X-Read-Position, X-Stale, X-Head-Position';
 
 const UNCHECKED: Identity = { name: 'anonymous', role: 'operator' };
 
@@ -62,6 +68,17 @@ export function accessControl(options: AccessOptions, audit?: AuditTrail): Reque
   const limiter = failureLimiter(options.failuresPerMinute ?? 30);
   const origins = new Set(options.corsOrigins ?? []);
   const hosts = options.allowedHosts && new Set(options.allowedHosts.map((host) => host.toLowerCase()));
+  // The console is another port of the host the browser reached this API at (which the Host check has vetted).
+  const fromConsole = (origin: string, protocol: string, host: string) => {
+    const port = options.consolePort?.();
+    const page = URL.parse(origin);
+    return (
+      port !== undefined &&
+      page?.protocol === `${protocol}:` &&
+      page.port === String(port) &&
+      page.hostname === host.replace(/:\d+$/, '')
+    );
+  };
 
   const authenticate = async (header: string | undefined): Promise<Identity | undefined> => {
     const token = /^Bearer +(\S+)$/i.exec(header ?? '')?.[1];
@@ -80,15 +97,21 @@ export function accessControl(options: AccessOptions, audit?: AuditTrail): Reque
     const origin = req.headers.origin;
     // A page of this service itself (the API docs' "try it out") is not cross-origin: browsers send Origin on its POSTs.
     if (origin !== undefined && origin !== `${req.protocol}://${req.headers.host}`) {
-      if (!origins.has(origin)) {
+      if (!origins.has(origin) && !fromConsole(origin, req.protocol, host)) {
         next(problem(403, 'origin-refused', 'Forbidden', `requests from pages of ${origin} are not allowed`));
         return;
       }
-      res.vary('Origin').set('Access-Control-Allow-Origin', origin);
+      res
+        .vary('Origin')
+        .set('Access-Control-Allow-Origin', origin)
+        .set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
       if (req.method === 'OPTIONS') {
         res
           .set('Access-Control-Allow-Methods', 'GET, POST, DELETE')
-          .set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key, X-Correlation-Id')
+          .set(
+            'Access-Control-Allow-Headers',
+            'Authorization, Content-Type, Idempotency-Key, X-Correlation-Id, X-Min-Position, X-Actor',
+          )
           .set('Access-Control-Max-Age', '600')
           .status(204)
           .end();

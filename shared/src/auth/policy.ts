@@ -27,8 +27,9 @@ export const policy: readonly Rule[] = [
   { method: 'GET', path: '/openapi.json', allow: 'open' },
   { method: 'GET', path: '/docs', allow: 'open' },
   { method: 'GET', path: '/docs/:asset', allow: 'open' },
-  // Prometheus scrapes with a monitor key: it can read the metrics and nothing else.
-  { method: 'GET', path: '/metrics', allow: ['operator', 'monitor'] },
+  { method: 'GET', path: '/identity', allow: [...everyone, 'monitor'] },
+  // Prometheus scrapes with a monitor key: it can read the metrics and nothing else. Analysts read them in the console.
+  { method: 'GET', path: '/metrics', allow: ['operator', 'analyst', 'monitor'] },
   // command API: the catalog and stock holds
   { method: 'POST', path: '/products', allow: operator },
   { method: 'POST', path: '/products/:sku/price', allow: operator },
@@ -52,14 +53,20 @@ export const policy: readonly Rule[] = [
   { method: 'GET', path: '/history/events', allow: operatorAnalyst },
   { method: 'GET', path: '/history/orders/:orderId', allow: operatorAnalyst },
   { method: 'GET', path: '/history/products/:sku', allow: operatorAnalyst },
+  { method: 'GET', path: '/history/streams', allow: operatorAnalyst },
   { method: 'GET', path: '/history/streams/:streamId', allow: operatorAnalyst },
   // projection API
   { method: 'GET', path: '/projections', allow: operatorAnalyst },
   { method: 'GET', path: '/projections/:name/rebuilds/:jobId', allow: operatorAnalyst },
   { method: 'GET', path: '/projections/:name/dead-letters', allow: operatorAnalyst },
+  { method: 'GET', path: '/projections/:name/dead-letters/:id', allow: operatorAnalyst },
   { method: 'POST', path: '/projections/:name/rebuild', allow: operator },
   { method: 'POST', path: '/projections/:name/dead-letters/:id/retry', allow: operator },
-  { method: 'GET', path: '/audit', allow: operator },
+  { method: 'GET', path: '/audit', allow: operatorAnalyst },
+  // the operator console's files: it signs in against the APIs themselves
+  { method: 'GET', path: '/console', allow: 'open' },
+  { method: 'GET', path: '/console/config.json', allow: 'open' },
+  { method: 'GET', path: '/console/assets/:file', allow: 'open' },
 ];
 
 /** Changes only an operator may make (catalog, holds, rebuilds, dead-letter retries): the audit log records each. */

@@ -122,6 +122,9 @@ export const EngineConfig = z
     JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
     CORS_ORIGINS: list,
     ALLOWED_HOSTS: list,
+    // Where the console (served by the projection API) finds the other APIs; default: the same host at their ports.
+    CONSOLE_COMMAND_URL: z.url({ protocol: /^https?$/ }).optional(),
+    CONSOLE_QUERY_URL: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((config, ctx) => {
     // With EventStoreDB, PostgreSQL still keeps the command service's idempotency keys and checkpoints.

@@ -269,6 +269,30 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
       });
     });
 
+    describe('listStreams (stores that can list their streams)', () => {
+      it('lists ids by prefix in byte order, with their last event, a page at a time; _ and % taken literally', async (test) => {
+        if (!store.listStreams) test.skip('this store cannot list its streams');
+        await append(stream('order-b'), [placed(1)]);
+        await append(stream('order-a'), [placed(2), paid(3)]);
+        await append(stream('a_b-1'), [stocked(4)]);
+        await append(stream('axb-1'), [stocked(5)]);
+        const last = await append(stream('order-b'), [paid(6)]);
+        const list = (prefix: string, after?: string, limit = 10) =>
+          store.listStreams!({ prefix, after, limit }).then((items) => items.map((s) => [s.streamId, s.revision]));
+        expect(await list(stream('order-'))).toEqual([
+          [stream('order-a'), 1],
+          [stream('order-b'), 1],
+        ]);
+        expect(await list(stream('order-'), undefined, 1)).toEqual([[stream('order-a'), 1]]);
+        expect(await list(stream('order-'), stream('order-a'))).toEqual([[stream('order-b'), 1]]);
+        expect(await list(stream('a_b'))).toEqual([[stream('a_b-1'), 0]]);
+        expect(await list(stream('nothing-'))).toEqual([]);
+        const [orderB] = await store.listStreams!({ prefix: stream('order-b'), limit: 1 });
+        expect(orderB?.position).toBe(last.position);
+        expect(orderB?.recordedAt).toBeInstanceOf(Date);
+      });
+    });
+
     describe('readAll by recorded time', () => {
       it('reads from recordedFrom (inclusive) to recordedBefore (exclusive), at recordedAt precision', async () => {
         const [a, b, c] = (await appendApart([

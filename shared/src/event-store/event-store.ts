@@ -122,7 +122,25 @@ export interface EventStore {
    * (stores that index the key, as the PostgreSQL one does): they commit with the events, so they survive a crash.
    */
   eventsOfIdempotencyKey?(key: string, since: Date): Promise<RecordedEvent[]>;
+  /** Stream ids in order, with their last event (stores that can list them; EventStoreDB's adapter cannot). */
+  listStreams?(query: ListStreamsQuery): Promise<StreamSummary[]>;
   close(): Promise<void>;
+}
+
+export interface ListStreamsQuery {
+  /** Only ids that start with this. */
+  prefix?: string | undefined;
+  /** Only ids after this one, in the store's order: the next page. */
+  after?: string | undefined;
+  limit: number;
+}
+
+/** A stream and its last event. */
+export interface StreamSummary {
+  streamId: string;
+  revision: StreamRevision;
+  position: GlobalPosition;
+  recordedAt: Date;
 }
 
 /** Committed events wait at `position` for the transaction `blocker` to end. */

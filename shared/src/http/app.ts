@@ -2,7 +2,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Server } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
-import { accessControl, type AccessOptions } from '../auth/access.js';
+import { accessControl, identityOf, type AccessOptions } from '../auth/access.js';
 import type { Logger } from '../logging/logger.js';
 import { metricsRoute, type ServiceMetrics } from '../metrics/service-metrics.js';
 import { accessLog } from './access-log.js';
@@ -72,6 +72,10 @@ export function createApp(service: string, options: AppOptions): Express {
   app.use(jsonBody);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service, ...options.health?.() });
+  });
+  app.get('/identity', (_req, res) => {
+    const { name, role, customerId } = identityOf(res);
+    res.set('Cache-Control', 'no-store').json({ name, role, ...(customerId === undefined ? {} : { customerId }) });
   });
   app.get('/ready', readyRoute(service, options.ready ?? {}, options.readyTimeoutMs ?? 2_000));
   if (options.metrics) app.get('/metrics', metricsRoute(options.metrics.registry));

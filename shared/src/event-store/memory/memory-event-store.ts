@@ -105,6 +105,15 @@ export function memoryEventStore(): EventStore {
     readAll: async (options = {}) => scan(options).events,
     subscribeToAll,
     headPosition: async () => BigInt(all.length),
+    listStreams: async ({ prefix = '', after, limit }) =>
+      [...streams.keys()]
+        .filter((id) => id.startsWith(prefix) && (after === undefined || id > after))
+        .sort()
+        .slice(0, limit)
+        .map((streamId) => {
+          const last = streams.get(streamId)!.at(-1)!;
+          return { streamId, revision: last.revision, position: last.position, recordedAt: last.recordedAt };
+        }),
     close: async () => closing.abort(),
   };
 }

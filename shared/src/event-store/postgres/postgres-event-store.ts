@@ -7,6 +7,7 @@ import { toEventStoreError } from './errors.js';
 import { eventsOfIdempotencyKey } from './events-of-key.js';
 import { headPosition } from './head-position.js';
 import { heldBack } from './held-back.js';
+import { listStreams } from './list-streams.js';
 import { channelOf, notifier } from './notify.js';
 import { readAll } from './read-all.js';
 import { readStreams, type StreamRead } from './read-stream.js';
@@ -100,6 +101,7 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
     readAll: (readOptions) => read(() => readAll(sql, schema, readOptions)),
     headPosition: () => read(() => headPosition(sql, schema)),
     heldBack: (after) => read(() => heldBack(sql, schema, after)),
+    listStreams: (query) => read(() => listStreams(sql, schema, query)),
     eventsOfIdempotencyKey: (key, since) => read(() => eventsOfIdempotencyKey(sql, schema, key, since)),
     async *subscribeToAll(subscribeOptions) {
       await ready();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLES } from '../../auth/identity.js';
 import { header, type ApiOperation } from './api-operation.js';
 
 // The routes every service has, described once.
@@ -17,6 +18,14 @@ export const Readiness = z
     checks: z.record(z.string(), z.string()).meta({ description: "Each dependency: 'ok', or why it is not usable." }),
   })
   .meta({ id: 'Readiness' });
+
+export const IdentityView = z
+  .object({
+    name: z.string().meta({ description: "The key's name or the token's subject: what the audit log records." }),
+    role: z.enum(ROLES),
+    customerId: z.string().optional().meta({ description: 'For the customer role: the customer it acts for.' }),
+  })
+  .meta({ id: 'Identity' });
 
 const noStore = { 'Cache-Control': header('no-store: readiness is never cached.') };
 const retry = { ...noStore, 'Retry-After': header('Seconds to wait before asking again.') };
@@ -40,6 +49,15 @@ export const commonOperations: readonly ApiOperation[] = [
       200: { description: 'Every dependency is usable.', body: Readiness, headers: noStore },
       503: { description: 'A dependency is not usable: `failing` names it.', body: Readiness, headers: retry },
     },
+  },
+  {
+    method: 'get',
+    path: '/identity',
+    operationId: 'identity',
+    summary: 'Who the credentials sent are',
+    description: 'The identity and role the key or token stands for (a console asks it at sign-in).',
+    tag,
+    answers: { 200: { description: 'The caller.', body: IdentityView } },
   },
   {
     method: 'get',

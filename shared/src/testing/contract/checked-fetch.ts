@@ -89,6 +89,8 @@ export function contractCheck(options: ContractCheckOptions = {}): ContractCheck
     const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
     const url = new URL(response.url || (request ? request.url : String(input)));
     if ((url.protocol !== 'http:' && url.protocol !== 'https:') || docs.get(url.origin) === null) return response;
+    // A CORS preflight asks the browser's question, not the API's: OpenAPI describes what it precedes.
+    if (method === 'OPTIONS') return response;
     const tap = response.body && !NULL_BODY_STATUSES.has(response.status) ? tapBody(response, maxBodyBytes) : undefined;
     const stop = new AbortController();
     const entry: Pending = {
