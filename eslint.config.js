@@ -12,6 +12,7 @@ export default tseslint.config(
       '.services/**',
       'bench/results/**',
       'client/src/generated/**',
+      'console/dist/**',
     ],
   },
   js.configs.recommended,
@@ -29,7 +30,7 @@ export default tseslint.config(
   },
   {
     // Type-aware rules: a promise nobody awaits or catches loses its error.
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -36,6 +36,7 @@ export default defineConfig({
           include: ['**/*.e2e.spec.ts'],
           // The contract check: every answer fetched in a test is checked against its service's /openapi.json.
           setupFiles: ['shared/src/testing/contract/vitest-setup.ts'],
+          globalSetup: ['embedded/console-setup.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -1259,11 +1259,26 @@ export interface operations {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          /** @description Scripts and styles of this origin only; calls to the three APIs only. */
+          'Content-Security-Policy'?: string;
+          /** @description nosniff. */
+          'X-Content-Type-Options'?: string;
           [name: string]: unknown;
         };
         content: {
           'text/html': string;
         };
+      };
+      /** @description To /console/ (with the slash the page needs). */
+      301: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'X-Correlation-Id': components['headers']['X-Correlation-Id'];
+          /** @description /console/ */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       400: components['responses']['BadRequest'];
       403: components['responses']['Forbidden'];

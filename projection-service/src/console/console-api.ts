@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiOperation } from '@order-engine/shared';
+import { header, type ApiOperation } from '@order-engine/shared';
 
 // The operator console's files and its one setting, as the projection API describes them.
 
@@ -21,7 +21,18 @@ export const consoleApi: readonly ApiOperation[] = [
     operationId: 'console',
     summary: 'The operator console (sign in with an operator or analyst key or token)',
     tag,
-    answers: { 200: { description: 'The console page.', body: z.string(), mediaType: 'text/html' } },
+    answers: {
+      200: {
+        description: 'The console page.',
+        body: z.string(),
+        mediaType: 'text/html',
+        headers: {
+          'Content-Security-Policy': header('Scripts and styles of this origin only; calls to the three APIs only.'),
+          'X-Content-Type-Options': header('nosniff.'),
+        },
+      },
+      301: { description: 'To /console/ (with the slash the page needs).', headers: { Location: header('/console/') } },
+    },
     refusals: notBuilt,
   },
   {

@@ -9,3 +9,4 @@ export * from './tcp-proxy.js';
 export * from './recorded.js';
 export * from './feeds.js';
 export * from './contract/index.js';
+export * from './browser.js';
