@@ -11,6 +11,23 @@
 # Node 24 (LTS), the line CI runs the whole suite on; --build-arg NODE_VERSION=20 for the oldest line still supported
 # (package.json engines: >=20.19).
 ARG NODE_VERSION=24
+
+# The operator console is built with Vite (a devDependency) in a stage of its own; the image keeps only its files.
+FROM node:${NODE_VERSION}-bookworm-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY shared/package.json shared/
+COPY command-service/package.json command-service/
+COPY projection-service/package.json projection-service/
+COPY query-service/package.json query-service/
+COPY client/package.json client/
+COPY console/package.json console/
+COPY bench/package.json bench/
+RUN npm ci --no-audit --no-fund
+COPY client client
+COPY console console
+RUN npm run build -w console
+
 FROM node:${NODE_VERSION}-bookworm-slim
 
 # HOST=0.0.0.0: inside a container the HTTP servers must listen on every interface, or the published ports and the
@@ -33,12 +50,15 @@ COPY command-service/package.json command-service/
 COPY projection-service/package.json projection-service/
 COPY query-service/package.json query-service/
 COPY client/package.json client/
+COPY console/package.json console/
+COPY bench/package.json bench/
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
 # The sources (see .dockerignore: no node_modules, data, tests, .git). They stay owned by root and read-only for the
 # service user; only DATA_DIR (PGlite, embedded mode) is writable. tsx keeps its compile cache in /tmp.
 COPY . .
+COPY --from=console /app/console/dist console/dist
 RUN mkdir -p /app/data && chown node:node /app/data
 
 # The official image's unprivileged user (uid 1000).
