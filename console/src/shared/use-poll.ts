@@ -1,0 +1,92 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ServiceDown } from './api.js';
+import { retryDelayMs } from './backoff.js';
+
+// The one way views fetch: on an interval (or once), keeping the last data when a fetch fails. A service that is
+// not answering is retried with backoff; a refusal is shown and asked again at the normal pace.
+
+export interface PollOptions {
+  /** Fetch again this long after each answer; once only when undefined. */
+  intervalMs?: number;
+  /** When any of these change, the data is dropped and fetched again at once (a new selection). */
+  key?: readonly unknown[];
+  /** False: fetch nothing for now. */
+  enabled?: boolean;
+  /** Keep showing the data of the old key until the new one's arrives (a slider moving through revisions). */
+  keepDataOnKeyChange?: boolean;
+}
+
+export interface Poll<T> {
+  data: T | undefined;
+  /** The service is not answering: the last data stays, the next try is at retryAt. */
+  down: ServiceDown | undefined;
+  retryAt: number | undefined;
+  /** The service refused (or the answer made no sense): the message to show. */
+  problem: string | undefined;
+  loading: boolean;
+  /** Fetch now, without dropping the data. */
+  refresh(): void;
+}
+
+interface PollState<T> {
+  data: T | undefined;
+  down: ServiceDown | undefined;
+  retryAt: number | undefined;
+  problem: string | undefined;
+  loading: boolean;
+}
+
+const initial = { data: undefined, down: undefined, retryAt: undefined, problem: undefined, loading: true };
+
+export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: PollOptions = {}): Poll<T> {
+  const { intervalMs, enabled = true, keepDataOnKeyChange = false } = options;
+  const keyText = JSON.stringify(options.key ?? []);
+  const [state, setState] = useState<PollState<T>>(initial);
+  const [refreshes, setRefreshes] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  // A new key drops the data of the old one, unless asked to keep it.
+  useEffect(() => {
+    if (!keepDataOnKeyChange) setState(initial);
+  }, [keyText]);
+
+  useEffect(() => {
+    if (!enabled) return;
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
+    const again = (ms: number | undefined) => {
+      if (ms !== undefined) timer = setTimeout(() => void run(), ms);
+    };
+    async function run(): Promise<void> {
+      try {
+        const data = await loadRef.current(controller.signal);
+        if (controller.signal.aborted) return;
+        failures = 0;
+        setState({ data, down: undefined, retryAt: undefined, problem: undefined, loading: false });
+        again(intervalMs);
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        if (error instanceof ServiceDown) {
+          failures += 1;
+          const delay = retryDelayMs(failures);
+          setState((last) => ({ ...last, down: error, retryAt: Date.now() + delay, loading: false }));
+          again(delay);
+        } else {
+          const problem = error instanceof Error ? error.message : String(error);
+          setState((last) => ({ ...last, down: undefined, retryAt: undefined, problem, loading: false }));
+          again(intervalMs);
+        }
+      }
+    }
+    void run();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [keyText, intervalMs, enabled, refreshes]);
+
+  const refresh = useCallback(() => setRefreshes((count) => count + 1), []);
+  return { ...state, refresh };
+}
