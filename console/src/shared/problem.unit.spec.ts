@@ -7,6 +7,17 @@ describe('problemText', () => {
     expect(problemText(problem, 409)).toBe('Conflict: a rebuild runs elsewhere');
   });
 
+  it('names the fields of a validation problem', () => {
+    const problem = {
+      title: 'Bad Request',
+      detail: 'the request does not match the expected shape',
+      errors: [{ path: 'prefix', message: 'Too small' }],
+    };
+    expect(problemText(problem, 400)).toBe(
+      'Bad Request: the request does not match the expected shape (prefix: Too small)',
+    );
+  });
+
   it('makes do with what there is', () => {
     expect(problemText({ title: 'Forbidden' }, 403)).toBe('Forbidden');
     expect(problemText('  plain text  ', 400)).toBe('plain text');

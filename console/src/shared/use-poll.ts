@@ -29,6 +29,8 @@ export interface Poll<T> {
 }
 
 interface PollState<T> {
+  /** The key the state belongs to. */
+  keyText: string;
   data: T | undefined;
   down: ServiceDown | undefined;
   retryAt: number | undefined;
@@ -36,26 +38,29 @@ interface PollState<T> {
   loading: boolean;
 }
 
-const initial = { data: undefined, down: undefined, retryAt: undefined, problem: undefined, loading: true };
+const initial = (keyText: string) => ({
+  keyText,
+  data: undefined,
+  down: undefined,
+  retryAt: undefined,
+  problem: undefined,
+  loading: true,
+});
 
 export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: PollOptions = {}): Poll<T> {
   const { intervalMs, enabled = true, keepDataOnKeyChange = false } = options;
   const keyText = JSON.stringify(options.key ?? []);
-  const [state, setState] = useState<PollState<T>>(initial);
+  const [state, setState] = useState<PollState<T>>(() => initial(keyText));
   const [refreshes, setRefreshes] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
-
-  // A new key drops the data of the old one, unless asked to keep it.
-  useEffect(() => {
-    if (!keepDataOnKeyChange) setState(initial);
-  }, [keyText]);
 
   useEffect(() => {
     if (!enabled) return;
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
+    const keptData = (last: PollState<T>) => (last.keyText === keyText || keepDataOnKeyChange ? last.data : undefined);
     const again = (ms: number | undefined) => {
       if (ms !== undefined) timer = setTimeout(() => void run(), ms);
     };
@@ -64,18 +69,32 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: P
         const data = await loadRef.current(controller.signal);
         if (controller.signal.aborted) return;
         failures = 0;
-        setState({ data, down: undefined, retryAt: undefined, problem: undefined, loading: false });
+        setState({ keyText, data, down: undefined, retryAt: undefined, problem: undefined, loading: false });
         again(intervalMs);
       } catch (error) {
         if (controller.signal.aborted) return;
         if (error instanceof ServiceDown) {
           failures += 1;
           const delay = retryDelayMs(failures);
-          setState((last) => ({ ...last, down: error, retryAt: Date.now() + delay, loading: false }));
+          setState((last) => ({
+            ...last,
+            keyText,
+            data: keptData(last),
+            down: error,
+            retryAt: Date.now() + delay,
+            loading: false,
+          }));
           again(delay);
         } else {
           const problem = error instanceof Error ? error.message : String(error);
-          setState((last) => ({ ...last, down: undefined, retryAt: undefined, problem, loading: false }));
+          setState((last) => ({
+            keyText,
+            data: keptData(last),
+            down: undefined,
+            retryAt: undefined,
+            problem,
+            loading: false,
+          }));
           again(intervalMs);
         }
       }
@@ -88,5 +107,8 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: P
   }, [keyText, intervalMs, enabled, refreshes]);
 
   const refresh = useCallback(() => setRefreshes((count) => count + 1), []);
-  return { ...state, refresh };
+  // The state of another key is never shown as this one's (unless asked to keep the data meanwhile).
+  const current =
+    state.keyText === keyText ? state : { ...initial(keyText), ...(keepDataOnKeyChange && { data: state.data }) };
+  return { ...current, refresh };
 }

@@ -1,5 +1,5 @@
 import type { QueryClient } from '@order-engine/client';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { Endpoint } from '../shared/api.js';
 import { formatTime } from '../shared/format.js';
 import { PollStatus } from '../shared/poll-status.js';
@@ -21,9 +21,11 @@ export function EntityHistory({ query, entity, stream }: Props) {
   const [compareTo, setCompareTo] = useState<number | undefined>(undefined);
   const shown = usePoll((signal) => entityAt(query, entity, point, signal), {
     key: [stream.streamId, point],
-    keepDataOnKeyChange: true,
   });
-  const revision = shown.data?.revision ?? ('revision' in point ? point.revision : 0);
+  // A state is never shown under another revision than its own: while the next one loads, the picker stays put.
+  const lastRevision = useRef(stream.revision);
+  const revision = shown.data?.revision ?? ('revision' in point ? point.revision : lastRevision.current);
+  lastRevision.current = revision;
   // Default: what the shown revision's event changed.
   const other = compareTo ?? (revision > 0 ? revision - 1 : undefined);
   const compared = usePoll((signal) => entityAt(query, entity, { revision: other ?? 0 }, signal), {

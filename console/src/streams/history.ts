@@ -16,7 +16,10 @@ export const PAGE_SIZE = 50;
 
 export const searchStreams = (query: Query, prefix: string, signal: AbortSignal): Promise<StreamSummary[]> =>
   call(query, (client) =>
-    client.GET('/history/streams', { params: { query: { prefix, limit: String(PAGE_SIZE) } }, signal }),
+    client.GET('/history/streams', {
+      params: { query: { ...(prefix && { prefix }), limit: String(PAGE_SIZE) } },
+      signal,
+    }),
   ).then((answer) => answer.items);
 
 /** One page of a stream's events, from revision `from` on. */
