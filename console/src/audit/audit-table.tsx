@@ -3,7 +3,7 @@ import type { AuditEntry } from './audit-query.js';
 
 export function AuditTable({ entries }: { entries: readonly AuditEntry[] }) {
   return (
-    <table class="grid">
+    <table class="grid audit">
       <thead>
         <tr>
           <th>At</th>

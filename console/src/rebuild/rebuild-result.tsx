@@ -10,9 +10,9 @@ export function RebuildResult({ job }: { job: RebuildJob }) {
   return (
     <div class="card">
       <p data-testid="rebuild-switched" class="banner banner-ok">
-        {job.projection} switched from v{result.fromVersion} to v{result.toVersion} at{' '}
-        <span class="mono">{formatTime(result.switchedAt)}</span> (finished{' '}
-        <span class="mono">{formatTime(job.finishedAt)}</span>)
+        {job.projection} switched from v{result.fromVersion} to v{result.toVersion} at position{' '}
+        <span class="mono">{result.switchedAt}</span> of $all, finished{' '}
+        <span class="mono">{formatTime(job.finishedAt)}</span>
       </p>
       {result.verify && <VerifyResult report={result.verify} />}
     </div>

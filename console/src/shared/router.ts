@@ -23,6 +23,7 @@ export function useRoute(): RoutePath {
   useEffect(() => {
     const follow = () => setPath(currentPath());
     addEventListener('hashchange', follow);
+    follow(); // the hash may have changed between the first render and this listener
     return () => removeEventListener('hashchange', follow);
   }, []);
   return path;
