@@ -25,10 +25,14 @@ export function AuditView() {
 
   // The actor filter asks the API once typing settles.
   useEffect(() => {
-    const settled = setTimeout(() => setFilter((current) => ({ ...current, actor })), 300);
+    const settled = setTimeout(
+      () => setFilter((current) => (current.actor === actor ? current : { ...current, actor })),
+      300,
+    );
     return () => clearTimeout(settled);
   }, [actor]);
-  useEffect(() => setOlder(undefined), [filter, first.data]);
+  // A new first page (new filters, or a refresh) starts the list over.
+  useEffect(() => setOlder(undefined), [first.data]);
   // The actions seen so far stay selectable while a filter narrows the list.
   useEffect(
     () => setActions((known) => actionsOf([...known.map(parseAction), ...(first.data?.items ?? [])])),
