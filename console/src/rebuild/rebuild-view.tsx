@@ -5,17 +5,10 @@ import { call } from '../shared/api.js';
 import { PollStatus } from '../shared/poll-status.js';
 import { projectionNameOf, type ProjectionName } from '../shared/projection-names.js';
 import { ReadOnlyNote } from '../shared/read-only-note.js';
-import { usePoll } from '../shared/use-poll.js';
 import { useProjections } from '../shared/use-projections.js';
 import { RebuildProgress } from './rebuild-progress.js';
 import { RebuildResult } from './rebuild-result.js';
-
-interface TrackedJob {
-  name: ProjectionName;
-  jobId: string;
-}
-
-const JOB_POLL_MS = 1_000;
+import { useRebuildJob, type TrackedJob } from './use-rebuild-job.js';
 
 export function RebuildView() {
   const { api, readOnly } = useSession();
@@ -26,26 +19,9 @@ export function RebuildView() {
   const [started, setStarted] = useState<(RebuildJob & { resumed: boolean }) | undefined>(undefined);
   const [alert, setAlert] = useState<string | undefined>(undefined);
   const [starting, setStarting] = useState(false);
-  // Once a job is finished there is nothing more to poll.
-  const [finishedJobId, setFinishedJobId] = useState<string | undefined>(undefined);
-
-  const polled = usePoll(
-    (signal) =>
-      call(api.projection, (client) =>
-        client.GET('/projections/{name}/rebuilds/{jobId}', {
-          params: { path: { name: tracked?.name ?? 'catalog', jobId: tracked?.jobId ?? '' } },
-          signal,
-        }),
-      ),
-    {
-      key: [tracked?.name, tracked?.jobId],
-      enabled: tracked !== undefined,
-      intervalMs: finishedJobId === tracked?.jobId ? undefined : JOB_POLL_MS,
-    },
-  );
+  const polled = useRebuildJob(tracked);
   const job = polled.data ?? (started?.jobId === tracked?.jobId ? started : undefined);
   const finished = job !== undefined && job.status !== 'running';
-  useEffect(() => setFinishedJobId(finished ? job.jobId : undefined), [finished, job?.jobId]);
 
   // A rebuild already running (started here before a reload, or elsewhere) is picked up from GET /projections.
   useEffect(() => {

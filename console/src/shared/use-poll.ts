@@ -23,7 +23,6 @@ export interface Poll<T> {
   retryAt: number | undefined;
   /** The service refused (or the answer made no sense): the message to show. */
   problem: string | undefined;
-  loading: boolean;
   /** Fetch now, without dropping the data. */
   refresh(): void;
 }
@@ -35,7 +34,6 @@ interface PollState<T> {
   down: ServiceDown | undefined;
   retryAt: number | undefined;
   problem: string | undefined;
-  loading: boolean;
 }
 
 const initial = (keyText: string) => ({
@@ -44,7 +42,6 @@ const initial = (keyText: string) => ({
   down: undefined,
   retryAt: undefined,
   problem: undefined,
-  loading: true,
 });
 
 export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: PollOptions = {}): Poll<T> {
@@ -69,7 +66,7 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: P
         const data = await loadRef.current(controller.signal);
         if (controller.signal.aborted) return;
         failures = 0;
-        setState({ keyText, data, down: undefined, retryAt: undefined, problem: undefined, loading: false });
+        setState({ keyText, data, down: undefined, retryAt: undefined, problem: undefined });
         again(intervalMs);
       } catch (error) {
         if (controller.signal.aborted) return;
@@ -82,7 +79,6 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: P
             data: keptData(last),
             down: error,
             retryAt: Date.now() + delay,
-            loading: false,
           }));
           again(delay);
         } else {
@@ -93,7 +89,6 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, options: P
             down: undefined,
             retryAt: undefined,
             problem,
-            loading: false,
           }));
           again(intervalMs);
         }
