@@ -450,6 +450,7 @@ export interface components {
       result: {
         fromVersion: number;
         toVersion: number;
+        /** @description The position of `$all` at which readers moved to the new version. */
         switchedAt: string;
         verify?: components['schemas']['VerifyReport'];
       } | null;
@@ -970,6 +971,7 @@ export interface operations {
             result: {
               fromVersion: number;
               toVersion: number;
+              /** @description The position of `$all` at which readers moved to the new version. */
               switchedAt: string;
               verify?: components['schemas']['VerifyReport'];
             } | null;

@@ -99,7 +99,7 @@ export function ProcessorsCard({ scrapes, relay, healthKnown }: ProcessorsProps)
                 {relay
                   ? `state ${relay.state}, checkpoint ${relay.checkpoint ?? '—'}`
                   : healthKnown
-                    ? 'no relay (embedded: in-process fan-out)'
+                    ? 'none in the command service (embedded fan-out, or a relay process of its own)'
                     : '—'}
               </td>
             </tr>

@@ -12,7 +12,7 @@ export type JobStatus = 'running' | 'done' | 'failed';
 export const RebuildResult = z.object({
   fromVersion: z.int(),
   toVersion: z.int(),
-  switchedAt: z.string(),
+  switchedAt: z.string().meta({ description: 'The position of `$all` at which readers moved to the new version.' }),
   verify: VerifyReport.optional(),
 });
 export type RebuildResult = z.infer<typeof RebuildResult>;
