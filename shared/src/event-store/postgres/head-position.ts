@@ -11,3 +11,11 @@ export async function headPosition(sql: SqlExecutor, schema: string): Promise<Gl
   );
   return BigInt(row?.head ?? '0');
 }
+
+/** Newest position committed, whether or not readers may see it yet (a transaction still running holds it back). */
+export async function newestPosition(sql: SqlExecutor, schema: string): Promise<GlobalPosition> {
+  const [row] = await sql.query<{ newest: string }>(`select max(position)::text as newest from ${schema}.events`, [], {
+    prepare: true,
+  });
+  return BigInt(row?.newest ?? '0');
+}

@@ -77,6 +77,37 @@ describeWithService('DATABASE_URL', 'postgres event store on PostgreSQL', (url) 
       await db.exec(`drop schema if exists ${schema} cascade`);
     }
   });
+
+  it('hands a caught-up subscriber the events a transaction held back as soon as it ends, not at its next poll', async () => {
+    const db = (sql ??= pgSql(new pg.Pool({ connectionString: url, max: 12 })));
+    const schema = freshName('es');
+    const store = postgresEventStore(db, { schema, pollIntervalMs: 60_000 });
+    const open = new pg.Client({ connectionString: url, application_name: 'held-open' });
+    const controller = new AbortController();
+    try {
+      await store.headPosition();
+      const subscription = store.subscribeToAll({ signal: controller.signal })[Symbol.asyncIterator]();
+      const next = subscription.next();
+      await new Promise((resolve) => setTimeout(resolve, 200)); // caught up, waiting (the poll is 60 s)
+      await open.connect();
+      await open.query('begin');
+      await open.query('select pg_current_xact_id()');
+      await store.append('order-1', [{ type: 'OrderPlaced', version: 1, data: { n: 1 } }]);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // woken, and nothing settled to read
+      await open.query('rollback');
+      const timeout = new Promise((resolve) => setTimeout(() => resolve('not delivered within 5 s'), 5_000));
+      const delivered = (await Promise.race([next, timeout])) as IteratorResult<RecordedEvent[]> | string;
+      expect(
+        typeof delivered === 'string' ? delivered : (delivered.value as RecordedEvent[]).map((e) => e.data),
+      ).toEqual([{ n: 1 }]);
+      await subscription.return?.();
+    } finally {
+      controller.abort();
+      await open.end();
+      await store.close();
+      await db.exec(`drop schema if exists ${schema} cascade`);
+    }
+  });
 });
 
 function postgresEventStoreSpec(name: string, connect: () => Promise<Sql>): void {

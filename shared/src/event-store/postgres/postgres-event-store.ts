@@ -5,7 +5,7 @@ import { appendBatch, type AppendRequest } from './append.js';
 import { EventStoreUnavailable } from '../errors.js';
 import { toEventStoreError } from './errors.js';
 import { eventsOfIdempotencyKey } from './events-of-key.js';
-import { headPosition } from './head-position.js';
+import { headPosition, newestPosition } from './head-position.js';
 import { heldBack } from './held-back.js';
 import { listStreams } from './list-streams.js';
 import { channelOf, notifier } from './notify.js';
@@ -109,6 +109,7 @@ export function postgresEventStore(sql: Sql, options: PostgresEventStoreOptions 
         {
           readAll: (page) => read(() => readAll(sql, schema, page)),
           headPosition: () => read(() => headPosition(sql, schema)),
+          newestPosition: () => read(() => newestPosition(sql, schema)),
           listen: async (onNotify) => {
             const stopLocal = notify.onLocalAppend(onNotify);
             if (singleProcess) return async () => stopLocal();

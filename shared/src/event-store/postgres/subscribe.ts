@@ -3,7 +3,12 @@ import type { EventFilter, GlobalPosition, RecordedEvent, SubscribeOptions } fro
 // Catch-up subscription: read pages after the checkpoint; when caught up, sleep until a notification, the poll
 // interval or the abort. Every read returns a gap-free prefix of the settled events (read-all.ts), so an unfiltered
 // page is one query. A filtered read stops at the head taken just before (every position up to it is settled), so a
-// filter that matches nothing still moves the checkpoint past what it has scanned.
+// filter that matches nothing still moves the checkpoint past what it has scanned. Events committed but held back by
+// a transaction still running anywhere on the server (schema.ts) are looked for again soon, backing off up to the poll
+// interval: that transaction's end notifies nobody.
+
+/** The first wait for held-back events; each next one doubles, up to the poll interval. */
+const HELD_BACK_RETRY_MS = 5;
 
 export interface SubscriptionDeps {
   readAll(options: {
@@ -13,6 +18,8 @@ export interface SubscriptionDeps {
     filter?: EventFilter;
   }): Promise<RecordedEvent[]>;
   headPosition(): Promise<GlobalPosition>;
+  /** The newest position committed, settled or not. */
+  newestPosition(): Promise<GlobalPosition>;
   listen(onNotify: () => void): Promise<() => Promise<void>>;
   pollIntervalMs: number;
   /** Aborted when the store closes. */
@@ -30,21 +37,29 @@ export async function* subscribeToAll(
   const limit = options.batchSize ?? defaultBatchSize;
   const wakeup = wakeupOn(signal);
   const unlisten = await deps.listen(wakeup.fire);
+  let after = options.after ?? 0n;
+  let retryMs = HELD_BACK_RETRY_MS;
+  /** Nothing new to read: until a notification or the poll, or soon when committed events are held back. */
+  const idle = async () => {
+    if ((await deps.newestPosition()) <= after) return wakeup.wait(deps.pollIntervalMs);
+    await wakeup.wait(Math.min(retryMs, deps.pollIntervalMs));
+    retryMs *= 2;
+  };
   try {
-    let after = options.after ?? 0n;
     while (!signal.aborted) {
       wakeup.clear();
       const head = options.filter ? await deps.headPosition() : undefined;
       if (head !== undefined && head <= after) {
-        await wakeup.wait(deps.pollIntervalMs);
+        await idle();
         continue;
       }
       const batch = await deps.readAll({ after, to: head, limit, filter: options.filter });
       if (signal.aborted) return;
       if (head === undefined && batch.length === 0) {
-        await wakeup.wait(deps.pollIntervalMs);
+        await idle();
         continue;
       }
+      retryMs = HELD_BACK_RETRY_MS;
       // A short page means nothing else matches up to head.
       after = batch.length < limit && head !== undefined ? head : batch[batch.length - 1]!.position;
       if (batch.length > 0) yield batch;
