@@ -110,12 +110,21 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
         '--appendonly',
         'no',
       ]);
-      const withRedis = { ...env, REDIS_URL: `redis://127.0.0.1:${redisPort}` };
+      // Every port first: each service knows the others' (the console on the second worker finds and calls them).
+      const commandPort = await freePort();
+      const queryPort = await freePort();
+      const workerPorts = [await freePort(), await freePort()];
+      const withRedis = {
+        ...env,
+        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        COMMAND_PORT: String(commandPort),
+        QUERY_PORT: String(queryPort),
+        PROJECTION_PORT: String(workerPorts[1]),
+      };
       cacheKeyPrefix = redisCacheKeyPrefix(loadEngineConfig(withRedis));
       sql = pgSql(databaseUrl);
       store = postgresEventStore(sql, { schema: env.EVENT_STORE_SCHEMA });
 
-      const commandPort = await freePort();
       command = await startService(
         'command',
         entryPoints.command,
@@ -124,18 +133,16 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       );
       relay = await startService('relay', entryPoints.relay, { ...withRedis, ...kafkaPrincipalEnv('relay') });
       workers = [];
-      for (let i = 0; i < 2; i++) {
-        const port = await freePort();
+      for (const port of workerPorts) {
         workers.push(
           await startService(
-            `projection-${i}`,
+            `projection-${workers.length}`,
             entryPoints.projection,
             { ...withRedis, ...kafkaPrincipalEnv('projections'), PROJECTION_PORT: String(port) },
             port,
           ),
         );
       }
-      const queryPort = await freePort();
       query = await startService(
         'query',
         entryPoints.query,
@@ -444,6 +451,26 @@ describeWithService('DATABASE_URL', 'distributed stack', (databaseUrl) => {
       }
       expect(await scrape(query.url)).toMatch(/^order_engine_cache_lookups_total\{kind="order",result="hit"/m);
       expect((await fetch(`${query.url}/metrics`, { headers: bearer('client') })).status).toBe(403);
+    });
+
+    it('serves the console from a projection service, which finds the other APIs, and they let its pages in', async () => {
+      const consoleUrl = workers[1]!.url!;
+      const page = await fetch(`${consoleUrl}/console/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${command.url} ${query.url}`);
+      const config = await fetch(`${consoleUrl}/console/config.json`);
+      expect(await config.json()).toEqual({ commandUrl: command.url, queryUrl: query.url });
+      const read = await fetch(`${query.url}/history/streams?limit=1`, {
+        headers: { ...bearer('analyst'), origin: consoleUrl },
+      });
+      expect(read.status).toBe(200);
+      expect(read.headers.get('access-control-allow-origin')).toBe(consoleUrl);
+      // Another port is not the console.
+      const elsewhere = await fetch(`${command.url}/metrics`, {
+        headers: { ...bearer('operator'), origin: workers[0]!.url! },
+      });
+      expect(elsewhere.status).toBe(403);
     });
 
     describe('the trust boundary', () => {
