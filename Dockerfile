@@ -12,8 +12,9 @@
 # (package.json engines: >=20.19).
 ARG NODE_VERSION=24
 
-# The operator console is built with Vite (a devDependency) in a stage of its own; the image keeps only its files.
-FROM node:${NODE_VERSION}-bookworm-slim AS console
+# Every workspace's package.json and the lockfile, so that a source change does not reinstall the dependencies. npm ci
+# needs them all to link the workspaces (node_modules/@order-engine/* -> ../../<workspace>).
+FROM node:${NODE_VERSION}-bookworm-slim AS manifests
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY shared/package.json shared/
@@ -23,12 +24,15 @@ COPY query-service/package.json query-service/
 COPY client/package.json client/
 COPY console/package.json console/
 COPY bench/package.json bench/
+
+# The operator console is built with Vite (a devDependency) in a stage of its own; the image keeps only its files.
+FROM manifests AS console
 RUN npm ci --no-audit --no-fund
 COPY client client
 COPY console console
 RUN npm run build -w console
 
-FROM node:${NODE_VERSION}-bookworm-slim
+FROM manifests
 
 # HOST=0.0.0.0: inside a container the HTTP servers must listen on every interface, or the published ports and the
 # health checks of other containers cannot reach them (the engine's own default is 127.0.0.1).
@@ -39,19 +43,7 @@ ENV NODE_ENV=production \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
 
-WORKDIR /app
-
-# Dependencies first, from the lockfile only, so that a source change does not reinstall them. npm ci needs every
-# workspace's package.json to link the workspaces (node_modules/@order-engine/* -> ../../<workspace>).
-# devDependencies (typescript, vitest, eslint, @types) are left out: tsx runs the TypeScript sources directly.
-COPY package.json package-lock.json .npmrc ./
-COPY shared/package.json shared/
-COPY command-service/package.json command-service/
-COPY projection-service/package.json projection-service/
-COPY query-service/package.json query-service/
-COPY client/package.json client/
-COPY console/package.json console/
-COPY bench/package.json bench/
+# devDependencies (typescript, vitest, eslint, vite, @types) are left out: tsx runs the TypeScript sources directly.
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
