@@ -24,7 +24,7 @@ export default defineConfig({
       {
         test: {
           name: 'int',
-          include: ['**/src/**/*.int.spec.ts', 'cli/**/*.int.spec.ts'],
+          include: ['**/src/**/*.int.spec.ts', 'cli/**/*.int.spec.ts', 'bench/**/*.int.spec.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -6,7 +6,7 @@ import { cpuPerCommand } from './commands/cpu.js';
 import { httpClient, type Answer, type HttpClient } from './commands/http.js';
 import { openLoop, orderBodies, percentile, type LoadOptions, type LoadResult } from './commands/open-loop.js';
 import { as, authMode } from './commands/keys.js';
-import { startDistributed, startEmbedded, type RunningStack } from './commands/stacks.js';
+import { startCrud, startDistributed, startEmbedded, type RunningStack } from './commands/stacks.js';
 
 // PlaceOrder (POST /orders) over HTTP end to end, at a fixed rate (open loop), on the embedded engine (`npm start`:
 // PGlite, in-process fan-out, memory cache) and on the distributed stack (command-service with the saga and the relay,
@@ -15,11 +15,13 @@ import { startDistributed, startEmbedded, type RunningStack } from './commands/s
 // generator runs here. Figures: achieved rate, command latency from its due time, and the lag from the command's
 // answer until GET /orders/:id on the query API shows the order (read with X-Min-Position, as a client reads its
 // own writes; see commands/open-loop.ts).
-// Targets (issue 6): at 200 commands/s, visible p99 ≤ 100 ms embedded and ≤ 250 ms distributed.
+// Targets (issue 6): at 200 commands/s, visible p99 ≤ 100 ms embedded and ≤ 250 ms distributed. Beside them, the CRUD
+// contender (bench/contenders/crud/): the plain Express + pg service a team would write instead, on the same
+// PostgreSQL, driven by the same load with the same orders; its read of the order is a SELECT.
 
 const RATE = Number(process.env.BENCH_COMMANDS_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_COMMANDS_SECONDS ?? 15);
-const MODES = (process.env.BENCH_COMMANDS_MODES ?? 'embedded,distributed').split(',');
+const MODES = (process.env.BENCH_COMMANDS_MODES ?? 'embedded,distributed,crud').split(',');
 const RELAY = process.env.BENCH_COMMANDS_RELAY === 'process' ? 'process' : 'in-process';
 // A directory to write a CPU profile of every process of the stacks into (see commands/cpu-profile.mjs).
 const PROFILE_DIR = process.env.BENCH_COMMANDS_PROFILE_DIR;
@@ -27,7 +29,7 @@ export const SKUS = Array.from({ length: 40 }, (_, i) => `bench-${String(i).padS
 // The warm-up ramps the rate up to RATE (see commands/open-loop.ts): at full rate from the first second, the services'
 // cold code (not yet optimised by the JIT) builds a backlog of several seconds that the window would then measure.
 const load: LoadOptions = { rate: RATE, warmupSeconds: 10, seconds: SECONDS, pollMs: 5, visibleTimeoutMs: 10_000 };
-export const TARGETS = { embedded: 100, distributed: 250 } as const;
+export const TARGETS = { embedded: 100, distributed: 250, crud: 100 } as const;
 
 export type Mode = keyof typeof TARGETS;
 
@@ -60,7 +62,7 @@ export async function stockProducts(client: HttpClient, commandUrl: string): Pro
 export async function pipelineReady(
   client: HttpClient,
   { commandUrl, queryUrl }: RunningStack,
-  timeoutMs = 60_000,
+  { timeoutMs = 60_000, projections = true } = {},
 ): Promise<void> {
   const placed = await client.post(
     `${commandUrl}/orders`,
@@ -88,6 +90,7 @@ export async function pipelineReady(
     position,
     (answer) => (JSON.parse(answer.body) as QueryComponents['schemas']['OrderView']).status === 'confirmed',
   );
+  if (!projections) return;
   const through = String(confirmed.headers['x-read-position']);
   await until(`${queryUrl}/products/${SKUS[0]}`, through, () => true);
   await until(`${queryUrl}/stats/sales`, through, () => true);
@@ -101,7 +104,7 @@ async function measure(mode: Mode, start: () => Promise<RunningStack>, log: Benc
   const client = httpClient();
   try {
     await stockProducts(client, stack.commandUrl);
-    await pipelineReady(client, stack);
+    await pipelineReady(client, stack, { projections: mode !== 'crud' });
     log(
       `${mode}: ${RATE} commands/s for ${SECONDS} s measured, after ${load.warmupSeconds} s of warm-up rising from ` +
         `${RATE / 10}/s`,
@@ -187,7 +190,7 @@ export const commands: Scenario = {
   name: 'commands',
   description:
     `PlaceOrder over HTTP at ${RATE} commands/s (open loop): latency and lag until the query API shows ` +
-    `the order, embedded and distributed`,
+    `the order, embedded, distributed, and the CRUD service a team would write instead`,
   // The distributed half needs DATABASE_URL, REDIS_URL and KAFKA_BROKERS; without them it is reported as skipped.
   needs: [],
   async run({ log }) {
@@ -201,27 +204,31 @@ export const commands: Scenario = {
     log(`credentials: ${authMode}`);
     if (MODES.includes('embedded'))
       result.push(...figures('embedded', await measure('embedded', () => startEmbedded(stackEnv), log)));
-    if (!MODES.includes('distributed')) return result;
     const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, KAFKA_BROKERS: kafkaBrokers } = process.env;
-    if (!databaseUrl || !redisUrl || !kafkaBrokers) {
-      log('distributed: skipped; set DATABASE_URL, REDIS_URL and KAFKA_BROKERS (npm run services:start)');
-      result.push({
-        name: 'distributed',
-        value: 0,
-        unit: 'skipped',
-        note: 'set DATABASE_URL, REDIS_URL and KAFKA_BROKERS (npm run services:start)',
-      });
-      return result;
+    const skipped = (mode: Mode, variables: string) => {
+      log(`${mode}: skipped; set ${variables} (npm run services:start)`);
+      result.push({ name: mode, value: 0, unit: 'skipped', note: `set ${variables} (npm run services:start)` });
+    };
+    if (MODES.includes('distributed')) {
+      if (!databaseUrl || !redisUrl || !kafkaBrokers)
+        skipped('distributed', 'DATABASE_URL, REDIS_URL and KAFKA_BROKERS');
+      else {
+        log(
+          `distributed: the relay runs ` +
+            `${RELAY === 'process' ? 'as a process of its own' : 'inside command-service (RELAY_IN_PROCESS=true)'}`,
+        );
+        const distributed = await measure(
+          'distributed',
+          () => startDistributed({ relay: RELAY, databaseUrl, redisUrl, kafkaBrokers, env: stackEnv }),
+          log,
+        );
+        result.push(...figures('distributed', distributed));
+      }
     }
-    log(
-      `distributed: the relay runs ` +
-        `${RELAY === 'process' ? 'as a process of its own' : 'inside command-service (RELAY_IN_PROCESS=true)'}`,
-    );
-    const distributed = await measure(
-      'distributed',
-      () => startDistributed({ relay: RELAY, databaseUrl, redisUrl, kafkaBrokers, env: stackEnv }),
-      log,
-    );
-    return [...result, ...figures('distributed', distributed)];
+    if (MODES.includes('crud')) {
+      if (!databaseUrl) skipped('crud', 'DATABASE_URL');
+      else result.push(...figures('crud', await measure('crud', () => startCrud(databaseUrl, stackEnv), log)));
+    }
+    return result;
   },
 };

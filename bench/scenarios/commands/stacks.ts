@@ -26,25 +26,35 @@ const root = resolve(import.meta.dirname, '../../..');
 
 /** `npm start`'s engine (PGlite, in-process fan-out, memory cache) in one child process. */
 export async function startEmbedded(env: Record<string, string> = {}): Promise<RunningStack> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/scenarios/commands/embedded-engine.ts'], {
+  return startChild('engine', 'bench/scenarios/commands/embedded-engine.ts', { ...authEnv, ...env });
+}
+
+/** A stack in one child process that prints its URLs as one JSON line; SIGTERM stops it. */
+async function startChild(name: string, entry: string, env: Record<string, string>): Promise<RunningStack> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
-    env: { ...process.env, ...authEnv, ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((done) => child.once('exit', done));
   const lines = createInterface({ input: child.stdout });
   const urls = await new Promise<Stack>((done, fail) => {
     lines.once('line', (line) => done(JSON.parse(line) as Stack));
-    child.once('exit', (code) => fail(new Error(`the embedded engine exited with ${code} before it was ready`)));
+    child.once('exit', (code) => fail(new Error(`${entry} exited with ${code} before it was ready`)));
   });
   return {
     ...urls,
-    cpuSeconds: () => cpuSeconds(() => 'engine'),
+    cpuSeconds: () => cpuSeconds(() => name),
     async stop() {
       child.kill('SIGTERM');
       await exited;
     },
   };
+}
+
+/** The CRUD contender (bench/contenders/crud/): one Express + pg process on DATABASE_URL, in a schema of its own. */
+export async function startCrud(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningStack> {
+  return startChild('crud', 'bench/contenders/crud/main.ts', { ...env, DATABASE_URL: databaseUrl });
 }
 
 export interface DistributedSettings {
