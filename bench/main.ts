@@ -51,7 +51,8 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const chosen = asked.length > 0 ? scenarios.filter((s) => asked.includes(s.name)) : scenarios;
+  const chosen =
+    asked.length > 0 ? scenarios.filter((s) => asked.includes(s.name)) : scenarios.filter((s) => !s.onlyWhenAsked);
   const machine = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',

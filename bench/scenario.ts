@@ -22,5 +22,7 @@ export interface Scenario {
   description: string;
   /** Environment the scenario needs; it is skipped with a message when one is missing. */
   needs: readonly ('DATABASE_URL' | 'REDIS_URL' | 'KAFKA_BROKERS')[];
+  /** Left out of a run of every scenario (it takes long): run when named, `npm run bench <name>`. */
+  onlyWhenAsked?: boolean;
   run(context: BenchContext): Promise<Figure[]>;
 }

@@ -30,7 +30,8 @@ const isLines = (value: unknown): value is Line[] =>
 
 export function crudService(databaseUrl: string, schema: string, connections = 24): CrudService {
   assertIdentifier(schema);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: connections });
+  // Connections stay open between bursts, as a service's pool is sized to; their CPU is counted per process.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: connections, idleTimeoutMillis: 0 });
   const app = express();
   app.use(express.json());
 
