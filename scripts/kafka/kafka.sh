@@ -36,7 +36,8 @@
 #   KAFKA_CACHE          jar cache (default ~/.cache/order-engine/kafka; jars in $KAFKA_CACHE/lib)
 #   KAFKA_HEAP_OPTS      broker heap (default -Xms256m -Xmx512m)
 #   KAFKA_START_TIMEOUT  seconds to wait for the broker to answer (default 120)
-#   KAFKA_NO_KCAT=1      do not try to apt-get install kcat when it is missing
+#   KAFKA_INSTALL_KCAT=1 apt-get install kcat when it is missing (services.sh start --install sets it); otherwise
+#                        a JVM tool is the metadata probe
 #   KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_STATE_DIR   a second broker beside the usual one (defaults 9092, 9093,
 #                        <repo>/.services/kafka)
 # State (data, config, pid, log) lives in <repo>/.services/kafka (gitignored); `rm -rf` it for a fresh cluster.
@@ -165,11 +166,11 @@ fetch_jars() {
   say "cached $(find "$LIB" -name '*.jar' | wc -l) jars ($(du -sh "$LIB" | cut -f1))"
 }
 
-# kcat is the quickest metadata probe (no JVM start) and what the acceptance checks use; install it when
-# missing and apt is usable (root, or passwordless sudo). Never fatal: the JVM probe is the fallback.
+# kcat is the quickest metadata probe (no JVM start); installed when missing only if asked (KAFKA_INSTALL_KCAT=1)
+# and apt is usable (root, or passwordless sudo). Never fatal: the JVM probe is the fallback.
 ensure_kcat() {
   command -v kcat >/dev/null && return
-  [[ "${KAFKA_NO_KCAT:-}" == 1 ]] && return
+  [[ "${KAFKA_INSTALL_KCAT:-}" == 1 ]] || return 0
   command -v apt-get >/dev/null || return 0
   local sudo=()
   if [[ $(id -u) -ne 0 ]]; then
