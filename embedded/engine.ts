@@ -1,4 +1,4 @@
-import { createCommandService } from '@order-engine/command-service';
+import { createCommandService, sameHostQueryUrl } from '@order-engine/command-service';
 import { createProjectionService, rebuildSettings, sameHostApis } from '@order-engine/projection-service';
 import { createQueryService } from '@order-engine/query-service';
 import {
@@ -85,6 +85,8 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
     // PGlite is this process's own database, and every append goes through this command service.
     soleWriter: pglite,
     readyTimeoutMs: config.READY_TIMEOUT_MS,
+    // Location headers: the query API of this process (its port is known once it listens), unless QUERY_URL says.
+    queryUrl: sameHostQueryUrl(() => ports.query, config.QUERY_URL),
   });
   const queries = createQueryService({
     access: consoleMayCall,

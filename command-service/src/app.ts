@@ -27,6 +27,7 @@ import {
   type WatchedProcessor,
 } from '@order-engine/shared';
 import { commandApi } from './http/command-api.js';
+import { sameHostQueryUrl, type QueryUrl } from './http/read-location.js';
 import { commandMetrics } from './metrics/command-metrics.js';
 import { commandHandler, type CommandHandler } from './handling/command-handler.js';
 import { DEFAULT_RETRIES } from './handling/handle-command.js';
@@ -77,6 +78,8 @@ export interface CommandServiceOptions {
   metrics?: ServiceMetrics;
   /** Other processors of this process (the relay, when it runs here), reported in /metrics beside the saga. */
   processors?: () => readonly WatchedProcessor[];
+  /** Where Location headers point: the query API's URL (default: the caller's host at port 3001). */
+  queryUrl?: QueryUrl;
   /** Commands handled at once and waiting; past them a command is answered 503 (default 256 and 64). */
   admission?: Pick<AdmissionLimits, 'concurrency' | 'queueLimit' | 'latencyTargetMs'>;
 }
@@ -133,8 +136,9 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
     api: commandApi(),
   });
   app.use(idempotency(keys, logger, counting.replayed));
-  app.use(productRoutes(commands, newId));
-  app.use(orderRoutes(commands, newId));
+  const queryUrl = options.queryUrl ?? sameHostQueryUrl(() => 3001);
+  app.use(productRoutes(commands, newId, queryUrl));
+  app.use(orderRoutes(commands, newId, queryUrl));
   finishApp(app, logger);
 
   const feed = options.feed ?? storeFeed((subscription) => eventStore.subscribeToAll(subscription));

@@ -1,4 +1,5 @@
 export { createCommandService, FULFILMENT_SAGA, type CommandService, type CommandServiceOptions } from './app.js';
+export { sameHostQueryUrl, type QueryUrl } from './http/read-location.js';
 export { handleCommand, DEFAULT_RETRIES, type HandleOptions, type HandleResult } from './handling/handle-command.js';
 export {
   commandHandler,

@@ -18,6 +18,7 @@ import {
 } from '@order-engine/shared';
 import { startTracing } from '@order-engine/shared/tracing-sdk';
 import { createCommandService } from './app.js';
+import { sameHostQueryUrl } from './http/read-location.js';
 import { killedAfterAppendOf } from './idempotency/kill-after-append.js';
 import { relayFromConfig, relayHealth, relayLeaseReady, type RelayConfig } from './relay/from-config.js';
 import { isFulfilmentEventType } from './saga/fulfilment.js';
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
       ...(relay && { relayLease: relayLeaseReady(relay.relay) }),
     },
     readyTimeoutMs: config.READY_TIMEOUT_MS,
+    queryUrl: sameHostQueryUrl(() => config.QUERY_PORT, config.QUERY_URL),
   });
 
   // The writer creates the schemas: the event store's here (not on its first append), so that readers that may only

@@ -831,7 +831,7 @@ export interface operations {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
           'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
-          /** @description Where the product (or hold) is read. */
+          /** @description The product's URL on the query API (`GET /products/{sku}`), where it is read. */
           Location?: string;
           [name: string]: unknown;
         };
@@ -1077,8 +1077,6 @@ export interface operations {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
           'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
-          /** @description Where the product (or hold) is read. */
-          Location?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1091,8 +1089,6 @@ export interface operations {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
           'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
-          /** @description Where the product (or hold) is read. */
-          Location?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1363,7 +1359,7 @@ export interface operations {
           'X-Request-Id': components['headers']['X-Request-Id'];
           'X-Correlation-Id': components['headers']['X-Correlation-Id'];
           'Idempotent-Replayed': components['headers']['Idempotent-Replayed'];
-          /** @description Where the order is read. */
+          /** @description The order's URL on the query API (`GET /orders/{id}`), where it is read. */
           Location?: string;
           [name: string]: unknown;
         };

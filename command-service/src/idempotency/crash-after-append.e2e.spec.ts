@@ -90,7 +90,7 @@ function crashAfterAppend(name: string, deployment: () => Promise<Deployment>): 
       position: stockAdded!.position.toString(),
     });
     expectReplayOf(placed, 202, { orderId, status: 'placed', revision: 0, position: orderPlaced!.position.toString() });
-    expect(placed.headers.get('location')).toBe(`/orders/${orderId}`);
+    expect(placed.headers.get('location')).toBe(`http://127.0.0.1:3001/orders/${orderId}`); // the query API's default port
     expect([repeated.status, repeated.body]).toEqual([202, placed.body]);
   }, 300_000); // four process starts, each opening its database (PGlite's takes seconds)
 }

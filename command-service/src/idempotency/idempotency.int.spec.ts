@@ -53,7 +53,7 @@ onEveryDatabase('Idempotency-Key', (database) => {
     const repeat = await service.request('/products', { body: reordered, headers: withKey('register-1') });
     expect(first.status).toBe(201);
     expect(repeat.status).toBe(201);
-    expect(repeat.headers.get('location')).toBe('/products/LAMP');
+    expect(repeat.headers.get('location')).toBe('http://127.0.0.1:3001/products/LAMP');
     expect(repeat.body).toEqual(first.body);
   });
 

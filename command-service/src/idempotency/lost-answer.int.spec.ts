@@ -82,7 +82,7 @@ onEveryDatabase('Idempotency-Key of a command whose answer was lost', (database)
     expect(placed).toHaveLength(1);
     const { orderId } = placed[0]!.data as { orderId: string };
     expect(retry.status).toBe(202);
-    expect(retry.headers.get('location')).toBe(`/orders/${orderId}`);
+    expect(retry.headers.get('location')).toBe(`http://127.0.0.1:3001/orders/${orderId}`);
     expect(retry.body).toEqual({ orderId, status: 'placed', revision: 0, position: placed[0]!.position.toString() });
     dying.bury();
     expect((await lost).status).toBe(500);

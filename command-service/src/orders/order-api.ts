@@ -64,7 +64,7 @@ export const orderApi: readonly ApiOperation[] = [
       202: {
         description: 'Placed; confirmation follows asynchronously.',
         body: OrderAnswer,
-        headers: { Location: header('Where the order is read.') },
+        headers: { Location: header("The order's URL on the query API (`GET /orders/{id}`), where it is read.") },
       },
     },
     refusals: {

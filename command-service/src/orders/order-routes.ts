@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Router, type Response } from 'express';
 import {
   HttpProblem,
@@ -12,12 +11,13 @@ import {
 import type { CommandHandler, OrderResult } from '../handling/command-handler.js';
 import { commandAnswer } from '../http/command-answer.js';
 import { requestMetadata } from '../http/request-metadata.js';
+import { readLocation, type QueryUrl } from '../http/read-location.js';
 import { recoveredEvents } from '../idempotency/idempotency-middleware.js';
 import { priceLines } from './price-lines.js';
 
 import { CancelBody, EmptyBody, IdParams, PayBody, ShipBody } from './order-api.js';
 
-export function orderRoutes(commands: CommandHandler, newId: () => string = randomUUID): Router {
+export function orderRoutes(commands: CommandHandler, newId: () => string, queryUrl: QueryUrl): Router {
   const router = Router();
 
   const place = async (body: OrderRequest, metadata: EventMetadata): Promise<OrderResult> => {
@@ -60,7 +60,7 @@ export function orderRoutes(commands: CommandHandler, newId: () => string = rand
     const { orderId } = result.state;
     res
       .status(202)
-      .location(`/orders/${orderId}`)
+      .location(readLocation(queryUrl, req, `/orders/${encodeURIComponent(orderId)}`))
       .json(commandAnswer(result, { orderId, status: 'placed' }));
   });
 

@@ -34,7 +34,7 @@ const HoldAnswer = ProductAnswer.extend({
 }).meta({ id: 'HoldAnswer' });
 
 const tag = 'catalog';
-const location = { Location: header('Where the product (or hold) is read.') };
+const location = { Location: header("The product's URL on the query API (`GET /products/{sku}`), where it is read.") };
 const refused = {
   404: 'No such product.',
   409: 'The command breaks a rule of the product (discontinued, not enough stock, ...).',
@@ -97,8 +97,8 @@ export const productApi: readonly ApiOperation[] = [
     headers: CommandHeaders,
     body: { schema: HoldBody },
     answers: {
-      201: { description: 'Held.', body: HoldAnswer, headers: location },
-      200: { description: 'This hold was placed before.', body: HoldAnswer, headers: location },
+      201: { description: 'Held.', body: HoldAnswer },
+      200: { description: 'This hold was placed before.', body: HoldAnswer },
     },
     refusals: refused,
   },

@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { ProductCommand } from '@order-engine/shared';
 import type { CommandHandler, ProductResult } from '../handling/command-handler.js';
 import { commandAnswer } from '../http/command-answer.js';
 import { requestMetadata } from '../http/request-metadata.js';
+import { readLocation, type QueryUrl } from '../http/read-location.js';
 import { recoveredEvents } from '../idempotency/idempotency-middleware.js';
 import { EmptyBody, HoldBody, HoldParams, PriceBody, RegisterBody, RestockBody, SkuParams } from './product-api.js';
 
 const emptyBody = (body: unknown) => EmptyBody.parse(body ?? {});
 
-export function productRoutes(commands: CommandHandler, newId: () => string = randomUUID): Router {
+export function productRoutes(commands: CommandHandler, newId: () => string, queryUrl: QueryUrl): Router {
   const router = Router();
   // A command whose earlier attempt appended (and lost its answer) is answered from those events, not run again.
   const execute = (req: Request, res: Response, command: ProductCommand): Promise<ProductResult> => {
@@ -22,7 +22,7 @@ export function productRoutes(commands: CommandHandler, newId: () => string = ra
     const result = await execute(req, res, { type: 'RegisterProduct', data });
     res
       .status(201)
-      .location(`/products/${data.sku}`)
+      .location(readLocation(queryUrl, req, `/products/${encodeURIComponent(data.sku)}`))
       .json(commandAnswer(result, { sku: data.sku }));
   });
 
@@ -48,9 +48,9 @@ export function productRoutes(commands: CommandHandler, newId: () => string = ra
     const [placed] = result.decided;
     // A recovered answer names the id its first attempt made.
     const holdId = placed?.type === 'StockHeld' ? placed.data.holdId : asked;
+    // No Location: a hold is not read on its own (the product's `held` counts it).
     res
       .status(placed ? 201 : 200)
-      .location(`/products/${sku}/holds/${holdId}`)
       .json(commandAnswer(result, { sku, holdId, quantity, reason, alreadyHeld: !placed }));
   });
 

@@ -125,6 +125,9 @@ export const EngineConfig = z
     // Where the console (served by the projection API) finds the other APIs; default: the same host at their ports.
     CONSOLE_COMMAND_URL: z.url({ protocol: /^https?$/ }).optional(),
     CONSOLE_QUERY_URL: z.url({ protocol: /^https?$/ }).optional(),
+    // The query API as clients reach it: the command API's Location headers point there. Default: the host a request
+    // came to, at QUERY_PORT.
+    QUERY_URL: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((config, ctx) => {
     // With EventStoreDB, PostgreSQL still keeps the command service's idempotency keys and checkpoints.
