@@ -49,9 +49,7 @@ export function productRoutes(commands: CommandHandler, newId: () => string, que
     // A recovered answer names the id its first attempt made.
     const holdId = placed?.type === 'StockHeld' ? placed.data.holdId : asked;
     // No Location: a hold is not read on its own (the product's `held` counts it).
-    res
-      .status(placed ? 201 : 200)
-      .json(commandAnswer(result, { sku, holdId, quantity, reason, alreadyHeld: !placed }));
+    res.status(placed ? 201 : 200).json(commandAnswer(result, { sku, holdId, quantity, reason, alreadyHeld: !placed }));
   });
 
   router.delete('/products/:sku/holds/:holdId', async (req, res) => {
