@@ -222,3 +222,68 @@ describe('PGlite in a worker thread', () => {
     await sql.close();
   });
 });
+
+// A text seen twice is prepared once and then only bound and executed (pglite-statements.ts): the answers must be
+// the ones a fresh parse gives, whatever comes after.
+describe('PGlite in a worker thread, running the same statement again', () => {
+  const typed = `select $1::timestamptz as at, $2::jsonb as data, $3::int as n, $4::text as big, $5::text as none`;
+  const params = (i: number) => [
+    new Date(Date.UTC(2024, 4, 1, 10, 0, i)),
+    JSON.stringify({ i }),
+    i,
+    10n ** 19n + BigInt(i),
+    null,
+  ];
+
+  it('gives the same typed rows from its first run to its hundredth, inside transactions and out', async () => {
+    const sql = await connect();
+    const expected = (i: number) => [
+      {
+        at: new Date(Date.UTC(2024, 4, 1, 10, 0, i)),
+        data: { i },
+        n: i,
+        big: (10n ** 19n + BigInt(i)).toString(),
+        none: null,
+      },
+    ];
+    for (let i = 0; i < 50; i++) expect(await sql.query(typed, params(i))).toEqual(expected(i));
+    await sql.transaction(async (tx) => {
+      for (let i = 50; i < 100; i++) expect(await tx.query(typed, params(i))).toEqual(expected(i));
+    });
+  });
+
+  it('fails a run with the database error, code and detail, and runs again afterwards', async () => {
+    await withSchema(async (sql, schema) => {
+      await sql.exec(`create table ${schema}.t (id int primary key)`);
+      const insert = `insert into ${schema}.t (id) values ($1) returning id`;
+      expect(await sql.query(insert, [1])).toEqual([{ id: 1 }]);
+      expect(await sql.query(insert, [2])).toEqual([{ id: 2 }]);
+      await expect(sql.query(insert, [2])).rejects.toMatchObject({
+        code: '23505',
+        detail: 'Key (id)=(2) already exists.',
+      });
+      await expect(
+        sql.transaction(async (tx) => {
+          await tx.query(insert, [3]);
+          await tx.query(insert, [1]);
+        }),
+      ).rejects.toMatchObject({ code: '23505' });
+      expect(await sql.query(insert, [4])).toEqual([{ id: 4 }]);
+      expect(await sql.query(`select id from ${schema}.t order by id`)).toEqual([{ id: 1 }, { id: 2 }, { id: 4 }]);
+    });
+  });
+
+  it('follows a table dropped and created again with other columns', async () => {
+    await withSchema(async (sql, schema) => {
+      const select = `select * from ${schema}.t`;
+      await sql.exec(`create table ${schema}.t (id int)`);
+      await sql.query(`insert into ${schema}.t values (1)`);
+      expect(await sql.query(select)).toEqual([{ id: 1 }]);
+      expect(await sql.query(select)).toEqual([{ id: 1 }]);
+      await sql.exec(`drop table ${schema}.t; create table ${schema}.t (name text, at timestamptz)`);
+      await sql.query(`insert into ${schema}.t values ('a', '2024-05-01T10:00:00Z')`);
+      expect(await sql.query(select)).toEqual([{ name: 'a', at: new Date('2024-05-01T10:00:00Z') }]);
+      expect(await sql.query(select)).toEqual([{ name: 'a', at: new Date('2024-05-01T10:00:00Z') }]);
+    });
+  });
+});

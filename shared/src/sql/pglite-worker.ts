@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { statementCache } from './pglite-statements.js';
 
 // The worker side of openPgliteWorker (pglite-worker-sql.ts): PGlite and its WASM run on this thread, so the
 // parent's event loop (HTTP, projections) and the database each get a core. It answers one message per request.
@@ -46,6 +47,7 @@ const { dataDir } = workerData as WorkerOptions;
 // PGlite creates only the last directory of the path.
 if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
 const db = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+const statements = statementCache(db);
 const transactions = new Map<number, OpenTransaction>();
 const unlisteners = new Map<number, () => Promise<void>>();
 
@@ -82,8 +84,8 @@ async function finish(txId: number, outcome: 'commit' | 'rollback'): Promise<voi
   });
 }
 
-function executor(txId: number | undefined): PGlite | Transaction {
-  if (txId === undefined) return db;
+function transaction(txId: number | undefined): Transaction | undefined {
+  if (txId === undefined) return undefined;
   const open = transactions.get(txId);
   if (open === undefined) throw new Error(`no open transaction ${txId} (it was committed or rolled back)`);
   return open.tx;
@@ -92,9 +94,14 @@ function executor(txId: number | undefined): PGlite | Transaction {
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.op) {
     case 'query':
-      return (await executor(request.tx).query(request.text, request.params)).rows;
+      return statements.query(request.text, request.params, transaction(request.tx));
     case 'exec':
-      await executor(request.tx).exec(request.text);
+      // Only DDL comes through exec: the prepared statements' plans may name what it changed.
+      try {
+        await (transaction(request.tx) ?? db).exec(request.text);
+      } finally {
+        await statements.forget();
+      }
       return undefined;
     case 'begin':
       return begin(request.id);
