@@ -14,7 +14,8 @@ import { readmeBlocks, type ReadmeBlock } from './readme-blocks.js';
 // `<!-- readme-test: skip (why) -->` are skipped; `distributed` ones run against the services CI starts.
 
 const root = resolve(import.meta.dirname, '..');
-const blocks = readmeBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
+// README_TEST_FILE: another copy, e.g. one broken on purpose to see the test fail.
+const blocks = readmeBlocks(readFileSync(process.env.README_TEST_FILE ?? join(root, 'README.md'), 'utf8'));
 
 /** A bash that keeps its variables and functions from one block to the next, like a terminal. */
 class Shell {
@@ -37,6 +38,8 @@ class Shell {
 
   /** Runs a block's text (with the ports of this test's services); resolves once done, rejects with its output. */
   async run(block: ReadmeBlock, text: string, timeoutMs = 100_000): Promise<string> {
+    if (this.bash.exitCode !== null || this.bash.signalCode !== null)
+      throw new Error(`README.md:${block.line} (${block.heading}) not run: a block before it failed`);
     const file = join(this.dir, `block-${block.line}.sh`);
     writeFileSync(file, text);
     const done = `::readme-test done ${block.line}::`;
