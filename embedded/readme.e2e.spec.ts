@@ -83,7 +83,7 @@ function baseEnv(extra: Record<string, string>): Record<string, string> {
 }
 
 describe('README, embedded: every block a user pastes runs against a fresh npm start', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'readme-'));
+  let dir: string;
   const ports: Record<string, number> = {};
   let engine: ServiceProcess;
   let running = true;
@@ -91,6 +91,7 @@ describe('README, embedded: every block a user pastes runs against a fresh npm s
   const made = ['orders.csv', 'paid.csv'].map((file) => join(root, file));
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'readme-'));
     for (const port of ['3000', '3001', '3002']) ports[port] = await freePort();
     const env = {
       AUTH: 'keys',
@@ -110,7 +111,7 @@ describe('README, embedded: every block a user pastes runs against a fresh npm s
   afterAll(async () => {
     shell?.stop();
     await engine?.kill();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
     for (const file of made) rmSync(file, { force: true });
   });
 
@@ -142,12 +143,13 @@ const servicesUp =
 
 (servicesUp ? describe : describe.skip)('README, distributed: the block without Docker', () => {
   const distributed = blocks.filter((b) => b.kind === 'distributed');
-  const dir = mkdtempSync(join(tmpdir(), 'readme-distributed-'));
+  let dir: string;
   const id = freshName('readme');
   const ports: Record<string, number> = {};
   let shell: Shell;
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'readme-distributed-'));
     for (const port of ['3000', '3001', '3002', '3012']) ports[port] = await freePort();
     shell = new Shell(
       dir,
@@ -170,7 +172,7 @@ const servicesUp =
     const sql = pgSql(process.env.DATABASE_URL!);
     await dropDistributedSchemas(sql, { READ_MODEL_PREFIX: `${id}_`, EVENT_STORE_SCHEMA: `${id}_events` });
     await sql.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('has one', () => expect(distributed.length).toBeGreaterThan(0));
