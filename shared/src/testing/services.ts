@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { describe } from 'vitest';
 
 // Suites that need a real service run when its env var is set. Otherwise they are skipped with a clear
@@ -42,4 +44,15 @@ export function describeWithService(
   const url = serviceUrl(variable, options);
   if (url) describe(name, () => body(url));
   else describe.skip(`${name} (skipped: ${variable} not set)`, () => body(''));
+}
+
+/** Whether a command-line tool the tests drive is on PATH; if not, they are skipped with how to install it, or fail
+ *  under REQUIRE_SERVICES=1 (CI). */
+export function hasTool(command: string, install: string): boolean {
+  const found = (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, command)));
+  if (found) return true;
+  const why = `${command} is not on PATH (${install})`;
+  if (process.env.REQUIRE_SERVICES === '1') throw new Error(`REQUIRE_SERVICES=1 but ${why}`);
+  console.warn(`[skipped] tests that run ${command}: ${why}`);
+  return false;
 }
