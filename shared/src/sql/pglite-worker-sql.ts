@@ -54,9 +54,8 @@ export async function openPgliteWorker(dataDir?: string, options: PgliteWorkerOp
     worker.on('exit', (code) => stop(new SqlUnavailable(`PGlite worker exited (code ${code})`)));
   });
 
-  function call<T>(request: Request): Promise<T> {
+  function call<T>(request: Request, id = nextId++): Promise<T> {
     if (stopped !== undefined) return Promise.reject(stopped);
-    const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       worker.postMessage({ ...request, id });
@@ -80,10 +79,15 @@ export async function openPgliteWorker(dataDir?: string, options: PgliteWorkerOp
     ...executor(),
     parallelism: 1,
     async transaction(fn) {
-      const tx = await call<number>({ op: 'begin' });
+      // The first statements follow the begin without waiting for its answer (the worker holds them until the
+      // transaction has begun): a round trip less while the transaction holds PGlite's only connection.
+      const tx = nextId++;
+      const begun = call<number>({ op: 'begin' }, tx);
+      begun.catch(() => {});
       let result;
       try {
         result = await fn(executor(tx));
+        await begun;
       } catch (error) {
         // The rollback's own failure (a dead worker) must not hide why the transaction failed.
         await call({ op: 'rollback', tx }).catch(() => {});

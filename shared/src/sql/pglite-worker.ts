@@ -48,21 +48,21 @@ const { dataDir } = workerData as WorkerOptions;
 if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
 const db = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
 const statements = statementCache(db);
-const transactions = new Map<number, OpenTransaction>();
+const transactions = new Map<number, Promise<OpenTransaction>>();
 const unlisteners = new Map<number, () => Promise<void>>();
 
 class RolledBack extends Error {}
 
 /**
  * Opens a transaction and keeps PGlite's lock until the parent commits or rolls back; outside queries queue meanwhile.
+ * It is known by its id at once: the parent's first statements may arrive before it has begun, and wait for it.
  */
 function begin(id: number): Promise<number> {
-  return new Promise((started, failed) => {
+  const opened = new Promise<OpenTransaction>((started, failed) => {
     let end!: (outcome: 'commit' | 'rollback') => void;
     const ended = new Promise<'commit' | 'rollback'>((resolve) => (end = resolve));
     const done = db.transaction(async (tx) => {
-      transactions.set(id, { tx, end, done });
-      started(id);
+      started({ tx, end, done });
       if ((await ended) === 'rollback') throw new RolledBack();
     });
     const forget = () => transactions.delete(id);
@@ -72,11 +72,15 @@ function begin(id: number): Promise<number> {
       failed(error);
     });
   });
+  transactions.set(id, opened);
+  return opened.then(() => id);
 }
 
 async function finish(txId: number, outcome: 'commit' | 'rollback'): Promise<void> {
-  const open = transactions.get(txId);
+  const opening = transactions.get(txId);
   // Already gone: a failed COMMIT rolled it back, and the parent's rollback after that has nothing left to do.
+  if (opening === undefined) return;
+  const open = await opening.catch(() => undefined);
   if (open === undefined) return;
   open.end(outcome);
   await open.done.catch((error: unknown) => {
@@ -84,21 +88,21 @@ async function finish(txId: number, outcome: 'commit' | 'rollback'): Promise<voi
   });
 }
 
-function transaction(txId: number | undefined): Transaction | undefined {
+async function transaction(txId: number | undefined): Promise<Transaction | undefined> {
   if (txId === undefined) return undefined;
-  const open = transactions.get(txId);
-  if (open === undefined) throw new Error(`no open transaction ${txId} (it was committed or rolled back)`);
-  return open.tx;
+  const opening = transactions.get(txId);
+  if (opening === undefined) throw new Error(`no open transaction ${txId} (it was committed or rolled back)`);
+  return (await opening).tx;
 }
 
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.op) {
     case 'query':
-      return statements.query(request.text, request.params, transaction(request.tx));
+      return statements.query(request.text, request.params, await transaction(request.tx));
     case 'exec':
       // Only DDL comes through exec: the prepared statements' plans may name what it changed.
       try {
-        await (transaction(request.tx) ?? db).exec(request.text);
+        await ((await transaction(request.tx)) ?? db).exec(request.text);
       } finally {
         await statements.forget();
       }
