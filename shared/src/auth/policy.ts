@@ -73,13 +73,18 @@ export const policy: readonly Rule[] = [
 export const isOperatorAction = (rule: Rule): boolean =>
   rule.method !== 'GET' && rule.allow !== 'open' && rule.allow.length === 1 && rule.allow[0] === 'operator';
 
-const compiled = policy.map((rule) => ({
-  rule,
-  pattern: new RegExp(`^${rule.path.replace(/:\w+/g, '[^/]+')}/?$`),
-}));
+// Indexed by method and first path segment (literal in every rule): a lookup tries the two or three rules that can
+// match instead of the whole table, and every request makes one or two.
+const firstSegment = (path: string) => path.split('/', 2)[1] ?? '';
+const compiled = new Map<string, { rule: Rule; pattern: RegExp }[]>();
+for (const rule of policy) {
+  const key = `${rule.method} ${firstSegment(rule.path)}`;
+  const pattern = new RegExp(`^${rule.path.replace(/:\w+/g, '[^/]+')}/?$`);
+  compiled.set(key, [...(compiled.get(key) ?? []), { rule, pattern }]);
+}
 
 /** The rule for a request; HEAD is asked as GET. */
 export function ruleFor(method: string, path: string): Rule | undefined {
   const asked = method === 'HEAD' ? 'GET' : method;
-  return compiled.find(({ rule, pattern }) => rule.method === asked && pattern.test(path))?.rule;
+  return compiled.get(`${asked} ${firstSegment(path)}`)?.find(({ pattern }) => pattern.test(path))?.rule;
 }
