@@ -405,6 +405,24 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
         expect(subscriber.events).toHaveLength(7);
       });
 
+      it('catches up page after page in order while the consumer is slow, and ends cleanly between pages', async () => {
+        await store.append(
+          stream('order-1'),
+          Array.from({ length: 10 }, (_, i) => placed(i)),
+        );
+        const seen: number[] = [];
+        let last = start;
+        for await (const batch of store.subscribeToAll({ after: start, batchSize: 3 })) {
+          seen.push(...batch.map((e) => (e.data as { n: number }).n));
+          last = batch.at(-1)!.position;
+          await sleep(20); // a store may read the next page meanwhile
+          if (seen.length >= 9) break;
+        }
+        expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        const rest = await store.readAll({ after: last });
+        expect(rest.map((e) => (e.data as { n: number }).n)).toEqual([9]);
+      });
+
       it('ends promptly when aborted while waiting for events, and when aborted before it starts', async () => {
         const subscriber = subscribe(store, { after: start });
         await sleep(100);

@@ -102,6 +102,23 @@ describe('PGlite in a worker thread', () => {
       expect(await sql.query(`select id from ${schema}.t`)).toEqual([{ id: 3 }]);
     }));
 
+  it('runs statements sent before its BEGIN is answered inside the transaction, in the order sent', () =>
+    withSchema(async (sql, schema) => {
+      await sql.exec(`create table ${schema}.t (id int primary key)`);
+      const rolledBack = sql.transaction(async (tx) => {
+        // Sent at once: none waits for the BEGIN's answer, nor for the one before it.
+        const counts = await Promise.all([
+          tx.query(`insert into ${schema}.t values (1)`),
+          tx.query(`insert into ${schema}.t values (2)`),
+          tx.query<{ n: number }>(`select count(*)::int as n from ${schema}.t`),
+        ]);
+        expect(counts[2]).toEqual([{ n: 2 }]);
+        throw new Error('undo');
+      });
+      await expect(rolledBack).rejects.toThrow('undo');
+      expect(await sql.query(`select count(*)::int as n from ${schema}.t`)).toEqual([{ n: 0 }]);
+    }));
+
   it('makes a query sent outside a running transaction wait until it ends', () =>
     withSchema(async (sql, schema) => {
       await sql.exec(`create table ${schema}.t (id int primary key)`);

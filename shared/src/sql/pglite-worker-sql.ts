@@ -91,7 +91,11 @@ export async function openPgliteWorker(dataDir?: string, options: PgliteWorkerOp
       } catch (error) {
         // The rollback's own failure (a dead worker) must not hide why the transaction failed.
         await call({ op: 'rollback', tx }).catch(() => {});
-        throw error;
+        // Statements sent behind a BEGIN that failed fail for want of the transaction: the BEGIN's error says why.
+        throw await begun.then(
+          () => error,
+          (beginError: unknown) => beginError,
+        );
       }
       // The worker ends the transaction whether COMMIT succeeds or not; a failed one rejects here.
       await call({ op: 'commit', tx });
