@@ -28,7 +28,8 @@ interface Trial {
   result: LoadResult;
 }
 
-const ms = (samples: number[], p: number) => percentile(samples, p).toFixed(1);
+/** A percentile in ms for the log line; `none` when nothing was sampled (no refusals, say). */
+const ms = (samples: number[], p: number) => (samples.length === 0 ? 'none' : percentile(samples, p).toFixed(1));
 const refused = (result: LoadResult) => result.statuses[503] ?? 0;
 
 /** Whether a run at this rate was within capacity: the target met and every command accepted in time. */
