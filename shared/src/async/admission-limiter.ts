@@ -67,15 +67,20 @@ export function admissionLimiter({
   let refused = 0;
   const waiting: Waiter[] = [];
 
-  // One decrease per target interval: the calls that were already slow together count as one signal.
+  // A slow call lowers the limit only while the limit binds (calls wait, or every slot is taken): below it, fewer calls
+  // at once would not make one faster (a slow database, a batch's wait) and would only refuse calls later. One decrease
+  // per target interval: the calls that were already slow together count as one signal. Every fast call raises it.
   const observe = (tookMs: number) => {
     if (latencyTargetMs === undefined) return;
     const at = now();
-    if (tookMs > latencyTargetMs) {
-      if (at - lastDecrease < latencyTargetMs) return;
-      limit = Math.max(floor, Math.floor(limit * Math.max(0.5, Math.min(0.9, latencyTargetMs / tookMs))));
-      lastDecrease = at;
-    } else if (limit < concurrency && (waiting.length > 0 || inFlight + 1 >= limit)) limit++;
+    if (tookMs <= latencyTargetMs) {
+      if (limit < concurrency) limit++;
+      return;
+    }
+    const binding = waiting.length > 0 || inFlight + 1 >= limit;
+    if (!binding || at - lastDecrease < latencyTargetMs) return;
+    limit = Math.max(floor, Math.floor(limit * Math.max(0.5, Math.min(0.9, latencyTargetMs / tookMs))));
+    lastDecrease = at;
   };
 
   // A slot passes straight from a finished call to the first waiter, so a newcomer can never overtake the queue.

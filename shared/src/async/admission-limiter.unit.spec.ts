@@ -136,6 +136,29 @@ describe('admissionLimiter', () => {
       expect(limiter.status()).toMatchObject({ limit: 20, inFlight: 20, waiting: 0 });
     });
 
+    it('leaves the limit alone when a call is slow while slots are free and nobody waits', async () => {
+      const { limiter, calls, advance } = await loaded(40);
+      advance(600);
+      calls[0]!.release!();
+      expect(limiter.status()).toMatchObject({ limit: 100, inFlight: 39, waiting: 0 });
+    });
+
+    it('climbs back by one per fast call, whether or not calls wait', async () => {
+      const { limiter, calls, advance } = await loaded(100);
+      attempt(limiter);
+      advance(600);
+      calls[0]!.release!();
+      // Slow too, but inside the same target interval: one decrease, 100 → 50.
+      for (const call of calls.slice(1, 61)) call.release!();
+      await settle();
+      expect(limiter.status()).toMatchObject({ limit: 50, inFlight: 40, waiting: 0 });
+      const fresh = Array.from({ length: 5 }, () => attempt(limiter));
+      await settle();
+      advance(10);
+      for (const call of fresh) call.release!();
+      expect(limiter.status()).toMatchObject({ limit: 55, inFlight: 40, waiting: 0 });
+    });
+
     it('stays at its concurrency while calls are fast', async () => {
       const { limiter, calls, advance } = await loaded(100);
       attempt(limiter);
