@@ -119,6 +119,20 @@ describe('PGlite in a worker thread', () => {
       expect(await sql.query(`select count(*)::int as n from ${schema}.t`)).toEqual([{ n: 0 }]);
     }));
 
+  it('plans a statement it runs again and again for the table as it is now, not as it was when first prepared', () =>
+    withSchema(async (sql, schema) => {
+      await sql.exec(`create table ${schema}.t (id text primary key, v int)`);
+      const text = `select id, v from ${schema}.t where id in (select jsonb_array_elements_text($1::jsonb))`;
+      for (let i = 0; i < 10; i++) await sql.query(text, [JSON.stringify(['k1', 'k2'])]);
+      await sql.query(`insert into ${schema}.t select 'k' || n, n from generate_series(1, 50000) n`);
+      const [prepared] = await sql.query<{ name: string }>(
+        `select name from pg_prepared_statements where statement = $1`,
+        [text],
+      );
+      const plan = await sql.query<{ 'QUERY PLAN': string }>(`explain execute ${prepared!.name}('["k1", "k2"]')`);
+      expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toMatch(/Index Scan/);
+    }));
+
   it('makes a query sent outside a running transaction wait until it ends', () =>
     withSchema(async (sql, schema) => {
       await sql.exec(`create table ${schema}.t (id int primary key)`);

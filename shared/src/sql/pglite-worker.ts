@@ -160,6 +160,10 @@ function answer(id: number, value: unknown): void {
 }
 
 await db.waitReady;
+// PGlite runs PostgreSQL in single-user mode: no autovacuum, so no ANALYZE ever replans a prepared statement. Its
+// generic plan, chosen once while the tables were empty (a hash join over a sequential scan), would then read every
+// row of a read model for each batch as the tables grow. Each execution is planned for the tables as they are.
+await db.exec('set plan_cache_mode = force_custom_plan');
 port.on('message', (request: WorkerRequest) => {
   handle(request).then(
     (value) => answer(request.id, value),
