@@ -415,7 +415,7 @@ export function eventStoreContract(name: string, makeStore: MakeEventStore, opti
         for await (const batch of store.subscribeToAll({ after: start, batchSize: 3 })) {
           seen.push(...batch.map((e) => (e.data as { n: number }).n));
           last = batch.at(-1)!.position;
-          await sleep(20); // a store may read the next page meanwhile
+          await sleep(20); // a slow consumer: the store must neither skip nor repeat a page meanwhile
           if (seen.length >= 9) break;
         }
         expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
