@@ -24,23 +24,31 @@ const orderEventTypes: Record<OrderEvent['type'], true> = {
 export const isOrderEvent = (event: RecordedDomainEvent): event is OrderDomainEvent =>
   Object.hasOwn(orderEventTypes, event.type);
 
-const moved = (
-  row: OrderRow,
-  event: OrderDomainEvent,
-  status: OrderHistoryEntry['status'],
-  reason?: string,
-): OrderRow => {
-  const entry: OrderHistoryEntry =
-    reason === undefined
-      ? { status, at: event.recordedAt.toISOString() }
-      : { status, at: event.recordedAt.toISOString(), reason };
-  return { ...row, status, history: [...row.history, entry] };
-};
+// One object per event, the event's time formatted once: a rebuild folds every order event there is.
+const moved = (row: OrderRow, stamp: Stamp, status: OrderHistoryEntry['status'], reason?: string): OrderRow => ({
+  ...row,
+  status,
+  history: [
+    ...row.history,
+    reason === undefined ? { status, at: stamp.updatedAt } : { status, at: stamp.updatedAt, reason },
+  ],
+  ...stamp,
+});
+
+interface Stamp {
+  revision: number;
+  position: bigint;
+  updatedAt: string;
+}
 
 export function projectOrder(row: OrderRow | undefined, event: OrderDomainEvent): OrderRow | undefined {
   // Delivery is at least once: an event at or below the applied revision has been counted already.
   if (row && event.revision <= row.revision) return row;
-  const stamp = { revision: event.revision, position: event.position, updatedAt: event.recordedAt.toISOString() };
+  const stamp: Stamp = {
+    revision: event.revision,
+    position: event.position,
+    updatedAt: event.recordedAt.toISOString(),
+  };
   if (event.type === 'OrderPlaced') {
     const { orderId, customerId, lines, currency, totalCents, placedAt } = event.data;
     return {
@@ -58,7 +66,7 @@ export function projectOrder(row: OrderRow | undefined, event: OrderDomainEvent)
       // Normalised to the millisecond ISO form the database gives back, so a row reads the same before and after
       // storage.
       placedAt: new Date(placedAt).toISOString(),
-      history: [{ status: 'placed', at: event.recordedAt.toISOString() }],
+      history: [{ status: 'placed', at: stamp.updatedAt }],
       ...stamp,
     };
   }
@@ -67,19 +75,19 @@ export function projectOrder(row: OrderRow | undefined, event: OrderDomainEvent)
     case 'OrderLineReserved':
       return { ...row, ...stamp };
     case 'OrderConfirmed':
-      return { ...moved(row, event, 'confirmed'), ...stamp };
+      return moved(row, stamp, 'confirmed');
     case 'OrderRejected':
-      return { ...moved(row, event, 'rejected', event.data.reason), ...stamp };
+      return moved(row, stamp, 'rejected', event.data.reason);
     case 'OrderPaid':
-      return { ...moved(row, event, 'paid'), ...stamp };
+      return moved(row, stamp, 'paid');
     case 'OrderShipped': {
       const { carrier, trackingNumber } = event.data;
-      return { ...moved(row, event, 'shipped'), shipment: { carrier, trackingNumber }, ...stamp };
+      return { ...moved(row, stamp, 'shipped'), shipment: { carrier, trackingNumber } };
     }
     case 'OrderDelivered':
-      return { ...moved(row, event, 'delivered'), ...stamp };
+      return moved(row, stamp, 'delivered');
     case 'OrderCancelled':
-      return { ...moved(row, event, 'cancelled', event.data.reason), ...stamp };
+      return moved(row, stamp, 'cancelled', event.data.reason);
     default: {
       const unhandled: never = event;
       throw new Error(`unhandled order event ${JSON.stringify(unhandled)}`);
