@@ -17,6 +17,7 @@ export default defineConfig({
             'examples/**/*.unit.spec.ts',
             'cli/**/*.unit.spec.ts',
             'embedded/**/*.unit.spec.ts',
+            'bench/**/*.unit.spec.ts',
           ],
           exclude: ['**/node_modules/**'],
         },

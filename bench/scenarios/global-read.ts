@@ -77,9 +77,11 @@ export const globalRead: Scenario = {
 
     let contenders = await openContenders(databaseUrl!, 20);
     try {
+      const rates = new Map<string, number>();
       for (const contender of contenders) {
         await contender.bulkLoad(LOAD);
         const rate = await catchUpRate(contender, LOAD);
+        rates.set(contender.name, rate);
         log(`catch-up, ${contender.name}: ${Math.round(rate)} events/s`);
         figures.push({
           name: `catch_up.${label(contender.name)}`,
@@ -88,6 +90,14 @@ export const globalRead: Scenario = {
           note: `${LOAD.toLocaleString('en-US')} events, pages of 1,000`,
         });
       }
+      const [engine, naive] = [rates.get('engine'), rates.get('raw INSERT')];
+      if (engine && naive)
+        figures.push({
+          name: 'catch_up.engine_vs_naive',
+          value: Math.round((engine / naive) * 100) / 100,
+          unit: '×',
+          note: 'target ≥ 0.9',
+        });
     } finally {
       await closeContenders(contenders);
     }

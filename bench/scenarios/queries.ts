@@ -38,7 +38,7 @@ const CONNECTIONS = 24;
 const WARMUP_SECONDS = 2;
 const SLICE_SECONDS = 2;
 const ROUNDS = Math.max(1, Math.round(Number(process.env.BENCH_QUERIES_SECONDS ?? 10) / SLICE_SECONDS));
-const TARGET_RATIO = 0.8;
+const TARGET_RATIO = 0.95;
 
 const skuOf = (i: number) => `sku-${String(i).padStart(5, '0')}`;
 const paths = Array.from({ length: PRODUCTS }, (_, i) => `/products/${skuOf(i)}`);

@@ -24,7 +24,9 @@ import type { BenchContext, Figure, Scenario } from '../scenario.js';
 // same number of rows, and the multi-row inserts of the load.
 
 const EVENTS = Number(process.env.BENCH_REBUILD_EVENTS ?? 1_000_000);
+// Issue targets: the orders projection alone, and every projection at once; the others have the floor.
 const TARGET = 20_000;
+const TARGETS: Partial<Record<string, number>> = { orders: 150_000, all_at_once: 100_000 };
 
 /** The generated history cut at exactly `events` events. */
 function* firstEvents(steps: Iterable<HistoryStep>, events: number): Generator<HistoryStep> {
@@ -125,8 +127,9 @@ export const rebuild: Scenario = {
         logger: silentLogger,
       });
       await migrateReadModels(sql, prefix);
-      const note = (rate: number) =>
-        `target ≥ ${TARGET.toLocaleString('en-US')}${copyRate ? `; ${(rate / copyRate).toFixed(2)}× raw COPY` : ''}`;
+      const note = (rate: number, figure: string) =>
+        `target ≥ ${(TARGETS[figure] ?? TARGET).toLocaleString('en-US')}` +
+        (copyRate ? `; ${(rate / copyRate).toFixed(2)}× raw COPY` : '');
       for (const projection of liveProjections) {
         started = performance.now();
         await rebuildAll(service, [projection.name]);
@@ -138,7 +141,7 @@ export const rebuild: Scenario = {
           name: `rebuild.${projection.name}.events_per_s`,
           value: Math.round(rate),
           unit: 'events/s',
-          note: note(rate),
+          note: note(rate, projection.name),
         });
       }
       started = performance.now();
@@ -154,7 +157,7 @@ export const rebuild: Scenario = {
         name: 'rebuild.all_at_once.events_per_s',
         value: Math.round(together),
         unit: 'events/s',
-        note: `each event into all ${liveProjections.length} projections; ${note(together)}`,
+        note: `each event into all ${liveProjections.length} projections; ${note(together, 'all_at_once')}`,
       });
       if (copy) {
         figures.push({

@@ -4,6 +4,8 @@ import { readdir, readFile } from 'node:fs/promises';
 // named by the caller), the servers they use (PostgreSQL, Kafka, Redis), and the load generator (this process).
 // Undefined where there is no /proc.
 
+const MAIN_THREAD = ' main thread';
+
 /** CPU seconds used so far, by process name (several processes of one name add up). */
 export type CpuSeconds = Map<string, number>;
 
@@ -12,6 +14,12 @@ const servers: [RegExp, string][] = [
   [/ kafka\.Kafka /, 'kafka'],
   [/(^|\/)redis-server /, 'redis'],
 ];
+
+const mainThreadSeconds = async (pid: string): Promise<number> => {
+  const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return stat ? (Number(fields[11]) + Number(fields[12])) / 100 : 0;
+};
 
 export async function cpuSeconds(childName: (cmdline: string) => string): Promise<CpuSeconds | undefined> {
   const seconds: CpuSeconds = new Map();
@@ -32,7 +40,10 @@ export async function cpuSeconds(childName: (cmdline: string) => string): Promis
         Number(fields[1]) === process.pid
           ? childName(command)
           : servers.find(([pattern]) => pattern.test(command))?.[1];
-      if (name) add(name, (Number(fields[11]) + Number(fields[12])) / 100); // USER_HZ is 100 on Linux
+      if (!name) continue;
+      add(name, (Number(fields[11]) + Number(fields[12])) / 100); // USER_HZ is 100 on Linux
+      // A stack's own process also by its main thread: the rest is its workers (PGlite's) and V8's helpers (GC).
+      if (Number(fields[1]) === process.pid) add(name + MAIN_THREAD, await mainThreadSeconds(pid));
     }
   } catch {
     return undefined;
@@ -42,10 +53,18 @@ export async function cpuSeconds(childName: (cmdline: string) => string): Promis
   return seconds;
 }
 
-/** ms per command of each process that worked between two readings, the busiest first. */
+/**
+ * ms per command of each process that worked between two readings, the busiest first; a stack's own process is
+ * labelled with its main thread's share ("engine (main thread 1.20)").
+ */
 export function cpuPerCommand(before: CpuSeconds, after: CpuSeconds, commands: number): [string, number][] {
-  return [...after]
-    .map(([name, used]): [string, number] => [name, ((used - (before.get(name) ?? 0)) * 1_000) / commands])
+  const used = (name: string) => (((after.get(name) ?? 0) - (before.get(name) ?? 0)) * 1_000) / commands;
+  return [...after.keys()]
+    .filter((name) => !name.endsWith(MAIN_THREAD))
+    .map((name): [string, number] => {
+      const main = after.has(name + MAIN_THREAD) ? ` (main thread ${used(name + MAIN_THREAD).toFixed(2)})` : '';
+      return [name + main, used(name)];
+    })
     .filter(([, ms]) => ms >= 0.005)
     .sort((a, b) => b[1] - a[1]);
 }
