@@ -9,13 +9,13 @@ import {
   type ProcessorStatus,
   type RecordedEvent,
 } from '@order-engine/shared';
-import { batchApplier, type BatchTarget } from '../runner/batch.js';
+import { batchApplier, decodeAhead, type BatchTarget } from '../runner/batch.js';
 import { readSourceRows } from '../runner/checkpoints.js';
 
 // A rebuild's feed: `$all` from the event store (never from Kafka, whose retention may be short) in large pages, one
 // round each. Only the projection's own streams are read (the store filters them, so this process never parses
-// events it would skip), and the next page is read while the current one is being written, so the event store's
-// reads, this process's folding and the read model's writes overlap instead of taking turns.
+// events it would skip), and the next page is read and decoded while the current one is being written, so the event
+// store's reads, this process's decoding and the read model's writes overlap instead of taking turns.
 
 export interface ReplayOptions {
   store: EventStore;
@@ -28,6 +28,8 @@ export interface ReplayOptions {
    * waits until it is stopped.
    */
   caughtUp(position: GlobalPosition): void;
+  /** Decodes a page as soon as it is read, while the page before it is being written. */
+  decode?(events: readonly RecordedEvent[]): void;
 }
 
 interface Page {
@@ -36,13 +38,14 @@ interface Page {
   last: boolean;
 }
 
-export function replayFeed({ store, pageSize, filter, bound, caughtUp }: ReplayOptions): EventFeed {
+export function replayFeed({ store, pageSize, filter, bound, caughtUp, decode }: ReplayOptions): EventFeed {
   const read = async (from: GlobalPosition): Promise<Page> => {
     const head = await store.headPosition();
     const limit = bound ? await bound() : head;
     const ceiling = limit < head ? limit : head;
     if (ceiling <= from) return { events: [], through: from, last: true };
     const events = await store.readAll({ after: from, to: ceiling, limit: pageSize, ...(filter ? { filter } : {}) });
+    decode?.(events);
     // A short page holds every matching event up to the ceiling: they were all settled when the head was read, so
     // the filtered-out events up to there are behind us too.
     return events.length < pageSize
@@ -94,7 +97,11 @@ export function replayer({ target, backoff, onAdvance, ...feed }: ReplayerOption
   let caughtUp = () => {};
   const replaying = processor({
     name: target.key,
-    feed: replayFeed({ ...feed, caughtUp: () => caughtUp() }),
+    feed: replayFeed({
+      ...feed,
+      caughtUp: () => caughtUp(),
+      decode: (events) => decodeAhead(target.projection, events),
+    }),
     logger: target.logger,
     backoff,
     onAdvance,

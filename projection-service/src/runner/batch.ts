@@ -37,6 +37,25 @@ export interface BatchTarget {
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+// Events a replay decoded while the previous page's transaction ran (decodeAhead), so the next transaction does
+// not wait for it; weakly held, so a page's events go with the page.
+type Decoded = { event: RecordedDomainEvent } | { error: string };
+const decodedAhead = new WeakMap<RecordedEvent, Decoded>();
+
+const decoded = (event: RecordedEvent): Decoded => {
+  try {
+    return { event: decodeEvent(event) };
+  } catch (error) {
+    return { error: message(error) };
+  }
+};
+
+/** Decodes a page's events now, for the transaction that applies them later. */
+export function decodeAhead(projection: Projection, batch: readonly RecordedEvent[]): void {
+  for (const event of batch)
+    if (event.streamId.startsWith(projection.streamPrefix)) decodedAhead.set(event, decoded(event));
+}
+
 /** Decodes the events the projection reads; those that cannot be decoded become dead letters. */
 function decodeRelevant(
   projection: Projection,
@@ -46,11 +65,9 @@ function decodeRelevant(
   const poison: DeadLetter[] = [];
   for (const event of batch) {
     if (!event.streamId.startsWith(projection.streamPrefix)) continue;
-    try {
-      events.push(decodeEvent(event));
-    } catch (error) {
-      poison.push({ event, error: message(error) });
-    }
+    const outcome = decodedAhead.get(event) ?? decoded(event);
+    if ('error' in outcome) poison.push({ event, error: outcome.error });
+    else events.push(outcome.event);
   }
   return { events, poison };
 }
