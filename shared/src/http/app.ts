@@ -1,5 +1,5 @@
 import express, { type Express, type RequestHandler } from 'express';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { AuditLog } from '../audit/audit-log.js';
 import { accessControl, identityOf, type AccessOptions } from '../auth/access.js';
@@ -100,17 +100,35 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-export function listen(app: Express, options: { host: string; port: number }): Promise<RunningServer> {
-  return new Promise((resolve, reject) => {
-    const server: Server = app.listen(options.port, options.host);
+// libuv accepts one connection per turn of the event loop, and a turn takes tens of milliseconds under load: a burst
+// of new connections then waits seconds in the kernel's queue before a request is even read. Several listening
+// sockets on the port (SO_REUSEPORT: the kernel spreads connections over them) accept one each per turn. Node has the
+// option from 22.12 and 23.1; before that a service listens once.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+export const LISTENING_SOCKETS = major >= 24 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12) ? 4 : 1;
+
+/** Binds host:port alone (no SO_REUSEPORT) and lets go: fails as a plain listen would when the port is taken. */
+const freePort = ({ host, port }: { host: string; port: number }): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const probe = new NetServer();
+    probe.once('error', reject);
+    probe.listen({ host, port }, () => probe.close(() => resolve()));
+  });
+
+export async function listen(app: Express, options: { host: string; port: number }): Promise<RunningServer> {
+  const { host } = options;
+  // A fixed port taken by another process is refused as it always was, rather than shared with it.
+  if (LISTENING_SOCKETS > 1 && options.port !== 0) await freePort(options);
+  const servers = Array.from({ length: LISTENING_SOCKETS }, () => createServer(app));
+  const idle = new Set<Socket>();
+  let closing = false;
+  for (const server of servers) {
     // The client, not the server, ends an idle kept-alive connection: a server that closes it (Node's default after
     // 5 s) races a request the client is sending on it, which then fails with "other side closed".
     server.keepAliveTimeout = KEEP_ALIVE_MS;
     server.headersTimeout = KEEP_ALIVE_MS + 1_000;
-    const idle = new Set<Socket>();
-    let closing = false;
-    // A kept-alive connection between requests is idle; a new one is not until it has had its first answer, since its
-    // request may still be on the way.
+    // A kept-alive connection between requests is idle; a new one is not until it has had its first answer, since
+    // its request may still be on the way.
     server.on('connection', (socket: Socket) => socket.once('close', () => idle.delete(socket)));
     server.on('request', (req, res) => {
       idle.delete(req.socket);
@@ -122,23 +140,48 @@ export function listen(app: Express, options: { host: string; port: number }): P
         if (closing) req.socket.end();
       });
     });
-    server.once('error', reject);
-    server.once('listening', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://${options.host}:${port}`,
-        port,
-        close: (graceMs = 0) =>
-          new Promise<void>((done, fail) => {
-            closing = true;
-            for (const socket of idle) socket.destroy();
-            const cut = setTimeout(() => server.closeAllConnections(), graceMs);
-            server.once('close', () => clearTimeout(cut));
-            // net's close, not http's: http's also drops every connection whose first request has not been read yet.
-            // Its callback comes once every connection has ended.
-            NetServer.prototype.close.call(server, (error) => (error ? fail(error) : done()));
-          }),
-      });
+  }
+  // net's close, not http's: http's also drops every connection whose first request has not been read yet. Its
+  // callback comes once every connection has ended.
+  const closeAll = (): Promise<unknown> =>
+    Promise.all(
+      servers
+        .filter((server) => server.listening)
+        .map(
+          (server) =>
+            new Promise<void>((done, fail) =>
+              NetServer.prototype.close.call(server, (error) => (error ? fail(error) : done())),
+            ),
+        ),
+    );
+  const bind = (server: Server, port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, ...(LISTENING_SOCKETS > 1 ? { reusePort: true } : {}) }, resolve);
     });
-  });
+  try {
+    // The first one picks the port when asked for any (0); the others join it.
+    const [first, ...others] = servers as [Server, ...Server[]];
+    await bind(first, options.port);
+    const { port } = first.address() as AddressInfo;
+    await Promise.all(others.map((server) => bind(server, port)));
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  const { port: listening } = servers[0]!.address() as AddressInfo;
+  return {
+    url: `http://${host}:${listening}`,
+    port: listening,
+    async close(graceMs = 0) {
+      closing = true;
+      for (const socket of idle) socket.destroy();
+      const cut = setTimeout(() => servers.forEach((server) => server.closeAllConnections()), graceMs);
+      try {
+        await closeAll();
+      } finally {
+        clearTimeout(cut);
+      }
+    },
+  };
 }
