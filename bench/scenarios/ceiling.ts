@@ -51,9 +51,10 @@ async function probe(stack: RunningStack, mode: Mode, rate: number, log: BenchCo
   }
 }
 
-/** The highest rate that held, with its probe; undefined when even the first rate did not. */
+// The ceilings each stack is held to (the CRUD contender is the yardstick: embedded ≥ 1.0× its ceiling).
 const CEILING_TARGETS: Partial<Record<Mode, number>> = { embedded: 1_000, distributed: 500 };
 
+/** The highest rate that held, with its probe; undefined when even the first rate did not. */
 async function ceilingOf(mode: Mode, stack: RunningStack, log: BenchContext['log']): Promise<Probe | undefined> {
   let best: Probe | undefined;
   let failed: number | undefined;
