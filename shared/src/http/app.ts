@@ -105,7 +105,7 @@ export interface RunningServer {
 // sockets on the port (SO_REUSEPORT: the kernel spreads connections over them) accept one each per turn. Node has the
 // option from 22.12 and 23.1; before that a service listens once.
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-export const LISTENING_SOCKETS = major >= 24 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12) ? 4 : 1;
+export const LISTENING_SOCKETS = major >= 24 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12) ? 8 : 1;
 
 /** Binds host:port alone (no SO_REUSEPORT) and lets go: fails as a plain listen would when the port is taken. */
 const freePort = ({ host, port }: { host: string; port: number }): Promise<void> =>
