@@ -15,10 +15,14 @@ const servers: [RegExp, string][] = [
   [/(^|\/)redis-server /, 'redis'],
 ];
 
+// A stat line's fields after the command name (which may hold spaces): state, ppid, ..., utime and stime are the
+// 12th and 13th, in ticks (USER_HZ is 100 on Linux).
+const statFields = (stat: string): string[] => stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+const cpuOf = (fields: string[]): number => (Number(fields[11]) + Number(fields[12])) / 100;
+
 const mainThreadSeconds = async (pid: string): Promise<number> => {
   const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8').catch(() => '');
-  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-  return stat ? (Number(fields[11]) + Number(fields[12])) / 100 : 0;
+  return stat ? cpuOf(statFields(stat)) : 0;
 };
 
 export async function cpuSeconds(childName: (cmdline: string) => string): Promise<CpuSeconds | undefined> {
@@ -33,15 +37,14 @@ export async function cpuSeconds(childName: (cmdline: string) => string): Promis
         readFile(`/proc/${pid}/cmdline`, 'utf8'),
       ]).catch(() => ['', '']);
       if (!stat) continue;
-      // After the command name (which may hold spaces): state, ppid, ..., utime and stime are the 12th and 13th.
-      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      const fields = statFields(stat);
       const command = `${cmdline.replaceAll('\0', ' ')} `;
       const name =
         Number(fields[1]) === process.pid
           ? childName(command)
           : servers.find(([pattern]) => pattern.test(command))?.[1];
       if (!name) continue;
-      add(name, (Number(fields[11]) + Number(fields[12])) / 100); // USER_HZ is 100 on Linux
+      add(name, cpuOf(fields));
       // A stack's own process also by its main thread: the rest is its workers (PGlite's) and V8's helpers (GC).
       if (Number(fields[1]) === process.pid) add(name + MAIN_THREAD, await mainThreadSeconds(pid));
     }

@@ -159,20 +159,20 @@ export async function listen(app: Express, options: { host: string; port: number
       server.once('error', reject);
       server.listen({ host, port, ...(LISTENING_SOCKETS > 1 ? { reusePort: true } : {}) }, resolve);
     });
+  // The first one picks the port when asked for any (0); the others join it.
+  const [first, ...others] = servers as [Server, ...Server[]];
+  let port: number;
   try {
-    // The first one picks the port when asked for any (0); the others join it.
-    const [first, ...others] = servers as [Server, ...Server[]];
     await bind(first, options.port);
-    const { port } = first.address() as AddressInfo;
+    port = (first.address() as AddressInfo).port;
     await Promise.all(others.map((server) => bind(server, port)));
   } catch (error) {
     await closeAll();
     throw error;
   }
-  const { port: listening } = servers[0]!.address() as AddressInfo;
   return {
-    url: `http://${host}:${listening}`,
-    port: listening,
+    url: `http://${host}:${port}`,
+    port,
     async close(graceMs = 0) {
       closing = true;
       for (const socket of idle) socket.destroy();

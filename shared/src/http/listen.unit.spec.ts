@@ -35,7 +35,9 @@ afterEach(async () => {
 describe('listen', () => {
   it('opens its listening sockets on one port (eight from Node 22.12) and answers on each connection', async () => {
     const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-    expect(LISTENING_SOCKETS).toBe(major > 22 || (major === 22 && minor >= 12) ? 8 : 1);
+    expect(LISTENING_SOCKETS).toBe(
+      major >= 24 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12) ? 8 : 1,
+    );
     running = await listen(app, { host: '127.0.0.1', port: 0 });
     const counted = await listeningOn(running.port);
     if (counted !== undefined) expect(counted).toBe(LISTENING_SOCKETS);

@@ -24,6 +24,12 @@ const orderEventTypes: Record<OrderEvent['type'], true> = {
 export const isOrderEvent = (event: RecordedDomainEvent): event is OrderDomainEvent =>
   Object.hasOwn(orderEventTypes, event.type);
 
+interface Stamp {
+  revision: number;
+  position: bigint;
+  updatedAt: string;
+}
+
 // One object per event, the event's time formatted once: a rebuild folds every order event there is.
 const moved = (row: OrderRow, stamp: Stamp, status: OrderHistoryEntry['status'], reason?: string): OrderRow => ({
   ...row,
@@ -34,12 +40,6 @@ const moved = (row: OrderRow, stamp: Stamp, status: OrderHistoryEntry['status'],
   ],
   ...stamp,
 });
-
-interface Stamp {
-  revision: number;
-  position: bigint;
-  updatedAt: string;
-}
 
 export function projectOrder(row: OrderRow | undefined, event: OrderDomainEvent): OrderRow | undefined {
   // Delivery is at least once: an event at or below the applied revision has been counted already.
