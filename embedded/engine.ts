@@ -13,7 +13,6 @@ import {
   type EngineConfig,
   type EventStore,
   type Logger,
-  type RunningServer,
 } from '@order-engine/shared';
 import type { Express } from 'express';
 import { seedDemo } from './demo-seed.js';
@@ -123,12 +122,14 @@ export async function startEngine(config: EngineConfig, logger: Logger, options:
   commands.saga.start();
   commands.housekeeping.start();
 
-  const servers: RunningServer[] = [];
   const host = config.HOST;
-  servers.push(await listen(commands.app, { host, port: config.COMMAND_PORT }));
-  servers.push(await listen(queries.app, { host, port: config.QUERY_PORT }));
-  servers.push(await listen(projections.app, { host, port: config.PROJECTION_PORT }));
-  const [command, query, projection] = servers as [RunningServer, RunningServer, RunningServer];
+  // All three at once: their ports are bound in one turn, so none answers while another is not listening yet.
+  const servers = await Promise.all([
+    listen(commands.app, { host, port: config.COMMAND_PORT }),
+    listen(queries.app, { host, port: config.QUERY_PORT }),
+    listen(projections.app, { host, port: config.PROJECTION_PORT }),
+  ]);
+  const [command, query, projection] = servers;
   Object.assign(ports, { command: command.port, query: query.port, projection: projection.port });
 
   if (config.SEED_DEMO && firstStart) {

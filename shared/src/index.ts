@@ -13,6 +13,7 @@ export * from './read-models/registry.js';
 export * from './http/problem.js';
 export * from './http/error-handler.js';
 export * from './http/app.js';
+export * from './http/listen.js';
 export * from './http/openapi/api-description.js';
 export * from './http/openapi/api-operation.js';
 export * from './http/openapi/common-operations.js';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { NO_AUTH } from '../auth/access.js';
 import { createLogger } from '../logging/logger.js';
-import { createApp, finishApp, listen, type RunningServer } from './app.js';
+import { createApp, finishApp } from './app.js';
+import { listen, type RunningServer } from './listen.js';
 
 // Lines logged by a handler, after its body was parsed and after an await, carry the request's ids. (The routes are
 // the policy table's: the access check answers 404 to any other.)

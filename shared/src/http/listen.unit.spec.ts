@@ -1,25 +1,68 @@
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LISTENING_SOCKETS, listen, type RunningServer } from './app.js';
+import { ACCEPTOR_KIND, ACCEPTORS, listen, type AcceptorKind, type RunningServer } from './listen.js';
 
-// The listening sockets a service opens: several on one port where Node can share it (SO_REUSEPORT), so that new
-// connections are accepted several per event-loop turn; a port another process holds is still refused.
+// A service accepts new connections on several descriptors of its port (sockets sharing it, or copies of one
+// socket's descriptor), so that a burst of them is accepted several per event-loop turn; a port another process
+// holds is still refused.
 
-/** Sockets listening on this port, from the kernel's table (undefined where there is no /proc). */
-async function listeningOn(port: number): Promise<number | undefined> {
+/** This process's descriptors of sockets listening on the port, from the kernel's tables (undefined: no /proc). */
+async function listeningDescriptors(port: number): Promise<number | undefined> {
   const table = await readFile('/proc/net/tcp', 'utf8').catch(() => undefined);
   if (table === undefined) return undefined;
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  // Each row: sl local_address rem_address st ...; state 0A is LISTEN.
-  return table
-    .split('\n')
-    .slice(1)
-    .filter((row) => {
-      const [, local, , state] = row.trim().split(/\s+/);
-      return local?.endsWith(`:${hexPort}`) && state === '0A';
-    }).length;
+  // Each row: sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode; state 0A is LISTEN.
+  const inodes = new Set(
+    table
+      .split('\n')
+      .slice(1)
+      .map((row) => row.trim().split(/\s+/))
+      .filter(([, local, , state]) => local?.endsWith(`:${hexPort}`) && state === '0A')
+      .map((columns) => `socket:[${columns[9]}]`),
+  );
+  const links = await Promise.all(
+    (await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
+  );
+  return links.filter((link) => inodes.has(link)).length;
+}
+
+/** Opens `count` connections at once from another process; the milliseconds until each had its answer. */
+function burst(port: number, count: number): Promise<number[]> {
+  const client = `
+    const net = require('node:net');
+    const started = Date.now();
+    const took = [];
+    for (let i = 0; i < ${count}; i++) {
+      const socket = net.connect(${port}, '127.0.0.1', () =>
+        socket.write('GET / HTTP/1.1\\r\\nHost: test\\r\\nConnection: close\\r\\n\\r\\n'));
+      socket.once('data', (data) => {
+        took.push(String(data).startsWith('HTTP/1.1 200') ? Date.now() - started : -1);
+        socket.destroy();
+        if (took.length === ${count}) console.log(JSON.stringify(took));
+      });
+    }`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', client], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', () => resolve(JSON.parse(output) as number[]));
+  });
+}
+
+/** Keeps the event loop's turns `turnMs` long (as a service under load does) until stopped. */
+function busyTurns(turnMs: number): () => void {
+  let running = true;
+  const turn = () => {
+    const until = Date.now() + turnMs;
+    while (Date.now() < until);
+    if (running) setImmediate(turn);
+  };
+  setImmediate(turn);
+  return () => (running = false);
 }
 
 const app = express().get('/', (_req, res) => void res.json({ ok: true }));
@@ -32,35 +75,43 @@ afterEach(async () => {
   other = undefined;
 });
 
-describe('listen', () => {
-  it('opens its listening sockets on one port (eight from Node 22.12) and answers on each connection', async () => {
-    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-    expect(LISTENING_SOCKETS).toBe(
-      major >= 24 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12) ? 8 : 1,
-    );
-    running = await listen(app, { host: '127.0.0.1', port: 0 });
-    const counted = await listeningOn(running.port);
-    if (counted !== undefined) expect(counted).toBe(LISTENING_SOCKETS);
-    // New connections each (no keep-alive), so the kernel spreads them over the sockets.
-    const answers = await Promise.all(
-      Array.from({ length: 40 }, () => fetch(running!.url, { headers: { connection: 'close' } }).then((r) => r.status)),
-    );
-    expect(answers).toEqual(answers.map(() => 200));
+const kinds: AcceptorKind[] = ACCEPTOR_KIND === 'reuse-port' ? ['reuse-port', 'copies'] : ['copies'];
+
+describe.each(kinds)('listen with %s', (acceptors) => {
+  it(`accepts on ${ACCEPTORS} descriptors of one port, and close leaves none`, async () => {
+    running = await listen(app, { host: '127.0.0.1', port: 0, acceptors });
+    const counted = await listeningDescriptors(running.port);
+    if (counted !== undefined) expect(counted).toBe(ACCEPTORS);
+    const answers = await burst(running.port, 40);
+    expect(answers.filter((took) => took < 0)).toEqual([]);
     await running.close();
-    expect(await listeningOn(running.port)).not.toBeGreaterThan(0);
+    expect(await listeningDescriptors(running.port)).not.toBeGreaterThan(0);
     running = undefined;
+  });
+
+  it('answers 80 new connections at once within two seconds while each turn of the loop takes 50 ms', async () => {
+    running = await listen(app, { host: '127.0.0.1', port: 0, acceptors });
+    const stop = busyTurns(50);
+    try {
+      // One descriptor accepts one connection per turn: 80 would take four seconds.
+      const answers = await burst(running.port, 80);
+      expect(answers.filter((took) => took < 0)).toEqual([]);
+      expect(Math.max(...answers)).toBeLessThan(2_000);
+    } finally {
+      stop();
+    }
   });
 
   it('refuses a port another server holds instead of sharing it', async () => {
     other = createServer();
     await new Promise<void>((done) => other!.listen({ host: '127.0.0.1', port: 0 }, done));
     const { port } = other.address() as { port: number };
-    await expect(listen(app, { host: '127.0.0.1', port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(listen(app, { host: '127.0.0.1', port, acceptors })).rejects.toMatchObject({ code: 'EADDRINUSE' });
   });
 
   it('refuses a port another service holds with the same sockets', async () => {
-    running = await listen(app, { host: '127.0.0.1', port: 0 });
-    await expect(listen(app, { host: '127.0.0.1', port: running.port })).rejects.toMatchObject({
+    running = await listen(app, { host: '127.0.0.1', port: 0, acceptors });
+    await expect(listen(app, { host: '127.0.0.1', port: running.port, acceptors })).rejects.toMatchObject({
       code: 'EADDRINUSE',
     });
   });

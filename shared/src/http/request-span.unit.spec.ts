@@ -4,7 +4,8 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { NO_AUTH } from '../auth/access.js';
 import { silentLogger } from '../logging/logger.js';
-import { createApp, finishApp, listen, type RunningServer } from './app.js';
+import { createApp, finishApp } from './app.js';
+import { listen, type RunningServer } from './listen.js';
 
 // The request's server span: named by the policy table's route, continuing the caller's traceparent, current in the
 // handler (after the body was parsed and an await), probes left out.
