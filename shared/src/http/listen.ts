@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
+import { problemType } from './problem.js';
 
 /** Longer than clients (undici: 4 s) and load balancers (commonly 60 s) keep an idle connection. */
 const KEEP_ALIVE_MS = 65_000;
@@ -81,6 +83,25 @@ function copiesOf(server: NetServer, n: number, acceptor: () => NetServer): Prom
   });
 }
 
+// Requests Node's parser refuses before Express sees them are answered as problems too, with the status Node would
+// give, rather than with its bare status line.
+const PARSER_REFUSALS: Record<string, [status: number, title: string, code: string, detail: string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers-too-large', 'headers must fit in 16 KiB'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Content Too Large', 'body-too-large', 'chunk extensions are too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request-timeout', 'the request took too long to arrive'],
+};
+const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'malformed-request', 'not HTTP/1.1'];
+
+const unparsable = (error: NodeJS.ErrnoException, socket: Duplex) => {
+  if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const [status, title, code, detail] = PARSER_REFUSALS[error.code ?? ''] ?? MALFORMED;
+  const body = JSON.stringify({ type: problemType(code), title, status, detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+};
+
 export async function listen(
   app: Express,
   options: { host: string; port: number; acceptors?: AcceptorKind },
@@ -99,6 +120,7 @@ export async function listen(
   // A kept-alive connection between requests is idle; a new one is not until it has had its first answer, since
   // its request may still be on the way.
   server.on('connection', (socket: Socket) => socket.once('close', () => idle.delete(socket)));
+  server.on('clientError', unparsable);
   server.on('request', (req, res) => {
     idle.delete(req.socket);
     // While stopping, an answer also closes its connection, so a kept-alive client sends nothing more here.

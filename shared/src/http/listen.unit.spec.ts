@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFile, readdir, readlink } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACCEPTOR_KIND, ACCEPTORS, listen, type AcceptorKind, type RunningServer } from './listen.js';
@@ -75,7 +75,33 @@ afterEach(async () => {
   other = undefined;
 });
 
+/** Sends raw bytes on a new connection; what came back before the server closed it. */
+function raw(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.once('error', reject);
+    socket.once('close', () => resolve(answer));
+  });
+}
+
 const kinds: AcceptorKind[] = ACCEPTOR_KIND === 'reuse-port' ? ['reuse-port', 'copies'] : ['copies'];
+
+describe('requests the HTTP parser refuses', () => {
+  it.each([
+    ['headers past 16 KiB', `GET /?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: test\r\n\r\n`, 431, 'headers-too-large'],
+    ['a malformed request line', 'GET\r\n\r\n', 400, 'malformed-request'],
+    ['not HTTP at all', '\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\r\n\r\n', 400, 'malformed-request'],
+  ])('answers %s with a problem', async (_what, bytes, status, code) => {
+    running = await listen(app, { host: '127.0.0.1', port: 0 });
+    const answer = await raw(running.port, bytes);
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    expect(head).toMatch(/content-type: application\/problem\+json/i);
+    expect(JSON.parse(body)).toMatchObject({ status, type: `/problems/${code}` });
+  });
+});
 
 describe.each(kinds)('listen with %s', (acceptors) => {
   it(`accepts on ${ACCEPTORS} descriptors of one port, and close leaves none`, async () => {
