@@ -45,6 +45,9 @@ export async function* subscribeToAll(
     await wakeup.wait(Math.min(retryMs, deps.pollIntervalMs));
     retryMs *= 2;
   };
+  // The next page of an unfiltered read, asked for while the consumer handles this one: catching up, the database
+  // reads while Node decodes and applies, instead of each waiting for the other.
+  let ahead: Promise<RecordedEvent[]> | undefined;
   try {
     while (!signal.aborted) {
       wakeup.clear();
@@ -53,7 +56,8 @@ export async function* subscribeToAll(
         await idle();
         continue;
       }
-      const batch = await deps.readAll({ after, to: head, limit, filter: options.filter });
+      const batch = await (ahead ?? deps.readAll({ after, to: head, limit, filter: options.filter }));
+      ahead = undefined;
       if (signal.aborted) return;
       if (head === undefined && batch.length === 0) {
         await idle();
@@ -62,6 +66,11 @@ export async function* subscribeToAll(
       retryMs = HELD_BACK_RETRY_MS;
       // A short page means nothing else matches up to head.
       after = batch.length < limit && head !== undefined ? head : batch[batch.length - 1]!.position;
+      if (head === undefined && batch.length === limit) {
+        ahead = deps.readAll({ after, limit });
+        // Handled now, so that a read failing while the consumer works is not an unhandled rejection; awaited above.
+        ahead.catch(() => undefined);
+      }
       if (batch.length > 0) yield batch;
     }
   } finally {
