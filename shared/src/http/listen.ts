@@ -161,7 +161,12 @@ export async function listen(
       extra = Array.from({ length: ACCEPTORS - 1 }, acceptor);
       await Promise.all(extra.map((each) => bind(each, port)));
     } else {
-      extra = await copiesOf(server, ACCEPTORS - 1, acceptor);
+      // The copies only make a burst of connections quicker to accept: without them (no process could be started)
+      // the service still serves on its one descriptor, and says so.
+      extra = await copiesOf(server, ACCEPTORS - 1, acceptor).catch((error: unknown) => {
+        process.emitWarning(`listening on one descriptor of port ${port}: ${String(error)}`, 'ListenWarning');
+        return [];
+      });
     }
   } catch (error) {
     await closeAll();

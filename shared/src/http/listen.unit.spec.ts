@@ -103,6 +103,32 @@ describe('requests the HTTP parser refuses', () => {
   });
 });
 
+describe('listen with copies, where no process can be started', () => {
+  it('serves on its one descriptor and warns', async () => {
+    const execPath = process.execPath;
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    process.execPath = '/nonexistent/node';
+    try {
+      running = await listen(app, { host: '127.0.0.1', port: 0, acceptors: 'copies' });
+    } finally {
+      process.execPath = execPath;
+    }
+    try {
+      const counted = await listeningDescriptors(running.port);
+      if (counted !== undefined) expect(counted).toBe(1);
+      expect((await fetch(running.url)).status).toBe(200);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map(({ name, message }) => ({ name, message }))).toEqual([
+        { name: 'ListenWarning', message: expect.stringMatching(/^listening on one descriptor of port \d+: .*ENOENT/) },
+      ]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
+
 describe.each(kinds)('listen with %s', (acceptors) => {
   it(`accepts on ${ACCEPTORS} descriptors of one port, and close leaves none`, async () => {
     running = await listen(app, { host: '127.0.0.1', port: 0, acceptors });
