@@ -68,7 +68,7 @@ export async function* subscribeToAll(
       after = batch.length < limit && head !== undefined ? head : batch[batch.length - 1]!.position;
       if (head === undefined && batch.length === limit) {
         ahead = deps.readAll({ after, limit });
-        // Handled now, so that a read failing while the consumer works is not an unhandled rejection; awaited above.
+        // Handled now, so that a read failing while the consumer works is no unhandled rejection; awaited next page.
         ahead.catch(() => undefined);
       }
       if (batch.length > 0) yield batch;
