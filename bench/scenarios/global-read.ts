@@ -1,5 +1,6 @@
 import { closeContenders, openContenders, type Contender } from '../contenders/index.js';
 import type { Figure, Scenario } from '../scenario.js';
+import { percentile } from './commands/open-loop.js';
 
 // The global read ($all), side by side: the engine's catch-up subscription, Emmett's consumer loop, and the naive
 // `position > last` poll over raw INSERTs.
@@ -92,7 +93,7 @@ export const globalRead: Scenario = {
       }
       const rates = new Map<string, number>();
       for (const [name, rounds] of samples) {
-        const rate = [...rounds].sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
+        const rate = percentile(rounds, 50);
         rates.set(name, rate);
         figures.push({
           name: `catch_up.${label(name)}`,
