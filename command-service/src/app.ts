@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import {
-  admission,
   admissionLimiter,
   createApp,
   databaseReady,
@@ -130,7 +129,7 @@ export function createCommandService(options: CommandServiceOptions): CommandSer
     health,
     ready,
     readyTimeoutMs: options.readyTimeoutMs,
-    admission: counting.shedding(admission(limiter)),
+    admission: { limiter, onShed: counting.shed },
     metrics,
     access: options.access,
     api: commandApi(),

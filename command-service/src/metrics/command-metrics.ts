@@ -1,13 +1,6 @@
-import type { RequestHandler } from 'express';
+import type { Request } from 'express';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import {
-  DomainError,
-  METRIC_PREFIX,
-  Overloaded,
-  ruleFor,
-  WrongExpectedRevision,
-  type EventStore,
-} from '@order-engine/shared';
+import { DomainError, METRIC_PREFIX, ruleFor, WrongExpectedRevision, type EventStore } from '@order-engine/shared';
 import type { CommandHandler } from '../handling/command-handler.js';
 
 // What the command side counts: commands by type and outcome, appends (duration, events by type, conflicts that
@@ -35,8 +28,8 @@ export interface CommandMetrics {
   counted(commands: CommandHandler): CommandHandler;
   /** The store, timing its appends and counting their events and conflicts. */
   timed(store: EventStore): EventStore;
-  /** The admission middleware, counting each command it sheds (a 503 before the command was read). */
-  shedding(admission: RequestHandler): RequestHandler;
+  /** Counts a command shed by admission (a 503 before the command was read). */
+  shed(req: Request): void;
   replayed(): void;
 }
 
@@ -106,14 +99,10 @@ export function commandMetrics(registry: Registry): CommandMetrics {
         }
       },
     }),
-    shedding: (admission) => (req, res, next) =>
-      admission(req, res, (error?: unknown) => {
-        if (error instanceof Overloaded) {
-          const route = ruleFor(req.method, req.path)?.path;
-          commands.inc({ type: (route && commandOfRoute[route]) ?? 'unknown', outcome: 'shed' });
-        }
-        next(error);
-      }),
+    shed: (req) => {
+      const route = ruleFor(req.method, req.path)?.path;
+      commands.inc({ type: (route && commandOfRoute[route]) ?? 'unknown', outcome: 'shed' });
+    },
     replayed: () => replays.inc(),
   };
 }

@@ -1,6 +1,8 @@
 // Load shedding. Past capacity, work queued in front of a service only grows: every request waits longer, until
 // clients time out and hang up. A limiter admits a bounded number of calls at once and lets a bounded number wait,
 // each for a bounded time; past that, a call is refused at once, so a client hears "retry later" within a second.
+// A call the queue would not reach in time (its place in line times the time between grants) is refused at once too,
+// rather than after waiting out its time for nothing.
 // With a latency target, the number admitted adapts (additive increase, multiplicative decrease, as TCP does): more
 // calls at once than the service can run only make each one slower, so a call slower than the target lowers the limit.
 
@@ -21,12 +23,16 @@ export interface AdmissionLimits {
 /** Refused for lack of capacity: the caller should retry after retryAfterSeconds. */
 export class Overloaded extends Error {
   readonly retryAfterSeconds = 1;
-  constructor(readonly reason: 'queue-full' | 'waited-too-long') {
+  constructor(readonly reason: 'queue-full' | 'would-wait-too-long' | 'waited-too-long') {
+    // Refusals come by the thousand a second under overload, and their stack says nothing: none is captured.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(
-      reason === 'queue-full'
-        ? 'too many requests are waiting; retry in a second'
-        : 'no capacity came free in time; retry in a second',
+      reason === 'waited-too-long'
+        ? 'no capacity came free in time; retry in a second'
+        : 'too many requests are waiting; retry in a second',
     );
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'Overloaded';
   }
 }
@@ -43,6 +49,8 @@ export interface AdmissionStatus {
 export interface AdmissionLimiter {
   /** Resolves with a release (call it once the work is done; repeated calls do nothing), or rejects with Overloaded. */
   admit(): Promise<() => void>;
+  /** The refusal a call arriving now would get at once (counted as one), or undefined: admit() would run or queue it. */
+  refuseNow(): Overloaded | undefined;
   status(): AdmissionStatus;
 }
 
@@ -66,6 +74,9 @@ export function admissionLimiter({
   let inFlight = 0;
   let refused = 0;
   const waiting: Waiter[] = [];
+  // The time between grants to waiters (a moving average), and the last grant: how fast the queue drains.
+  let grantGapMs: number | undefined;
+  let lastGrant: number | undefined;
 
   // A slow call lowers the limit only while the limit binds (calls wait, or every slot is taken): below it, fewer calls
   // at once would not make one faster (a slow database, a batch's wait) and would only refuse calls later. One decrease
@@ -91,8 +102,12 @@ export function admissionLimiter({
       if (released) return;
       released = true;
       inFlight--;
-      observe(now() - admittedAt);
+      const at = now();
+      observe(at - admittedAt);
       while (inFlight < limit && waiting.length > 0) {
+        // Measured only while calls wait: then grants come as fast as slots free, not as fast as calls arrive.
+        if (lastGrant !== undefined) grantGapMs = 0.9 * (grantGapMs ?? at - lastGrant) + 0.1 * (at - lastGrant);
+        lastGrant = at;
         const next = waiting.shift()!;
         clearTimeout(next.timer);
         inFlight++;
@@ -101,28 +116,43 @@ export function admissionLimiter({
     };
   };
 
+  const refusal = (): Overloaded['reason'] | undefined => {
+    if (inFlight < limit && waiting.length === 0) return undefined;
+    if (waiting.length >= queueLimit) return 'queue-full';
+    // Grants come in bursts (a batch commits, many calls end): the average gap predicts, a stalled queue refuses.
+    const predictedMs = (waiting.length + 1) * (grantGapMs ?? 0);
+    const stalled = waiting.length > 0 && now() - lastGrant! > maxWaitMs;
+    return predictedMs > maxWaitMs || stalled ? 'would-wait-too-long' : undefined;
+  };
+
   const refuse = (reason: Overloaded['reason']) => {
     refused++;
-    return Promise.reject(new Overloaded(reason));
+    return new Overloaded(reason);
   };
 
   return {
     admit() {
+      const reason = refusal();
+      if (reason) return Promise.reject(refuse(reason));
       if (inFlight < limit && waiting.length === 0) {
         inFlight++;
         return Promise.resolve(slot());
       }
-      if (waiting.length >= queueLimit) return refuse('queue-full');
+      if (waiting.length === 0) lastGrant = now();
       return new Promise((resolve, reject) => {
         const waiter: Waiter = {
           grant: resolve,
           timer: setTimeout(() => {
             waiting.splice(waiting.indexOf(waiter), 1);
-            refuse('waited-too-long').catch(reject);
+            reject(refuse('waited-too-long'));
           }, maxWaitMs),
         };
         waiting.push(waiter);
       });
+    },
+    refuseNow() {
+      const reason = refusal();
+      return reason && refuse(reason);
     },
     status: () => ({ limit, inFlight, waiting: waiting.length, refused }),
   };

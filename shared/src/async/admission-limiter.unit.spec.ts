@@ -84,6 +84,52 @@ describe('admissionLimiter', () => {
     expect((refused.refused as Overloaded).reason).toBe('queue-full');
   });
 
+  describe('refusing at once a call the queue would not reach in time', () => {
+    /** One call running, on a clock the test moves; a second waits and is granted after 100 ms. */
+    async function draining() {
+      let clock = 0;
+      const limiter = admissionLimiter({ concurrency: 1, queueLimit: 100, maxWaitMs: 500, now: () => clock });
+      const running = attempt(limiter);
+      const first = attempt(limiter);
+      await settle();
+      clock += 100;
+      vi.advanceTimersByTime(100);
+      running.release!();
+      await settle();
+      expect(first.release).toBeDefined();
+      return { limiter, advance: (ms: number) => ((clock += ms), vi.advanceTimersByTime(ms)) };
+    }
+
+    it('by its place in line times the time between grants', async () => {
+      const { limiter } = await draining();
+      // A grant every 100 ms: the fifth in line is reached at 500 ms, in time; the sixth would not be.
+      const line = Array.from({ length: 6 }, () => attempt(limiter));
+      await settle();
+      expect(line.map((call) => (call.refused as Overloaded | undefined)?.reason ?? 'waiting')).toEqual([
+        'waiting',
+        'waiting',
+        'waiting',
+        'waiting',
+        'waiting',
+        'would-wait-too-long',
+      ]);
+      expect(limiter.status()).toMatchObject({ inFlight: 1, waiting: 5, refused: 1 });
+    });
+
+    it('when the queue has not moved for longer than a call may wait', async () => {
+      const { limiter, advance } = await draining();
+      attempt(limiter);
+      advance(200);
+      const waiting = attempt(limiter);
+      // The last grant was 501 ms ago: however fast the queue drained before, it has stalled.
+      advance(301);
+      const late = attempt(limiter);
+      await settle();
+      expect(waiting.refused).toBeUndefined();
+      expect((late.refused as Overloaded).reason).toBe('would-wait-too-long');
+    });
+  });
+
   describe('with a latency target', () => {
     /** A limiter on a clock the test moves, with `busy` calls admitted and one more waiting. */
     async function loaded(busy: number) {

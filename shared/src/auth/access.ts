@@ -6,7 +6,7 @@ import { looksLikeJwt, type JwtVerifier } from './jwt.js';
 import { auditWhenAnswered, type AuditTrail } from '../audit/audit-request.js';
 import { isOperatorAction, ruleFor } from './policy.js';
 
-// The trust boundary of every API, in front of everything else: browser origin and Host checks, the credentials, then
+// The trust boundary of every API, in front of all but load shedding: browser origin and Host checks, the credentials, then
 // the policy table. Handlers below read the caller with identityOf(res). The audit trail gets every refusal, every
 // operator action, and every change an authenticated operator makes.
 

@@ -4,6 +4,7 @@ import { accessControl, identityOf, type AccessOptions } from '../auth/access.js
 import type { Logger } from '../logging/logger.js';
 import { metricsRoute, type ServiceMetrics } from '../metrics/service-metrics.js';
 import { accessLog } from './access-log.js';
+import { admission, shedAtOnce, type Admission } from './admission.js';
 import type { OpenApiDocument } from './openapi/api-description.js';
 import { apiDocsRoutes } from './openapi/api-docs-routes.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
@@ -44,8 +45,8 @@ export interface AppOptions {
   metrics?: ServiceMetrics;
   /** Where refusals and operator actions are recorded; none: not recorded (tests about something else). */
   audit?: AuditLog;
-  /** Runs before the body is read: a request refused there (load shedding) costs no parsing. */
-  admission?: RequestHandler;
+  /** Load shedding for write requests: refused before the body is read (and, when at once, before credentials). */
+  admission?: Admission;
   /** The API's description, served at GET /openapi.json and rendered at GET /docs; none: neither (tests). */
   api?: OpenApiDocument;
 }
@@ -61,9 +62,10 @@ export function createApp(service: string, options: AppOptions): Express {
   // log, so that refused requests are logged and answered with their ids too.
   app.use(requestSpans);
   app.use(accessLog(options));
+  if (options.admission) app.use(shedAtOnce(options.admission));
   // Then access: a refused caller costs nothing else, not even a place in the admission queue.
   app.use(accessControl(options.access, options.audit && { log: options.audit, service }));
-  if (options.admission) app.use(options.admission);
+  if (options.admission) app.use(admission(options.admission));
   app.use(jsonBody);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service, ...options.health?.() });
