@@ -40,7 +40,7 @@ it('refuses a command past capacity before its credentials are read, and a page 
   await expect.poll(() => post({ authorization: `Bearer ${KEY}` }).then((answer) => answer.status)).toBe(503);
 
   // No credentials, or wrong ones: while every slot is taken, still a 503, and no failed-credentials count for it.
-  for (const headers of [{}, { authorization: 'Bearer wrong-key-0123456789abcdef' }]) {
+  for (const headers of [{}, { authorization: 'Bearer wrong-key-0123456789abcdef' }] as Record<string, string>[]) {
     const answer = await post(headers);
     expect(answer.status).toBe(503);
     expect(answer.headers.get('retry-after')).toBe('1');
