@@ -141,14 +141,14 @@ describe.each(kinds)('listen with %s', (acceptors) => {
     running = undefined;
   });
 
-  it('answers 80 new connections at once within two seconds while each turn of the loop takes 50 ms', async () => {
+  it('answers 300 new connections at once within 1.5 s while each turn of the loop takes 50 ms', async () => {
     running = await listen(app, { host: '127.0.0.1', port: 0, acceptors });
     const stop = busyTurns(50);
     try {
-      // One descriptor accepts one connection per turn: 80 would take four seconds.
-      const answers = await burst(running.port, 80);
+      // A descriptor accepts one connection per turn: one would take 15 s, eight 1.9 s.
+      const answers = await burst(running.port, 300);
       expect(answers.filter((took) => took < 0)).toEqual([]);
-      expect(Math.max(...answers)).toBeLessThan(2_000);
+      expect(Math.max(...answers)).toBeLessThan(1_500);
     } finally {
       stop();
     }
