@@ -1,8 +1,8 @@
 // Load shedding. Past capacity, work queued in front of a service only grows: every request waits longer, until
 // clients time out and hang up. A limiter admits a bounded number of calls at once and lets a bounded number wait,
 // each for a bounded time; past that, a call is refused at once, so a client hears "retry later" within a second.
-// A call the queue would not reach in time (its place in line times the time between grants) is refused at once too,
-// rather than after waiting out its time for nothing.
+// A call the line would not reach in time (the calls ahead of it times the time between grants) is refused at once
+// too, rather than after waiting out its time for nothing.
 // With a latency target, the number admitted adapts (additive increase, multiplicative decrease, as TCP does): more
 // calls at once than the service can run only make each one slower, so a call slower than the target lowers the limit.
 
@@ -59,6 +59,9 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
+/** Grants the line's speed is averaged over. */
+const GRANT_WINDOW = 32;
+
 export function admissionLimiter({
   concurrency,
   queueLimit,
@@ -74,9 +77,10 @@ export function admissionLimiter({
   let inFlight = 0;
   let refused = 0;
   const waiting: Waiter[] = [];
-  // The time between grants to waiters (a moving average), and the last grant: how fast the queue drains.
-  let grantGapMs: number | undefined;
-  let lastGrant: number | undefined;
+  // How fast the line moves: the times of its last grants, over the window since the line formed or the oldest of
+  // them. Averaged over many grants, as they come in bursts (a batch commits, many calls end at once).
+  const grants: number[] = [];
+  let lineSince = 0;
 
   // A slow call lowers the limit only while the limit binds (calls wait, or every slot is taken): below it, fewer calls
   // at once would not make one faster (a slow database, a batch's wait) and would only refuse calls later. One decrease
@@ -105,9 +109,7 @@ export function admissionLimiter({
       const at = now();
       observe(at - admittedAt);
       while (inFlight < limit && waiting.length > 0) {
-        // Measured only while calls wait: then grants come as fast as slots free, not as fast as calls arrive.
-        if (lastGrant !== undefined) grantGapMs = 0.9 * (grantGapMs ?? at - lastGrant) + 0.1 * (at - lastGrant);
-        lastGrant = at;
+        if (grants.push(at) > GRANT_WINDOW) lineSince = grants.shift()!;
         const next = waiting.shift()!;
         clearTimeout(next.timer);
         inFlight++;
@@ -119,10 +121,12 @@ export function admissionLimiter({
   const refusal = (): Overloaded['reason'] | undefined => {
     if (inFlight < limit && waiting.length === 0) return undefined;
     if (waiting.length >= queueLimit) return 'queue-full';
-    // Grants come in bursts (a batch commits, many calls end): the average gap predicts, a stalled queue refuses.
-    const predictedMs = (waiting.length + 1) * (grantGapMs ?? 0);
-    const stalled = waiting.length > 0 && now() - lastGrant! > maxWaitMs;
-    return predictedMs > maxWaitMs || stalled ? 'would-wait-too-long' : undefined;
+    if (waiting.length === 0) return undefined;
+    // The time the line takes per grant, a stall since the last one included; ahead of a newcomer are the waiters and
+    // the calls in flight past the limit (after a decrease, they must end before anyone is let in).
+    const gapMs = (now() - lineSince) / Math.max(1, grants.length);
+    const ahead = waiting.length + 1 + Math.max(0, inFlight - limit);
+    return ahead * gapMs > maxWaitMs ? 'would-wait-too-long' : undefined;
   };
 
   const refuse = (reason: Overloaded['reason']) => {
@@ -138,7 +142,12 @@ export function admissionLimiter({
         inFlight++;
         return Promise.resolve(slot());
       }
-      if (waiting.length === 0) lastGrant = now();
+      // A line that forms anew (none granted for longer than a wait) is measured afresh.
+      const at = now();
+      if (waiting.length === 0 && !(at - (grants.at(-1) ?? -Infinity) <= maxWaitMs)) {
+        grants.length = 0;
+        lineSince = at;
+      }
       return new Promise((resolve, reject) => {
         const waiter: Waiter = {
           grant: resolve,

@@ -84,25 +84,19 @@ describe('admissionLimiter', () => {
     expect((refused.refused as Overloaded).reason).toBe('queue-full');
   });
 
-  describe('refusing at once a call the queue would not reach in time', () => {
-    /** One call running, on a clock the test moves; a second waits and is granted after 100 ms. */
-    async function draining() {
+  describe('refusing at once a call the line would not reach in time', () => {
+    it('by the calls ahead of it times the time between grants', async () => {
       let clock = 0;
       const limiter = admissionLimiter({ concurrency: 1, queueLimit: 100, maxWaitMs: 500, now: () => clock });
-      const running = attempt(limiter);
-      const first = attempt(limiter);
+      const calls = Array.from({ length: 4 }, () => attempt(limiter));
       await settle();
-      clock += 100;
-      vi.advanceTimersByTime(100);
-      running.release!();
-      await settle();
-      expect(first.release).toBeDefined();
-      return { limiter, advance: (ms: number) => ((clock += ms), vi.advanceTimersByTime(ms)) };
-    }
-
-    it('by its place in line times the time between grants', async () => {
-      const { limiter } = await draining();
-      // A grant every 100 ms: the fifth in line is reached at 500 ms, in time; the sixth would not be.
+      for (const call of calls.slice(0, 3)) {
+        clock += 100;
+        vi.advanceTimersByTime(100);
+        call.release!();
+        await settle();
+      }
+      // A grant every 100 ms: the fifth in line has its turn at 500 ms, in time; the sixth would not.
       const line = Array.from({ length: 6 }, () => attempt(limiter));
       await settle();
       expect(line.map((call) => (call.refused as Overloaded | undefined)?.reason ?? 'waiting')).toEqual([
@@ -116,16 +110,25 @@ describe('admissionLimiter', () => {
       expect(limiter.status()).toMatchObject({ inFlight: 1, waiting: 5, refused: 1 });
     });
 
-    it('when the queue has not moved for longer than a call may wait', async () => {
-      const { limiter, advance } = await draining();
-      attempt(limiter);
-      advance(200);
-      const waiting = attempt(limiter);
-      // The last grant was 501 ms ago: however fast the queue drained before, it has stalled.
-      advance(301);
+    it('counting the time since the last grant, so that a line that stalls refuses sooner', async () => {
+      let clock = 0;
+      const limiter = admissionLimiter({ concurrency: 1, queueLimit: 100, maxWaitMs: 500, now: () => clock });
+      const calls = Array.from({ length: 4 }, () => attempt(limiter));
+      await settle();
+      for (const call of calls.slice(0, 3)) {
+        clock += 10;
+        vi.advanceTimersByTime(10);
+        call.release!();
+        await settle();
+      }
+      // A grant every 10 ms, so four more may wait.
+      const line = Array.from({ length: 4 }, () => attempt(limiter));
+      clock += 300;
+      vi.advanceTimersByTime(300);
+      // None for 300 ms since: 110 ms a grant, and the fifth in line would wait 550 ms.
       const late = attempt(limiter);
       await settle();
-      expect(waiting.refused).toBeUndefined();
+      expect(line.filter((call) => call.refused)).toEqual([]);
       expect((late.refused as Overloaded).reason).toBe('would-wait-too-long');
     });
   });
