@@ -85,17 +85,26 @@ describe('admissionLimiter', () => {
   });
 
   describe('refusing at once a call the line would not reach in time', () => {
-    it('by the calls ahead of it times the time between grants', async () => {
+    /** One slot, on a clock the test moves: three waiters granted `everyMs` apart, the last of them still running. */
+    async function granting(everyMs: number) {
       let clock = 0;
       const limiter = admissionLimiter({ concurrency: 1, queueLimit: 100, maxWaitMs: 500, now: () => clock });
       const calls = Array.from({ length: 4 }, () => attempt(limiter));
+      const advance = (ms: number) => {
+        clock += ms;
+        vi.advanceTimersByTime(ms);
+      };
       await settle();
       for (const call of calls.slice(0, 3)) {
-        clock += 100;
-        vi.advanceTimersByTime(100);
+        advance(everyMs);
         call.release!();
         await settle();
       }
+      return { limiter, advance };
+    }
+
+    it('by the calls ahead of it times the time between grants', async () => {
+      const { limiter } = await granting(100);
       // A grant every 100 ms: the fifth in line has its turn at 500 ms, in time; the sixth would not.
       const line = Array.from({ length: 6 }, () => attempt(limiter));
       await settle();
@@ -111,20 +120,10 @@ describe('admissionLimiter', () => {
     });
 
     it('counting the time since the last grant, so that a line that stalls refuses sooner', async () => {
-      let clock = 0;
-      const limiter = admissionLimiter({ concurrency: 1, queueLimit: 100, maxWaitMs: 500, now: () => clock });
-      const calls = Array.from({ length: 4 }, () => attempt(limiter));
-      await settle();
-      for (const call of calls.slice(0, 3)) {
-        clock += 10;
-        vi.advanceTimersByTime(10);
-        call.release!();
-        await settle();
-      }
+      const { limiter, advance } = await granting(10);
       // A grant every 10 ms, so four more may wait.
       const line = Array.from({ length: 4 }, () => attempt(limiter));
-      clock += 300;
-      vi.advanceTimersByTime(300);
+      advance(300);
       // None for 300 ms since: 110 ms a grant, and the fifth in line would wait 550 ms.
       const late = attempt(limiter);
       await settle();
