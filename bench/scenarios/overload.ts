@@ -62,8 +62,9 @@ async function findCapacity(
   // A machine busier than the series assumes: halve the rate until one holds.
   for (let rate = Math.floor(START / 2); !best && rate >= MIN_RATE; rate = Math.floor(rate / 2))
     best = await attempt(rate);
-  if (!best || best.rate < START) return best;
-  for (let rate = Math.round(START * STEP); rate <= 5_000; rate = Math.round(rate * STEP)) {
+  if (!best) return best;
+  // Then climb from the rate that held: a first run that missed only because the services were cold is tried again.
+  for (let rate = Math.round(best.rate * STEP); rate <= 5_000; rate = Math.round(rate * STEP)) {
     const trial = await attempt(rate);
     if (!trial) return best;
     best = trial;
