@@ -11,17 +11,17 @@ import { listen, type RunningServer } from './listen.js';
 const KEY = 'client-secret-0123456789abcdef';
 const PAGE = 'http://console.example';
 const shed: Overloaded['reason'][] = [];
-let finish: () => void = () => {};
+const held: (() => void)[] = [];
+const limiter = admissionLimiter({ concurrency: 1, queueLimit: 0, maxWaitMs: 500 });
 let server: RunningServer;
 
 beforeAll(async () => {
-  const limiter = admissionLimiter({ concurrency: 1, queueLimit: 0, maxWaitMs: 500 });
   const app = createApp('test', {
     access: { mode: 'checked', keys: apiKeys(parseApiKeys(`shop:client:${KEY}`)), corsOrigins: [PAGE] },
     admission: { limiter, onShed: (_req, refusal) => shed.push(refusal.reason) },
   });
   app.post('/orders', (_req, res) => {
-    finish = () => res.status(202).json({});
+    held.push(() => res.status(202).json({}));
   });
   app.get('/orders/:id', (_req, res) => res.json({ id: 'o-1' }));
   server = await listen(finishApp(app, silentLogger), { host: '127.0.0.1', port: 0 });
@@ -36,8 +36,9 @@ const post = (headers: Record<string, string>) =>
   });
 
 it('refuses a command past capacity before its credentials are read, and a page its refusal with CORS headers', async () => {
-  const held = post({ authorization: `Bearer ${KEY}` });
-  await expect.poll(() => post({ authorization: `Bearer ${KEY}` }).then((answer) => answer.status)).toBe(503);
+  const running = post({ authorization: `Bearer ${KEY}` });
+  await expect.poll(() => limiter.status().inFlight).toBe(1);
+  expect((await post({ authorization: `Bearer ${KEY}` })).status).toBe(503);
 
   // No credentials, or wrong ones: while every slot is taken, still a 503, and no failed-credentials count for it.
   for (const headers of [{}, { authorization: 'Bearer wrong-key-0123456789abcdef' }] as Record<string, string>[]) {
@@ -63,7 +64,8 @@ it('refuses a command past capacity before its credentials are read, and a page 
   expect(shed.length).toBeGreaterThanOrEqual(4);
   expect(new Set(shed)).toEqual(new Set(['queue-full']));
 
-  finish();
-  expect((await held).status).toBe(202);
+  await expect.poll(() => held.length).toBe(1);
+  held.shift()!();
+  expect((await running).status).toBe(202);
   expect((await post({})).status).toBe(401);
 });
