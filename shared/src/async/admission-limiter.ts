@@ -144,7 +144,8 @@ export function admissionLimiter({
       }
       // A line that forms anew (none granted for longer than a wait) is measured afresh.
       const at = now();
-      if (waiting.length === 0 && !(at - (grants.at(-1) ?? -Infinity) <= maxWaitMs)) {
+      const lastGrant = grants.at(-1);
+      if (waiting.length === 0 && (lastGrant === undefined || at - lastGrant > maxWaitMs)) {
         grants.length = 0;
         lineSince = at;
       }
