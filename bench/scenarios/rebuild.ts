@@ -24,6 +24,8 @@ import type { BenchContext, Figure, Scenario } from '../scenario.js';
 // same number of rows, and the multi-row inserts of the load.
 
 const EVENTS = Number(process.env.BENCH_REBUILD_EVENTS ?? 1_000_000);
+// Only these rebuilt one by one (comma-separated names, for profiling one projection), and all at once only if unset.
+const ONLY = process.env.BENCH_REBUILD_ONLY?.split(',');
 // The floor every rebuild is held to, and the higher targets of the orders projection alone and of all at once.
 const TARGET = 20_000;
 const TARGETS: Partial<Record<string, number>> = { orders: 150_000, all_at_once: 100_000 };
@@ -130,7 +132,7 @@ export const rebuild: Scenario = {
       const note = (rate: number, figure: string) =>
         `target ≥ ${(TARGETS[figure] ?? TARGET).toLocaleString('en-US')}` +
         (copyRate ? `; ${(rate / copyRate).toFixed(2)}× raw COPY` : '');
-      for (const projection of liveProjections) {
+      for (const projection of liveProjections.filter((p) => !ONLY || ONLY.includes(p.name))) {
         started = performance.now();
         await rebuildAll(service, [projection.name]);
         const rate = events / seconds(started);
@@ -144,21 +146,23 @@ export const rebuild: Scenario = {
           note: note(rate, projection.name),
         });
       }
-      started = performance.now();
-      await rebuildAll(
-        service,
-        liveProjections.map((p) => p.name),
-      );
-      const together = events / seconds(started);
-      log(
-        `all ${liveProjections.length} at once: ${seconds(started).toFixed(1)} s, ${Math.round(together).toLocaleString('en-US')} events/s`,
-      );
-      figures.push({
-        name: 'rebuild.all_at_once.events_per_s',
-        value: Math.round(together),
-        unit: 'events/s',
-        note: `each event into all ${liveProjections.length} projections; ${note(together, 'all_at_once')}`,
-      });
+      if (!ONLY) {
+        started = performance.now();
+        await rebuildAll(
+          service,
+          liveProjections.map((p) => p.name),
+        );
+        const together = events / seconds(started);
+        log(
+          `all ${liveProjections.length} at once: ${seconds(started).toFixed(1)} s, ${Math.round(together).toLocaleString('en-US')} events/s`,
+        );
+        figures.push({
+          name: 'rebuild.all_at_once.events_per_s',
+          value: Math.round(together),
+          unit: 'events/s',
+          note: `each event into all ${liveProjections.length} projections; ${note(together, 'all_at_once')}`,
+        });
+      }
       if (copy) {
         figures.push({
           name: 'raw_copy.rows_per_s',

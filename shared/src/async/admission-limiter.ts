@@ -77,10 +77,13 @@ export function admissionLimiter({
   let inFlight = 0;
   let refused = 0;
   const waiting: Waiter[] = [];
-  // How fast the line moves: the times of its last grants, over the window since the line formed or the oldest of
-  // them. Averaged over many grants, as they come in bursts (a batch commits, many calls end at once).
-  const grants: number[] = [];
-  let lineSince = 0;
+  // How fast the line moves: the time each of its last grants took, counted only while a line stood (calls let in
+  // straight away meanwhile say nothing of its speed). Averaged over many grants, as they come in bursts (a batch
+  // commits, many calls end at once).
+  const grantMs: number[] = [];
+  let grantMsSum = 0;
+  let lastGrant: number | undefined;
+  let lastMove = 0;
 
   // A slow call lowers the limit only while the limit binds (calls wait, or every slot is taken): below it, fewer calls
   // at once would not make one faster (a slow database, a batch's wait) and would only refuse calls later. One decrease
@@ -109,7 +112,9 @@ export function admissionLimiter({
       const at = now();
       observe(at - admittedAt);
       while (inFlight < limit && waiting.length > 0) {
-        if (grants.push(at) > GRANT_WINDOW) lineSince = grants.shift()!;
+        grantMsSum += at - lastMove;
+        if (grantMs.push(at - lastMove) > GRANT_WINDOW) grantMsSum -= grantMs.shift()!;
+        lastGrant = lastMove = at;
         const next = waiting.shift()!;
         clearTimeout(next.timer);
         inFlight++;
@@ -124,7 +129,7 @@ export function admissionLimiter({
     if (waiting.length === 0) return undefined;
     // The time the line takes per grant, a stall since the last one included; ahead of a newcomer are the waiters and
     // the calls in flight past the limit (after a decrease, they must end before anyone is let in).
-    const gapMs = (now() - lineSince) / Math.max(1, grants.length);
+    const gapMs = (grantMsSum + now() - lastMove) / Math.max(1, grantMs.length);
     const ahead = waiting.length + 1 + Math.max(0, inFlight - limit);
     return ahead * gapMs > maxWaitMs ? 'would-wait-too-long' : undefined;
   };
@@ -142,12 +147,13 @@ export function admissionLimiter({
         inFlight++;
         return Promise.resolve(slot());
       }
-      // A line that forms anew (none granted for longer than a wait) is measured afresh.
-      const at = now();
-      const lastGrant = grants.at(-1);
-      if (waiting.length === 0 && (lastGrant === undefined || at - lastGrant > maxWaitMs)) {
-        grants.length = 0;
-        lineSince = at;
+      // A line that forms anew starts its clock now, and is measured afresh when none was granted for longer than a wait.
+      if (waiting.length === 0) {
+        lastMove = now();
+        if (lastGrant === undefined || lastMove - lastGrant > maxWaitMs) {
+          grantMs.length = 0;
+          grantMsSum = 0;
+        }
       }
       return new Promise((resolve, reject) => {
         const waiter: Waiter = {

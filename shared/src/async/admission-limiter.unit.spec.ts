@@ -100,7 +100,7 @@ describe('admissionLimiter', () => {
         call.release!();
         await settle();
       }
-      return { limiter, advance };
+      return { limiter, advance, running: calls[3]! };
     }
 
     it('by the calls ahead of it times the time between grants', async () => {
@@ -129,6 +129,19 @@ describe('admissionLimiter', () => {
       await settle();
       expect(line.filter((call) => call.refused)).toEqual([]);
       expect((late.refused as Overloaded).reason).toBe('would-wait-too-long');
+    });
+
+    it('by its speed while it stood: time without a line, when calls were let straight in, is not a stall', async () => {
+      const { limiter, advance, running } = await granting(10);
+      running.release!();
+      // 400 ms with a free slot (calls let in at once, none waiting), then the line forms again behind one call.
+      advance(400);
+      attempt(limiter);
+      const line = Array.from({ length: 51 }, () => attempt(limiter));
+      await settle();
+      // Still a grant every 10 ms: fifty may wait (the fiftieth has its turn at 500 ms), the fifty-first may not.
+      expect(line.slice(0, 50).filter((call) => call.refused)).toEqual([]);
+      expect((line[50]!.refused as Overloaded).reason).toBe('would-wait-too-long');
     });
   });
 
