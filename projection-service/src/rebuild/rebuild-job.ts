@@ -20,6 +20,7 @@ import { isInfrastructureFailure } from '../runner/failures.js';
 import type { JobTable, RebuildJob } from './jobs.js';
 import { rateMeter, type RateMeter } from './progress.js';
 import { replayer } from './replay.js';
+import type { SharedPages } from './shared-pages.js';
 import { RebuildJobLost, switchOver, type SwitchPlan } from './switch-over.js';
 
 // One rebuild job, start to end: create the next version's schema beside the live one, replay `$all` into it in
@@ -35,6 +36,8 @@ export interface RebuildDeps {
   logger: Logger;
   feedPartitions?: number;
   pageSize: number;
+  /** Pages shared among the jobs running at once (createRebuilds gives one); none: each job reads its own. */
+  pages?: SharedPages;
   heartbeatMs: number;
   backoff: BackoffPolicy;
   /** After the switch committed: this process's runners move to the new version at once. */
@@ -200,6 +203,7 @@ async function replayAndSwitch(
   state.checkpoint = await readCheckpoint(sql, admin, schema);
   const replay = replayer({
     store: eventStore,
+    pages: deps.pages,
     pageSize,
     filter: { streamPrefix: projection.streamPrefix },
     ...(job.verify ? { bound: liveCheckpoint } : {}),

@@ -4,6 +4,7 @@ import { lockLiveVersion } from '../registry/registry.js';
 import type { Projection } from '../projections/projection.js';
 import type { JobTable, RebuildJob } from './jobs.js';
 import { runRebuild, type RebuildDeps } from './rebuild-job.js';
+import { sharedPages } from './shared-pages.js';
 
 // Starts rebuilds and resumes those whose process died. "One at a time per projection" holds across every instance
 // on the database: the job table's unique index admits one running job per projection, and a running job whose
@@ -50,6 +51,8 @@ export function createRebuilds(options: RebuildsOptions): Rebuilds {
   const admin = adminSchema(prefix);
   const local = new Map<string, Promise<void>>();
   const controller = new AbortController();
+  // Jobs running at once read each page of `$all` they have in common once.
+  const pages = sharedPages(eventStore);
 
   const projectionNamed = (name: ProjectionName): Projection => {
     const projection = projections.find((candidate) => candidate.name === name);
@@ -58,7 +61,7 @@ export function createRebuilds(options: RebuildsOptions): Rebuilds {
   };
 
   const launch = (job: RebuildJob, fresh: boolean) => {
-    const running = runRebuild({ ...options, jobs }, projectionNamed(job.projection), job, {
+    const running = runRebuild({ ...options, jobs, pages }, projectionNamed(job.projection), job, {
       fresh,
       signal: controller.signal,
     })

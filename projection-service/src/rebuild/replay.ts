@@ -11,6 +11,7 @@ import {
 } from '@order-engine/shared';
 import { batchApplier, decodeAhead, type BatchTarget } from '../runner/batch.js';
 import { readSourceRows } from '../runner/checkpoints.js';
+import type { ReadPage, SharedPages } from './shared-pages.js';
 
 // A rebuild's feed: `$all` from the event store (never from Kafka, whose retention may be short) in large pages, one
 // round each. Only the projection's own streams are read (the store filters them, so this process never parses
@@ -19,6 +20,8 @@ import { readSourceRows } from '../runner/checkpoints.js';
 
 export interface ReplayOptions {
   store: EventStore;
+  /** Pages shared with the rebuilds running at once (shared-pages.ts); none: this replay reads its own. */
+  pages?: SharedPages;
   pageSize: number;
   filter?: EventFilter;
   /** An upper bound read before each page (a verifying rebuild stays at or below the live version's checkpoint). */
@@ -38,13 +41,13 @@ interface Page {
   last: boolean;
 }
 
-export function replayFeed({ store, pageSize, filter, bound, caughtUp, decode }: ReplayOptions): EventFeed {
-  const read = async (from: GlobalPosition): Promise<Page> => {
+export function replayFeed({ store, pages, pageSize, filter, bound, caughtUp, decode }: ReplayOptions): EventFeed {
+  const read = async (readAll: ReadPage, from: GlobalPosition): Promise<Page> => {
     const head = await store.headPosition();
     const limit = bound ? await bound() : head;
     const ceiling = limit < head ? limit : head;
     if (ceiling <= from) return { events: [], through: from, last: true };
-    const events = await store.readAll({ after: from, to: ceiling, limit: pageSize, ...(filter ? { filter } : {}) });
+    const events = await readAll({ after: from, to: ceiling, limit: pageSize, ...(filter ? { filter } : {}) });
     decode?.(events);
     // A short page holds every matching event up to the ceiling: they were all settled when the head was read, so
     // the filtered-out events up to there are behind us too.
@@ -54,13 +57,15 @@ export function replayFeed({ store, pageSize, filter, bound, caughtUp, decode }:
   };
 
   return async function* (after, signal) {
+    const reader = pages?.join();
+    const readAll: ReadPage = reader?.read ?? ((options) => store.readAll(options));
     let cursor = after;
-    let next: Promise<Page> | undefined = read(cursor);
+    let next: Promise<Page> | undefined = read(readAll, cursor);
     try {
       while (next && !signal.aborted) {
         const page: Page = await next;
         if (page.through <= cursor) break;
-        next = page.last ? undefined : read(page.through);
+        next = page.last ? undefined : read(readAll, page.through);
         // Pulling the next round means this one is handled: its transaction committed.
         yield [{ events: page.events, through: page.through }];
         cursor = page.through;
@@ -71,6 +76,7 @@ export function replayFeed({ store, pageSize, filter, bound, caughtUp, decode }:
     } finally {
       // A read still in flight when we stop must not surface as an unhandled rejection.
       next?.catch(() => undefined);
+      reader?.leave();
     }
   };
 }

@@ -52,8 +52,10 @@ const decoded = (event: RecordedEvent): Decoded => {
 
 /** Decodes a page's events now, for the transaction that applies them later. */
 export function decodeAhead(projection: Projection, batch: readonly RecordedEvent[]): void {
+  // An event another replay decoded (a page they share) is decoded already.
   for (const event of batch)
-    if (event.streamId.startsWith(projection.streamPrefix)) decodedAhead.set(event, decoded(event));
+    if (event.streamId.startsWith(projection.streamPrefix) && !decodedAhead.has(event))
+      decodedAhead.set(event, decoded(event));
 }
 
 /** Decodes the events the projection reads; those that cannot be decoded become dead letters. */
