@@ -34,6 +34,16 @@ const timed = async (promise: Promise<unknown>): Promise<number> => {
   return performance.now() - started;
 };
 
+/** Two replays of pages that keep two: `ahead` has taken the first two pages, `behind` the first only. */
+async function oneAheadOfAnother(store = countingStore(), waitMs = 5_000) {
+  const pages = sharedPages(store, { keep: 2, waitMs });
+  const [ahead, behind] = [pages.join(), pages.join()];
+  await behind.read(page(0n));
+  await ahead.read(page(0n));
+  await ahead.read(page(10n));
+  return { ahead, behind };
+}
+
 describe('sharedPages', () => {
   it('reads a page once for every replay that asks for the same bounds, in flight or done', async () => {
     const store = countingStore();
@@ -83,11 +93,7 @@ describe('sharedPages', () => {
 
   it('holds a replay ahead while the pages kept are still to be taken by one following, until it reads', async () => {
     const store = countingStore();
-    const pages = sharedPages(store, { keep: 2, waitMs: 5_000 });
-    const [ahead, behind] = [pages.join(), pages.join()];
-    await behind.read(page(0n));
-    await ahead.read(page(0n));
-    await ahead.read(page(10n));
+    const { ahead, behind } = await oneAheadOfAnother(store);
     let third = false;
     const waiting = ahead.read(page(20n)).then(() => (third = true));
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -100,22 +106,13 @@ describe('sharedPages', () => {
   });
 
   it('lets the replay ahead go on when the one following leaves, or after the wait', async () => {
-    const store = countingStore();
-    const pages = sharedPages(store, { keep: 2, waitMs: 5_000 });
-    const [ahead, behind] = [pages.join(), pages.join()];
-    await behind.read(page(0n));
-    await ahead.read(page(0n));
-    await ahead.read(page(10n));
+    const { ahead, behind } = await oneAheadOfAnother();
     const waiting = ahead.read(page(20n));
     setTimeout(() => behind.leave(), 50);
     expect(await timed(waiting)).toBeLessThan(2_000);
 
-    const bounded = sharedPages(countingStore(), { keep: 2, waitMs: 100 });
-    const [first, second] = [bounded.join(), bounded.join()];
-    await second.read(page(0n));
-    await first.read(page(0n));
-    await first.read(page(10n));
-    const waited = await timed(first.read(page(20n)));
+    const bounded = await oneAheadOfAnother(countingStore(), 100);
+    const waited = await timed(bounded.ahead.read(page(20n)));
     expect(waited).toBeGreaterThanOrEqual(90);
     expect(waited).toBeLessThan(2_000);
   });
