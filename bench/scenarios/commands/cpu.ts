@@ -16,9 +16,13 @@ const servers: [RegExp, string][] = [
 ];
 
 // A stat line's fields after the command name (which may hold spaces): state, ppid, ..., utime and stime are the
-// 12th and 13th, in ticks (USER_HZ is 100 on Linux).
+// 12th and 13th, in ticks (USER_HZ is 100 on Linux); cutime and cstime, the 14th and 15th, are what the process's
+// children used before it reaped them: PostgreSQL's backends that ended during the measurement (a pool closing idle
+// connections) stay counted in the postmaster's.
 const statFields = (stat: string): string[] => stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
 const cpuOf = (fields: string[]): number => (Number(fields[11]) + Number(fields[12])) / 100;
+const withReapedChildren = (fields: string[]): number =>
+  cpuOf(fields) + (Number(fields[13]) + Number(fields[14])) / 100;
 
 const mainThreadSeconds = async (pid: string): Promise<number> => {
   const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8').catch(() => '');
@@ -44,7 +48,7 @@ export async function cpuSeconds(childName: (cmdline: string) => string): Promis
           ? childName(command)
           : servers.find(([pattern]) => pattern.test(command))?.[1];
       if (!name) continue;
-      add(name, cpuOf(fields));
+      add(name, withReapedChildren(fields));
       // A stack's own process also by its main thread: the rest is its workers (PGlite's) and V8's helpers (GC).
       if (Number(fields[1]) === process.pid) add(name + MAIN_THREAD, await mainThreadSeconds(pid));
     }
