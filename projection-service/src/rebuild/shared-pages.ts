@@ -27,8 +27,8 @@ interface Page {
 }
 
 interface Reader {
-  /** The start of the page it asked for last. */
-  at?: GlobalPosition;
+  /** The start of the page it asked for last (set before it joins its group, at its first read). */
+  at: GlobalPosition;
 }
 
 /** The replays reading the same streams, and the pages some of them are still to take. */
@@ -56,22 +56,19 @@ export function sharedPages(
   // A page stays while some reader has yet to pass it, the oldest going first past `keep`.
   const prune = (group: Group) => {
     for (const [key, page] of group.pages)
-      if (![...group.readers].some((reader) => reader.at !== undefined && reader.at <= page.after))
-        group.pages.delete(key);
+      if (![...group.readers].some((reader) => reader.at <= page.after)) group.pages.delete(key);
     while (group.pages.size > keep) group.pages.delete(group.pages.keys().next().value!);
   };
   // A reader behind this one that took a page kept that this one took too: it goes the same way, a few pages back
   // (one far behind, resumed from elsewhere, took pages of its own).
   const followed = (group: Group, reader: Reader) =>
     [...group.pages.values()].some(
-      ({ takers }) =>
-        takers.has(reader) &&
-        [...takers].some((other) => other !== reader && other.at !== undefined && other.at < reader.at!),
+      ({ takers }) => takers.has(reader) && [...takers].some((other) => other !== reader && other.at < reader.at),
     );
 
   return {
     join() {
-      const reader: Reader = {};
+      const reader: Reader = { at: 0n };
       let group: Group | undefined;
       let streams = '';
       return {
