@@ -4,19 +4,22 @@ import { cpuPerCommand } from './commands/cpu.js';
 import { httpClient } from './commands/http.js';
 import { openLoop, orderBodies, percentile, type LoadOptions } from './commands/open-loop.js';
 import { startCrud, startDistributed, startEmbedded, type RunningStack } from './commands/stacks.js';
+import { searchCeiling } from './ceiling/search.js';
 
 // The highest rate of PlaceOrder each stack sustains: offered for 15 s after a warm-up, it must achieve 98 % of it with
-// the visible p99 within the stack's target (embedded 100 ms, distributed 250 ms, CRUD 100 ms). Found by doubling from
-// BENCH_CEILING_FROM until a rate fails, then bisecting between the last rate that held and the first that did not,
-// down to a step of BENCH_CEILING_PRECISION (a fraction of the rate). One stack per mode serves all its probes.
+// the visible p99 within the stack's target (embedded 100 ms, distributed 250 ms, CRUD 100 ms). Found from
+// BENCH_CEILING_FROM, doubling or halving, then bisecting to BENCH_CEILING_PRECISION (ceiling/search.ts). One stack
+// per mode serves all its probes.
 
 const FROM = Number(process.env.BENCH_CEILING_FROM ?? 200);
 const PRECISION = Number(process.env.BENCH_CEILING_PRECISION ?? 0.1);
 const MAX_RATE = Number(process.env.BENCH_CEILING_MAX ?? 6_400);
+const MIN_RATE = 25;
 const MODES = (process.env.BENCH_CEILING_MODES ?? 'embedded,distributed,crud').split(',') as Mode[];
-const load = (rate: number): LoadOptions => ({
+// A fresh stack's first probe warms up as long as `commands` does (its code and its database's plans are cold).
+const load = (rate: number, first: boolean): LoadOptions => ({
   rate,
-  warmupSeconds: 5,
+  warmupSeconds: first ? 10 : 5,
   seconds: 15,
   pollMs: 5,
   visibleTimeoutMs: 10_000,
@@ -30,13 +33,19 @@ interface Probe {
   cpu: [string, number][];
 }
 
-async function probe(stack: RunningStack, mode: Mode, rate: number, log: BenchContext['log']): Promise<Probe> {
+async function probe(
+  stack: RunningStack,
+  mode: Mode,
+  rate: number,
+  first: boolean,
+  log: BenchContext['log'],
+): Promise<Probe> {
   const client = httpClient();
   try {
     // Whatever the last probe left queued is worked off first: each probe starts from a caught-up stack.
     await pipelineReady(client, stack, { projections: mode !== 'crud', timeoutMs: 120_000 });
     const before = await stack.cpuSeconds();
-    const result = await openLoop(stack, client, orderBodies(SKUS), load(rate));
+    const result = await openLoop(stack, client, orderBodies(SKUS), load(rate, first));
     const after = await stack.cpuSeconds();
     const visibleP99 = result.lags.length > 0 ? percentile(result.lags, 99) : Number.POSITIVE_INFINITY;
     const held = result.achievedPerSecond >= 0.98 * rate && visibleP99 <= TARGETS[mode] && result.invisible === 0;
@@ -53,25 +62,6 @@ async function probe(stack: RunningStack, mode: Mode, rate: number, log: BenchCo
 
 // The ceilings each stack is held to (the CRUD contender is the yardstick: embedded ≥ 1.0× its ceiling).
 const CEILING_TARGETS: Partial<Record<Mode, number>> = { embedded: 1_000, distributed: 500 };
-
-/** The highest rate that held, with its probe; undefined when even the first rate did not. */
-async function ceilingOf(mode: Mode, stack: RunningStack, log: BenchContext['log']): Promise<Probe | undefined> {
-  let best: Probe | undefined;
-  let failed: number | undefined;
-  for (let rate = FROM; rate <= MAX_RATE && failed === undefined; rate *= 2) {
-    const result = await probe(stack, mode, rate, log);
-    if (result.held) best = result;
-    else failed = rate;
-  }
-  if (!best || failed === undefined) return best;
-  while (failed - best.rate > best.rate * PRECISION) {
-    const rate = Math.round((best.rate + failed) / 2);
-    const result = await probe(stack, mode, rate, log);
-    if (result.held) best = result;
-    else failed = rate;
-  }
-  return best;
-}
 
 const starters: Record<Mode, () => Promise<RunningStack>> = {
   embedded: () => startEmbedded(),
@@ -104,7 +94,13 @@ export const ceiling: Scenario = {
       try {
         const client = httpClient();
         await stockProducts(client, stack.commandUrl).finally(() => client.close());
-        const best = await ceilingOf(mode, stack, log);
+        let probes = 0;
+        const best = await searchCeiling((rate) => probe(stack, mode, rate, probes++ === 0, log), {
+          from: FROM,
+          precision: PRECISION,
+          max: MAX_RATE,
+          min: MIN_RATE,
+        });
         ceilings.set(mode, best?.rate ?? 0);
         figures.push({
           name: `${mode}.ceiling`,
@@ -112,7 +108,7 @@ export const ceiling: Scenario = {
           unit: 'orders/s',
           note: best
             ? `${CEILING_TARGETS[mode] ? `target ≥ ${CEILING_TARGETS[mode]}; ` : ''}visible p99 ${best.visibleP99.toFixed(1)} ms (target ${TARGETS[mode]}); CPU per order ${cpuNote(best.cpu)} ms`
-            : `not even ${FROM}/s held`,
+            : `not even ${MIN_RATE}/s held`,
         });
       } finally {
         await stack.stop();
