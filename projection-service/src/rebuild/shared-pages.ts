@@ -93,11 +93,16 @@ export function sharedPages(
           ) {
             const waited = group;
             await new Promise<void>((resume) => {
-              const timer = setTimeout(resume, deadline - Date.now());
-              waited.waiting.add(() => {
+              const woken = () => {
                 clearTimeout(timer);
                 resume();
-              });
+              };
+              // A wait that times out takes its callback out of the group's, which only a wake would clear.
+              const timer = setTimeout(() => {
+                waited.waiting.delete(woken);
+                resume();
+              }, deadline - Date.now());
+              waited.waiting.add(woken);
             });
           }
           const kept = group.pages.get(key);
